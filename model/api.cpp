@@ -1,0 +1,98 @@
+#include "model/api.h"
+
+#include <array>
+
+namespace cc {
+namespace {
+
+#define CC_API(name, ret, domain, min_args, ...) \
+  constexpr TypeKind kParams_##name[] = {TypeKind::Void __VA_OPT__(, ) __VA_ARGS__};
+#define Request TypeKind::Request
+#define Target TypeKind::Target
+#define Status TypeKind::Status
+#define Int TypeKind::Int
+#define Bool TypeKind::Bool
+#define Fn TypeKind::Fn
+#define Queue TypeKind::Queue
+#define RefRequest TypeKind::RefRequest
+#define RefInt TypeKind::RefInt
+#define Lock TypeKind::Lock
+#define Event TypeKind::Event
+#define Timer TypeKind::Timer
+#define Nbl TypeKind::Nbl
+#define Miniport TypeKind::Miniport
+#define Vcb TypeKind::Vcb
+#define Verb TypeKind::Verb
+#define Conversation TypeKind::Conversation
+#define Task TypeKind::Task
+#define AnyList TypeKind::AnyList
+#define ListElem TypeKind::ListElem
+#include "model/api.def"
+#undef CC_API
+#undef Request
+#undef Target
+#undef Status
+#undef Int
+#undef Bool
+#undef Fn
+#undef Queue
+#undef RefRequest
+#undef RefInt
+#undef Lock
+#undef Event
+#undef Timer
+#undef Nbl
+#undef Miniport
+#undef Vcb
+#undef Verb
+#undef Conversation
+#undef Task
+#undef AnyList
+#undef ListElem
+
+// kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
+const std::array kApis = {
+#define CC_API(name, ret, domain, min_args, ...)                                          \
+  ApiInfo{ApiId::name, #name, TypeKind::ret, ApiDomain::domain, min_args,                \
+          std::span<const TypeKind>(kParams_##name).subspan(1)},
+#include "model/api.def"
+#undef CC_API
+};
+
+const std::array kConstants = {
+#define CC_CONST(name, type, value) \
+  ConstantInfo{#name, TypeKind::type, static_cast<int64_t>(static_cast<int32_t>(value##U))},
+#include "model/constants.def"
+#undef CC_CONST
+};
+
+}  // namespace
+
+std::span<const ApiInfo> all_apis() { return kApis; }
+
+const ApiInfo& api_info(ApiId id) { return kApis.at(static_cast<std::size_t>(id)); }
+
+std::optional<ApiId> find_api(std::string_view name) {
+  for (const ApiInfo& a : kApis) {
+    if (a.name == name) return a.id;
+  }
+  return std::nullopt;
+}
+
+std::span<const ConstantInfo> all_constants() { return kConstants; }
+
+const ConstantInfo* find_constant(std::string_view name) {
+  for (const ConstantInfo& c : kConstants) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string_view constant_name(TypeKind type, int64_t value) {
+  for (const ConstantInfo& c : kConstants) {
+    if (c.type == type && c.value == value) return c.name;
+  }
+  return {};
+}
+
+}  // namespace cc

@@ -1,0 +1,54 @@
+// The API table (model/api.def) as data: names, signatures, domains.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "model/types.h"
+
+namespace cc {
+
+/// Identifies a row of model/api.def.
+enum class ApiId : uint8_t {
+#define CC_API(name, ret, domain, min_args, ...) name,
+#include "model/api.def"
+#undef CC_API
+};
+
+/// Which part of the product's semantics an API belongs to.
+enum class ApiDomain : uint8_t { Kmdf, Ndis, Appc, Builtin };
+
+/// One row of the API table.
+struct ApiInfo {
+  ApiId id;
+  std::string_view name;
+  TypeKind result;
+  ApiDomain domain;
+  uint8_t min_args;
+  std::span<const TypeKind> params;  ///< all parameters; the first min_args are required
+};
+
+/// Every API row in table order.
+std::span<const ApiInfo> all_apis();
+/// The row of an API.
+const ApiInfo& api_info(ApiId id);
+/// Exact-name lookup.
+std::optional<ApiId> find_api(std::string_view name);
+
+/// A named constant from model/constants.def.
+struct ConstantInfo {
+  std::string_view name;
+  TypeKind type;
+  int64_t value;
+};
+
+/// Every builtin constant.
+std::span<const ConstantInfo> all_constants();
+/// Exact-name lookup of a builtin constant.
+const ConstantInfo* find_constant(std::string_view name);
+/// The name of a builtin constant of `type` with `value` (for traces), or empty.
+std::string_view constant_name(TypeKind type, int64_t value);
+
+}  // namespace cc

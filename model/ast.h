@@ -1,0 +1,304 @@
+// The spec AST. Built by the parser, annotated in place by sema (types, resolved symbols),
+// then read (never modified) by the semantics compiler and the reference executor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/api.h"
+#include "model/source.h"
+#include "model/types.h"
+
+namespace cc::ast {
+
+/// "no index" marker for resolved references.
+inline constexpr uint32_t kNone = UINT32_MAX;
+
+struct Expr;
+struct Stmt;
+using ExprPtr = std::unique_ptr<Expr>;
+using StmtPtr = std::unique_ptr<Stmt>;
+
+/// Expression forms.
+enum class ExprKind : uint8_t {
+  IntLit,   ///< 42, 0x10
+  BoolLit,  ///< TRUE / FALSE (int_value 1 / 0)
+  Null,     ///< NULL
+  Name,     ///< identifier: variable, constant or declared object
+  Member,   ///< base->field (per-request context field); args[0] = base
+  Call,     ///< name(args); API, builtin or user helper
+  Unary,    ///< uop args[0]
+  Binary,   ///< args[0] bop args[1]
+  AddrOf,   ///< &name; args[0] is a Name
+  Nondet,   ///< `*` in `if (*)` / `while (*)`: nondeterministic choice
+};
+
+/// Unary operators.
+enum class UnaryOp : uint8_t { Not, Neg, BitNot };
+
+/// Binary operators.
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, BitAnd, BitOr, BitXor, Shl, Shr,
+  Eq, Ne, Lt, Le, Gt, Ge, LogAnd, LogOr,
+};
+
+/// What a resolved name refers to. `index` is into the Spec vector of that kind, or the
+/// enclosing FnDecl's `locals` for Local.
+enum class SymbolKind : uint8_t {
+  Unresolved,
+  Local,           ///< parameter or local variable (slot in FnDecl::locals)
+  Global,          ///< Spec::globals
+  Const,           ///< Spec::consts (value folded by sema into Expr::int_value)
+  BuiltinConst,    ///< model/constants.def (value folded into Expr::int_value)
+  Queue,           ///< Spec::queues
+  Target,          ///< Spec::targets
+  Lock,            ///< Spec::locks
+  Event,           ///< Spec::events
+  Timer,           ///< Spec::timers
+  Fn,              ///< Spec::fns
+  CreatedRequest,  ///< Spec::requests
+  Miniport,        ///< Spec::miniports
+  Conversation,    ///< Spec::conversations
+  Filter,          ///< Spec::filters
+};
+
+/// A resolved name.
+struct SymbolRef {
+  SymbolKind kind = SymbolKind::Unresolved;
+  uint32_t index = kNone;
+};
+
+/// An expression node. Fields not used by a kind stay at their defaults.
+struct Expr {
+  ExprKind kind = ExprKind::IntLit;
+  SourceRange range;
+  int64_t int_value = 0;      ///< IntLit/BoolLit; folded value of Const/BuiltinConst names
+  std::string name;           ///< Name, Call callee, Member field name
+  UnaryOp uop = UnaryOp::Not;
+  BinaryOp bop = BinaryOp::Add;
+  std::vector<ExprPtr> args;  ///< operands / call arguments / member base
+
+  // ---- filled in by sema ----
+  TypeKind type = TypeKind::Error;  ///< the expression's type
+  SymbolRef sym;                    ///< Name and AddrOf: what the name denotes
+  std::optional<ApiId> api;         ///< Call: the API or builtin called
+  uint32_t fn = kNone;              ///< Call: a user helper (Spec::fns index), inlined
+  uint32_t field = kNone;           ///< Member: index into Spec::context
+  bool symbolic = false;            ///< depends on a `symbolic` value
+};
+
+/// Statement forms.
+enum class StmtKind : uint8_t {
+  Block,         ///< { body... }
+  VarDecl,       ///< TYPE name [= value];  (slot = local)
+  SymbolicDecl,  ///< symbolic int<width> name;  (slot = local)
+  Assign,        ///< target = value;
+  If,            ///< if (cond) then_stmt [else else_stmt]; cond may be Nondet
+  While,         ///< while (cond) body[0]
+  ForIn,         ///< for (name in value) body[0]; name is a local slot
+  Break,
+  Continue,
+  Return,        ///< return [value];
+  ExprStmt,      ///< value; (calls)
+  Atomic,        ///< atomic { body... }: runs without interleaving
+};
+
+/// A statement node.
+struct Stmt {
+  StmtKind kind = StmtKind::Block;
+  SourceRange range;
+  std::vector<StmtPtr> body;  ///< Block/Atomic statements; While/ForIn: exactly one body
+  ExprPtr cond;               ///< If/While condition
+  ExprPtr target;             ///< Assign lvalue (Name or Member)
+  ExprPtr value;              ///< VarDecl init, Assign rhs, Return value, ExprStmt, ForIn list
+  StmtPtr then_stmt;          ///< If
+  StmtPtr else_stmt;          ///< If (may be null)
+  std::string name;           ///< VarDecl/SymbolicDecl/ForIn variable
+  TypeKind decl_type = TypeKind::Error;  ///< VarDecl type (Int for SymbolicDecl)
+  uint32_t width = 32;                   ///< SymbolicDecl bit width
+  uint32_t slot = kNone;                 ///< sema: local slot for VarDecl/SymbolicDecl/ForIn
+};
+
+/// A local variable or parameter of a function (params come first).
+struct LocalVar {
+  std::string name;
+  TypeKind type = TypeKind::Error;
+  SourceRange range;
+  bool symbolic = false;
+  uint32_t width = 32;
+};
+
+/// fn NAME(params) { body } — a callback or an inlined helper; also `thread NAME { }`.
+struct FnDecl {
+  std::string name;
+  SourceRange range;  ///< the name
+  uint32_t param_count = 0;      ///< the first param_count entries of locals
+  std::vector<LocalVar> locals;  ///< params then locals (sema fills locals)
+  StmtPtr body;                  ///< a Block
+  TypeKind return_type = TypeKind::Void;  ///< sema: inferred from `return` statements
+};
+
+/// const NAME = value;  (value folded by sema after -D overrides)
+struct ConstDecl {
+  std::string name;
+  SourceRange range;
+  ExprPtr value;
+  int64_t folded = 0;      ///< sema
+  bool overridden = false; ///< sema: set from -D
+};
+
+/// `Handler = fn;` inside a queue or filter.
+struct HandlerBinding {
+  std::string handler;  ///< EvtIoRead, EvtIoStop, FilterSendNetBufferLists, ...
+  std::string fn_name;
+  SourceRange range;    ///< the handler name
+  SourceRange fn_range; ///< the fn name
+  uint32_t fn = kNone;  ///< sema: Spec::fns index
+};
+
+/// Queue dispatch types.
+enum class Dispatch : uint8_t { Sequential, Parallel, Manual };
+
+/// queue NAME : dispatch [power_managed] { bindings }
+struct QueueDecl {
+  std::string name;
+  SourceRange range;
+  Dispatch dispatch = Dispatch::Sequential;
+  bool power_managed = false;
+  std::vector<HandlerBinding> handlers;
+  uint32_t device = kNone;  ///< Spec::devices index (parser; a top-level queue gets an implicit device)
+};
+
+/// device NAME [: sync_device] { queues }
+struct DeviceDecl {
+  std::string name;
+  SourceRange range;
+  bool sync_device = false;
+  std::vector<uint32_t> queues;  ///< Spec::queues indices
+  bool implicit = false;         ///< created for top-level queues
+};
+
+/// How a lower driver behaves (semantics.md §2).
+enum class TargetBehaviour : uint8_t { Cancelable, Uncancelable, Pending, Late };
+
+/// target NAME : behaviour [may_fail] [completes {S, ...}];
+struct TargetDecl {
+  std::string name;
+  SourceRange range;
+  TargetBehaviour behaviour = TargetBehaviour::Cancelable;
+  bool may_fail = false;
+  std::vector<ExprPtr> completes;  ///< status expressions; empty = {STATUS_SUCCESS}
+  std::vector<int64_t> completes_values;  ///< sema: folded
+};
+
+/// request NAME = WdfRequestCreate(target);
+struct CreatedRequestDecl {
+  std::string name;
+  SourceRange range;
+  std::string target_name;
+  SourceRange target_range;
+  uint32_t target = kNone;  ///< sema
+};
+
+/// lock NAME; / event NAME;
+struct SimpleDecl {
+  std::string name;
+  SourceRange range;
+};
+
+/// timer NAME = fn [manual];
+struct TimerDecl {
+  std::string name;
+  SourceRange range;
+  std::string fn_name;
+  SourceRange fn_range;
+  bool manual = false;
+  uint32_t fn = kNone;  ///< sema
+};
+
+/// global TYPE NAME [= init]; or top-level `symbolic int<N> NAME;`; also a context field.
+struct VarDecl {
+  std::string name;
+  SourceRange range;
+  TypeKind type = TypeKind::Error;
+  ExprPtr init;  ///< may be null (zero / NULL / FALSE)
+  bool symbolic = false;
+  uint32_t width = 32;
+};
+
+/// filter NAME { FilterSendNetBufferLists = fn; ... }
+struct FilterDecl {
+  std::string name;
+  SourceRange range;
+  std::vector<HandlerBinding> handlers;
+};
+
+/// miniport NAME : cancelable|uncancelable;
+struct MiniportDecl {
+  std::string name;
+  SourceRange range;
+  bool cancelable = true;
+};
+
+/// conversation NAME [: partner_may_not_answer];
+struct ConversationDecl {
+  std::string name;
+  SourceRange range;
+  bool partner_may_not_answer = false;
+};
+
+/// Environment item kinds.
+enum class EnvKind : uint8_t {
+  Arrive,      ///< arrive QUEUE x COUNT;
+  Cancel,      ///< cancel any; / cancel QUEUE;
+  Stop,        ///< stop suspend|purge|any;
+  Send,        ///< send FILTER x COUNT cancel_id ID;
+  CancelSend,  ///< cancel_send FILTER ID;
+};
+
+/// stop flavours.
+enum class StopKind : uint8_t { Suspend, Purge, Any };
+
+/// One line of the environment block.
+struct EnvItem {
+  EnvKind kind = EnvKind::Arrive;
+  SourceRange range;
+  std::string object_name;  ///< queue or filter name; empty for `cancel any` / stop
+  SourceRange object_range;
+  bool any = false;         ///< cancel any
+  StopKind stop = StopKind::Any;
+  ExprPtr count;            ///< Arrive/Send
+  ExprPtr cancel_id;        ///< Send/CancelSend
+  uint32_t object = kNone;  ///< sema: queue (Arrive/Cancel) or filter (Send/CancelSend) index
+  int64_t count_value = 0;  ///< sema: folded count
+  int64_t cancel_id_value = 0;  ///< sema: folded id
+};
+
+/// A whole spec file.
+struct Spec {
+  FileId file;
+  std::string title;  ///< from `spec "...";` (empty if absent)
+  SourceRange title_range;
+  std::vector<ConstDecl> consts;
+  std::vector<DeviceDecl> devices;
+  std::vector<QueueDecl> queues;
+  std::vector<TargetDecl> targets;
+  std::vector<CreatedRequestDecl> requests;
+  std::vector<SimpleDecl> locks;
+  std::vector<SimpleDecl> events;
+  std::vector<TimerDecl> timers;
+  std::vector<VarDecl> globals;  ///< includes top-level symbolic declarations
+  std::vector<VarDecl> context;  ///< per-request context fields
+  std::vector<FnDecl> fns;
+  std::vector<FnDecl> threads;   ///< thread NAME { ... } (no params)
+  std::vector<FilterDecl> filters;
+  std::vector<MiniportDecl> miniports;
+  std::vector<ConversationDecl> conversations;
+  std::vector<EnvItem> environment;
+  SourceRange environment_range;
+};
+
+}  // namespace cc::ast
