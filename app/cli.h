@@ -12,6 +12,9 @@ enum class ExitCode : int {
   Incomplete = 4,  ///< a limit stopped the search before a verdict
 };
 
+/// "0.1.0": the version compiled into the executable.
+const char* version_string();
+
 /// Runs the CLI with the process arguments; returns the process exit code.
 int run_cli(int argc, char** argv);
 

@@ -1,0 +1,53 @@
+// `cancelcheck check`: options, wiring of front-end, explorer and reports, exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checker/check.h"
+#include "model/frontend.h"
+
+namespace CLI {
+class App;
+}
+
+namespace cc {
+
+/// Everything `check` accepts on the command line.
+struct CheckCommandOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> defines;  ///< raw NAME=VALUE texts
+  std::string rules;                 ///< comma-separated rule keys to check (empty = all)
+  std::string fail_on;               ///< comma-separated rule keys that gate the exit code
+  std::string out_dir;               ///< default directory for reports
+  std::string json_path;
+  std::string sarif_path;
+  std::string junit_path;
+  std::string html_dir;
+  std::string baseline_path;         ///< accepted violations (do not gate)
+  std::string write_baseline_path;   ///< write the current violations as a baseline
+  std::string search = "bfs";
+  std::string por = "on";
+  std::string symmetry = "on";
+  unsigned threads = 1;
+  unsigned long long max_states = 0;     ///< 0 = default
+  unsigned long long max_memory_mb = 0;  ///< 0 = default
+  double time_limit_s = 0;
+  bool all = false;
+  bool progress = false;
+  bool no_progress = false;
+  bool quiet = false;
+  bool color = false;
+  bool no_color = false;
+};
+
+/// Registers the check options on a CLI11 subcommand.
+void add_check_options(CLI::App& cmd, CheckCommandOptions& opts);
+
+/// Parses -D texts into Defines; prints an error and returns false on malformed input.
+bool parse_defines(const std::vector<std::string>& texts, Defines& out);
+
+/// Runs `check`; returns the process exit code.
+int run_check(const CheckCommandOptions& opts);
+
+}  // namespace cc

@@ -1,0 +1,55 @@
+// Where `check` writes its reports, and how violations gate the exit code.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "checker/result.h"
+#include "model/rules.h"
+
+namespace cc {
+
+struct CheckCommandOptions;
+
+/// Resolved output locations (empty = not written).
+struct ReportPaths {
+  std::string json;
+  std::string sarif;
+  std::string junit;
+  std::string html_dir;
+  std::string baseline;        ///< read: accepted violations
+  std::string write_baseline;  ///< written: current violations
+};
+
+/// What the run amounts to for CI.
+struct GateSummary {
+  std::size_t violations = 0;          ///< all violations found
+  std::size_t gating_violations = 0;   ///< selected by --fail-on and not in the baseline
+  std::size_t baselined = 0;           ///< accepted by the baseline
+  std::size_t incomplete = 0;          ///< specs without a complete verdict
+  bool internal_error = false;         ///< e.g. an unreadable baseline
+  std::string output_error;            ///< a report that could not be written
+  std::vector<std::string> written;    ///< files written, for the summary
+};
+
+/// Applies --out defaults to the explicit report options.
+ReportPaths resolve_report_paths(const CheckCommandOptions& opts);
+
+/// Checks before the (possibly long) search that the outputs can be written;
+/// returns an error message or empty.
+std::string prepare_report_outputs(const ReportPaths& paths);
+
+/// Prints one spec's verdict and traces to the terminal.
+void print_spec_result(std::ostream& out, const SpecResult& result, bool color);
+
+/// Applies the baseline and --fail-on, writes every requested report atomically.
+GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& paths,
+                                   const std::vector<RuleId>& fail_on,
+                                   const CheckCommandOptions& opts);
+
+/// Prints the closing summary line(s).
+void print_run_summary(std::ostream& out, const RunResult& run, const GateSummary& gate,
+                       bool color);
+
+}  // namespace cc

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "model/api.h"
+#include "model/rules.h"
+
+namespace cc {
+namespace {
+
+TEST(RuleCatalogue, IdsAreDenseAndUnique) {
+  ASSERT_EQ(all_rules().size(), 13U);
+  std::set<std::string_view> ids;
+  for (std::size_t i = 0; i < all_rules().size(); ++i) {
+    const RuleInfo& r = all_rules()[i];
+    EXPECT_EQ(static_cast<std::size_t>(r.rule), i);
+    EXPECT_EQ(r.id, std::string("CR0") + (i + 1 < 10 ? "0" : "") + std::to_string(i + 1));
+    EXPECT_FALSE(r.name.empty());
+    EXPECT_FALSE(r.brief.empty());
+    EXPECT_FALSE(r.full.empty());
+    EXPECT_TRUE(ids.insert(r.id).second);
+  }
+}
+
+TEST(RuleCatalogue, LookupByIdNameAndAlias) {
+  EXPECT_EQ(find_rule("CR001"), RuleId::DoubleCompletion);
+  EXPECT_EQ(find_rule("cr006"), RuleId::CompleteWhileCancelable);
+  EXPECT_EQ(find_rule("lost-cancel"), RuleId::LostCancel);
+  EXPECT_EQ(find_rule("StopAckWithinEvtIoStop"), RuleId::ApiMisuse);
+  EXPECT_EQ(find_rule(" DrvAckIoStop "), RuleId::StopNotAcknowledged);
+  EXPECT_FALSE(find_rule("CR014").has_value());
+  EXPECT_FALSE(find_rule("").has_value());
+}
+
+TEST(ApiTable, SignaturesMatchTheDesign) {
+  auto send = find_api("WdfRequestSend");
+  ASSERT_TRUE(send.has_value());
+  const ApiInfo& s = api_info(*send);
+  EXPECT_EQ(s.result, TypeKind::Bool);
+  ASSERT_EQ(s.params.size(), 2U);
+  EXPECT_EQ(s.params[0], TypeKind::Request);
+  EXPECT_EQ(s.params[1], TypeKind::Target);
+  const ApiInfo& reuse = api_info(ApiId::WdfRequestReuse);
+  EXPECT_EQ(reuse.min_args, 1);
+  EXPECT_EQ(reuse.params.size(), 2U);
+  EXPECT_EQ(api_info(ApiId::NdisGeneratePartialCancelId).params.size(), 0U);
+  EXPECT_EQ(api_info(ApiId::WinAPPCCancelAsyncRequest).domain, ApiDomain::Appc);
+  EXPECT_FALSE(find_api("WdfRequestCompelte").has_value());
+  for (const ApiInfo& a : all_apis()) EXPECT_LE(a.min_args, a.params.size()) << a.name;
+}
+
+TEST(ApiTable, Constants) {
+  const ConstantInfo* c = find_constant("STATUS_CANCELLED");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->type, TypeKind::Status);
+  EXPECT_EQ(static_cast<uint32_t>(c->value), 0xC0000120U);
+  EXPECT_EQ(constant_name(TypeKind::Status, c->value), "STATUS_CANCELLED");
+  EXPECT_EQ(find_constant("WAPPCALREADY")->value, 0xF000);
+  EXPECT_EQ(find_constant("nonsense"), nullptr);
+}
+
+}  // namespace
+}  // namespace cc
