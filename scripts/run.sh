@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build cancelcheck (release), and check the bundled specs.
-# The corpus holds buggy specs on purpose, so verdicts with violations (exit 1) are expected;
+# The corpus holds buggy specs on purpose, so violations (exit 1) are expected, and specs of a
+# domain not implemented yet are reported incomplete (exit 4);
 # this script fails only if the build fails or the checker reports a spec/internal error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,6 @@ set +e
 rc=$?
 set -e
 case $rc in
-  0|1) echo "cancelcheck: done (exit $rc; reports in out/)"; exit 0 ;;
+  0|1|4) echo "cancelcheck: done (exit $rc; reports in out/)"; exit 0 ;;
   *) echo "cancelcheck: failed with exit code $rc" >&2; exit "$rc" ;;
 esac
