@@ -57,6 +57,7 @@ h1.headline { font-size: 21px; line-height: 1.35; margin: 10px 0 6px; font-weigh
 .layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; padding: 18px 24px 24px; align-items: start; }
 .tracebox { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: auto; }
 table.trace { border-collapse: separate; border-spacing: 0; width: 100%; table-layout: fixed; }
+table.trace th.lane { text-align: center; }
 table.trace th { position: sticky; top: 0; z-index: 2; background: #fbfbfc; border-bottom: 1px solid var(--line); padding: 10px 8px 8px; text-align: left; vertical-align: bottom; font-size: 12.5px; }
 table.trace th.num { width: 46px; }
 th.lane .lname { display: block; font-weight: 700; overflow-wrap: anywhere; }
@@ -64,18 +65,22 @@ th.lane .lkind { display: inline-block; margin-top: 3px; font-size: 10.5px; font
 th.lane { border-top: 4px solid var(--c); }
 th.lane .lkind { background: var(--c); }
 .driver { --c: var(--driver); } .framework { --c: var(--framework); } .target { --c: var(--target); } .originator { --c: var(--originator); }
-tr.step td { padding: 6px 8px; border-bottom: 1px solid #f1f2f4; vertical-align: top; }
-tr.step td.lane { background-image: linear-gradient(var(--c), var(--c)); background-size: 2px 100%; background-repeat: no-repeat; background-position: 14px 0; background-clip: padding-box; }
+tr.step td { padding: 5px 8px; border-bottom: 1px solid #f1f2f4; vertical-align: top; }
+tr.step td.lane { background-image: linear-gradient(var(--c), var(--c)); background-size: 2px 100%; background-repeat: no-repeat; background-position: 50% 0; background-clip: padding-box; }
 tr.step td.lane { --c: #e5e7eb; }
 td.num { font-weight: 700; color: var(--muted); text-align: right; font-variant-numeric: tabular-nums; padding-right: 10px !important; }
 tr.step { cursor: pointer; }
 tr.step:hover td { background-color: #fafafa; }
-.card { position: relative; border: 1px solid var(--line); border-left: 4px solid var(--c); border-radius: 7px; background: #fff; padding: 6px 9px 7px; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
-.card .call { font-family: var(--mono); font-size: 12.5px; font-weight: 600; overflow-wrap: anywhere; }
-.card .ret { font-family: var(--mono); font-size: 12px; color: #047857; margin-top: 2px; overflow-wrap: anywhere; }
-.card .note { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
+.card { position: relative; z-index: 1; width: max-content; min-width: 100%; max-width: 185%; border: 1px solid var(--line); border-left: 4px solid var(--c); border-radius: 7px; background: #fff; padding: 4px 9px 5px; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
+td.lane.mid .card { left: 50%; transform: translateX(-50%); }
+td.lane.last .card { left: 100%; transform: translateX(-100%); }
+td.lane.first .card { left: 0; }
+.card .who { font-size: 11px; font-weight: 700; color: var(--c); letter-spacing: .02em; overflow-wrap: anywhere; }
+.card .call { font-family: var(--mono); font-size: 12.5px; font-weight: 600; overflow-wrap: break-word; }
+.card .ret { font-family: var(--mono); font-size: 12px; font-weight: 600; color: #047857; white-space: nowrap; }
+.card .note { color: var(--muted); font-size: 12.5px; margin-top: 1px; }
 .card .vals { font-family: var(--mono); font-size: 11.5px; color: #6d28d9; margin-top: 2px; }
-.card .src { margin-top: 5px; padding-top: 4px; border-top: 1px dashed var(--line); font-size: 11.5px; color: var(--muted); display: flex; gap: 6px; min-width: 0; }
+.card .src { margin-top: 3px; font-size: 11.5px; color: var(--muted); display: flex; gap: 6px; min-width: 0; }
 .card .src .ln { font-family: var(--mono); white-space: nowrap; }
 .card .src code { font-size: 11.5px; color: #374151; white-space: pre; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .card .flag { position: absolute; top: -8px; right: 8px; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; }
@@ -108,11 +113,11 @@ aside.panel { position: sticky; top: 12px; display: flex; flex-direction: column
 .rulebox .aliases { font-size: 12px; color: var(--muted); }
 .keys { color: var(--muted); font-size: 12px; }
 .keys kbd { font-family: var(--mono); font-size: 11px; border: 1px solid #d1d5db; border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: #fff; color: var(--ink); }
-footer { color: var(--muted); font-size: 12px; padding: 0 24px 20px; }
+footer { color: var(--muted); font-size: 12px; padding: 0 24px 20px; white-space: pre-line; }
 table.index { width: 100%; border-collapse: collapse; background: var(--card); }
 table.index th, table.index td { padding: 8px 12px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 table.index th { background: #fbfbfc; font-size: 12.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
-table.index td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.index td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .verdict { font-weight: 700; border-radius: 999px; padding: 1px 10px; font-size: 12px; display: inline-block; }
 .verdict.pass { background: #dcfce7; color: #166534; } .verdict.violation { background: #fee2e2; color: #991b1b; }
 .verdict.incomplete { background: #fef3c7; color: #92400e; } .verdict.error { background: #ede9fe; color: #5b21b6; }
@@ -193,7 +198,6 @@ constexpr std::string_view kScript = R"JS(
     rows[i].setAttribute('aria-selected', 'true');
     renderPanel(i);
     if (scroll) rows[i].scrollIntoView({block: 'nearest'});
-    if (history.replaceState) history.replaceState(null, '', '#step-' + (i + 1));
   }
   rows.forEach(function (row, i) {
     row.addEventListener('click', function () { select(i, false); });
@@ -303,15 +307,29 @@ std::string call_text(const TraceStep& s) {
   return s.result.empty() ? s.action : s.action + " \u2192 " + s.result;
 }
 
-std::string step_card(const TraceStep& s, bool racing, bool violating, int race_label) {
+// An API call with line-break opportunities after '(' so long calls wrap at argument boundaries.
+std::string call_html(std::string_view action) {
+  std::string escaped = esc(action);
+  std::string out;
+  for (char c : escaped) {
+    out += c;
+    if (c == '(') out += "<wbr>";
+  }
+  return out;
+}
+
+std::string step_card(const TraceStep& s, const std::string& spec_path, bool racing, bool violating, int race_label) {
   std::string card = fmt::format("<div class=\"card {}\">", kActorClass[static_cast<std::size_t>(s.actor)]);
   if (violating) {
     card += "<span class=\"flag\">VIOLATION</span>";
   } else if (racing) {
     card += fmt::format("<span class=\"flag\">RACE {}</span>", race_label);
   }
-  card += fmt::format("<div class=\"call\">{}</div>", esc(s.action.empty() ? std::string("(internal step)") : s.action));
-  if (!s.result.empty()) card += fmt::format("<div class=\"ret\">\u2192 {}</div>", esc(s.result));
+  card += fmt::format("<div class=\"who\">{}</div>", esc(s.activity_name));
+  card += fmt::format("<div class=\"call\">{}", call_html(s.action.empty() ? std::string("(internal step)") : s.action));
+  if (!s.result.empty()) card += fmt::format(" <span class=\"ret\">\u2192\u00a0{}</span>", esc(s.result));
+  card += "</div>";
+
   if (!s.note.empty()) card += fmt::format("<div class=\"note\">{}</div>", esc(s.note));
   if (!s.symbolic_values.empty()) {
     std::string vals;
@@ -322,9 +340,10 @@ std::string step_card(const TraceStep& s, bool racing, bool violating, int race_
     card += fmt::format("<div class=\"vals\">{}</div>", esc(vals));
   }
   if (s.loc.line != 0) {
-    card += fmt::format("<div class=\"src\" title=\"{}\"><span class=\"ln\">{}:{}</span><code>{}</code></div>",
-                        esc(loc_label(s.loc) + "  " + s.loc.source), esc(base_name(s.loc.file)), s.loc.line,
-                        esc(s.loc.source));
+    std::string line_label = s.loc.file == spec_path ? "line\u00a0" + std::to_string(s.loc.line)
+                                                     : base_name(s.loc.file) + ":" + std::to_string(s.loc.line);
+    card += fmt::format("<div class=\"src\" title=\"{}\"><span class=\"ln\">{}</span><code>{}</code></div>",
+                        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label), esc(s.loc.source));
   }
   card += "</div>";
   return card;
@@ -445,8 +464,9 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
     out += fmt::format("<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\"><td class=\"num\">{}</td>", cls, i + 1, i, i + 1);
     std::size_t lane = lane_index[s.activity];
     for (std::size_t l = 0; l < lanes.size(); ++l) {
-      out += fmt::format("<td class=\"lane {}\">", kActorClass[static_cast<std::size_t>(lanes[l].actor)]);
-      if (l == lane) out += step_card(s, racing, violating, label);
+      std::string_view place = l == 0 ? "first" : l + 1 == lanes.size() ? "last" : "mid";
+      out += fmt::format("<td class=\"lane {} {}\">", kActorClass[static_cast<std::size_t>(lanes[l].actor)], place);
+      if (l == lane) out += step_card(s, spec.path, racing, violating, label);
       out += "</td>";
     }
     out += "</tr>\n";
