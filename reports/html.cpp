@@ -36,7 +36,7 @@ body { background: var(--bg); color: var(--ink); font: 14px/1.45 system-ui, -app
 a { color: var(--driver); text-decoration: none; }
 a:hover { text-decoration: underline; }
 code, .mono { font-family: var(--mono); font-size: 12.5px; }
-header.top { background: var(--card); border-bottom: 1px solid var(--line); padding: 14px 24px 16px; }
+header.top { background: var(--card); border-bottom: 1px solid var(--line); padding: 12px 24px 14px; }
 .crumbs { color: var(--muted); font-size: 12.5px; display: flex; gap: 8px; flex-wrap: wrap; align-items: center; }
 .crumbs .path { font-family: var(--mono); color: var(--ink); }
 .rulebar { display: flex; gap: 10px; align-items: center; margin-top: 8px; flex-wrap: wrap; }
@@ -45,16 +45,16 @@ header.top { background: var(--card); border-bottom: 1px solid var(--line); padd
 .chip { border: 1px solid var(--line); border-radius: 999px; padding: 1px 9px; font-size: 12px; color: var(--muted); background: #fff; }
 .chip.ok { color: #15803d; border-color: #bbf7d0; background: #f0fdf4; }
 .chip.warn { color: #b45309; border-color: #fde68a; background: #fffbeb; }
-h1.headline { font-size: 21px; line-height: 1.35; margin: 10px 0 6px; font-weight: 650; max-width: 1100px; }
+h1.headline { font-size: 21px; line-height: 1.35; margin: 8px 0 4px; font-weight: 650; max-width: 1100px; }
 .message { margin: 0; color: #374151; }
 .message code { color: var(--muted); }
-.racers { display: flex; gap: 10px; margin-top: 12px; flex-wrap: wrap; }
-.racer { display: flex; gap: 8px; align-items: baseline; border: 1px solid #fecaca; background: var(--race-bg); border-radius: 8px; padding: 6px 10px; cursor: pointer; max-width: 560px; }
+.racers { display: flex; gap: 10px; margin-top: 10px; flex-wrap: wrap; }
+.racer { display: flex; gap: 8px; align-items: baseline; border: 1px solid #fecaca; background: var(--race-bg); border-radius: 8px; padding: 5px 10px; cursor: pointer; max-width: 100%; min-width: 0; }
 .racer:hover { border-color: var(--race); }
 .racer .tag { background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 11.5px; font-weight: 700; white-space: nowrap; }
 .racer .who { font-weight: 600; white-space: nowrap; }
-.racer code { overflow-wrap: anywhere; }
-.layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; padding: 18px 24px 24px; align-items: start; }
+.racer code { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; padding: 14px 24px 24px; align-items: start; }
 .tracebox { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: auto; }
 table.trace { border-collapse: separate; border-spacing: 0; width: 100%; table-layout: fixed; }
 table.trace th.lane { text-align: center; }
