@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "reports/json.h"
 #include "tests/reports/fixture.h"
 
@@ -150,6 +153,24 @@ TEST(JsonReport, InvalidUtf8DoesNotBreakSerialization) {
   std::string text;
   ASSERT_NO_THROW(text = render_json(run));
   EXPECT_EQ(parse_run_result(text).specs[0].title, "bad \xEF\xBF\xBD byte");
+}
+
+TEST(JsonReport, DocumentedExampleIsAccepted) {
+  std::ifstream in(std::string(CC_SOURCE_DIR) + "/docs/json-schema.md");
+  ASSERT_TRUE(in) << "docs/json-schema.md not found";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string doc = ss.str();
+  std::size_t begin = doc.find("```json\n");
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  std::string example = doc.substr(begin, doc.find("```", begin) - begin);
+  RunResult run = parse_run_result(example);
+  ASSERT_EQ(run.specs.size(), 1U);
+  const Violation& v = run.specs[0].violations[0];
+  EXPECT_EQ(v.rule, RuleId::DoubleCompletion);
+  EXPECT_FALSE(v.violating_step.has_value());
+  EXPECT_EQ(v.trace[1].symbolic_values[0].second, "4096");
 }
 
 }  // namespace
