@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checker/result.h"
@@ -23,7 +24,7 @@ struct BaselineEntry {
 
 /// A set of accepted violations, sorted by (fingerprint, spec, line, message).
 struct Baseline {
-  std::vector<BaselineEntry> entries;
+  std::vector<BaselineEntry> entries;  ///< accepted violations
   friend bool operator==(const Baseline&, const Baseline&) = default;
 };
 

@@ -1,7 +1,8 @@
 """Renders the HTML race traces of the fixture run in headless Chromium and checks the DOM.
 
 Checks, after the page's own script has run: one lane per activity, one row per step, the
-racing steps highlighted, a selected row and a filled state panel, the hostile spec strings
+racing steps highlighted, a selected row and a filled state panel, keyboard and click
+navigation (through a harness page that drives the trace in an iframe), the hostile spec strings
 present as text, and no element or handler injected by them. Saves screenshots next to the
 DOM dumps as test artefacts. Fails (never skips) when Chromium is missing.
 """
@@ -87,8 +88,41 @@ def run_chromium(chromium, args, timeout=90):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def dump_dom(chromium, url):
-    return run_chromium(chromium, ["--virtual-time-budget=2000", "--dump-dom", url])
+def dump_dom(chromium, url, extra=()):
+    return run_chromium(chromium, list(extra) + ["--virtual-time-budget=2000", "--dump-dom", url])
+
+
+KEYBOARD_HARNESS = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>keyboard harness</title></head>
+<body><pre id="out">not run</pre><iframe id="frame" src="%s" width="1400" height="900"></iframe>
+<script>
+document.getElementById('frame').addEventListener('load', function () {
+  var d = document.getElementById('frame').contentDocument;
+  var log = [];
+  function selected() {
+    var rows = d.querySelectorAll('tr.step.selected');
+    return rows.length === 1 ? rows[0].id : 'selected=' + rows.length;
+  }
+  function key(k) { d.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
+  log.push(selected());
+  key('j'); log.push(selected());
+  key('k'); key('ArrowUp'); log.push(selected());
+  key('End'); log.push(selected());
+  key('ArrowDown'); log.push(selected());
+  key('Home'); log.push(selected());
+  key('n'); log.push(selected());
+  key('n'); log.push(selected());
+  key('n'); log.push(selected());
+  key('p'); log.push(selected());
+  d.getElementById('step-4').click(); log.push(selected());
+  log.push(d.getElementById('sel-num').textContent);
+  var changed = d.querySelectorAll('#objects tr.changed');
+  log.push(changed.length === 1 ? changed[0].textContent : 'changed=' + changed.length);
+  document.getElementById('out').textContent = log.join('|');
+});
+</script></body></html>
+"""
+EXPECTED_KEYS = "step-7|step-8|step-6|step-9|step-9|step-1|step-7|step-9|step-7|step-9|step-4|4|statearmedwas idle"
 
 
 def screenshot(chromium, url, path):
@@ -167,6 +201,17 @@ def main():
     # Selecting a step through the address works too.
     dom = dump_dom(args.chromium, fx2 + "#step-3")
     check_page(parse(dom), "fx2 trace #step-3", 5, 9, ["step-7", "step-9"], "step-3")
+
+    # Keyboard navigation and clicks, driven from a same-directory harness page.
+    harness = os.path.join(html_dir, "keyboard-harness.html")
+    with open(harness, "w", encoding="utf-8") as f:
+        f.write(KEYBOARD_HARNESS % "fx2_timer_cancel-CR001-1.html")
+    dom = dump_dom(args.chromium, "file://" + harness, ["--allow-file-access-from-files"])
+    pre = [e for e in parse(dom).walk() if e.attrs.get("id") == "out"]
+    keys = pre[0].all_text() if pre else "no output"
+    if keys != EXPECTED_KEYS:
+        fail("keyboard navigation: got %r, expected %r" % (keys, EXPECTED_KEYS))
+    os.remove(harness)
 
     # The hostile trace: names are text, nothing is injected.
     evil = "file://" + os.path.join(html_dir, "script____-CR006-1.html")
