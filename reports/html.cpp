@@ -95,7 +95,8 @@ aside.panel { position: sticky; top: 12px; display: flex; flex-direction: column
 .box { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
 .box h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 0 8px; }
 .box h2 b { color: var(--ink); }
-.sel-call { font-family: var(--mono); font-size: 12.5px; margin-bottom: 8px; overflow-wrap: anywhere; }
+.sel-call { font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
+.sel-src { font-family: var(--mono); font-size: 11.5px; color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0 8px; }
 .obj { border: 1px solid var(--line); border-radius: 8px; margin-top: 8px; overflow: hidden; }
 .obj .oh { display: flex; justify-content: space-between; gap: 8px; align-items: center; background: #f9fafb; padding: 5px 9px; border-bottom: 1px solid var(--line); }
 .obj .oname { font-weight: 700; font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
@@ -158,6 +159,7 @@ constexpr std::string_view kScript = R"JS(
     document.getElementById('sel-num').textContent = String(i + 1);
     var call = document.getElementById('sel-call');
     call.textContent = step.who + ': ' + step.call;
+    document.getElementById('sel-src').textContent = step.src;
     var box = document.getElementById('objects');
     while (box.firstChild) box.removeChild(box.firstChild);
     if (step.objects.length === 0) { box.appendChild(el('div', 'empty', 'No objects recorded at this step.')); }
@@ -349,16 +351,35 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, bool rac
   return card;
 }
 
+// Text for the embedded panel data: valid UTF-8, control characters shown as \uXXXX like
+// html_escape does for the rest of the page.
+std::string visible(std::string_view text) {
+  std::string clean = sanitize_utf8(text);
+  std::string out;
+  for (char c : clean) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string trace_json(const Violation& v, std::size_t initial) {
   ordered_json steps = ordered_json::array();
   for (const TraceStep& s : v.trace) {
     ordered_json objects = ordered_json::array();
     for (const ObjectView& o : s.objects) {
       ordered_json fields = ordered_json::array();
-      for (const auto& [name, value] : o.fields) fields.push_back(ordered_json::array({sanitize_utf8(name), sanitize_utf8(value)}));
-      objects.push_back(ordered_json{{"name", sanitize_utf8(o.name)}, {"kind", sanitize_utf8(o.kind)}, {"fields", fields}});
+      for (const auto& [name, value] : o.fields) fields.push_back(ordered_json::array({visible(name), visible(value)}));
+      objects.push_back(ordered_json{{"name", visible(o.name)}, {"kind", visible(o.kind)}, {"fields", fields}});
     }
-    steps.push_back(ordered_json{{"who", sanitize_utf8(s.activity_name)}, {"call", sanitize_utf8(call_text(s))}, {"objects", objects}});
+    std::string src = s.loc.line == 0 ? std::string() : loc_label(s.loc) + "  " + s.loc.source;
+    steps.push_back(ordered_json{{"who", visible(s.activity_name)},
+                                 {"call", visible(call_text(s))},
+                                 {"src", visible(src)},
+                                 {"objects", objects}});
   }
   ordered_json racing = ordered_json::array();
   for (StepIndex i : v.racing_steps) racing.push_back(i.value);
@@ -473,7 +494,7 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
   }
   out += "</tbody>\n</table>\n</section>\n<aside class=\"panel\">\n";
   out += "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
-         "<div class=\"sel-call\" id=\"sel-call\"></div><div id=\"objects\"><div class=\"empty\">"
+         "<div class=\"sel-call\" id=\"sel-call\"></div><div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
          "Select a step to see the objects.</div></div></section>\n";
   out += rule_box(rule) + "\n";
   out += "<section class=\"box keys\"><h2>Keys</h2><kbd>j</kbd>/<kbd>\u2193</kbd> next step \u00b7 "

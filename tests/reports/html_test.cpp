@@ -79,6 +79,7 @@ TEST(HtmlReport, SpecStringsAreEscapedEverywhere) {
   std::string json = html.substr(data, html.find("</script>", data) - data);
   EXPECT_EQ(json.find("\xE2\x80\xA8"), std::string::npos);
   EXPECT_NE(json.find("\\u2028"), std::string::npos);
+  EXPECT_NE(json.find("bell\\\\u0007here"), std::string::npos);  // shown as text, not a raw BEL
   EXPECT_EQ(html.find('\x07'), std::string::npos);
 
   std::string index = render_html_index(run);
