@@ -16,7 +16,21 @@ inline const std::string kHostile = "<script>alert(1)</script>\"&'";
 /// Builds an ObjectView from (field, value) pairs.
 inline ObjectView object(std::string name, std::string kind,
                          std::vector<std::pair<std::string, std::string>> fields) {
-  return ObjectView{std::move(name), std::move(kind), std::move(fields)};
+  ObjectView o;
+  o.name = std::move(name);
+  o.kind = std::move(kind);
+  o.fields = std::move(fields);
+  return o;
+}
+
+/// A spec location.
+inline ResultLoc loc(std::string file, uint32_t line, uint32_t col, std::string source) {
+  ResultLoc l;
+  l.file = std::move(file);
+  l.line = line;
+  l.col = col;
+  l.source = std::move(source);
+  return l;
 }
 
 /// The request and timer of the double-completion trace in a given state.
@@ -50,12 +64,28 @@ inline TraceStep step(uint32_t activity, std::string name, ActorKind actor, std:
   return s;
 }
 
+/// Search statistics set by name, so that new Stats fields keep their defaults.
+inline Stats stats(uint64_t states, uint64_t transitions, uint32_t depth, double seconds,
+                   uint64_t z3_queries = 0, uint64_t z3_cached = 0, double z3_seconds = 0.0) {
+  Stats st;
+  st.states = states;
+  st.transitions = transitions;
+  st.max_depth = depth;
+  st.state_bytes = 48;
+  st.peak_memory_bytes = 1 << 20;
+  st.seconds = seconds;
+  st.z3_queries = z3_queries;
+  st.z3_cached = z3_cached;
+  st.z3_seconds = z3_seconds;
+  return st;
+}
+
 /// The spec path of the realistic example.
 inline const std::string kFx2Path = "specs/kmdf/fx2_timer_cancel.spec";
 
 /// A spec location in the realistic example.
 inline ResultLoc fx2_loc(uint32_t line, uint32_t col, std::string source) {
-  return ResultLoc{kFx2Path, line, col, std::move(source)};
+  return loc(kFx2Path, line, col, std::move(source));
 }
 
 /// CR001: the cancel routine and the timer both complete req#1 (9 steps, 5 activities).
@@ -107,10 +137,10 @@ inline Violation hostile_violation() {
   v.rule = RuleId::CompleteWhileCancelable;
   v.message = "completed " + kHostile + " while cancelable <img src=x onerror=alert(3)>";
   v.headline = kHostile + " completed the request at step 2 while it was still cancelable";
-  v.loc = ResultLoc{kHostilePath, 3, 7, "  if (a < b && c > d) { x = \"</script>\"; }"};
+  v.loc = loc(kHostilePath, 3, 7, "  if (a < b && c > d) { x = \"</script>\"; }");
   TraceStep s1 = step(0, kHostile, ActorKind::Driver, "WdfRequestMarkCancelableEx(" + kHostile + ", OnCancel)",
                       "STATUS_SUCCESS", "note with </script><script>alert(2)</script>",
-                      ResultLoc{kHostilePath, 2, 3, "  <b>bold</b> & 'quoted' \"text\""},
+                      loc(kHostilePath, 2, 3, "  <b>bold</b> & 'quoted' \"text\""),
                       {object("</script><script>alert(4)</script>", "request\"&'",
                               {{"state<", "pending & \"cancelable\""}, {"ctrl", std::string("bell\x07here")}})});
   TraceStep s2 = step(1, "framework \u2028 \"&'", ActorKind::Framework, "dispatch", "", "", {},
@@ -138,7 +168,7 @@ inline RunResult sample_run() {
   fx2.title = "kmdf_fx2 read with a timer and a cancel routine";
   fx2.verdict = Verdict::Violation;
   fx2.violations = {fx2_double_completion()};
-  fx2.stats = Stats{1234, 5678, 17, 48, 1 << 20, 0.0125, 0, 0, 0.0};
+  fx2.stats = stats(1234, 5678, 17, 0.0125);
   run.specs.push_back(fx2);
 
   SpecResult evil;
@@ -146,7 +176,7 @@ inline RunResult sample_run() {
   evil.title = kHostile;
   evil.verdict = Verdict::Violation;
   evil.violations = {hostile_violation()};
-  evil.stats = Stats{42, 77, 3, 16, 4096, 0.5, 5, 2, 0.25};
+  evil.stats = stats(42, 77, 3, 0.5, 5, 2, 0.25);
   evil.checked_rules = {RuleId::DoubleCompletion, RuleId::CompleteWhileCancelable, RuleId::Assertion};
   run.specs.push_back(evil);
 
@@ -154,14 +184,14 @@ inline RunResult sample_run() {
   fixed.path = "specs/kmdf/fx2_timer_cancel_fixed.spec";
   fixed.title = "kmdf_fx2 read, fixed";
   fixed.verdict = Verdict::Pass;
-  fixed.stats = Stats{2048, 6000, 19, 48, 1 << 20, 0.02, 0, 0, 0.0};
+  fixed.stats = stats(2048, 6000, 19, 0.02);
   run.specs.push_back(fixed);
 
   SpecResult big;
   big.path = "specs/ndis/filter_many.spec";
   big.verdict = Verdict::Incomplete;
   big.incomplete_reason = "state limit 1000000 reached";
-  big.stats = Stats{1000000, 3500000, 40, 64, 1 << 26, 2.0, 0, 0, 0.0};
+  big.stats = stats(1000000, 3500000, 40, 2.0);
   big.checked_rules = {RuleId::DoubleCompletion, RuleId::LostCancel};
   run.specs.push_back(big);
 
