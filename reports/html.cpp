@@ -467,7 +467,10 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
     }
     out += "</div>\n";
   }
-  out += "</header>\n<main class=\"layout\">\n<section class=\"tracebox\">\n<table class=\"trace\">\n<thead><tr><th class=\"num\">#</th>";
+  // Lanes keep a readable width; many activities scroll sideways instead of squeezing.
+  out += fmt::format("</header>\n<main class=\"layout\">\n<section class=\"tracebox\">\n"
+                     "<table class=\"trace\" style=\"min-width: {}px\">\n<thead><tr><th class=\"num\">#</th>",
+                     46 + 150 * lanes.size());
   for (const Lane& lane : lanes) {
     out += fmt::format("<th class=\"lane {}\"><span class=\"lname\">{}</span><span class=\"lkind\">{}</span></th>",
                        kActorClass[static_cast<std::size_t>(lane.actor)], esc(lane.name),
