@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -10,7 +11,7 @@ namespace {
 
 std::filesystem::path fresh_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
-             ("cc-reports-" + name + "-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+             ("cc-reports-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir;
 }

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -103,7 +104,7 @@ TEST(HtmlReport, IndexListsSpecsVerdictsAndLinks) {
 
 TEST(HtmlReport, WritesIndexAndTraces) {
   auto dir = std::filesystem::temp_directory_path() /
-             ("cc-reports-html-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+             ("cc-reports-html-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   ASSERT_EQ(write_html_reports(test::sample_run(), dir), "");
   EXPECT_TRUE(std::filesystem::exists(dir / "index.html"));
