@@ -65,6 +65,7 @@ struct Violation {
   std::optional<StepIndex> violating_step;  ///< none for end-state violations
   std::vector<StepIndex> racing_steps;      ///< the steps to highlight (usually two)
   bool replayed = false;    ///< confirmed by the reference executor
+  bool accepted = false;    ///< matched an entry of the baseline (reports/baseline.h)
 };
 
 /// The outcome of checking one spec.
@@ -97,6 +98,7 @@ struct SpecResult {
   Stats stats;
   std::string incomplete_reason;  ///< "state limit 1000000 reached", "interrupted", ...
   std::string error;              ///< rendered diagnostics or internal error text
+  std::vector<RuleId> checked_rules;  ///< rules the search checked, in id order; empty = all
 };
 
 /// Result of a whole `check` run.

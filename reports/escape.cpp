@@ -1,0 +1,165 @@
+#include "reports/escape.h"
+
+#include <cstdint>
+
+namespace cc::reports {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is invalid.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > text.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+const char* hex_digits() { return "0123456789ABCDEF"; }
+
+std::string u_escape(unsigned value) {
+  std::string out = "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += hex_digits()[(value >> shift) & 0xF];
+  return out;
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t len = utf8_sequence_length(text, i);
+    if (len == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string html_escape(std::string_view text) {
+  std::string clean = sanitize_utf8(text);
+  std::string out;
+  out.reserve(clean.size() + 16);
+  for (char c : clean) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += u_escape(static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string clean = sanitize_utf8(text);
+  std::string out;
+  out.reserve(clean.size() + 16);
+  for (char c : clean) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\n': out += "&#10;"; break;
+      case '\r': out += "&#13;"; break;
+      case '\t': out += "&#9;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          out += u_escape(static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string json_for_script(std::string_view json_text) {
+  std::string out;
+  out.reserve(json_text.size() + 16);
+  for (std::size_t i = 0; i < json_text.size(); ++i) {
+    char c = json_text[i];
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else if (json_text.substr(i, 3) == "\xE2\x80\xA8") {
+      out += "\\u2028";
+      i += 2;
+    } else if (json_text.substr(i, 3) == "\xE2\x80\xA9") {
+      out += "\\u2029";
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string path_to_uri(std::string_view path) {
+  std::string p = sanitize_utf8(path);
+  for (char& c : p) {
+    if (c == '\\') c = '/';
+  }
+  std::string out;
+  bool windows_drive = p.size() >= 2 && p[1] == ':' &&
+                       ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z'));
+  if (!p.empty() && p[0] == '/') {
+    out = "file://";
+  } else if (windows_drive) {
+    out = "file:///";
+  }
+  for (char c : p) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/' ||
+                      (windows_drive && c == ':');
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += hex_digits()[u >> 4];
+      out += hex_digits()[u & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace cc::reports

@@ -1,0 +1,213 @@
+#include "reports/sarif.h"
+
+#include <string_view>
+
+#include "reports/baseline.h"
+#include "reports/escape.h"
+
+namespace cc::reports {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr std::string_view kSchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";
+constexpr std::string_view kActorNames[] = {"driver", "framework", "target", "originator"};
+
+std::string str(std::string_view s) { return sanitize_utf8(s); }
+
+ordered_json text_message(std::string_view text) { return ordered_json{{"text", str(text)}}; }
+
+ordered_json string_list(std::string_view comma_separated) {
+  ordered_json out = ordered_json::array();
+  std::string_view rest = comma_separated;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.push_back(std::string(item));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// PascalCase of a kebab-case rule name ("double-completion" -> "DoubleCompletion").
+std::string pascal(std::string_view kebab) {
+  std::string out;
+  bool upper = true;
+  for (char c : kebab) {
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
+    out += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    upper = false;
+  }
+  return out;
+}
+
+ordered_json rule_descriptor(const RuleInfo& r) {
+  std::string help = std::string(r.full);
+  std::string markdown = "**" + std::string(r.id) + " " + std::string(r.name) + "**: " + std::string(r.full);
+  if (!r.aliases.empty()) {
+    help += " Related SDV rules: " + std::string(r.aliases) + ".";
+    markdown += "\n\nRelated SDV rules: " + std::string(r.aliases) + ".";
+  }
+  return ordered_json{
+      {"id", r.id},
+      {"name", pascal(r.name)},
+      {"shortDescription", text_message(r.brief)},
+      {"fullDescription", text_message(r.full)},
+      {"help", ordered_json{{"text", help}, {"markdown", markdown}}},
+      {"defaultConfiguration", ordered_json{{"level", "error"}}},
+      {"properties", ordered_json{{"ruleName", r.name},
+                                  {"sdvAliases", string_list(r.aliases)},
+                                  {"tags", ordered_json::array({"correctness", "concurrency", "cancellation"})},
+                                  {"precision", "very-high"},
+                                  {"problem.severity", "error"}}}};
+}
+
+// A physicalLocation for a spec location; the region only when a line is known.
+ordered_json physical_location(const ResultLoc& loc, std::string_view fallback_file) {
+  std::string file = loc.file.empty() ? std::string(fallback_file) : loc.file;
+  ordered_json physical{{"artifactLocation", ordered_json{{"uri", path_to_uri(file)}}}};
+  if (loc.line > 0) {
+    ordered_json region{{"startLine", loc.line}};
+    if (loc.col > 0) region["startColumn"] = loc.col;
+    if (!loc.source.empty()) region["snippet"] = ordered_json{{"text", str(loc.source)}};
+    physical["region"] = region;
+  }
+  return physical;
+}
+
+std::string step_text(const TraceStep& s, std::size_t index) {
+  std::string text = "Step " + std::to_string(index + 1) + " [" + s.activity_name + "] " + s.action;
+  if (!s.result.empty()) text += " -> " + s.result;
+  if (!s.note.empty()) text += " (" + s.note + ")";
+  return text;
+}
+
+bool is_racing(const Violation& v, std::size_t i) {
+  for (StepIndex s : v.racing_steps) {
+    if (s.value == i) return true;
+  }
+  return false;
+}
+
+ordered_json thread_flow_location(const SpecResult& spec, const Violation& v, std::size_t i) {
+  const TraceStep& s = v.trace[i];
+  bool racing = is_racing(v, i);
+  bool violating = v.violating_step && v.violating_step->value == i;
+  std::string text = step_text(s, i);
+  if (racing) text += " [racing step]";
+  if (violating) text += " [violation]";
+  ordered_json location{{"message", text_message(text)}};
+  if (s.loc.line > 0) location["physicalLocation"] = physical_location(s.loc, spec.path);
+  ordered_json tfl{{"location", location},
+                   {"executionOrder", i + 1},
+                   {"nestingLevel", 0},
+                   {"importance", racing || violating ? "essential" : "important"}};
+  ordered_json state = ordered_json::object();
+  for (const ObjectView& o : s.objects) {
+    for (const auto& [field, value] : o.fields) {
+      state[str(o.name + "." + field)] = text_message(value);
+    }
+  }
+  for (const auto& [name, value] : s.symbolic_values) state[str(name)] = text_message(value);
+  if (!state.empty()) tfl["state"] = state;
+  ordered_json properties{{"activity", s.activity},
+                          {"activityName", str(s.activity_name)},
+                          {"actor", kActorNames[static_cast<std::size_t>(s.actor)]},
+                          {"choice", s.choice}};
+  if (!s.result.empty()) properties["result"] = str(s.result);
+  tfl["properties"] = properties;
+  return tfl;
+}
+
+ordered_json result_for(const SpecResult& spec, const Violation& v) {
+  const RuleInfo& rule = rule_info(v.rule);
+  std::string message = v.message;
+  if (!v.headline.empty()) message += ". " + v.headline;
+  ordered_json result{{"ruleId", rule.id},
+                      {"ruleIndex", static_cast<std::size_t>(v.rule)},
+                      {"level", "error"},
+                      {"message", text_message(message)},
+                      {"locations", ordered_json::array({ordered_json{{"physicalLocation", physical_location(v.loc, spec.path)}}})},
+                      {"partialFingerprints", ordered_json{{"cancelcheck/v1", violation_fingerprint(spec, v)}}}};
+  if (!v.trace.empty()) {
+    ordered_json locations = ordered_json::array();
+    for (std::size_t i = 0; i < v.trace.size(); ++i) locations.push_back(thread_flow_location(spec, v, i));
+    ordered_json thread_flow{{"id", "schedule"},
+                             {"message", text_message("The interleaving that leads to the violation, step by step.")},
+                             {"locations", locations}};
+    ordered_json code_flow{{"threadFlows", ordered_json::array({thread_flow})}};
+    if (!v.headline.empty()) code_flow["message"] = text_message(v.headline);
+    result["codeFlows"] = ordered_json::array({code_flow});
+  }
+  if (v.accepted) {
+    result["baselineState"] = "unchanged";
+    result["suppressions"] = ordered_json::array(
+        {ordered_json{{"kind", "external"}, {"justification", "accepted in the cancelcheck baseline"}}});
+  }
+  ordered_json racing = ordered_json::array();
+  for (StepIndex s : v.racing_steps) racing.push_back(s.value + 1);
+  result["properties"] = ordered_json{{"ruleName", rule.name},
+                                      {"spec", str(spec.path)},
+                                      {"replayed", v.replayed},
+                                      {"racingSteps", racing},
+                                      {"traceLength", v.trace.size()}};
+  return result;
+}
+
+ordered_json build_sarif(const RunResult& run) {
+  ordered_json rules = ordered_json::array();
+  for (const RuleInfo& r : all_rules()) rules.push_back(rule_descriptor(r));
+  ordered_json driver{{"name", "cancelcheck"}};
+  if (!run.tool_version.empty()) {
+    driver["version"] = str(run.tool_version);
+    driver["semanticVersion"] = str(run.tool_version);
+  }
+  driver["rules"] = rules;
+
+  ordered_json results = ordered_json::array();
+  ordered_json notifications = ordered_json::array();
+  ordered_json specs = ordered_json::array();
+  bool successful = true;
+  for (const SpecResult& s : run.specs) {
+    for (const Violation& v : s.violations) results.push_back(result_for(s, v));
+    specs.push_back(ordered_json{{"path", str(s.path)}, {"verdict", verdict_name(s.verdict)}, {"states", s.stats.states}});
+    if (s.verdict == Verdict::Error || s.verdict == Verdict::Incomplete) {
+      bool error = s.verdict == Verdict::Error;
+      successful = successful && !error;
+      std::string text = s.path + ": " + std::string(verdict_name(s.verdict));
+      std::string detail = error ? s.error : s.incomplete_reason;
+      if (!detail.empty()) text += ": " + detail;
+      notifications.push_back(ordered_json{
+          {"level", error ? "error" : "warning"},
+          {"message", text_message(text)},
+          {"locations", ordered_json::array({ordered_json{{"physicalLocation", ordered_json{{"artifactLocation", ordered_json{{"uri", path_to_uri(s.path)}}}}}}})}});
+    }
+  }
+  ordered_json invocation{{"executionSuccessful", successful}};
+  if (!notifications.empty()) invocation["toolExecutionNotifications"] = notifications;
+
+  ordered_json sarif_run{{"tool", ordered_json{{"driver", driver}}},
+                         {"invocations", ordered_json::array({invocation})},
+                         {"columnKind", "utf16CodeUnits"},
+                         {"results", results},
+                         {"properties", ordered_json{{"specs", specs}}}};
+  ordered_json log{{"$schema", kSchemaUri}, {"version", "2.1.0"}, {"runs", ordered_json::array({sarif_run})}};
+  return log;
+}
+
+}  // namespace
+
+nlohmann::json to_sarif(const RunResult& run) { return nlohmann::json::parse(build_sarif(run).dump()); }
+
+std::string render_sarif(const RunResult& run) {
+  // Built as ordered_json so that the file keeps the conventional SARIF key order.
+  return build_sarif(run).dump(2) + "\n";
+}
+
+}  // namespace cc::reports

@@ -1,0 +1,235 @@
+#include "reports/text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "reports/escape.h"
+
+namespace cc::reports {
+namespace {
+
+constexpr std::string_view kReset = "\x1b[0m";
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kRed = "\x1b[1;31m";
+constexpr std::string_view kGreen = "\x1b[1;32m";
+constexpr std::string_view kYellow = "\x1b[1;33m";
+constexpr std::string_view kBlue = "\x1b[1;34m";
+constexpr std::string_view kMagenta = "\x1b[1;35m";
+constexpr std::string_view kDim = "\x1b[2m";
+constexpr std::size_t kMaxActivityWidth = 28;
+
+// Wraps text in an ANSI colour when colour is on.
+std::string paint(const TextOptions& o, std::string_view color, std::string_view text) {
+  if (!o.color) return std::string(text);
+  return fmt::format("{}{}{}", color, text, kReset);
+}
+
+// Spec text on a terminal: valid UTF-8 and no raw control characters (escape sequences).
+std::string clean(std::string_view text) {
+  std::string s = sanitize_utf8(text);
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      out += fmt::format("\\x{:02X}", static_cast<unsigned char>(c));
+    } else if (c == 0x7F) {
+      out += "\\x7F";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string with_commas(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  int count = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (count > 0 && count % 3 == 0) out += ',';
+    out += *it;
+    ++count;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::string rate(double per_second) {
+  if (per_second >= 1e6) return fmt::format("{:.1f}M", per_second / 1e6);
+  if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
+  return fmt::format("{:.0f}", per_second);
+}
+
+std::string seconds_text(double s) {
+  if (s < 1.0) return fmt::format("{:.0f} ms", s * 1000.0);
+  return fmt::format("{:.2f} s", s);
+}
+
+std::string loc_text(const ResultLoc& loc) {
+  if (loc.line == 0) return clean(loc.file);
+  if (loc.col == 0) return fmt::format("{}:{}", clean(loc.file), loc.line);
+  return fmt::format("{}:{}:{}", clean(loc.file), loc.line, loc.col);
+}
+
+// Number of display columns of a UTF-8 string (code points; good enough for names).
+std::size_t width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+bool is_racing(const Violation& v, std::size_t index) {
+  return std::any_of(v.racing_steps.begin(), v.racing_steps.end(),
+                     [&](StepIndex s) { return s.value == index; });
+}
+
+// The source line with the caret under the column, like a compiler diagnostic.
+void append_source(std::string& out, const ResultLoc& loc, const TextOptions& o) {
+  if (loc.line == 0 || loc.source.empty()) return;
+  std::string number = std::to_string(loc.line);
+  std::string gutter(number.size(), ' ');
+  out += fmt::format(" {} | {}\n", paint(o, kBlue, number), clean(loc.source));
+  if (loc.col == 0) return;
+  std::string pad;
+  for (std::size_t i = 0; i + 1 < loc.col && i < loc.source.size(); ++i) {
+    pad += loc.source[i] == '\t' ? '\t' : ' ';
+  }
+  out += fmt::format(" {} | {}{}\n", gutter, pad, paint(o, kRed, "^"));
+}
+
+std::string step_line(const Violation& v, std::size_t i, std::size_t name_width,
+                      std::size_t number_width, const TextOptions& o) {
+  const TraceStep& s = v.trace[i];
+  bool racing = is_racing(v, i);
+  bool violating = v.violating_step && v.violating_step->value == i;
+  std::string marker = violating ? "!" : racing ? ">" : " ";
+  std::string name = clean(s.activity_name);
+  if (width(name) < name_width) name += std::string(name_width - width(name), ' ');
+  std::string call = clean(s.action);
+  if (!s.result.empty()) call += " -> " + clean(s.result);
+  std::string line = fmt::format("  {} {:>{}}  {}  {}", racing || violating ? paint(o, kMagenta, marker) : marker,
+                                 i + 1, number_width, paint(o, kBold, name),
+                                 racing || violating ? paint(o, kMagenta, call) : call);
+  if (s.loc.line != 0) line += "  " + paint(o, kDim, fmt::format("({}:{})", clean(s.loc.file), s.loc.line));
+  line += '\n';
+  std::string indent(4 + number_width + 2, ' ');
+  if (!s.note.empty()) line += indent + paint(o, kDim, "- " + clean(s.note)) + '\n';
+  if (!s.symbolic_values.empty()) {
+    std::string values;
+    for (const auto& [name_text, value] : s.symbolic_values) {
+      if (!values.empty()) values += ", ";
+      values += clean(name_text) + " = " + clean(value);
+    }
+    line += indent + paint(o, kDim, "- values: " + values) + '\n';
+  }
+  return line;
+}
+
+}  // namespace
+
+std::string render_text_stats(const Stats& st, const TextOptions& o) {
+  std::string out = fmt::format("{} states, {} transitions", with_commas(st.states),
+                                with_commas(st.transitions));
+  if (o.timings && st.seconds > 0.0) {
+    out += fmt::format(", {} states/s", rate(static_cast<double>(st.states) / st.seconds));
+  }
+  out += fmt::format(", depth {}", st.max_depth);
+  if (o.timings) out += ", " + seconds_text(st.seconds);
+  if (st.z3_queries > 0) {
+    out += fmt::format(", {} Z3 queries ({} cached", with_commas(st.z3_queries),
+                       with_commas(st.z3_cached));
+    if (o.timings) out += ", " + seconds_text(st.z3_seconds);
+    out += ")";
+  }
+  return out;
+}
+
+std::string render_text_violation(const Violation& v, const TextOptions& o) {
+  const RuleInfo& rule = rule_info(v.rule);
+  std::string out;
+  std::string severity = v.accepted ? paint(o, kYellow, "warning:") : paint(o, kRed, "error:");
+  std::string where = v.loc.file.empty() ? std::string("<no location>") : loc_text(v.loc);
+  out += fmt::format("{}: {} {}{}\n", paint(o, kBold, where), severity,
+                     paint(o, kBold, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
+                     v.accepted ? " (accepted by the baseline)" : "");
+  append_source(out, v.loc, o);
+  if (!v.headline.empty()) out += fmt::format("  {} {}\n", paint(o, kMagenta, "race:"), clean(v.headline));
+  if (o.traces && !v.trace.empty()) {
+    out += fmt::format("  trace ({} step{}{}):\n", v.trace.size(), v.trace.size() == 1 ? "" : "s",
+                       v.replayed ? ", replayed by the reference executor" : "");
+    std::size_t name_width = 0;
+    for (const TraceStep& s : v.trace) name_width = std::max(name_width, width(clean(s.activity_name)));
+    name_width = std::min(name_width, kMaxActivityWidth);
+    std::size_t number_width = std::to_string(v.trace.size()).size();
+    for (std::size_t i = 0; i < v.trace.size(); ++i) out += step_line(v, i, name_width, number_width, o);
+  }
+  out += fmt::format("  {} {}\n", paint(o, kBlue, "= why:"), rule.brief);
+  return out;
+}
+
+std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
+  std::string out;
+  std::string verdict(verdict_name(spec.verdict));
+  std::string_view color = spec.verdict == Verdict::Pass        ? kGreen
+                           : spec.verdict == Verdict::Incomplete ? kYellow
+                                                                 : kRed;
+  std::string detail;
+  if (spec.verdict == Verdict::Violation || !spec.violations.empty()) {
+    detail = fmt::format("{} violation{}", spec.violations.size(), spec.violations.size() == 1 ? "" : "s");
+  }
+  if (spec.verdict == Verdict::Incomplete && !spec.incomplete_reason.empty()) {
+    detail += (detail.empty() ? "" : "; ") + clean(spec.incomplete_reason);
+  }
+  std::string line = fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
+  if (!detail.empty()) line += " (" + detail + ")";
+  if (spec.verdict != Verdict::Error) line += "  " + paint(o, kDim, render_text_stats(spec.stats, o));
+  out += line + '\n';
+  if (spec.verdict == Verdict::Error && !spec.error.empty()) {
+    std::string text = sanitize_utf8(spec.error);
+    if (text.back() != '\n') text += '\n';
+    out += text;
+  }
+  for (const Violation& v : spec.violations) out += render_text_violation(v, o);
+  return out;
+}
+
+std::string render_text_summary(const RunResult& run, const TextOptions& o) {
+  std::size_t counts[4] = {0, 0, 0, 0};
+  std::size_t violations = 0;
+  std::size_t accepted = 0;
+  Stats total;
+  for (const SpecResult& s : run.specs) {
+    ++counts[static_cast<std::size_t>(s.verdict)];
+    violations += s.violations.size();
+    for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
+    total.states += s.stats.states;
+    total.transitions += s.stats.transitions;
+    total.max_depth = std::max(total.max_depth, s.stats.max_depth);
+    total.seconds += s.stats.seconds;
+    total.z3_queries += s.stats.z3_queries;
+    total.z3_cached += s.stats.z3_cached;
+    total.z3_seconds += s.stats.z3_seconds;
+  }
+  std::string out = fmt::format(
+      "{} spec{} checked: {} pass, {} violation, {} incomplete, {} error; {} violation{} found",
+      run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1], counts[2], counts[3],
+      violations, violations == 1 ? "" : "s");
+  if (accepted > 0) out += fmt::format(" ({} accepted by the baseline, {} new)", accepted, violations - accepted);
+  std::string_view color = counts[3] > 0 || violations > accepted ? kRed : counts[2] > 0 ? kYellow : kGreen;
+  std::string result = paint(o, color, out) + '\n';
+  if (!run.specs.empty()) result += "total: " + render_text_stats(total, o) + '\n';
+  return result;
+}
+
+std::string render_text(const RunResult& run, const TextOptions& o) {
+  std::string out;
+  for (const SpecResult& spec : run.specs) out += render_text_spec(spec, o);
+  out += render_text_summary(run, o);
+  return out;
+}
+
+}  // namespace cc::reports

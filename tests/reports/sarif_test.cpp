@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include "reports/baseline.h"
+#include "reports/sarif.h"
+#include "tests/reports/fixture.h"
+
+namespace cc::reports {
+namespace {
+
+TEST(SarifReport, ToolDriverCarriesTheWholeCatalogue) {
+  nlohmann::json log = to_sarif(test::sample_run());
+  EXPECT_EQ(log["version"], "2.1.0");
+  ASSERT_EQ(log["runs"].size(), 1U);
+  const auto& driver = log["runs"][0]["tool"]["driver"];
+  EXPECT_EQ(driver["name"], "cancelcheck");
+  EXPECT_EQ(driver["version"], "0.1.0");
+  ASSERT_EQ(driver["rules"].size(), kRuleCount);
+  for (std::size_t i = 0; i < kRuleCount; ++i) {
+    const RuleInfo& r = all_rules()[i];
+    const auto& d = driver["rules"][i];
+    EXPECT_EQ(d["id"], std::string(r.id));
+    EXPECT_EQ(d["shortDescription"]["text"], std::string(r.brief));
+    EXPECT_EQ(d["fullDescription"]["text"], std::string(r.full));
+    EXPECT_EQ(d["properties"]["ruleName"], std::string(r.name));
+    EXPECT_TRUE(d["help"]["text"].is_string());
+  }
+  EXPECT_EQ(driver["rules"][0]["name"], "DoubleCompletion");
+  EXPECT_EQ(driver["rules"][0]["properties"]["sdvAliases"],
+            nlohmann::json::array({"DoubleCompletion", "DoubleCompletionLocal"}));
+  EXPECT_EQ(driver["rules"][1]["properties"]["sdvAliases"], nlohmann::json::array());
+}
+
+TEST(SarifReport, OneResultPerViolationWithLocationAndCodeFlow) {
+  RunResult run = test::sample_run();
+  nlohmann::json log = to_sarif(run);
+  const auto& results = log["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 2U);
+  const auto& r = results[0];
+  EXPECT_EQ(r["ruleId"], "CR001");
+  EXPECT_EQ(r["ruleIndex"], 0);
+  EXPECT_EQ(r["level"], "error");
+  EXPECT_NE(r["message"]["text"].get<std::string>().find("req#1 completed twice"), std::string::npos);
+  const auto& phys = r["locations"][0]["physicalLocation"];
+  EXPECT_EQ(phys["artifactLocation"]["uri"], "specs/kmdf/fx2_timer_cancel.spec");
+  EXPECT_EQ(phys["region"]["startLine"], 31);
+  EXPECT_EQ(phys["region"]["startColumn"], 5);
+  EXPECT_EQ(r["partialFingerprints"]["cancelcheck/v1"], violation_fingerprint(run.specs[0], run.specs[0].violations[0]));
+
+  const auto& flow = r["codeFlows"][0]["threadFlows"][0]["locations"];
+  ASSERT_EQ(flow.size(), 9U);
+  for (std::size_t i = 0; i < flow.size(); ++i) {
+    EXPECT_EQ(flow[i]["executionOrder"], i + 1);
+    EXPECT_EQ(flow[i]["nestingLevel"], 0);
+    EXPECT_TRUE(flow[i]["location"]["message"]["text"].is_string());
+  }
+  EXPECT_EQ(flow[2]["location"]["message"]["text"],
+            "Step 3 [OnRead[req#1]] WdfRequestMarkCancelableEx(req#1, OnCancel) -> STATUS_SUCCESS");
+  EXPECT_EQ(flow[2]["location"]["physicalLocation"]["region"]["startLine"], 14);
+  EXPECT_FALSE(flow[0]["location"].contains("physicalLocation"));  // environment step: no spec line
+  EXPECT_EQ(flow[6]["importance"], "essential");
+  EXPECT_EQ(flow[5]["importance"], "important");
+  EXPECT_EQ(flow[6]["state"]["req#1 (reads).completions"]["text"], "1");
+  EXPECT_EQ(flow[6]["properties"]["actor"], "driver");
+}
+
+TEST(SarifReport, IncompleteAndErrorSpecsBecomeNotifications) {
+  nlohmann::json log = to_sarif(test::sample_run());
+  const auto& inv = log["runs"][0]["invocations"][0];
+  EXPECT_EQ(inv["executionSuccessful"], false);
+  ASSERT_EQ(inv["toolExecutionNotifications"].size(), 2U);
+  EXPECT_EQ(inv["toolExecutionNotifications"][0]["level"], "warning");
+  EXPECT_EQ(inv["toolExecutionNotifications"][1]["level"], "error");
+}
+
+TEST(SarifReport, AcceptedViolationsAreSuppressed) {
+  RunResult run = test::sample_run();
+  run.specs[0].violations[0].accepted = true;
+  nlohmann::json log = to_sarif(run);
+  EXPECT_EQ(log["runs"][0]["results"][0]["baselineState"], "unchanged");
+  EXPECT_EQ(log["runs"][0]["results"][0]["suppressions"][0]["kind"], "external");
+  EXPECT_FALSE(log["runs"][0]["results"][1].contains("suppressions"));
+}
+
+TEST(SarifReport, HostilePathIsPercentEncodedAndOutputIsDeterministic) {
+  RunResult run = test::sample_run();
+  nlohmann::json log = to_sarif(run);
+  std::string uri = log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+  EXPECT_EQ(uri.find('<'), std::string::npos);
+  EXPECT_EQ(uri.find('"'), std::string::npos);
+  EXPECT_EQ(render_sarif(run), render_sarif(test::sample_run()));
+  std::string text = render_sarif(run);
+  // Conventional key order: $schema, version, runs.
+  EXPECT_LT(text.find("\"$schema\""), text.find("\"version\""));
+  EXPECT_LT(text.find("\"version\""), text.find("\"runs\""));
+}
+
+TEST(SarifReport, EndStateViolationWithoutLineHasNoRegion) {
+  RunResult run = test::sample_run();
+  Violation& v = run.specs[0].violations[0];
+  v.loc = ResultLoc{};
+  v.violating_step.reset();
+  nlohmann::json log = to_sarif(run);
+  const auto& phys = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+  EXPECT_EQ(phys["artifactLocation"]["uri"], "specs/kmdf/fx2_timer_cancel.spec");
+  EXPECT_FALSE(phys.contains("region"));
+}
+
+}  // namespace
+}  // namespace cc::reports
