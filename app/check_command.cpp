@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -170,6 +171,10 @@ int run_check(const CheckCommandOptions& o) {
     try {
       result = check_spec(*spec, sm, copts);
       result.path = f;
+      if (result.checked_rules.empty() && !copts.rules.empty()) {
+        result.checked_rules = copts.rules;
+        std::sort(result.checked_rules.begin(), result.checked_rules.end());
+      }
     } catch (const std::exception& e) {
       result.verdict = Verdict::Error;
       result.error = std::string("internal error: ") + e.what();

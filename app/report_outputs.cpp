@@ -133,7 +133,6 @@ void print_run_summary(std::ostream& out, const RunResult& run, const GateSummar
   reports::TextOptions t;
   t.color = color;
   out << reports::render_text_summary(run, t);
-  if (g.baselined) out << fmt::format("{} violation(s) accepted by the baseline\n", g.baselined);
   if (g.violations != g.gating_violations + g.baselined) {
     out << fmt::format("{} violation(s) do not gate the exit code (--fail-on)\n",
                        g.violations - g.gating_violations - g.baselined);
