@@ -154,8 +154,8 @@ SatAnswer SymSolver::Impl::run(const SymPool& pool, const PathCondition& pc, boo
         assumptions.push_back(zero);
         const z3::check_result rb = timed_check(s, &assumptions, stats);
         if (rb == z3::sat) {
+          m = s.get_model();  // before add(): adding a constraint drops the solver's model
           s.add(zero);
-          m = s.get_model();
         } else if (rb == z3::unsat) {
           s.add(bit == ctx_.bv_val(1, 1));
         } else {
