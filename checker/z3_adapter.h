@@ -2,6 +2,7 @@
 // z3++.h (in z3_adapter.cpp); nothing Z3-typed crosses this header.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,13 +66,17 @@ class SymSolver {
  public:
   /// A solver with its own cache, or with `cache` shared between solvers when given.
   explicit SymSolver(SolverOptions opts = {}, std::shared_ptr<SymCache> cache = nullptr);
+  /// Releases the Z3 context.
   ~SymSolver();
+  /// Not copyable: a solver owns a Z3 context.
   SymSolver(const SymSolver&) = delete;
+  /// Not copyable: a solver owns a Z3 context.
   SymSolver& operator=(const SymSolver&) = delete;
 
   /// Is `pc` satisfiable? No model.
   SatAnswer check(const SymPool& pool, const PathCondition& pc);
-  /// Is `pc` satisfiable? On Sat, a model over the variables of `pc`.
+  /// Is `pc` satisfiable? On Sat, a canonical model over the variables that occur in `pc`
+  /// (others are unconstrained; their canonical value is 0).
   SatAnswer solve(const SymPool& pool, const PathCondition& pc);
   /// Is `pc` satisfiable? Shorthand for check(); Unknown is returned as Unknown, not false.
   SatAnswer is_feasible(const SymPool& pool, const PathCondition& pc) { return check(pool, pc); }

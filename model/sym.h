@@ -81,8 +81,8 @@ inline constexpr unsigned kMaxSymWidth = 64;
 
 /// One node of the DAG. `width` is 0 for Bool-sorted terms, 1..64 for bit-vectors.
 struct SymNode {
-  SymOp op = SymOp::Const;
-  uint8_t width = 0;
+  SymOp op = SymOp::Const;    ///< the operator
+  uint8_t width = 0;          ///< 0 = Bool, else bit-vector width
   uint8_t arity = 0;          ///< number of kids in use
   SymTermId kids[3];          ///< operands, canonically ordered for commutative ops
   uint64_t value = 0;         ///< Const/BoolConst value, Var id, Extract low bit
@@ -91,9 +91,9 @@ struct SymNode {
 
 /// A declared symbolic variable.
 struct SymVarInfo {
-  SymVarId id;
-  std::string name;
-  unsigned width = 0;
+  SymVarId id;       ///< stable identity
+  std::string name;  ///< spec name, for printing and traces
+  unsigned width = 0;  ///< N of `int<N>`
   SymTermId term;  ///< the Var term in this pool
 };
 
@@ -120,6 +120,7 @@ class Assignment {
 /// conditions usually get equal ids. Not thread-safe: use one pool per thread, or lock.
 class SymPool {
  public:
+  /// An empty pool.
   SymPool();
 
   // ---- leaves ----

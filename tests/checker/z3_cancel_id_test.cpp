@@ -1,6 +1,9 @@
 // CR012 (cancel-id-collision) decided over symbolic partial cancel ids.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "checker/z3_adapter.h"
