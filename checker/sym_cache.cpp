@@ -4,9 +4,12 @@ namespace cc {
 
 std::string_view sat_kind_name(SatKind k) {
   switch (k) {
-    case SatKind::Sat: return "sat";
-    case SatKind::Unsat: return "unsat";
-    case SatKind::Unknown: return "unknown";
+    case SatKind::Sat:
+      return "sat";
+    case SatKind::Unsat:
+      return "unsat";
+    case SatKind::Unknown:
+      return "unknown";
   }
   return "unknown";
 }

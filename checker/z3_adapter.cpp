@@ -36,8 +36,7 @@ z3::check_result SymSolver::Impl::timed_check(z3::solver& s, z3::expr_vector* as
     std::chrono::steady_clock::time_point t0;
     SolverStats& stats;
     ~AddTime() {
-      stats.seconds +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
   } add_time{t0, stats};
   return assumptions ? s.check(*assumptions) : s.check();
@@ -63,36 +62,84 @@ z3::expr SymSolver::Impl::translate(const SymPool& pool, SymTermId root, Memo& m
     auto kid_width = [&](unsigned i) { return unsigned{pool.node(n.kids[i]).width}; };
     std::optional<z3::expr> e;
     switch (n.op) {
-      case SymOp::BoolConst: e = ctx_.bool_val(n.value != 0); break;
-      case SymOp::Const: e = ctx_.bv_val(static_cast<uint64_t>(n.value), n.width); break;
+      case SymOp::BoolConst:
+        e = ctx_.bool_val(n.value != 0);
+        break;
+      case SymOp::Const:
+        e = ctx_.bv_val(static_cast<uint64_t>(n.value), n.width);
+        break;
       case SymOp::Var: {
         const SymVarInfo* info = pool.var_info(SymVarId{static_cast<uint32_t>(n.value)});
         const std::string name = fmt::format("{}#{}", info ? info->name : "v", n.value);
         e = ctx_.bv_const(name.c_str(), n.width);
         break;
       }
-      case SymOp::Not: e = !kid(0); break;
-      case SymOp::And: e = kid(0) && kid(1); break;
-      case SymOp::Or: e = kid(0) || kid(1); break;
-      case SymOp::BvNot: e = ~kid(0); break;
-      case SymOp::BvNeg: e = -kid(0); break;
-      case SymOp::BvAdd: e = kid(0) + kid(1); break;
-      case SymOp::BvSub: e = kid(0) - kid(1); break;
-      case SymOp::BvMul: e = kid(0) * kid(1); break;
-      case SymOp::BvAnd: e = kid(0) & kid(1); break;
-      case SymOp::BvOr: e = kid(0) | kid(1); break;
-      case SymOp::BvXor: e = kid(0) ^ kid(1); break;
-      case SymOp::BvShl: e = z3::shl(kid(0), kid(1)); break;
-      case SymOp::BvLshr: e = z3::lshr(kid(0), kid(1)); break;
-      case SymOp::BvAshr: e = z3::ashr(kid(0), kid(1)); break;
-      case SymOp::Eq: e = kid(0) == kid(1); break;
-      case SymOp::Ult: e = z3::ult(kid(0), kid(1)); break;
-      case SymOp::Ule: e = z3::ule(kid(0), kid(1)); break;
-      case SymOp::Slt: e = z3::slt(kid(0), kid(1)); break;
-      case SymOp::Sle: e = z3::sle(kid(0), kid(1)); break;
-      case SymOp::Ite: e = z3::ite(kid(0), kid(1), kid(2)); break;
-      case SymOp::ZeroExt: e = z3::zext(kid(0), n.width - kid_width(0)); break;
-      case SymOp::SignExt: e = z3::sext(kid(0), n.width - kid_width(0)); break;
+      case SymOp::Not:
+        e = !kid(0);
+        break;
+      case SymOp::And:
+        e = kid(0) && kid(1);
+        break;
+      case SymOp::Or:
+        e = kid(0) || kid(1);
+        break;
+      case SymOp::BvNot:
+        e = ~kid(0);
+        break;
+      case SymOp::BvNeg:
+        e = -kid(0);
+        break;
+      case SymOp::BvAdd:
+        e = kid(0) + kid(1);
+        break;
+      case SymOp::BvSub:
+        e = kid(0) - kid(1);
+        break;
+      case SymOp::BvMul:
+        e = kid(0) * kid(1);
+        break;
+      case SymOp::BvAnd:
+        e = kid(0) & kid(1);
+        break;
+      case SymOp::BvOr:
+        e = kid(0) | kid(1);
+        break;
+      case SymOp::BvXor:
+        e = kid(0) ^ kid(1);
+        break;
+      case SymOp::BvShl:
+        e = z3::shl(kid(0), kid(1));
+        break;
+      case SymOp::BvLshr:
+        e = z3::lshr(kid(0), kid(1));
+        break;
+      case SymOp::BvAshr:
+        e = z3::ashr(kid(0), kid(1));
+        break;
+      case SymOp::Eq:
+        e = kid(0) == kid(1);
+        break;
+      case SymOp::Ult:
+        e = z3::ult(kid(0), kid(1));
+        break;
+      case SymOp::Ule:
+        e = z3::ule(kid(0), kid(1));
+        break;
+      case SymOp::Slt:
+        e = z3::slt(kid(0), kid(1));
+        break;
+      case SymOp::Sle:
+        e = z3::sle(kid(0), kid(1));
+        break;
+      case SymOp::Ite:
+        e = z3::ite(kid(0), kid(1), kid(2));
+        break;
+      case SymOp::ZeroExt:
+        e = z3::zext(kid(0), n.width - kid_width(0));
+        break;
+      case SymOp::SignExt:
+        e = z3::sext(kid(0), n.width - kid_width(0));
+        break;
       case SymOp::Extract:
         e = kid(0).extract(static_cast<unsigned>(n.value) + n.width - 1,
                            static_cast<unsigned>(n.value));

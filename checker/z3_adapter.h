@@ -52,10 +52,10 @@ struct ValidityAnswer {
 
 /// Answer of SymSolver::check_cancel_id_collision (CR012).
 struct CollisionAnswer {
-  SatKind kind = SatKind::Unknown;  ///< Sat: the id can collide; Unsat: it never does
-  std::string reason;               ///< why Unknown
-  std::optional<Assignment> model;  ///< Sat: values of every partial id and of the id's inputs
-  std::optional<std::size_t> other; ///< Sat: index (into `others`) of a driver it collides with
+  SatKind kind = SatKind::Unknown;   ///< Sat: the id can collide; Unsat: it never does
+  std::string reason;                ///< why Unknown
+  std::optional<Assignment> model;   ///< Sat: values of every partial id and of the id's inputs
+  std::optional<std::size_t> other;  ///< Sat: index (into `others`) of a driver it collides with
 };
 
 /// Decides path conditions with Z3. Each instance owns a Z3 context: use one per thread.

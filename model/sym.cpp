@@ -23,8 +23,14 @@ int64_t signed_of(uint64_t v, unsigned width) {
 
 bool is_commutative(SymOp op) {
   switch (op) {
-    case SymOp::And: case SymOp::Or: case SymOp::BvAdd: case SymOp::BvMul:
-    case SymOp::BvAnd: case SymOp::BvOr: case SymOp::BvXor: case SymOp::Eq:
+    case SymOp::And:
+    case SymOp::Or:
+    case SymOp::BvAdd:
+    case SymOp::BvMul:
+    case SymOp::BvAnd:
+    case SymOp::BvOr:
+    case SymOp::BvXor:
+    case SymOp::Eq:
       return true;
     default:
       return false;
@@ -42,33 +48,55 @@ uint64_t apply_op(const SymNode& n, const uint64_t* k, unsigned kw) {
       return n.value;
     case SymOp::Var:
       throw SymError("apply_op on a variable");
-    case SymOp::Not: return k[0] ? 0 : 1;
-    case SymOp::And: return (k[0] && k[1]) ? 1 : 0;
-    case SymOp::Or: return (k[0] || k[1]) ? 1 : 0;
-    case SymOp::BvNot: return ~k[0] & m;
-    case SymOp::BvNeg: return (uint64_t{0} - k[0]) & m;
-    case SymOp::BvAdd: return (k[0] + k[1]) & m;
-    case SymOp::BvSub: return (k[0] - k[1]) & m;
-    case SymOp::BvMul: return (k[0] * k[1]) & m;
-    case SymOp::BvAnd: return k[0] & k[1];
-    case SymOp::BvOr: return k[0] | k[1];
-    case SymOp::BvXor: return k[0] ^ k[1];
-    case SymOp::BvShl: return k[1] >= w ? 0 : (k[0] << k[1]) & m;
-    case SymOp::BvLshr: return k[1] >= w ? 0 : k[0] >> k[1];
+    case SymOp::Not:
+      return k[0] ? 0 : 1;
+    case SymOp::And:
+      return (k[0] && k[1]) ? 1 : 0;
+    case SymOp::Or:
+      return (k[0] || k[1]) ? 1 : 0;
+    case SymOp::BvNot:
+      return ~k[0] & m;
+    case SymOp::BvNeg:
+      return (uint64_t{0} - k[0]) & m;
+    case SymOp::BvAdd:
+      return (k[0] + k[1]) & m;
+    case SymOp::BvSub:
+      return (k[0] - k[1]) & m;
+    case SymOp::BvMul:
+      return (k[0] * k[1]) & m;
+    case SymOp::BvAnd:
+      return k[0] & k[1];
+    case SymOp::BvOr:
+      return k[0] | k[1];
+    case SymOp::BvXor:
+      return k[0] ^ k[1];
+    case SymOp::BvShl:
+      return k[1] >= w ? 0 : (k[0] << k[1]) & m;
+    case SymOp::BvLshr:
+      return k[1] >= w ? 0 : k[0] >> k[1];
     case SymOp::BvAshr: {
       const int64_t s = signed_of(k[0], w);
       if (k[1] >= w) return s < 0 ? m : 0;
       return static_cast<uint64_t>(s >> k[1]) & m;
     }
-    case SymOp::Eq: return k[0] == k[1] ? 1 : 0;
-    case SymOp::Ult: return k[0] < k[1] ? 1 : 0;
-    case SymOp::Ule: return k[0] <= k[1] ? 1 : 0;
-    case SymOp::Slt: return signed_of(k[0], kw) < signed_of(k[1], kw) ? 1 : 0;
-    case SymOp::Sle: return signed_of(k[0], kw) <= signed_of(k[1], kw) ? 1 : 0;
-    case SymOp::Ite: return k[0] ? k[1] : k[2];
-    case SymOp::ZeroExt: return k[0];
-    case SymOp::SignExt: return static_cast<uint64_t>(signed_of(k[0], kw)) & m;
-    case SymOp::Extract: return (k[0] >> n.value) & m;
+    case SymOp::Eq:
+      return k[0] == k[1] ? 1 : 0;
+    case SymOp::Ult:
+      return k[0] < k[1] ? 1 : 0;
+    case SymOp::Ule:
+      return k[0] <= k[1] ? 1 : 0;
+    case SymOp::Slt:
+      return signed_of(k[0], kw) < signed_of(k[1], kw) ? 1 : 0;
+    case SymOp::Sle:
+      return signed_of(k[0], kw) <= signed_of(k[1], kw) ? 1 : 0;
+    case SymOp::Ite:
+      return k[0] ? k[1] : k[2];
+    case SymOp::ZeroExt:
+      return k[0];
+    case SymOp::SignExt:
+      return static_cast<uint64_t>(signed_of(k[0], kw)) & m;
+    case SymOp::Extract:
+      return (k[0] >> n.value) & m;
   }
   throw SymError("unknown operator");
 }
@@ -103,24 +131,31 @@ std::optional<uint64_t> Assignment::get(SymVarId var) const {
 // ---------------------------------------------------------------- SymPool
 
 std::size_t SymPool::NodeKeyHash::operator()(const NodeKey& k) const {
-  uint64_t buf[4] = {static_cast<uint64_t>(k.op) | (uint64_t{k.width} << 8) |
-                         (uint64_t{k.k0} << 32),
-                     uint64_t{k.k1} | (uint64_t{k.k2} << 32), k.value, 0};
+  uint64_t buf[4] = {
+      static_cast<uint64_t>(k.op) | (uint64_t{k.width} << 8) | (uint64_t{k.k0} << 32),
+      uint64_t{k.k1} | (uint64_t{k.k2} << 32), k.value, 0};
   return static_cast<std::size_t>(XXH3_64bits(buf, 3 * sizeof(uint64_t)));
 }
 
 SymPool::SymPool() = default;
 
 SymTermId SymPool::intern(SymNode n) {
-  NodeKey key{n.op, n.width, n.arity > 0 ? n.kids[0].value : UINT32_MAX,
+  NodeKey key{n.op,
+              n.width,
+              n.arity > 0 ? n.kids[0].value : UINT32_MAX,
               n.arity > 1 ? n.kids[1].value : UINT32_MAX,
-              n.arity > 2 ? n.kids[2].value : UINT32_MAX, n.value};
+              n.arity > 2 ? n.kids[2].value : UINT32_MAX,
+              n.value};
   auto it = index_.find(key);
   if (it != index_.end()) return SymTermId{it->second};
   // Structural hash: operator, width, payload and the kids' structural hashes (never ids).
-  uint64_t buf[6] = {static_cast<uint64_t>(n.op) | (uint64_t{n.width} << 8) |
-                         (uint64_t{n.arity} << 16),
-                     n.value, 0, 0, 0, 0};
+  uint64_t buf[6] = {
+      static_cast<uint64_t>(n.op) | (uint64_t{n.width} << 8) | (uint64_t{n.arity} << 16),
+      n.value,
+      0,
+      0,
+      0,
+      0};
   std::size_t len = 2;
   for (unsigned i = 0; i < n.arity; ++i) buf[len++] = nodes_[n.kids[i].value].shash;
   if (n.op == SymOp::Var) {
@@ -145,8 +180,8 @@ void SymPool::require_bool(SymTermId a, const char* what) const {
 
 void SymPool::require_same_width(SymTermId a, SymTermId b, const char* what) const {
   if (node(a).width != node(b).width) {
-    throw SymError(fmt::format("{}: operand widths differ ({} vs {})", what, node(a).width,
-                               node(b).width));
+    throw SymError(
+        fmt::format("{}: operand widths differ ({} vs {})", what, node(a).width, node(b).width));
   }
 }
 
@@ -228,8 +263,8 @@ SymTermId SymPool::bv_const(uint64_t value, unsigned width) {
 
 SymTermId SymPool::var(SymVarId id, std::string_view name, unsigned width) {
   if (width == 0 || width > kMaxSymWidth) {
-    throw SymError(fmt::format("variable '{}': width {} out of range 1..{}", name, width,
-                               kMaxSymWidth));
+    throw SymError(
+        fmt::format("variable '{}': width {} out of range 1..{}", name, width, kMaxSymWidth));
   }
   auto it = var_index_.find(id.value);
   if (it != var_index_.end()) {
@@ -269,13 +304,20 @@ SymTermId SymPool::mk_not(SymTermId a) {
   require_bool(a, "!");
   const SymNode& n = node(a);
   switch (n.op) {
-    case SymOp::BoolConst: return bool_const(n.value == 0);
-    case SymOp::Not: return n.kids[0];
-    case SymOp::Ult: return ule(n.kids[1], n.kids[0]);
-    case SymOp::Ule: return ult(n.kids[1], n.kids[0]);
-    case SymOp::Slt: return sle(n.kids[1], n.kids[0]);
-    case SymOp::Sle: return slt(n.kids[1], n.kids[0]);
-    default: break;
+    case SymOp::BoolConst:
+      return bool_const(n.value == 0);
+    case SymOp::Not:
+      return n.kids[0];
+    case SymOp::Ult:
+      return ule(n.kids[1], n.kids[0]);
+    case SymOp::Ule:
+      return ult(n.kids[1], n.kids[0]);
+    case SymOp::Slt:
+      return sle(n.kids[1], n.kids[0]);
+    case SymOp::Sle:
+      return slt(n.kids[1], n.kids[0]);
+    default:
+      break;
   }
   SymNode m;
   m.op = SymOp::Not;
@@ -431,15 +473,33 @@ SymTermId SymPool::binary_bv(SymOp op, SymTermId a, SymTermId b) {
   return intern(n);
 }
 
-SymTermId SymPool::bv_add(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvAdd, a, b); }
-SymTermId SymPool::bv_sub(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvSub, a, b); }
-SymTermId SymPool::bv_mul(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvMul, a, b); }
-SymTermId SymPool::bv_and(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvAnd, a, b); }
-SymTermId SymPool::bv_or(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvOr, a, b); }
-SymTermId SymPool::bv_xor(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvXor, a, b); }
-SymTermId SymPool::bv_shl(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvShl, a, b); }
-SymTermId SymPool::bv_lshr(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvLshr, a, b); }
-SymTermId SymPool::bv_ashr(SymTermId a, SymTermId b) { return binary_bv(SymOp::BvAshr, a, b); }
+SymTermId SymPool::bv_add(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvAdd, a, b);
+}
+SymTermId SymPool::bv_sub(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvSub, a, b);
+}
+SymTermId SymPool::bv_mul(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvMul, a, b);
+}
+SymTermId SymPool::bv_and(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvAnd, a, b);
+}
+SymTermId SymPool::bv_or(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvOr, a, b);
+}
+SymTermId SymPool::bv_xor(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvXor, a, b);
+}
+SymTermId SymPool::bv_shl(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvShl, a, b);
+}
+SymTermId SymPool::bv_lshr(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvLshr, a, b);
+}
+SymTermId SymPool::bv_ashr(SymTermId a, SymTermId b) {
+  return binary_bv(SymOp::BvAshr, a, b);
+}
 
 SymTermId SymPool::compare(SymOp op, SymTermId a, SymTermId b) {
   const char* what = op == SymOp::Eq ? "==" : "comparison";
@@ -489,11 +549,21 @@ SymTermId SymPool::compare(SymOp op, SymTermId a, SymTermId b) {
   return intern(n);
 }
 
-SymTermId SymPool::mk_eq(SymTermId a, SymTermId b) { return compare(SymOp::Eq, a, b); }
-SymTermId SymPool::ult(SymTermId a, SymTermId b) { return compare(SymOp::Ult, a, b); }
-SymTermId SymPool::ule(SymTermId a, SymTermId b) { return compare(SymOp::Ule, a, b); }
-SymTermId SymPool::slt(SymTermId a, SymTermId b) { return compare(SymOp::Slt, a, b); }
-SymTermId SymPool::sle(SymTermId a, SymTermId b) { return compare(SymOp::Sle, a, b); }
+SymTermId SymPool::mk_eq(SymTermId a, SymTermId b) {
+  return compare(SymOp::Eq, a, b);
+}
+SymTermId SymPool::ult(SymTermId a, SymTermId b) {
+  return compare(SymOp::Ult, a, b);
+}
+SymTermId SymPool::ule(SymTermId a, SymTermId b) {
+  return compare(SymOp::Ule, a, b);
+}
+SymTermId SymPool::slt(SymTermId a, SymTermId b) {
+  return compare(SymOp::Slt, a, b);
+}
+SymTermId SymPool::sle(SymTermId a, SymTermId b) {
+  return compare(SymOp::Sle, a, b);
+}
 
 SymTermId SymPool::zext(SymTermId a, unsigned width) {
   require_bv(a, "zext");
@@ -579,11 +649,11 @@ SymTermId SymPool::bool_to_int(SymTermId c) {
 // ---------------------------------------------------------------- PathCondition
 
 PathCondition::PathCondition() {
-  static const uint64_t kEmptyHash = [] {
+  static const uint64_t empty_hash = [] {
     const std::string bytes = sym_serialize(SymPool{}, {});
     return XXH3_64bits(bytes.data(), bytes.size());
   }();
-  hash_ = kEmptyHash;
+  hash_ = empty_hash;
 }
 
 void PathCondition::add(SymPool& pool, SymTermId c) {
@@ -612,8 +682,9 @@ void PathCondition::add(SymPool& pool, SymTermId c) {
       work.push_back(pool.mk_not(a));
       continue;
     }
-    auto it = std::lower_bound(conjuncts_.begin(), conjuncts_.end(), x,
-                               [&](SymTermId p, SymTermId q) { return pool.structural_less(p, q); });
+    auto it =
+        std::lower_bound(conjuncts_.begin(), conjuncts_.end(), x,
+                         [&](SymTermId p, SymTermId q) { return pool.structural_less(p, q); });
     if (it != conjuncts_.end() && *it == x) continue;
     conjuncts_.insert(it, x);
   }
@@ -633,7 +704,9 @@ std::string PathCondition::canonical_bytes(const SymPool& pool) const {
 
 namespace {
 
-void put_u8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u8(std::string& out, uint8_t v) {
+  out.push_back(static_cast<char>(v));
+}
 
 void put_u32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -738,10 +811,19 @@ bool sym_satisfies(const SymPool& pool, const PathCondition& pc, const Assignmen
 namespace {
 
 // C precedence levels (higher binds tighter).
-enum Prec : int {
-  kPrecTernary = 1, kPrecOr, kPrecAnd, kPrecBitOr, kPrecBitXor, kPrecBitAnd, kPrecEq, kPrecRel,
-  kPrecShift, kPrecAdd, kPrecMul, kPrecUnary, kPrecPrimary,
-};
+constexpr int kPrecTernary = 1;
+constexpr int kPrecOr = 2;
+constexpr int kPrecAnd = 3;
+constexpr int kPrecBitOr = 4;
+constexpr int kPrecBitXor = 5;
+constexpr int kPrecBitAnd = 6;
+constexpr int kPrecEq = 7;
+constexpr int kPrecRel = 8;
+constexpr int kPrecShift = 9;
+constexpr int kPrecAdd = 10;
+constexpr int kPrecMul = 11;
+constexpr int kPrecUnary = 12;
+constexpr int kPrecPrimary = 13;
 
 struct PrintItem {
   bool is_text;
@@ -802,8 +884,12 @@ void print_term(const SymPool& pool, SymTermId root, int root_prec, std::size_t 
         }
         break;
       }
-      case SymOp::And: binary(" && ", kPrecAnd, true); break;
-      case SymOp::Or: binary(" || ", kPrecOr, true); break;
+      case SymOp::And:
+        binary(" && ", kPrecAnd, true);
+        break;
+      case SymOp::Or:
+        binary(" || ", kPrecOr, true);
+        break;
       case SymOp::BvNot:
         prec = kPrecUnary;
         parts.push_back(text("~"));
@@ -814,20 +900,48 @@ void print_term(const SymPool& pool, SymTermId root, int root_prec, std::size_t 
         parts.push_back(text("-"));
         parts.push_back(sub(n.kids[0], kPrecUnary));
         break;
-      case SymOp::BvAdd: binary(" + ", kPrecAdd, true); break;
-      case SymOp::BvSub: binary(" - ", kPrecAdd, true); break;
-      case SymOp::BvMul: binary(" * ", kPrecMul, true); break;
-      case SymOp::BvAnd: binary(" & ", kPrecBitAnd, true); break;
-      case SymOp::BvOr: binary(" | ", kPrecBitOr, true); break;
-      case SymOp::BvXor: binary(" ^ ", kPrecBitXor, true); break;
-      case SymOp::BvShl: binary(" << ", kPrecShift, true); break;
-      case SymOp::BvLshr: binary(" >>> ", kPrecShift, true); break;
-      case SymOp::BvAshr: binary(" >> ", kPrecShift, true); break;
-      case SymOp::Eq: binary(" == ", kPrecEq, false); break;
-      case SymOp::Ult: binary(" <u ", kPrecRel, false); break;
-      case SymOp::Ule: binary(" <=u ", kPrecRel, false); break;
-      case SymOp::Slt: binary(" < ", kPrecRel, false); break;
-      case SymOp::Sle: binary(" <= ", kPrecRel, false); break;
+      case SymOp::BvAdd:
+        binary(" + ", kPrecAdd, true);
+        break;
+      case SymOp::BvSub:
+        binary(" - ", kPrecAdd, true);
+        break;
+      case SymOp::BvMul:
+        binary(" * ", kPrecMul, true);
+        break;
+      case SymOp::BvAnd:
+        binary(" & ", kPrecBitAnd, true);
+        break;
+      case SymOp::BvOr:
+        binary(" | ", kPrecBitOr, true);
+        break;
+      case SymOp::BvXor:
+        binary(" ^ ", kPrecBitXor, true);
+        break;
+      case SymOp::BvShl:
+        binary(" << ", kPrecShift, true);
+        break;
+      case SymOp::BvLshr:
+        binary(" >>> ", kPrecShift, true);
+        break;
+      case SymOp::BvAshr:
+        binary(" >> ", kPrecShift, true);
+        break;
+      case SymOp::Eq:
+        binary(" == ", kPrecEq, false);
+        break;
+      case SymOp::Ult:
+        binary(" <u ", kPrecRel, false);
+        break;
+      case SymOp::Ule:
+        binary(" <=u ", kPrecRel, false);
+        break;
+      case SymOp::Slt:
+        binary(" < ", kPrecRel, false);
+        break;
+      case SymOp::Sle:
+        binary(" <= ", kPrecRel, false);
+        break;
       case SymOp::Ite:
         prec = kPrecTernary;
         parts.push_back(sub(n.kids[0], kPrecTernary + 1));

@@ -4,6 +4,7 @@
 // See docs/symbolic.md for the term language, widths, signedness and canonical form.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -81,20 +82,20 @@ inline constexpr unsigned kMaxSymWidth = 64;
 
 /// One node of the DAG. `width` is 0 for Bool-sorted terms, 1..64 for bit-vectors.
 struct SymNode {
-  SymOp op = SymOp::Const;    ///< the operator
-  uint8_t width = 0;          ///< 0 = Bool, else bit-vector width
-  uint8_t arity = 0;          ///< number of kids in use
-  SymTermId kids[3];          ///< operands, canonically ordered for commutative ops
-  uint64_t value = 0;         ///< Const/BoolConst value, Var id, Extract low bit
-  uint64_t shash = 0;         ///< structural hash (independent of ids and pool history)
+  SymOp op = SymOp::Const;        ///< the operator
+  uint8_t width = 0;              ///< 0 = Bool, else bit-vector width
+  uint8_t arity = 0;              ///< number of kids in use
+  std::array<SymTermId, 3> kids;  ///< operands, canonically ordered for commutative ops
+  uint64_t value = 0;             ///< Const/BoolConst value, Var id, Extract low bit
+  uint64_t shash = 0;             ///< structural hash (independent of ids and pool history)
 };
 
 /// A declared symbolic variable.
 struct SymVarInfo {
-  SymVarId id;       ///< stable identity
-  std::string name;  ///< spec name, for printing and traces
+  SymVarId id;         ///< stable identity
+  std::string name;    ///< spec name, for printing and traces
   unsigned width = 0;  ///< N of `int<N>`
-  SymTermId term;  ///< the Var term in this pool
+  SymTermId term;      ///< the Var term in this pool
 };
 
 /// Concrete values for symbolic variables (each masked to the variable's width), ordered by
@@ -246,7 +247,7 @@ class SymPool {
 
   std::vector<SymNode> nodes_;
   std::unordered_map<NodeKey, uint32_t, NodeKeyHash> index_;
-  std::vector<SymVarInfo> vars_;                    ///< declaration order
+  std::vector<SymVarInfo> vars_;                      ///< declaration order
   std::unordered_map<uint32_t, uint32_t> var_index_;  ///< var id -> vars_ index
 };
 

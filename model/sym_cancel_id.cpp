@@ -20,8 +20,8 @@ CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel
   all.insert(all.end(), others.begin(), others.end());
   for (const SymTermId p : all) {
     if (pool.is_bool(p) || pool.width(p) != kPartialCancelIdWidth) {
-      throw SymError(fmt::format("a partial cancel id must be an {}-bit term",
-                                 kPartialCancelIdWidth));
+      throw SymError(
+          fmt::format("a partial cancel id must be an {}-bit term", kPartialCancelIdWidth));
     }
   }
   CancelIdCollisionTerms out;

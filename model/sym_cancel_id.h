@@ -16,8 +16,8 @@ inline constexpr unsigned kPartialCancelIdShift = kIntWidth - kPartialCancelIdWi
 /// The two halves of a CR012 query: "distinct ∧ collision" satisfiable (under the path
 /// condition) means the cancel id can equal an id of another driver.
 struct CancelIdCollisionTerms {
-  SymTermId distinct;   ///< all partial ids (own and others') pairwise distinct
-  SymTermId collision;  ///< the id's high byte equals some other driver's partial id
+  SymTermId distinct;                 ///< all partial ids (own and others') pairwise distinct
+  SymTermId collision;                ///< the id's high byte equals some other driver's partial id
   std::vector<SymTermId> per_driver;  ///< per other driver: high byte == its partial id
 };
 

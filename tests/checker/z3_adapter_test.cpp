@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,37 @@ TEST(Z3Adapter, ModelsAreCanonicalAndDeterministic) {
   EXPECT_EQ(a.stats().cached, 1U);
 }
 
+TEST(Z3Adapter, ModelDoesNotDependOnConstructionOrder) {
+  // The same condition built in opposite orders reaches Z3 as differently ordered assertions;
+  // the canonical model is the same.
+  auto build = [](SymPool& p, bool reverse) {
+    std::vector<SymTermId> cs;
+    const SymTermId s = p.var(SymVarId{7}, "status", 32);
+    const SymTermId l = p.var(SymVarId{8}, "length", 16);
+    cs.push_back(p.mk_ne(s, p.int_const(0)));
+    cs.push_back(p.sle(p.int_const(512), p.to_int(l)));
+    cs.push_back(p.mk_eq(p.bv_and(s, p.int_const(0xC0000000)), p.int_const(0xC0000000)));
+    cs.push_back(p.to_bool(p.bv_and(p.to_int(l), p.int_const(0x10))));
+    PathCondition pc;
+    if (reverse) std::reverse(cs.begin(), cs.end());
+    for (const SymTermId c : cs) pc.add(p, c);
+    return pc;
+  };
+  SymPool p1;
+  SymPool p2;
+  const PathCondition a = build(p1, false);
+  const PathCondition b = build(p2, true);
+  SymSolver s1;
+  SymSolver s2;
+  const SatAnswer ma = s1.solve(p1, a);
+  const SatAnswer mb = s2.solve(p2, b);
+  ASSERT_TRUE(ma.model && mb.model);
+  EXPECT_EQ(*ma.model, *mb.model);
+  EXPECT_EQ(ma.model->get(SymVarId{7}), 0xC0000000U);
+  EXPECT_EQ(ma.model->get(SymVarId{8}), 528U);  // the smallest length >= 512 with bit 4 set
+  EXPECT_EQ(sym_describe(p1, *ma.model), sym_describe(p2, *mb.model));
+}
+
 TEST(Z3Adapter, BranchForksAndPrunes) {
   Fixture f;
   SymSolver solver;
@@ -219,6 +251,11 @@ TEST(Z3Adapter, TimeoutGivesUnknownNotACrash) {
       solver.check_valid(p, pc, p.mk_ne(p.var(SymVarId{1}, "x", 64), p.bv_const(7, 64)));
   EXPECT_EQ(v.kind, Validity::Unknown);
   EXPECT_FALSE(v.reason.empty());
+  // Neither side of a branch is pruned on Unknown.
+  const BranchAnswer b =
+      solver.branch(p, pc, p.ult(p.var(SymVarId{1}, "x", 64), p.var(SymVarId{2}, "y", 64)));
+  EXPECT_EQ(b.then_answer.kind, SatKind::Unknown);
+  EXPECT_EQ(b.else_answer.kind, SatKind::Unknown);
 }
 
 TEST(Z3Adapter, ResourceLimitGivesUnknown) {

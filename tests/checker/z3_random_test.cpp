@@ -12,8 +12,9 @@
 namespace cc {
 namespace {
 
-constexpr uint64_t kEdgeValues[] = {0, 1, 2, 7, 8, 15, 16, 24, 31, 32, 33, 63, 0x7F, 0x80, 0xFF,
-                                    0x7FFFFFFF, 0x80000000, 0xC0000120, 0xFFFFFFFE, 0xFFFFFFFF};
+constexpr uint64_t kEdgeValues[] = {
+    0,  1,  2,    7,    8,    15,         16,         24,         31,         32,
+    33, 63, 0x7F, 0x80, 0xFF, 0x7FFFFFFF, 0x80000000, 0xC0000120, 0xFFFFFFFE, 0xFFFFFFFF};
 
 class TermGen {
  public:
@@ -34,24 +35,37 @@ class TermGen {
     if (depth == 0 || pick(4) == 0) return leaf();
     const SymTermId l = int_term(depth - 1);
     switch (pick(14)) {
-      case 0: return pool_.bv_add(l, int_term(depth - 1));
-      case 1: return pool_.bv_sub(l, int_term(depth - 1));
-      case 2: return pool_.bv_mul(l, int_term(depth - 1));
-      case 3: return pool_.bv_and(l, int_term(depth - 1));
-      case 4: return pool_.bv_or(l, int_term(depth - 1));
-      case 5: return pool_.bv_xor(l, int_term(depth - 1));
-      case 6: return pool_.bv_shl(l, int_term(depth - 1));
-      case 7: return pool_.bv_lshr(l, int_term(depth - 1));
-      case 8: return pool_.bv_ashr(l, int_term(depth - 1));
-      case 9: return pool_.bv_not(l);
-      case 10: return pool_.bv_neg(l);
-      case 11: return pool_.mk_ite(bool_term(depth - 1), l, int_term(depth - 1));
+      case 0:
+        return pool_.bv_add(l, int_term(depth - 1));
+      case 1:
+        return pool_.bv_sub(l, int_term(depth - 1));
+      case 2:
+        return pool_.bv_mul(l, int_term(depth - 1));
+      case 3:
+        return pool_.bv_and(l, int_term(depth - 1));
+      case 4:
+        return pool_.bv_or(l, int_term(depth - 1));
+      case 5:
+        return pool_.bv_xor(l, int_term(depth - 1));
+      case 6:
+        return pool_.bv_shl(l, int_term(depth - 1));
+      case 7:
+        return pool_.bv_lshr(l, int_term(depth - 1));
+      case 8:
+        return pool_.bv_ashr(l, int_term(depth - 1));
+      case 9:
+        return pool_.bv_not(l);
+      case 10:
+        return pool_.bv_neg(l);
+      case 11:
+        return pool_.mk_ite(bool_term(depth - 1), l, int_term(depth - 1));
       case 12: {
         const unsigned lo = static_cast<unsigned>(pick(32));
         const unsigned hi = lo + static_cast<unsigned>(pick(32 - lo));
         return pool_.zext(pool_.extract(l, hi, lo), 32);
       }
-      default: return pool_.bool_to_int(bool_term(depth - 1));
+      default:
+        return pool_.bool_to_int(bool_term(depth - 1));
     }
   }
 
@@ -60,15 +74,24 @@ class TermGen {
     const SymTermId l = int_term(depth);
     const SymTermId r = int_term(depth);
     switch (pick(9)) {
-      case 0: return pool_.mk_eq(l, r);
-      case 1: return pool_.mk_ne(l, r);
-      case 2: return pool_.slt(l, r);
-      case 3: return pool_.sle(l, r);
-      case 4: return pool_.ult(l, r);
-      case 5: return pool_.ule(l, r);
-      case 6: return pool_.to_bool(l);
-      case 7: return pool_.mk_and(pool_.slt(l, r), pool_.to_bool(int_term(depth)));
-      default: return pool_.mk_or(pool_.mk_not(pool_.ule(l, r)), pool_.to_bool(int_term(depth)));
+      case 0:
+        return pool_.mk_eq(l, r);
+      case 1:
+        return pool_.mk_ne(l, r);
+      case 2:
+        return pool_.slt(l, r);
+      case 3:
+        return pool_.sle(l, r);
+      case 4:
+        return pool_.ult(l, r);
+      case 5:
+        return pool_.ule(l, r);
+      case 6:
+        return pool_.to_bool(l);
+      case 7:
+        return pool_.mk_and(pool_.slt(l, r), pool_.to_bool(int_term(depth)));
+      default:
+        return pool_.mk_or(pool_.mk_not(pool_.ule(l, r)), pool_.to_bool(int_term(depth)));
     }
   }
 
@@ -80,12 +103,18 @@ class TermGen {
   }
   SymTermId leaf() {
     switch (pick(6)) {
-      case 0: return pool_.to_int(vars_[0]);
-      case 1: return pool_.sext(vars_[0], 32);
-      case 2: return pool_.to_int(vars_[1]);
-      case 3: return vars_[2];
-      case 4: return vars_[3];
-      default: return pool_.int_const(static_cast<int64_t>(value()));
+      case 0:
+        return pool_.to_int(vars_[0]);
+      case 1:
+        return pool_.sext(vars_[0], 32);
+      case 2:
+        return pool_.to_int(vars_[1]);
+      case 3:
+        return vars_[2];
+      case 4:
+        return vars_[3];
+      default:
+        return pool_.int_const(static_cast<int64_t>(value()));
     }
   }
 

@@ -151,8 +151,9 @@ TEST(SymTerm, Printer) {
   EXPECT_EQ(sym_to_string(p, p.to_bool(p.bv_and(v.x, v.k(1)))), "(x & 1) != 0");
   EXPECT_EQ(sym_to_string(p, p.mk_ne(v.x, v.k(0xC0000120))), "x != 0xC0000120");
   EXPECT_EQ(sym_to_string(p, p.slt(p.to_int(v.b), v.k(7))), "b < 7");
-  EXPECT_EQ(sym_to_string(p, p.mk_not(p.mk_and(p.mk_eq(v.x, v.k(1)), p.mk_eq(v.y, v.k(2))))).front(),
-            '!');
+  EXPECT_EQ(
+      sym_to_string(p, p.mk_not(p.mk_and(p.mk_eq(v.x, v.k(1)), p.mk_eq(v.y, v.k(2))))).front(),
+      '!');
   EXPECT_EQ(sym_to_string(p, p.extract(v.x, 31, 24)), "x[31:24]");
   EXPECT_EQ(sym_to_string(p, p.sext(v.b, 32)), "sext32(b)");
   EXPECT_EQ(sym_to_string(p, p.bool_const(true)), "TRUE");
@@ -164,14 +165,14 @@ TEST(SymTerm, Printer) {
   EXPECT_TRUE(text == "(x == 1 || y == 2) && x < 9" || text == "x < 9 && (x == 1 || y == 2)" ||
               text == "(y == 2 || x == 1) && x < 9" || text == "x < 9 && (y == 2 || x == 1)")
       << text;
-  EXPECT_EQ(sym_describe(p, [] {
-              Assignment a;
-              a.set(SymVarId{3}, 200);
-              a.set(SymVarId{1}, 0xC0000120);
-              return a;
-            }()),
-            (std::vector<std::pair<std::string, std::string>>{{"x", "0xC0000120"},
-                                                              {"b", "200"}}));
+  EXPECT_EQ(sym_describe(p,
+                         [] {
+                           Assignment a;
+                           a.set(SymVarId{3}, 200);
+                           a.set(SymVarId{1}, 0xC0000120);
+                           return a;
+                         }()),
+            (std::vector<std::pair<std::string, std::string>>{{"x", "0xC0000120"}, {"b", "200"}}));
 }
 
 // Builds x < 5, y != 0, b == 3 and x + y == 7 in `order`, after `noise` unrelated terms.
@@ -183,10 +184,18 @@ PathCondition build_pc(SymPool& p, const std::vector<int>& order, int noise) {
     // Variables are declared lazily, in the order the conjuncts need them.
     const SymTermId x = p.var(SymVarId{1}, "x", 32);
     switch (i) {
-      case 0: pc.add(p, p.slt(x, p.int_const(5))); break;
-      case 1: pc.add(p, p.mk_ne(p.var(SymVarId{2}, "y", 32), p.int_const(0))); break;
-      case 2: pc.add(p, p.mk_eq(p.var(SymVarId{3}, "b", 8), p.bv_const(3, 8))); break;
-      case 3: pc.add(p, p.mk_eq(p.bv_add(p.var(SymVarId{2}, "y", 32), x), p.int_const(7))); break;
+      case 0:
+        pc.add(p, p.slt(x, p.int_const(5)));
+        break;
+      case 1:
+        pc.add(p, p.mk_ne(p.var(SymVarId{2}, "y", 32), p.int_const(0)));
+        break;
+      case 2:
+        pc.add(p, p.mk_eq(p.var(SymVarId{3}, "b", 8), p.bv_const(3, 8)));
+        break;
+      case 3:
+        pc.add(p, p.mk_eq(p.bv_add(p.var(SymVarId{2}, "y", 32), x), p.int_const(7)));
+        break;
     }
   }
   return pc;
