@@ -73,7 +73,11 @@ class TermGen {
   SymTermId bool_term(int depth) {
     const SymTermId l = int_term(depth);
     const SymTermId r = int_term(depth);
-    switch (pick(9)) {
+    switch (pick(11)) {
+      case 9:  // signed comparison at a narrow width
+        return pool_.slt(pool_.extract(l, 7, 0), pool_.extract(r, 7, 0));
+      case 10:
+        return pool_.sle(pool_.extract(l, 15, 0), pool_.extract(r, 15, 0));
       case 0:
         return pool_.mk_eq(l, r);
       case 1:
