@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/rules.h"
+#include "model/trace.h"
 
 namespace cc {
 
@@ -16,43 +17,6 @@ namespace cc {
 struct StepIndex {
   uint32_t value = 0;
   friend auto operator<=>(StepIndex, StepIndex) = default;
-};
-
-/// A spec location copied out of the SourceManager so results stand alone.
-struct ResultLoc {
-  std::string file;    ///< path as given on the command line
-  uint32_t line = 0;   ///< 1-based; 0 = no location (environment/framework step)
-  uint32_t col = 0;
-  std::string source;  ///< the text of that line (for reports), may be empty
-};
-
-/// The state of one object (request, NBL, verb, lock, ...) at a step, for the HTML panel.
-struct ObjectView {
-  std::string name;  ///< "req#1 (reads)", "nbl#2", "task#1"
-  std::string kind;  ///< "request", "nbl", "task", "vcb", "lock", "event", "timer", "global"
-  std::vector<std::pair<std::string, std::string>> fields;  ///< ordered (name, value)
-};
-
-/// Who moved in a step.
-enum class ActorKind : uint8_t {
-  Driver,       ///< a driver callback instance or thread
-  Framework,    ///< KMDF / NDIS / APPC library acting on its own (dispatch, silent cancel)
-  Target,       ///< the lower driver / miniport / APPC partner
-  Originator,   ///< the outside world (I/O manager cancel, protocol send/cancel, power)
-};
-
-/// One step of a counterexample.
-struct TraceStep {
-  uint32_t activity = 0;        ///< stable activity number within the trace (lane)
-  std::string activity_name;    ///< "OnRead[req#1]", "EvtRequestCancel[req#1]", "target pipe"
-  ActorKind actor = ActorKind::Driver;
-  std::string action;           ///< "WdfRequestComplete(req#1, STATUS_CANCELLED)"
-  std::string result;           ///< "TRUE", "STATUS_CANCELLED", "" for void
-  std::string note;             ///< extra words ("request delivered to OnRead")
-  ResultLoc loc;                ///< spec line of the step, if any
-  uint32_t choice = 0;          ///< which successor among the activity's (nondeterminism)
-  std::vector<std::pair<std::string, std::string>> symbolic_values;  ///< from Z3's model
-  std::vector<ObjectView> objects;  ///< object states *after* the step
 };
 
 /// A property violation with its shortest trace.

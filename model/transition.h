@@ -1,0 +1,74 @@
+// The narrow interface between the semantics (model/) and the search (checker/): an initial
+// state, the successors of a state, the end-state checks, and what a transition means in
+// words. States are flat, fixed-size byte vectors; the explorer never looks inside them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/rules.h"
+#include "model/source.h"
+#include "model/trace.h"
+
+namespace cc {
+
+/// Which transition leaves a state: the actor that moved (an activity slot or an environment
+/// event, numbered by the semantics) and which of its nondeterministic outcomes was taken.
+/// Re-applying a label to the same state gives the same successor.
+struct Label {
+  uint16_t actor = 0;
+  uint16_t choice = 0;
+  friend bool operator==(Label, Label) = default;
+};
+
+/// A rule violation detected on a transition or in an end state.
+struct Finding {
+  RuleId rule = RuleId::Assertion;
+  SourceLoc loc;        ///< spec location of the violation; invalid when there is none
+  std::string message;  ///< one line naming the objects ("req#1 completed twice")
+};
+
+/// The race in words, computed from a whole trace.
+struct Explanation {
+  std::string headline;                 ///< names the racing steps
+  std::vector<uint32_t> racing_steps;   ///< 0-based step indices to highlight
+};
+
+/// Receives the successors of a state.
+class SuccessorSink {
+ public:
+  virtual ~SuccessorSink() = default;
+  /// One successor. `state` is valid only during the call. `finding` is non-null when the
+  /// transition itself violates a rule (the successor should then not be expanded).
+  virtual void on_successor(Label label, std::span<const uint8_t> state,
+                            const Finding* finding) = 0;
+};
+
+/// A finite transition system over fixed-size byte states.
+class TransitionSystem {
+ public:
+  virtual ~TransitionSystem() = default;
+  /// Bytes per state (fixed for the spec).
+  virtual std::size_t state_size() const = 0;
+  /// Writes the initial state (state_size() bytes).
+  virtual void initial_state(std::span<uint8_t> out) = 0;
+  /// Calls sink once per successor of `state`, in a deterministic order.
+  virtual void successors(std::span<const uint8_t> state, SuccessorSink& sink) = 0;
+  /// Checks a state without successors: deadlock, never-completed, lost-cancel.
+  virtual std::optional<Finding> end_state(std::span<const uint8_t> state) = 0;
+  /// Re-applies `label` to `before`, writes the successor to `after` (resized to
+  /// state_size()) and describes the step for a trace. Throws std::logic_error when the
+  /// label does not leave `before`.
+  virtual TraceStep describe(std::span<const uint8_t> before, Label label,
+                             std::vector<uint8_t>& after) = 0;
+  /// Names the racing steps of a finished trace ending in `finding`.
+  virtual Explanation explain(const Finding& finding, std::span<const TraceStep> trace) = 0;
+  /// The spec location as a self-contained result location (path, line, source text).
+  virtual ResultLoc result_loc(SourceLoc loc) const = 0;
+};
+
+}  // namespace cc
