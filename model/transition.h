@@ -30,6 +30,7 @@ struct Finding {
   RuleId rule = RuleId::Assertion;
   SourceLoc loc;        ///< spec location of the violation; invalid when there is none
   std::string message;  ///< one line naming the objects ("req#1 completed twice")
+  std::string object;   ///< the object it is about ("req#1"), for explain(); may be empty
 };
 
 /// The race in words, computed from a whole trace.

@@ -1,0 +1,516 @@
+#include "model/program.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace cc {
+namespace {
+
+constexpr uint32_t kMaxInlineDepth = 32;
+constexpr uint32_t kMaxRegs = 4096;
+
+bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+
+/// Lowers one function (and the helpers it calls) into a CodeUnit.
+class Lowerer {
+ public:
+  Lowerer(const ast::Spec& spec, uint32_t cap, CodeUnit& unit)
+      : spec_(spec), cap_(cap), unit_(unit) {}
+
+  std::string error;
+
+  void lower_root(const ast::FnDecl& fn) {
+    enter(fn);
+    unit_.param_count = fn.param_count;
+    if (fn.body) stmt(*fn.body);
+    emit({.op = Op::Return, .src = fn.range});
+    frames_.pop_back();
+  }
+
+ private:
+  struct Frame {
+    const ast::FnDecl* fn = nullptr;
+    std::vector<Reg> locals;
+    Reg ret;
+    std::vector<uint32_t> ret_jumps;
+    uint32_t atomic_depth = 0;
+  };
+  struct LoopCtx {
+    std::vector<uint32_t> breaks;
+    std::vector<uint32_t> continues;
+    uint32_t atomic_depth = 0;
+  };
+
+  void fail(const std::string& why, SourceRange r) {
+    if (error.empty()) error = fmt::format("line {}: {}", r.begin.line, why);
+  }
+
+  Reg new_reg(TypeKind t, std::string name = {}) {
+    auto first = static_cast<uint32_t>(unit_.reg_types.size());
+    uint32_t width = is_list(t) ? 1 + cap_ : 1;
+    if (first + width > kMaxRegs) {
+      fail("function needs too many registers", unit_.range);
+      return Reg{0};
+    }
+    for (uint32_t i = 0; i < width; ++i) {
+      unit_.reg_types.push_back(i == 0 ? t : TypeKind::Int);
+      unit_.reg_names.push_back(i == 0 ? name : std::string());
+    }
+    return Reg{static_cast<uint16_t>(first)};
+  }
+
+  uint32_t emit(Instr in) {
+    unit_.code.push_back(in);
+    return static_cast<uint32_t>(unit_.code.size() - 1);
+  }
+  uint32_t here() const { return static_cast<uint32_t>(unit_.code.size()); }
+  void patch(uint32_t at, uint32_t target) { unit_.code[at].target = target; }
+
+  Reg constant(int64_t v, SourceRange r, TypeKind t = TypeKind::Int) {
+    Reg d = new_reg(t);
+    emit({.op = Op::Const, .a = d, .imm = static_cast<int32_t>(v), .src = r});
+    return d;
+  }
+
+  void enter(const ast::FnDecl& fn) {
+    Frame f;
+    f.fn = &fn;
+    for (const ast::LocalVar& lv : fn.locals) f.locals.push_back(new_reg(lv.type, lv.name));
+    frames_.push_back(std::move(f));
+  }
+
+  Frame& frame() { return frames_.back(); }
+
+  // ---- lvalues ----
+  Loc lvalue(const ast::Expr& e) {
+    if (e.kind == ast::ExprKind::Name) {
+      if (e.sym.kind == ast::SymbolKind::Local) {
+        return {.kind = LocKind::Reg, .index = frame().locals.at(e.sym.index).value};
+      }
+      if (e.sym.kind == ast::SymbolKind::Global) {
+        return {.kind = LocKind::Global, .index = e.sym.index};
+      }
+    } else if (e.kind == ast::ExprKind::Member) {
+      Reg base = expr(*e.args.at(0));
+      return {.kind = LocKind::Field, .index = e.field, .base = base};
+    } else if (e.kind == ast::ExprKind::AddrOf && !e.args.empty()) {
+      return lvalue(*e.args[0]);
+    }
+    fail("expected a variable or a context field", e.range);
+    return {};
+  }
+
+  // ---- expressions ----
+  Reg to_bool(Reg v, SourceRange r) {
+    Reg zero = constant(0, r);
+    Reg d = new_reg(TypeKind::Bool);
+    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(ast::BinaryOp::Ne), .a = d, .b = v,
+          .c = zero, .src = r});
+    return d;
+  }
+
+  Reg expr(const ast::Expr& e) {
+    switch (e.kind) {
+      case ast::ExprKind::IntLit:
+      case ast::ExprKind::BoolLit:
+        return constant(e.int_value, e.range, e.type);
+      case ast::ExprKind::Null:
+        return constant(0, e.range, e.type);
+      case ast::ExprKind::Name:
+        return name(e);
+      case ast::ExprKind::Member: {
+        Loc l = lvalue(e);
+        Reg d = new_reg(e.type);
+        emit({.op = Op::Load, .a = d, .loc = l, .src = e.range});
+        return d;
+      }
+      case ast::ExprKind::Call:
+        return call(e);
+      case ast::ExprKind::Unary: {
+        Reg v = expr(*e.args.at(0));
+        Reg d = new_reg(e.type);
+        emit({.op = Op::Unary, .sub = static_cast<uint8_t>(e.uop), .a = d, .b = v, .src = e.range});
+        return d;
+      }
+      case ast::ExprKind::Binary:
+        return binary(e);
+      case ast::ExprKind::AddrOf:
+        fail("'&' is only allowed as an argument of an API that takes a reference", e.range);
+        return constant(0, e.range);
+      case ast::ExprKind::Nondet:
+        fail("'*' is only allowed as the condition of if or while", e.range);
+        return constant(0, e.range);
+    }
+    return constant(0, e.range);
+  }
+
+  Reg name(const ast::Expr& e) {
+    switch (e.sym.kind) {
+      case ast::SymbolKind::Local:
+        return frame().locals.at(e.sym.index);
+      case ast::SymbolKind::Global: {
+        if (is_list(e.type)) {
+          fail("a list can only be used through push, pop, remove, empty and for-in", e.range);
+        }
+        Reg d = new_reg(e.type);
+        emit({.op = Op::Load, .a = d, .loc = {.kind = LocKind::Global, .index = e.sym.index},
+              .src = e.range});
+        return d;
+      }
+      case ast::SymbolKind::CreatedRequest: {
+        Reg d = new_reg(TypeKind::Request);
+        emit({.op = Op::CreatedRef, .a = d, .imm = static_cast<int32_t>(e.sym.index),
+              .src = e.range});
+        return d;
+      }
+      case ast::SymbolKind::Const:
+      case ast::SymbolKind::BuiltinConst:
+        return constant(e.int_value, e.range, e.type);
+      case ast::SymbolKind::Unresolved:
+        fail(fmt::format("unresolved name '{}'", e.name), e.range);
+        return constant(0, e.range);
+      default:  // declared objects: their index
+        return constant(e.sym.index, e.range, e.type);
+    }
+  }
+
+  Reg binary(const ast::Expr& e) {
+    if (e.bop == ast::BinaryOp::LogAnd || e.bop == ast::BinaryOp::LogOr) {
+      Reg d = new_reg(TypeKind::Bool);
+      Reg l = to_bool(expr(*e.args.at(0)), e.range);
+      emit({.op = Op::Move, .a = d, .b = l, .src = e.range});
+      uint32_t j = emit({.op = e.bop == ast::BinaryOp::LogAnd ? Op::JumpIfZero : Op::JumpIfNonZero,
+                         .a = d, .src = e.range});
+      Reg r = to_bool(expr(*e.args.at(1)), e.range);
+      emit({.op = Op::Move, .a = d, .b = r, .src = e.range});
+      patch(j, here());
+      return d;
+    }
+    Reg l = expr(*e.args.at(0));
+    Reg r = expr(*e.args.at(1));
+    Reg d = new_reg(e.type);
+    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(e.bop), .a = d, .b = l, .c = r,
+          .src = e.range});
+    return d;
+  }
+
+  Reg call(const ast::Expr& e) {
+    if (e.fn != ast::kNone && !e.api) return inline_call(e);
+    if (!e.api) {
+      fail(fmt::format("call to unknown function '{}'", e.name), e.range);
+      return constant(0, e.range);
+    }
+    ApiId api = *e.api;
+    switch (api) {
+      case ApiId::NT_SUCCESS: {
+        Reg v = expr(*e.args.at(0));
+        Reg d = new_reg(TypeKind::Bool);
+        emit({.op = Op::NtSuccess, .a = d, .b = v, .src = e.range});
+        return d;
+      }
+      case ApiId::assert:
+      case ApiId::assume: {
+        Reg v = expr(*e.args.at(0));
+        emit({.op = api == ApiId::assert ? Op::Assert : Op::Assume, .a = v, .src = e.range});
+        return constant(0, e.range, TypeKind::Void);
+      }
+      case ApiId::push: {
+        Loc l = lvalue(*e.args.at(0));
+        Reg v = expr(*e.args.at(1));
+        emit({.op = Op::ListPush, .b = v, .loc = l, .src = e.range});
+        return constant(0, e.range, TypeKind::Void);
+      }
+      case ApiId::pop:
+      case ApiId::empty: {
+        Loc l = lvalue(*e.args.at(0));
+        Reg d = new_reg(e.type);
+        emit({.op = api == ApiId::pop ? Op::ListPop : Op::ListEmpty, .a = d, .loc = l,
+              .src = e.range});
+        return d;
+      }
+      case ApiId::remove: {
+        Loc l = lvalue(*e.args.at(0));
+        Reg v = expr(*e.args.at(1));
+        Reg d = new_reg(TypeKind::Bool);
+        emit({.op = Op::ListRemove, .a = d, .b = v, .loc = l, .src = e.range});
+        return d;
+      }
+      case ApiId::InterlockedIncrement:
+      case ApiId::InterlockedDecrement:
+      case ApiId::InterlockedOr:
+      case ApiId::InterlockedCompareExchange: {
+        Loc l = lvalue(*e.args.at(0));
+        std::vector<Reg> args;
+        for (std::size_t i = 1; i < e.args.size(); ++i) args.push_back(expr(*e.args[i]));
+        Reg d = new_reg(TypeKind::Int);
+        Instr in{.op = Op::Interlocked, .sub = static_cast<uint8_t>(api), .a = d, .loc = l,
+                 .src = e.range};
+        put_args(in, args);
+        emit(in);
+        return d;
+      }
+      case ApiId::WdfRequestCreate:
+        fail("WdfRequestCreate is only supported in a `request NAME = WdfRequestCreate(target);` "
+             "declaration",
+             e.range);
+        return constant(0, e.range);
+      default:
+        break;
+    }
+    const ApiInfo& info = api_info(api);
+    std::vector<Reg> args;
+    Loc out;
+    for (std::size_t i = 0; i < e.args.size(); ++i) {
+      TypeKind pt = i < info.params.size() ? info.params[i] : TypeKind::Int;
+      if (pt == TypeKind::RefRequest || pt == TypeKind::RefInt) {
+        out = lvalue(*e.args[i]);
+        args.push_back(constant(0, e.range));
+      } else {
+        args.push_back(expr(*e.args[i]));
+      }
+    }
+    Reg d = new_reg(info.result == TypeKind::Void ? TypeKind::Void : info.result);
+    Instr in{.op = Op::Api, .sub = static_cast<uint8_t>(api), .a = d, .loc = out, .src = e.range};
+    put_args(in, args);
+    emit(in);
+    return d;
+  }
+
+  void put_args(Instr& in, const std::vector<Reg>& args) {
+    in.args_begin = static_cast<uint32_t>(unit_.args.size());
+    in.nargs = static_cast<uint8_t>(args.size());
+    unit_.args.insert(unit_.args.end(), args.begin(), args.end());
+  }
+
+  Reg inline_call(const ast::Expr& e) {
+    const ast::FnDecl& callee = spec_.fns.at(e.fn);
+    if (frames_.size() > kMaxInlineDepth) {
+      fail(fmt::format("helper calls nested deeper than {} (recursion?)", kMaxInlineDepth),
+           e.range);
+      return constant(0, e.range);
+    }
+    std::vector<Reg> args;
+    for (const auto& a : e.args) args.push_back(expr(*a));
+    enter(callee);
+    for (std::size_t i = 0; i < args.size() && i < callee.param_count; ++i) {
+      emit({.op = Op::Move, .a = frame().locals[i], .b = args[i], .src = e.range});
+    }
+    for (std::size_t i = callee.param_count; i < callee.locals.size(); ++i) {
+      clear_local(frame().locals[i], callee.locals[i].type, e.range);
+    }
+    Reg ret = new_reg(callee.return_type == TypeKind::Void ? TypeKind::Int : callee.return_type);
+    emit({.op = Op::Const, .a = ret, .imm = 0, .src = e.range});
+    frame().ret = ret;
+    std::vector<LoopCtx> saved_loops;
+    saved_loops.swap(loops_);
+    if (callee.body) stmt(*callee.body);
+    loops_.swap(saved_loops);
+    for (uint32_t j : frame().ret_jumps) patch(j, here());
+    frames_.pop_back();
+    return ret;
+  }
+
+  void clear_local(Reg r, TypeKind t, SourceRange src) {
+    uint32_t width = is_list(t) ? 1 + cap_ : 1;
+    for (uint32_t i = 0; i < width; ++i) {
+      emit({.op = Op::Const, .a = Reg{static_cast<uint16_t>(r.value + i)}, .imm = 0, .src = src});
+    }
+  }
+
+  // ---- statements ----
+  void stmt(const ast::Stmt& s) {
+    switch (s.kind) {
+      case ast::StmtKind::Block:
+        for (const auto& b : s.body) stmt(*b);
+        break;
+      case ast::StmtKind::Atomic:
+        emit({.op = Op::AtomicBegin, .src = s.range});
+        ++frame().atomic_depth;
+        for (const auto& b : s.body) stmt(*b);
+        --frame().atomic_depth;
+        emit({.op = Op::AtomicEnd, .src = s.range});
+        break;
+      case ast::StmtKind::VarDecl: {
+        Reg r = frame().locals.at(s.slot);
+        if (s.value) {
+          Reg v = expr(*s.value);
+          emit({.op = Op::Move, .a = r, .b = v, .src = s.range});
+        } else {
+          clear_local(r, s.decl_type, s.range);
+        }
+        break;
+      }
+      case ast::StmtKind::SymbolicDecl:
+        fail("symbolic values are not executed yet", s.range);
+        break;
+      case ast::StmtKind::Assign:
+        assign(s);
+        break;
+      case ast::StmtKind::If: {
+        uint32_t jelse = cond_jump(*s.cond, s.range);
+        if (s.then_stmt) stmt(*s.then_stmt);
+        if (s.else_stmt) {
+          uint32_t jend = emit({.op = Op::Jump, .src = s.range});
+          patch(jelse, here());
+          stmt(*s.else_stmt);
+          patch(jend, here());
+        } else {
+          patch(jelse, here());
+        }
+        break;
+      }
+      case ast::StmtKind::While: {
+        uint32_t head = here();
+        uint32_t jend = cond_jump(*s.cond, s.range);
+        loops_.push_back({.atomic_depth = frame().atomic_depth});
+        if (!s.body.empty()) stmt(*s.body[0]);
+        emit({.op = Op::Jump, .target = head, .src = s.range});
+        finish_loop(head, here());
+        patch(jend, here());
+        // finish_loop patched breaks to the loop end already
+        break;
+      }
+      case ast::StmtKind::ForIn:
+        for_in(s);
+        break;
+      case ast::StmtKind::Break:
+      case ast::StmtKind::Continue: {
+        if (loops_.empty()) {
+          fail("break/continue outside a loop", s.range);
+          break;
+        }
+        for (uint32_t i = loops_.back().atomic_depth; i < frame().atomic_depth; ++i) {
+          emit({.op = Op::AtomicEnd, .src = s.range});
+        }
+        uint32_t j = emit({.op = Op::Jump, .src = s.range});
+        (s.kind == ast::StmtKind::Break ? loops_.back().breaks : loops_.back().continues)
+            .push_back(j);
+        break;
+      }
+      case ast::StmtKind::Return: {
+        if (frames_.size() == 1) {
+          if (s.value) expr(*s.value);
+          emit({.op = Op::Return, .src = s.range});
+          break;
+        }
+        if (s.value) {
+          Reg v = expr(*s.value);
+          emit({.op = Op::Move, .a = frame().ret, .b = v, .src = s.range});
+        }
+        for (uint32_t i = 0; i < frame().atomic_depth; ++i) {
+          emit({.op = Op::AtomicEnd, .src = s.range});
+        }
+        frame().ret_jumps.push_back(emit({.op = Op::Jump, .src = s.range}));
+        break;
+      }
+      case ast::StmtKind::ExprStmt:
+        if (s.value) expr(*s.value);
+        break;
+    }
+  }
+
+  /// Emits the branch of an if/while condition; returns the jump taken when it is false.
+  uint32_t cond_jump(const ast::Expr& c, SourceRange r) {
+    if (c.kind == ast::ExprKind::Nondet) return emit({.op = Op::Nondet, .src = c.range});
+    Reg v = expr(c);
+    return emit({.op = Op::JumpIfZero, .a = v, .src = r});
+  }
+
+  void finish_loop(uint32_t continue_target, uint32_t end) {
+    for (uint32_t j : loops_.back().breaks) patch(j, end);
+    for (uint32_t j : loops_.back().continues) patch(j, continue_target);
+    loops_.pop_back();
+  }
+
+  void assign(const ast::Stmt& s) {
+    const ast::Expr& t = *s.target;
+    if (is_list(t.type)) {
+      fail("lists cannot be assigned; use push, pop and remove", s.range);
+      return;
+    }
+    Loc l = lvalue(t);
+    Reg v = expr(*s.value);
+    if (l.kind == LocKind::Reg) {
+      emit({.op = Op::Move, .a = Reg{static_cast<uint16_t>(l.index)}, .b = v, .src = s.range});
+    } else if (l.kind != LocKind::None) {
+      emit({.op = Op::Store, .b = v, .loc = l, .src = s.range});
+    }
+  }
+
+  void for_in(const ast::Stmt& s) {
+    Loc list = lvalue(*s.value);
+    Reg var = frame().locals.at(s.slot);
+    Reg idx = constant(0, s.range);
+    Reg ok = new_reg(TypeKind::Bool);
+    Reg one = constant(1, s.range);
+    uint32_t head = here();
+    emit({.op = Op::ListGet, .a = var, .b = idx, .c = ok, .loc = list, .src = s.value->range});
+    uint32_t jend = emit({.op = Op::JumpIfZero, .a = ok, .src = s.range});
+    loops_.push_back({.atomic_depth = frame().atomic_depth});
+    if (!s.body.empty()) stmt(*s.body[0]);
+    uint32_t cont = here();
+    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(ast::BinaryOp::Add), .a = idx, .b = idx,
+          .c = one, .src = s.range});
+    emit({.op = Op::Jump, .target = head, .src = s.range});
+    finish_loop(cont, here());
+    patch(jend, here());
+  }
+
+  const ast::Spec& spec_;
+  uint32_t cap_;
+  CodeUnit& unit_;
+  std::vector<Frame> frames_;
+  std::vector<LoopCtx> loops_;
+};
+
+}  // namespace
+
+bool CodeUnit::visible(uint32_t pc) const {
+  const Instr& in = code[pc];
+  switch (in.op) {
+    case Op::Api:
+      return true;
+    case Op::Load:
+    case Op::Store:
+    case Op::Interlocked:
+    case Op::ListPush:
+    case Op::ListPop:
+    case Op::ListRemove:
+    case Op::ListEmpty:
+    case Op::ListGet:
+      return in.loc.shared();
+    default:
+      return false;
+  }
+}
+
+std::string compile_program(const ast::Spec& spec, uint32_t list_capacity, Program& out) {
+  out = Program{};
+  out.list_capacity = list_capacity;
+  auto lower = [&](const ast::FnDecl& fn, uint32_t fn_index, uint32_t thread_index) {
+    CodeUnit unit;
+    unit.name = fn.name;
+    unit.fn = fn_index;
+    unit.thread = thread_index;
+    unit.range = fn.range;
+    Lowerer l(spec, list_capacity, unit);
+    l.lower_root(fn);
+    out.max_regs = std::max(out.max_regs, static_cast<uint32_t>(unit.reg_types.size()));
+    out.units.push_back(std::move(unit));
+    return l.error;
+  };
+  for (uint32_t i = 0; i < spec.fns.size(); ++i) {
+    out.unit_of_fn.push_back(static_cast<uint32_t>(out.units.size()));
+    std::string err = lower(spec.fns[i], i, ast::kNone);
+    if (!err.empty()) return fmt::format("fn {}: {}", spec.fns[i].name, err);
+  }
+  for (uint32_t i = 0; i < spec.threads.size(); ++i) {
+    out.unit_of_thread.push_back(static_cast<uint32_t>(out.units.size()));
+    std::string err = lower(spec.threads[i], ast::kNone, i);
+    if (!err.empty()) return fmt::format("thread {}: {}", spec.threads[i].name, err);
+  }
+  return {};
+}
+
+}  // namespace cc

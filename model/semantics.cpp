@@ -1,0 +1,2084 @@
+#include "model/semantics.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "model/api.h"
+#include "model/program.h"
+
+namespace cc {
+namespace {
+
+/// Named constants from model/constants.def (k::STATUS_CANCELLED, ...).
+namespace k {
+#define CC_CONST(name, type, value) constexpr int32_t name = static_cast<int32_t>(value##U);
+#include "model/constants.def"
+#undef CC_CONST
+}  // namespace k
+
+/// Where a request is and who owns it (semantics.md §1).
+enum class Place : uint8_t {
+  NotArrived,
+  Queued,           ///< framework owns it (where = queue)
+  Driver,           ///< the driver owns it
+  TargetPending,    ///< sent, not yet taken by the target (where = target)
+  TargetDelivered,  ///< the target holds it (where = target)
+  Completed,        ///< completed (or deleted), still referenced
+  Freed,
+};
+
+/// Request flag bits.
+enum ReqFlag : uint16_t {
+  kCancelFlag = 1U << 0,        ///< sticky IRP cancel flag
+  kTargetCancelable = 1U << 1,  ///< the lower driver marked it cancelable
+  kCancelAimed = 1U << 2,       ///< a cancel (originator or CancelSentRequest) was aimed at it
+  kOrigCancelled = 1U << 3,     ///< the originator's one cancel happened
+  kUnmarkCancelled = 1U << 4,   ///< Unmark returned STATUS_CANCELLED; cancel routine pending
+  kFired = 1U << 5,             ///< its cancel routine was started
+  kInStop = 1U << 6,            ///< EvtIoStop is running for it
+  kStopHandled = 1U << 7,       ///< completed / cancel-sent / acknowledged during EvtIoStop
+  kForwarded = 1U << 8,         ///< forwarded or requeued (EvtIoCanceledOnQueue applies)
+  kDeleted = 1U << 9,           ///< WdfObjectDelete was called (created requests)
+  kWiped = 1U << 10,            ///< WdfRequestReuse wiped a pending cancel
+  kExIgnored = 1U << 11,        ///< MarkCancelableEx returned STATUS_CANCELLED
+  kForget = 1U << 12,           ///< sent with WdfRequestSendAndForget
+};
+
+/// Request record layout (bytes).
+enum ReqField : uint32_t {
+  kRPlace = 0, kRWhere = 1, kRSrcQueue = 2, kRCancelFn = 3, kRComplFn = 4, kRRefs = 5,
+  kREpoch = 6, kRCompletions = 7, kRFlags = 8, kRStatus = 12, kRCtx = 16,
+};
+
+/// Activity kinds (who started it).
+enum class ActKind : uint8_t { Thread, IoHandler, Stop, CanceledOnQueue, Cancel, Completion, Timer };
+
+/// Activity record layout (bytes).
+enum ActField : uint32_t {
+  kAUnit = 0, kAKind = 1, kASubject = 2, kAWait = 3, kAFlags = 4, kAAtomic = 5, kAPc = 6,
+  kARegs = 8,
+};
+enum ActFlag : uint8_t { kStarted = 1, kNeedsSync = 2, kHoldsSync = 4, kInherited = 8 };
+
+/// Environment actors.
+enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer };
+
+struct EnvActor {
+  EnvKind kind;
+  uint32_t index;  ///< arrive item / queue / request / timer
+};
+
+constexpr uint8_t kNoQueue = 0xFF;
+constexpr uint32_t kNoSlot = UINT32_MAX;
+constexpr uint32_t kLocalBudget = 1'000'000;
+
+/// Nondeterministic choices of one transition, enumerated like an odometer.
+class Oracle {
+ public:
+  uint16_t choose(uint16_t n) {
+    if (pos_ < path_.size()) return path_[pos_++].first;
+    path_.emplace_back(0, n);
+    ++pos_;
+    return 0;
+  }
+  void rewind() { pos_ = 0; }
+  void clear() { path_.clear(); pos_ = 0; }
+  void truncate() { path_.resize(pos_); }
+  bool next() {
+    while (!path_.empty()) {
+      auto& b = path_.back();
+      if (b.first + 1 < b.second) {
+        ++b.first;
+        return true;
+      }
+      path_.pop_back();
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::pair<uint16_t, uint16_t>> path_;
+  std::size_t pos_ = 0;
+};
+
+/// What one transition said, for traces.
+struct Record {
+  std::string lane;
+  ActorKind actor = ActorKind::Driver;
+  std::vector<std::string> actions;
+  std::vector<std::string> results;
+  std::vector<std::string> notes;
+  SourceRange src;
+  bool has_src = false;
+};
+
+enum class Outcome : uint8_t { Continue, Blocked, Violation, Finished, Pruned };
+enum class RunResult : uint8_t { Disabled, Pruned, Done };
+
+int32_t get32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+void set32(uint8_t* p, int32_t v) { std::memcpy(p, &v, 4); }
+uint16_t get16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+void set16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+
+bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+
+class KmdfSystem final : public TransitionSystem {
+ public:
+  KmdfSystem(const ast::Spec& spec, const SourceManager& sm, Program prog)
+      : spec_(spec), sm_(sm), prog_(std::move(prog)) {}
+
+  std::string build();
+
+  std::size_t state_size() const override { return size_; }
+  void initial_state(std::span<uint8_t> out) override;
+  void successors(std::span<const uint8_t> state, SuccessorSink& sink) override;
+  std::optional<Finding> end_state(std::span<const uint8_t> state) override;
+  TraceStep describe(std::span<const uint8_t> before, Label label,
+                     std::vector<uint8_t>& after) override;
+  Explanation explain(const Finding& finding, std::span<const TraceStep> trace) override;
+  ResultLoc result_loc(SourceLoc loc) const override;
+
+ private:
+  // ---- static description ----
+  struct ReqInfo {
+    bool created = false;
+    uint32_t queue = ast::kNone;   ///< arrival queue (received)
+    uint32_t target = ast::kNone;  ///< created requests: their target
+    uint32_t arrive_item = ast::kNone;
+    std::string name;
+  };
+
+  const ast::Spec& spec_;
+  const SourceManager& sm_;
+  Program prog_;
+  std::vector<ReqInfo> reqs_;
+  std::vector<EnvActor> env_;
+  std::vector<std::vector<uint32_t>> arrive_reqs_;  ///< per env item: its requests
+  std::vector<uint32_t> stop_items_;                ///< env items that are `stop`
+  std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
+  int32_t timer_device_ = -1;                       ///< sync device timers belong to
+  uint32_t nreq_ = 0, nact_ = 0;
+  uint32_t req_base_ = 0, req_stride_ = 0, queue_base_ = 0, queue_stride_ = 0;
+  uint32_t device_base_ = 0, lock_base_ = 0, event_base_ = 0, timer_base_ = 0;
+  uint32_t global_base_ = 0, env_base_ = 0, act_base_ = 0, act_stride_ = 0;
+  std::vector<uint32_t> global_off_;
+  std::size_t size_ = 0;
+
+  // ---- per-transition scratch ----
+  uint8_t* s_ = nullptr;
+  Oracle oracle_;
+  std::optional<Finding> finding_;
+  Record* rec_ = nullptr;
+  uint32_t self_ = kNoSlot;
+  std::vector<uint8_t> scratch_;
+
+  // ---- layout access ----
+  uint8_t* req(uint32_t r) const { return s_ + req_base_ + r * req_stride_; }
+  Place place(uint32_t r) const { return static_cast<Place>(req(r)[kRPlace]); }
+  void set_place(uint32_t r, Place p) { req(r)[kRPlace] = static_cast<uint8_t>(p); }
+  uint16_t flags(uint32_t r) const { return get16(req(r) + kRFlags); }
+  bool has(uint32_t r, uint16_t f) const { return (flags(r) & f) != 0; }
+  void set_flag(uint32_t r, uint16_t f, bool on = true) {
+    uint16_t v = flags(r);
+    set16(req(r) + kRFlags, on ? (v | f) : (v & ~f));
+  }
+  uint8_t* queue(uint32_t q) const { return s_ + queue_base_ + q * queue_stride_; }
+  uint8_t* device(uint32_t d) const { return s_ + device_base_ + d * 2; }
+  uint8_t* act(uint32_t a) const { return s_ + act_base_ + a * act_stride_; }
+  int32_t reg(uint32_t a, Reg r) const { return get32(act(a) + kARegs + 4U * r.value); }
+  void set_reg(uint32_t a, Reg r, int32_t v) { set32(act(a) + kARegs + 4U * r.value, v); }
+  uint8_t* global(uint32_t g) const { return s_ + global_base_ + global_off_[g]; }
+
+  int32_t handle(uint32_t r) const {
+    return static_cast<int32_t>((r + 1) | (static_cast<uint32_t>(req(r)[kREpoch]) << 16));
+  }
+
+  // ---- naming ----
+  std::string fn_name(uint32_t fn) const { return fn < spec_.fns.size() ? spec_.fns[fn].name : "?"; }
+  std::string lane_of(uint32_t a) const;
+  std::string render(int32_t v, TypeKind t) const;
+  std::string place_text(uint32_t r) const;
+  std::vector<ObjectView> objects() const;
+
+  // ---- recording ----
+  bool recording() const { return rec_ != nullptr; }
+  void note(std::string text) {
+    if (rec_) rec_->notes.push_back(std::move(text));
+  }
+  void violation(RuleId rule, SourceRange src, std::string msg, std::string object = {}) {
+    if (!finding_) finding_ = Finding{rule, src.begin, std::move(msg), std::move(object)};
+  }
+
+  // ---- transitions ----
+  RunResult run_actor(uint32_t actor);
+  RunResult run_activity(uint32_t a);
+  RunResult run_env(const EnvActor& e);
+  Outcome exec(uint32_t a, const CodeUnit& u, const Instr& in);
+  Outcome exec_api(uint32_t a, const CodeUnit& u, const Instr& in);
+  Outcome finish(uint32_t a, const Instr& in);
+  uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
+  int32_t* loc_ptr(uint32_t a, const Loc& l, const Instr& in, const char* what, bool& bad);
+
+  // request helpers
+  std::optional<uint32_t> check_handle(int32_t h, std::string_view api, const Instr& in,
+                                       bool allow_completed);
+  bool require_owned(uint32_t r, std::string_view api, const Instr& in);
+  void complete(uint32_t r, int32_t status, bool by_framework);
+  void drop_ref(uint32_t r);
+  void free_request(uint32_t r);
+  void release_current(uint32_t r);
+  void queue_remove(uint32_t q, uint32_t r);
+  void queue_push(uint32_t q, uint32_t r, bool at_head);
+  void cancel_queued(uint32_t r);
+  void originator_cancel(uint32_t r);
+  void target_complete(uint32_t r, int32_t status);
+  bool cancel_at_target(uint32_t r);
+  bool queue_accepting(uint32_t q) const;
+  int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
+  uint32_t io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const;
+  uint32_t queue_handler(uint32_t q, std::string_view h) const;
+};
+
+// ======================================================================= construction
+
+std::string KmdfSystem::build() {
+  // Requests: arrivals in environment order, then created requests.
+  arrive_reqs_.resize(spec_.environment.size());
+  cancel_queue_.assign(spec_.queues.size(), false);
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    const ast::EnvItem& it = spec_.environment[i];
+    switch (it.kind) {
+      case ast::EnvKind::Arrive:
+        if (it.count_value < 0 || it.count_value > 64) {
+          return fmt::format("arrive count {} is outside 0..64", it.count_value);
+        }
+        for (int64_t n = 0; n < it.count_value; ++n) {
+          arrive_reqs_[i].push_back(static_cast<uint32_t>(reqs_.size()));
+          reqs_.push_back({.queue = it.object, .arrive_item = i,
+                           .name = fmt::format("req#{}", reqs_.size() + 1)});
+        }
+        break;
+      case ast::EnvKind::Cancel:
+        for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+          if (it.any || it.object == q) cancel_queue_[q] = true;
+        }
+        break;
+      case ast::EnvKind::Stop:
+        stop_items_.push_back(i);
+        break;
+      case ast::EnvKind::Send:
+      case ast::EnvKind::CancelSend:
+        return "NDIS environment events (send, cancel_send) are not executed yet";
+    }
+  }
+  for (const ast::CreatedRequestDecl& c : spec_.requests) {
+    reqs_.push_back({.created = true, .target = c.target, .name = c.name});
+  }
+  nreq_ = static_cast<uint32_t>(reqs_.size());
+  if (nreq_ > 200) return "more than 200 requests";
+
+  for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+    if (spec_.devices[d].sync_device) {
+      timer_device_ = static_cast<int32_t>(d);
+      break;
+    }
+  }
+  for (const ast::VarDecl& f : spec_.context) {
+    if (is_list(f.type)) return "lists in the request context are not supported";
+  }
+
+  // Activities: threads + timers + up to four callbacks per request.
+  uint64_t acts = spec_.threads.size() + spec_.timers.size() + 4ULL * nreq_ + 1;
+  if (acts > 250) return "too many concurrent activities (more than 250)";
+  nact_ = static_cast<uint32_t>(acts);
+
+  // Layout.
+  std::size_t off = 0;
+  req_base_ = 0;
+  req_stride_ = kRCtx + 4 * static_cast<uint32_t>(spec_.context.size());
+  off += static_cast<std::size_t>(req_stride_) * nreq_;
+  queue_base_ = static_cast<uint32_t>(off);
+  queue_stride_ = 2 + nreq_;
+  off += static_cast<std::size_t>(queue_stride_) * spec_.queues.size();
+  device_base_ = static_cast<uint32_t>(off);
+  off += 2 * spec_.devices.size();
+  lock_base_ = static_cast<uint32_t>(off);
+  off += spec_.locks.size();
+  event_base_ = static_cast<uint32_t>(off);
+  off += spec_.events.size();
+  timer_base_ = static_cast<uint32_t>(off);
+  off += spec_.timers.size();
+  env_base_ = static_cast<uint32_t>(off);
+  off += 1;
+  off = (off + 3) & ~std::size_t{3};
+  global_base_ = static_cast<uint32_t>(off);
+  uint32_t goff = 0;
+  for (const ast::VarDecl& g : spec_.globals) {
+    if (g.symbolic) return "symbolic values are not executed yet";
+    global_off_.push_back(goff);
+    goff += 4 * (is_list(g.type) ? 1 + prog_.list_capacity : 1);
+  }
+  off += goff;
+  act_base_ = static_cast<uint32_t>(off);
+  act_stride_ = kARegs + 4 * prog_.max_regs;
+  off += static_cast<std::size_t>(act_stride_) * nact_;
+  size_ = off;
+  if (size_ > (1U << 20)) return "the state of this spec would exceed 1 MiB";
+
+  // Environment actors in a fixed order.
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind == ast::EnvKind::Arrive) env_.push_back({EnvKind::Arrive, i});
+  }
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+    std::array<uint32_t, 4> fns{};
+    if (spec_.queues[q].dispatch != ast::Dispatch::Manual && io_handler_fns(q, fns) > 0) {
+      env_.push_back({EnvKind::Dispatch, q});
+    }
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (!reqs_[r].created && cancel_queue_[reqs_[r].queue]) env_.push_back({EnvKind::Cancel, r});
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) env_.push_back({EnvKind::Target, r});
+  if (!stop_items_.empty()) env_.push_back({EnvKind::Stop, 0});
+  for (uint32_t t = 0; t < spec_.timers.size(); ++t) env_.push_back({EnvKind::Timer, t});
+  if (nact_ + env_.size() > UINT16_MAX) return "too many actors";
+  scratch_.resize(size_);
+  return {};
+}
+
+uint32_t KmdfSystem::io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const {
+  uint32_t n = 0;
+  for (const char* h : {"EvtIoDefault", "EvtIoRead", "EvtIoWrite", "EvtIoDeviceControl"}) {
+    uint32_t fn = queue_handler(q, h);
+    if (fn != ast::kNone) out[n++] = fn;
+  }
+  return n;
+}
+
+uint32_t KmdfSystem::queue_handler(uint32_t q, std::string_view h) const {
+  for (const ast::HandlerBinding& b : spec_.queues[q].handlers) {
+    if (b.handler == h) return b.fn;
+  }
+  return ast::kNone;
+}
+
+void KmdfSystem::initial_state(std::span<uint8_t> out) {
+  std::fill(out.begin(), out.end(), 0);
+  s_ = out.data();
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    req(r)[kRSrcQueue] = kNoQueue;
+    if (reqs_[r].created) {
+      set_place(r, Place::Driver);
+      req(r)[kRRefs] = 1;
+    }
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      const ast::VarDecl& fd = spec_.context[f];
+      int32_t init = fd.init ? static_cast<int32_t>(fd.init->int_value) : 0;
+      set32(req(r) + kRCtx + 4 * f, init);
+    }
+  }
+  for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
+    s_[timer_base_ + t] = spec_.timers[t].manual ? 0 : 1;
+  }
+  for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
+    const ast::VarDecl& gd = spec_.globals[g];
+    if (gd.init && !is_list(gd.type)) set32(global(static_cast<uint32_t>(g)),
+                                            static_cast<int32_t>(gd.init->int_value));
+  }
+  for (uint32_t t = 0; t < spec_.threads.size(); ++t) {
+    uint8_t* a = act(t);
+    a[kAUnit] = static_cast<uint8_t>(prog_.unit_of_thread[t] + 1);
+    a[kAKind] = static_cast<uint8_t>(ActKind::Thread);
+  }
+  s_ = nullptr;
+}
+
+// ======================================================================= successors
+
+void KmdfSystem::successors(std::span<const uint8_t> state, SuccessorSink& sink) {
+  auto actors = static_cast<uint32_t>(nact_ + env_.size());
+  for (uint32_t actor = 0; actor < actors; ++actor) {
+    if (actor < nact_ && state[act_base_ + actor * act_stride_ + kAUnit] == 0) continue;
+    oracle_.clear();
+    uint16_t branch = 0;
+    do {
+      oracle_.rewind();
+      std::memcpy(scratch_.data(), state.data(), size_);
+      s_ = scratch_.data();
+      finding_.reset();
+      RunResult r = run_actor(actor);
+      oracle_.truncate();
+      if (r == RunResult::Done) {
+        sink.on_successor(Label{static_cast<uint16_t>(actor), branch}, scratch_,
+                          finding_ ? &*finding_ : nullptr);
+      }
+      ++branch;
+    } while (oracle_.next());
+  }
+  s_ = nullptr;
+}
+
+TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
+                               std::vector<uint8_t>& after) {
+  after.assign(before.begin(), before.end());
+  oracle_.clear();
+  uint16_t branch = 0;
+  do {
+    oracle_.rewind();
+    std::memcpy(after.data(), before.data(), size_);
+    s_ = after.data();
+    finding_.reset();
+    Record rec;
+    rec_ = branch == label.choice ? &rec : nullptr;
+    if (label.actor < nact_) rec.lane = lane_of(label.actor);
+    RunResult r = run_actor(label.actor);
+    rec_ = nullptr;
+    oracle_.truncate();
+    if (branch == label.choice) {
+      if (r != RunResult::Done) break;
+      TraceStep step;
+      step.activity = label.actor;
+      step.activity_name = rec.lane;
+      step.actor = rec.actor;
+      step.choice = label.choice;
+      for (std::size_t i = 0; i < rec.actions.size(); ++i) {
+        if (i) step.action += "; ";
+        step.action += rec.actions[i];
+      }
+      for (std::size_t i = 0; i < rec.results.size(); ++i) {
+        if (rec.results[i].empty()) continue;
+        if (!step.result.empty()) step.result += "; ";
+        step.result += rec.results[i];
+      }
+      for (std::size_t i = 0; i < rec.notes.size(); ++i) {
+        if (i) step.note += "; ";
+        step.note += rec.notes[i];
+      }
+      if (rec.has_src) step.loc = result_loc(rec.src.begin);
+      step.objects = objects();
+      s_ = nullptr;
+      return step;
+    }
+    ++branch;
+  } while (oracle_.next());
+  s_ = nullptr;
+  throw std::logic_error(fmt::format("trace label (actor {}, choice {}) does not apply",
+                                     label.actor, label.choice));
+}
+
+RunResult KmdfSystem::run_actor(uint32_t actor) {
+  if (actor < nact_) return run_activity(actor);
+  return run_env(env_.at(actor - nact_));
+}
+
+// ======================================================================= activities
+
+std::string KmdfSystem::lane_of(uint32_t a) const {
+  const uint8_t* p = act(a);
+  if (p[kAUnit] == 0) return "?";
+  const CodeUnit& u = prog_.units[p[kAUnit] - 1];
+  auto kind = static_cast<ActKind>(p[kAKind]);
+  if (p[kASubject] != 0 && kind != ActKind::Timer && kind != ActKind::Thread) {
+    return fmt::format("{}[{}]", u.name, reqs_[p[kASubject] - 1].name);
+  }
+  return u.name;
+}
+
+uint32_t KmdfSystem::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1,
+                           bool has_arg1) {
+  uint32_t slot = kNoSlot;
+  for (uint32_t a = static_cast<uint32_t>(spec_.threads.size()); a < nact_; ++a) {
+    if (act(a)[kAUnit] == 0) {
+      slot = a;
+      break;
+    }
+  }
+  if (slot == kNoSlot) {
+    throw ModelLimit(fmt::format("more than {} activities at once", nact_));
+  }
+  uint8_t* p = act(slot);
+  uint32_t unit = prog_.unit_of_fn.at(fn);
+  p[kAUnit] = static_cast<uint8_t>(unit + 1);
+  p[kAKind] = static_cast<uint8_t>(kind);
+  p[kASubject] = static_cast<uint8_t>(subject == kNoSlot ? 0 : subject + 1);
+  int32_t dev = -1;
+  if (kind == ActKind::Timer) {
+    dev = timer_device_;
+  } else if (kind != ActKind::Completion && kind != ActKind::Thread && subject != kNoSlot) {
+    uint8_t q = req(subject)[kRSrcQueue];
+    if (q != kNoQueue) dev = device_of_queue(q);
+  }
+  if (dev >= 0 && spec_.devices[static_cast<std::size_t>(dev)].sync_device) {
+    p[kAFlags] |= kNeedsSync;
+  }
+  const CodeUnit& u = prog_.units[unit];
+  if (subject != kNoSlot && u.param_count >= 1) set_reg(slot, Reg{0}, handle(subject));
+  if (has_arg1 && u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
+  if (recording()) {
+    std::string lane = lane_of(slot);
+    note(fmt::format("starts {}", lane));
+  }
+  return slot;
+}
+
+RunResult KmdfSystem::run_activity(uint32_t a) {
+  uint8_t* p = act(a);
+  if (p[kAUnit] == 0 || p[kAWait] != 0) return RunResult::Disabled;
+  const CodeUnit& u = prog_.units[p[kAUnit] - 1];
+  self_ = a;
+  if (rec_) rec_->actor = ActorKind::Driver;
+  if ((p[kAFlags] & kStarted) == 0) {
+    if ((p[kAFlags] & (kNeedsSync | kInherited)) == kNeedsSync) {
+      uint8_t q = p[kASubject] ? req(p[kASubject] - 1u)[kRSrcQueue] : kNoQueue;
+      int32_t dev = static_cast<ActKind>(p[kAKind]) == ActKind::Timer
+                        ? timer_device_
+                        : (q != kNoQueue ? device_of_queue(q) : -1);
+      if (dev >= 0) {
+        uint8_t* d = device(static_cast<uint32_t>(dev));
+        if (d[1] != 0) return RunResult::Disabled;
+        d[1] = static_cast<uint8_t>(a + 1);
+        p[kAFlags] |= kHoldsSync;
+      }
+    }
+    p[kAFlags] |= kStarted;
+  }
+  bool visible_done = false;
+  uint32_t budget = kLocalBudget;
+  while (true) {
+    uint16_t pc = get16(act(a) + kAPc);
+    if (pc >= u.code.size()) throw std::logic_error("activity pc out of range");
+    bool vis = u.visible(pc);
+    if (vis && visible_done && act(a)[kAAtomic] == 0) break;
+    const Instr& in = u.code[pc];
+    if (vis && rec_ && !rec_->has_src) {
+      rec_->src = in.src;
+      rec_->has_src = true;
+    }
+    Outcome o = exec(a, u, in);
+    switch (o) {
+      case Outcome::Blocked:
+        return RunResult::Disabled;
+      case Outcome::Pruned:
+        return RunResult::Pruned;
+      case Outcome::Violation:
+        if (rec_ && !rec_->has_src) {
+          rec_->src = in.src;
+          rec_->has_src = true;
+        }
+        return RunResult::Done;
+      case Outcome::Finished:
+        if (finding_ && rec_ && !rec_->has_src) {
+          rec_->src = in.src;
+          rec_->has_src = true;
+        }
+        return RunResult::Done;
+      case Outcome::Continue:
+        break;
+    }
+    if (vis) visible_done = true;
+    if (act(a)[kAWait] != 0) break;  // waits for an inline cancel routine
+    if (--budget == 0) {
+      throw ModelLimit(fmt::format(
+          "{} ran {} local instructions without reaching a visible step (an endless loop?)",
+          lane_of(a), kLocalBudget));
+    }
+  }
+  return RunResult::Done;
+}
+
+int32_t* KmdfSystem::loc_ptr(uint32_t a, const Loc& l, const Instr& in, const char* what,
+                             bool& bad) {
+  bad = false;
+  switch (l.kind) {
+    case LocKind::Reg:
+      return reinterpret_cast<int32_t*>(act(a) + kARegs + 4 * l.index);
+    case LocKind::Global:
+      return reinterpret_cast<int32_t*>(global(l.index));
+    case LocKind::Field: {
+      auto r = check_handle(reg(a, l.base), what, in, true);
+      if (!r) {
+        bad = true;
+        return nullptr;
+      }
+      return reinterpret_cast<int32_t*>(req(*r) + kRCtx + 4 * l.index);
+    }
+    case LocKind::None:
+      break;
+  }
+  throw std::logic_error("instruction without an operand location");
+}
+
+// int32 values are accessed through memcpy-free pointers above only on 4-byte aligned
+// offsets: registers, globals and context fields all start at multiples of 4.
+
+Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
+  uint16_t pc = get16(act(a) + kAPc);
+  auto next = [&] { set16(act(a) + kAPc, static_cast<uint16_t>(pc + 1)); };
+  auto jump = [&](uint32_t t) { set16(act(a) + kAPc, static_cast<uint16_t>(t)); };
+  switch (in.op) {
+    case Op::Const:
+      set_reg(a, in.a, in.imm);
+      break;
+    case Op::Move:
+      set_reg(a, in.a, reg(a, in.b));
+      break;
+    case Op::NtSuccess:
+      set_reg(a, in.a, reg(a, in.b) >= 0 ? 1 : 0);
+      break;
+    case Op::CreatedRef:
+      set_reg(a, in.a, handle(static_cast<uint32_t>(nreq_ - spec_.requests.size()) +
+                              static_cast<uint32_t>(in.imm)));
+      break;
+    case Op::Unary: {
+      auto v = static_cast<uint32_t>(reg(a, in.b));
+      uint32_t r = 0;
+      switch (static_cast<ast::UnaryOp>(in.sub)) {
+        case ast::UnaryOp::Not: r = v == 0 ? 1 : 0; break;
+        case ast::UnaryOp::Neg: r = 0U - v; break;
+        case ast::UnaryOp::BitNot: r = ~v; break;
+      }
+      set_reg(a, in.a, static_cast<int32_t>(r));
+      break;
+    }
+    case Op::Binary: {
+      int32_t x = reg(a, in.b);
+      int32_t y = reg(a, in.c);
+      auto ux = static_cast<uint32_t>(x);
+      auto uy = static_cast<uint32_t>(y);
+      uint32_t r = 0;
+      switch (static_cast<ast::BinaryOp>(in.sub)) {
+        case ast::BinaryOp::Add: r = ux + uy; break;
+        case ast::BinaryOp::Sub: r = ux - uy; break;
+        case ast::BinaryOp::Mul: r = ux * uy; break;
+        case ast::BinaryOp::BitAnd: r = ux & uy; break;
+        case ast::BinaryOp::BitOr: r = ux | uy; break;
+        case ast::BinaryOp::BitXor: r = ux ^ uy; break;
+        case ast::BinaryOp::Shl: r = uy >= 32 ? 0 : ux << uy; break;
+        case ast::BinaryOp::Shr:
+          r = uy >= 32 ? (x < 0 ? ~0U : 0U) : static_cast<uint32_t>(x >> uy);
+          break;
+        case ast::BinaryOp::Eq: r = x == y; break;
+        case ast::BinaryOp::Ne: r = x != y; break;
+        case ast::BinaryOp::Lt: r = x < y; break;
+        case ast::BinaryOp::Le: r = x <= y; break;
+        case ast::BinaryOp::Gt: r = x > y; break;
+        case ast::BinaryOp::Ge: r = x >= y; break;
+        case ast::BinaryOp::LogAnd: r = x != 0 && y != 0; break;
+        case ast::BinaryOp::LogOr: r = x != 0 || y != 0; break;
+      }
+      set_reg(a, in.a, static_cast<int32_t>(r));
+      break;
+    }
+    case Op::Jump:
+      jump(in.target);
+      return Outcome::Continue;
+    case Op::JumpIfZero:
+      if (reg(a, in.a) == 0) {
+        jump(in.target);
+        return Outcome::Continue;
+      }
+      break;
+    case Op::JumpIfNonZero:
+      if (reg(a, in.a) != 0) {
+        jump(in.target);
+        return Outcome::Continue;
+      }
+      break;
+    case Op::Nondet:
+      if (oracle_.choose(2) == 1) {
+        jump(in.target);
+        return Outcome::Continue;
+      }
+      break;
+    case Op::Assert:
+      if (reg(a, in.a) == 0) {
+        violation(RuleId::Assertion, in.src,
+                  fmt::format("assertion failed in {}", lane_of(a)));
+        return Outcome::Violation;
+      }
+      break;
+    case Op::Assume:
+      if (reg(a, in.a) == 0) return Outcome::Pruned;
+      break;
+    case Op::AtomicBegin:
+      ++act(a)[kAAtomic];
+      break;
+    case Op::AtomicEnd:
+      if (act(a)[kAAtomic] > 0) --act(a)[kAAtomic];
+      break;
+    case Op::Load:
+    case Op::Store: {
+      bool bad = false;
+      int32_t* p = loc_ptr(a, in.loc, in, in.op == Op::Load ? "read of a context field"
+                                                            : "write of a context field",
+                           bad);
+      if (bad) return Outcome::Violation;
+      std::string what;
+      if (rec_) {
+        what = in.loc.kind == LocKind::Global
+                   ? spec_.globals[in.loc.index].name
+                   : fmt::format("{}->{}", render(reg(a, in.loc.base), TypeKind::Request),
+                                 spec_.context[in.loc.index].name);
+      }
+      TypeKind t = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].type
+                   : in.loc.kind == LocKind::Field ? spec_.context[in.loc.index].type
+                                                   : TypeKind::Int;
+      if (in.op == Op::Load) {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        set_reg(a, in.a, v);
+        if (rec_ && in.loc.shared()) {
+          rec_->actions.push_back(fmt::format("read {}", what));
+          rec_->results.push_back(render(v, t));
+        }
+      } else {
+        int32_t v = reg(a, in.b);
+        std::memcpy(p, &v, 4);
+        if (rec_ && in.loc.shared()) {
+          rec_->actions.push_back(fmt::format("{} = {}", what, render(v, t)));
+          rec_->results.emplace_back();
+        }
+      }
+      break;
+    }
+    case Op::Interlocked: {
+      bool bad = false;
+      int32_t* p = loc_ptr(a, in.loc, in, api_info(in.api()).name.data(), bad);
+      if (bad) return Outcome::Violation;
+      int32_t old;
+      std::memcpy(&old, p, 4);
+      const Reg* args = u.args.data() + in.args_begin;
+      int32_t nv = old;
+      int32_t ret = 0;
+      switch (in.api()) {
+        case ApiId::InterlockedIncrement:
+          nv = static_cast<int32_t>(static_cast<uint32_t>(old) + 1);
+          ret = nv;
+          break;
+        case ApiId::InterlockedDecrement:
+          nv = static_cast<int32_t>(static_cast<uint32_t>(old) - 1);
+          ret = nv;
+          break;
+        case ApiId::InterlockedOr:
+          nv = old | reg(a, args[0]);
+          ret = old;
+          break;
+        default:  // InterlockedCompareExchange(&x, new, cmp)
+          if (old == reg(a, args[1])) nv = reg(a, args[0]);
+          ret = old;
+          break;
+      }
+      std::memcpy(p, &nv, 4);
+      set_reg(a, in.a, ret);
+      if (rec_ && in.loc.shared()) {
+        std::string what = in.loc.kind == LocKind::Global
+                               ? spec_.globals[in.loc.index].name
+                               : fmt::format("{}->{}",
+                                             render(reg(a, in.loc.base), TypeKind::Request),
+                                             spec_.context[in.loc.index].name);
+        std::string extra;
+        for (uint8_t i = 0; i < in.nargs; ++i) extra += fmt::format(", {}", reg(a, args[i]));
+        rec_->actions.push_back(fmt::format("{}(&{}{})", api_info(in.api()).name, what, extra));
+        rec_->results.push_back(std::to_string(ret));
+        note(fmt::format("{}: {} -> {}", what, old, nv));
+      }
+      break;
+    }
+    case Op::ListPush:
+    case Op::ListPop:
+    case Op::ListRemove:
+    case Op::ListEmpty:
+    case Op::ListGet: {
+      bool bad = false;
+      int32_t* p = loc_ptr(a, in.loc, in, "list access", bad);
+      if (bad) return Outcome::Violation;
+      int32_t count;
+      std::memcpy(&count, p, 4);
+      int32_t* items = p + 1;
+      auto cap = static_cast<int32_t>(prog_.list_capacity);
+      std::string lname = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].name
+                                                          : u.reg_names[in.loc.index];
+      TypeKind et = TypeKind::Request;
+      if (in.loc.kind == LocKind::Global && spec_.globals[in.loc.index].type == TypeKind::ListNbl) {
+        et = TypeKind::Nbl;
+      }
+      auto get_item = [&](int32_t i) {
+        int32_t v;
+        std::memcpy(&v, items + i, 4);
+        return v;
+      };
+      auto put_item = [&](int32_t i, int32_t v) { std::memcpy(items + i, &v, 4); };
+      auto set_count = [&](int32_t c) { std::memcpy(p, &c, 4); };
+      std::string action;
+      std::string result;
+      switch (in.op) {
+        case Op::ListPush: {
+          if (count >= cap) {
+            throw ModelLimit(fmt::format("list '{}' holds more than {} elements", lname, cap));
+          }
+          put_item(count, reg(a, in.b));
+          set_count(count + 1);
+          if (rec_) action = fmt::format("push({}, {})", lname, render(reg(a, in.b), et));
+          break;
+        }
+        case Op::ListPop: {
+          int32_t v = 0;
+          if (count > 0) {
+            v = get_item(0);
+            for (int32_t i = 1; i < count; ++i) put_item(i - 1, get_item(i));
+            put_item(count - 1, 0);
+            set_count(count - 1);
+          }
+          set_reg(a, in.a, v);
+          if (rec_) {
+            action = fmt::format("pop({})", lname);
+            result = render(v, et);
+          }
+          break;
+        }
+        case Op::ListRemove: {
+          int32_t v = reg(a, in.b);
+          int32_t found = 0;
+          for (int32_t i = 0; i < count; ++i) {
+            if (get_item(i) == v) {
+              for (int32_t j = i + 1; j < count; ++j) put_item(j - 1, get_item(j));
+              put_item(count - 1, 0);
+              set_count(count - 1);
+              found = 1;
+              break;
+            }
+          }
+          set_reg(a, in.a, found);
+          if (rec_) {
+            action = fmt::format("remove({}, {})", lname, render(v, et));
+            result = found ? "TRUE" : "FALSE";
+          }
+          break;
+        }
+        case Op::ListEmpty:
+          set_reg(a, in.a, count == 0 ? 1 : 0);
+          if (rec_) {
+            action = fmt::format("empty({})", lname);
+            result = count == 0 ? "TRUE" : "FALSE";
+          }
+          break;
+        default: {  // ListGet
+          int32_t i = reg(a, in.b);
+          bool ok = i >= 0 && i < count;
+          set_reg(a, in.a, ok ? get_item(i) : 0);
+          set_reg(a, in.c, ok ? 1 : 0);
+          if (rec_) {
+            action = fmt::format("{}[{}]", lname, i);
+            result = ok ? render(get_item(i), et) : "end";
+          }
+          break;
+        }
+      }
+      if (rec_ && in.loc.shared()) {
+        rec_->actions.push_back(action);
+        rec_->results.push_back(result);
+      }
+      break;
+    }
+    case Op::Api: {
+      Outcome o = exec_api(a, u, in);
+      if (o != Outcome::Continue) return o;
+      if (act(a)[kAUnit] == 0) return Outcome::Finished;
+      break;
+    }
+    case Op::Return:
+      return finish(a, in);
+  }
+  next();
+  return Outcome::Continue;
+}
+
+Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
+  uint8_t* p = act(a);
+  auto kind = static_cast<ActKind>(p[kAKind]);
+  uint32_t subject = p[kASubject] ? p[kASubject] - 1u : kNoSlot;
+  std::string lane = recording() || kind == ActKind::Stop ? lane_of(a) : std::string();
+  if (rec_) {
+    rec_->actions.push_back("returns");
+    rec_->results.emplace_back();
+    if (!rec_->has_src) {
+      rec_->src = in.src;
+      rec_->has_src = true;
+    }
+  }
+  if ((p[kAFlags] & kHoldsSync) != 0) {
+    for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+      if (device(static_cast<uint32_t>(d))[1] == a + 1) device(static_cast<uint32_t>(d))[1] = 0;
+    }
+  }
+  std::memset(p, 0, act_stride_);
+  for (uint32_t b = 0; b < nact_; ++b) {
+    if (act(b)[kAWait] == a + 1) act(b)[kAWait] = 0;
+  }
+  if (kind == ActKind::Stop && subject != kNoSlot) {
+    bool handled = has(subject, kStopHandled);
+    set_flag(subject, static_cast<uint16_t>(kInStop | kStopHandled), false);
+    drop_ref(subject);  // the framework's hold across EvtIoStop
+    if (!handled) {
+      violation(RuleId::StopNotAcknowledged, in.src,
+                fmt::format("{} returned without completing, cancelling or acknowledging {}",
+                            lane, reqs_[subject].name),
+                reqs_[subject].name);
+      return Outcome::Violation;
+    }
+  }
+  return Outcome::Finished;
+}
+
+// ======================================================================= requests
+
+std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api,
+                                                 const Instr& in, bool allow_completed) {
+  if (h == 0) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL request handle", api));
+    return std::nullopt;
+  }
+  uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+  if (r >= nreq_) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on an invalid request handle", api));
+    return std::nullopt;
+  }
+  const std::string& name = reqs_[r].name;
+  if (place(r) == Place::Freed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was freed", api, name), name);
+    return std::nullopt;
+  }
+  if (((static_cast<uint32_t>(h) >> 16) & 0xFF) != req(r)[kREpoch]) {
+    violation(RuleId::UseAfterReuse, in.src,
+              fmt::format("{} acts on {} through a handle read before WdfRequestReuse", api, name),
+              name);
+    return std::nullopt;
+  }
+  if (!allow_completed && place(r) == Place::Completed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was completed", api, name), name);
+    return std::nullopt;
+  }
+  return r;
+}
+
+bool KmdfSystem::require_owned(uint32_t r, std::string_view api, const Instr& in) {
+  Place p = place(r);
+  if (p == Place::Driver) return true;
+  const std::string& name = reqs_[r].name;
+  std::string where;
+  switch (p) {
+    case Place::Queued:
+      where = fmt::format("queued at {} (the framework owns it)", spec_.queues[req(r)[kRWhere]].name);
+      break;
+    case Place::TargetPending:
+    case Place::TargetDelivered:
+      where = fmt::format("at target {} (ownership was given away)",
+                          spec_.targets[req(r)[kRWhere]].name);
+      break;
+    default:
+      where = "completed";
+      break;
+  }
+  violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} while it is {}", api, name, where),
+            name);
+  return false;
+}
+
+void KmdfSystem::free_request(uint32_t r) {
+  set_place(r, Place::Freed);
+  note(fmt::format("frees {}", reqs_[r].name));
+}
+
+void KmdfSystem::drop_ref(uint32_t r) {
+  uint8_t& refs = req(r)[kRRefs];
+  if (refs > 0) --refs;
+  bool gone = place(r) == Place::Completed;
+  if (refs == 0 && gone) free_request(r);
+}
+
+void KmdfSystem::release_current(uint32_t r) {
+  uint8_t q = req(r)[kRSrcQueue];
+  if (q != kNoQueue && queue(q)[1] == r + 1) queue(q)[1] = 0;
+}
+
+void KmdfSystem::complete(uint32_t r, int32_t status, bool by_framework) {
+  uint8_t* p = req(r);
+  ++p[kRCompletions];
+  set32(p + kRStatus, status);
+  set_place(r, Place::Completed);
+  p[kRCancelFn] = 0;
+  release_current(r);
+  if (has(r, kInStop)) set_flag(r, kStopHandled);
+  set_flag(r, kUnmarkCancelled, false);
+  note(fmt::format("{}completes {} with {}", by_framework ? "the framework " : "", reqs_[r].name,
+                   render(status, TypeKind::Status)));
+  drop_ref(r);
+}
+
+void KmdfSystem::queue_remove(uint32_t q, uint32_t r) {
+  uint8_t* p = queue(q);
+  uint8_t n = p[0];
+  for (uint8_t i = 0; i < n; ++i) {
+    if (p[2 + i] == r) {
+      std::memmove(p + 2 + i, p + 3 + i, n - i - 1);
+      p[2 + n - 1] = 0;
+      p[0] = static_cast<uint8_t>(n - 1);
+      return;
+    }
+  }
+}
+
+void KmdfSystem::queue_push(uint32_t q, uint32_t r, bool at_head) {
+  uint8_t* p = queue(q);
+  uint8_t n = p[0];
+  if (at_head) {
+    std::memmove(p + 3, p + 2, n);
+    p[2] = static_cast<uint8_t>(r);
+  } else {
+    p[2 + n] = static_cast<uint8_t>(r);
+  }
+  p[0] = static_cast<uint8_t>(n + 1);
+  set_place(r, Place::Queued);
+  req(r)[kRWhere] = static_cast<uint8_t>(q);
+}
+
+bool KmdfSystem::queue_accepting(uint32_t q) const {
+  return (device(static_cast<uint32_t>(device_of_queue(q)))[0] & 1) == 0;
+}
+
+void KmdfSystem::cancel_queued(uint32_t r) {
+  uint32_t q = req(r)[kRWhere];
+  queue_remove(q, r);
+  uint32_t fn = queue_handler(q, "EvtIoCanceledOnQueue");
+  if (fn != ast::kNone && has(r, kForwarded)) {
+    set_place(r, Place::Driver);
+    req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+    note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
+                     spec_.queues[q].name));
+    spawn(ActKind::CanceledOnQueue, fn, r, 0, false);
+  } else {
+    note(fmt::format("cancelled while queued at {}", spec_.queues[q].name));
+    complete(r, k::STATUS_CANCELLED, true);
+  }
+}
+
+void KmdfSystem::target_complete(uint32_t r, int32_t status) {
+  uint8_t* p = req(r);
+  set_flag(r, kTargetCancelable, false);
+  set32(p + kRStatus, status);
+  std::string tname = spec_.targets[p[kRWhere]].name;
+  if (has(r, kForget)) {
+    set_flag(r, kForget, false);
+    set_place(r, Place::Driver);
+    note(fmt::format("target {} finishes {} (sent and forgotten)", tname, reqs_[r].name));
+    complete(r, status, true);
+    return;
+  }
+  set_place(r, Place::Driver);
+  note(fmt::format("target {} completes {} with {}", tname, reqs_[r].name,
+                   render(status, TypeKind::Status)));
+  if (p[kRComplFn] != 0) spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
+}
+
+/// A cancel reaches a request at a target: returns true if it was cancelled at once.
+bool KmdfSystem::cancel_at_target(uint32_t r) {
+  set_flag(r, kCancelFlag);
+  set_flag(r, kCancelAimed);
+  if (place(r) == Place::TargetPending ||
+      (place(r) == Place::TargetDelivered && has(r, kTargetCancelable))) {
+    target_complete(r, k::STATUS_CANCELLED);
+    return true;
+  }
+  return false;
+}
+
+void KmdfSystem::originator_cancel(uint32_t r) {
+  set_flag(r, kOrigCancelled);
+  set_flag(r, kCancelAimed);
+  note(fmt::format("cancels {}", reqs_[r].name));
+  switch (place(r)) {
+    case Place::Queued:
+      cancel_queued(r);
+      break;
+    case Place::Driver: {
+      set_flag(r, kCancelFlag);
+      uint8_t fn = req(r)[kRCancelFn];
+      if (fn != 0) {
+        req(r)[kRCancelFn] = 0;
+        set_flag(r, kFired);
+        spawn(ActKind::Cancel, fn - 1u, r, 0, false);
+      }
+      break;
+    }
+    case Place::TargetPending:
+    case Place::TargetDelivered:
+      cancel_at_target(r);
+      break;
+    default:
+      break;
+  }
+}
+
+// ======================================================================= environment
+
+RunResult KmdfSystem::run_env(const EnvActor& e) {
+  self_ = kNoSlot;
+  switch (e.kind) {
+    case EnvKind::Arrive: {
+      const ast::EnvItem& it = spec_.environment[e.index];
+      for (uint32_t r : arrive_reqs_[e.index]) {
+        if (place(r) != Place::NotArrived) continue;
+        if (rec_) {
+          rec_->lane = "I/O manager";
+          rec_->actor = ActorKind::Originator;
+          rec_->src = it.range;
+          rec_->has_src = true;
+          rec_->actions.push_back(
+              fmt::format("{} arrives at queue {}", reqs_[r].name, spec_.queues[it.object].name));
+          rec_->results.emplace_back();
+        }
+        req(r)[kRRefs] = 1;
+        if (!queue_accepting(it.object)) {
+          set_place(r, Place::Driver);
+          note("the queue is purged");
+          complete(r, k::STATUS_INVALID_DEVICE_STATE, true);
+        } else {
+          queue_push(it.object, r, false);
+        }
+        return RunResult::Done;
+      }
+      return RunResult::Disabled;
+    }
+    case EnvKind::Dispatch: {
+      uint8_t* qp = queue(e.index);
+      const ast::QueueDecl& qd = spec_.queues[e.index];
+      if (qp[0] == 0) return RunResult::Disabled;
+      if (qd.dispatch == ast::Dispatch::Sequential && qp[1] != 0) return RunResult::Disabled;
+      uint32_t r = qp[2];
+      std::array<uint32_t, 4> fns{};
+      uint32_t n = io_handler_fns(e.index, fns);
+      uint32_t fn = fns[n > 1 ? oracle_.choose(static_cast<uint16_t>(n)) : 0];
+      queue_remove(e.index, r);
+      set_place(r, Place::Driver);
+      req(r)[kRSrcQueue] = static_cast<uint8_t>(e.index);
+      if (qd.dispatch == ast::Dispatch::Sequential) qp[1] = static_cast<uint8_t>(r + 1);
+      if (rec_) {
+        rec_->lane = "framework";
+        rec_->actor = ActorKind::Framework;
+        rec_->actions.push_back(
+            fmt::format("delivers {} from {} to {}", reqs_[r].name, qd.name, fn_name(fn)));
+        rec_->results.emplace_back();
+        rec_->src = qd.range;
+        rec_->has_src = true;
+      }
+      spawn(ActKind::IoHandler, fn, r, 0, true);
+      return RunResult::Done;
+    }
+    case EnvKind::Cancel: {
+      uint32_t r = e.index;
+      Place p = place(r);
+      if (p == Place::NotArrived || p == Place::Completed || p == Place::Freed ||
+          has(r, kOrigCancelled)) {
+        return RunResult::Disabled;
+      }
+      if (rec_) {
+        rec_->lane = "I/O manager";
+        rec_->actor = ActorKind::Originator;
+        rec_->actions.push_back(fmt::format("cancels {}", reqs_[r].name));
+        rec_->results.emplace_back();
+        for (const ast::EnvItem& it : spec_.environment) {
+          if (it.kind == ast::EnvKind::Cancel) {
+            rec_->src = it.range;
+            rec_->has_src = true;
+            break;
+          }
+        }
+      }
+      originator_cancel(r);
+      return RunResult::Done;
+    }
+    case EnvKind::Target: {
+      uint32_t r = e.index;
+      Place p = place(r);
+      if (p != Place::TargetPending && p != Place::TargetDelivered) return RunResult::Disabled;
+      uint32_t t = req(r)[kRWhere];
+      const ast::TargetDecl& td = spec_.targets[t];
+      if (rec_) {
+        rec_->lane = fmt::format("target {}", td.name);
+        rec_->actor = ActorKind::Target;
+        rec_->src = td.range;
+        rec_->has_src = true;
+      }
+      if (p == Place::TargetPending) {
+        set_place(r, Place::TargetDelivered);
+        bool marks = td.behaviour == ast::TargetBehaviour::Cancelable ||
+                     td.behaviour == ast::TargetBehaviour::Pending;
+        if (rec_) {
+          rec_->actions.push_back(fmt::format("takes {}{}", reqs_[r].name,
+                                              marks ? " and marks it cancelable" : ""));
+          rec_->results.emplace_back();
+        }
+        if (marks) {
+          set_flag(r, kTargetCancelable);
+          if (has(r, kCancelFlag)) target_complete(r, k::STATUS_CANCELLED);
+        }
+        return RunResult::Done;
+      }
+      // Delivered: mark late, or complete.
+      bool can_mark = td.behaviour == ast::TargetBehaviour::Late && !has(r, kTargetCancelable);
+      bool can_complete = td.behaviour != ast::TargetBehaviour::Pending;
+      std::vector<int32_t> statuses;
+      for (int64_t v : td.completes_values) statuses.push_back(static_cast<int32_t>(v));
+      if (statuses.empty()) statuses.push_back(k::STATUS_SUCCESS);
+      uint16_t options = static_cast<uint16_t>((can_mark ? 1 : 0) +
+                                               (can_complete ? statuses.size() : 0));
+      if (options == 0) return RunResult::Disabled;
+      uint16_t c = options > 1 ? oracle_.choose(options) : 0;
+      if (can_mark && c == 0) {
+        set_flag(r, kTargetCancelable);
+        if (rec_) {
+          rec_->actions.push_back(fmt::format("marks {} cancelable", reqs_[r].name));
+          rec_->results.emplace_back();
+        }
+        if (has(r, kCancelFlag)) target_complete(r, k::STATUS_CANCELLED);
+        return RunResult::Done;
+      }
+      int32_t st = statuses[c - (can_mark ? 1 : 0)];
+      if (rec_) {
+        rec_->actions.push_back(
+            fmt::format("completes {} with {}", reqs_[r].name, render(st, TypeKind::Status)));
+        rec_->results.emplace_back();
+      }
+      target_complete(r, st);
+      return RunResult::Done;
+    }
+    case EnvKind::Stop: {
+      if (s_[env_base_] != 0) return RunResult::Disabled;
+      s_[env_base_] = 1;
+      const ast::EnvItem& it = spec_.environment[stop_items_[0]];
+      bool purge = it.stop == ast::StopKind::Purge;
+      if (it.stop == ast::StopKind::Any) purge = oracle_.choose(2) == 1;
+      if (rec_) {
+        rec_->lane = "framework";
+        rec_->actor = ActorKind::Framework;
+        rec_->src = it.range;
+        rec_->has_src = true;
+        rec_->actions.push_back(purge ? "device removal: stops the queues (purge)"
+                                      : "device power-down: stops the queues (suspend)");
+        rec_->results.emplace_back();
+      }
+      for (uint32_t r = 0; r < nreq_; ++r) {
+        Place p = place(r);
+        if (reqs_[r].created || has(r, kForget) || has(r, kCancelFlag)) continue;
+        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+        uint8_t q = req(r)[kRSrcQueue];
+        if (q == kNoQueue || !spec_.queues[q].power_managed) continue;
+        uint32_t fn = queue_handler(q, "EvtIoStop");
+        if (fn == ast::kNone) continue;
+        int32_t fl = (purge ? k::WdfRequestStopActionPurge : k::WdfRequestStopActionSuspend) |
+                     (req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0);
+        set_flag(r, kInStop);
+        set_flag(r, kStopHandled, false);
+        ++req(r)[kRRefs];
+        spawn(ActKind::Stop, fn, r, fl, true);
+      }
+      if (purge) {
+        for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+          device(static_cast<uint32_t>(d))[0] |= 1;
+        }
+        for (uint32_t r = 0; r < nreq_; ++r) {
+          if (place(r) == Place::Queued) cancel_queued(r);
+        }
+      }
+      return RunResult::Done;
+    }
+    case EnvKind::Timer: {
+      uint8_t& st = s_[timer_base_ + e.index];
+      if (st != 1) return RunResult::Disabled;
+      st = 2;
+      const ast::TimerDecl& td = spec_.timers[e.index];
+      if (rec_) {
+        rec_->lane = "framework";
+        rec_->actor = ActorKind::Framework;
+        rec_->src = td.range;
+        rec_->has_src = true;
+        rec_->actions.push_back(fmt::format("timer {} fires", td.name));
+        rec_->results.emplace_back();
+      }
+      spawn(ActKind::Timer, td.fn, kNoSlot, 0, false);
+      return RunResult::Done;
+    }
+  }
+  return RunResult::Disabled;
+}
+
+// ======================================================================= KMDF API
+
+Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
+  const ApiInfo& info = api_info(in.api());
+  const Reg* argr = u.args.data() + in.args_begin;
+  std::array<int32_t, 4> arg{};
+  for (uint8_t i = 0; i < in.nargs && i < arg.size(); ++i) arg[i] = reg(a, argr[i]);
+  std::string name(info.name);
+  int32_t ret = 0;
+  std::size_t rec_at = 0;
+  if (rec_) {
+    std::string text = name + "(";
+    for (uint8_t i = 0; i < in.nargs; ++i) {
+      TypeKind pt = i < info.params.size() ? info.params[i] : TypeKind::Int;
+      if (i) text += ", ";
+      if (pt == TypeKind::RefRequest || pt == TypeKind::RefInt) {
+        text += "&" + (in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].name
+                       : in.loc.kind == LocKind::Reg  ? u.reg_names[in.loc.index]
+                                                      : std::string("field"));
+      } else {
+        text += render(arg[i], pt);
+      }
+    }
+    text += ")";
+    rec_at = rec_->actions.size();
+    rec_->actions.push_back(text);
+    rec_->results.emplace_back();
+  }
+  auto result = [&](int32_t v) {
+    ret = v;
+    if (rec_) rec_->results[rec_at] = render(v, info.result);
+  };
+  auto misuse = [&](std::string msg, std::string obj = {}) {
+    violation(RuleId::ApiMisuse, in.src, std::move(msg), std::move(obj));
+    return Outcome::Violation;
+  };
+  auto act_kind = static_cast<ActKind>(act(a)[kAKind]);
+  uint32_t act_subject = act(a)[kASubject] ? act(a)[kASubject] - 1u : kNoSlot;
+
+  switch (in.api()) {
+    case ApiId::WdfRequestSend:
+    case ApiId::WdfRequestSendAndForget: {
+      bool forget = in.api() == ApiId::WdfRequestSendAndForget;
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (forget && reqs_[*r].created) {
+        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn), rn);
+      }
+      if (!forget && req(*r)[kRComplFn] == 0) {
+        return misuse(fmt::format("WdfRequestSend of {} without a completion routine (set it "
+                                  "again after WdfRequestReuse)", rn), rn);
+      }
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
+      }
+      auto t = static_cast<uint32_t>(arg[1]);
+      const ast::TargetDecl& td = spec_.targets.at(t);
+      if (has(*r, kCancelFlag)) {
+        set32(req(*r) + kRStatus, k::STATUS_CANCELLED);
+        note(fmt::format("{} is already cancelled: not sent", rn));
+        result(0);
+        break;
+      }
+      if (td.may_fail && oracle_.choose(2) == 1) {
+        set32(req(*r) + kRStatus, k::STATUS_INVALID_DEVICE_STATE);
+        note(fmt::format("target {} fails the send", td.name));
+        result(0);
+        break;
+      }
+      set_place(*r, Place::TargetPending);
+      req(*r)[kRWhere] = static_cast<uint8_t>(t);
+      set_flag(*r, kTargetCancelable, false);
+      set_flag(*r, kForget, forget);
+      set32(req(*r) + kRStatus, k::STATUS_PENDING);
+      note(fmt::format("gives {} to target {}", rn, td.name));
+      result(1);
+      break;
+    }
+    case ApiId::WdfRequestCancelSentRequest: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      Place p = place(*r);
+      bool delivered = false;
+      if (has(*r, kInStop)) set_flag(*r, kStopHandled);
+      if (p == Place::TargetPending || p == Place::TargetDelivered) {
+        note(fmt::format("cancel sent for {}", reqs_[*r].name));
+        delivered = cancel_at_target(*r);
+      } else if (p == Place::Driver) {
+        set_flag(*r, kCancelFlag);
+        set_flag(*r, kCancelAimed);
+        note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
+      }
+      result(delivered ? 1 : 0);
+      break;
+    }
+    case ApiId::WdfRequestComplete:
+    case ApiId::WdfRequestCompleteWithInformation: {
+      int32_t h = arg[0];
+      uint32_t r0 = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+      if (h != 0 && r0 < nreq_ && req(r0)[kRCompletions] > 0 &&
+          (place(r0) == Place::Completed || place(r0) == Place::Freed)) {
+        violation(RuleId::DoubleCompletion, in.src,
+                  fmt::format("{} completed twice", reqs_[r0].name), reqs_[r0].name);
+        return Outcome::Violation;
+      }
+      auto r = check_handle(h, name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (reqs_[*r].created) {
+        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate (delete it "
+                                  "with WdfObjectDelete)", name, rn), rn);
+      }
+      if (!require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        violation(RuleId::CompleteWhileCancelable, in.src,
+                  fmt::format("{} completed while still marked cancelable", rn), rn);
+        return Outcome::Violation;
+      }
+      if (has(*r, kUnmarkCancelled) &&
+          !(act_kind == ActKind::Cancel && act_subject == *r)) {
+        violation(RuleId::CompleteAfterUnmarkCancelled, in.src,
+                  fmt::format("{} completed after WdfRequestUnmarkCancelable returned "
+                              "STATUS_CANCELLED (its cancel routine will complete it)", rn),
+                  rn);
+        return Outcome::Violation;
+      }
+      complete(*r, arg[1], false);
+      break;
+    }
+    case ApiId::WdfRequestGetStatus: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      result(get32(req(*r) + kRStatus));
+      break;
+    }
+    case ApiId::WdfRequestSetCompletionRoutine: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      req(*r)[kRComplFn] = static_cast<uint8_t>(arg[1] + 1);
+      break;
+    }
+    case ApiId::WdfRequestMarkCancelable:
+    case ApiId::WdfRequestMarkCancelableEx: {
+      bool ex = in.api() == ApiId::WdfRequestMarkCancelableEx;
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (req(*r)[kRCancelFn] != 0) {
+        if (!ex) {
+          return misuse(fmt::format("WdfRequestMarkCancelable on {}, which is already "
+                                    "cancelable", rn), rn);
+        }
+        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        break;
+      }
+      bool purging = req(*r)[kRSrcQueue] != kNoQueue &&
+                     !queue_accepting(req(*r)[kRSrcQueue]);
+      if (has(*r, kCancelFlag) || purging) {
+        set_flag(*r, kCancelAimed);
+        if (ex) {
+          set_flag(*r, kExIgnored);
+          note(fmt::format("{} was already cancelled: the driver must complete it", rn));
+          result(k::STATUS_CANCELLED);
+          break;
+        }
+        set_flag(*r, kFired);
+        note(fmt::format("{} was already cancelled: its cancel routine runs before the call "
+                         "returns", rn));
+        uint32_t child = spawn(ActKind::Cancel, static_cast<uint32_t>(arg[1]), *r, 0, false);
+        act(child)[kAFlags] |= kInherited;
+        act(a)[kAWait] = static_cast<uint8_t>(child + 1);
+        break;
+      }
+      req(*r)[kRCancelFn] = static_cast<uint8_t>(arg[1] + 1);
+      set_flag(*r, kFired, false);
+      if (ex) result(k::STATUS_SUCCESS);
+      break;
+    }
+    case ApiId::WdfRequestUnmarkCancelable: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        req(*r)[kRCancelFn] = 0;
+        result(k::STATUS_SUCCESS);
+      } else if (has(*r, kFired)) {
+        set_flag(*r, kUnmarkCancelled);
+        note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
+        result(k::STATUS_CANCELLED);
+      } else {
+        result(k::STATUS_INVALID_PARAMETER);
+      }
+      break;
+    }
+    case ApiId::WdfRequestIsCanceled: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
+                                  "(unmark it first)", reqs_[*r].name), reqs_[*r].name);
+      }
+      result(has(*r, kCancelFlag) ? 1 : 0);
+      break;
+    }
+    case ApiId::WdfRequestReuse: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      Place p = place(*r);
+      if (p == Place::TargetPending || p == Place::TargetDelivered) {
+        return misuse(fmt::format("WdfRequestReuse of {} while it is still active at target {}",
+                                  rn, spec_.targets[req(*r)[kRWhere]].name), rn);
+      }
+      if (!require_owned(*r, name, in)) return Outcome::Violation;
+      if (!reqs_[*r].created && in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
+        result(k::STATUS_WDF_REQUEST_INVALID_STATE);
+        break;
+      }
+      int32_t old = handle(*r);
+      ++req(*r)[kREpoch];
+      if (has(*r, kCancelFlag)) {
+        set_flag(*r, kWiped);
+        note(fmt::format("wipes the pending cancel of {}", rn));
+      }
+      set_flag(*r, kCancelFlag, false);
+      set_flag(*r, static_cast<uint16_t>(kTargetCancelable | kFired | kUnmarkCancelled), false);
+      req(*r)[kRComplFn] = 0;
+      set32(req(*r) + kRStatus, k::STATUS_SUCCESS);
+      note(fmt::format("reuses {}", rn));
+      // The reusing code knows about the reuse: its own registers follow the new epoch.
+      int32_t fresh = handle(*r);
+      for (std::size_t i = 0; i < u.reg_types.size(); ++i) {
+        if (u.reg_types[i] == TypeKind::Request && reg(a, Reg{static_cast<uint16_t>(i)}) == old) {
+          set_reg(a, Reg{static_cast<uint16_t>(i)}, fresh);
+        }
+      }
+      result(k::STATUS_SUCCESS);
+      break;
+    }
+    case ApiId::WdfRequestForwardToIoQueue: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      auto q2 = static_cast<uint32_t>(arg[1]);
+      uint8_t src = req(*r)[kRSrcQueue];
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("WdfRequestForwardToIoQueue of {} while it is marked "
+                                  "cancelable (unmark it first)", rn), rn);
+      }
+      if (reqs_[*r].created || src == kNoQueue || src == q2 ||
+          device_of_queue(src) != device_of_queue(q2)) {
+        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        break;
+      }
+      if (!queue_accepting(q2)) {
+        result(k::STATUS_WDF_BUSY);
+        break;
+      }
+      release_current(*r);
+      queue_push(q2, *r, false);
+      req(*r)[kRSrcQueue] = static_cast<uint8_t>(q2);
+      set_flag(*r, kForwarded);
+      note(fmt::format("gives {} to queue {}", rn, spec_.queues[q2].name));
+      result(k::STATUS_SUCCESS);
+      break;
+    }
+    case ApiId::WdfRequestRequeue: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      uint8_t src = req(*r)[kRSrcQueue];
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("WdfRequestRequeue of {} while it is marked cancelable", rn), rn);
+      }
+      if (src == kNoQueue || spec_.queues[src].dispatch != ast::Dispatch::Manual) {
+        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        break;
+      }
+      release_current(*r);
+      queue_push(src, *r, true);
+      set_flag(*r, kForwarded);
+      note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
+      result(k::STATUS_SUCCESS);
+      break;
+    }
+    case ApiId::WdfIoQueueRetrieveNextRequest: {
+      auto q = static_cast<uint32_t>(arg[0]);
+      int32_t out = 0;
+      if (spec_.queues[q].dispatch != ast::Dispatch::Manual) {
+        result(k::STATUS_INVALID_DEVICE_REQUEST);
+      } else if (queue(q)[0] == 0) {
+        result(k::STATUS_NO_MORE_ENTRIES);
+      } else {
+        uint32_t r = queue(q)[2];
+        queue_remove(q, r);
+        set_place(r, Place::Driver);
+        req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+        out = handle(r);
+        note(fmt::format("retrieves {}", reqs_[r].name));
+        result(k::STATUS_SUCCESS);
+      }
+      bool bad = false;
+      int32_t* p = loc_ptr(a, in.loc, in, "WdfIoQueueRetrieveNextRequest", bad);
+      if (bad) return Outcome::Violation;
+      std::memcpy(p, &out, 4);
+      break;
+    }
+    case ApiId::WdfRequestStopAcknowledge: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (act_kind != ActKind::Stop) {
+        return misuse(fmt::format("WdfRequestStopAcknowledge on {} outside EvtIoStop", rn), rn);
+      }
+      bool requeue = arg[1] != 0;
+      if (requeue) {
+        if (!require_owned(*r, name, in)) return Outcome::Violation;
+        if (req(*r)[kRCancelFn] != 0) {
+          return misuse(fmt::format("WdfRequestStopAcknowledge(TRUE) on {} while it is marked "
+                                    "cancelable", rn), rn);
+        }
+        uint8_t src = req(*r)[kRSrcQueue];
+        release_current(*r);
+        if (src != kNoQueue) queue_push(src, *r, true);
+        note(fmt::format("gives {} back to queue {}", rn,
+                         src != kNoQueue ? spec_.queues[src].name : "?"));
+      }
+      set_flag(*r, kStopHandled);
+      break;
+    }
+    case ApiId::WdfObjectReference: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      if (req(*r)[kRRefs] < 250) ++req(*r)[kRRefs];
+      break;
+    }
+    case ApiId::WdfObjectDereference: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      if (req(*r)[kRRefs] <= (place(*r) == Place::Completed ? 0 : 1)) {
+        return misuse(fmt::format("WdfObjectDereference of {} drops a reference it does not hold",
+                                  reqs_[*r].name), reqs_[*r].name);
+      }
+      drop_ref(*r);
+      break;
+    }
+    case ApiId::WdfObjectDelete: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (!reqs_[*r].created) {
+        return misuse(fmt::format("WdfObjectDelete on {}, a request the driver received (complete "
+                                  "it instead)", rn), rn);
+      }
+      if (place(*r) != Place::Driver) {
+        return misuse(fmt::format("WdfObjectDelete on {} while it is still active at a target", rn),
+                      rn);
+      }
+      set_flag(*r, kDeleted);
+      set_place(*r, Place::Completed);
+      note(fmt::format("deletes {}", rn));
+      drop_ref(*r);
+      break;
+    }
+    case ApiId::WdfSpinLockAcquire:
+    case ApiId::NdisAcquireSpinLock: {
+      auto l = static_cast<uint32_t>(arg[0]);
+      uint8_t& owner = s_[lock_base_ + l];
+      if (owner == a + 1) {
+        violation(RuleId::Deadlock, in.src,
+                  fmt::format("{} acquires lock {} it already holds", lane_of(a),
+                              spec_.locks[l].name));
+        return Outcome::Violation;
+      }
+      if (owner != 0) return Outcome::Blocked;
+      owner = static_cast<uint8_t>(a + 1);
+      break;
+    }
+    case ApiId::WdfSpinLockRelease:
+    case ApiId::NdisReleaseSpinLock: {
+      auto l = static_cast<uint32_t>(arg[0]);
+      uint8_t& owner = s_[lock_base_ + l];
+      if (owner != a + 1) {
+        return misuse(fmt::format("{} releases lock {} it does not hold", lane_of(a),
+                                  spec_.locks[l].name));
+      }
+      owner = 0;
+      break;
+    }
+    case ApiId::KeSetEvent:
+      s_[event_base_ + arg[0]] = 1;
+      break;
+    case ApiId::KeClearEvent:
+      s_[event_base_ + arg[0]] = 0;
+      break;
+    case ApiId::KeWaitForSingleObject:
+      if (s_[event_base_ + arg[0]] == 0) return Outcome::Blocked;
+      break;
+    case ApiId::WdfTimerStart: {
+      uint8_t& st = s_[timer_base_ + arg[0]];
+      result(st == 1 ? 1 : 0);
+      st = 1;
+      break;
+    }
+    case ApiId::WdfTimerStop: {
+      uint8_t& st = s_[timer_base_ + arg[0]];
+      result(st == 1 ? 1 : 0);
+      if (st == 1) st = 0;
+      break;
+    }
+    default:
+      throw std::logic_error(fmt::format("{} has no KMDF semantics", name));
+  }
+  if (in.a.value < u.reg_types.size() && info.result != TypeKind::Void) set_reg(a, in.a, ret);
+  return Outcome::Continue;
+}
+
+// ======================================================================= end states
+
+std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
+  std::memcpy(scratch_.data(), state.data(), size_);
+  s_ = scratch_.data();
+  std::optional<Finding> f;
+  auto handler_loc = [&](uint32_t r) {
+    uint8_t q = req(r)[kRSrcQueue];
+    if (q == kNoQueue) q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
+    if (q != kNoQueue) {
+      std::array<uint32_t, 4> fns{};
+      if (io_handler_fns(q, fns) > 0) return spec_.fns[fns[0]].range.begin;
+      return spec_.queues[q].range.begin;
+    }
+    return SourceLoc{};
+  };
+  auto pending = [&](uint32_t r) {
+    if (reqs_[r].created) return false;
+    Place p = place(r);
+    return p == Place::Queued || p == Place::Driver || p == Place::TargetPending ||
+           p == Place::TargetDelivered;
+  };
+  // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
+  for (uint32_t r = 0; r < nreq_ && !f; ++r) {
+    if (pending(r) && has(r, kCancelAimed) && has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
+      f = Finding{RuleId::LostCancel, handler_loc(r),
+                  fmt::format("{} is still pending at the end: its cancel was lost ({})",
+                              reqs_[r].name,
+                              has(r, kWiped) ? "wiped by WdfRequestReuse"
+                                             : "MarkCancelableEx returned STATUS_CANCELLED and "
+                                               "the driver did not complete it"),
+                  reqs_[r].name};
+    }
+  }
+  for (uint32_t a = 0; a < nact_ && !f; ++a) {
+    const uint8_t* p = act(a);
+    if (p[kAUnit] == 0) continue;
+    const CodeUnit& u = prog_.units[p[kAUnit] - 1];
+    uint16_t pc = get16(p + kAPc);
+    const Instr& in = u.code[std::min<std::size_t>(pc, u.code.size() - 1)];
+    std::string why = "is blocked";
+    if (p[kAWait] != 0) {
+      why = fmt::format("waits for {} to return", lane_of(p[kAWait] - 1u));
+    } else if ((p[kAFlags] & kStarted) == 0) {
+      why = "waits for the device's automatic synchronization lock";
+    } else if (in.op == Op::Api) {
+      ApiId api = in.api();
+      if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock) {
+        uint32_t l = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
+        uint8_t owner = s_[lock_base_ + l];
+        why = fmt::format("waits for lock {} held by {}", spec_.locks[l].name,
+                          owner ? lane_of(owner - 1u) : std::string("nobody"));
+      } else if (api == ApiId::KeWaitForSingleObject) {
+        uint32_t ev = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
+        why = fmt::format("waits for event {} that is never set", spec_.events[ev].name);
+      }
+    }
+    f = Finding{RuleId::Deadlock, in.src.begin,
+                fmt::format("deadlock: {} {}", lane_of(a), why), lane_of(a)};
+  }
+  for (uint32_t r = 0; r < nreq_ && !f; ++r) {
+    if (!pending(r)) continue;
+    if (has(r, kCancelAimed)) {
+      f = Finding{RuleId::LostCancel, handler_loc(r),
+                  fmt::format("{} is still pending at the end although it was cancelled (the "
+                              "cancel was never honoured)", reqs_[r].name),
+                  reqs_[r].name};
+    } else {
+      f = Finding{RuleId::NeverCompleted, handler_loc(r),
+                  fmt::format("{} is never completed ({})", reqs_[r].name, place_text(r)),
+                  reqs_[r].name};
+    }
+  }
+  s_ = nullptr;
+  return f;
+}
+
+// ======================================================================= words
+
+std::string KmdfSystem::render(int32_t v, TypeKind t) const {
+  switch (t) {
+    case TypeKind::Bool:
+      return v ? "TRUE" : "FALSE";
+    case TypeKind::Status: {
+      std::string_view n = constant_name(TypeKind::Status, v);
+      if (!n.empty()) return std::string(n);
+      return fmt::format("0x{:08X}", static_cast<uint32_t>(v));
+    }
+    case TypeKind::Request: {
+      if (v == 0) return "NULL";
+      uint32_t r = (static_cast<uint32_t>(v) & 0xFFFF) - 1;
+      if (r >= nreq_) return "<bad handle>";
+      uint32_t epoch = (static_cast<uint32_t>(v) >> 16) & 0xFF;
+      if (s_ && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
+      return reqs_[r].name;
+    }
+    case TypeKind::Queue:
+      return static_cast<std::size_t>(v) < spec_.queues.size() ? spec_.queues[v].name : "?";
+    case TypeKind::Target:
+      return static_cast<std::size_t>(v) < spec_.targets.size() ? spec_.targets[v].name : "?";
+    case TypeKind::Lock:
+      return static_cast<std::size_t>(v) < spec_.locks.size() ? spec_.locks[v].name : "?";
+    case TypeKind::Event:
+      return static_cast<std::size_t>(v) < spec_.events.size() ? spec_.events[v].name : "?";
+    case TypeKind::Timer:
+      return static_cast<std::size_t>(v) < spec_.timers.size() ? spec_.timers[v].name : "?";
+    case TypeKind::Fn:
+      return fn_name(static_cast<uint32_t>(v));
+    case TypeKind::Void:
+      return "";
+    default: {
+      std::string_view n = v != 0 && v != 1 ? constant_name(TypeKind::Int, v) : std::string_view();
+      if (!n.empty()) return std::string(n);
+      return std::to_string(v);
+    }
+  }
+}
+
+std::string KmdfSystem::place_text(uint32_t r) const {
+  switch (place(r)) {
+    case Place::NotArrived: return "not arrived";
+    case Place::Queued: return fmt::format("queued at {}", spec_.queues[req(r)[kRWhere]].name);
+    case Place::Driver: return "owned by the driver";
+    case Place::TargetPending:
+      return fmt::format("sent to {}", spec_.targets[req(r)[kRWhere]].name);
+    case Place::TargetDelivered:
+      return fmt::format("held by target {}", spec_.targets[req(r)[kRWhere]].name);
+    case Place::Completed: return has(r, kDeleted) ? "deleted" : "completed";
+    case Place::Freed: return "freed";
+  }
+  return "?";
+}
+
+std::vector<ObjectView> KmdfSystem::objects() const {
+  std::vector<ObjectView> out;
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (place(r) == Place::NotArrived) continue;
+    ObjectView o;
+    o.name = reqs_[r].name;
+    o.kind = "request";
+    const uint8_t* p = req(r);
+    o.fields.emplace_back("place", place_text(r));
+    o.fields.emplace_back("cancelable", p[kRCancelFn] ? fn_name(p[kRCancelFn] - 1u) : "no");
+    o.fields.emplace_back("cancel flag", has(r, kCancelFlag) ? "set" : "clear");
+    o.fields.emplace_back("refs", std::to_string(p[kRRefs]));
+    o.fields.emplace_back("epoch", std::to_string(p[kREpoch]));
+    o.fields.emplace_back("completions", std::to_string(p[kRCompletions]));
+    o.fields.emplace_back("status", render(get32(p + kRStatus), TypeKind::Status));
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      o.fields.emplace_back(spec_.context[f].name,
+                            render(get32(p + kRCtx + 4 * f), spec_.context[f].type));
+    }
+    out.push_back(std::move(o));
+  }
+  for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
+    uint8_t owner = s_[lock_base_ + l];
+    out.push_back({spec_.locks[l].name, "lock",
+                   {{"held by", owner ? lane_of(owner - 1u) : std::string("nobody")}}});
+  }
+  for (std::size_t e = 0; e < spec_.events.size(); ++e) {
+    out.push_back({spec_.events[e].name, "event",
+                   {{"state", s_[event_base_ + e] ? "signalled" : "not signalled"}}});
+  }
+  for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
+    uint8_t st = s_[timer_base_ + t];
+    out.push_back({spec_.timers[t].name, "timer",
+                   {{"state", st == 1 ? "armed" : st == 2 ? "fired" : "idle"}}});
+  }
+  for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
+    const ast::VarDecl& gd = spec_.globals[g];
+    std::string value;
+    const uint8_t* p = global(static_cast<uint32_t>(g));
+    if (is_list(gd.type)) {
+      int32_t n = get32(p);
+      value = "[";
+      for (int32_t i = 0; i < n; ++i) {
+        if (i) value += ", ";
+        value += render(get32(p + 4 + 4 * i),
+                        gd.type == TypeKind::ListNbl ? TypeKind::Nbl : TypeKind::Request);
+      }
+      value += "]";
+    } else {
+      value = render(get32(p), gd.type);
+    }
+    out.push_back({gd.name, "global", {{"value", value}}});
+  }
+  return out;
+}
+
+ResultLoc KmdfSystem::result_loc(SourceLoc loc) const {
+  ResultLoc r;
+  if (!loc.valid()) return r;
+  r.file = sm_.file(loc.file).path;
+  r.line = loc.line;
+  r.col = loc.col;
+  r.source = std::string(sm_.line_text(loc.file, loc.line));
+  return r;
+}
+
+Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceStep> trace) {
+  Explanation e;
+  if (trace.empty()) return e;
+  auto last = static_cast<uint32_t>(trace.size() - 1);
+  const std::string& obj = finding.object;
+  auto find_back = [&](uint32_t from, const std::vector<std::string>& keys) -> std::optional<uint32_t> {
+    for (uint32_t i = from + 1; i-- > 0;) {
+      for (const std::string& k : keys) {
+        if (trace[i].note.find(k) != std::string::npos) return i;
+      }
+    }
+    return std::nullopt;
+  };
+  auto step_words = [&](uint32_t i) {
+    return fmt::format("{} at step {}", trace[i].activity_name, i + 1);
+  };
+  bool at_step = finding.rule != RuleId::NeverCompleted && finding.rule != RuleId::LostCancel &&
+                 !(finding.rule == RuleId::Deadlock && finding.message.starts_with("deadlock:"));
+  switch (finding.rule) {
+    case RuleId::DoubleCompletion: {
+      auto first = find_back(last - 1, {"completes " + obj + " "});
+      if (first) {
+        e.racing_steps = {*first, last};
+        e.headline = fmt::format("{} completed {}; {} completed it again", step_words(*first),
+                                 obj, step_words(last));
+        return e;
+      }
+      break;
+    }
+    case RuleId::UseAfterFree: {
+      auto gone = find_back(last - 1, {"frees " + obj, "gives " + obj + " ", "completes " + obj + " "});
+      if (gone) {
+        e.racing_steps = {*gone, last};
+        e.headline = fmt::format("{} let go of {} ({}); {} still used it", step_words(*gone), obj,
+                                 trace[*gone].note, step_words(last));
+        return e;
+      }
+      break;
+    }
+    case RuleId::UseAfterReuse: {
+      auto reuse = find_back(last - 1, {"reuses " + obj});
+      if (reuse) {
+        e.racing_steps = {*reuse, last};
+        e.headline = fmt::format("{} reused {}; {} acted on it through an old handle",
+                                 step_words(*reuse), obj, step_words(last));
+        return e;
+      }
+      break;
+    }
+    case RuleId::CompleteAfterUnmarkCancelled: {
+      auto unmark = find_back(last - 1, {"Unmark returned STATUS_CANCELLED for " + obj});
+      if (unmark) {
+        e.racing_steps = {*unmark, last};
+        e.headline = fmt::format("{} saw WdfRequestUnmarkCancelable return STATUS_CANCELLED for "
+                                 "{}; {} completed it anyway",
+                                 step_words(*unmark), obj, step_words(last));
+        return e;
+      }
+      break;
+    }
+    case RuleId::LostCancel: {
+      auto cancel = find_back(last, {"cancels " + obj, "cancel sent for " + obj});
+      auto lost = find_back(last, {"wipes the pending cancel of " + obj,
+                                   obj + " was already cancelled: the driver must complete it"});
+      if (cancel && lost && *lost > *cancel) {
+        e.racing_steps = {*cancel, *lost};
+        e.headline = fmt::format("{} cancelled {}; {} lost the cancel ({}), so {} stays pending",
+                                 step_words(*cancel), obj, step_words(*lost), trace[*lost].note,
+                                 obj);
+        return e;
+      }
+      if (cancel) {
+        e.racing_steps = {*cancel};
+        e.headline = fmt::format("{} cancelled {}, but nothing honoured the cancel: {}",
+                                 step_words(*cancel), obj, finding.message);
+        return e;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (at_step) {
+    e.racing_steps = {last};
+    e.headline = fmt::format("{}: {}", step_words(last), finding.message);
+  } else {
+    e.headline = finding.message;
+  }
+  return e;
+}
+
+}  // namespace
+
+std::unique_ptr<TransitionSystem> make_transition_system(const ast::Spec& spec,
+                                                         const SourceManager& sm,
+                                                         std::string& unsupported) {
+  if (!spec.filters.empty() || !spec.miniports.empty()) {
+    unsupported = "NDIS semantics (filter, miniport) are not executed yet";
+    return nullptr;
+  }
+  if (!spec.conversations.empty()) {
+    unsupported = "APPC semantics (conversation) are not executed yet";
+    return nullptr;
+  }
+  uint32_t cap = 0;
+  for (const ast::EnvItem& it : spec.environment) {
+    if (it.kind == ast::EnvKind::Arrive && it.count_value > 0) {
+      cap += static_cast<uint32_t>(it.count_value);
+    }
+  }
+  cap += static_cast<uint32_t>(spec.requests.size());
+  Program prog;
+  unsupported = compile_program(spec, std::max<uint32_t>(cap, 1), prog);
+  if (!unsupported.empty()) return nullptr;
+  for (const CodeUnit& u : prog.units) {
+    for (const Instr& in : u.code) {
+      if (in.op == Op::Api && api_info(in.api()).domain != ApiDomain::Kmdf &&
+          in.api() != ApiId::NdisAcquireSpinLock && in.api() != ApiId::NdisReleaseSpinLock) {
+        unsupported = fmt::format("{} uses {}, whose {} semantics are not executed yet", u.name,
+                                  api_info(in.api()).name,
+                                  api_info(in.api()).domain == ApiDomain::Ndis ? "NDIS" : "APPC");
+        return nullptr;
+      }
+    }
+    if (u.code.size() > UINT16_MAX) {
+      unsupported = fmt::format("{} is too long", u.name);
+      return nullptr;
+    }
+  }
+  if (prog.max_regs > 1024) {
+    unsupported = "a function needs more than 1024 registers";
+    return nullptr;
+  }
+  auto sys = std::make_unique<KmdfSystem>(spec, sm, std::move(prog));
+  unsupported = sys->build();
+  if (!unsupported.empty()) return nullptr;
+  return sys;
+}
+
+}  // namespace cc
