@@ -1,0 +1,133 @@
+// The exact state store of the explorer: every visited state once, with its parent link.
+//
+// States are fixed-size byte vectors. Their bytes live in a chunked arena (never moved, so a
+// span to a stored state stays valid while the store lives); an open-addressing hash table of
+// 32-bit slots (linear probing, power-of-two capacity, grown at 0.7 load) finds them. Ids are
+// dense and given in insertion order: the first stored state is id 0. Layout and bytes per
+// state: docs/explorer.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "model/transition.h"
+
+namespace cc {
+
+static_assert(sizeof(Label) == 4, "the store keeps labels in 4 bytes");
+
+/// Dense id of a stored state (insertion order, from 0).
+struct StateId {
+  uint32_t value = UINT32_MAX;
+  /// The "no state" id (parent of the initial state).
+  static constexpr StateId none() { return StateId{}; }
+  bool valid() const { return value != UINT32_MAX; }
+  friend auto operator<=>(StateId, StateId) = default;
+};
+
+/// The 64-bit hash of a state's bytes (XXH3_64bits, stable across runs and machines).
+uint64_t hash_state(std::span<const uint8_t> state);
+
+class StateStore {
+ public:
+  /// A replacement hash function (tests force collisions with it); nullptr = hash_state.
+  using HashFn = uint64_t (*)(std::span<const uint8_t>);
+
+  /// Why an insertion was refused.
+  enum class Status : uint8_t {
+    Inserted,     ///< new state, stored
+    Found,        ///< already stored; `id` is the stored copy
+    StateLimit,   ///< new state, but the store holds max_states states already
+    MemoryLimit,  ///< new state, but storing it would take the store past max_bytes
+  };
+  struct InsertResult {
+    StateId id;  ///< valid for Inserted and Found
+    Status status = Status::Found;
+  };
+
+  /// `state_size` bytes per state (0 is allowed: at most one state). `max_states` and
+  /// `max_bytes` bound the store (0 = unbounded; ids are 32-bit, so at most 2^32-2 states).
+  explicit StateStore(std::size_t state_size, uint64_t max_states = 0, uint64_t max_bytes = 0,
+                      HashFn hash = nullptr);
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  /// Looks `state` (state_size() bytes) up and stores it with its parent link if it is new.
+  InsertResult insert(std::span<const uint8_t> state, StateId parent, Label label);
+  /// The id of a stored state, or none().
+  StateId find(std::span<const uint8_t> state) const;
+
+  /// The bytes of a stored state; valid as long as the store.
+  std::span<const uint8_t> state(StateId id) const {
+    return {chunk(id) + states_offset_ + std::size_t(id.value & chunk_mask_) * state_size_,
+            state_size_};
+  }
+  /// The state `id` was first reached from (none() for the first state).
+  StateId parent(StateId id) const {
+    StateId p;
+    std::memcpy(&p.value, chunk(id) + std::size_t(id.value & chunk_mask_) * 4, 4);
+    return p;
+  }
+  /// The transition that first reached `id` from parent(id).
+  Label label(StateId id) const {
+    Label l;
+    std::memcpy(&l, chunk(id) + labels_offset_ + std::size_t(id.value & chunk_mask_) * 4, 4);
+    return l;
+  }
+
+  /// Number of stored states.
+  uint64_t size() const { return size_; }
+  std::size_t state_size() const { return state_size_; }
+  /// Hash table slots (a power of two).
+  uint64_t capacity() const { return capacity_; }
+  /// States per arena chunk (a power of two).
+  uint64_t chunk_states() const { return chunk_mask_ + 1ULL; }
+  /// Bytes held now: table + arena chunks + chunk index.
+  uint64_t memory_bytes() const;
+  /// Largest memory_bytes() so far, including the moment a grown table and the old one
+  /// coexist.
+  uint64_t peak_memory_bytes() const { return peak_bytes_; }
+
+ private:
+  const uint8_t* chunk(StateId id) const { return chunks_[id.value >> chunk_shift_].get(); }
+  bool equal(StateId id, std::span<const uint8_t> s) const {
+    return state_size_ == 0 || std::memcmp(state(id).data(), s.data(), state_size_) == 0;
+  }
+  uint64_t hash(std::span<const uint8_t> s) const;
+  /// Slot index to probe first and the tag kept in the slot's high bits.
+  void locate(uint64_t h, uint64_t& index, uint32_t& tag) const;
+  bool grow();  ///< doubles the table; false when the memory limit forbids it
+  void set_capacity(uint64_t capacity);
+  void note_memory(uint64_t bytes) {
+    if (bytes > peak_bytes_) peak_bytes_ = bytes;
+  }
+
+  std::size_t state_size_;
+  uint64_t max_states_;
+  uint64_t max_bytes_;
+  HashFn hash_fn_;
+
+  // Arena: chunk = [parents: K x uint32][labels: K x Label][states: K x state_size].
+  uint32_t chunk_shift_ = 0;
+  uint32_t chunk_mask_ = 0;
+  std::size_t labels_offset_ = 0;
+  std::size_t states_offset_ = 0;
+  std::size_t chunk_bytes_ = 0;
+  std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+
+  // Table: slot = 0 (empty) or (tag << id_bits) | (id + 1), id_bits = log2(capacity).
+  std::unique_ptr<uint32_t[]> table_;
+  uint64_t capacity_ = 0;
+  uint64_t grow_at_ = 0;
+  uint32_t id_bits_ = 0;
+  uint32_t id_mask_ = 0;
+
+  uint64_t size_ = 0;
+  uint64_t peak_bytes_ = 0;
+};
+
+}  // namespace cc

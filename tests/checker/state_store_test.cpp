@@ -1,0 +1,190 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "checker/state_store.h"
+
+namespace cc {
+namespace {
+
+std::span<const uint8_t> bytes(const uint64_t& v) {
+  return {reinterpret_cast<const uint8_t*>(&v), sizeof v};
+}
+
+uint64_t value(std::span<const uint8_t> s) {
+  uint64_t v = 0;
+  std::memcpy(&v, s.data(), sizeof v);
+  return v;
+}
+
+uint64_t constant_hash(std::span<const uint8_t>) {
+  return 0x1234'5678'9ABC'DEF0ULL;
+}
+// Same first slot for everyone, but different tags in the slot's high bits.
+uint64_t same_index_hash(std::span<const uint8_t> s) {
+  return hash_state(s) << 32;
+}
+
+TEST(StateStore, HashIsStableXxh3) {
+  // XXH3_64bits of the empty input and of "abc": fixed by the xxHash specification.
+  EXPECT_EQ(hash_state({}), 0x2D06800538D394C2ULL);
+  const uint8_t abc[] = {'a', 'b', 'c'};
+  EXPECT_EQ(hash_state(abc), 0x78AF5F94892F3950ULL);
+}
+
+TEST(StateStore, InsertFindsDuplicatesAndKeepsParentLinks) {
+  StateStore store(sizeof(uint64_t));
+  const uint64_t a = 7, b = 9, c = 7;
+  const auto ra = store.insert(bytes(a), StateId::none(), Label{});
+  ASSERT_EQ(ra.status, StateStore::Status::Inserted);
+  EXPECT_EQ(ra.id.value, 0U);
+  const auto rb = store.insert(bytes(b), ra.id, Label{3, 4});
+  ASSERT_EQ(rb.status, StateStore::Status::Inserted);
+  EXPECT_EQ(rb.id.value, 1U);
+  const auto rc = store.insert(bytes(c), rb.id, Label{5, 6});
+  EXPECT_EQ(rc.status, StateStore::Status::Found);
+  EXPECT_EQ(rc.id.value, 0U);
+  EXPECT_EQ(store.size(), 2U);
+
+  EXPECT_FALSE(store.parent(ra.id).valid());
+  EXPECT_EQ(store.parent(rb.id).value, 0U);
+  EXPECT_EQ(store.label(rb.id), (Label{3, 4}));
+  EXPECT_EQ(value(store.state(rb.id)), 9U);
+  EXPECT_EQ(store.find(bytes(b)).value, 1U);
+  const uint64_t missing = 8;
+  EXPECT_FALSE(store.find(bytes(missing)).valid());
+}
+
+void fill_and_check(StateStore& store, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t v = i * 0x9E3779B97F4A7C15ULL;
+    const auto r = store.insert(bytes(v), StateId{static_cast<uint32_t>(i / 2)},
+                                Label{static_cast<uint16_t>(i), static_cast<uint16_t>(i >> 16)});
+    ASSERT_EQ(r.status, StateStore::Status::Inserted) << i;
+    ASSERT_EQ(r.id.value, i);
+  }
+  ASSERT_EQ(store.size(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t v = i * 0x9E3779B97F4A7C15ULL;
+    const auto r = store.insert(bytes(v), StateId::none(), Label{});
+    ASSERT_EQ(r.status, StateStore::Status::Found) << i;
+    ASSERT_EQ(r.id.value, i);
+    const StateId id{static_cast<uint32_t>(i)};
+    ASSERT_EQ(value(store.state(id)), v);
+    ASSERT_EQ(store.parent(id).value, i / 2);
+    ASSERT_EQ(store.label(id), (Label{static_cast<uint16_t>(i), static_cast<uint16_t>(i >> 16)}));
+  }
+  EXPECT_EQ(store.size(), n);
+}
+
+TEST(StateStore, GrowsAndKeepsEveryStateAndItsId) {
+  StateStore store(sizeof(uint64_t));
+  const uint64_t first = 0;
+  store.insert(bytes(first), StateId::none(), Label{});
+  const uint8_t* where = store.state(StateId{0}).data();
+  StateStore big(sizeof(uint64_t));
+  fill_and_check(big, 300'000);
+  // Power-of-two table, load at most 0.7.
+  EXPECT_EQ(big.capacity() & (big.capacity() - 1), 0U);
+  EXPECT_LE(big.size() * 10, big.capacity() * 7);
+  // Growing never moves stored states.
+  for (uint64_t i = 1; i < 100'000; ++i) store.insert(bytes(i), StateId{0}, Label{});
+  EXPECT_EQ(store.state(StateId{0}).data(), where);
+}
+
+TEST(StateStore, FullHashCollisionsStillDeduplicate) {
+  StateStore store(sizeof(uint64_t), 0, 0, &constant_hash);
+  fill_and_check(store, 3000);
+}
+
+TEST(StateStore, SameFirstSlotDifferentTagsStillDeduplicate) {
+  StateStore store(sizeof(uint64_t), 0, 0, &same_index_hash);
+  fill_and_check(store, 3000);
+}
+
+TEST(StateStore, OddStateSizeAcrossManyChunks) {
+  StateStore store(13);
+  std::array<uint8_t, 13> s{};
+  const uint64_t n = 3 * store.chunk_states() + 5;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::memcpy(s.data() + 5, &i, sizeof i);
+    ASSERT_EQ(store.insert(s, StateId::none(), Label{}).id.value, i);
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    std::memcpy(s.data() + 5, &i, sizeof i);
+    ASSERT_EQ(store.find(s).value, i);
+    ASSERT_EQ(std::memcmp(store.state(StateId{static_cast<uint32_t>(i)}).data(), s.data(), 13), 0);
+  }
+}
+
+TEST(StateStore, ZeroSizedStatesHoldOneState) {
+  StateStore store(0);
+  EXPECT_EQ(store.insert({}, StateId::none(), Label{}).status, StateStore::Status::Inserted);
+  EXPECT_EQ(store.insert({}, StateId{0}, Label{}).status, StateStore::Status::Found);
+  EXPECT_EQ(store.size(), 1U);
+}
+
+TEST(StateStore, StateLimitRefusesNewStatesButFindsOldOnes) {
+  StateStore store(sizeof(uint64_t), 10);
+  for (uint64_t i = 0; i < 10; ++i) {
+    ASSERT_EQ(store.insert(bytes(i), StateId::none(), Label{}).status,
+              StateStore::Status::Inserted);
+  }
+  const uint64_t old = 4, fresh = 10;
+  EXPECT_EQ(store.insert(bytes(old), StateId::none(), Label{}).status, StateStore::Status::Found);
+  const auto r = store.insert(bytes(fresh), StateId::none(), Label{});
+  EXPECT_EQ(r.status, StateStore::Status::StateLimit);
+  EXPECT_FALSE(r.id.valid());
+  EXPECT_EQ(store.size(), 10U);
+}
+
+TEST(StateStore, MemoryLimitRefusesGrowthBeyondIt) {
+  const uint64_t limit = 1 << 20;
+  StateStore store(sizeof(uint64_t), 0, limit);
+  uint64_t i = 0;
+  StateStore::Status st = StateStore::Status::Inserted;
+  for (; i < 10'000'000 && st == StateStore::Status::Inserted; ++i) {
+    st = store.insert(bytes(i), StateId::none(), Label{}).status;
+  }
+  EXPECT_EQ(st, StateStore::Status::MemoryLimit);
+  EXPECT_GT(store.size(), 1000U);
+  EXPECT_LE(store.memory_bytes(), limit);
+  EXPECT_LE(store.peak_memory_bytes(), limit);
+  // Old states are still found.
+  const uint64_t zero = 0;
+  EXPECT_EQ(store.insert(bytes(zero), StateId::none(), Label{}).status, StateStore::Status::Found);
+}
+
+TEST(StateStore, BytesPerStateCloseToStateSizePlusSixteen) {
+  // Measured just before each table growth (load 0.7, best) and just after (load 0.35,
+  // worst) once the arena's chunk granularity no longer matters.
+  constexpr std::size_t kSize = 64;
+  StateStore store(kSize);
+  std::array<uint8_t, kSize> s{};
+  double best = 1e9, worst = 0;
+  for (uint64_t i = 0; store.capacity() < (uint64_t{1} << 21); ++i) {
+    const uint64_t cap = store.capacity();
+    const double before =
+        double(store.memory_bytes()) / double(std::max<uint64_t>(1, store.size()));
+    std::memcpy(s.data(), &i, sizeof i);
+    store.insert(s, StateId::none(), Label{});
+    if (store.capacity() != cap && store.size() > 100'000) {
+      best = std::min(best, before);
+      worst = std::max(worst, double(store.memory_bytes()) / double(store.size()));
+    }
+  }
+  // state + parent 4 + label 4 + table 4/0.7 .. 4/0.35, plus at most one partly used chunk.
+  EXPECT_LT(best, kSize + 8 + 4 / 0.7 + 1.0);
+  EXPECT_LT(worst, kSize + 8 + 4 / 0.35 + 1.0);
+  EXPECT_GT(best, double(kSize + 8));
+  std::printf("bytes/state for %zu-byte states: %.1f .. %.1f\n", kSize, best, worst);
+}
+
+}  // namespace
+}  // namespace cc
