@@ -108,6 +108,9 @@ class Oracle {
 /// What one transition said, for traces.
 struct Record {
   std::string lane;
+  std::string event;                 ///< replay key of the actor
+  std::vector<std::string> choices;  ///< nondeterministic outcomes, in order
+  std::vector<std::string> calls;    ///< API calls with their integer results
   ActorKind actor = ActorKind::Driver;
   std::vector<std::string> actions;
   std::vector<std::string> results;
@@ -216,6 +219,13 @@ class KmdfSystem final : public TransitionSystem {
   bool recording() const { return rec_ != nullptr; }
   void note(std::string text) {
     if (rec_) rec_->notes.push_back(std::move(text));
+  }
+  /// Takes a nondeterministic choice among n outcomes; `token(i)` names outcome i in traces.
+  template <typename F>
+  uint16_t choose(uint16_t n, F token) {
+    uint16_t c = n > 1 ? oracle_.choose(n) : 0;
+    if (rec_) rec_->choices.push_back(token(c));
+    return c;
   }
   void violation(RuleId rule, SourceRange src, std::string msg, std::string object = {}) {
     if (!finding_) finding_ = Finding{rule, src.begin, std::move(msg), std::move(object)};
@@ -442,7 +452,7 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
     finding_.reset();
     Record rec;
     rec_ = branch == label.choice ? &rec : nullptr;
-    if (label.actor < nact_) rec.lane = lane_of(label.actor);
+    if (label.actor < nact_) rec.lane = rec.event = lane_of(label.actor);
     RunResult r = run_actor(label.actor);
     rec_ = nullptr;
     oracle_.truncate();
@@ -453,6 +463,9 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
       step.activity_name = rec.lane;
       step.actor = rec.actor;
       step.choice = label.choice;
+      step.event = rec.event;
+      step.choices = rec.choices;
+      step.calls = rec.calls;
       for (std::size_t i = 0; i < rec.actions.size(); ++i) {
         if (i) step.action += "; ";
         step.action += rec.actions[i];
@@ -697,7 +710,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       }
       break;
     case Op::Nondet:
-      if (oracle_.choose(2) == 1) {
+      if (choose(2, [](uint16_t c) { return fmt::format("nondet:{}", c); }) == 1) {
         jump(in.target);
         return Outcome::Continue;
       }
@@ -1144,6 +1157,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         if (place(r) != Place::NotArrived) continue;
         if (rec_) {
           rec_->lane = "I/O manager";
+          rec_->event = fmt::format("arrive {}", spec_.queues[it.object].name);
           rec_->actor = ActorKind::Originator;
           rec_->src = it.range;
           rec_->has_src = true;
@@ -1171,13 +1185,17 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       uint32_t r = qp[2];
       std::array<uint32_t, 4> fns{};
       uint32_t n = io_handler_fns(e.index, fns);
-      uint32_t fn = fns[n > 1 ? oracle_.choose(static_cast<uint16_t>(n)) : 0];
+      uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n), [&](uint16_t c) {
+                                  return "handler:" + fn_name(fns[c]);
+                                })
+                              : 0];
       queue_remove(e.index, r);
       set_place(r, Place::Driver);
       req(r)[kRSrcQueue] = static_cast<uint8_t>(e.index);
       if (qd.dispatch == ast::Dispatch::Sequential) qp[1] = static_cast<uint8_t>(r + 1);
       if (rec_) {
         rec_->lane = "framework";
+        rec_->event = fmt::format("dispatch {}", qd.name);
         rec_->actor = ActorKind::Framework;
         rec_->actions.push_back(
             fmt::format("delivers {} from {} to {}", reqs_[r].name, qd.name, fn_name(fn)));
@@ -1197,6 +1215,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       }
       if (rec_) {
         rec_->lane = "I/O manager";
+        rec_->event = fmt::format("cancel {}", reqs_[r].name);
         rec_->actor = ActorKind::Originator;
         rec_->actions.push_back(fmt::format("cancels {}", reqs_[r].name));
         rec_->results.emplace_back();
@@ -1219,11 +1238,13 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       const ast::TargetDecl& td = spec_.targets[t];
       if (rec_) {
         rec_->lane = fmt::format("target {}", td.name);
+        rec_->event = fmt::format("target {}", reqs_[r].name);
         rec_->actor = ActorKind::Target;
         rec_->src = td.range;
         rec_->has_src = true;
       }
       if (p == Place::TargetPending) {
+        if (rec_) rec_->choices.emplace_back("target:take");
         set_place(r, Place::TargetDelivered);
         bool marks = td.behaviour == ast::TargetBehaviour::Cancelable ||
                      td.behaviour == ast::TargetBehaviour::Pending;
@@ -1247,7 +1268,10 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       uint16_t options = static_cast<uint16_t>((can_mark ? 1 : 0) +
                                                (can_complete ? statuses.size() : 0));
       if (options == 0) return RunResult::Disabled;
-      uint16_t c = options > 1 ? oracle_.choose(options) : 0;
+      uint16_t c = choose(options, [&](uint16_t i) {
+        if (can_mark && i == 0) return std::string("target:mark");
+        return "target:complete:" + render(statuses[i - (can_mark ? 1 : 0)], TypeKind::Status);
+      });
       if (can_mark && c == 0) {
         set_flag(r, kTargetCancelable);
         if (rec_) {
@@ -1272,8 +1296,10 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       const ast::EnvItem& it = spec_.environment[stop_items_[0]];
       bool purge = it.stop == ast::StopKind::Purge;
       if (it.stop == ast::StopKind::Any) purge = oracle_.choose(2) == 1;
+      if (rec_) rec_->choices.emplace_back(purge ? "stop:purge" : "stop:suspend");
       if (rec_) {
         rec_->lane = "framework";
+        rec_->event = "stop";
         rec_->actor = ActorKind::Framework;
         rec_->src = it.range;
         rec_->has_src = true;
@@ -1313,6 +1339,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       const ast::TimerDecl& td = spec_.timers[e.index];
       if (rec_) {
         rec_->lane = "framework";
+        rec_->event = fmt::format("timer {}", td.name);
         rec_->actor = ActorKind::Framework;
         rec_->src = td.range;
         rec_->has_src = true;
@@ -1353,10 +1380,14 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     rec_at = rec_->actions.size();
     rec_->actions.push_back(text);
     rec_->results.emplace_back();
+    rec_->calls.push_back(name);
   }
   auto result = [&](int32_t v) {
     ret = v;
-    if (rec_) rec_->results[rec_at] = render(v, info.result);
+    if (rec_) {
+      rec_->results[rec_at] = render(v, info.result);
+      rec_->calls.back() = fmt::format("{}={}", name, v);
+    }
   };
   auto misuse = [&](std::string msg, std::string obj = {}) {
     violation(RuleId::ApiMisuse, in.src, std::move(msg), std::move(obj));
@@ -1390,7 +1421,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         result(0);
         break;
       }
-      if (td.may_fail && oracle_.choose(2) == 1) {
+      if (td.may_fail && choose(2, [](uint16_t c) {
+            return std::string(c == 1 ? "send:fail" : "send:ok");
+          }) == 1) {
         set32(req(*r) + kRStatus, k::STATUS_INVALID_DEVICE_STATE);
         note(fmt::format("target {} fails the send", td.name));
         result(0);

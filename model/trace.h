@@ -43,6 +43,14 @@ struct TraceStep {
   std::string note;             ///< extra words ("request delivered to OnRead")
   ResultLoc loc;                ///< spec line of the step, if any
   uint32_t choice = 0;          ///< which successor among the activity's (nondeterminism)
+  /// Replay protocol (docs/replay.md): the canonical key of who moved ("OnRead[req#1]",
+  /// "arrive reads", "dispatch reads", "cancel req#1", "target req#1", "stop", "timer t").
+  std::string event;
+  /// The nondeterministic outcomes taken in this step, in execution order
+  /// ("nondet:0", "send:fail", "target:complete:STATUS_SUCCESS", "stop:purge", ...).
+  std::vector<std::string> choices;
+  /// Every API call of the step with its integer result ("WdfRequestSend=1", "KeSetEvent").
+  std::vector<std::string> calls;
   std::vector<std::pair<std::string, std::string>> symbolic_values;  ///< from Z3's model
   std::vector<ObjectView> objects;  ///< object states *after* the step
 };

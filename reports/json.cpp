@@ -26,6 +26,12 @@ json pairs_to_json(const std::vector<std::pair<std::string, std::string>>& pairs
   return out;
 }
 
+json strings_to_json(const std::vector<std::string>& v) {
+  json out = json::array();
+  for (const std::string& x : v) out.push_back(str(x));
+  return out;
+}
+
 json step_to_json(const TraceStep& s) {
   json objects = json::array();
   for (const ObjectView& o : s.objects) {
@@ -39,6 +45,9 @@ json step_to_json(const TraceStep& s) {
               {"note", str(s.note)},
               {"loc", loc_to_json(s.loc)},
               {"choice", s.choice},
+              {"event", str(s.event)},
+              {"choices", strings_to_json(s.choices)},
+              {"calls", strings_to_json(s.calls)},
               {"symbolic_values", pairs_to_json(s.symbolic_values)},
               {"objects", objects}};
 }
@@ -166,6 +175,19 @@ TraceStep step_from_json(const json& j, const std::string& where) {
   s.note = get_string(j, where, "note");
   s.loc = loc_from_json(field(j, where, "loc"), where + "/loc");
   s.choice = get_u32(j, where, "choice");
+  // Replay-protocol fields (added within schema version 1; absent in older documents).
+  if (j.contains("event")) s.event = get_string(j, where, "event");
+  for (const char* key : {"choices", "calls"}) {
+    if (!j.contains(key)) continue;
+    const json& arr = array_at(j.at(key), where + "/" + key);
+    auto& out = std::string_view(key) == "choices" ? s.choices : s.calls;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        schema_error(where + "/" + key + "/" + std::to_string(i), "expected a string");
+      }
+      out.push_back(arr[i].get<std::string>());
+    }
+  }
   s.symbolic_values = pairs_from_json(field(j, where, "symbolic_values"), where + "/symbolic_values");
   const json& objects = array_at(field(j, where, "objects"), where + "/objects");
   for (std::size_t i = 0; i < objects.size(); ++i) {

@@ -1,0 +1,142 @@
+// Golden spec tests: every spec under specs/ starts with an expectation line
+//   // expect: pass states=N
+//   // expect: violation CR004 trace=T states=N
+//   // expect: incomplete
+// and is checked in-process with the default options. The verdict, the rule of the shortest
+// counterexample, its length and the number of states explored must match exactly (state
+// counts are deterministic). CC_UPDATE_GOLDEN=1 rewrites trace= and states= in place.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "app/spec_files.h"
+#include "checker/check.h"
+#include "model/frontend.h"
+
+namespace cc {
+namespace {
+
+struct Expectation {
+  std::string verdict;  ///< pass | violation | incomplete
+  std::string rule;     ///< CRnnn for violations
+  long trace = -1;      ///< -1 = not pinned yet
+  long states = -1;
+  std::size_t line_end = 0;  ///< byte offset of the end of the expectation line
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<Expectation> parse_expectation(const std::string& text) {
+  const std::string key = "// expect:";
+  if (text.rfind(key, 0) != 0) return std::nullopt;
+  Expectation e;
+  e.line_end = text.find('\n');
+  if (e.line_end == std::string::npos) e.line_end = text.size();
+  std::istringstream words(text.substr(key.size(), e.line_end - key.size()));
+  std::string w;
+  words >> e.verdict;
+  while (words >> w) {
+    if (w.rfind("trace=", 0) == 0) {
+      e.trace = std::stol(w.substr(6));
+    } else if (w.rfind("states=", 0) == 0) {
+      e.states = std::stol(w.substr(7));
+    } else if (w.rfind("CR", 0) == 0) {
+      e.rule = w;
+    }
+  }
+  return e;
+}
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> missing;
+  return collect_spec_files({CC_SOURCE_DIR "/specs"}, missing);
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, VerdictRuleTraceAndStates) {
+  const std::string path = GetParam();
+  std::string text = read_file(path);
+  auto exp = parse_expectation(text);
+  ASSERT_TRUE(exp) << path << ": first line must be '// expect: ...'";
+
+  SourceManager sm;
+  Diagnostics diags;
+  auto spec = load_spec(sm, path, {}, diags);
+  std::ostringstream d;
+  diags.print(d, sm);
+  ASSERT_TRUE(spec != nullptr) << d.str();
+
+  CheckOptions opts;
+  opts.max_states = 5'000'000;
+  SpecResult r = check_spec(*spec, sm, opts);
+  std::string verdict(verdict_name(r.verdict));
+  std::string rule;
+  long trace = -1;
+  if (!r.violations.empty()) {
+    rule = std::string(rule_info(r.violations[0].rule).id);
+    trace = static_cast<long>(r.violations[0].trace.size());
+  }
+  auto states = static_cast<long>(r.stats.states);
+
+  if (std::getenv("CC_UPDATE_GOLDEN") != nullptr && verdict == exp->verdict &&
+      rule == exp->rule) {
+    std::string line = "// expect: " + verdict;
+    if (!rule.empty()) line += " " + rule + " trace=" + std::to_string(trace);
+    if (verdict != "incomplete") line += " states=" + std::to_string(states);
+    std::ofstream(path, std::ios::binary) << line << text.substr(exp->line_end);
+    return;
+  }
+  std::string what = r.violations.empty() ? r.incomplete_reason : r.violations[0].message;
+  EXPECT_EQ(verdict, exp->verdict) << path << ": " << what;
+  EXPECT_EQ(rule, exp->rule) << path << ": " << what;
+  if (exp->trace >= 0) EXPECT_EQ(trace, exp->trace) << path;
+  if (exp->states >= 0) EXPECT_EQ(states, exp->states) << path;
+  if (exp->verdict != "incomplete") {
+    EXPECT_GE(exp->states, 0) << path << ": pin states= (run with CC_UPDATE_GOLDEN=1)";
+  }
+  if (exp->verdict == "violation") {
+    EXPECT_GE(exp->trace, 0) << path << ": pin trace= (run with CC_UPDATE_GOLDEN=1)";
+    ASSERT_FALSE(r.violations.empty());
+    EXPECT_FALSE(r.violations[0].headline.empty());
+    EXPECT_TRUE(r.violations[0].loc.line > 0) << path << ": violation without a location";
+  }
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string rel = std::filesystem::relative(info.param, CC_SOURCE_DIR "/specs").string();
+  std::string out;
+  for (char c : rel.substr(0, rel.size() - 5)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, Golden, ::testing::ValuesIn(corpus()), test_name);
+
+TEST(GoldenCorpus, EveryRuleHasABuggyAndAFixedSpec) {
+  std::set<std::string> violated;
+  std::size_t passing = 0;
+  for (const std::string& path : corpus()) {
+    auto exp = parse_expectation(read_file(path));
+    ASSERT_TRUE(exp) << path;
+    if (exp->verdict == "violation") violated.insert(exp->rule);
+    if (exp->verdict == "pass") ++passing;
+  }
+  for (const char* id : {"CR001", "CR002", "CR003", "CR004", "CR005", "CR006", "CR007", "CR008",
+                         "CR009", "CR010"}) {
+    EXPECT_TRUE(violated.count(id)) << "no spec violates " << id;
+  }
+  EXPECT_GE(passing, 10U);
+}
+
+}  // namespace
+}  // namespace cc
