@@ -227,6 +227,7 @@ struct VarDecl {
   ExprPtr init;  ///< may be null (zero / NULL / FALSE)
   bool symbolic = false;
   uint32_t width = 32;
+  int64_t init_value = 0;  ///< sema: folded `init` (0 = zero / NULL / FALSE when absent)
 };
 
 /// filter NAME { FilterSendNetBufferLists = fn; ... }
