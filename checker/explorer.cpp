@@ -67,21 +67,34 @@ class Explorer final : public SuccessorSink {
       for (const RuleId r : opts.rules) rules_.at(static_cast<std::size_t>(r)) = true;
     }
     if (opts.progress) progress_.emplace(stderr);
+    batch_states_.resize(std::max<std::size_t>(1, kBatch * ts.state_size()));
+    children_.reserve(64);
+    update_store_budget();
   }
 
   SpecResult run();
 
  private:
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override;
+  void flush();  ///< looks up and stores the batched successors, in delivery order
   void expand(StateId id, uint32_t depth);
   void run_bfs();
   void run_dfs();
   /// Polls the interrupt flag, memory, time and the progress line; true = stop now.
   bool limit_reached(uint64_t queue);
-  uint64_t memory_bytes() const {
-    return store_.memory_bytes() + stack_.capacity() * sizeof(DfsEntry) +
-           children_.capacity() * sizeof(StateId);
+  /// Bytes of the search's structures besides the store.
+  uint64_t other_bytes() const {
+    return stack_.capacity() * sizeof(DfsEntry) + children_.capacity() * sizeof(StateId) +
+           batch_states_.capacity();
   }
+  uint64_t memory_bytes() const { return store_.memory_bytes() + other_bytes(); }
+  /// The store may use what the other structures leave of the memory limit.
+  void update_store_budget() {
+    if (max_bytes_ != 0)
+      store_.set_max_bytes(std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes())));
+  }
+  /// Makes room for the DFS stack to take `more` entries; false when the limit forbids it.
+  bool reserve_stack(std::size_t more);
   bool checked(RuleId r) const { return rules_[static_cast<std::size_t>(r)]; }
   void record(StateId at, std::optional<Label> label, const Finding& f, uint32_t length);
   Violation build(const Pending& p);
@@ -107,6 +120,11 @@ class Explorer final : public SuccessorSink {
   bool count_only_ = false;        ///< BFS finishing the level of its first (transition) violation
   std::vector<StateId> children_;  ///< DFS: new successors of the current state
   std::vector<DfsEntry> stack_;
+  static constexpr unsigned kBatch = 16;
+  std::vector<uint8_t> batch_states_;  ///< kBatch states of state_size() bytes
+  std::array<Label, kBatch> batch_labels_{};
+  std::array<uint64_t, kBatch> batch_hashes_{};
+  unsigned batch_size_ = 0;
 
   Stop stop_ = Stop::None;
   uint64_t transitions_ = 0;
@@ -127,25 +145,42 @@ void Explorer::on_successor(Label label, std::span<const uint8_t> state, const F
   ++delivered_;
   if (stop_ != Stop::None) return;
   if (finding != nullptr && checked(finding->rule)) {
-    record(current_, label, *finding, current_depth_ + 1);
+    flush();  // the successors delivered before this one come first
+    if (stop_ == Stop::None) record(current_, label, *finding, current_depth_ + 1);
     return;
   }
   if (count_only_) return;
-  const StateStore::InsertResult r = store_.insert(state, current_, label);
-  switch (r.status) {
-    case StateStore::Status::Inserted:
-      max_depth_ = std::max(max_depth_, current_depth_ + 1);
-      if (dfs_) children_.push_back(r.id);
-      break;
-    case StateStore::Status::Found:
-      break;
-    case StateStore::Status::StateLimit:
-      stop_ = Stop::StateLimit;
-      break;
-    case StateStore::Status::MemoryLimit:
-      stop_ = Stop::MemoryLimit;
-      break;
+  // Batch the lookups: hash now and prefetch the table slot, look up a batch at a time.
+  const std::size_t n = store_.state_size();
+  if (n != 0) std::memcpy(batch_states_.data() + batch_size_ * n, state.data(), n);
+  batch_labels_[batch_size_] = label;
+  batch_hashes_[batch_size_] = store_.hash(state);
+  store_.prefetch_slot(batch_hashes_[batch_size_]);
+  if (++batch_size_ == kBatch) flush();
+}
+
+void Explorer::flush() {
+  const std::size_t n = store_.state_size();
+  for (unsigned i = 0; i < batch_size_ && stop_ == Stop::None; ++i) {
+    const std::span<const uint8_t> state(batch_states_.data() + i * n, n);
+    const StateStore::InsertResult r =
+        store_.insert_hashed(state, batch_hashes_[i], current_, batch_labels_[i]);
+    switch (r.status) {
+      case StateStore::Status::Inserted:
+        max_depth_ = std::max(max_depth_, current_depth_ + 1);
+        if (dfs_) children_.push_back(r.id);
+        break;
+      case StateStore::Status::Found:
+        break;
+      case StateStore::Status::StateLimit:
+        stop_ = Stop::StateLimit;
+        break;
+      case StateStore::Status::MemoryLimit:
+        stop_ = Stop::MemoryLimit;
+        break;
+    }
   }
+  batch_size_ = 0;
 }
 
 void Explorer::expand(StateId id, uint32_t depth) {
@@ -154,6 +189,7 @@ void Explorer::expand(StateId id, uint32_t depth) {
   delivered_ = 0;
   const std::span<const uint8_t> state = store_.state(id);
   ts_.successors(state, *this);
+  flush();
   ++expanded_;
   if (delivered_ == 0) {
     const std::optional<Finding> f = ts_.end_state(state);
@@ -238,7 +274,23 @@ void Explorer::run_bfs() {
   }
 }
 
+bool Explorer::reserve_stack(std::size_t more) {
+  const std::size_t need = stack_.size() + more;
+  if (need <= stack_.capacity()) return true;
+  const std::size_t capacity = std::max<std::size_t>({need, 2 * stack_.capacity(), 1024});
+  const uint64_t during = memory_bytes() + capacity * sizeof(DfsEntry);  // old + new
+  if (max_bytes_ != 0 && during > max_bytes_) {
+    stop_ = Stop::MemoryLimit;
+    return false;
+  }
+  peak_bytes_ = std::max(peak_bytes_, during);
+  stack_.reserve(capacity);
+  update_store_budget();
+  return true;
+}
+
 void Explorer::run_dfs() {
+  if (!reserve_stack(1)) return;
   stack_.push_back(DfsEntry{StateId{0}, 0});
   while (!stack_.empty()) {
     if (limit_reached(stack_.size())) break;
@@ -248,6 +300,7 @@ void Explorer::run_dfs() {
     expand(e.id, e.depth);
     if (stop_ != Stop::None) break;
     // Reversed, so the first successor is expanded first.
+    if (!reserve_stack(children_.size())) break;
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
       stack_.push_back(DfsEntry{*it, e.depth + 1});
     }

@@ -1,8 +1,13 @@
 #include "checker/state_store.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -12,10 +17,13 @@ namespace cc {
 namespace {
 
 constexpr uint64_t kInitialCapacity = 1024;
-constexpr uint64_t kMaxCapacity = 1ULL << 32;  // slot ids need id_bits <= 32
+constexpr uint64_t kMaxCapacity = 1ULL << 32;  // slot ids need at most 32 bits
 constexpr uint64_t kMaxIds = UINT32_MAX - 1;   // UINT32_MAX is StateId::none()
-constexpr std::size_t kChunkTargetBytes = 256 << 10;
-constexpr std::size_t kMinChunkStates = 16;
+constexpr std::size_t kBlockTargetBytes = 16 << 10;
+constexpr std::size_t kMinBlockStates = 16;
+constexpr std::size_t kHugePage = 2 << 20;
+constexpr std::size_t kBigChunkBytes = 2 * kHugePage;
+constexpr unsigned kRehashBatch = 16;
 
 // Grow when size would exceed 0.7 x capacity.
 uint64_t grow_threshold(uint64_t capacity) {
@@ -24,53 +32,72 @@ uint64_t grow_threshold(uint64_t capacity) {
 
 }  // namespace
 
+// Large allocations (whole multiples of 2 MiB) are mapped directly, 2 MiB aligned and marked
+// for transparent huge pages: fresh pages are already zero, and a table or arena of
+// gigabytes takes far fewer page faults and TLB misses.
+uint8_t* StateStore::allocate(std::size_t bytes, bool zero) {
+  if (bytes >= kHugePage && bytes % kHugePage == 0) {
+    const std::size_t span = bytes + kHugePage;
+    void* m = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    auto* raw = static_cast<uint8_t*>(m);
+    const auto addr = reinterpret_cast<std::uintptr_t>(raw);
+    uint8_t* p = raw + ((kHugePage - addr % kHugePage) % kHugePage);
+    if (p != raw) munmap(raw, static_cast<std::size_t>(p - raw));
+    const std::size_t tail = static_cast<std::size_t>(raw + span - (p + bytes));
+    if (tail != 0) munmap(p + bytes, tail);
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+  }
+  void* p = zero ? std::calloc(bytes, 1) : std::malloc(bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<uint8_t*>(p);
+}
+
+void StateStore::release(void* p, std::size_t bytes) {
+  if (p == nullptr) return;
+  if (bytes >= kHugePage && bytes % kHugePage == 0) {
+    munmap(p, bytes);
+  } else {
+    std::free(p);
+  }
+}
+
 uint64_t hash_state(std::span<const uint8_t> state) {
   return XXH3_64bits(state.data(), state.size());
 }
 
 StateStore::StateStore(std::size_t state_size, uint64_t max_states, uint64_t max_bytes, HashFn hash)
     : state_size_(state_size), max_states_(max_states), max_bytes_(max_bytes), hash_fn_(hash) {
-  const std::size_t record = state_size_ + 2 * sizeof(uint32_t);
-  std::size_t k = kMinChunkStates;
-  while (k * 2 * record <= kChunkTargetBytes && k * 2 <= (std::size_t{1} << 31)) k *= 2;
-  chunk_shift_ = static_cast<uint32_t>(std::countr_zero(k));
-  chunk_mask_ = static_cast<uint32_t>(k - 1);
+  const std::size_t record = state_size_ + sizeof(uint32_t) + sizeof(Label);
+  std::size_t k = kMinBlockStates;
+  while (k * 2 * record <= kBlockTargetBytes) k *= 2;
+  block_shift_ = static_cast<uint32_t>(std::countr_zero(k));
+  block_mask_ = static_cast<uint32_t>(k - 1);
   labels_offset_ = k * sizeof(uint32_t);
   states_offset_ = labels_offset_ + k * sizeof(Label);
-  chunk_bytes_ = states_offset_ + k * state_size_;
-  set_capacity(kInitialCapacity);
+  block_bytes_ = states_offset_ + k * state_size_;
+
+  table_ = reinterpret_cast<uint32_t*>(allocate(kInitialCapacity * sizeof(uint32_t), true));
+  capacity_ = kInitialCapacity;
+  grow_at_ = grow_threshold(capacity_);
+  id_mask_ = static_cast<uint32_t>(capacity_ - 1);
   note_memory(memory_bytes());
 }
 
-uint64_t StateStore::memory_bytes() const {
-  return capacity_ * sizeof(uint32_t) + chunks_.size() * uint64_t{chunk_bytes_} +
-         chunks_.capacity() * sizeof(chunks_[0]);
-}
-
-uint64_t StateStore::hash(std::span<const uint8_t> s) const {
-  return hash_fn_ != nullptr ? hash_fn_(s) : XXH3_64bits(s.data(), s.size());
-}
-
-void StateStore::set_capacity(uint64_t capacity) {
-  table_ = std::make_unique<uint32_t[]>(capacity);  // zeroed: every slot empty
-  capacity_ = capacity;
-  grow_at_ = std::min(grow_threshold(capacity), kMaxIds);
-  id_bits_ = static_cast<uint32_t>(std::countr_zero(capacity));
-  id_mask_ = id_bits_ >= 32 ? UINT32_MAX : (uint32_t{1} << id_bits_) - 1;
-}
-
-void StateStore::locate(uint64_t h, uint64_t& index, uint32_t& tag) const {
-  index = h & (capacity_ - 1);
-  tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
+StateStore::~StateStore() {
+  release(table_, capacity_ * sizeof(uint32_t));
+  for (const Chunk& c : chunks_) release(c.data, c.bytes);
 }
 
 StateId StateStore::find(std::span<const uint8_t> state) const {
-  uint64_t index;
-  uint32_t tag;
-  locate(hash(state), index, tag);
+  const uint64_t h = hash(state);
   const uint64_t mask = capacity_ - 1;
-  for (;; index = (index + 1) & mask) {
-    const uint32_t slot = table_[index];
+  const uint32_t tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
+  for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = table_[i];
     if (slot == 0) return StateId::none();
     if ((slot & ~id_mask_) != tag) continue;
     const StateId id{(slot & id_mask_) - 1};
@@ -79,41 +106,73 @@ StateId StateStore::find(std::span<const uint8_t> state) const {
 }
 
 bool StateStore::grow() {
-  const uint64_t new_capacity = capacity_ * 2;
-  if (new_capacity > kMaxCapacity) return false;
-  const uint64_t during = memory_bytes() + new_capacity * sizeof(uint32_t);
+  const uint64_t capacity = capacity_ * 2;
+  if (capacity > kMaxCapacity) return false;
+  const std::size_t bytes = capacity * sizeof(uint32_t);
+  const uint64_t during = memory_bytes() + bytes;
   if (max_bytes_ != 0 && during > max_bytes_) return false;
+  uint32_t* table = reinterpret_cast<uint32_t*>(allocate(bytes, true));
   note_memory(during);
-  set_capacity(new_capacity);
-  // Re-insert every state in id order (deterministic table contents).
+  release(table_, capacity_ * sizeof(uint32_t));
+  table_ = table;
+  capacity_ = capacity;
+  grow_at_ = std::min(grow_threshold(capacity_), kMaxIds);
+  id_mask_ = capacity_ >= kMaxCapacity ? UINT32_MAX : static_cast<uint32_t>(capacity_ - 1);
+
+  // Re-insert every state in id order (deterministic table contents), hashing a batch and
+  // prefetching its slots before placing it.
   const uint64_t mask = capacity_ - 1;
-  for (uint64_t i = 0; i < size_; ++i) {
-    const StateId id{static_cast<uint32_t>(i)};
-    uint64_t index;
-    uint32_t tag;
-    locate(hash(state(id)), index, tag);
-    while (table_[index] != 0) index = (index + 1) & mask;
-    table_[index] = tag | (id.value + 1);
+  uint64_t hashes[kRehashBatch];
+  for (uint64_t first = 0; first < size_; first += kRehashBatch) {
+    const unsigned n = static_cast<unsigned>(std::min<uint64_t>(kRehashBatch, size_ - first));
+    for (unsigned j = 0; j < n; ++j) {
+      hashes[j] = hash(state(StateId{static_cast<uint32_t>(first + j)}));
+      prefetch_slot(hashes[j]);
+    }
+    for (unsigned j = 0; j < n; ++j) {
+      uint64_t i = hashes[j] & mask;
+      while (table_[i] != 0) i = (i + 1) & mask;
+      const uint32_t tag = static_cast<uint32_t>(hashes[j] >> 32) & ~id_mask_;
+      table_[i] = tag | static_cast<uint32_t>(first + j + 1);
+    }
   }
   return true;
 }
 
-StateStore::InsertResult StateStore::insert(std::span<const uint8_t> state, StateId parent,
-                                            Label label) {
-  const uint64_t h = hash(state);
-  uint64_t index;
-  uint32_t tag;
-  locate(h, index, tag);
+bool StateStore::add_chunk() {
+  // Chunks double with the arena (small runs stay small) up to kBigChunkBytes.
+  const std::size_t max_blocks = std::max<std::size_t>(1, kBigChunkBytes / block_bytes_);
+  std::size_t blocks = std::clamp<std::size_t>(blocks_.size(), 1, max_blocks);
+  std::size_t bytes = blocks == max_blocks && block_bytes_ <= kBigChunkBytes
+                          ? kBigChunkBytes
+                          : blocks * block_bytes_;
+  if (max_bytes_ != 0 && memory_bytes() + bytes > max_bytes_) {
+    blocks = 1;  // close to the limit: one block if it still fits
+    bytes = block_bytes_;
+    if (memory_bytes() + bytes > max_bytes_) return false;
+  }
+  uint8_t* data = allocate(bytes, false);
+  chunks_.push_back(Chunk{data, bytes});
+  for (std::size_t b = 0; b < blocks; ++b) blocks_.push_back(data + b * block_bytes_);
+  arena_bytes_ += bytes;
+  note_memory(memory_bytes());
+  return true;
+}
+
+StateStore::InsertResult StateStore::insert_hashed(std::span<const uint8_t> state, uint64_t h,
+                                                   StateId parent, Label label) {
   uint64_t mask = capacity_ - 1;
-  for (;; index = (index + 1) & mask) {
-    const uint32_t slot = table_[index];
+  uint32_t tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
+  uint64_t i = h & mask;
+  for (;; i = (i + 1) & mask) {
+    const uint32_t slot = table_[i];
     if (slot == 0) break;
     if ((slot & ~id_mask_) != tag) continue;
     const StateId id{(slot & id_mask_) - 1};
     if (equal(id, state)) return {id, Status::Found};
   }
 
-  // New state.
+  // A new state.
   if ((max_states_ != 0 && size_ >= max_states_) || size_ >= kMaxIds) {
     return {StateId::none(), Status::StateLimit};
   }
@@ -122,27 +181,23 @@ StateStore::InsertResult StateStore::insert(std::span<const uint8_t> state, Stat
       return {StateId::none(),
               capacity_ * 2 > kMaxCapacity ? Status::StateLimit : Status::MemoryLimit};
     }
-    locate(h, index, tag);
     mask = capacity_ - 1;
-    while (table_[index] != 0) index = (index + 1) & mask;
+    tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
+    for (i = h & mask; table_[i] != 0; i = (i + 1) & mask) {
+    }
   }
   const StateId id{static_cast<uint32_t>(size_)};
-  const std::size_t c = id.value >> chunk_shift_;
-  if (c == chunks_.size()) {
-    if (max_bytes_ != 0 && memory_bytes() + chunk_bytes_ > max_bytes_) {
-      return {StateId::none(), Status::MemoryLimit};
-    }
-    chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(chunk_bytes_));
-    note_memory(memory_bytes());
+  if ((id.value >> block_shift_) == blocks_.size() && !add_chunk()) {
+    return {StateId::none(), Status::MemoryLimit};
   }
-  uint8_t* base = chunks_[c].get();
-  const std::size_t k = id.value & chunk_mask_;
+  uint8_t* base = blocks_[id.value >> block_shift_];
+  const std::size_t k = id.value & block_mask_;
   std::memcpy(base + k * sizeof(uint32_t), &parent.value, sizeof(uint32_t));
   std::memcpy(base + labels_offset_ + k * sizeof(Label), &label, sizeof(Label));
   if (state_size_ != 0) {
     std::memcpy(base + states_offset_ + k * state_size_, state.data(), state_size_);
   }
-  table_[index] = tag | (id.value + 1);
+  table_[i] = tag | (id.value + 1);
   ++size_;
   return {id, Status::Inserted};
 }

@@ -1,10 +1,10 @@
 // The exact state store of the explorer: every visited state once, with its parent link.
 //
-// States are fixed-size byte vectors. Their bytes live in a chunked arena (never moved, so a
-// span to a stored state stays valid while the store lives); an open-addressing hash table of
-// 32-bit slots (linear probing, power-of-two capacity, grown at 0.7 load) finds them. Ids are
-// dense and given in insertion order: the first stored state is id 0. Layout and bytes per
-// state: docs/explorer.md.
+// States are fixed-size byte vectors. Their bytes live in an arena of fixed-size blocks
+// (never moved, so a span to a stored state stays valid while the store lives); an
+// open-addressing hash table of 32-bit slots (linear probing, power-of-two capacity, grown
+// at 0.7 load) finds them. Ids are dense and given in insertion order: the first stored
+// state is id 0. Layout and bytes per state: docs/explorer.md.
 #pragma once
 
 #include <cstddef>
@@ -37,7 +37,7 @@ class StateStore {
   /// A replacement hash function (tests force collisions with it); nullptr = hash_state.
   using HashFn = uint64_t (*)(std::span<const uint8_t>);
 
-  /// Why an insertion was refused.
+  /// What an insertion did.
   enum class Status : uint8_t {
     Inserted,     ///< new state, stored
     Found,        ///< already stored; `id` is the stored copy
@@ -53,29 +53,42 @@ class StateStore {
   /// `max_bytes` bound the store (0 = unbounded; ids are 32-bit, so at most 2^32-2 states).
   explicit StateStore(std::size_t state_size, uint64_t max_states = 0, uint64_t max_bytes = 0,
                       HashFn hash = nullptr);
+  ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   /// Looks `state` (state_size() bytes) up and stores it with its parent link if it is new.
-  InsertResult insert(std::span<const uint8_t> state, StateId parent, Label label);
+  InsertResult insert(std::span<const uint8_t> state, StateId parent, Label label) {
+    return insert_hashed(state, hash(state), parent, label);
+  }
+  /// insert() with the state's hash() computed by the caller.
+  InsertResult insert_hashed(std::span<const uint8_t> state, uint64_t hash, StateId parent,
+                             Label label);
   /// The id of a stored state, or none().
   StateId find(std::span<const uint8_t> state) const;
 
+  /// The hash the store uses for `state`.
+  uint64_t hash(std::span<const uint8_t> state) const {
+    return hash_fn_ != nullptr ? hash_fn_(state) : hash_state(state);
+  }
+  /// Hints that a state with this hash will be looked up soon: fetches its first table slot.
+  void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&table_[hash & (capacity_ - 1)]); }
+
   /// The bytes of a stored state; valid as long as the store.
   std::span<const uint8_t> state(StateId id) const {
-    return {chunk(id) + states_offset_ + std::size_t(id.value & chunk_mask_) * state_size_,
+    return {block(id) + states_offset_ + std::size_t(id.value & block_mask_) * state_size_,
             state_size_};
   }
   /// The state `id` was first reached from (none() for the first state).
   StateId parent(StateId id) const {
     StateId p;
-    std::memcpy(&p.value, chunk(id) + std::size_t(id.value & chunk_mask_) * 4, 4);
+    std::memcpy(&p.value, block(id) + std::size_t(id.value & block_mask_) * 4, 4);
     return p;
   }
   /// The transition that first reached `id` from parent(id).
   Label label(StateId id) const {
     Label l;
-    std::memcpy(&l, chunk(id) + labels_offset_ + std::size_t(id.value & chunk_mask_) * 4, 4);
+    std::memcpy(&l, block(id) + labels_offset_ + std::size_t(id.value & block_mask_) * 4, 4);
     return l;
   }
 
@@ -84,24 +97,33 @@ class StateStore {
   std::size_t state_size() const { return state_size_; }
   /// Hash table slots (a power of two).
   uint64_t capacity() const { return capacity_; }
-  /// States per arena chunk (a power of two).
-  uint64_t chunk_states() const { return chunk_mask_ + 1ULL; }
-  /// Bytes held now: table + arena chunks + chunk index.
-  uint64_t memory_bytes() const;
+  /// States per arena block (a power of two).
+  uint64_t block_states() const { return block_mask_ + 1ULL; }
+  /// Bytes held now: table + arena + block index.
+  uint64_t memory_bytes() const {
+    return capacity_ * sizeof(uint32_t) + arena_bytes_ + blocks_.capacity() * sizeof(void*) +
+           chunks_.capacity() * sizeof(Chunk);
+  }
+  /// Changes the memory bound (0 = unbounded); the store does not shrink to meet it.
+  void set_max_bytes(uint64_t max_bytes) { max_bytes_ = max_bytes; }
   /// Largest memory_bytes() so far, including the moment a grown table and the old one
   /// coexist.
   uint64_t peak_memory_bytes() const { return peak_bytes_; }
 
  private:
-  const uint8_t* chunk(StateId id) const { return chunks_[id.value >> chunk_shift_].get(); }
+  struct Chunk {
+    uint8_t* data;
+    std::size_t bytes;
+  };
+
+  const uint8_t* block(StateId id) const { return blocks_[id.value >> block_shift_]; }
   bool equal(StateId id, std::span<const uint8_t> s) const {
     return state_size_ == 0 || std::memcmp(state(id).data(), s.data(), state_size_) == 0;
   }
-  uint64_t hash(std::span<const uint8_t> s) const;
-  /// Slot index to probe first and the tag kept in the slot's high bits.
-  void locate(uint64_t h, uint64_t& index, uint32_t& tag) const;
-  bool grow();  ///< doubles the table; false when the memory limit forbids it
-  void set_capacity(uint64_t capacity);
+  static uint8_t* allocate(std::size_t bytes, bool zero);
+  static void release(void* p, std::size_t bytes);
+  bool grow();       ///< doubles the table; false when a limit forbids it
+  bool add_chunk();  ///< more arena blocks; false when the memory limit forbids it
   void note_memory(uint64_t bytes) {
     if (bytes > peak_bytes_) peak_bytes_ = bytes;
   }
@@ -111,19 +133,24 @@ class StateStore {
   uint64_t max_bytes_;
   HashFn hash_fn_;
 
-  // Arena: chunk = [parents: K x uint32][labels: K x Label][states: K x state_size].
-  uint32_t chunk_shift_ = 0;
-  uint32_t chunk_mask_ = 0;
+  // Arena: block = [parents: K x uint32][labels: K x Label][states: K x state_size], K a
+  // power of two; blocks_ points at each block, chunks_ owns the allocations (a chunk holds
+  // one or more blocks; chunks grow geometrically to a few MiB, then stay that size).
+  uint32_t block_shift_ = 0;
+  uint32_t block_mask_ = 0;
   std::size_t labels_offset_ = 0;
   std::size_t states_offset_ = 0;
-  std::size_t chunk_bytes_ = 0;
-  std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+  std::size_t block_bytes_ = 0;
+  std::vector<uint8_t*> blocks_;
+  std::vector<Chunk> chunks_;
+  uint64_t arena_bytes_ = 0;
 
-  // Table: slot = 0 (empty) or (tag << id_bits) | (id + 1), id_bits = log2(capacity).
-  std::unique_ptr<uint32_t[]> table_;
+  // Table: slot = 0 (empty) or (tag | (id + 1)); the low id_bits = log2(capacity) bits hold
+  // id + 1, the high bits a tag from the hash's upper half (skips most non-matching states
+  // without touching the arena).
+  uint32_t* table_ = nullptr;
   uint64_t capacity_ = 0;
   uint64_t grow_at_ = 0;
-  uint32_t id_bits_ = 0;
   uint32_t id_mask_ = 0;
 
   uint64_t size_ = 0;
