@@ -46,6 +46,7 @@ enum ReqFlag : uint16_t {
   kWiped = 1U << 10,            ///< WdfRequestReuse wiped a pending cancel
   kExIgnored = 1U << 11,        ///< MarkCancelableEx returned STATUS_CANCELLED
   kForget = 1U << 12,           ///< sent with WdfRequestSendAndForget
+  kCancelStarted = 1U << 13,    ///< its cancel routine has begun to run
 };
 
 /// Request record layout (bytes).
@@ -204,8 +205,12 @@ class KmdfSystem final : public TransitionSystem {
   void set_reg(uint32_t a, Reg r, int32_t v) { set32(act(a) + kARegs + 4U * r.value, v); }
   uint8_t* global(uint32_t g) const { return s_ + global_base_ + global_off_[g]; }
 
+  /// A handle: request number + 1, and the epoch it was read at. Driver-created requests
+  /// are named by the spec (the driver keeps one handle for all their reuses), so their
+  /// handles carry no epoch and never go stale.
   int32_t handle(uint32_t r) const {
-    return static_cast<int32_t>((r + 1) | (static_cast<uint32_t>(req(r)[kREpoch]) << 16));
+    uint32_t epoch = reqs_[r].created ? 0 : req(r)[kREpoch];
+    return static_cast<int32_t>((r + 1) | (epoch << 16));
   }
 
   // ---- naming ----
@@ -395,7 +400,7 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
     }
     for (std::size_t f = 0; f < spec_.context.size(); ++f) {
       const ast::VarDecl& fd = spec_.context[f];
-      int32_t init = fd.init ? static_cast<int32_t>(fd.init->int_value) : 0;
+      auto init = static_cast<int32_t>(fd.init_value);
       set32(req(r) + kRCtx + 4 * f, init);
     }
   }
@@ -404,8 +409,9 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
   }
   for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
     const ast::VarDecl& gd = spec_.globals[g];
-    if (gd.init && !is_list(gd.type)) set32(global(static_cast<uint32_t>(g)),
-                                            static_cast<int32_t>(gd.init->int_value));
+    if (!is_list(gd.type)) {
+      set32(global(static_cast<uint32_t>(g)), static_cast<int32_t>(gd.init_value));
+    }
   }
   for (uint32_t t = 0; t < spec_.threads.size(); ++t) {
     uint8_t* a = act(t);
@@ -566,6 +572,11 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
       }
     }
     p[kAFlags] |= kStarted;
+    if (static_cast<ActKind>(p[kAKind]) == ActKind::Cancel && p[kASubject] != 0) {
+      // EvtRequestCancel has been called: from now on the ownership protocol decides.
+      set_flag(p[kASubject] - 1u, kCancelStarted);
+      set_flag(p[kASubject] - 1u, kUnmarkCancelled, false);
+    }
   }
   bool visible_done = false;
   uint32_t budget = kLocalBudget;
@@ -924,8 +935,12 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
   uint32_t subject = p[kASubject] ? p[kASubject] - 1u : kNoSlot;
   std::string lane = recording() || kind == ActKind::Stop ? lane_of(a) : std::string();
   if (rec_) {
-    rec_->actions.push_back("returns");
-    rec_->results.emplace_back();
+    if (rec_->actions.empty()) {
+      rec_->actions.emplace_back("returns");
+      rec_->results.emplace_back();
+    } else {
+      note("returns");
+    }
     if (!rec_->has_src) {
       rec_->src = in.src;
       rec_->has_src = true;
@@ -974,7 +989,7 @@ std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api
               fmt::format("{} on {} after it was freed", api, name), name);
     return std::nullopt;
   }
-  if (((static_cast<uint32_t>(h) >> 16) & 0xFF) != req(r)[kREpoch]) {
+  if (!reqs_[r].created && ((static_cast<uint32_t>(h) >> 16) & 0xFF) != req(r)[kREpoch]) {
     violation(RuleId::UseAfterReuse, in.src,
               fmt::format("{} acts on {} through a handle read before WdfRequestReuse", api, name),
               name);
@@ -1102,7 +1117,7 @@ void KmdfSystem::target_complete(uint32_t r, int32_t status) {
     return;
   }
   set_place(r, Place::Driver);
-  note(fmt::format("target {} completes {} with {}", tname, reqs_[r].name,
+  note(fmt::format("target {} returns {} with {}", tname, reqs_[r].name,
                    render(status, TypeKind::Status)));
   if (p[kRComplFn] != 0) spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
 }
@@ -1534,7 +1549,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         break;
       }
       req(*r)[kRCancelFn] = static_cast<uint8_t>(arg[1] + 1);
-      set_flag(*r, kFired, false);
+      set_flag(*r, static_cast<uint16_t>(kFired | kCancelStarted), false);
       if (ex) result(k::STATUS_SUCCESS);
       break;
     }
@@ -1545,7 +1560,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         req(*r)[kRCancelFn] = 0;
         result(k::STATUS_SUCCESS);
       } else if (has(*r, kFired)) {
-        set_flag(*r, kUnmarkCancelled);
+        if (!has(*r, kCancelStarted)) set_flag(*r, kUnmarkCancelled);
         note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
         result(k::STATUS_CANCELLED);
       } else {
@@ -1622,6 +1637,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       req(*r)[kRSrcQueue] = static_cast<uint8_t>(q2);
       set_flag(*r, kForwarded);
       note(fmt::format("gives {} to queue {}", rn, spec_.queues[q2].name));
+      if (has(*r, kCancelFlag)) cancel_queued(*r);
       result(k::STATUS_SUCCESS);
       break;
     }
@@ -1641,6 +1657,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       queue_push(src, *r, true);
       set_flag(*r, kForwarded);
       note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
+      if (has(*r, kCancelFlag)) cancel_queued(*r);
       result(k::STATUS_SUCCESS);
       break;
     }
@@ -1667,7 +1684,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       break;
     }
     case ApiId::WdfRequestStopAcknowledge: {
-      auto r = check_handle(arg[0], name, in, false);
+      // The framework's hold across EvtIoStop keeps the handle valid even if another
+      // activity completed the request meanwhile.
+      auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (act_kind != ActKind::Stop) {
@@ -1798,9 +1817,12 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
     return p == Place::Queued || p == Place::Driver || p == Place::TargetPending ||
            p == Place::TargetDelivered;
   };
+  auto at_target = [&](uint32_t r) {
+    return place(r) == Place::TargetPending || place(r) == Place::TargetDelivered;
+  };
   // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
   for (uint32_t r = 0; r < nreq_ && !f; ++r) {
-    if (pending(r) && has(r, kCancelAimed) && has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
+    if ((pending(r) || at_target(r)) && has(r, kCancelAimed) && has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
       f = Finding{RuleId::LostCancel, handler_loc(r),
                   fmt::format("{} is still pending at the end: its cancel was lost ({})",
                               reqs_[r].name,
@@ -1869,7 +1891,7 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
       uint32_t r = (static_cast<uint32_t>(v) & 0xFFFF) - 1;
       if (r >= nreq_) return "<bad handle>";
       uint32_t epoch = (static_cast<uint32_t>(v) >> 16) & 0xFF;
-      if (s_ && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
+      if (s_ && !reqs_[r].created && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
       return reqs_[r].name;
     }
     case TypeKind::Queue:
