@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -162,6 +163,48 @@ void print_source(std::ostream& out, std::string_view line, const SourceRange& r
   out << "\n";
 }
 
+void print_one(std::ostream& out, const SourceManager& sm, const Diagnostic& d, bool color) {
+  const SourceLoc& loc = d.range.begin;
+  bool has_file = loc.file.valid();
+  if (color) out << kBold;
+  if (has_file) {
+    const std::string& path = sm.file(loc.file).path;
+    if (loc.line != 0) {
+      out << fmt::format("{}:{}:{}: ", path, loc.line, loc.col);
+    } else {
+      out << path << ": ";
+    }
+  } else {
+    out << "cancelcheck: ";
+  }
+  std::string_view label;
+  std::string_view label_color;
+  switch (d.severity) {
+    case Severity::Error:
+      label = "error: ";
+      label_color = kRed;
+      break;
+    case Severity::Warning:
+      label = "warning: ";
+      label_color = kMagenta;
+      break;
+    case Severity::Note:
+      label = "note: ";
+      label_color = kCyan;
+      break;
+  }
+  if (color) out << label_color;
+  out << label;
+  if (color) out << kReset << kBold;
+  out << d.message;
+  if (!d.hint.empty()) out << "; " << d.hint;
+  if (color) out << kReset;
+  out << "\n";
+  if (has_file && loc.line != 0 && loc.line <= sm.file(loc.file).line_starts.size()) {
+    print_source(out, sm.line_text(loc.file, loc.line), d.range, color);
+  }
+}
+
 }  // namespace
 
 Severity diag_severity(DiagId id) { return kDiagInfo.at(static_cast<std::size_t>(id)).severity; }
@@ -204,46 +247,31 @@ void Diagnostics::report(DiagId id, SourceRange range, std::string message, std:
 }
 
 void Diagnostics::print(std::ostream& out, const SourceManager& sm, bool color) const {
-  for (const Diagnostic& d : diags_) {
-    const SourceLoc& loc = d.range.begin;
-    bool has_file = loc.file.valid();
-    if (color) out << kBold;
-    if (has_file) {
-      const std::string& path = sm.file(loc.file).path;
-      if (loc.line != 0) {
-        out << fmt::format("{}:{}:{}: ", path, loc.line, loc.col);
-      } else {
-        out << path << ": ";
-      }
+  // Print in source order: each error or warning with the notes reported after it, groups
+  // stably sorted by file and position (no-location and file-level ones first, "too many
+  // errors" last), so lexer, parser and checker findings interleave as a reader expects.
+  struct Group {
+    std::size_t first;
+    std::size_t count;
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < diags_.size(); ++i) {
+    if (diags_[i].severity == Severity::Note && !groups.empty()) {
+      ++groups.back().count;
     } else {
-      out << "cancelcheck: ";
+      groups.push_back(Group{i, 1});
     }
-    std::string_view label;
-    std::string_view label_color;
-    switch (d.severity) {
-      case Severity::Error:
-        label = "error: ";
-        label_color = kRed;
-        break;
-      case Severity::Warning:
-        label = "warning: ";
-        label_color = kMagenta;
-        break;
-      case Severity::Note:
-        label = "note: ";
-        label_color = kCyan;
-        break;
-    }
-    if (color) out << label_color;
-    out << label;
-    if (color) out << kReset << kBold;
-    out << d.message;
-    if (!d.hint.empty()) out << "; " << d.hint;
-    if (color) out << kReset;
-    out << "\n";
-    if (has_file && loc.line != 0 && loc.line <= sm.file(loc.file).line_starts.size()) {
-      print_source(out, sm.line_text(loc.file, loc.line), d.range, color);
-    }
+  }
+  auto key = [&](const Group& g) {
+    const Diagnostic& d = diags_[g.first];
+    const SourceLoc& l = d.range.begin;
+    bool last = d.id == DiagId::TooManyErrors;
+    return std::make_tuple(last, l.file.valid() ? l.file.value + 1 : 0U, l.line, l.col);
+  };
+  std::stable_sort(groups.begin(), groups.end(),
+                   [&](const Group& a, const Group& b) { return key(a) < key(b); });
+  for (const Group& g : groups) {
+    for (std::size_t i = g.first; i < g.first + g.count; ++i) print_one(out, sm, diags_[i], color);
   }
 }
 

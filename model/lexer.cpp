@@ -53,6 +53,7 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> out;
+    out.reserve(text_.size() / 4 + 16);
     while (true) {
       skip_space_and_comments();
       if (pos_ >= text_.size()) break;
@@ -287,7 +288,6 @@ class Lexer {
 
   bool string(Token& t, SourceLoc start, std::size_t begin) {
     advance();  // opening quote
-    std::string value;
     bool closed = false;
     while (!at_end() && peek() != '\n') {
       unsigned char c = peek();
@@ -302,10 +302,11 @@ class Lexer {
         if (at_end() || peek() == '\n') break;
         unsigned char e = peek();
         switch (e) {
-          case 'n': value += '\n'; break;
-          case 't': value += '\t'; break;
-          case '\\': value += '\\'; break;
-          case '"': value += '"'; break;
+          case 'n':
+          case 't':
+          case '\\':
+          case '"':
+            break;
           default:
             report(DiagId::InvalidEscape, esc, 2,
                    is_ident_char(e) || (e >= 0x20 && e < 0x7F)
@@ -332,15 +333,12 @@ class Lexer {
           advance();
           continue;
         }
-        value.append(text_.substr(pos_, n));
         for (std::size_t k = 0; k < n; ++k) advance();
         continue;
       }
-      value += static_cast<char>(c);
       advance();
     }
     t = make(Tok::String, start, begin);
-    t.str = std::move(value);
     if (!closed) {
       report(DiagId::UnterminatedString, start, 1, "missing terminating '\"' character");
     }
@@ -401,6 +399,29 @@ std::string_view token_spelling(Tok kind) {
     case Tok::Arrow: return "'->'";
   }
   return "token";
+}
+
+std::string string_value(const Token& t) {
+  std::string out;
+  std::string_view raw = t.text;
+  if (!raw.empty() && raw.front() == '"') raw.remove_prefix(1);
+  if (!raw.empty() && raw.back() == '"') raw.remove_suffix(1);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c != '\\') {
+      if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') out += c;
+      continue;
+    }
+    if (++i >= raw.size()) break;
+    switch (raw[i]) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case '\\': out += '\\'; break;
+      case '"': out += '"'; break;
+      default: break;
+    }
+  }
+  return out;
 }
 
 std::vector<Token> lex(const SourceManager& sm, FileId file, Diagnostics& diags) {

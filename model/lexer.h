@@ -32,10 +32,12 @@ struct Token {
   SourceLoc loc;
   uint32_t length = 0;  ///< bytes (0 for Eof)
   int64_t value = 0;    ///< Int: the value as a 32-bit two's-complement int, sign-extended
-  std::string str;      ///< String: contents after escapes
   /// The token's source range.
   SourceRange range() const { return SourceRange{loc, length == 0 ? 1 : length}; }
 };
+
+/// The contents of a String token after escapes (invalid escapes were reported and dropped).
+std::string string_value(const Token& t);
 
 /// Reserved words: they can never be identifiers.
 bool is_reserved_word(std::string_view word);

@@ -410,7 +410,7 @@ class Parser {
       diags_.report(DiagId::NotePreviousDeclaration, spec_->title_range,
                     "previous title is here");
     } else {
-      spec_->title = cur().str;
+      spec_->title = string_value(cur());
       spec_->title_range = kw.range();
     }
     title_seen_ = true;
@@ -433,11 +433,11 @@ class Parser {
     DeviceDecl d;
     if (!name(d.name, d.range, "a device name")) return;
     if (accept(Tok::Colon)) {
-      if (!accept_word("sync_device")) {
-        unknown_keyword("device option", {"sync_device"});
+      if (accept_word("sync_device")) {
+        d.sync_device = true;
+      } else if (!unknown_keyword("device option", {"sync_device"})) {
         return;
       }
-      d.sync_device = true;
     }
     uint32_t index = static_cast<uint32_t>(spec_->devices.size());
     spec_->devices.push_back(std::move(d));
@@ -459,7 +459,9 @@ class Parser {
     close_block(open, "device");
   }
 
-  void unknown_keyword(std::string_view what, std::initializer_list<std::string_view> options) {
+  /// Reports an unknown keyword in a keyword position. If it is a word, it is skipped and
+  /// parsing continues (returns true); otherwise the declaration is abandoned.
+  bool unknown_keyword(std::string_view what, std::initializer_list<std::string_view> options) {
     Suggester s;
     std::string list;
     std::size_t i = 0;
@@ -469,14 +471,17 @@ class Parser {
       list += fmt::format("'{}'", o);
       ++i;
     }
-    if (at(Tok::Ident)) {
+    if (at(Tok::Ident) && !is_reserved_word(cur().text)) {
       error(DiagId::UnknownKeyword, cur().range(),
             fmt::format("unknown {} '{}' (expected {})", what, cur().text.substr(0, 40), list),
             s.hint(cur().text));
-    } else {
-      error(DiagId::ExpectedToken, cur().range(),
-            fmt::format("expected {} ({}), found {}", what, list, found()));
+      advance();
+      panic_ = false;
+      return true;
     }
+    error(DiagId::ExpectedToken, cur().range(),
+          fmt::format("expected {} ({}), found {}", what, list, found()));
+    return false;
   }
 
   void queue_decl(uint32_t device) {
@@ -509,15 +514,13 @@ class Parser {
       qd.dispatch = Dispatch::Parallel;
     } else if (accept_word("manual")) {
       qd.dispatch = Dispatch::Manual;
-    } else {
-      unknown_keyword("dispatch type", {"sequential", "parallel", "manual"});
+    } else if (!unknown_keyword("dispatch type", {"sequential", "parallel", "manual"})) {
       return;
     }
     while (at(Tok::Ident)) {
       if (accept_word("power_managed")) {
         spec_->queues[index].power_managed = true;
-      } else {
-        unknown_keyword("queue option", {"power_managed"});
+      } else if (!unknown_keyword("queue option", {"power_managed"})) {
         return;
       }
     }
@@ -560,8 +563,8 @@ class Parser {
       td.behaviour = TargetBehaviour::Pending;
     } else if (accept_word("late")) {
       td.behaviour = TargetBehaviour::Late;
-    } else {
-      unknown_keyword("target behaviour", {"cancelable", "uncancelable", "pending", "late"});
+    } else if (!unknown_keyword("target behaviour",
+                                {"cancelable", "uncancelable", "pending", "late"})) {
       return;
     }
     while (at(Tok::Ident)) {
@@ -574,8 +577,7 @@ class Parser {
           if (panic_) return;
         } while (accept(Tok::Comma));
         if (!expect(Tok::RBrace, "to close the 'completes' list")) return;
-      } else {
-        unknown_keyword("target option", {"may_fail", "completes"});
+      } else if (!unknown_keyword("target option", {"may_fail", "completes"})) {
         return;
       }
     }
@@ -621,10 +623,7 @@ class Parser {
         name(t.fn_name, t.fn_range, "the timer's function name")) {
       if (accept_word("manual")) t.manual = true;
       spec_->timers.push_back(std::move(t));
-      if (at(Tok::Ident)) {
-        unknown_keyword("timer option", {"manual"});
-        return;
-      }
+      if (at(Tok::Ident) && !unknown_keyword("timer option", {"manual"})) return;
       expect(Tok::Semi, "after the timer declaration");
       return;
     }
@@ -735,8 +734,7 @@ class Parser {
         spec_->miniports.back().cancelable = true;
       } else if (accept_word("uncancelable")) {
         spec_->miniports.back().cancelable = false;
-      } else {
-        unknown_keyword("miniport behaviour", {"cancelable", "uncancelable"});
+      } else if (!unknown_keyword("miniport behaviour", {"cancelable", "uncancelable"})) {
         return;
       }
     }
@@ -749,11 +747,11 @@ class Parser {
     if (!name(c.name, c.range, "a conversation name")) return;
     spec_->conversations.push_back(std::move(c));
     if (accept(Tok::Colon)) {
-      if (!accept_word("partner_may_not_answer")) {
-        unknown_keyword("conversation option", {"partner_may_not_answer"});
+      if (accept_word("partner_may_not_answer")) {
+        spec_->conversations.back().partner_may_not_answer = true;
+      } else if (!unknown_keyword("conversation option", {"partner_may_not_answer"})) {
         return;
       }
-      spec_->conversations.back().partner_may_not_answer = true;
     }
     expect(Tok::Semi, "after the conversation declaration");
   }
@@ -801,8 +799,7 @@ class Parser {
         item.stop = StopKind::Purge;
       } else if (accept_word("any")) {
         item.stop = StopKind::Any;
-      } else {
-        unknown_keyword("stop kind", {"suspend", "purge", "any"});
+      } else if (!unknown_keyword("stop kind", {"suspend", "purge", "any"})) {
         return;
       }
     } else if (accept_word("send")) {
@@ -820,6 +817,7 @@ class Parser {
       item.cancel_id = expression();
     } else {
       unknown_keyword("environment event", {"arrive", "cancel", "stop", "send", "cancel_send"});
+      panic_ = true;  // skip the rest of the item
       return;
     }
     if (panic_) return;

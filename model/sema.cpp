@@ -162,7 +162,6 @@ class Sema {
     check_timers();
     check_queues();
     check_filters();
-    check_environment();
     std::vector<uint32_t> order = call_graph_order();
     fn_done_.assign(spec_.fns.size(), false);
     for (uint32_t i : order) {
@@ -174,9 +173,10 @@ class Sema {
       if (stop()) break;
       check_fn(t, "thread");
     }
+    check_environment();
     check_roles();
     bool ok = diags_.error_count() == errors_before;
-    if (ok) warn_unused();
+    if (!diags_.has_errors()) warn_unused();
     return ok;
   }
 
@@ -329,13 +329,22 @@ class Sema {
     ConstDecl& c = spec_.consts[i];
     if (const_state_[i] == 1) {
       if (!const_cycle_reported_[i]) {
+        std::string chain;
+        auto at = std::find(const_stack_.begin(), const_stack_.end(), i);
+        for (auto it = at; it != const_stack_.end(); ++it) {
+          chain += fmt::format("'{}' -> ", spec_.consts[*it].name);
+        }
+        chain += fmt::format("'{}'", c.name);
         report(DiagId::RecursiveConstant, c.range,
-               fmt::format("constant '{}' is defined in terms of itself", c.name));
+               at + 1 == const_stack_.end()
+                   ? fmt::format("constant '{}' is defined in terms of itself", c.name)
+                   : fmt::format("constant '{}' is defined in terms of itself ({})", c.name, chain));
       }
       const_cycle_reported_[i] = true;
       return;
     }
     const_state_[i] = 1;
+    const_stack_.push_back(i);
     if (++const_depth_ > kMaxNesting) {
       if (!const_depth_reported_) {
         report(DiagId::NestingTooDeep, c.range,
@@ -344,6 +353,7 @@ class Sema {
       }
       const_depth_reported_ = true;
       --const_depth_;
+      const_stack_.pop_back();
       const_state_[i] = 2;
       return;
     }
@@ -364,6 +374,7 @@ class Sema {
     }
     fs_ = saved;
     --const_depth_;
+    const_stack_.pop_back();
     if (!c.overridden) c.folded = v;
     const_type_[i] = t;
     const_state_[i] = 2;
@@ -785,7 +796,8 @@ class Sema {
       LocalVar& p = f.locals[i];
       if (is_list(p.type)) {
         report(DiagId::InvalidVariableType, p.range,
-               fmt::format("parameter '{}' cannot be a list; lists are globals or context fields",
+               fmt::format("parameter '{}' cannot be a list; lists are not passed to functions "
+                           "(use a global, a context field or a local list)",
                            p.name));
         p.type = TypeKind::Error;
       }
@@ -945,14 +957,12 @@ class Sema {
       case StmtKind::VarDecl: {
         TypeKind t = s->decl_type;
         SourceRange nr = find_word(s->range, s->name);
-        if (is_list(t)) {
-          report(DiagId::InvalidVariableType, nr,
-                 fmt::format("local variable '{}' cannot be a list; declare lists as globals or "
-                             "context fields",
+        if (is_list(t) && s->value) {
+          report(DiagId::InvalidVariableType, s->value->range,
+                 fmt::format("local variable '{}' is a list; lists start empty and cannot have "
+                             "an initializer",
                              s->name));
-          t = TypeKind::Error;
-        }
-        if (s->value) {
+        } else if (s->value) {
           TypeKind vt = value_of(*s->value, check_expr(*s->value, t));
           if (!assignable(t, vt)) {
             report(DiagId::TypeMismatch, s->value->range,
@@ -1617,6 +1627,7 @@ class Sema {
   std::vector<TypeKind> const_type_;
   uint32_t const_depth_ = 0;
   std::vector<bool> const_cycle_reported_;
+  std::vector<uint32_t> const_stack_;
   bool const_depth_reported_ = false;
   std::vector<bool> referenced_ = std::vector<bool>(spec_.fns.size(), false);
   std::vector<bool> fn_done_;
