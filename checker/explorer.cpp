@@ -123,6 +123,7 @@ class Explorer final : public SuccessorSink {
   static constexpr unsigned kBatch = 16;
   std::vector<uint8_t> batch_states_;  ///< kBatch states of state_size() bytes
   std::array<Label, kBatch> batch_labels_{};
+  std::array<StateId, kBatch> batch_parents_{};
   std::array<uint64_t, kBatch> batch_hashes_{};
   unsigned batch_size_ = 0;
 
@@ -154,6 +155,7 @@ void Explorer::on_successor(Label label, std::span<const uint8_t> state, const F
   const std::size_t n = store_.state_size();
   if (n != 0) std::memcpy(batch_states_.data() + batch_size_ * n, state.data(), n);
   batch_labels_[batch_size_] = label;
+  batch_parents_[batch_size_] = current_;
   batch_hashes_[batch_size_] = store_.hash(state);
   store_.prefetch_slot(batch_hashes_[batch_size_]);
   if (++batch_size_ == kBatch) flush();
@@ -164,7 +166,7 @@ void Explorer::flush() {
   for (unsigned i = 0; i < batch_size_ && stop_ == Stop::None; ++i) {
     const std::span<const uint8_t> state(batch_states_.data() + i * n, n);
     const StateStore::InsertResult r =
-        store_.insert_hashed(state, batch_hashes_[i], current_, batch_labels_[i]);
+        store_.insert_hashed(state, batch_hashes_[i], batch_parents_[i], batch_labels_[i]);
     switch (r.status) {
       case StateStore::Status::Inserted:
         max_depth_ = std::max(max_depth_, current_depth_ + 1);
@@ -189,7 +191,7 @@ void Explorer::expand(StateId id, uint32_t depth) {
   delivered_ = 0;
   const std::span<const uint8_t> state = store_.state(id);
   ts_.successors(state, *this);
-  flush();
+  if (dfs_) flush();  // BFS batches across states, flushing at least at each level's end
   ++expanded_;
   if (delivered_ == 0) {
     const std::optional<Finding> f = ts_.end_state(state);
@@ -257,17 +259,22 @@ bool Explorer::limit_reached(uint64_t queue) {
 }
 
 void Explorer::run_bfs() {
-  // States get ids in discovery order, so the queue is the id range [head, size).
+  // States get ids in discovery order, so the queue is the id range [head, size). The
+  // successor batch may span states of one level; it is flushed at the level's end, so every
+  // state of the next level is stored before the level counter moves on.
   uint64_t head = 0;
   uint64_t level_end = store_.size();
   uint32_t depth = 0;
-  while (head < store_.size()) {
+  for (;;) {
     if (head == level_end) {
-      if (count_only_) break;  // the level of the first violation is finished
+      flush();
+      if (stop_ != Stop::None) break;
+      if (count_only_) break;                 // the level of the first violation is finished
+      if (store_.size() == level_end) break;  // no next level: complete
       ++depth;
       level_end = store_.size();
     }
-    if (limit_reached(store_.size() - head)) break;
+    if (limit_reached(store_.size() + batch_size_ - head)) break;
     expand(StateId{static_cast<uint32_t>(head)}, depth);
     ++head;
     if (stop_ != Stop::None) break;

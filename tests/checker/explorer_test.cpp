@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -542,6 +543,104 @@ TEST(Explorer, DescribeThrowingPropagates) {
     }
   } d;
   EXPECT_THROW(explore(d, bfs()), std::logic_error);
+}
+
+// A pseudo-random graph: node v has 0-4 successors; some edges violate a rule, some dead
+// ends fail the end-state check. Compared against a plain reference BFS.
+class RandomGraph : public WordSystem<2> {
+ public:
+  explicit RandomGraph(uint32_t nodes) : nodes_(nodes) {}
+  static uint32_t mix(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    return x ^ (x >> 16);
+  }
+  State init() override { return {0, 77}; }
+  void next(const State& s, std::vector<Succ>& out) override {
+    const uint32_t v = static_cast<uint32_t>(s[0]);
+    const uint32_t degree = v == 0 ? 4 : mix(v) % 5;
+    for (uint16_t i = 0; i < degree; ++i) {
+      const uint32_t w = mix(v * 8 + i + 1) % nodes_;
+      Succ x{Label{i, static_cast<uint16_t>(w & 3)}, {static_cast<int32_t>(w), 77}, std::nullopt};
+      if (mix(w ^ 0xABCD) % 97 == 0) {
+        x.finding = finding(RuleId::UseAfterFree, 200 + w % 4, "edge to " + std::to_string(w));
+      }
+      out.push_back(x);
+    }
+  }
+  std::optional<Finding> end(const State& s) override {
+    if (s[0] % 3 == 0) return finding(RuleId::Deadlock, 100 + s[0] % 5, "stuck");
+    return std::nullopt;
+  }
+  uint32_t nodes_;
+};
+
+TEST(Explorer, RandomGraphMatchesAReferenceBfs) {
+  constexpr uint32_t kNodes = 20'000;
+  RandomGraph ref(kNodes);
+  // Reference: plain BFS over node ids, violating edges not followed.
+  std::vector<int64_t> dist(kNodes, -1);
+  std::vector<uint32_t> queue{0};
+  dist[0] = 0;
+  uint64_t transitions = 0;
+  std::map<std::pair<RuleId, uint32_t>, int64_t> shortest;
+  for (std::size_t h = 0; h < queue.size(); ++h) {
+    const uint32_t v = queue[h];
+    std::vector<RandomGraph::Succ> out;
+    ref.next({static_cast<int32_t>(v), 77}, out);
+    transitions += out.size();
+    if (out.empty()) {
+      if (auto f = ref.end({static_cast<int32_t>(v), 77})) {
+        auto [it, fresh] = shortest.try_emplace({f->rule, f->loc.line}, dist[v]);
+        if (!fresh) it->second = std::min(it->second, dist[v]);
+      }
+    }
+    for (const RandomGraph::Succ& x : out) {
+      if (x.finding) {
+        auto [it, fresh] =
+            shortest.try_emplace({x.finding->rule, x.finding->loc.line}, dist[v] + 1);
+        if (!fresh) it->second = std::min(it->second, dist[v] + 1);
+        continue;
+      }
+      const auto w = static_cast<uint32_t>(x.next[0]);
+      if (dist[w] < 0) {
+        dist[w] = dist[v] + 1;
+        queue.push_back(w);
+      }
+    }
+  }
+  ASSERT_GT(queue.size(), 1000U);
+  ASSERT_GT(shortest.size(), 3U);
+
+  CheckOptions o = bfs();
+  o.all = true;
+  RandomGraph g(kNodes);
+  const SpecResult r = explore(g, o);
+  EXPECT_EQ(r.stats.states, queue.size());
+  EXPECT_EQ(r.stats.transitions, transitions);
+  EXPECT_EQ(int64_t{r.stats.max_depth}, dist[queue.back()]);
+  ASSERT_EQ(r.violations.size(), shortest.size());
+  for (const Violation& v : r.violations) {
+    EXPECT_EQ(int64_t(v.trace.size()), (shortest[{v.rule, v.loc.line}])) << v.message;
+  }
+
+  // The default stops at one shortest violation; DFS reaches the same states.
+  RandomGraph g1(kNodes);
+  const SpecResult first = explore(g1, bfs());
+  ASSERT_EQ(first.violations.size(), 1U);
+  int64_t best = INT64_MAX;
+  for (const auto& [key, len] : shortest) best = std::min(best, len);
+  EXPECT_EQ(int64_t(first.violations[0].trace.size()), best);
+
+  CheckOptions od = dfs();
+  od.all = true;
+  RandomGraph g2(kNodes);
+  const SpecResult rd = explore(g2, od);
+  EXPECT_EQ(rd.stats.states, queue.size());
+  EXPECT_EQ(rd.stats.transitions, transitions);
+  EXPECT_EQ(rd.violations.size(), shortest.size());
 }
 
 TEST(Explorer, DeterministicAcrossRuns) {
