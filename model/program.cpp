@@ -11,6 +11,9 @@ constexpr uint32_t kMaxInlineDepth = 32;
 constexpr uint32_t kMaxRegs = 4096;
 
 bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+bool is_handle(TypeKind t) {
+  return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task || t == TypeKind::Vcb;
+}
 
 /// Lowers one function (and the helpers it calls) into a CodeUnit.
 class Lowerer {
@@ -190,8 +193,10 @@ class Lowerer {
     Reg l = expr(*e.args.at(0));
     Reg r = expr(*e.args.at(1));
     Reg d = new_reg(e.type);
+    // Handles compare by object identity (imm = 1), whatever epoch they were read at.
+    bool handles = is_handle(e.args[0]->type) || is_handle(e.args[1]->type);
     emit({.op = Op::Binary, .sub = static_cast<uint8_t>(e.bop), .a = d, .b = l, .c = r,
-          .src = e.range});
+          .imm = handles ? 1 : 0, .src = e.range});
     return d;
   }
 
@@ -464,6 +469,89 @@ class Lowerer {
   std::vector<LoopCtx> loops_;
 };
 
+/// Backward liveness over the unit's control-flow graph (dead registers are zeroed between
+/// steps so that states differing only in dead values coincide).
+void compute_liveness(CodeUnit& u, uint32_t cap) {
+  const auto n = static_cast<uint32_t>(u.code.size());
+  const auto words = static_cast<uint32_t>((u.reg_types.size() + 63) / 64);
+  u.live_words = std::max<uint32_t>(words, 1);
+  u.live.assign(static_cast<std::size_t>(n) * u.live_words, 0);
+  std::vector<uint64_t> use(u.live_words), def(u.live_words), out(u.live_words);
+  auto set = [](std::vector<uint64_t>& v, uint32_t r) { v[r / 64] |= uint64_t{1} << (r % 64); };
+  auto set_range = [&](std::vector<uint64_t>& v, uint32_t r, uint32_t count) {
+    for (uint32_t i = 0; i < count; ++i) set(v, r + i);
+  };
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (uint32_t pc = n; pc-- > 0;) {
+      const Instr& in = u.code[pc];
+      std::fill(use.begin(), use.end(), 0);
+      std::fill(def.begin(), def.end(), 0);
+      std::fill(out.begin(), out.end(), 0);
+      auto succ = [&](uint32_t t) {
+        if (t >= n) return;
+        for (uint32_t w = 0; w < u.live_words; ++w) out[w] |= u.live[t * u.live_words + w];
+      };
+      auto use_loc = [&](const Loc& l, bool list) {
+        if (l.kind == LocKind::Field) set(use, l.base.value);
+        if (l.kind == LocKind::Reg) set_range(use, l.index, list ? 1 + cap : 1);
+      };
+      switch (in.op) {
+        case Op::Jump: succ(in.target); break;
+        case Op::JumpIfZero:
+        case Op::JumpIfNonZero:
+        case Op::Nondet: succ(pc + 1); succ(in.target); break;
+        case Op::Return: break;
+        default: succ(pc + 1); break;
+      }
+      switch (in.op) {
+        case Op::Const:
+        case Op::CreatedRef: set(def, in.a.value); break;
+        case Op::Move:
+        case Op::Unary:
+        case Op::NtSuccess: set(use, in.b.value); set(def, in.a.value); break;
+        case Op::Binary: set(use, in.b.value); set(use, in.c.value); set(def, in.a.value); break;
+        case Op::JumpIfZero:
+        case Op::JumpIfNonZero:
+        case Op::Assert:
+        case Op::Assume: set(use, in.a.value); break;
+        case Op::Load: use_loc(in.loc, false); set(def, in.a.value); break;
+        case Op::Store: use_loc(in.loc, false); set(use, in.b.value); break;
+        case Op::Api:
+        case Op::Interlocked:
+          for (uint8_t i = 0; i < in.nargs; ++i) set(use, u.args[in.args_begin + i].value);
+          use_loc(in.loc, false);
+          set(def, in.a.value);
+          break;
+        case Op::ListPush:
+        case Op::ListRemove:
+          set(use, in.b.value);
+          use_loc(in.loc, true);
+          if (in.op == Op::ListRemove) set(def, in.a.value);
+          break;
+        case Op::ListPop:
+        case Op::ListEmpty: use_loc(in.loc, true); set(def, in.a.value); break;
+        case Op::ListGet:
+          set(use, in.b.value);
+          use_loc(in.loc, true);
+          set(def, in.a.value);
+          set(def, in.c.value);
+          break;
+        default: break;
+      }
+      for (uint32_t w = 0; w < u.live_words; ++w) {
+        uint64_t v = use[w] | (out[w] & ~def[w]);
+        uint64_t& cur = u.live[pc * u.live_words + w];
+        if (v != cur) {
+          cur = v;
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool CodeUnit::visible(uint32_t pc) const {
@@ -496,6 +584,7 @@ std::string compile_program(const ast::Spec& spec, uint32_t list_capacity, Progr
     unit.range = fn.range;
     Lowerer l(spec, list_capacity, unit);
     l.lower_root(fn);
+    if (l.error.empty()) compute_liveness(unit, list_capacity);
     out.max_regs = std::max(out.max_regs, static_cast<uint32_t>(unit.reg_types.size()));
     out.units.push_back(std::move(unit));
     return l.error;

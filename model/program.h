@@ -27,7 +27,7 @@ enum class Op : uint8_t {
   Const,        ///< r[a] = imm
   Move,         ///< r[a] = r[b]
   Unary,        ///< r[a] = sub(UnaryOp) r[b]
-  Binary,       ///< r[a] = r[b] sub(BinaryOp) r[c]
+  Binary,       ///< r[a] = r[b] sub(BinaryOp) r[c]; imm = 1: == / != compare handle identity
   NtSuccess,    ///< r[a] = r[b] >= 0
   CreatedRef,   ///< r[a] = current handle of created request imm
   Jump,         ///< pc = target
@@ -93,8 +93,15 @@ struct CodeUnit {
   std::vector<std::string> reg_names;  ///< spec names ("" for temporaries)
   uint32_t param_count = 0;
   SourceRange range;
+  /// Registers live on entry to each instruction: bit r of live[pc * live_words + r / 64].
+  std::vector<uint64_t> live;
+  uint32_t live_words = 0;
   /// True when the instruction at `pc` touches shared state.
   bool visible(uint32_t pc) const;
+  /// True when register r may still be read on some path from `pc`.
+  bool live_at(uint32_t pc, uint32_t r) const {
+    return ((live[pc * live_words + r / 64] >> (r % 64)) & 1U) != 0;
+  }
 };
 
 /// The whole lowered program.

@@ -205,12 +205,17 @@ class KmdfSystem final : public TransitionSystem {
   void set_reg(uint32_t a, Reg r, int32_t v) { set32(act(a) + kARegs + 4U * r.value, v); }
   uint8_t* global(uint32_t g) const { return s_ + global_base_ + global_off_[g]; }
 
-  /// A handle: request number + 1, and the epoch it was read at. Driver-created requests
-  /// are named by the spec (the driver keeps one handle for all their reuses), so their
-  /// handles carry no epoch and never go stale.
+  /// A handle: request number + 1, and the epoch it was read at.
   int32_t handle(uint32_t r) const {
-    uint32_t epoch = reqs_[r].created ? 0 : req(r)[kREpoch];
-    return static_cast<int32_t>((r + 1) | (epoch << 16));
+    return static_cast<int32_t>((r + 1) | (static_cast<uint32_t>(req(r)[kREpoch]) << 16));
+  }
+  /// The spec name of a created request denotes its current I/O: a handle with this epoch
+  /// never goes stale; copying it into a variable pins the epoch of that moment.
+  static constexpr uint32_t kCurrentEpoch = 0xFF;
+  int32_t pin(int32_t h) const {
+    uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+    if (h == 0 || ((static_cast<uint32_t>(h) >> 16) & 0xFF) != kCurrentEpoch || r >= nreq_) return h;
+    return handle(r);
   }
 
   // ---- naming ----
@@ -619,6 +624,11 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
           lane_of(a), kLocalBudget));
     }
   }
+  // The activity rests: forget what it will never read again.
+  uint16_t rest = get16(act(a) + kAPc);
+  for (uint32_t r = 0; r < u.reg_types.size(); ++r) {
+    if (!u.live_at(rest, r)) set_reg(a, Reg{static_cast<uint16_t>(r)}, 0);
+  }
   return RunResult::Done;
 }
 
@@ -655,16 +665,22 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
     case Op::Const:
       set_reg(a, in.a, in.imm);
       break;
-    case Op::Move:
-      set_reg(a, in.a, reg(a, in.b));
+    case Op::Move: {
+      int32_t v = reg(a, in.b);
+      if (u.reg_types[in.a.value] == TypeKind::Request && !u.reg_names[in.a.value].empty()) {
+        v = pin(v);
+      }
+      set_reg(a, in.a, v);
       break;
+    }
     case Op::NtSuccess:
       set_reg(a, in.a, reg(a, in.b) >= 0 ? 1 : 0);
       break;
-    case Op::CreatedRef:
-      set_reg(a, in.a, handle(static_cast<uint32_t>(nreq_ - spec_.requests.size()) +
-                              static_cast<uint32_t>(in.imm)));
+    case Op::CreatedRef: {
+      auto r = static_cast<uint32_t>(nreq_ - spec_.requests.size()) + static_cast<uint32_t>(in.imm);
+      set_reg(a, in.a, static_cast<int32_t>((r + 1) | (kCurrentEpoch << 16)));
       break;
+    }
     case Op::Unary: {
       auto v = static_cast<uint32_t>(reg(a, in.b));
       uint32_t r = 0;
@@ -693,8 +709,14 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
         case ast::BinaryOp::Shr:
           r = uy >= 32 ? (x < 0 ? ~0U : 0U) : static_cast<uint32_t>(x >> uy);
           break;
-        case ast::BinaryOp::Eq: r = x == y; break;
-        case ast::BinaryOp::Ne: r = x != y; break;
+        case ast::BinaryOp::Eq:
+        case ast::BinaryOp::Ne:
+          if (in.imm == 1) {  // handles: the same object whatever the epoch it was read at
+            x &= 0xFFFF;
+            y &= 0xFFFF;
+          }
+          r = (x == y) == (static_cast<ast::BinaryOp>(in.sub) == ast::BinaryOp::Eq);
+          break;
         case ast::BinaryOp::Lt: r = x < y; break;
         case ast::BinaryOp::Le: r = x <= y; break;
         case ast::BinaryOp::Gt: r = x > y; break;
@@ -769,6 +791,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
         }
       } else {
         int32_t v = reg(a, in.b);
+        if (t == TypeKind::Request) v = pin(v);
         std::memcpy(p, &v, 4);
         if (rec_ && in.loc.shared()) {
           rec_->actions.push_back(fmt::format("{} = {}", what, render(v, t)));
@@ -852,7 +875,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
           if (count >= cap) {
             throw ModelLimit(fmt::format("list '{}' holds more than {} elements", lname, cap));
           }
-          put_item(count, reg(a, in.b));
+          put_item(count, pin(reg(a, in.b)));
           set_count(count + 1);
           if (rec_) action = fmt::format("push({}, {})", lname, render(reg(a, in.b), et));
           break;
@@ -989,7 +1012,8 @@ std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api
               fmt::format("{} on {} after it was freed", api, name), name);
     return std::nullopt;
   }
-  if (!reqs_[r].created && ((static_cast<uint32_t>(h) >> 16) & 0xFF) != req(r)[kREpoch]) {
+  uint32_t epoch = (static_cast<uint32_t>(h) >> 16) & 0xFF;
+  if (epoch != kCurrentEpoch && epoch != req(r)[kREpoch]) {
     violation(RuleId::UseAfterReuse, in.src,
               fmt::format("{} acts on {} through a handle read before WdfRequestReuse", api, name),
               name);
@@ -1137,7 +1161,6 @@ bool KmdfSystem::cancel_at_target(uint32_t r) {
 void KmdfSystem::originator_cancel(uint32_t r) {
   set_flag(r, kOrigCancelled);
   set_flag(r, kCancelAimed);
-  note(fmt::format("cancels {}", reqs_[r].name));
   switch (place(r)) {
     case Place::Queued:
       cancel_queued(r);
@@ -1802,6 +1825,9 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
   s_ = scratch_.data();
   std::optional<Finding> f;
   auto handler_loc = [&](uint32_t r) {
+    if (reqs_[r].created) {
+      return spec_.requests[r - (nreq_ - spec_.requests.size())].range.begin;
+    }
     uint8_t q = req(r)[kRSrcQueue];
     if (q == kNoQueue) q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
     if (q != kNoQueue) {
@@ -1891,7 +1917,7 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
       uint32_t r = (static_cast<uint32_t>(v) & 0xFFFF) - 1;
       if (r >= nreq_) return "<bad handle>";
       uint32_t epoch = (static_cast<uint32_t>(v) >> 16) & 0xFF;
-      if (s_ && !reqs_[r].created && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
+      if (s_ && epoch != kCurrentEpoch && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
       return reqs_[r].name;
     }
     case TypeKind::Queue:
@@ -2005,7 +2031,10 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
   auto find_back = [&](uint32_t from, const std::vector<std::string>& keys) -> std::optional<uint32_t> {
     for (uint32_t i = from + 1; i-- > 0;) {
       for (const std::string& k : keys) {
-        if (trace[i].note.find(k) != std::string::npos) return i;
+        if (trace[i].note.find(k) != std::string::npos ||
+            trace[i].action.find(k) != std::string::npos) {
+          return i;
+        }
       }
     }
     return std::nullopt;
