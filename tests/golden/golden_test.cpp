@@ -100,8 +100,12 @@ TEST_P(Golden, VerdictRuleTraceAndStates) {
   std::string what = r.violations.empty() ? r.incomplete_reason : r.violations[0].message;
   EXPECT_EQ(verdict, exp->verdict) << path << ": " << what;
   EXPECT_EQ(rule, exp->rule) << path << ": " << what;
-  if (exp->trace >= 0) EXPECT_EQ(trace, exp->trace) << path;
-  if (exp->states >= 0) EXPECT_EQ(states, exp->states) << path;
+  if (exp->trace >= 0) {
+    EXPECT_EQ(trace, exp->trace) << path;
+  }
+  if (exp->states >= 0) {
+    EXPECT_EQ(states, exp->states) << path;
+  }
   if (exp->verdict != "incomplete") {
     EXPECT_GE(exp->states, 0) << path << ": pin states= (run with CC_UPDATE_GOLDEN=1)";
   }
