@@ -90,8 +90,9 @@ class Explorer final : public SuccessorSink {
   uint64_t memory_bytes() const { return store_.memory_bytes() + other_bytes(); }
   /// The store may use what the other structures leave of the memory limit.
   void update_store_budget() {
-    if (max_bytes_ != 0)
+    if (max_bytes_ != 0) {
       store_.set_max_bytes(std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes())));
+    }
   }
   /// Makes room for the DFS stack to take `more` entries; false when the limit forbids it.
   bool reserve_stack(std::size_t more);
