@@ -101,7 +101,10 @@ class Parser {
     while (!at(Tok::Eof) && !stop()) {
       std::size_t before = p_;
       top_level();
-      if (panic_) sync_top();
+      if (panic_) {
+        if (p_ == before && !at(Tok::Eof)) advance();  // the error was at the first token
+        sync_top();
+      }
       closing_ = false;
       if (p_ == before && !at(Tok::Eof)) advance();
     }
@@ -227,6 +230,10 @@ class Parser {
     int depth = 0;
     while (!at(Tok::Eof)) {
       if (at_decl_start(true) && (depth == 0 || cur().loc.col == 1)) break;
+      // A word at the start of a line may be a misspelled declaration keyword.
+      if (depth == 0 && at(Tok::Ident) && cur().loc.col == 1 && !is_reserved_word(cur().text)) {
+        break;
+      }
       if (at(Tok::LBrace)) {
         ++depth;
       } else if (at(Tok::RBrace)) {
