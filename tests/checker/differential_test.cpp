@@ -1,0 +1,247 @@
+// Differential test: the explorer's TransitionSystem (model/semantics.cpp) against the
+// reference executor (checker/ref_executor.cpp), which share nothing but the AST. For every
+// spec of the corpus that both execute, random schedules are walked from the initial state;
+// at every state the two must agree on every way to move (event keys and choice tokens),
+// and on the taken step's API calls and violation; at an end state on the end-state finding.
+// Seed: CC_DIFF_SEED (default below); schedules per spec: CC_DIFF_SCHEDULES.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "app/spec_files.h"
+#include "checker/ref_executor.h"
+#include "model/frontend.h"
+#include "model/semantics.h"
+#include "model/transition.h"
+
+namespace cc {
+namespace {
+
+constexpr uint32_t kDefaultSeed = 20261123;
+constexpr int kDefaultSchedulesPerSpec = 150;
+constexpr int kMaxDepth = 400;
+
+/// Specs the two implementations are known to disagree on, with the disagreement.
+const std::map<std::string, std::string, std::less<>> kSkip = {
+};
+
+uint32_t seed() {
+  if (const char* s = std::getenv("CC_DIFF_SEED")) return static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
+  return kDefaultSeed;
+}
+
+int schedules_per_spec() {
+  if (const char* s = std::getenv("CC_DIFF_SCHEDULES")) return std::max(1, std::atoi(s));
+  return kDefaultSchedulesPerSpec;
+}
+
+struct Move {
+  Label label;
+  std::optional<Finding> finding;
+};
+
+class Collect : public SuccessorSink {
+ public:
+  std::vector<Move> moves;
+  void on_successor(Label label, std::span<const uint8_t>, const Finding* f) override {
+    moves.push_back(Move{label, f ? std::optional<Finding>(*f) : std::nullopt});
+  }
+};
+
+std::string rule_text(std::optional<RuleId> r) { return r ? std::string(rule_info(*r).id) : std::string("none"); }
+
+std::string key_of(const std::string& event, const std::vector<std::string>& choices) {
+  return choices.empty() ? event : fmt::format("{} {}", event, fmt::join(choices, ","));
+}
+
+std::multiset<std::string> ref_moves(const RefExecutor& ref, std::set<std::string>* events) {
+  std::multiset<std::string> keys;
+  for (const RefSuccessor& s : ref.successors()) {
+    keys.insert(key_of(s.event, s.choices));
+    if (events != nullptr) events->insert(s.event);
+  }
+  return keys;
+}
+
+struct Totals {
+  int specs = 0;
+  long schedules = 0;
+  long steps = 0;
+  long end_states = 0;
+  long violations = 0;
+  long ambiguous = 0;  ///< steps whose key named two activities
+};
+
+/// Runs the schedules of one spec; returns "" or the first disagreement.
+std::string run_spec(const std::string& path, std::mt19937& rng, int schedules, Totals& totals, bool& skipped) {
+  SourceManager sm;
+  Diagnostics diags;
+  auto spec = load_spec(sm, path, {}, diags);
+  if (!spec) {
+    skipped = true;
+    return "";
+  }
+  std::string unsupported;
+  std::unique_ptr<TransitionSystem> ts;
+  try {
+    ts = make_transition_system(*spec, sm, unsupported);
+  } catch (const ModelLimit&) {
+    ts = nullptr;
+  }
+  if (!ts || !RefExecutor::unsupported_reason(*spec).empty()) {
+    skipped = true;
+    return "";
+  }
+  ++totals.specs;
+  const RefExecutor fresh(*spec, sm);
+  for (int n = 0; n < schedules; ++n) {
+    ++totals.schedules;
+    std::vector<uint8_t> state(ts->state_size());
+    ts->initial_state(state);
+    RefExecutor ref = fresh;
+    std::vector<std::string> schedule;
+    auto fail = [&](const std::string& what) {
+      std::ostringstream o;
+      o << path << ": schedule " << n << " after " << schedule.size() << " steps:\n";
+      for (std::size_t k = 0; k < schedule.size(); ++k) o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
+      o << what << "\nreference executor state:\n" << ref.describe_state();
+      return o.str();
+    };
+    for (int depth = 0; depth < kMaxDepth; ++depth) {
+      Collect c;
+      ts->successors(state, c);
+      // What the explorer can do here, named the replay way.
+      std::vector<TraceStep> described;
+      std::vector<std::vector<uint8_t>> afters;
+      std::multiset<std::string> explorer_keys;
+      std::set<std::string> explorer_events;
+      for (const Move& m : c.moves) {
+        std::vector<uint8_t> after;
+        described.push_back(ts->describe(state, m.label, after));
+        afters.push_back(std::move(after));
+        explorer_keys.insert(key_of(described.back().event, described.back().choices));
+        explorer_events.insert(described.back().event);
+      }
+      std::multiset<std::string> ref_keys;
+      std::set<std::string> ref_events;
+      try {
+        ref_keys = ref_moves(ref, &ref_events);
+      } catch (const RefUnsupported& e) {
+        return fail(std::string("reference executor: unsupported: ") + e.what());
+      }
+      if (explorer_events != ref_events || explorer_keys != ref_keys) {
+        return fail(fmt::format("enabled moves differ:\n  explorer:  {}\n  reference: {}", fmt::join(explorer_keys, " | "),
+                                fmt::join(ref_keys, " | ")));
+      }
+      if (c.moves.empty()) {
+        ++totals.end_states;
+        std::optional<Finding> f = ts->end_state(state);
+        std::optional<RefEndFinding> r = ref.end_state_violation();
+        std::optional<RuleId> fr = f ? std::optional<RuleId>(f->rule) : std::nullopt;
+        std::optional<RuleId> rr = r ? std::optional<RuleId>(r->rule) : std::nullopt;
+        if (fr != rr) {
+          return fail(fmt::format("end state differs:\n  explorer:  {} {}\n  reference: {} {}", rule_text(fr),
+                                  f ? f->message : "", rule_text(rr), r ? r->message : ""));
+        }
+        if (fr) ++totals.violations;
+        break;
+      }
+      std::size_t pick = std::uniform_int_distribution<std::size_t>(0, c.moves.size() - 1)(rng);
+      const TraceStep& step = described[pick];
+      schedule.push_back(fmt::format("{} [{}] {} | {}", key_of(step.event, step.choices), fmt::join(step.calls, " "),
+                                     step.action, step.note));
+      const std::optional<RuleId> er =
+          c.moves[pick].finding ? std::optional<RuleId>(c.moves[pick].finding->rule) : std::nullopt;
+      RefStep got;
+      try {
+        // Two activities can answer to one key (replay.md names an activity by callback and
+        // request); take the instance that continues the way the explorer does.
+        const std::size_t instances = ref.instances(step.event);
+        if (instances > 1) {
+          ++totals.ambiguous;
+          Collect next;
+          if (!er) ts->successors(afters[pick], next);
+          std::multiset<std::string> want;
+          for (const Move& m : next.moves) {
+            std::vector<uint8_t> scratch;
+            TraceStep t = ts->describe(afters[pick], m.label, scratch);
+            want.insert(key_of(t.event, t.choices));
+          }
+          for (std::size_t k = instances; k-- > 0;) {
+            RefExecutor trial = ref;
+            RefStep r = trial.step(step.event, step.choices, k);
+            if (!r.ok || r.calls != step.calls || r.violation != er) continue;
+            if (!er && ref_moves(trial, nullptr) != want) continue;
+            got = r;
+            ref = std::move(trial);
+            break;
+          }
+        }
+        if (!got.ok) got = ref.step(step.event, step.choices);
+      } catch (const RefUnsupported& e) {
+        return fail(std::string("reference executor: unsupported: ") + e.what());
+      }
+      ++totals.steps;
+      if (!got.ok) return fail("the reference executor cannot take the explorer's step: " + got.error);
+      if (got.calls != step.calls || got.violation != er) {
+        return fail(fmt::format("step {} differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] violation {} {}",
+                                schedule.size(), fmt::join(step.calls, " "), rule_text(er),
+                                er ? c.moves[pick].finding->message : "", fmt::join(got.calls, " "),
+                                rule_text(got.violation), got.violation_message));
+      }
+      if (er) {
+        ++totals.violations;
+        break;
+      }
+      state = std::move(afters[pick]);
+    }
+  }
+  return "";
+}
+
+TEST(Differential, ExplorerAgreesWithReferenceExecutorOnRandomSchedules) {
+  const uint32_t s = seed();
+  std::mt19937 rng(s);
+  std::vector<std::string> missing;
+  const std::vector<std::string> specs = collect_spec_files({CC_SOURCE_DIR "/specs"}, missing);
+  ASSERT_FALSE(specs.empty());
+  const auto start = std::chrono::steady_clock::now();
+  Totals totals;
+  int skipped_count = 0;
+  int known = 0;
+  for (const std::string& path : specs) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (kSkip.count(name) != 0) {
+      ++known;
+      continue;
+    }
+    bool skipped = false;
+    std::string diff = run_spec(path, rng, schedules_per_spec(), totals, skipped);
+    if (skipped) ++skipped_count;
+    EXPECT_EQ(diff, "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << fmt::format(
+      "differential: seed {}; {} specs compared ({} not executed by both, {} on the known-disagreement list); "
+      "{} schedules, {} steps ({} with a key naming two activities), {} end states, {} violations; {:.1f} s\n",
+      s, totals.specs, skipped_count, known, totals.schedules, totals.steps, totals.ambiguous, totals.end_states,
+      totals.violations, secs);
+  EXPECT_GT(totals.specs, 0);
+}
+
+}  // namespace
+}  // namespace cc
