@@ -240,22 +240,31 @@ PathCondition factoring(SymPool& p) {
 }
 
 TEST(Z3Adapter, TimeoutGivesUnknownNotACrash) {
+  // A 1 ms budget on a hard factoring query: Z3 almost always gives up. Whether it does is a
+  // matter of timing, so the assertions are about what an Unknown must look like, and that a
+  // definite answer is never invented (the deterministic variant is ResourceLimitGivesUnknown).
   SymPool p;
   const PathCondition pc = factoring(p);
   SymSolver solver(SolverOptions{.timeout_ms = 1});
   const SatAnswer a = solver.solve(p, pc);
-  EXPECT_EQ(a.kind, SatKind::Unknown);
-  EXPECT_FALSE(a.reason.empty());
-  EXPECT_FALSE(a.model.has_value());
+  EXPECT_NE(a.kind, SatKind::Unsat);  // the product has a factorisation
+  if (a.kind == SatKind::Unknown) {
+    EXPECT_FALSE(a.reason.empty());
+    EXPECT_FALSE(a.model.has_value());
+  }
   const ValidityAnswer v =
       solver.check_valid(p, pc, p.mk_ne(p.var(SymVarId{1}, "x", 64), p.bv_const(7, 64)));
-  EXPECT_EQ(v.kind, Validity::Unknown);
-  EXPECT_FALSE(v.reason.empty());
+  if (v.kind == Validity::Unknown) {
+    EXPECT_FALSE(v.reason.empty());
+  }
   // Neither side of a branch is pruned on Unknown.
   const BranchAnswer b =
       solver.branch(p, pc, p.ult(p.var(SymVarId{1}, "x", 64), p.var(SymVarId{2}, "y", 64)));
-  EXPECT_EQ(b.then_answer.kind, SatKind::Unknown);
-  EXPECT_EQ(b.else_answer.kind, SatKind::Unknown);
+  for (const SatAnswer* side : {&b.then_answer, &b.else_answer}) {
+    if (side->kind == SatKind::Unknown) {
+      EXPECT_FALSE(side->reason.empty());
+    }
+  }
 }
 
 TEST(Z3Adapter, ResourceLimitGivesUnknown) {
