@@ -2,7 +2,10 @@
 
 #include <map>
 
+#include <fmt/format.h>
+
 #include "checker/explorer.h"
+#include "checker/replay.h"
 #include "model/semantics.h"
 
 namespace cc {
@@ -44,6 +47,19 @@ SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const Chec
   }
   r.title = spec.title;
   for (Violation& v : r.violations) number_lanes(v);
+  // ---- replay confirmation (checker/replay.h): every counterexample must reproduce in the
+  // independent reference executor; a disagreement is an internal error.
+  for (Violation& v : r.violations) {
+    const ReplayResult rr = replay_violation(spec, sm, v, opts.rules);
+    if (rr.status == ReplayStatus::Reproduced) {
+      v.replayed = true;
+    } else if (rr.status != ReplayStatus::Unsupported) {
+      throw ReplayMismatch(
+          fmt::format("the {} counterexample ({}) does not replay in the reference executor:\n{}",
+                      rule_info(v.rule).id, v.message, rr.message));
+    }
+  }
+  // ---- end of replay confirmation
   return r;
 }
 
