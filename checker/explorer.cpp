@@ -163,8 +163,11 @@ void Explorer::on_successor(Label label, std::span<const uint8_t> state, const F
 }
 
 void Explorer::flush() {
+  // Whatever stops the search, the successors delivered before it are stored (as if they had
+  // been looked up one by one), unless the store itself is full.
   const std::size_t n = store_.state_size();
-  for (unsigned i = 0; i < batch_size_ && stop_ == Stop::None; ++i) {
+  for (unsigned i = 0; i < batch_size_ && stop_ != Stop::StateLimit && stop_ != Stop::MemoryLimit;
+       ++i) {
     const std::span<const uint8_t> state(batch_states_.data() + i * n, n);
     const StateStore::InsertResult r =
         store_.insert_hashed(state, batch_hashes_[i], batch_parents_[i], batch_labels_[i]);
@@ -280,6 +283,7 @@ void Explorer::run_bfs() {
     ++head;
     if (stop_ != Stop::None) break;
   }
+  flush();
 }
 
 bool Explorer::reserve_stack(std::size_t more) {
