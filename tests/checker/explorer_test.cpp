@@ -391,6 +391,35 @@ TEST(Explorer, BfsPrefersShorterEndStateFoundLaterInTheSameLevel) {
   EXPECT_EQ(ra.violations[1].rule, RuleId::NeverCompleted);
 }
 
+TEST(Explorer, StatesDeliveredBeforeTheStopAreCounted) {
+  // 0 -> P (1), 0 -> D (2); P -> 3, 4; D is a dead end that fails. The search stops at D,
+  // after P's successors were delivered: they are stored as if looked up one by one.
+  class System : public WordSystem<1> {
+    State init() override { return {0}; }
+    void next(const State& s, std::vector<Succ>& out) override {
+      if (s[0] == 0) {
+        out.push_back({Label{0, 0}, {1}, std::nullopt});
+        out.push_back({Label{1, 0}, {2}, std::nullopt});
+      } else if (s[0] == 1) {
+        out.push_back({Label{0, 0}, {3}, std::nullopt});
+        out.push_back({Label{0, 1}, {4}, std::nullopt});
+      }
+    }
+    std::optional<Finding> end(const State& s) override {
+      if (s[0] == 2) return finding(RuleId::NeverCompleted, 5, "stuck");
+      return std::nullopt;
+    }
+  };
+  for (const CheckOptions& o : {bfs(), dfs()}) {
+    System sys;
+    const SpecResult r = explore(sys, o);
+    ASSERT_EQ(r.violations.size(), 1U);
+    EXPECT_EQ(r.violations[0].trace.size(), 1U);
+    EXPECT_EQ(r.stats.transitions, 4U);
+    EXPECT_EQ(r.stats.states, 5U);
+  }
+}
+
 TEST(Explorer, AllKeepsOneShortestTracePerRuleAndLocation) {
   // (2,2) line 10 is reachable from two sides with different messages: one key.
   // (4,0) and (0,3) share line 20 but not the rule: two keys.
