@@ -27,7 +27,7 @@ std::string trace_view(const TraceStep& s) {
 }
 
 std::string executor_view(const std::string& event, const RefStep& r) {
-  if (!r.ok) return fmt::format("{}  cannot move: {}", event, r.error);
+  if (!r.ok) return r.error;
   std::string text = fmt::format("{}  choices [{}]  calls [{}]", event, fmt::join(r.choices, ", "),
                                  fmt::join(r.calls, ", "));
   if (r.violation) text += fmt::format("  -> {}: {}", rule_text(r.violation), r.violation_message);
@@ -90,7 +90,7 @@ class Replayer {
     const TraceStep& s = v_.trace[i];
     const bool violating_here = v_.violating_step && v_.violating_step->value == i;
     if (!r.ok) {
-      return fail(ReplayStatus::Misfit, i, "the trace does not fit the spec: the step cannot be taken", before,
+      return fail(ReplayStatus::Misfit, i, "the step cannot be taken", before,
                   executor_view(s.event, r));
     }
     if (r.calls != s.calls) {
