@@ -101,24 +101,18 @@ void walk_line(std::string_view line, F&& f) {
   }
 }
 
-/// Display column (0-based) of byte offset `offset` in `line`, and the line's total width.
+/// Display column (0-based) of byte offset `offset` in `line`.
 uint32_t display_column(std::string_view line, std::size_t offset) {
   uint32_t col = 0;
-  bool found = false;
   walk_line(line, [&](std::size_t at, std::size_t, std::string_view, uint32_t w) {
-    if (at >= offset) {
-      found = true;
-      return false;
-    }
+    if (at >= offset) return false;
     col += w;
     return true;
   });
-  (void)found;
   return col;
 }
 
-void print_source(std::ostream& out, std::string_view line, const SourceRange& range,
-                  bool color) {
+void print_source(std::ostream& out, std::string_view line, const SourceRange& range, bool color) {
   std::size_t start = range.begin.col == 0 ? 0 : range.begin.col - 1;
   start = std::min(start, line.size());
   std::size_t end = std::min(line.size(), start + std::max<uint32_t>(range.length, 1));
@@ -207,9 +201,13 @@ void print_one(std::ostream& out, const SourceManager& sm, const Diagnostic& d, 
 
 }  // namespace
 
-Severity diag_severity(DiagId id) { return kDiagInfo.at(static_cast<std::size_t>(id)).severity; }
+Severity diag_severity(DiagId id) {
+  return kDiagInfo.at(static_cast<std::size_t>(id)).severity;
+}
 
-std::string_view diag_name(DiagId id) { return kDiagInfo.at(static_cast<std::size_t>(id)).name; }
+std::string_view diag_name(DiagId id) {
+  return kDiagInfo.at(static_cast<std::size_t>(id)).name;
+}
 
 void Diagnostics::report(Diagnostic d) {
   bool dropping = !diags_.empty() && diags_.back().id == DiagId::TooManyErrors;
@@ -221,8 +219,11 @@ void Diagnostics::report(Diagnostic d) {
           std::count_if(diags_.begin(), diags_.end(),
                         [](const Diagnostic& x) { return x.severity == Severity::Error; }));
       if (kept >= kMaxKeptErrors) {
-        diags_.push_back(Diagnostic{DiagId::TooManyErrors, Severity::Error, d.range,
-                                    "too many errors emitted, stopping now", {}});
+        diags_.push_back(Diagnostic{DiagId::TooManyErrors,
+                                    Severity::Error,
+                                    d.range,
+                                    "too many errors emitted, stopping now",
+                                    {}});
         return;
       }
       break;

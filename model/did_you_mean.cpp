@@ -7,7 +7,9 @@
 namespace cc {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -67,7 +69,9 @@ std::string Suggester::best(std::string_view word) const {
   return best_name ? *best_name : std::string();
 }
 
-std::string Suggester::hint(std::string_view word) const { return did_you_mean(best(word)); }
+std::string Suggester::hint(std::string_view word) const {
+  return did_you_mean(best(word));
+}
 
 std::string did_you_mean(std::string_view suggestion) {
   if (suggestion.empty()) return {};

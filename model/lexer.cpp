@@ -11,8 +11,12 @@ namespace {
 bool is_ident_start(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-bool is_ident_char(unsigned char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_ident_char(unsigned char c) {
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_hex(unsigned char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -69,7 +73,9 @@ class Lexer {
   }
 
  private:
-  SourceLoc loc() const { return SourceLoc{file_, line_, static_cast<uint32_t>(pos_ - line_start_ + 1)}; }
+  SourceLoc loc() const {
+    return SourceLoc{file_, line_, static_cast<uint32_t>(pos_ - line_start_ + 1)};
+  }
 
   unsigned char peek(std::size_t ahead = 0) const {
     return pos_ + ahead < text_.size() ? static_cast<unsigned char>(text_[pos_ + ahead]) : 0;
@@ -152,29 +158,46 @@ class Lexer {
       return true;
     };
     switch (c) {
-      case '{': return one(Tok::LBrace);
-      case '}': return one(Tok::RBrace);
-      case '(': return one(Tok::LParen);
-      case ')': return one(Tok::RParen);
-      case ';': return one(Tok::Semi);
-      case ',': return one(Tok::Comma);
-      case ':': return one(Tok::Colon);
-      case '+': return one(Tok::Plus);
-      case '*': return one(Tok::Star);
-      case '~': return one(Tok::Tilde);
-      case '^': return one(Tok::Caret);
-      case '-': return peek(1) == '>' ? two(Tok::Arrow) : one(Tok::Minus);
-      case '=': return peek(1) == '=' ? two(Tok::EqEq) : one(Tok::Assign);
-      case '!': return peek(1) == '=' ? two(Tok::NotEq) : one(Tok::Bang);
+      case '{':
+        return one(Tok::LBrace);
+      case '}':
+        return one(Tok::RBrace);
+      case '(':
+        return one(Tok::LParen);
+      case ')':
+        return one(Tok::RParen);
+      case ';':
+        return one(Tok::Semi);
+      case ',':
+        return one(Tok::Comma);
+      case ':':
+        return one(Tok::Colon);
+      case '+':
+        return one(Tok::Plus);
+      case '*':
+        return one(Tok::Star);
+      case '~':
+        return one(Tok::Tilde);
+      case '^':
+        return one(Tok::Caret);
+      case '-':
+        return peek(1) == '>' ? two(Tok::Arrow) : one(Tok::Minus);
+      case '=':
+        return peek(1) == '=' ? two(Tok::EqEq) : one(Tok::Assign);
+      case '!':
+        return peek(1) == '=' ? two(Tok::NotEq) : one(Tok::Bang);
       case '<':
         if (peek(1) == '<') return two(Tok::Shl);
         return peek(1) == '=' ? two(Tok::Le) : one(Tok::Lt);
       case '>':
         if (peek(1) == '>') return two(Tok::Shr);
         return peek(1) == '=' ? two(Tok::Ge) : one(Tok::Gt);
-      case '&': return peek(1) == '&' ? two(Tok::AmpAmp) : one(Tok::Amp);
-      case '|': return peek(1) == '|' ? two(Tok::PipePipe) : one(Tok::Pipe);
-      default: break;
+      case '&':
+        return peek(1) == '&' ? two(Tok::AmpAmp) : one(Tok::Amp);
+      case '|':
+        return peek(1) == '|' ? two(Tok::PipePipe) : one(Tok::Pipe);
+      default:
+        break;
     }
     invalid_run(start);
     return false;
@@ -192,7 +215,8 @@ class Lexer {
     } else if (c >= 0x80 && n == 0) {
       what = fmt::format("invalid UTF-8 byte 0x{:02X} in spec", c);
     } else if (c >= 0x80) {
-      what = fmt::format("non-ASCII character U+{:04X} is not allowed outside comments and strings", cp);
+      what = fmt::format("non-ASCII character U+{:04X} is not allowed outside comments and strings",
+                         cp);
     } else if (c < 0x20 || c == 0x7F) {
       what = fmt::format("invalid control character 0x{:02X} in spec", c);
     } else {
@@ -264,25 +288,26 @@ class Lexer {
       advance();
     }
     if (!at_end() && is_ident_char(peek())) {
-      std::size_t bad = pos_;
       while (!at_end() && is_ident_char(peek())) advance();
       if (ok) {
         ok = false;
-        problem = fmt::format("invalid suffix '{}' on integer literal",
-                              std::string_view(text_).substr(suffix_begin, pos_ - suffix_begin));
+        std::string_view suffix = std::string_view(text_).substr(suffix_begin, pos_ - suffix_begin);
+        problem = fmt::format("invalid suffix '{}' on integer literal", suffix.substr(0, 40));
       }
-      (void)bad;
     }
     t = make(Tok::Int, start, begin);
     if (!ok) {
       report(DiagId::InvalidNumber, start, t.length, problem);
     } else if (overflow) {
+      std::string shown(t.text.substr(0, 40));
+      if (t.text.size() > 40) shown += "...";
       report(DiagId::IntegerTooLarge, start, t.length,
-             fmt::format("integer literal '{}' does not fit in 32 bits", t.text.size() > 40
-                                                                           ? std::string(t.text.substr(0, 40)) + "..."
-                                                                           : std::string(t.text)));
+             fmt::format("integer literal '{}' does not fit in 32 bits", shown));
     }
-    t.value = overflow || !ok ? 0 : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(value)));
+    // The 32-bit pattern as a signed int: 0xFFFFFFFF is -1, like the NTSTATUS constants.
+    t.value = overflow || !ok
+                  ? 0
+                  : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(value)));
     return true;
   }
 
@@ -357,7 +382,8 @@ class Lexer {
 
 bool is_reserved_word(std::string_view word) {
   static constexpr std::array<std::string_view, 11> kReserved = {
-      "if", "else", "while", "for", "break", "continue", "return", "atomic", "NULL", "TRUE", "FALSE"};
+      "if",     "else",   "while", "for",  "break", "continue",
+      "return", "atomic", "NULL",  "TRUE", "FALSE"};
   for (std::string_view r : kReserved) {
     if (r == word) return true;
   }
@@ -366,37 +392,68 @@ bool is_reserved_word(std::string_view word) {
 
 std::string_view token_spelling(Tok kind) {
   switch (kind) {
-    case Tok::Eof: return "end of file";
-    case Tok::Ident: return "identifier";
-    case Tok::Int: return "integer";
-    case Tok::String: return "string";
-    case Tok::LBrace: return "'{'";
-    case Tok::RBrace: return "'}'";
-    case Tok::LParen: return "'('";
-    case Tok::RParen: return "')'";
-    case Tok::Semi: return "';'";
-    case Tok::Comma: return "','";
-    case Tok::Colon: return "':'";
-    case Tok::Assign: return "'='";
-    case Tok::EqEq: return "'=='";
-    case Tok::NotEq: return "'!='";
-    case Tok::Lt: return "'<'";
-    case Tok::Le: return "'<='";
-    case Tok::Gt: return "'>'";
-    case Tok::Ge: return "'>='";
-    case Tok::Shl: return "'<<'";
-    case Tok::Shr: return "'>>'";
-    case Tok::Plus: return "'+'";
-    case Tok::Minus: return "'-'";
-    case Tok::Star: return "'*'";
-    case Tok::Bang: return "'!'";
-    case Tok::Tilde: return "'~'";
-    case Tok::Amp: return "'&'";
-    case Tok::AmpAmp: return "'&&'";
-    case Tok::Pipe: return "'|'";
-    case Tok::PipePipe: return "'||'";
-    case Tok::Caret: return "'^'";
-    case Tok::Arrow: return "'->'";
+    case Tok::Eof:
+      return "end of file";
+    case Tok::Ident:
+      return "identifier";
+    case Tok::Int:
+      return "integer";
+    case Tok::String:
+      return "string";
+    case Tok::LBrace:
+      return "'{'";
+    case Tok::RBrace:
+      return "'}'";
+    case Tok::LParen:
+      return "'('";
+    case Tok::RParen:
+      return "')'";
+    case Tok::Semi:
+      return "';'";
+    case Tok::Comma:
+      return "','";
+    case Tok::Colon:
+      return "':'";
+    case Tok::Assign:
+      return "'='";
+    case Tok::EqEq:
+      return "'=='";
+    case Tok::NotEq:
+      return "'!='";
+    case Tok::Lt:
+      return "'<'";
+    case Tok::Le:
+      return "'<='";
+    case Tok::Gt:
+      return "'>'";
+    case Tok::Ge:
+      return "'>='";
+    case Tok::Shl:
+      return "'<<'";
+    case Tok::Shr:
+      return "'>>'";
+    case Tok::Plus:
+      return "'+'";
+    case Tok::Minus:
+      return "'-'";
+    case Tok::Star:
+      return "'*'";
+    case Tok::Bang:
+      return "'!'";
+    case Tok::Tilde:
+      return "'~'";
+    case Tok::Amp:
+      return "'&'";
+    case Tok::AmpAmp:
+      return "'&&'";
+    case Tok::Pipe:
+      return "'|'";
+    case Tok::PipePipe:
+      return "'||'";
+    case Tok::Caret:
+      return "'^'";
+    case Tok::Arrow:
+      return "'->'";
   }
   return "token";
 }
@@ -414,11 +471,20 @@ std::string string_value(const Token& t) {
     }
     if (++i >= raw.size()) break;
     switch (raw[i]) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      default: break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      default:
+        break;
     }
   }
   return out;

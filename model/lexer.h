@@ -18,11 +18,33 @@ enum class Tok : uint8_t {
   Ident,   ///< identifier or keyword
   Int,     ///< integer literal (value in Token::value)
   String,  ///< "..." (unescaped text in Token::str)
-  LBrace, RBrace, LParen, RParen, Semi, Comma, Colon,
-  Assign,    ///< =
-  EqEq, NotEq, Lt, Le, Gt, Ge, Shl, Shr,
-  Plus, Minus, Star, Bang, Tilde, Amp, AmpAmp, Pipe, PipePipe, Caret,
-  Arrow,     ///< ->
+  LBrace,
+  RBrace,
+  LParen,
+  RParen,
+  Semi,
+  Comma,
+  Colon,
+  Assign,  ///< =
+  EqEq,
+  NotEq,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Shl,
+  Shr,
+  Plus,
+  Minus,
+  Star,
+  Bang,
+  Tilde,
+  Amp,
+  AmpAmp,
+  Pipe,
+  PipePipe,
+  Caret,
+  Arrow,  ///< ->
 };
 
 /// One token. `text` views the file text (valid while the SourceManager lives).

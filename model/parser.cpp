@@ -18,9 +18,9 @@ namespace {
 using namespace ast;
 
 constexpr std::array<std::string_view, 18> kTopKeywords = {
-    "spec",   "const",  "device",  "queue",    "target", "request",      "lock",
-    "event",  "timer",  "global",  "symbolic", "context", "fn",          "thread",
-    "filter", "miniport", "conversation", "environment"};
+    "spec", "const",  "device", "queue",    "target",       "request",
+    "lock", "event",  "timer",  "global",   "symbolic",     "context",
+    "fn",   "thread", "filter", "miniport", "conversation", "environment"};
 
 constexpr std::array<std::string_view, 7> kValueTypeWords = {"bool", "int",  "status", "request",
                                                              "nbl",  "task", "vcb"};
@@ -48,44 +48,71 @@ TypeKind scalar_type(std::string_view w) {
 /// Binary operator precedence (C); 0 = not a binary operator.
 int precedence(Tok k) {
   switch (k) {
-    case Tok::PipePipe: return 1;
-    case Tok::AmpAmp: return 2;
-    case Tok::Pipe: return 3;
-    case Tok::Caret: return 4;
-    case Tok::Amp: return 5;
+    case Tok::PipePipe:
+      return 1;
+    case Tok::AmpAmp:
+      return 2;
+    case Tok::Pipe:
+      return 3;
+    case Tok::Caret:
+      return 4;
+    case Tok::Amp:
+      return 5;
     case Tok::EqEq:
-    case Tok::NotEq: return 6;
+    case Tok::NotEq:
+      return 6;
     case Tok::Lt:
     case Tok::Le:
     case Tok::Gt:
-    case Tok::Ge: return 7;
+    case Tok::Ge:
+      return 7;
     case Tok::Shl:
-    case Tok::Shr: return 8;
+    case Tok::Shr:
+      return 8;
     case Tok::Plus:
-    case Tok::Minus: return 9;
-    case Tok::Star: return 10;
-    default: return 0;
+    case Tok::Minus:
+      return 9;
+    case Tok::Star:
+      return 10;
+    default:
+      return 0;
   }
 }
 
 BinaryOp binary_op(Tok k) {
   switch (k) {
-    case Tok::PipePipe: return BinaryOp::LogOr;
-    case Tok::AmpAmp: return BinaryOp::LogAnd;
-    case Tok::Pipe: return BinaryOp::BitOr;
-    case Tok::Caret: return BinaryOp::BitXor;
-    case Tok::Amp: return BinaryOp::BitAnd;
-    case Tok::EqEq: return BinaryOp::Eq;
-    case Tok::NotEq: return BinaryOp::Ne;
-    case Tok::Lt: return BinaryOp::Lt;
-    case Tok::Le: return BinaryOp::Le;
-    case Tok::Gt: return BinaryOp::Gt;
-    case Tok::Ge: return BinaryOp::Ge;
-    case Tok::Shl: return BinaryOp::Shl;
-    case Tok::Shr: return BinaryOp::Shr;
-    case Tok::Plus: return BinaryOp::Add;
-    case Tok::Minus: return BinaryOp::Sub;
-    default: return BinaryOp::Mul;
+    case Tok::PipePipe:
+      return BinaryOp::LogOr;
+    case Tok::AmpAmp:
+      return BinaryOp::LogAnd;
+    case Tok::Pipe:
+      return BinaryOp::BitOr;
+    case Tok::Caret:
+      return BinaryOp::BitXor;
+    case Tok::Amp:
+      return BinaryOp::BitAnd;
+    case Tok::EqEq:
+      return BinaryOp::Eq;
+    case Tok::NotEq:
+      return BinaryOp::Ne;
+    case Tok::Lt:
+      return BinaryOp::Lt;
+    case Tok::Le:
+      return BinaryOp::Le;
+    case Tok::Gt:
+      return BinaryOp::Gt;
+    case Tok::Ge:
+      return BinaryOp::Ge;
+    case Tok::Shl:
+      return BinaryOp::Shl;
+    case Tok::Shr:
+      return BinaryOp::Shr;
+    case Tok::Plus:
+      return BinaryOp::Add;
+    case Tok::Minus:
+      return BinaryOp::Sub;
+    default:
+      return BinaryOp::Mul;
   }
 }
 
@@ -167,21 +194,25 @@ class Parser {
   std::string found() const {
     const Token& t = cur();
     switch (t.kind) {
-      case Tok::Eof: return "end of file";
+      case Tok::Eof:
+        return "end of file";
       case Tok::Ident:
       case Tok::Int: {
         std::string_view s = t.text.substr(0, 40);
         return fmt::format("'{}'", s);
       }
-      case Tok::String: return "a string";
-      default: return std::string(token_spelling(t.kind));
+      case Tok::String:
+        return "a string";
+      default:
+        return std::string(token_spelling(t.kind));
     }
   }
 
   bool expect(Tok k, std::string_view context) {
     if (accept(k)) return true;
     bool after = k == Tok::Semi || k == Tok::RParen || k == Tok::RBrace || k == Tok::Comma;
-    SourceRange r = after && p_ > 0 && prev().loc.line != cur().loc.line ? after_prev() : cur().range();
+    SourceRange r =
+        after && p_ > 0 && prev().loc.line != cur().loc.line ? after_prev() : cur().range();
     if (after && at(Tok::Eof)) r = after_prev();
     error(DiagId::ExpectedToken, r,
           fmt::format("expected {} {}, found {}", token_spelling(k), context, found()));
@@ -414,8 +445,7 @@ class Parser {
     }
     if (!spec_->title.empty() || title_seen_) {
       diags_.report(DiagId::DuplicateDeclaration, kw.range(), "duplicate 'spec' title");
-      diags_.report(DiagId::NotePreviousDeclaration, spec_->title_range,
-                    "previous title is here");
+      diags_.report(DiagId::NotePreviousDeclaration, spec_->title_range, "previous title is here");
     } else {
       spec_->title = string_value(cur());
       spec_->title_range = kw.range();
@@ -512,7 +542,8 @@ class Parser {
     spec_->devices[device].queues.push_back(index);
     spec_->queues.push_back(std::move(q));
     QueueDecl& qd = spec_->queues.back();
-    if (!expect(Tok::Colon, "after the queue name (write 'queue NAME : sequential|parallel|manual')")) {
+    if (!expect(Tok::Colon,
+                "after the queue name (write 'queue NAME : sequential|parallel|manual')")) {
       return;
     }
     if (accept_word("sequential")) {
@@ -559,7 +590,9 @@ class Parser {
     if (!name(t.name, t.range, "a target name")) return;
     spec_->targets.push_back(std::move(t));
     TargetDecl& td = spec_->targets.back();
-    if (!expect(Tok::Colon, "after the target name (write 'target NAME : cancelable|uncancelable|pending|late')")) {
+    if (!expect(
+            Tok::Colon,
+            "after the target name (write 'target NAME : cancelable|uncancelable|pending|late')")) {
       return;
     }
     if (accept_word("cancelable")) {
@@ -595,7 +628,8 @@ class Parser {
     advance();
     CreatedRequestDecl r;
     if (!name(r.name, r.range, "a request name")) return;
-    if (!expect(Tok::Assign, "after the request name (write 'request NAME = WdfRequestCreate(target);')")) {
+    if (!expect(Tok::Assign,
+                "after the request name (write 'request NAME = WdfRequestCreate(target);')")) {
       spec_->requests.push_back(std::move(r));
       return;
     }
@@ -714,7 +748,8 @@ class Parser {
     spec_->threads.push_back(std::move(f));
     std::size_t index = spec_->threads.size() - 1;
     if (at(Tok::LParen)) {
-      error(DiagId::ExpectedToken, cur().range(), "a thread takes no parameters: write 'thread NAME { ... }'");
+      error(DiagId::ExpectedToken, cur().range(),
+            "a thread takes no parameters: write 'thread NAME { ... }'");
       return;
     }
     spec_->threads[index].body = block_stmt();
@@ -1075,11 +1110,16 @@ class Parser {
       return e;
     };
     switch (cur().kind) {
-      case Tok::Bang: return wrap(ExprKind::Unary, UnaryOp::Not);
-      case Tok::Minus: return wrap(ExprKind::Unary, UnaryOp::Neg);
-      case Tok::Tilde: return wrap(ExprKind::Unary, UnaryOp::BitNot);
-      case Tok::Amp: return wrap(ExprKind::AddrOf, UnaryOp::Not);
-      default: return postfix();
+      case Tok::Bang:
+        return wrap(ExprKind::Unary, UnaryOp::Not);
+      case Tok::Minus:
+        return wrap(ExprKind::Unary, UnaryOp::Neg);
+      case Tok::Tilde:
+        return wrap(ExprKind::Unary, UnaryOp::BitNot);
+      case Tok::Amp:
+        return wrap(ExprKind::AddrOf, UnaryOp::Not);
+      default:
+        return postfix();
     }
   }
 

@@ -19,11 +19,15 @@ namespace {
 
 using namespace ast;
 
-bool is_num(TypeKind t) { return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status; }
+bool is_num(TypeKind t) {
+  return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status;
+}
 bool is_handle(TypeKind t) {
   return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task || t == TypeKind::Vcb;
 }
-bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+bool is_list(TypeKind t) {
+  return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
+}
 TypeKind list_elem(TypeKind t) {
   if (t == TypeKind::ListRequest) return TypeKind::Request;
   if (t == TypeKind::ListNbl) return TypeKind::Nbl;
@@ -38,16 +42,29 @@ bool assignable(TypeKind dst, TypeKind src) {
   return false;
 }
 
-std::string q(TypeKind t) { return fmt::format("'{}'", type_name(t)); }
+std::string q(TypeKind t) {
+  return fmt::format("'{}'", type_name(t));
+}
 
 int64_t wrap32(int64_t v) {
-  return static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))));
+  return static_cast<int64_t>(
+      static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))));
 }
 
 // ---------------------------------------------------------------- callback roles
 enum class Role : uint8_t {
-  EvtIoDefault, EvtIoRead, EvtIoWrite, EvtIoDeviceControl, EvtIoStop, EvtIoCanceledOnQueue,
-  Completion, Cancel, Timer, FilterSend, FilterSendComplete, FilterCancelSend,
+  EvtIoDefault,
+  EvtIoRead,
+  EvtIoWrite,
+  EvtIoDeviceControl,
+  EvtIoStop,
+  EvtIoCanceledOnQueue,
+  Completion,
+  Cancel,
+  Timer,
+  FilterSend,
+  FilterSendComplete,
+  FilterCancelSend,
 };
 
 enum class PClass : uint8_t { Request, Nbl, Number };
@@ -113,25 +130,38 @@ std::string_view what(const Entry& e) {
   if (e.cat == Cat::Device) return "device";
   if (e.cat == Cat::Thread) return "thread";
   switch (e.kind) {
-    case SymbolKind::Const: return "constant";
-    case SymbolKind::Global: return "global variable";
-    case SymbolKind::Queue: return "queue";
-    case SymbolKind::Target: return "target";
-    case SymbolKind::Lock: return "lock";
-    case SymbolKind::Event: return "event";
-    case SymbolKind::Timer: return "timer";
-    case SymbolKind::Fn: return "function";
-    case SymbolKind::CreatedRequest: return "request";
-    case SymbolKind::Miniport: return "miniport";
-    case SymbolKind::Conversation: return "conversation";
-    case SymbolKind::Filter: return "filter";
-    default: return "name";
+    case SymbolKind::Const:
+      return "constant";
+    case SymbolKind::Global:
+      return "global variable";
+    case SymbolKind::Queue:
+      return "queue";
+    case SymbolKind::Target:
+      return "target";
+    case SymbolKind::Lock:
+      return "lock";
+    case SymbolKind::Event:
+      return "event";
+    case SymbolKind::Timer:
+      return "timer";
+    case SymbolKind::Fn:
+      return "function";
+    case SymbolKind::CreatedRequest:
+      return "request";
+    case SymbolKind::Miniport:
+      return "miniport";
+    case SymbolKind::Conversation:
+      return "conversation";
+    case SymbolKind::Filter:
+      return "filter";
+    default:
+      return "name";
   }
 }
 
 std::string_view a_or_an(std::string_view word) {
   return !word.empty() && std::string_view("aeiou").find(word[0]) != std::string_view::npos ? "an"
-                                                                                           : "a";
+                                                                                            : "a";
 }
 
 struct FnState {
@@ -243,15 +273,14 @@ class Sema {
   }
 
   void declare_all() {
-    auto sym = [&](SymbolKind k, uint32_t i, SourceRange r) {
-      return Entry{Cat::Sym, k, i, r};
-    };
+    auto sym = [&](SymbolKind k, uint32_t i, SourceRange r) { return Entry{Cat::Sym, k, i, r}; };
     for (uint32_t i = 0; i < spec_.consts.size(); ++i) {
       declare(spec_.consts[i].name, sym(SymbolKind::Const, i, spec_.consts[i].range));
     }
     for (uint32_t i = 0; i < spec_.devices.size(); ++i) {
       if (spec_.devices[i].implicit) continue;
-      declare(spec_.devices[i].name, Entry{Cat::Device, SymbolKind::Unresolved, i, spec_.devices[i].range});
+      declare(spec_.devices[i].name,
+              Entry{Cat::Device, SymbolKind::Unresolved, i, spec_.devices[i].range});
     }
     for (uint32_t i = 0; i < spec_.queues.size(); ++i) {
       declare(spec_.queues[i].name, sym(SymbolKind::Queue, i, spec_.queues[i].range));
@@ -278,7 +307,8 @@ class Sema {
       declare(spec_.fns[i].name, sym(SymbolKind::Fn, i, spec_.fns[i].range));
     }
     for (uint32_t i = 0; i < spec_.threads.size(); ++i) {
-      declare(spec_.threads[i].name, Entry{Cat::Thread, SymbolKind::Unresolved, i, spec_.threads[i].range});
+      declare(spec_.threads[i].name,
+              Entry{Cat::Thread, SymbolKind::Unresolved, i, spec_.threads[i].range});
     }
     for (uint32_t i = 0; i < spec_.filters.size(); ++i) {
       declare(spec_.filters[i].name, sym(SymbolKind::Filter, i, spec_.filters[i].range));
@@ -335,10 +365,11 @@ class Sema {
           chain += fmt::format("'{}' -> ", spec_.consts[*it].name);
         }
         chain += fmt::format("'{}'", c.name);
-        report(DiagId::RecursiveConstant, c.range,
-               at + 1 == const_stack_.end()
-                   ? fmt::format("constant '{}' is defined in terms of itself", c.name)
-                   : fmt::format("constant '{}' is defined in terms of itself ({})", c.name, chain));
+        report(
+            DiagId::RecursiveConstant, c.range,
+            at + 1 == const_stack_.end()
+                ? fmt::format("constant '{}' is defined in terms of itself", c.name)
+                : fmt::format("constant '{}' is defined in terms of itself ({})", c.name, chain));
       }
       const_cycle_reported_[i] = true;
       return;
@@ -368,7 +399,8 @@ class Sema {
                fmt::format("constant '{}' must be an integer, boolean, status or verb, not {}",
                            c.name, q(t)));
         t = TypeKind::Error;
-      } else if (t != TypeKind::Error && !fold(*c.value, v, fmt::format("the value of constant '{}'", c.name))) {
+      } else if (t != TypeKind::Error &&
+                 !fold(*c.value, v, fmt::format("the value of constant '{}'", c.name))) {
         t = TypeKind::Error;
       }
     }
@@ -405,9 +437,15 @@ class Sema {
         int64_t a = 0;
         if (!fold(*e.args[0], a, context)) return false;
         switch (e.uop) {
-          case UnaryOp::Not: out = a == 0 ? 1 : 0; break;
-          case UnaryOp::Neg: out = wrap32(-a); break;
-          case UnaryOp::BitNot: out = wrap32(~a); break;
+          case UnaryOp::Not:
+            out = a == 0 ? 1 : 0;
+            break;
+          case UnaryOp::Neg:
+            out = wrap32(-a);
+            break;
+          case UnaryOp::BitNot:
+            out = wrap32(~a);
+            break;
         }
         return true;
       }
@@ -419,12 +457,24 @@ class Sema {
         uint32_t ua = static_cast<uint32_t>(a);
         uint32_t ub = static_cast<uint32_t>(b);
         switch (e.bop) {
-          case BinaryOp::Add: out = wrap32(static_cast<int64_t>(ua + ub)); break;
-          case BinaryOp::Sub: out = wrap32(static_cast<int64_t>(ua - ub)); break;
-          case BinaryOp::Mul: out = wrap32(static_cast<int64_t>(ua * ub)); break;
-          case BinaryOp::BitAnd: out = wrap32(ua & ub); break;
-          case BinaryOp::BitOr: out = wrap32(ua | ub); break;
-          case BinaryOp::BitXor: out = wrap32(ua ^ ub); break;
+          case BinaryOp::Add:
+            out = wrap32(static_cast<int64_t>(ua + ub));
+            break;
+          case BinaryOp::Sub:
+            out = wrap32(static_cast<int64_t>(ua - ub));
+            break;
+          case BinaryOp::Mul:
+            out = wrap32(static_cast<int64_t>(ua * ub));
+            break;
+          case BinaryOp::BitAnd:
+            out = wrap32(ua & ub);
+            break;
+          case BinaryOp::BitOr:
+            out = wrap32(ua | ub);
+            break;
+          case BinaryOp::BitXor:
+            out = wrap32(ua ^ ub);
+            break;
           case BinaryOp::Shl:
           case BinaryOp::Shr:
             if (b < 0 || b > 31) {
@@ -435,14 +485,30 @@ class Sema {
             out = e.bop == BinaryOp::Shl ? wrap32(static_cast<int64_t>(ua << b))
                                          : static_cast<int64_t>(static_cast<int32_t>(ua) >> b);
             break;
-          case BinaryOp::Eq: out = a == b; break;
-          case BinaryOp::Ne: out = a != b; break;
-          case BinaryOp::Lt: out = a < b; break;
-          case BinaryOp::Le: out = a <= b; break;
-          case BinaryOp::Gt: out = a > b; break;
-          case BinaryOp::Ge: out = a >= b; break;
-          case BinaryOp::LogAnd: out = (a != 0) && (b != 0); break;
-          case BinaryOp::LogOr: out = (a != 0) || (b != 0); break;
+          case BinaryOp::Eq:
+            out = a == b;
+            break;
+          case BinaryOp::Ne:
+            out = a != b;
+            break;
+          case BinaryOp::Lt:
+            out = a < b;
+            break;
+          case BinaryOp::Le:
+            out = a <= b;
+            break;
+          case BinaryOp::Gt:
+            out = a > b;
+            break;
+          case BinaryOp::Ge:
+            out = a >= b;
+            break;
+          case BinaryOp::LogAnd:
+            out = (a != 0) && (b != 0);
+            break;
+          case BinaryOp::LogOr:
+            out = (a != 0) || (b != 0);
+            break;
         }
         return true;
       }
@@ -614,7 +680,8 @@ class Sema {
   }
 
   void check_filters() {
-    for (FilterDecl& f : spec_.filters) check_bindings(f.handlers, kFilterHandlers, "filter", f.name);
+    for (FilterDecl& f : spec_.filters)
+      check_bindings(f.handlers, kFilterHandlers, "filter", f.name);
   }
 
   void check_environment() {
@@ -624,16 +691,16 @@ class Sema {
         case EnvKind::Arrive:
         case EnvKind::Cancel:
           if (!item.any) {
-            item.object = resolve_object(item.object_name, item.object_range, SymbolKind::Queue,
-                                         "queue",
-                                         item.kind == EnvKind::Arrive ? "'arrive'" : "'cancel'");
+            item.object =
+                resolve_object(item.object_name, item.object_range, SymbolKind::Queue, "queue",
+                               item.kind == EnvKind::Arrive ? "'arrive'" : "'cancel'");
           }
           break;
         case EnvKind::Send:
         case EnvKind::CancelSend:
-          item.object = resolve_object(item.object_name, item.object_range, SymbolKind::Filter,
-                                       "filter",
-                                       item.kind == EnvKind::Send ? "'send'" : "'cancel_send'");
+          item.object =
+              resolve_object(item.object_name, item.object_range, SymbolKind::Filter, "filter",
+                             item.kind == EnvKind::Send ? "'send'" : "'cancel_send'");
           break;
         case EnvKind::Stop:
           break;
@@ -664,8 +731,8 @@ class Sema {
     if (e->kind == ExprKind::Call) {
       auto it = names_.find(e->name);
       if (it != names_.end() && it->second.cat == Cat::Sym && it->second.kind == SymbolKind::Fn) {
-        out.emplace_back(it->second.index, SourceRange{e->range.begin,
-                                                       static_cast<uint32_t>(e->name.size())});
+        out.emplace_back(it->second.index,
+                         SourceRange{e->range.begin, static_cast<uint32_t>(e->name.size())});
       }
     }
     for (const ExprPtr& a : e->args) collect_calls(a.get(), out);
@@ -808,7 +875,8 @@ class Sema {
         if (n == p.name) {
           report(DiagId::DuplicateDeclaration, p.range,
                  fmt::format("parameter '{}' is declared twice", p.name));
-          report(DiagId::NotePreviousDeclaration, f.locals[s].range, "previous declaration is here");
+          report(DiagId::NotePreviousDeclaration, f.locals[s].range,
+                 "previous declaration is here");
           dup = true;
         }
       }
@@ -903,10 +971,13 @@ class Sema {
   static bool has_break(const Stmt* s) {
     if (!s) return false;
     switch (s->kind) {
-      case StmtKind::Break: return true;
+      case StmtKind::Break:
+        return true;
       case StmtKind::While:
-      case StmtKind::ForIn: return false;  // a nested loop's break is its own
-      case StmtKind::If: return has_break(s->then_stmt.get()) || has_break(s->else_stmt.get());
+      case StmtKind::ForIn:
+        return false;  // a nested loop's break is its own
+      case StmtKind::If:
+        return has_break(s->then_stmt.get()) || has_break(s->else_stmt.get());
       default:
         for (const StmtPtr& b : s->body) {
           if (has_break(b.get())) return true;
@@ -919,7 +990,8 @@ class Sema {
   static bool may_complete(const Stmt* s) {
     if (!s) return true;
     switch (s->kind) {
-      case StmtKind::Return: return false;
+      case StmtKind::Return:
+        return false;
       case StmtKind::Block:
       case StmtKind::Atomic:
         for (const StmtPtr& b : s->body) {
@@ -931,11 +1003,12 @@ class Sema {
         return may_complete(s->then_stmt.get()) || may_complete(s->else_stmt.get());
       case StmtKind::While: {
         const Expr* c = s->cond.get();
-        bool forever = c && (c->kind == ExprKind::BoolLit || c->kind == ExprKind::IntLit) &&
-                       c->int_value != 0;
+        bool forever =
+            c && (c->kind == ExprKind::BoolLit || c->kind == ExprKind::IntLit) && c->int_value != 0;
         return !forever || (!s->body.empty() && has_break(s->body[0].get()));
       }
-      default: return true;
+      default:
+        return true;
     }
   }
 
@@ -966,8 +1039,8 @@ class Sema {
           TypeKind vt = value_of(*s->value, check_expr(*s->value, t));
           if (!assignable(t, vt)) {
             report(DiagId::TypeMismatch, s->value->range,
-                   fmt::format("cannot initialize '{}' of type {} with a value of type {}",
-                               s->name, q(t), q(vt)));
+                   fmt::format("cannot initialize '{}' of type {} with a value of type {}", s->name,
+                               q(t), q(vt)));
           }
         }
         s->slot = declare_local(s->name, t, nr, false, 32);
@@ -975,7 +1048,8 @@ class Sema {
       }
       case StmtKind::SymbolicDecl:
         s->decl_type = TypeKind::Int;
-        s->slot = declare_local(s->name, TypeKind::Int, find_word(s->range, s->name), true, s->width);
+        s->slot =
+            declare_local(s->name, TypeKind::Int, find_word(s->range, s->name), true, s->width);
         break;
       case StmtKind::Assign: {
         if (!s->target) break;
@@ -1034,7 +1108,8 @@ class Sema {
         }
         break;
       case StmtKind::Return:
-        if (s->value && s->value->kind != ExprKind::Null) value_of(*s->value, check_expr(*s->value));
+        if (s->value && s->value->kind != ExprKind::Null)
+          value_of(*s->value, check_expr(*s->value));
         fs_->returns.push_back(s);
         break;
       case StmtKind::ExprStmt:
@@ -1057,9 +1132,10 @@ class Sema {
     TypeKind t = value_of(*c, check_expr(*c));
     if (t == TypeKind::Error || is_num(t)) return;
     if (is_handle(t)) {
-      report(DiagId::InvalidCondition, c->range,
-             fmt::format("'{}' condition has type {}; compare the handle with NULL", kw, q(t)),
-             c->kind == ExprKind::Name ? fmt::format("write '{} != NULL'", c->name) : std::string());
+      report(
+          DiagId::InvalidCondition, c->range,
+          fmt::format("'{}' condition has type {}; compare the handle with NULL", kw, q(t)),
+          c->kind == ExprKind::Name ? fmt::format("write '{} != NULL'", c->name) : std::string());
       return;
     }
     report(DiagId::InvalidCondition, c->range,
@@ -1104,9 +1180,9 @@ class Sema {
     } else if (!is_list(tt)) {
       return tt;
     }
-    report(DiagId::NotAssignable, t.range,
-           fmt::format("{} is a list and cannot be assigned; use push, pop and remove",
-                       describe(t)));
+    report(
+        DiagId::NotAssignable, t.range,
+        fmt::format("{} is a list and cannot be assigned; use push, pop and remove", describe(t)));
     return TypeKind::Error;
   }
 
@@ -1130,25 +1206,35 @@ class Sema {
 
   TypeKind check_expr_inner(Expr& e, TypeKind expected) {
     switch (e.kind) {
-      case ExprKind::IntLit: return TypeKind::Int;
-      case ExprKind::BoolLit: return TypeKind::Bool;
-      case ExprKind::Nondet: return TypeKind::Bool;
+      case ExprKind::IntLit:
+        return TypeKind::Int;
+      case ExprKind::BoolLit:
+        return TypeKind::Bool;
+      case ExprKind::Nondet:
+        return TypeKind::Bool;
       case ExprKind::Null:
         if (is_handle(expected)) return expected;
         if (expected == TypeKind::Error) {
           report(DiagId::TypeMismatch, e.range,
                  "NULL can only be used where a request, nbl, task or vcb handle is expected");
         } else {
-          report(DiagId::TypeMismatch, e.range,
-                 fmt::format("NULL is not a value of type {}; it is only for handles", q(expected)));
+          report(
+              DiagId::TypeMismatch, e.range,
+              fmt::format("NULL is not a value of type {}; it is only for handles", q(expected)));
         }
         return TypeKind::Error;
-      case ExprKind::Name: return check_name(e);
-      case ExprKind::Member: return check_member(e);
-      case ExprKind::Call: return check_call(e);
-      case ExprKind::Unary: return check_unary(e);
-      case ExprKind::Binary: return check_binary(e);
-      case ExprKind::AddrOf: return check_addr_of(e);
+      case ExprKind::Name:
+        return check_name(e);
+      case ExprKind::Member:
+        return check_member(e);
+      case ExprKind::Call:
+        return check_call(e);
+      case ExprKind::Unary:
+        return check_unary(e);
+      case ExprKind::Binary:
+        return check_binary(e);
+      case ExprKind::AddrOf:
+        return check_addr_of(e);
     }
     return TypeKind::Error;
   }
@@ -1179,24 +1265,34 @@ class Sema {
         case SymbolKind::Global:
           e.symbolic = spec_.globals[en.index].symbolic;
           return spec_.globals[en.index].type;
-        case SymbolKind::Queue: return TypeKind::Queue;
-        case SymbolKind::Target: return TypeKind::Target;
-        case SymbolKind::Lock: return TypeKind::Lock;
-        case SymbolKind::Event: return TypeKind::Event;
-        case SymbolKind::Timer: return TypeKind::Timer;
+        case SymbolKind::Queue:
+          return TypeKind::Queue;
+        case SymbolKind::Target:
+          return TypeKind::Target;
+        case SymbolKind::Lock:
+          return TypeKind::Lock;
+        case SymbolKind::Event:
+          return TypeKind::Event;
+        case SymbolKind::Timer:
+          return TypeKind::Timer;
         case SymbolKind::Fn:
           referenced_.at(en.index) = true;
           return TypeKind::Fn;
-        case SymbolKind::CreatedRequest: return TypeKind::Request;
-        case SymbolKind::Miniport: return TypeKind::Miniport;
-        case SymbolKind::Conversation: return TypeKind::Conversation;
-        case SymbolKind::Filter: return TypeKind::Filter;
-        default: return TypeKind::Error;
+        case SymbolKind::CreatedRequest:
+          return TypeKind::Request;
+        case SymbolKind::Miniport:
+          return TypeKind::Miniport;
+        case SymbolKind::Conversation:
+          return TypeKind::Conversation;
+        case SymbolKind::Filter:
+          return TypeKind::Filter;
+        default:
+          return TypeKind::Error;
       }
     }
     if (const ConstantInfo* c = find_constant(e.name)) {
-      e.sym = SymbolRef{SymbolKind::BuiltinConst,
-                        static_cast<uint32_t>(c - all_constants().data())};
+      e.sym =
+          SymbolRef{SymbolKind::BuiltinConst, static_cast<uint32_t>(c - all_constants().data())};
       e.int_value = c->value;
       return c->type;
     }
@@ -1227,16 +1323,16 @@ class Sema {
     SourceRange fr = find_word(e.range, e.name, true);
     if (bt != TypeKind::Error && bt != TypeKind::Request) {
       report(DiagId::InvalidOperands, base.range,
-             fmt::format("'->' reads a request's context field, but {} has type {}",
-                         describe(base), q(bt)));
+             fmt::format("'->' reads a request's context field, but {} has type {}", describe(base),
+                         q(bt)));
       return TypeKind::Error;
     }
     auto it = fields_.find(e.name);
     if (it == fields_.end()) {
       if (spec_.context.empty()) {
-        report(DiagId::UnknownField, fr,
-               fmt::format("unknown field '{}': this spec has no 'context {{ ... }}' block",
-                           e.name));
+        report(
+            DiagId::UnknownField, fr,
+            fmt::format("unknown field '{}': this spec has no 'context {{ ... }}' block", e.name));
       } else {
         Suggester s;
         for (const VarDecl& f : spec_.context) s.add(f.name);
@@ -1288,8 +1384,7 @@ class Sema {
     if (t == TypeKind::Error) return t;
     std::string_view op = e.uop == UnaryOp::Not ? "!" : e.uop == UnaryOp::Neg ? "-" : "~";
     if (!is_num(t)) {
-      report(DiagId::InvalidOperands, e.range,
-             fmt::format("invalid operand to '{}': {}", op, q(t)),
+      report(DiagId::InvalidOperands, e.range, fmt::format("invalid operand to '{}': {}", op, q(t)),
              is_handle(t) && e.uop == UnaryOp::Not ? std::string("compare the handle with NULL")
                                                    : std::string());
       return TypeKind::Error;
@@ -1299,22 +1394,38 @@ class Sema {
 
   static std::string_view op_text(BinaryOp op) {
     switch (op) {
-      case BinaryOp::Add: return "+";
-      case BinaryOp::Sub: return "-";
-      case BinaryOp::Mul: return "*";
-      case BinaryOp::BitAnd: return "&";
-      case BinaryOp::BitOr: return "|";
-      case BinaryOp::BitXor: return "^";
-      case BinaryOp::Shl: return "<<";
-      case BinaryOp::Shr: return ">>";
-      case BinaryOp::Eq: return "==";
-      case BinaryOp::Ne: return "!=";
-      case BinaryOp::Lt: return "<";
-      case BinaryOp::Le: return "<=";
-      case BinaryOp::Gt: return ">";
-      case BinaryOp::Ge: return ">=";
-      case BinaryOp::LogAnd: return "&&";
-      case BinaryOp::LogOr: return "||";
+      case BinaryOp::Add:
+        return "+";
+      case BinaryOp::Sub:
+        return "-";
+      case BinaryOp::Mul:
+        return "*";
+      case BinaryOp::BitAnd:
+        return "&";
+      case BinaryOp::BitOr:
+        return "|";
+      case BinaryOp::BitXor:
+        return "^";
+      case BinaryOp::Shl:
+        return "<<";
+      case BinaryOp::Shr:
+        return ">>";
+      case BinaryOp::Eq:
+        return "==";
+      case BinaryOp::Ne:
+        return "!=";
+      case BinaryOp::Lt:
+        return "<";
+      case BinaryOp::Le:
+        return "<=";
+      case BinaryOp::Gt:
+        return ">";
+      case BinaryOp::Ge:
+        return ">=";
+      case BinaryOp::LogAnd:
+        return "&&";
+      case BinaryOp::LogOr:
+        return "||";
     }
     return "?";
   }
@@ -1351,8 +1462,7 @@ class Sema {
     e.symbolic = l.symbolic || r.symbolic;
     if (lt == TypeKind::Error || rt == TypeKind::Error) return TypeKind::Error;
     if (equality) {
-      if ((is_num(lt) && is_num(rt)) ||
-          (lt == rt && (is_handle(lt) || lt == TypeKind::Verb))) {
+      if ((is_num(lt) && is_num(rt)) || (lt == rt && (is_handle(lt) || lt == TypeKind::Verb))) {
         return TypeKind::Bool;
       }
       report(DiagId::InvalidOperands, e.range,
@@ -1362,10 +1472,10 @@ class Sema {
     if (!is_num(lt) || !is_num(rt)) {
       TypeKind bad = !is_num(lt) ? lt : rt;
       bool logical = e.bop == BinaryOp::LogAnd || e.bop == BinaryOp::LogOr;
-      report(DiagId::InvalidOperands, e.range,
-             fmt::format("invalid operands to '{}': {} and {}", op_text(e.bop), q(lt), q(rt)),
-             logical && is_handle(bad) ? std::string("compare the handle with NULL")
-                                       : std::string());
+      report(
+          DiagId::InvalidOperands, e.range,
+          fmt::format("invalid operands to '{}': {} and {}", op_text(e.bop), q(lt), q(rt)),
+          logical && is_handle(bad) ? std::string("compare the handle with NULL") : std::string());
       return TypeKind::Error;
     }
     switch (e.bop) {
@@ -1389,7 +1499,8 @@ class Sema {
   }
 
   TypeKind check_call(Expr& e) {
-    SourceRange callee{e.range.begin, static_cast<uint32_t>(std::max<std::size_t>(e.name.size(), 1))};
+    SourceRange callee{e.range.begin,
+                       static_cast<uint32_t>(std::max<std::size_t>(e.name.size(), 1))};
     if (lookup_local(e.name)) {
       report(DiagId::NotCallable, callee,
              fmt::format("'{}' is a local variable, not a function", e.name));
@@ -1400,12 +1511,12 @@ class Sema {
     if (it != names_.end()) {
       const Entry& en = it->second;
       if (en.cat == Cat::Sym && en.kind == SymbolKind::Fn) return check_helper_call(e, en.index);
-      report(DiagId::NotCallable, callee,
-             en.cat == Cat::Thread
-                 ? fmt::format("'{}' is a thread; threads start on their own and cannot be called",
-                               e.name)
-                 : fmt::format("'{}' is {} {}, not a function", e.name, a_or_an(what(en)),
-                               what(en)));
+      report(
+          DiagId::NotCallable, callee,
+          en.cat == Cat::Thread
+              ? fmt::format("'{}' is a thread; threads start on their own and cannot be called",
+                            e.name)
+              : fmt::format("'{}' is {} {}, not a function", e.name, a_or_an(what(en)), what(en)));
       report(DiagId::NoteDeclaredHere, en.range, fmt::format("'{}' is declared here", e.name));
       check_args_loosely(e);
       return TypeKind::Error;
@@ -1438,9 +1549,9 @@ class Sema {
         TypeKind at = value_of(a, check_expr(a, pt));
         e.symbolic |= a.symbolic;
         if (!assignable(pt, at)) {
-          report(DiagId::ArgumentType, a.range,
-                 fmt::format("argument {} of '{}' must be {}, found {}", i + 1, f.name, q(pt),
-                             q(at)));
+          report(
+              DiagId::ArgumentType, a.range,
+              fmt::format("argument {} of '{}' must be {}, found {}", i + 1, f.name, q(pt), q(at)));
         }
       }
     }
@@ -1490,8 +1601,9 @@ class Sema {
           TypeKind at = value_of(a, check_expr(a, p));
           if (at != TypeKind::Error && !is_num(at)) {
             mismatch(at, q(p),
-                     is_handle(at) && p == TypeKind::Bool ? std::string("compare the handle with NULL")
-                                                          : std::string());
+                     is_handle(at) && p == TypeKind::Bool
+                         ? std::string("compare the handle with NULL")
+                         : std::string());
           }
           break;
         }
@@ -1508,7 +1620,8 @@ class Sema {
           }
           if (id == ApiId::WdfRequestSetCompletionRoutine) {
             roles_.push_back(RoleUse{a.sym.index, Role::Completion, a.range});
-          } else if (id == ApiId::WdfRequestMarkCancelable || id == ApiId::WdfRequestMarkCancelableEx) {
+          } else if (id == ApiId::WdfRequestMarkCancelable ||
+                     id == ApiId::WdfRequestMarkCancelableEx) {
             roles_.push_back(RoleUse{a.sym.index, Role::Cancel, a.range});
           }
           break;
@@ -1554,7 +1667,8 @@ class Sema {
         default: {
           // Object kinds and verbs: the argument must name one.
           TypeKind at = value_of(a, check_expr(a, p));
-          if (at != TypeKind::Error && at != p) mismatch(at, fmt::format("{} {}", a_or_an(type_name(p)), q(p)));
+          if (at != TypeKind::Error && at != p)
+            mismatch(at, fmt::format("{} {}", a_or_an(type_name(p)), q(p)));
           break;
         }
       }
@@ -1586,9 +1700,15 @@ class Sema {
         TypeKind t = f.locals[i].type;
         if (t == TypeKind::Error) continue;
         switch (ri.params[i]) {
-          case PClass::Request: ok = t == TypeKind::Request; break;
-          case PClass::Nbl: ok = t == TypeKind::Nbl; break;
-          case PClass::Number: ok = is_num(t); break;
+          case PClass::Request:
+            ok = t == TypeKind::Request;
+            break;
+          case PClass::Nbl:
+            ok = t == TypeKind::Nbl;
+            break;
+          case PClass::Number:
+            ok = is_num(t);
+            break;
         }
       }
       if (!ok) {

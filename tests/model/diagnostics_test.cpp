@@ -3,8 +3,8 @@
 // the exact printed output). Set CC_UPDATE_GOLDEN=1 to rewrite the .expected files.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>
@@ -78,7 +78,8 @@ std::vector<fs::path> golden_specs() {
 }
 
 TEST(Diagnostics, PrintsLocationSourceLineAndSpan) {
-  auto r = run("x.spec", "fn OnRead(request req) {\n  WdfRequestCompelte(req, STATUS_SUCCESS);\n}\n");
+  auto r =
+      run("x.spec", "fn OnRead(request req) {\n  WdfRequestCompelte(req, STATUS_SUCCESS);\n}\n");
   EXPECT_EQ(r->out,
             "x.spec:2:3: error: unknown API 'WdfRequestCompelte'; did you mean "
             "'WdfRequestComplete'?\n"
@@ -306,7 +307,8 @@ TEST(Diagnostics, EveryDiagnosticIsProducedByAGoldenFile) {
   }
   // Produced only outside a spec's text; covered by LoadSpecReportsUnreadableFile.
   seen.insert(DiagId::CannotReadFile);
-#define CC_DIAG(e, severity, text) EXPECT_TRUE(seen.count(DiagId::e)) << "no golden file produces " << text;
+#define CC_DIAG(e, severity, text) \
+  EXPECT_TRUE(seen.count(DiagId::e)) << "no golden file produces " << text;
 #include "model/diagnostics.def"
 #undef CC_DIAG
 }

@@ -42,12 +42,13 @@ TEST(Lexer, EmptyInputIsJustEof) {
 
 TEST(Lexer, Punctuation) {
   auto l = lex_text("{ } ( ) ; , : = == != < <= > >= << >> + - * ! ~ & && | || ^ ->");
-  EXPECT_EQ(kinds(l->toks),
-            (std::vector<Tok>{Tok::LBrace, Tok::RBrace, Tok::LParen, Tok::RParen, Tok::Semi,
-                              Tok::Comma, Tok::Colon, Tok::Assign, Tok::EqEq, Tok::NotEq, Tok::Lt,
-                              Tok::Le, Tok::Gt, Tok::Ge, Tok::Shl, Tok::Shr, Tok::Plus, Tok::Minus,
-                              Tok::Star, Tok::Bang, Tok::Tilde, Tok::Amp, Tok::AmpAmp, Tok::Pipe,
-                              Tok::PipePipe, Tok::Caret, Tok::Arrow, Tok::Eof}));
+  EXPECT_EQ(
+      kinds(l->toks),
+      (std::vector<Tok>{
+          Tok::LBrace, Tok::RBrace, Tok::LParen, Tok::RParen,   Tok::Semi,  Tok::Comma, Tok::Colon,
+          Tok::Assign, Tok::EqEq,   Tok::NotEq,  Tok::Lt,       Tok::Le,    Tok::Gt,    Tok::Ge,
+          Tok::Shl,    Tok::Shr,    Tok::Plus,   Tok::Minus,    Tok::Star,  Tok::Bang,  Tok::Tilde,
+          Tok::Amp,    Tok::AmpAmp, Tok::Pipe,   Tok::PipePipe, Tok::Caret, Tok::Arrow, Tok::Eof}));
   EXPECT_TRUE(l->diags.all().empty());
   // Maximal munch: "a->b", "x&&y", "a<=b" without spaces.
   auto m = lex_text("a->b x&&y a<=b a-b");
@@ -88,7 +89,8 @@ TEST(Lexer, ReservedWords) {
 }
 
 TEST(Lexer, IntegerLiterals) {
-  auto l = lex_text("0 42 0x10 0XfF 2147483647 2147483648 4294967295 0xC0000120 0xFFFFFFFF 10U 7ul");
+  auto l =
+      lex_text("0 42 0x10 0XfF 2147483647 2147483648 4294967295 0xC0000120 0xFFFFFFFF 10U 7ul");
   std::vector<int64_t> values;
   for (const Token& t : l->toks) {
     if (t.kind == Tok::Int) values.push_back(t.value);

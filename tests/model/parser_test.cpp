@@ -44,22 +44,38 @@ std::unique_ptr<Parsed> parse_ok(const std::string& text) {
 
 std::string_view bop_text(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::BitAnd: return "&";
-    case BinaryOp::BitOr: return "|";
-    case BinaryOp::BitXor: return "^";
-    case BinaryOp::Shl: return "<<";
-    case BinaryOp::Shr: return ">>";
-    case BinaryOp::Eq: return "==";
-    case BinaryOp::Ne: return "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::LogAnd: return "&&";
-    case BinaryOp::LogOr: return "||";
+    case BinaryOp::Add:
+      return "+";
+    case BinaryOp::Sub:
+      return "-";
+    case BinaryOp::Mul:
+      return "*";
+    case BinaryOp::BitAnd:
+      return "&";
+    case BinaryOp::BitOr:
+      return "|";
+    case BinaryOp::BitXor:
+      return "^";
+    case BinaryOp::Shl:
+      return "<<";
+    case BinaryOp::Shr:
+      return ">>";
+    case BinaryOp::Eq:
+      return "==";
+    case BinaryOp::Ne:
+      return "!=";
+    case BinaryOp::Lt:
+      return "<";
+    case BinaryOp::Le:
+      return "<=";
+    case BinaryOp::Gt:
+      return ">";
+    case BinaryOp::Ge:
+      return ">=";
+    case BinaryOp::LogAnd:
+      return "&&";
+    case BinaryOp::LogOr:
+      return "||";
   }
   return "?";
 }
@@ -68,13 +84,20 @@ std::string_view bop_text(BinaryOp op) {
 std::string sexp(const Expr* e) {
   if (!e) return "<null>";
   switch (e->kind) {
-    case ExprKind::IntLit: return std::to_string(e->int_value);
-    case ExprKind::BoolLit: return e->int_value ? "TRUE" : "FALSE";
-    case ExprKind::Null: return "NULL";
-    case ExprKind::Nondet: return "*";
-    case ExprKind::Name: return e->name.empty() ? "<error>" : e->name;
-    case ExprKind::Member: return "(-> " + sexp(e->args[0].get()) + " " + e->name + ")";
-    case ExprKind::AddrOf: return "(& " + sexp(e->args[0].get()) + ")";
+    case ExprKind::IntLit:
+      return std::to_string(e->int_value);
+    case ExprKind::BoolLit:
+      return e->int_value ? "TRUE" : "FALSE";
+    case ExprKind::Null:
+      return "NULL";
+    case ExprKind::Nondet:
+      return "*";
+    case ExprKind::Name:
+      return e->name.empty() ? "<error>" : e->name;
+    case ExprKind::Member:
+      return "(-> " + sexp(e->args[0].get()) + " " + e->name + ")";
+    case ExprKind::AddrOf:
+      return "(& " + sexp(e->args[0].get()) + ")";
     case ExprKind::Unary: {
       std::string op = e->uop == UnaryOp::Not ? "!" : e->uop == UnaryOp::Neg ? "neg" : "~";
       return "(" + op + " " + sexp(e->args[0].get()) + ")";
@@ -99,7 +122,9 @@ std::string expr_of(const std::string& text) {
 }
 
 /// The statements of `fn f() { <body> }`.
-const std::vector<StmtPtr>& body_of(const Parsed& p) { return p.spec->fns.at(0).body->body; }
+const std::vector<StmtPtr>& body_of(const Parsed& p) {
+  return p.spec->fns.at(0).body->body;
+}
 
 const char* kDesignExample = R"(// kmdf_fx2 bulk read: EvtIoStop cancels the request it sent down.
 spec "kmdf_fx2 read path with EvtIoStop purge";
@@ -195,7 +220,8 @@ TEST(Parser, EmptyFileGivesAnEmptySpec) {
 
 TEST(Parser, DevicesAndQueues) {
   auto p = parse_ok(
-      "device d1 : sync_device { queue a : sequential { EvtIoDefault = f; } queue b : manual { } }\n"
+      "device d1 : sync_device { queue a : sequential { EvtIoDefault = f; } queue b : manual { } "
+      "}\n"
       "queue top1 : parallel power_managed { EvtIoWrite = f; EvtIoDeviceControl = g; }\n"
       "queue top2 : manual { EvtIoCanceledOnQueue = h; }\n");
   const Spec& s = *p->spec;
@@ -350,26 +376,26 @@ TEST(Parser, Environment) {
 TEST(Parser, Statements) {
   auto p = parse_ok(
       "fn f(request req) {\n"
-      "  int x = 1;\n"            // 0 VarDecl
-      "  request r;\n"            // 1 VarDecl, no init
-      "  symbolic int<4> s;\n"    // 2 SymbolicDecl
-      "  x = x + 1;\n"            // 3 Assign
-      "  req->count = 2;\n"       // 4 Assign to Member
-      "  if (x) { } else { }\n"   // 5 If/else
-      "  if (*) x = 2;\n"         // 6 If(*)
-      "  while (x < 3) { x = x + 1; }\n"  // 7 While
-      "  while (*) { break; continue; }\n"  // 8 While(*)
-      "  for (e in l) { }\n"      // 9 ForIn
-      "  for (request e2 in l) { }\n"  // 10 ForIn typed
-      "  atomic { x = 1; x = 2; }\n"   // 11 Atomic
-      "  { int y; }\n"            // 12 Block
-      "  ;\n"                     // 13 empty statement
+      "  int x = 1;\n"                                // 0 VarDecl
+      "  request r;\n"                                // 1 VarDecl, no init
+      "  symbolic int<4> s;\n"                        // 2 SymbolicDecl
+      "  x = x + 1;\n"                                // 3 Assign
+      "  req->count = 2;\n"                           // 4 Assign to Member
+      "  if (x) { } else { }\n"                       // 5 If/else
+      "  if (*) x = 2;\n"                             // 6 If(*)
+      "  while (x < 3) { x = x + 1; }\n"              // 7 While
+      "  while (*) { break; continue; }\n"            // 8 While(*)
+      "  for (e in l) { }\n"                          // 9 ForIn
+      "  for (request e2 in l) { }\n"                 // 10 ForIn typed
+      "  atomic { x = 1; x = 2; }\n"                  // 11 Atomic
+      "  { int y; }\n"                                // 12 Block
+      "  ;\n"                                         // 13 empty statement
       "  WdfRequestComplete(req, STATUS_SUCCESS);\n"  // 14 ExprStmt
-      "  assert(x == 2);\n"       // 15 ExprStmt
-      "  return;\n"               // 16 Return
-      "  return x;\n"             // 17 Return value
-      "  list<request> mine;\n"   // 18 VarDecl list
-      "  status status = STATUS_SUCCESS;\n"  // 19 type names are contextual
+      "  assert(x == 2);\n"                           // 15 ExprStmt
+      "  return;\n"                                   // 16 Return
+      "  return x;\n"                                 // 17 Return value
+      "  list<request> mine;\n"                       // 18 VarDecl list
+      "  status status = STATUS_SUCCESS;\n"           // 19 type names are contextual
       "}\n");
   const auto& b = body_of(*p);
   ASSERT_EQ(b.size(), 20U);
@@ -451,7 +477,7 @@ TEST(Parser, ExpressionRanges) {
   const auto& b = body_of(*p);
   const Expr& sum = *b[0]->value;
   EXPECT_EQ(sum.range.begin.col, 7U);
-  EXPECT_EQ(sum.range.length, 16U);  // "foo(a, b) + c->d"
+  EXPECT_EQ(sum.range.length, 16U);          // "foo(a, b) + c->d"
   EXPECT_EQ(sum.args[0]->range.length, 9U);  // "foo(a, b)"
   EXPECT_EQ(sum.args[1]->range.begin.col, 19U);
   EXPECT_EQ(sum.args[1]->range.length, 4U);  // "c->d"

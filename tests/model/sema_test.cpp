@@ -70,16 +70,16 @@ TEST(Sema, LocalsGetOneSlotEachEvenWhenShadowing) {
       "global list<request> held;\n"
       "thread t { f(NULL, 1); }\n"
       "fn f(request r, int n) {\n"
-      "  int x = n;\n"               // slot 2
+      "  int x = n;\n"  // slot 2
       "  if (n) {\n"
-      "    int x = 2;\n"             // slot 3, shadows
-      "    x = x + 1;\n"             // refers to slot 3
+      "    int x = 2;\n"  // slot 3, shadows
+      "    x = x + 1;\n"  // refers to slot 3
       "  }\n"
-      "  symbolic int<8> s;\n"       // slot 4
-      "  for (e in held) {\n"        // e: slot 5
-      "    request x = e;\n"         // slot 6
+      "  symbolic int<8> s;\n"  // slot 4
+      "  for (e in held) {\n"   // e: slot 5
+      "    request x = e;\n"    // slot 6
       "  }\n"
-      "  x = s;\n"                   // slot 2 again
+      "  x = s;\n"  // slot 2 again
       "}\n");
   const FnDecl& f = fn(*c, "f");
   EXPECT_EQ(f.param_count, 2U);
@@ -140,14 +140,14 @@ TEST(Sema, EveryKindOfName) {
       "conversation cv;\n"
       "filter fl { }\n"
       "fn OnTimer() {\n"
-      "  g = N + STATUS_CANCELLED;\n"                            // 0
-      "  WdfRequestForwardToIoQueue(cr, q);\n"                   // 1
-      "  WdfRequestSend(cr, t);\n"                               // 2
-      "  WdfSpinLockAcquire(L);\n"                               // 3
-      "  KeSetEvent(E);\n"                                       // 4
-      "  WdfTimerStart(tm);\n"                                   // 5
-      "  WdfRequestSetCompletionRoutine(cr, Done);\n"            // 6
-      "  NdisFCancelSendNetBufferLists(mp, 1);\n"                // 7
+      "  g = N + STATUS_CANCELLED;\n"                                  // 0
+      "  WdfRequestForwardToIoQueue(cr, q);\n"                         // 1
+      "  WdfRequestSend(cr, t);\n"                                     // 2
+      "  WdfSpinLockAcquire(L);\n"                                     // 3
+      "  KeSetEvent(E);\n"                                             // 4
+      "  WdfTimerStart(tm);\n"                                         // 5
+      "  WdfRequestSetCompletionRoutine(cr, Done);\n"                  // 6
+      "  NdisFCancelSendNetBufferLists(mp, 1);\n"                      // 7
       "  task k = WinAsyncAPPC(vcb_alloc(), RECEIVE_AND_WAIT, cv);\n"  // 8
       "  WdfSpinLockRelease(L);\n"
       "}\n"
@@ -214,11 +214,12 @@ TEST(Sema, ConstantsFoldInAnyOrderWithDefines) {
   EXPECT_EQ(k[10].folded, -1);
   for (const ConstDecl& d : k) EXPECT_FALSE(d.overridden);
 
-  auto o = check_ok("const READS = 2;\nconst TWICE = READS * 2;\n"
-                    "queue q : parallel { EvtIoRead = R; }\n"
-                    "fn R(request r) { WdfRequestComplete(r, STATUS_SUCCESS); }\n"
-                    "environment { arrive q x TWICE; }\n",
-                    Defines{{"READS", 5}});
+  auto o = check_ok(
+      "const READS = 2;\nconst TWICE = READS * 2;\n"
+      "queue q : parallel { EvtIoRead = R; }\n"
+      "fn R(request r) { WdfRequestComplete(r, STATUS_SUCCESS); }\n"
+      "environment { arrive q x TWICE; }\n",
+      Defines{{"READS", 5}});
   EXPECT_TRUE(o->spec->consts[0].overridden);
   EXPECT_EQ(o->spec->consts[0].folded, 5);
   EXPECT_FALSE(o->spec->consts[1].overridden);
@@ -460,10 +461,12 @@ TEST(Sema, CPermissiveNumbersStrictHandles) {
             DiagId::TypeMismatch);
   EXPECT_EQ(one_error("fn f(request r) { if (r) { } } thread t { f(NULL); }").id,
             DiagId::InvalidCondition);
-  EXPECT_EQ(one_error("fn f(request r, task k) { bool x = r == k; } thread t { f(NULL, NULL); }").id,
-            DiagId::InvalidOperands);
+  EXPECT_EQ(
+      one_error("fn f(request r, task k) { bool x = r == k; } thread t { f(NULL, NULL); }").id,
+      DiagId::InvalidOperands);
   EXPECT_EQ(one_error("queue q : manual { } fn f(request r) { WdfRequestSend(r, q); }"
-                      " thread t { f(NULL); }").id,
+                      " thread t { f(NULL); }")
+                .id,
             DiagId::ArgumentType);
 }
 
@@ -501,14 +504,14 @@ TEST(Sema, CallbackSignaturesByRole) {
 }
 
 TEST(Sema, BreakContinueAndLoops) {
-  check_ok("global list<request> l; fn f() { while (*) { if (*) { break; } continue; }\n"
-           "  for (r in l) { break; } }\nthread t { f(); }");
+  check_ok(
+      "global list<request> l; fn f() { while (*) { if (*) { break; } continue; }\n"
+      "  for (r in l) { break; } }\nthread t { f(); }");
   EXPECT_EQ(one_error("fn f() { continue; } thread t { f(); }").id, DiagId::BreakOutsideLoop);
 }
 
 TEST(Sema, UnknownNamesSuggestCloseOnes) {
-  Diagnostic d = one_error(
-      "fn f(int count) { int total = count; totl = 1; } thread t { f(1); }");
+  Diagnostic d = one_error("fn f(int count) { int total = count; totl = 1; } thread t { f(1); }");
   EXPECT_EQ(d.id, DiagId::UnknownIdentifier);
   EXPECT_EQ(d.message, "unknown identifier 'totl'");
   EXPECT_EQ(d.hint, "did you mean 'total'?");
@@ -538,21 +541,24 @@ TEST(Sema, ParseErrorPlaceholdersAreSilent) {
 TEST(Sema, HostileSpecsDoNotCrashTheChecker) {
   // Long chains the parser accepts: constants through constants, calls through helpers.
   std::string consts;
-  for (int i = 0; i < 5000; ++i) consts += "const C" + std::to_string(i) + " = C" + std::to_string(i + 1) + " + 1;\n";
+  for (int i = 0; i < 5000; ++i)
+    consts += "const C" + std::to_string(i) + " = C" + std::to_string(i + 1) + " + 1;\n";
   consts += "const C5000 = 0;\n";
   auto c = check(consts);
   bool deep = false;
   for (const Diagnostic& d : c->diags.all()) deep |= d.id == DiagId::NestingTooDeep;
   EXPECT_TRUE(deep) << c->printed().substr(0, 500);
   std::string fns;
-  for (int i = 0; i < 5000; ++i) fns += "fn F" + std::to_string(i) + "() { F" + std::to_string(i + 1) + "(); }\n";
+  for (int i = 0; i < 5000; ++i)
+    fns += "fn F" + std::to_string(i) + "() { F" + std::to_string(i + 1) + "(); }\n";
   fns += "fn F5000() { F0(); }\nthread t { F0(); }\n";
   auto r = check(fns);
   bool recursion = false;
   for (const Diagnostic& d : r->diags.all()) recursion |= d.id == DiagId::RecursiveCall;
   EXPECT_TRUE(recursion);
   std::string ok_chain;
-  for (int i = 0; i < 3000; ++i) ok_chain += "fn G" + std::to_string(i) + "() { G" + std::to_string(i + 1) + "(); }\n";
+  for (int i = 0; i < 3000; ++i)
+    ok_chain += "fn G" + std::to_string(i) + "() { G" + std::to_string(i + 1) + "(); }\n";
   ok_chain += "fn G3000() { }\nthread t { G0(); }\n";
   check_ok(ok_chain);
 }
