@@ -340,8 +340,8 @@ std::string KmdfSystem::build() {
   off += spec_.events.size();
   timer_base_ = static_cast<uint32_t>(off);
   off += spec_.timers.size();
-  env_base_ = static_cast<uint32_t>(off);
-  off += 1;
+  env_base_ = static_cast<uint32_t>(off);  // [stop happened][execution infeasible]
+  off += 2;
   off = (off + 3) & ~std::size_t{3};
   global_base_ = static_cast<uint32_t>(off);
   uint32_t goff = 0;
@@ -429,6 +429,7 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
 // ======================================================================= successors
 
 void KmdfSystem::successors(std::span<const uint8_t> state, SuccessorSink& sink) {
+  if (state[env_base_ + 1] != 0) return;  // an assume() failed: this execution does not exist
   auto actors = static_cast<uint32_t>(nact_ + env_.size());
   for (uint32_t actor = 0; actor < actors; ++actor) {
     if (actor < nact_ && state[act_base_ + actor * act_stride_ + kAUnit] == 0) continue;
@@ -441,6 +442,12 @@ void KmdfSystem::successors(std::span<const uint8_t> state, SuccessorSink& sink)
       finding_.reset();
       RunResult r = run_actor(actor);
       oracle_.truncate();
+      if (r == RunResult::Pruned) {
+        // Keep the label numbering; the successor is a leaf that no check looks at.
+        std::memcpy(scratch_.data(), state.data(), size_);
+        scratch_[env_base_ + 1] = 1;
+        r = RunResult::Done;
+      }
       if (r == RunResult::Done) {
         sink.on_successor(Label{static_cast<uint16_t>(actor), branch}, scratch_,
                           finding_ ? &*finding_ : nullptr);
@@ -468,6 +475,12 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
     rec_ = nullptr;
     oracle_.truncate();
     if (branch == label.choice) {
+      if (r == RunResult::Pruned) {
+        std::memcpy(after.data(), before.data(), size_);
+        after[env_base_ + 1] = 1;
+        rec.notes.emplace_back("assume() is false: this execution is discarded");
+        r = RunResult::Done;
+      }
       if (r != RunResult::Done) break;
       TraceStep step;
       step.activity = label.actor;
@@ -1821,6 +1834,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
 // ======================================================================= end states
 
 std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
+  if (state[env_base_ + 1] != 0) return std::nullopt;
   std::memcpy(scratch_.data(), state.data(), size_);
   s_ = scratch_.data();
   std::optional<Finding> f;
@@ -1862,12 +1876,18 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
     const CodeUnit& u = prog_.units[p[kAUnit] - 1];
-    uint16_t pc = get16(p + kAPc);
+    // The visible instruction it is stuck at (a first step may start with local code).
+    uint32_t pc = get16(p + kAPc);
+    for (int hops = 0; hops < 10000 && pc < u.code.size() && !u.visible(pc); ++hops) {
+      const Instr& j = u.code[pc];
+      if (j.op == Op::Return) break;
+      pc = j.op == Op::Jump ? j.target : pc + 1;
+    }
     const Instr& in = u.code[std::min<std::size_t>(pc, u.code.size() - 1)];
     std::string why = "is blocked";
     if (p[kAWait] != 0) {
       why = fmt::format("waits for {} to return", lane_of(p[kAWait] - 1u));
-    } else if ((p[kAFlags] & kStarted) == 0) {
+    } else if ((p[kAFlags] & (kStarted | kNeedsSync)) == kNeedsSync) {
       why = "waits for the device's automatic synchronization lock";
     } else if (in.op == Op::Api) {
       ApiId api = in.api();

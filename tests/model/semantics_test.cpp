@@ -1,0 +1,359 @@
+// The KMDF transition system, one behaviour at a time: small specs, searched breadth-first by
+// a tiny reference search in this file (no dependency on the explorer), with the first
+// finding's rule and message checked. API results are checked from inside the specs with
+// assert(), which fails as CR013.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <optional>
+#include <sstream>
+#include <set>
+
+#include "model/frontend.h"
+#include "model/semantics.h"
+#include "tests/app/run_tool.h"
+
+namespace cc {
+namespace {
+
+struct Outcome {
+  std::optional<Finding> finding;
+  std::size_t states = 0;
+  std::string error;  ///< front-end diagnostics or unsupported construct
+};
+
+class Collect : public SuccessorSink {
+ public:
+  std::vector<std::pair<std::vector<uint8_t>, std::optional<Finding>>> out;
+  void on_successor(Label, std::span<const uint8_t> state, const Finding* f) override {
+    out.emplace_back(std::vector<uint8_t>(state.begin(), state.end()),
+                     f ? std::optional<Finding>(*f) : std::nullopt);
+  }
+};
+
+/// BFS to the first finding (transition or end state).
+Outcome run(const std::string& text) {
+  Outcome o;
+  SourceManager sm;
+  Diagnostics diags;
+  std::string path = test::temp_file(text);
+  auto spec = load_spec(sm, path, {}, diags);
+  if (!spec) {
+    std::ostringstream s;
+    diags.print(s, sm);
+    o.error = s.str();
+    return o;
+  }
+  std::string why;
+  auto ts = make_transition_system(*spec, sm, why);
+  if (!ts) {
+    o.error = why;
+    return o;
+  }
+  std::vector<uint8_t> init(ts->state_size());
+  ts->initial_state(init);
+  std::set<std::vector<uint8_t>> seen{init};
+  std::deque<std::vector<uint8_t>> queue{init};
+  while (!queue.empty() && seen.size() < 200000) {
+    std::vector<uint8_t> s = std::move(queue.front());
+    queue.pop_front();
+    Collect c;
+    ts->successors(s, c);
+    if (c.out.empty()) {
+      if (auto f = ts->end_state(s)) {
+        o.finding = f;
+        break;
+      }
+    }
+    for (auto& [next, f] : c.out) {
+      if (f) {
+        o.finding = f;
+        o.states = seen.size();
+        return o;
+      }
+      if (seen.insert(next).second) queue.push_back(next);
+    }
+  }
+  o.states = seen.size();
+  return o;
+}
+
+std::string rule_of(const Outcome& o) {
+  if (!o.error.empty()) return "error: " + o.error;
+  return o.finding ? std::string(rule_info(o.finding->rule).id) : "pass";
+}
+
+// A queue with one request delivered to OnRead; BODY is OnRead's body; EXTRA more decls.
+std::string one_request(const std::string& body, const std::string& extra = "",
+                        const std::string& env = "") {
+  return "queue q : parallel power_managed { EvtIoRead = OnRead; }\n" + extra +
+         "\nfn OnRead(request req) {\n" + body + "\n}\nenvironment { arrive q x 1; " + env + " }\n";
+}
+
+struct Case {
+  const char* name;
+  std::string spec;
+  const char* rule;     ///< "pass" or "CRnnn"
+  const char* message;  ///< substring of the finding's message ("" = any)
+};
+
+class SemanticsCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SemanticsCase, FirstFinding) {
+  const Case& c = GetParam();
+  Outcome o = run(c.spec);
+  EXPECT_EQ(rule_of(o), c.rule) << (o.finding ? o.finding->message : o.error);
+  if (o.finding && *c.message != 0) {
+    EXPECT_NE(o.finding->message.find(c.message), std::string::npos) << o.finding->message;
+  }
+}
+
+const std::string kTarget = "target t : cancelable;\n";
+const std::string kDone = "fn Done(request r, status st) { WdfRequestComplete(r, st); }\n";
+
+std::vector<Case> cases() {
+  return {
+      {"CompleteOnce", one_request("WdfRequestComplete(req, STATUS_SUCCESS);"), "pass", ""},
+      {"CompleteTwice",
+       one_request("WdfRequestComplete(req, STATUS_SUCCESS); WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "CR001", "completed twice"},
+      {"NeverCompleted", one_request("int x = 1;"), "CR005", "never completed"},
+      {"ContextAfterFree",
+       one_request("WdfRequestComplete(req, STATUS_SUCCESS); req->n = 1;", "context { int n; }"),
+       "CR004", "after it was freed"},
+      {"ReferenceKeepsContextAlive",
+       one_request("WdfObjectReference(req); WdfRequestComplete(req, STATUS_SUCCESS); req->n = 1; "
+                   "WdfObjectDereference(req);",
+                   "context { int n; }"),
+       "pass", ""},
+      {"CompletedButReferencedIsNotOwned",
+       one_request("WdfObjectReference(req); WdfRequestComplete(req, STATUS_SUCCESS); "
+                   "WdfRequestSetCompletionRoutine(req, Done);",
+                   kDone),
+       "CR004", "after it was completed"},
+      {"DereferenceBelowTheFrameworkReference",
+       one_request("WdfObjectDereference(req); WdfRequestComplete(req, STATUS_SUCCESS);"), "CR008",
+       "does not hold"},
+      {"SendWithoutCompletionRoutine", one_request("WdfRequestSend(req, t);", kTarget), "CR008",
+       "without a completion routine"},
+      {"SendAndCompleteInRoutine",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); if (!WdfRequestSend(req, t)) { "
+                   "WdfRequestComplete(req, WdfRequestGetStatus(req)); }",
+                   kTarget + kDone, "cancel any;"),
+       "pass", ""},
+      {"TouchAfterSend",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfRequestSend(req, t); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);",
+                   kTarget + kDone),
+       "CR004", "ownership was given away"},
+      {"SendFailureIgnored",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfRequestSend(req, t);",
+                   "target t : cancelable may_fail;\n" + kDone),
+       "CR005", ""},
+      {"SendOfCancelledRequestFails",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfRequestCancelSentRequest(req); "
+                   "assert(!WdfRequestSend(req, t)); "
+                   "assert(WdfRequestGetStatus(req) == STATUS_CANCELLED); "
+                   "WdfRequestComplete(req, STATUS_CANCELLED);",
+                   kTarget + kDone),
+       "pass", ""},
+      {"CompleteWhileCancelable",
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "CR006", "still marked cancelable"},
+      {"MarkTwice",
+       one_request("WdfRequestMarkCancelable(req, OnCancel); WdfRequestMarkCancelable(req, OnCancel);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "CR008", "already cancelable"},
+      {"MarkExTwiceReturnsInvalidDeviceRequest",
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel); "
+                   "assert(WdfRequestMarkCancelableEx(req, OnCancel) == STATUS_INVALID_DEVICE_REQUEST); "
+                   "assert(WdfRequestUnmarkCancelable(req) == STATUS_SUCCESS); "
+                   "assert(WdfRequestUnmarkCancelable(req) == STATUS_INVALID_PARAMETER); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "pass", ""},
+      {"IsCanceledWhileCancelable",
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestIsCanceled(req);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "CR008", "IsCanceled"},
+      {"UnmarkCancelledThenComplete",
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel); "
+                   "if (WdfRequestUnmarkCancelable(req) == STATUS_CANCELLED) { "
+                   "WdfRequestComplete(req, STATUS_CANCELLED); } else { "
+                   "WdfRequestComplete(req, STATUS_SUCCESS); }",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }",
+                   "cancel any;"),
+       "CR007", "UnmarkCancelable returned STATUS_CANCELLED"},
+      {"MarkExOnCancelledIgnored",
+       one_request("WdfRequestCancelSentRequest(req); WdfRequestMarkCancelableEx(req, OnCancel);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "CR003", "MarkCancelableEx"},
+      {"MarkUnderTheLockItsCancelRoutineTakes",
+       one_request("WdfSpinLockAcquire(L); WdfRequestMarkCancelable(req, OnCancel); "
+                   "WdfSpinLockRelease(L);",
+                   "lock L;\nfn OnCancel(request r) { WdfSpinLockAcquire(L); "
+                   "WdfRequestComplete(r, STATUS_CANCELLED); WdfSpinLockRelease(L); }",
+                   "cancel any;"),
+       "CR010", "deadlock"},
+      {"LockTwice", one_request("WdfSpinLockAcquire(L); WdfSpinLockAcquire(L);", "lock L;"),
+       "CR010", "already holds"},
+      {"ReleaseUnheld", one_request("WdfSpinLockRelease(L);", "lock L;"), "CR008",
+       "does not hold"},
+      {"WaitForever", one_request("KeWaitForSingleObject(E);", "event E;"), "CR010",
+       "never set"},
+      {"StopAckOutsideEvtIoStop", one_request("WdfRequestStopAcknowledge(req, FALSE);"), "CR008",
+       "outside EvtIoStop"},
+      {"ReuseWhileAtTarget",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfRequestSend(req, t); "
+                   "WdfRequestReuse(req);",
+                   kTarget + kDone),
+       "CR008", "still active"},
+      {"ReuseOfReceivedWithNewIrp",
+       one_request("assert(WdfRequestReuse(req, WDF_REQUEST_REUSE_SET_NEW_IRP) == "
+                   "STATUS_WDF_REQUEST_INVALID_STATE); WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "pass", ""},
+      {"StaleHandleAfterReuse",
+       one_request("saved = req; WdfRequestReuse(req); request old = saved; "
+                   "WdfRequestComplete(old, STATUS_SUCCESS);",
+                   "global request saved = NULL;"),
+       "CR002", "before WdfRequestReuse"},
+      {"OwnHandleFollowsReuse",
+       one_request("WdfRequestReuse(req); WdfRequestComplete(req, STATUS_SUCCESS);"), "pass", ""},
+      {"DeleteReceived", one_request("WdfObjectDelete(req);"), "CR008", "received"},
+      {"RetrieveFromEmptyManualQueue",
+       one_request("request r = NULL; assert(WdfIoQueueRetrieveNextRequest(m, &r) == "
+                   "STATUS_NO_MORE_ENTRIES); assert(r == NULL); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "queue m : manual { }"),
+       "pass", ""},
+      {"ForwardThenRetrieve",
+       one_request("assert(WdfRequestForwardToIoQueue(req, m) == STATUS_SUCCESS); request r = NULL; "
+                   "assert(WdfIoQueueRetrieveNextRequest(m, &r) == STATUS_SUCCESS); "
+                   "assert(r == req); WdfRequestComplete(r, STATUS_SUCCESS);",
+                   "queue m : manual { }"),
+       "pass", ""},
+      {"ForwardToItsOwnQueue",
+       one_request("assert(WdfRequestForwardToIoQueue(req, q) == STATUS_INVALID_DEVICE_REQUEST); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "pass", ""},
+      {"ForwardWhileCancelable",
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestForwardToIoQueue(req, m);",
+                   "queue m : manual { }\nfn OnCancel(request r) { WdfRequestComplete(r, "
+                   "STATUS_CANCELLED); }"),
+       "CR008", "cancelable"},
+      {"TimerStartStop",
+       one_request("assert(!WdfTimerStop(T)); assert(!WdfTimerStart(T)); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "timer T = OnTick manual;\nfn OnTick() { }"),
+       "pass", ""},
+      {"Interlocked",
+       one_request("assert(InterlockedIncrement(&n) == 1); assert(InterlockedDecrement(&n) == 0); "
+                   "assert(InterlockedOr(&n, 6) == 0); assert(InterlockedCompareExchange(&n, 9, 6) == 6); "
+                   "assert(n == 9); WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "global int n = 0;"),
+       "pass", ""},
+      {"ListsAreFifo",
+       one_request("push(l, req); assert(!empty(l)); request a = pop(l); assert(a == req); "
+                   "assert(empty(l)); assert(pop(l) == NULL); assert(!remove(l, req)); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);",
+                   "global list<request> l;"),
+       "pass", ""},
+      {"AssertionFails", one_request("assert(1 + 1 == 3); WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "CR013", "assertion failed"},
+      {"AssumeFalsePrunes",
+       one_request("assume(FALSE); WdfRequestComplete(req, STATUS_SUCCESS); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "pass", ""},
+      {"NondetExploresBothBranches",
+       one_request("if (*) { WdfRequestComplete(req, STATUS_SUCCESS); } else { int x = 0; }"),
+       "CR005", ""},
+      {"LostUpdateWithoutSynchronization",
+       "queue q : parallel { EvtIoRead = OnRead; }\nglobal int n = 0;\nglobal int done = 0;\n"
+       "fn OnRead(request req) { int v = n; n = v + 1; done = done + 1; "
+       "WdfRequestComplete(req, STATUS_SUCCESS); }\n"
+       "thread Check { while (done < 2) { } assert(n == 2); }\n"
+       "environment { arrive q x 2; }\n",
+       "CR013", ""},
+      {"SyncDeviceSerializesCallbacks",
+       "device d : sync_device { queue q : parallel { EvtIoRead = OnRead; } }\nglobal int n = 0;\n"
+       "global int done = 0;\n"
+       "fn OnRead(request req) { int v = n; n = v + 1; done = done + 1; "
+       "WdfRequestComplete(req, STATUS_SUCCESS); }\n"
+       "thread Check { while (done < 2) { } assert(n == 2); }\n"
+       "environment { arrive q x 2; }\n",
+       "pass", ""},
+      {"EvtIoStopMustAcknowledge",
+       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" + kTarget +
+           kDone +
+           "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
+           "WdfRequestSend(req, t); }\nfn OnStop(request req, int flags) { }\n"
+           "environment { arrive q x 1; stop purge; }\n",
+       "CR009", "without completing"},
+      {"EvtIoStopPurgeCancelsSent",
+       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" + kTarget +
+           kDone +
+           "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
+           "if (!WdfRequestSend(req, t)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); } }\n"
+           "fn OnStop(request req, int flags) { assert(flags == WdfRequestStopActionPurge); "
+           "WdfRequestCancelSentRequest(req); }\n"
+           "environment { arrive q x 1; stop purge; }\n",
+       "pass", ""},
+      {"PendingTargetNeedsACancel",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfRequestSend(req, t);",
+                   "target t : pending;\n" + kDone),
+       "CR005", ""},
+      {"CreatedRequestCompleted",
+       "target t : cancelable;\nrequest rq = WdfRequestCreate(t);\n"
+       "thread T { WdfRequestComplete(rq, STATUS_SUCCESS); }\nenvironment { }\n",
+       "CR008", "WdfRequestCreate"},
+      {"NdisIsNotExecutedYet",
+       "miniport m : cancelable;\nenvironment { }\n", "error: NDIS semantics (filter, miniport) are not executed yet", ""},
+  };
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Kmdf, SemanticsCase, ::testing::ValuesIn(cases()), case_name);
+
+TEST(Semantics, DescribeReplaysEveryLabelAndNamesTheStep) {
+  SourceManager sm;
+  Diagnostics diags;
+  std::string path = test::temp_file(one_request("WdfRequestComplete(req, STATUS_SUCCESS);"));
+  auto spec = load_spec(sm, path, {}, diags);
+  ASSERT_TRUE(spec);
+  std::string why;
+  auto ts = make_transition_system(*spec, sm, why);
+  ASSERT_TRUE(ts) << why;
+  std::vector<uint8_t> s(ts->state_size());
+  ts->initial_state(s);
+  std::vector<std::string> events;
+  for (int depth = 0; depth < 10; ++depth) {
+    struct First : SuccessorSink {
+      std::optional<Label> label;
+      std::vector<uint8_t> state;
+      void on_successor(Label l, std::span<const uint8_t> st, const Finding*) override {
+        if (!label) {
+          label = l;
+          state.assign(st.begin(), st.end());
+        }
+      }
+    } first;
+    ts->successors(s, first);
+    if (!first.label) break;
+    std::vector<uint8_t> after;
+    TraceStep step = ts->describe(s, *first.label, after);
+    EXPECT_EQ(after, first.state) << "describe must reproduce the successor";
+    events.push_back(step.event);
+    s = after;
+  }
+  ASSERT_EQ(events.size(), 3U);
+  EXPECT_EQ(events[0], "arrive q");
+  EXPECT_EQ(events[1], "dispatch q");
+  EXPECT_EQ(events[2], "OnRead[req#1]");
+  std::vector<uint8_t> after;
+  EXPECT_THROW(ts->describe(s, Label{0, 7}, after), std::logic_error);
+}
+
+}  // namespace
+}  // namespace cc
