@@ -97,6 +97,8 @@ struct Case {
   const char* message;  ///< substring of the finding's message ("" = any)
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class SemanticsCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SemanticsCase, FirstFinding) {
