@@ -17,7 +17,10 @@ namespace {
 using nlohmann::ordered_json;
 
 constexpr std::string_view kActorClass[] = {"driver", "framework", "target", "originator"};
-constexpr std::string_view kActorLabel[] = {"driver", "framework", "lower driver / target", "originator"};
+constexpr std::string_view kActorLabel[] = {"driver", "framework", "target", "originator"};
+constexpr std::string_view kActorTitle[] = {
+    "a driver callback instance or thread", "the framework acting on its own (dispatch, timers, silent cancel)",
+    "the lower driver / I/O target", "the outside world (I/O manager, cancel, power)"};
 
 // ---------------------------------------------------------------------------------------------
 // Styles and script shared by the pages. Everything is inline: the pages open from disk,
@@ -52,15 +55,17 @@ h1.headline { font-size: 21px; line-height: 1.35; margin: 8px 0 4px; font-weight
 .racer { display: flex; gap: 8px; align-items: baseline; border: 1px solid #fecaca; background: var(--race-bg); border-radius: 8px; padding: 5px 10px; cursor: pointer; max-width: 100%; min-width: 0; }
 .racer:hover { border-color: var(--race); }
 .racer .tag { background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 11.5px; font-weight: 700; white-space: nowrap; }
+.where { margin: 2px 0 0; color: var(--muted); font-size: 12.5px; }
+.where code { color: #374151; }
 .racer .who { font-weight: 600; white-space: nowrap; }
 .racer code { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.layout { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 18px; padding: 14px 24px 24px; align-items: start; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 18px; padding: 14px 24px 24px; align-items: start; }
 .tracebox { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: auto; }
 table.trace { border-collapse: separate; border-spacing: 0; width: 100%; table-layout: fixed; }
 table.trace th.lane { text-align: center; }
 table.trace th { position: sticky; top: 0; z-index: 2; background: #fbfbfc; border-bottom: 1px solid var(--line); padding: 10px 8px 8px; text-align: left; vertical-align: bottom; font-size: 12.5px; }
 table.trace th.num { width: 46px; }
-th.lane .lname { display: block; font-weight: 700; overflow-wrap: anywhere; }
+th.lane .lname { display: block; font-weight: 700; overflow-wrap: break-word; }
 th.lane .lkind { display: inline-block; margin-top: 3px; font-size: 10.5px; font-weight: 600; text-transform: uppercase; letter-spacing: .05em; color: #fff; border-radius: 4px; padding: 0 6px; }
 th.lane { border-top: 4px solid var(--c); }
 th.lane .lkind { background: var(--c); }
@@ -82,7 +87,7 @@ td.lane.first .card { left: 0; }
 .card .vals { font-family: var(--mono); font-size: 11.5px; color: #6d28d9; margin-top: 2px; }
 .card .src { margin-top: 3px; font-size: 11.5px; color: var(--muted); display: flex; gap: 6px; min-width: 0; }
 .card .src .ln { font-family: var(--mono); white-space: nowrap; }
-.card .src code { font-size: 11.5px; color: #374151; white-space: pre; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.card .src code { font-size: 11.5px; color: #374151; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .card .flag { position: absolute; top: -8px; right: 8px; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; }
 tr.step.racing td { background-color: var(--race-bg); }
 tr.step.racing td.num { color: var(--race); }
@@ -91,12 +96,24 @@ tr.step.selected td { background-color: var(--sel-bg); }
 tr.step.selected td.num { color: var(--sel); box-shadow: inset 4px 0 0 var(--sel); }
 tr.step.selected.racing td { background-color: #fde8e8; }
 tr.step.selected .card { box-shadow: 0 0 0 2px var(--sel); }
+tr.endstate td { padding: 8px; border-top: 2px dashed #fca5a5; background: var(--race-bg); vertical-align: top; }
+tr.endstate td.num { color: var(--race); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
+.endcard { position: relative; border: 1px solid #fca5a5; border-left: 4px solid var(--race); border-radius: 7px; background: #fff; padding: 8px 11px 7px; cursor: pointer; }
+.endcard .flag { position: static; display: inline-block; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; margin-right: 8px; }
+.endcard .what { font-weight: 650; }
+.endcard .note { color: var(--muted); font-size: 12.5px; margin-top: 3px; }
+.endcard .src { margin-top: 3px; font-size: 11.5px; color: var(--muted); }
+.endcard .src code { color: #374151; }
 aside.panel { position: sticky; top: 12px; display: flex; flex-direction: column; gap: 14px; max-height: calc(100vh - 24px); overflow: auto; }
 .box { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
 .box h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 0 8px; }
 .box h2 b { color: var(--ink); }
 .sel-call { font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
-.sel-src { font-family: var(--mono); font-size: 11.5px; color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0 8px; }
+.sel-src { margin: 4px 0 8px; font-size: 11.5px; color: var(--muted); overflow-wrap: anywhere; }
+.sel-src code { display: block; margin-top: 2px; padding: 4px 7px; background: #f9fafb; border: 1px solid var(--line); border-radius: 6px; color: var(--ink); font-size: 11.5px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.sel-note { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
+.sel-replay { color: var(--muted); font-size: 11.5px; margin-top: 4px; overflow-wrap: anywhere; }
+.sel-replay code { font-size: 11px; }
 .obj { border: 1px solid var(--line); border-radius: 8px; margin-top: 8px; overflow: hidden; }
 .obj .oh { display: flex; justify-content: space-between; gap: 8px; align-items: center; background: #f9fafb; padding: 5px 9px; border-bottom: 1px solid var(--line); }
 .obj .oname { font-weight: 700; font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
@@ -124,10 +141,17 @@ table.index td.n { text-align: right; font-variant-numeric: tabular-nums; white-
 .verdict.incomplete { background: #fef3c7; color: #92400e; } .verdict.error { background: #ede9fe; color: #5b21b6; }
 .vlist { margin: 0; padding: 0; list-style: none; }
 .vlist li { margin: 2px 0; }
+.rid { font-weight: 700; color: var(--race); font-family: var(--mono); font-size: 12.5px; }
 .vlist .rid { font-weight: 700; color: var(--race); font-family: var(--mono); font-size: 12.5px; }
 .accepted { color: var(--muted); font-size: 12px; }
 pre.err { background: #faf5ff; border: 1px solid #e9d5ff; border-radius: 6px; padding: 8px; white-space: pre-wrap; margin: 6px 0 0; font-size: 12px; }
-.summary { display: flex; gap: 10px; flex-wrap: wrap; margin-top: 10px; }
+.summary { display: flex; gap: 10px; flex-wrap: wrap; margin-top: 10px; align-items: center; }
+.reason { display: block; margin-top: 3px; color: #92400e; font-size: 12.5px; }
+.muted { color: var(--muted); font-size: 12px; }
+h2.section { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 22px 0 8px; }
+table.index td.rules { font-size: 12.5px; }
+table.index tr.rule td:first-child { white-space: nowrap; }
+.rulelinks a { white-space: nowrap; }
 .wrap { padding: 18px 24px; }
 .tablebox { border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 @media (max-width: 1000px) { .layout { grid-template-columns: 1fr; } aside.panel { position: static; max-height: none; } }
@@ -159,7 +183,26 @@ constexpr std::string_view kScript = R"JS(
     document.getElementById('sel-num').textContent = String(i + 1);
     var call = document.getElementById('sel-call');
     call.textContent = step.who + ': ' + step.call;
-    document.getElementById('sel-src').textContent = step.src;
+    var src = document.getElementById('sel-src');
+    while (src.firstChild) src.removeChild(src.firstChild);
+    if (step.loc) {
+      src.appendChild(el('span', null, step.loc));
+      if (step.code) src.appendChild(el('code', null, step.code));
+    } else {
+      src.appendChild(el('span', null, 'no spec line (environment step)'));
+    }
+    var note = document.getElementById('sel-note');
+    note.textContent = step.note;
+    var replay = document.getElementById('sel-replay');
+    while (replay.firstChild) replay.removeChild(replay.firstChild);
+    if (step.event) {
+      replay.appendChild(document.createTextNode('replay: event '));
+      replay.appendChild(el('code', null, step.event));
+      if (step.choices.length > 0) {
+        replay.appendChild(document.createTextNode(' \u00b7 choices '));
+        replay.appendChild(el('code', null, step.choices.join(', ')));
+      }
+    }
     var box = document.getElementById('objects');
     while (box.firstChild) box.removeChild(box.firstChild);
     if (step.objects.length === 0) { box.appendChild(el('div', 'empty', 'No objects recorded at this step.')); }
@@ -278,6 +321,14 @@ std::string with_commas(uint64_t n) {
   return out;
 }
 
+// A search time for people: "0.4 ms", "12 ms", "2.53 s".
+std::string duration_text(double seconds) {
+  if (seconds < 0.0001) return "<0.1 ms";
+  if (seconds < 0.01) return fmt::format("{:.1f} ms", seconds * 1000.0);
+  if (seconds < 1.0) return fmt::format("{:.0f} ms", seconds * 1000.0);
+  return fmt::format("{:.2f} s", seconds);
+}
+
 std::string loc_label(const ResultLoc& loc) {
   if (loc.line == 0) return loc.file;
   if (loc.col == 0) return fmt::format("{}:{}", loc.file, loc.line);
@@ -305,6 +356,33 @@ std::vector<Lane> lanes_of(const Violation& v) {
   return lanes;
 }
 
+// A spec line for display: leading and trailing blanks dropped, inner runs of blanks collapsed.
+std::string compact_source(std::string_view source) {
+  std::string out;
+  bool blank = false;
+  for (char c : source) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      blank = !out.empty();
+      continue;
+    }
+    if (blank) out += ' ';
+    blank = false;
+    out += c;
+  }
+  return out;
+}
+
+// Activity names with a break opportunity before '[' so "OnReadComplete[rd]" wraps whole.
+std::string name_html(std::string_view name) {
+  std::string escaped = esc(name);
+  std::string out;
+  for (char c : escaped) {
+    if (c == '[') out += "<wbr>";
+    out += c;
+  }
+  return out;
+}
+
 std::string call_text(const TraceStep& s) {
   return s.result.empty() ? s.action : s.action + " \u2192 " + s.result;
 }
@@ -320,13 +398,18 @@ std::string call_html(std::string_view action) {
   return out;
 }
 
-std::string step_card(const TraceStep& s, const std::string& spec_path, bool racing, bool violating, int race_label) {
+// The label of a highlighted step: "RACE 1", "RACE 2 · VIOLATION", or "VIOLATION" when the
+// violating step is the only highlighted one.
+std::string flag_text(int race_label, std::size_t racers, bool violating) {
+  std::string text;
+  if (race_label > 0 && (racers > 1 || !violating)) text = fmt::format("RACE {}", race_label);
+  if (violating) text += text.empty() ? "VIOLATION" : " \u00b7 VIOLATION";
+  return text;
+}
+
+std::string step_card(const TraceStep& s, const std::string& spec_path, const std::string& flag) {
   std::string card = fmt::format("<div class=\"card {}\">", kActorClass[static_cast<std::size_t>(s.actor)]);
-  if (violating) {
-    card += "<span class=\"flag\">VIOLATION</span>";
-  } else if (racing) {
-    card += fmt::format("<span class=\"flag\">RACE {}</span>", race_label);
-  }
+  if (!flag.empty()) card += fmt::format("<span class=\"flag\">{}</span>", flag);
   card += fmt::format("<div class=\"who\">{}</div>", esc(s.activity_name));
   card += fmt::format("<div class=\"call\">{}", call_html(s.action.empty() ? std::string("(internal step)") : s.action));
   if (!s.result.empty()) card += fmt::format(" <span class=\"ret\">\u2192\u00a0{}</span>", esc(s.result));
@@ -345,7 +428,7 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, bool rac
     std::string line_label = s.loc.file == spec_path ? "line\u00a0" + std::to_string(s.loc.line)
                                                      : base_name(s.loc.file) + ":" + std::to_string(s.loc.line);
     card += fmt::format("<div class=\"src\" title=\"{}\"><span class=\"ln\">{}</span><code>{}</code></div>",
-                        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label), esc(s.loc.source));
+                        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label), esc(compact_source(s.loc.source)));
   }
   card += "</div>";
   return card;
@@ -375,10 +458,15 @@ std::string trace_json(const Violation& v, std::size_t initial) {
       for (const auto& [name, value] : o.fields) fields.push_back(ordered_json::array({visible(name), visible(value)}));
       objects.push_back(ordered_json{{"name", visible(o.name)}, {"kind", visible(o.kind)}, {"fields", fields}});
     }
-    std::string src = s.loc.line == 0 ? std::string() : loc_label(s.loc) + "  " + s.loc.source;
+    ordered_json choices = ordered_json::array();
+    for (const std::string& c : s.choices) choices.push_back(visible(c));
     steps.push_back(ordered_json{{"who", visible(s.activity_name)},
                                  {"call", visible(call_text(s))},
-                                 {"src", visible(src)},
+                                 {"note", visible(s.note)},
+                                 {"loc", s.loc.line == 0 ? std::string() : visible(loc_label(s.loc))},
+                                 {"code", s.loc.line == 0 ? std::string() : visible(compact_source(s.loc.source))},
+                                 {"event", visible(s.event)},
+                                 {"choices", choices},
                                  {"objects", objects}});
   }
   ordered_json racing = ordered_json::array();
@@ -428,18 +516,24 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
   std::vector<Lane> lanes = lanes_of(v);
   std::map<uint32_t, std::size_t> lane_index;
   for (std::size_t i = 0; i < lanes.size(); ++i) lane_index[lanes[i].activity] = i;
+  const bool end_state = !v.violating_step.has_value();
 
   std::vector<std::size_t> race_order;  // racing steps in trace order, for RACE 1 / RACE 2 labels
-  for (StepIndex s : v.racing_steps) race_order.push_back(s.value);
+  for (StepIndex s : v.racing_steps) {
+    if (s.value < v.trace.size()) race_order.push_back(s.value);
+  }
   std::sort(race_order.begin(), race_order.end());
   race_order.erase(std::unique(race_order.begin(), race_order.end()), race_order.end());
   auto race_label = [&](std::size_t i) {
     auto it = std::find(race_order.begin(), race_order.end(), i);
     return it == race_order.end() ? 0 : static_cast<int>(it - race_order.begin()) + 1;
   };
-  std::size_t initial = !race_order.empty() ? race_order.front()
-                        : v.violating_step ? v.violating_step->value
-                                           : 0;
+  // The step selected when the page opens: the first racing step, else the violating step,
+  // else (an end-state violation without racing steps) the last step, whose state is the bad one.
+  std::size_t initial = !race_order.empty()                                   ? race_order.front()
+                        : v.violating_step                                    ? v.violating_step->value
+                        : v.trace.empty()                                     ? 0
+                                                                              : v.trace.size() - 1;
   if (initial >= v.trace.size()) initial = 0;
 
   std::string title = fmt::format("{} {} \u2014 {}", rule.id, rule.name, spec.path);
@@ -447,23 +541,39 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
   out += "<body data-ready=\"0\">\n<header class=\"top\">\n";
   out += fmt::format("<div class=\"crumbs\"><a href=\"index.html\">\u2190 all results</a><span>\u00b7</span>"
                      "<span class=\"path\">{}</span>{}</div>\n",
-                     esc(spec.path), spec.title.empty() ? "" : "<span>\u00b7</span><span>" + esc(spec.title) + "</span>");
+                     esc(spec.path), spec.title.empty() ? "" : "<span>\u00b7</span><span class=\"spec-title\">" + esc(spec.title) + "</span>");
   out += fmt::format("<div class=\"rulebar\"><span class=\"rule-id\">{}</span><span class=\"rule-name\">{}</span>"
-                     "<span class=\"chip\">{}</span>{}{}</div>\n",
+                     "<span class=\"chip\">{}</span>{}{}{}</div>\n",
                      esc(rule.id), esc(rule.name), esc(rule.brief),
-                     v.replayed ? "<span class=\"chip ok\">\u2713 replayed by the reference executor</span>" : "",
+                     end_state ? "<span class=\"chip warn\">end-state violation</span>" : "",
+                     v.replayed ? "<span class=\"chip ok\">\u2713 replayed by the reference executor</span>"
+                                : "<span class=\"chip warn\">not replayed</span>",
                      v.accepted ? "<span class=\"chip warn\">accepted in the baseline</span>" : "");
-  out += fmt::format("<h1 class=\"headline\">{}</h1>\n", esc(v.headline.empty() ? v.message : v.headline));
-  out += fmt::format("<p class=\"message\">{} <code>{}</code></p>\n", esc(v.message), esc(loc_label(v.loc)));
+  const std::string& headline = v.headline.empty() ? v.message : v.headline;
+  out += fmt::format("<h1 class=\"headline\">{}</h1>\n", esc(headline));
+  // The message, unless the headline already says it, and where the checker reports it.
+  std::string where;
+  if (v.loc.line != 0) {
+    where = fmt::format("reported at <code>{}</code>", esc(loc_label(v.loc)));
+    std::string code = compact_source(v.loc.source);
+    if (!code.empty()) where += fmt::format(": <code class=\"srcline\">{}</code>", esc(code));
+  } else if (end_state && !v.trace.empty()) {
+    where = fmt::format("reported in the state after step {}", v.trace.size());
+  }
+  if (headline.find(v.message) == std::string::npos) {
+    out += fmt::format("<p class=\"message\">{}</p>\n", esc(v.message));
+  }
+  if (!where.empty()) out += fmt::format("<p class=\"where\">{}</p>\n", where);
   if (!race_order.empty()) {
     out += "<div class=\"racers\">";
     for (std::size_t k = 0; k < race_order.size(); ++k) {
       std::size_t i = race_order[k];
-      if (i >= v.trace.size()) continue;
       const TraceStep& s = v.trace[i];
-      out += fmt::format("<div class=\"racer\" data-goto=\"{}\" title=\"Show step {}\"><span class=\"tag\">RACE {} \u00b7 step {}</span>"
+      bool violating = v.violating_step && v.violating_step->value == i;
+      out += fmt::format("<div class=\"racer\" data-goto=\"{}\" title=\"Show step {}\"><span class=\"tag\">{} \u00b7 step {}</span>"
                          "<span class=\"who\">{}</span><code>{}</code></div>",
-                         i, i + 1, k + 1, i + 1, esc(s.activity_name), esc(call_text(s)));
+                         i, i + 1, flag_text(static_cast<int>(k) + 1, race_order.size(), violating), i + 1,
+                         esc(s.activity_name), esc(call_text(s)));
     }
     out += "</div>\n";
   }
@@ -472,9 +582,9 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
                      "<table class=\"trace\" style=\"min-width: {}px\">\n<thead><tr><th class=\"num\">#</th>",
                      46 + 150 * lanes.size());
   for (const Lane& lane : lanes) {
-    out += fmt::format("<th class=\"lane {}\"><span class=\"lname\">{}</span><span class=\"lkind\">{}</span></th>",
-                       kActorClass[static_cast<std::size_t>(lane.actor)], esc(lane.name),
-                       kActorLabel[static_cast<std::size_t>(lane.actor)]);
+    auto actor = static_cast<std::size_t>(lane.actor);
+    out += fmt::format("<th class=\"lane {}\" title=\"{}\"><span class=\"lname\">{}</span><span class=\"lkind\">{}</span></th>",
+                       kActorClass[actor], kActorTitle[actor], name_html(lane.name), kActorLabel[actor]);
   }
   out += "</tr></thead>\n<tbody>\n";
   for (std::size_t i = 0; i < v.trace.size(); ++i) {
@@ -490,15 +600,33 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
     for (std::size_t l = 0; l < lanes.size(); ++l) {
       std::string_view place = l == 0 ? "first" : l + 1 == lanes.size() ? "last" : "mid";
       out += fmt::format("<td class=\"lane {} {}\">", kActorClass[static_cast<std::size_t>(lanes[l].actor)], place);
-      if (l == lane) out += step_card(s, spec.path, racing, violating, label);
+      if (l == lane) out += step_card(s, spec.path, flag_text(label, race_order.size(), violating));
       out += "</td>";
     }
     out += "</tr>\n";
   }
+  if (end_state) {
+    // No step breaks the rule by itself: the state after the last step does (a request still
+    // pending, a lost cancel, every activity blocked). Say so where the trace ends.
+    out += fmt::format("<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
+                       "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
+                       "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
+                       std::max<std::size_t>(lanes.size(), 1), v.trace.empty() ? 0 : v.trace.size() - 1,
+                       v.trace.size(), esc(v.message));
+    out += fmt::format("<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
+                       "and nothing can change it any more.</div>",
+                       esc(rule.brief), v.trace.size());
+    if (v.loc.line != 0) {
+      out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
+                         esc(compact_source(v.loc.source)));
+    }
+    out += "</div></td></tr>\n";
+  }
   out += "</tbody>\n</table>\n</section>\n<aside class=\"panel\">\n";
   out += "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
-         "<div class=\"sel-call\" id=\"sel-call\"></div><div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
-         "Select a step to see the objects.</div></div></section>\n";
+         "<div class=\"sel-call\" id=\"sel-call\"></div><div class=\"sel-note\" id=\"sel-note\"></div>"
+         "<div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
+         "Select a step to see the objects.</div></div><div class=\"sel-replay\" id=\"sel-replay\"></div></section>\n";
   out += rule_box(rule) + "\n";
   out += "<section class=\"box keys\"><h2>Keys</h2><kbd>j</kbd>/<kbd>\u2193</kbd> next step \u00b7 "
          "<kbd>k</kbd>/<kbd>\u2191</kbd> previous \u00b7 <kbd>Home</kbd>/<kbd>End</kbd> first/last \u00b7 "
@@ -516,9 +644,16 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
   std::vector<HtmlTraceFile> files = html_trace_files(run);
   std::size_t counts[4] = {0, 0, 0, 0};
   std::size_t violations = 0;
+  std::size_t accepted = 0;
+  Stats total;
   for (const SpecResult& s : run.specs) {
     ++counts[static_cast<std::size_t>(s.verdict)];
     violations += s.violations.size();
+    for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
+    total.states += s.stats.states;
+    total.transitions += s.stats.transitions;
+    total.max_depth = std::max(total.max_depth, s.stats.max_depth);
+    total.seconds += s.stats.seconds;
   }
   std::string out = page_start("cancelcheck results");
   out += "<body data-ready=\"1\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " + esc(run.tool_version) +
@@ -530,26 +665,37 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
                        counts[static_cast<std::size_t>(verdict)]);
   }
   out += fmt::format("<span class=\"chip\">{} violation{}</span>", violations, violations == 1 ? "" : "s");
+  if (accepted > 0) out += fmt::format("<span class=\"chip warn\">{} accepted in the baseline, {} new</span>", accepted, violations - accepted);
+  out += fmt::format("<span class=\"chip\">{} states \u00b7 {} transitions \u00b7 depth {}{}</span>", with_commas(total.states),
+                     with_commas(total.transitions), total.max_depth,
+                     options.timings ? " \u00b7 " + duration_text(total.seconds) : std::string());
   out += "</div>\n</header>\n<div class=\"wrap\"><div class=\"tablebox\"><table class=\"index\">\n<thead><tr><th>Spec</th>"
          "<th>Verdict</th><th>Violations</th><th>States</th><th>Transitions</th><th>Depth</th>";
   if (options.timings) out += "<th>Time</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (std::size_t si = 0; si < run.specs.size(); ++si) {
     const SpecResult& s = run.specs[si];
-    out += fmt::format("<tr class=\"spec\"><td><code>{}</code>{}</td><td><span class=\"verdict {}\">{}</span>{}</td><td>",
-                       esc(s.path), s.title.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.title) + "</span>",
-                       verdict_name(s.verdict), verdict_name(s.verdict),
-                       s.incomplete_reason.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.incomplete_reason) + "</span>");
+    out += fmt::format("<tr class=\"spec\"><td id=\"spec-{}\"><code>{}</code>{}</td><td><span class=\"verdict {}\">{}</span></td><td>",
+                       si + 1, esc(s.path), s.title.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.title) + "</span>",
+                       verdict_name(s.verdict), verdict_name(s.verdict));
     if (!s.violations.empty()) {
       out += "<ul class=\"vlist\">";
       for (const HtmlTraceFile& f : files) {
         if (f.spec_index != si) continue;
         const Violation& v = s.violations[f.violation_index];
-        out += fmt::format("<li><a href=\"{}\"><span class=\"rid\">{}</span> {}</a> \u2014 {}{}</li>", esc(f.file_name),
-                           esc(rule_info(v.rule).id), esc(rule_info(v.rule).name), esc(v.message),
+        out += fmt::format("<li><a href=\"{}\" title=\"{}\"><span class=\"rid\">{}</span> {}</a> \u2014 {} "
+                           "<span class=\"muted\">({} step{})</span>{}</li>",
+                           esc(f.file_name), esc(v.headline), esc(rule_info(v.rule).id), esc(rule_info(v.rule).name),
+                           esc(v.message), v.trace.size(), v.trace.size() == 1 ? "" : "s",
                            v.accepted ? " <span class=\"accepted\">(accepted)</span>" : "");
       }
       out += "</ul>";
+    }
+    if (s.verdict == Verdict::Incomplete) {
+      out += "<span class=\"reason\">search incomplete: " +
+             esc(s.incomplete_reason.empty() ? std::string("no reason given") : s.incomplete_reason) + "</span>";
+    } else if (s.verdict == Verdict::Pass) {
+      out += "<span class=\"muted\">no violation, complete search</span>";
     }
     if (s.verdict == Verdict::Error && !s.error.empty()) out += "<pre class=\"err\">" + esc(s.error) + "</pre>";
     out += "</td>";
@@ -559,9 +705,28 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
     } else {
       out += fmt::format("<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>", with_commas(s.stats.states),
                          with_commas(s.stats.transitions), s.stats.max_depth);
-      if (options.timings) out += fmt::format("<td class=\"n\">{:.3f} s</td>", s.stats.seconds);
+      if (options.timings) out += fmt::format("<td class=\"n\">{}</td>", duration_text(s.stats.seconds));
     }
     out += "</tr>\n";
+  }
+  out += "</tbody></table></div>\n";
+
+  // Rules: the catalogue with the violations found for each, linked to their traces.
+  out += "<h2 class=\"section\">Rules</h2>\n<div class=\"tablebox\"><table class=\"index rules\">\n<thead><tr><th>Rule</th>"
+         "<th>What it finds</th><th>Violations</th></tr></thead>\n<tbody>\n";
+  for (const RuleInfo& rule : all_rules()) {
+    std::string links;
+    std::size_t n = 0;
+    for (const HtmlTraceFile& f : files) {
+      const SpecResult& s = run.specs[f.spec_index];
+      if (s.violations[f.violation_index].rule != rule.rule) continue;
+      ++n;
+      links += fmt::format("{}<a href=\"{}\">{}</a>", links.empty() ? "" : ", ", esc(f.file_name), esc(base_name(s.path)));
+    }
+    out += fmt::format("<tr class=\"rule\"><td><span class=\"rid\">{}</span> {}</td><td class=\"rules\">{}</td>"
+                       "<td class=\"rulelinks\">{}{}</td></tr>\n",
+                       esc(rule.id), esc(rule.name), esc(rule.brief), n == 0 ? "<span class=\"muted\">none</span>" : fmt::format("<b>{}</b>: ", n),
+                       links);
   }
   out += "</tbody></table></div></div>\n";
   out += fmt::format("<footer>{}</footer>\n", esc(render_text_summary(run, TextOptions{.color = false, .timings = options.timings, .traces = false})));
