@@ -121,14 +121,32 @@ ordered_json thread_flow_location(const SpecResult& spec, const Violation& v, st
                           {"actor", kActorNames[static_cast<std::size_t>(s.actor)]},
                           {"choice", s.choice}};
   if (!s.result.empty()) properties["result"] = str(s.result);
+  // The replay protocol (docs/replay.md): who moved, the outcomes taken, the API calls made.
+  if (!s.event.empty()) properties["event"] = str(s.event);
+  if (!s.choices.empty()) {
+    ordered_json choices = ordered_json::array();
+    for (const std::string& c : s.choices) choices.push_back(str(c));
+    properties["choices"] = choices;
+  }
+  if (!s.calls.empty()) {
+    ordered_json calls = ordered_json::array();
+    for (const std::string& c : s.calls) calls.push_back(str(c));
+    properties["calls"] = calls;
+  }
   tfl["properties"] = properties;
   return tfl;
 }
 
 ordered_json result_for(const SpecResult& spec, const Violation& v) {
   const RuleInfo& rule = rule_info(v.rule);
+  // The message and the race headline, once: single-step and end-state headlines often repeat
+  // the message ("OnTimer at step 9: req#1 completed while still marked cancelable").
   std::string message = v.message;
-  if (!v.headline.empty()) message += ". " + v.headline;
+  if (!v.headline.empty() && v.headline.find(v.message) != std::string::npos) {
+    message = v.headline;
+  } else if (!v.headline.empty()) {
+    message += ". " + v.headline;
+  }
   ordered_json result{{"ruleId", rule.id},
                       {"ruleIndex", static_cast<std::size_t>(v.rule)},
                       {"level", "error"},
@@ -155,6 +173,7 @@ ordered_json result_for(const SpecResult& spec, const Violation& v) {
   result["properties"] = ordered_json{{"ruleName", rule.name},
                                       {"spec", str(spec.path)},
                                       {"replayed", v.replayed},
+                                      {"endState", !v.violating_step.has_value()},
                                       {"racingSteps", racing},
                                       {"traceLength", v.trace.size()}};
   return result;

@@ -152,12 +152,23 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
   const RuleInfo& rule = rule_info(v.rule);
   std::string out;
   std::string severity = v.accepted ? paint(o, kYellow, "warning:") : paint(o, kRed, "error:");
+  // An end-state violation may have no line; name the spec (from the trace) rather than nothing.
   std::string where = v.loc.file.empty() ? std::string("<no location>") : loc_text(v.loc);
+  if (v.loc.file.empty()) {
+    for (const TraceStep& s : v.trace) {
+      if (!s.loc.file.empty()) {
+        where = clean(s.loc.file);
+        break;
+      }
+    }
+  }
   out += fmt::format("{}: {} {}{}\n", paint(o, kBold, where), severity,
                      paint(o, kBold, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
                      v.accepted ? " (accepted by the baseline)" : "");
   append_source(out, v.loc, o);
-  if (!v.headline.empty()) out += fmt::format("  {} {}\n", paint(o, kMagenta, "race:"), clean(v.headline));
+  if (!v.headline.empty() && v.headline != v.message) {
+    out += fmt::format("  {} {}\n", paint(o, kMagenta, "race:"), clean(v.headline));
+  }
   if (o.traces && !v.trace.empty()) {
     out += fmt::format("  trace ({} step{}{}):\n", v.trace.size(), v.trace.size() == 1 ? "" : "s",
                        v.replayed ? ", replayed by the reference executor" : "");
@@ -166,6 +177,10 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
     name_width = std::min(name_width, kMaxActivityWidth);
     std::size_t number_width = std::to_string(v.trace.size()).size();
     for (std::size_t i = 0; i < v.trace.size(); ++i) out += step_line(v, i, name_width, number_width, o);
+    if (!v.violating_step) {
+      out += fmt::format("  {} {}\n", paint(o, kMagenta, "end:"),
+                         fmt::format("no step breaks the rule by itself; the state after step {} does", v.trace.size()));
+    }
   }
   out += fmt::format("  {} {}\n", paint(o, kBlue, "= why:"), rule.brief);
   return out;
