@@ -47,6 +47,13 @@ constexpr bool kSendWhileCancelableIsMisuse = true;
 /// A WdfRequestSend on a request whose cancel flag is set fails before the target's
 /// may_fail outcome is chosen (no send:* token).
 constexpr bool kCancelFlagCheckedBeforeMayFail = true;
+/// WdfRequestSendAndForget is for requests received from a queue: the framework completes
+/// them upward, which a driver-created request cannot be (api-misuse). Not in the design's
+/// tables; the explorer's reading, adopted.
+constexpr bool kSendAndForgetOnlyReceived = true;
+/// WdfRequestRequeue puts the request back even on a purged queue (only forwarding returns
+/// STATUS_WDF_BUSY there, decisions.md "EvtIoStop"). The explorer's reading, adopted.
+constexpr bool kRequeueIgnoresPurge = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
@@ -177,7 +184,6 @@ struct Ctl {
   std::size_t idx = 0;
   const Stmt* loop = nullptr;
   int32_t for_index = 0;
-  bool claimed = false;  ///< Atomic: this block is the current step's visible operation
 };
 
 struct Frame {
@@ -908,18 +914,16 @@ Ctl* RefMachine::outer_atomic() {
   return nullptr;
 }
 
+// replay.md: "Inside atomic { } visible operations do not end the step." An operation in an
+// atomic block never stops the step (even one that has done its visible operation already);
+// it does count as the step's visible operation, so the step stops before the next one
+// outside the block.
 void RefMachine::gate_prepare() {
-  Ctl* at = outer_atomic();
-  if (at != nullptr && at->claimed) return;
+  if (outer_atomic() != nullptr) return;
   if (budget_ == 0) throw SuspendSig{};
 }
 
-void RefMachine::gate_consume() {
-  Ctl* at = outer_atomic();
-  if (at != nullptr && at->claimed) return;
-  --budget_;
-  if (at != nullptr) at->claimed = true;
-}
+void RefMachine::gate_consume() { budget_ = 0; }
 
 void RefMachine::run_steps() {
   const int me = cur_;
@@ -1537,6 +1541,9 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, true);
+      if (id == ApiId::WdfRequestSendAndForget && !r.received && reading::kSendAndForgetOnlyReceived) {
+        violation(RuleId::ApiMisuse, fmt::format("WdfRequestSendAndForget on {}, a request created with WdfRequestCreate", r.name));
+      }
       if (id == ApiId::WdfRequestSend && r.completion_fn < 0) {
         violation(RuleId::ApiMisuse, fmt::format("{} sends {} without a completion routine", cur().key, r.name));
       }
@@ -1704,7 +1711,9 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
         return result(K().invalid_device_request);
       }
       QueueSt& qs = queues_[static_cast<std::size_t>(target_q)];
-      if (!qs.accepting) return result(K().wdf_busy);
+      if (!qs.accepting && (id == ApiId::WdfRequestForwardToIoQueue || !reading::kRequeueIgnoresPurge)) {
+        return result(K().wdf_busy);
+      }
       leave_sequential(rq(args[0]));
       r.place = Place::Queued;
       r.queue = target_q;

@@ -5,10 +5,12 @@
 // and on the taken step's API calls and violation; at an end state on the end-state finding.
 // Seed: CC_DIFF_SEED (default below); schedules per spec: CC_DIFF_SCHEDULES.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -38,6 +40,245 @@ constexpr int kMaxDepth = 400;
 /// Specs the two implementations are known to disagree on, with the disagreement.
 const std::map<std::string, std::string, std::less<>> kSkip = {
 };
+
+/// Feature specs: the corpus is written to show races, so random schedules mostly end at its
+/// bugs. These exercise the rest of the semantics (forward/requeue/retrieve, queue cancels,
+/// stop with suspend and purge, late / pending / may_fail targets, send-and-forget, reuse of
+/// a created request, lists, helpers, atomic blocks, events, sync devices, inline cancel
+/// routines, StopAcknowledge with requeue).
+const char* const kFeatureSpecs[] = {
+R"SPEC(spec "feature: forward, requeue, retrieve, canceled-on-queue, stop";
+const N = 2;
+device d {
+  queue io : sequential power_managed {
+    EvtIoRead = OnRead;
+    EvtIoWrite = OnWrite;
+    EvtIoStop = OnStop;
+  }
+  queue parked : manual {
+    EvtIoCanceledOnQueue = OnParkedCancel;
+  }
+}
+global int count = 0;
+timer drain = OnDrain;
+fn OnRead(request req) {
+  status s = WdfRequestForwardToIoQueue(req, parked);
+  if (!NT_SUCCESS(s)) {
+    WdfRequestComplete(req, s);
+  }
+}
+fn OnWrite(request req) {
+  if (*) {
+    WdfRequestComplete(req, STATUS_SUCCESS);
+  } else {
+    status s = WdfRequestForwardToIoQueue(req, parked);
+    if (s != STATUS_SUCCESS) {
+      WdfRequestComplete(req, s);
+    }
+  }
+}
+fn OnStop(request req, int flags) {
+  if (flags & WdfRequestStopActionPurge) {
+    WdfRequestComplete(req, STATUS_CANCELLED);
+  } else {
+    WdfRequestStopAcknowledge(req, FALSE);
+  }
+}
+fn OnParkedCancel(request req) {
+  count = count + 1;
+  WdfRequestComplete(req, STATUS_CANCELLED);
+}
+fn OnDrain() {
+  request r = NULL;
+  while (WdfIoQueueRetrieveNextRequest(parked, &r) == STATUS_SUCCESS) {
+    if (*) {
+      WdfRequestRequeue(r);
+      break;
+    }
+    WdfRequestComplete(r, STATUS_SUCCESS);
+  }
+}
+environment {
+  arrive io x N;
+  cancel any;
+  stop any;
+}
+)SPEC",
+R"SPEC(spec "feature: targets, send-and-forget, reuse, lists, context, helpers, atomic, events";
+target slow : late may_fail completes {STATUS_SUCCESS, STATUS_IO_TIMEOUT};
+target hw : uncancelable;
+target irq : pending;
+request poll = WdfRequestCreate(slow);
+context {
+  int tries = 0;
+}
+lock L;
+event done;
+global list<request> inflight;
+global int n = 0;
+global list<request> seen;
+timer wd = OnWd manual;
+device d {
+  queue q : parallel {
+    EvtIoDeviceControl = OnIoctl;
+  }
+}
+fn Bump() {
+  int v = 0;
+  atomic {
+    n = n + 1;
+    v = n;
+  }
+  return v;
+}
+fn OnIoctl(request req) {
+  req->tries = InterlockedIncrement(&req->tries);
+  push(seen, req);
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  WdfSpinLockAcquire(L);
+  push(inflight, req);
+  WdfSpinLockRelease(L);
+  if (*) {
+    if (!WdfRequestSend(req, slow)) {
+      WdfSpinLockAcquire(L);
+      remove(inflight, req);
+      WdfSpinLockRelease(L);
+      WdfRequestComplete(req, WdfRequestGetStatus(req));
+    }
+  } else if (*) {
+    WdfSpinLockAcquire(L);
+    remove(inflight, req);
+    WdfSpinLockRelease(L);
+    if (!WdfRequestSendAndForget(req, hw)) {
+      WdfRequestComplete(req, STATUS_UNSUCCESSFUL);
+    }
+  } else {
+    if (!WdfRequestSend(req, irq)) {
+      WdfSpinLockAcquire(L);
+      remove(inflight, req);
+      WdfSpinLockRelease(L);
+      WdfRequestComplete(req, WdfRequestGetStatus(req));
+    }
+  }
+  WdfTimerStart(wd);
+}
+fn OnDone(request req, status st) {
+  WdfSpinLockAcquire(L);
+  remove(inflight, req);
+  WdfSpinLockRelease(L);
+  if (Bump() > 1 && !empty(seen)) {
+    request p = pop(seen);
+  }
+  WdfRequestComplete(req, st);
+}
+fn OnWd() {
+  WdfSpinLockAcquire(L);
+  for (r in inflight) {
+    WdfObjectReference(r);
+    WdfRequestCancelSentRequest(r);
+    WdfObjectDereference(r);
+  }
+  WdfSpinLockRelease(L);
+  if (!WdfTimerStop(wd)) {
+    KeSetEvent(done);
+  }
+}
+thread Poller {
+  int i = 0;
+  while (i < 2) {
+    WdfRequestReuse(poll);
+    WdfRequestSetCompletionRoutine(poll, OnPoll);
+    if (!WdfRequestSend(poll, slow)) {
+      break;
+    }
+    KeWaitForSingleObject(done);
+    KeClearEvent(done);
+    i = i + 1;
+  }
+  WdfObjectDelete(poll);
+}
+fn OnPoll(request r, status st) {
+  KeSetEvent(done);
+}
+environment {
+  arrive q x 2;
+  cancel any;
+}
+)SPEC",
+R"SPEC(spec "feature: mark/unmark variants, sync device, inline cancel routine, stop acknowledge requeue";
+device d : sync_device {
+  queue q : parallel power_managed {
+    EvtIoDefault = OnIo;
+    EvtIoStop = OnStop;
+  }
+}
+lock L;
+global request cur = NULL;
+timer t = OnT;
+fn OnIo(request req) {
+  if (*) {
+    WdfSpinLockAcquire(L);
+    WdfRequestMarkCancelable(req, OnCancel);
+    cur = req;
+    WdfSpinLockRelease(L);
+  } else {
+    status s = WdfRequestMarkCancelableEx(req, OnCancel);
+    if (s == STATUS_SUCCESS) {
+      cur = req;
+    } else {
+      WdfRequestComplete(req, s);
+    }
+  }
+}
+fn OnCancel(request req) {
+  WdfSpinLockAcquire(L);
+  if (cur == req) {
+    cur = NULL;
+  }
+  WdfSpinLockRelease(L);
+  WdfRequestComplete(req, STATUS_CANCELLED);
+}
+fn OnT() {
+  request r = cur;
+  if (r != NULL) {
+    status s = WdfRequestUnmarkCancelable(r);
+    if (s == STATUS_SUCCESS) {
+      cur = NULL;
+      if (WdfRequestIsCanceled(r)) {
+        WdfRequestComplete(r, STATUS_CANCELLED);
+      } else {
+        WdfRequestComplete(r, STATUS_SUCCESS);
+      }
+    }
+  }
+}
+fn OnStop(request req, int flags) {
+  if (flags & WdfRequestStopRequestCancelable) {
+    if (WdfRequestUnmarkCancelable(req) == STATUS_SUCCESS) {
+      cur = NULL;
+      WdfRequestStopAcknowledge(req, TRUE);
+    } else {
+      WdfRequestStopAcknowledge(req, FALSE);
+    }
+  } else {
+    WdfRequestStopAcknowledge(req, FALSE);
+  }
+}
+environment {
+  arrive q x 2;
+  cancel any;
+  stop any;
+}
+)SPEC",
+};
+
+std::string test_file(const std::string& text) {
+  static int counter = 0;
+  const std::filesystem::path p = std::filesystem::temp_directory_path() /
+                                  fmt::format("cc_diff_{}_{}.spec", ::getpid(), counter++);
+  std::ofstream(p) << text;
+  return p.string();
+}
 
 uint32_t seed() {
   if (const char* s = std::getenv("CC_DIFF_SEED")) return static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
@@ -87,12 +328,18 @@ struct Totals {
 };
 
 /// Runs the schedules of one spec; returns "" or the first disagreement.
-std::string run_spec(const std::string& path, std::mt19937& rng, int schedules, Totals& totals, bool& skipped) {
+std::string run_spec(const std::string& path, std::mt19937& rng, int schedules, Totals& totals, bool& skipped,
+                     bool must_load = false) {
   SourceManager sm;
   Diagnostics diags;
   auto spec = load_spec(sm, path, {}, diags);
-  if (!spec) {
+  if (!spec || diags.has_errors()) {
     skipped = true;
+    if (must_load) {
+      std::ostringstream d;
+      diags.print(d, sm);
+      return path + ": does not load:\n" + d.str();
+    }
     return "";
   }
   std::string unsupported;
@@ -233,6 +480,14 @@ TEST(Differential, ExplorerAgreesWithReferenceExecutorOnRandomSchedules) {
     std::string diff = run_spec(path, rng, schedules_per_spec(), totals, skipped);
     if (skipped) ++skipped_count;
     EXPECT_EQ(diff, "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
+  }
+  for (const char* text : kFeatureSpecs) {
+    const std::string path = test_file(text);
+    bool skipped = false;
+    std::string diff = run_spec(path, rng, 10 * schedules_per_spec(), totals, skipped, true);
+    EXPECT_FALSE(skipped) << path << " is not executed by both implementations";
+    EXPECT_EQ(diff, "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")\n" << text;
+    std::filesystem::remove(path);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
