@@ -270,6 +270,145 @@ environment {
   stop any;
 }
 )SPEC",
+R"SPEC(spec "feature: status results of mark/unmark/reuse/cancel-sent, late target, suspend";
+target t : late completes {STATUS_SUCCESS, STATUS_UNSUCCESSFUL};
+target u : uncancelable;
+device d {
+  queue q : sequential power_managed {
+    EvtIoRead = OnRead;
+    EvtIoStop = OnStop;
+  }
+}
+global int seen = 0;
+fn OnRead(request req) {
+  WdfObjectReference(req);
+  status s = WdfRequestMarkCancelableEx(req, OnCancel);
+  if (s == STATUS_SUCCESS) {
+    status s2 = WdfRequestMarkCancelableEx(req, OnCancel);
+    seen = s2;
+    s = WdfRequestUnmarkCancelable(req);
+    if (s == STATUS_CANCELLED) {
+      WdfObjectDereference(req);
+      return;
+    }
+  }
+  s = WdfRequestUnmarkCancelable(req);
+  seen = s;
+  if (s == STATUS_CANCELLED) {
+    WdfObjectDereference(req);
+    return;
+  }
+  if (WdfRequestIsCanceled(req)) {
+    WdfRequestComplete(req, STATUS_CANCELLED);
+    WdfObjectDereference(req);
+    return;
+  }
+  status r = WdfRequestReuse(req, WDF_REQUEST_REUSE_SET_NEW_IRP);
+  seen = r;
+  if (*) {
+    WdfRequestCancelSentRequest(req);
+  }
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  if (*) {
+    if (!WdfRequestSend(req, t)) {
+      WdfRequestComplete(req, WdfRequestGetStatus(req));
+    }
+  } else {
+    if (!WdfRequestSend(req, u)) {
+      WdfRequestComplete(req, WdfRequestGetStatus(req));
+    }
+  }
+  WdfObjectDereference(req);
+}
+fn OnCancel(request req) {
+  WdfRequestComplete(req, STATUS_CANCELLED);
+}
+fn OnDone(request req, status st) {
+  seen = WdfRequestGetStatus(req);
+  WdfRequestComplete(req, st);
+}
+fn OnStop(request req, int flags) {
+  if (*) {
+    WdfRequestCancelSentRequest(req);
+  } else {
+    WdfRequestStopAcknowledge(req, FALSE);
+  }
+}
+environment {
+  arrive q x 2;
+  cancel any;
+  stop suspend;
+}
+)SPEC",
+R"SPEC(spec "feature: the language: helpers, loops, lists, interlocked, arithmetic, events, locks";
+global int a = 0;
+global int b = 0x7fffffff;
+global list<request> l;
+lock L1;
+lock L2;
+event e;
+target t : cancelable;
+request c1 = WdfRequestCreate(t);
+request c2 = WdfRequestCreate(t);
+fn Get() {
+  return a;
+}
+fn Add(int x, int y) {
+  int z = x + y;
+  return z;
+}
+fn Twice(int x) {
+  return Add(x, x);
+}
+thread A {
+  push(l, c1);
+  push(l, c2);
+  int i = 0;
+  while (*) {
+    i = i + 1;
+    if (i > 2) {
+      break;
+    }
+    if (i == 1) {
+      continue;
+    }
+    a = Twice(Get()) + 1;
+  }
+  for (r in l) {
+    if (r == c2) {
+      remove(l, r);
+    }
+  }
+  InterlockedCompareExchange(&a, 7, 3);
+  InterlockedOr(&b, 1 << 4);
+  b = b + 1;
+  a = -a >> 1;
+  a = ~a ^ (b & 255);
+  KeSetEvent(e);
+}
+thread B {
+  KeWaitForSingleObject(e);
+  WdfSpinLockAcquire(L1);
+  WdfSpinLockAcquire(L2);
+  assert(a != 12345);
+  request r = pop(l);
+  WdfSpinLockRelease(L2);
+  WdfSpinLockRelease(L1);
+  if (r != NULL && empty(l)) {
+    WdfObjectDelete(r);
+  }
+}
+thread C {
+  WdfSpinLockAcquire(L2);
+  if (b < 0) {
+    WdfSpinLockAcquire(L1);
+    WdfSpinLockRelease(L1);
+  }
+  WdfSpinLockRelease(L2);
+}
+environment {
+}
+)SPEC",
 };
 
 std::string test_file(const std::string& text) {

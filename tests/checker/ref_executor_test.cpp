@@ -1,0 +1,416 @@
+// Unit tests of the reference executor on small specs: the rule and the step of each
+// violation, the step granularity of docs/replay.md, choice tokens and replay errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "checker/ref_executor.h"
+#include "model/frontend.h"
+
+namespace cc {
+namespace {
+
+/// A spec loaded from text, kept alive with its SourceManager.
+struct Loaded {
+  SourceManager sm;
+  std::unique_ptr<ast::Spec> spec;
+};
+
+std::unique_ptr<Loaded> load(const std::string& text) {
+  static int counter = 0;
+  const std::filesystem::path p =
+      std::filesystem::temp_directory_path() / ("cc_ref_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".spec");
+  std::ofstream(p) << text;
+  auto l = std::make_unique<Loaded>();
+  Diagnostics diags;
+  l->spec = load_spec(l->sm, p.string(), {}, diags);
+  std::ostringstream d;
+  diags.print(d, l->sm);
+  EXPECT_TRUE(l->spec != nullptr && !diags.has_errors()) << d.str();
+  std::filesystem::remove(p);
+  return l;
+}
+
+/// Takes one step that must be possible and returns it.
+RefStep take(RefExecutor& ex, const std::string& event, const std::vector<std::string>& choices = {}) {
+  RefStep s = ex.step(event, choices);
+  EXPECT_TRUE(s.ok) << event << ": " << s.error << "\n" << ex.describe_state();
+  return s;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+const char* const kEcho = R"(
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+fn OnRead(request req) {
+  WdfRequestComplete(req, STATUS_SUCCESS);
+  WdfRequestComplete(req, STATUS_SUCCESS);
+}
+environment { arrive q x 1; }
+)";
+
+TEST(RefExecutor, DoubleCompletionAtTheSecondComplete) {
+  auto l = load(kEcho);
+  RefExecutor ex(*l->spec, l->sm);
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"arrive q"});
+  take(ex, "arrive q");
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"dispatch q"});
+  take(ex, "dispatch q");
+  RefStep first = take(ex, "OnRead[req#1]");
+  EXPECT_EQ(first.calls, std::vector<std::string>{"WdfRequestComplete"});
+  EXPECT_FALSE(first.violation);
+  RefStep second = take(ex, "OnRead[req#1]");
+  EXPECT_EQ(second.calls, std::vector<std::string>{"WdfRequestComplete"});
+  ASSERT_TRUE(second.violation);
+  EXPECT_EQ(*second.violation, RuleId::DoubleCompletion);
+}
+
+TEST(RefExecutor, GlobalReadAndWriteAreSeparateSteps) {
+  auto l = load(R"(
+global int g = 0;
+thread T { g = g + 1; int x = 2; g = x; }
+environment { }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"T"});
+  take(ex, "T");  // read g
+  take(ex, "T");  // g = 1, then the local x = 2
+  take(ex, "T");  // g = 2 and the end of the thread
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
+}
+
+TEST(RefExecutor, AtomicBlockIsOneStep) {
+  auto l = load(R"(
+global int g = 0;
+global int h = 0;
+thread T { atomic { g = g + 1; h = g; } h = 3; }
+environment { }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "T");  // the whole atomic block
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"T"});
+  take(ex, "T");  // h = 3
+  EXPECT_TRUE(ex.at_end());
+}
+
+TEST(RefExecutor, LostCancelWhenReuseWipesIt) {
+  auto l = load(R"(
+target pipe : pending;
+request rd = WdfRequestCreate(pipe);
+timer reset = OnReset;
+thread Reader {
+  WdfRequestSetCompletionRoutine(rd, OnDone);
+  WdfRequestSend(rd, pipe);
+}
+fn OnDone(request req, status st) {
+  WdfRequestReuse(req);
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  WdfRequestSend(req, pipe);
+}
+fn OnReset() { WdfRequestCancelSentRequest(rd); }
+environment { }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "Reader");
+  EXPECT_EQ(take(ex, "Reader").calls, std::vector<std::string>{"WdfRequestSend=1"});
+  take(ex, "timer reset");
+  // The cancel reaches the request pending at the target: completed at once, the completion
+  // routine starts in that step.
+  RefStep cancel = take(ex, "OnReset");
+  EXPECT_EQ(cancel.calls, std::vector<std::string>{"WdfRequestCancelSentRequest=1"});
+  EXPECT_TRUE(has(ex.enabled_events(), "OnDone[rd]"));
+  EXPECT_EQ(take(ex, "OnDone[rd]").calls, std::vector<std::string>{"WdfRequestReuse=0"});
+  take(ex, "OnDone[rd]");
+  take(ex, "OnDone[rd]");
+  EXPECT_EQ(take(ex, "target rd", {"target:take"}).choices, std::vector<std::string>{"target:take"});
+  EXPECT_TRUE(ex.at_end());
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::LostCancel);
+  EXPECT_NE(f->message.find("wiped by WdfRequestReuse"), std::string::npos) << f->message;
+}
+
+TEST(RefExecutor, ForwardAfterPurgeFailsAndTheRequestIsNeverCompleted) {
+  auto l = load(R"(
+device nic {
+  queue writes : parallel { EvtIoWrite = OnWrite; }
+  queue pending : manual { }
+}
+fn OnWrite(request req) {
+  WdfRequestForwardToIoQueue(req, pending);
+}
+environment { arrive writes x 1; stop purge; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive writes");
+  take(ex, "dispatch writes");
+  RefStep stop = take(ex, "stop", {"stop:purge"});
+  EXPECT_EQ(stop.choices, std::vector<std::string>{"stop:purge"});
+  RefStep fwd = take(ex, "OnWrite[req#1]");
+  EXPECT_EQ(fwd.calls, std::vector<std::string>{"WdfRequestForwardToIoQueue=-1071644156"});  // STATUS_WDF_BUSY
+  EXPECT_TRUE(ex.at_end());
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::NeverCompleted);
+}
+
+TEST(RefExecutor, EvtIoStopThatDoesNotAcknowledge) {
+  auto l = load(R"(
+device fx2 {
+  queue reads : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }
+}
+target pipe : cancelable;
+fn OnRead(request req) {
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }
+}
+fn OnDone(request req, status st) { WdfRequestComplete(req, st); }
+fn OnStop(request req, int flags) {
+  if (flags & WdfRequestStopActionSuspend) { WdfRequestStopAcknowledge(req, FALSE); }
+}
+environment { arrive reads x 1; stop any; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive reads");
+  take(ex, "dispatch reads");
+  take(ex, "OnRead[req#1]");
+  take(ex, "OnRead[req#1]");
+  // Both kinds of stop are possible; purge calls OnStop with flags 2.
+  std::vector<RefSuccessor> moves = ex.successors();
+  int stops = 0;
+  for (const RefSuccessor& m : moves) stops += m.event == "stop" ? 1 : 0;
+  EXPECT_EQ(stops, 2);
+  take(ex, "stop", {"stop:purge"});
+  RefStep ret = take(ex, "OnStop[req#1]");
+  ASSERT_TRUE(ret.violation);
+  EXPECT_EQ(*ret.violation, RuleId::StopNotAcknowledged);
+}
+
+TEST(RefExecutor, MarkCancelableOnACancelledRequestUnderTheRoutinesLockDeadlocks) {
+  auto l = load(R"(
+lock L;
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+fn OnRead(request req) {
+  WdfSpinLockAcquire(L);
+  WdfRequestMarkCancelable(req, OnCancel);
+  WdfSpinLockRelease(L);
+}
+fn OnCancel(request req) {
+  WdfSpinLockAcquire(L);
+  WdfSpinLockRelease(L);
+  WdfRequestComplete(req, STATUS_CANCELLED);
+}
+environment { arrive q x 1; cancel any; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive q");
+  take(ex, "dispatch q");
+  take(ex, "OnRead[req#1]");  // acquires L
+  take(ex, "cancel req#1");   // not cancelable yet: only the flag
+  take(ex, "OnRead[req#1]");  // MarkCancelable runs OnCancel inline and waits for it
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{});
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::Deadlock);
+}
+
+TEST(RefExecutor, CancelRoutineOfACancelableRequest) {
+  auto l = load(R"(
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+global request cur = NULL;
+timer tick = OnTick;
+fn OnRead(request req) {
+  WdfRequestMarkCancelable(req, OnCancel);
+  cur = req;
+}
+fn OnCancel(request req) { WdfRequestComplete(req, STATUS_CANCELLED); }
+fn OnTick() {
+  request r = cur;
+  if (r != NULL) {
+    if (WdfRequestUnmarkCancelable(r) != STATUS_CANCELLED) { WdfRequestComplete(r, STATUS_SUCCESS); }
+  }
+}
+environment { arrive q x 1; cancel any; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive q");
+  take(ex, "dispatch q");
+  take(ex, "OnRead[req#1]");
+  take(ex, "OnRead[req#1]");
+  take(ex, "cancel req#1");  // cancelable: the routine starts as its own activity
+  EXPECT_TRUE(has(ex.enabled_events(), "OnCancel[req#1]"));
+  take(ex, "timer tick");
+  take(ex, "OnTick");  // read cur
+  RefStep unmark = take(ex, "OnTick");
+  EXPECT_EQ(unmark.calls, std::vector<std::string>{"WdfRequestUnmarkCancelable=-1073741536"});  // STATUS_CANCELLED
+  take(ex, "OnCancel[req#1]");
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
+}
+
+TEST(RefExecutor, CompleteAfterUnmarkCancelledBeforeTheRoutineRuns) {
+  auto l = load(R"(
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+global request cur = NULL;
+timer tick = OnTick;
+fn OnRead(request req) {
+  WdfRequestMarkCancelable(req, OnCancel);
+  cur = req;
+}
+fn OnCancel(request req) { WdfRequestComplete(req, STATUS_CANCELLED); }
+fn OnTick() {
+  request r = cur;
+  if (r != NULL) {
+    WdfRequestUnmarkCancelable(r);
+    WdfRequestComplete(r, STATUS_SUCCESS);
+  }
+}
+environment { arrive q x 1; cancel any; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  for (const char* e : {"arrive q", "dispatch q", "OnRead[req#1]", "OnRead[req#1]", "cancel req#1", "timer tick",
+                        "OnTick", "OnTick"}) {
+    take(ex, e);
+  }
+  RefStep complete = take(ex, "OnTick");
+  ASSERT_TRUE(complete.violation);
+  EXPECT_EQ(*complete.violation, RuleId::CompleteAfterUnmarkCancelled);
+}
+
+TEST(RefExecutor, UseAfterReuseThroughAStoredHandle) {
+  auto l = load(R"(
+target sensor : cancelable;
+request poll = WdfRequestCreate(sensor);
+global request saved = NULL;
+thread A {
+  saved = poll;
+  WdfRequestReuse(poll);
+}
+thread B {
+  request r = saved;
+  if (r != NULL) { WdfRequestGetStatus(r); }
+}
+environment { }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "A");  // saved = poll (a copy remembers the epoch)
+  take(ex, "B");  // read saved
+  take(ex, "A");  // WdfRequestReuse(poll): the declared name is always current
+  RefStep use = take(ex, "B");
+  ASSERT_TRUE(use.violation);
+  EXPECT_EQ(*use.violation, RuleId::UseAfterReuse);
+}
+
+TEST(RefExecutor, ChoicesAreTakenFromTheTraceInOrder) {
+  auto l = load(R"(
+global int g = 0;
+target pipe : cancelable may_fail completes {STATUS_SUCCESS, STATUS_IO_TIMEOUT};
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+fn OnRead(request req) {
+  if (*) { g = 1; } else { g = 2; }
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }
+}
+fn OnDone(request req, status st) { WdfRequestComplete(req, st); }
+environment { arrive q x 1; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive q");
+  take(ex, "dispatch q");
+  // The first step resolves the `if (*)`; without a token it is rejected, naming the options.
+  RefStep missing = ex.step("OnRead[req#1]", {});
+  EXPECT_FALSE(missing.ok);
+  EXPECT_NE(missing.error.find("nondet:0"), std::string::npos) << missing.error;
+  RefStep wrong = ex.step("OnRead[req#1]", {"send:ok"});
+  EXPECT_FALSE(wrong.ok);
+  EXPECT_NE(wrong.error.find("'send:ok' does not apply"), std::string::npos) << wrong.error;
+  RefStep extra = ex.step("OnRead[req#1]", {"nondet:1", "nondet:0"});
+  EXPECT_FALSE(extra.ok);
+  EXPECT_EQ(take(ex, "OnRead[req#1]", {"nondet:1"}).choices, std::vector<std::string>{"nondet:1"});
+  take(ex, "OnRead[req#1]");
+  RefStep send = take(ex, "OnRead[req#1]", {"send:ok"});
+  EXPECT_EQ(send.calls, std::vector<std::string>{"WdfRequestSend=1"});
+  take(ex, "target req#1", {"target:take"});
+  std::vector<RefSuccessor> moves = ex.successors();
+  std::vector<std::string> target;
+  for (const RefSuccessor& m : moves) {
+    if (m.event == "target req#1") target.push_back(m.choices.at(0));
+  }
+  EXPECT_EQ(target, (std::vector<std::string>{"target:complete:STATUS_IO_TIMEOUT", "target:complete:STATUS_SUCCESS"}));
+  take(ex, "target req#1", {"target:complete:STATUS_IO_TIMEOUT"});
+  take(ex, "OnDone[req#1]");
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
+}
+
+TEST(RefExecutor, EventsThatCannotMoveAreRejectedWithoutChangingTheState) {
+  auto l = load(kEcho);
+  RefExecutor ex(*l->spec, l->sm);
+  RefStep early = ex.step("dispatch q", {});
+  EXPECT_FALSE(early.ok);
+  EXPECT_NE(early.error.find("'dispatch q' cannot move"), std::string::npos) << early.error;
+  RefStep nobody = ex.step("OnRead[req#1]", {});
+  EXPECT_FALSE(nobody.ok);
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"arrive q"});
+}
+
+TEST(RefExecutor, CopiesAreIndependentSnapshots) {
+  auto l = load(kEcho);
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive q");
+  RefExecutor snapshot = ex;
+  take(ex, "dispatch q");
+  EXPECT_EQ(snapshot.enabled_events(), std::vector<std::string>{"dispatch q"});
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"OnRead[req#1]"});
+}
+
+TEST(RefExecutor, NeverCompletedAndAssertion) {
+  auto l = load(R"(
+global int g = 0;
+device d { queue q : parallel { EvtIoRead = OnRead; } }
+fn OnRead(request req) { g = 1; }
+thread T { if (g == 1) { assert(FALSE); } }
+environment { arrive q x 1; }
+)");
+  RefExecutor ex(*l->spec, l->sm);
+  RefExecutor other = ex;
+  take(ex, "T");  // reads g == 0 and finishes
+  take(ex, "arrive q");
+  take(ex, "dispatch q");
+  take(ex, "OnRead[req#1]");
+  EXPECT_TRUE(ex.at_end());
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::NeverCompleted);
+
+  take(other, "arrive q");
+  take(other, "dispatch q");
+  take(other, "OnRead[req#1]");
+  RefStep t = take(other, "T");
+  ASSERT_TRUE(t.violation);
+  EXPECT_EQ(*t.violation, RuleId::Assertion);
+}
+
+TEST(RefExecutor, NdisSpecsAreNotExecuted) {
+  auto l = load(R"(
+miniport m : cancelable;
+filter f { FilterSendNetBufferLists = OnSend; }
+fn OnSend(nbl n) { NdisFSendNetBufferLists(n, m); }
+environment { send f x 1 cancel_id 1; }
+)");
+  ASSERT_TRUE(l->spec);
+  EXPECT_NE(RefExecutor::unsupported_reason(*l->spec), "");
+  EXPECT_THROW(RefExecutor(*l->spec, l->sm), RefUnsupported);
+}
+
+}  // namespace
+}  // namespace cc
