@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
+#include <memory>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +39,7 @@ namespace {
 constexpr uint32_t kDefaultSeed = 20261123;
 constexpr int kDefaultSchedulesPerSpec = 150;
 constexpr int kMaxDepth = 400;
+constexpr std::size_t kDefaultStatesPerSpec = 20000;
 
 /// Specs the two implementations are known to disagree on, with the disagreement.
 const std::map<std::string, std::string, std::less<>> kSkip = {
@@ -461,179 +465,290 @@ struct Totals {
   int specs = 0;
   long schedules = 0;
   long steps = 0;
+  long states = 0;     ///< exhaustive mode: explorer states compared
   long end_states = 0;
   long violations = 0;
   long ambiguous = 0;  ///< steps whose key named two activities
 };
 
-/// Runs the schedules of one spec; returns "" or the first disagreement.
-std::string run_spec(const std::string& path, std::mt19937& rng, int schedules, Totals& totals, bool& skipped,
-                     bool must_load = false) {
+/// A loaded spec that both implementations execute.
+struct Subject {
   SourceManager sm;
+  std::unique_ptr<ast::Spec> spec;
+  std::unique_ptr<TransitionSystem> ts;
+};
+
+/// Loads `path`; nullptr when one of the implementations does not execute it (or, with
+/// must_load, an error text in `error`).
+std::unique_ptr<Subject> load_subject(const std::string& path, bool must_load, std::string& error) {
+  auto s = std::make_unique<Subject>();
   Diagnostics diags;
-  auto spec = load_spec(sm, path, {}, diags);
-  if (!spec || diags.has_errors()) {
-    skipped = true;
+  s->spec = load_spec(s->sm, path, {}, diags);
+  if (!s->spec || diags.has_errors()) {
     if (must_load) {
       std::ostringstream d;
-      diags.print(d, sm);
-      return path + ": does not load:\n" + d.str();
+      diags.print(d, s->sm);
+      error = path + ": does not load:\n" + d.str();
     }
-    return "";
+    return nullptr;
   }
   std::string unsupported;
-  std::unique_ptr<TransitionSystem> ts;
   try {
-    ts = make_transition_system(*spec, sm, unsupported);
+    s->ts = make_transition_system(*s->spec, s->sm, unsupported);
   } catch (const ModelLimit&) {
-    ts = nullptr;
+    s->ts = nullptr;
   }
-  if (!ts || !RefExecutor::unsupported_reason(*spec).empty()) {
-    skipped = true;
-    return "";
+  if (!s->ts || !RefExecutor::unsupported_reason(*s->spec).empty()) {
+    if (must_load) error = path + " is not executed by both implementations";
+    return nullptr;
   }
-  ++totals.specs;
-  const RefExecutor fresh(*spec, sm);
+  return s;
+}
+
+/// The explorer's moves from one state, described the replay way.
+struct Moves {
+  std::vector<Move> moves;
+  std::vector<TraceStep> steps;
+  std::vector<std::vector<uint8_t>> afters;
+  std::multiset<std::string> keys;
+};
+
+Moves explorer_moves(TransitionSystem& ts, const std::vector<uint8_t>& state) {
+  Moves m;
+  Collect c;
+  ts.successors(state, c);
+  m.moves = std::move(c.moves);
+  for (const Move& mv : m.moves) {
+    std::vector<uint8_t> after;
+    m.steps.push_back(ts.describe(state, mv.label, after));
+    m.afters.push_back(std::move(after));
+    m.keys.insert(key_of(m.steps.back().event, m.steps.back().choices));
+  }
+  return m;
+}
+
+/// Compares the moves (and, at an end state, the end-state finding); "" when they agree.
+std::string compare_state(TransitionSystem& ts, const std::vector<uint8_t>& state, const Moves& m,
+                          const RefExecutor& ref, Totals& totals) {
+  std::multiset<std::string> rk;
+  std::set<std::string> ref_events;
+  try {
+    rk = ref_moves(ref, &ref_events);
+  } catch (const RefUnsupported& e) {
+    return std::string("reference executor: unsupported: ") + e.what();
+  }
+  if (m.keys != rk) {
+    return fmt::format("enabled moves differ:\n  explorer:  {}\n  reference: {}", fmt::join(m.keys, " | "),
+                       fmt::join(rk, " | "));
+  }
+  if (!m.moves.empty()) return "";
+  ++totals.end_states;
+  std::optional<Finding> f = ts.end_state(state);
+  std::optional<RefEndFinding> r = ref.end_state_violation();
+  std::optional<RuleId> fr = f ? std::optional<RuleId>(f->rule) : std::nullopt;
+  std::optional<RuleId> rr = r ? std::optional<RuleId>(r->rule) : std::nullopt;
+  if (fr != rr) {
+    return fmt::format("end state differs:\n  explorer:  {} {}\n  reference: {} {}", rule_text(fr), f ? f->message : "",
+                       rule_text(rr), r ? r->message : "");
+  }
+  if (fr) ++totals.violations;
+  return "";
+}
+
+/// Takes the explorer's move `k` in `ref`; "" when the step agrees (calls and violation).
+std::string follow(TransitionSystem& ts, const Moves& m, std::size_t k, RefExecutor& ref, Totals& totals) {
+  const TraceStep& step = m.steps[k];
+  const std::optional<RuleId> er = m.moves[k].finding ? std::optional<RuleId>(m.moves[k].finding->rule) : std::nullopt;
+  RefStep got;
+  try {
+    // Two activities can answer to one key (replay.md names an activity by callback and
+    // request); take the instance that continues the way the explorer does.
+    const std::size_t instances = ref.instances(step.event);
+    if (instances > 1) {
+      ++totals.ambiguous;
+      std::multiset<std::string> want;
+      if (!er) want = explorer_moves(ts, m.afters[k]).keys;
+      for (std::size_t n = instances; n-- > 0;) {
+        RefExecutor trial = ref;
+        RefStep r = trial.step(step.event, step.choices, n);
+        if (!r.ok || r.calls != step.calls || r.violation != er) continue;
+        if (!er && ref_moves(trial, nullptr) != want) continue;
+        got = r;
+        ref = std::move(trial);
+        break;
+      }
+    }
+    if (!got.ok) got = ref.step(step.event, step.choices);
+  } catch (const RefUnsupported& e) {
+    return std::string("reference executor: unsupported: ") + e.what();
+  }
+  ++totals.steps;
+  if (!got.ok) return "the reference executor cannot take the explorer's step: " + got.error;
+  if (got.calls != step.calls || got.violation != er) {
+    return fmt::format("the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] violation {} {}",
+                       fmt::join(step.calls, " "), rule_text(er), er ? m.moves[k].finding->message : "",
+                       fmt::join(got.calls, " "), rule_text(got.violation), got.violation_message);
+  }
+  if (er) ++totals.violations;
+  return "";
+}
+
+std::string step_text(const TraceStep& step) {
+  return fmt::format("{} [{}] {} | {}", key_of(step.event, step.choices), fmt::join(step.calls, " "), step.action,
+                     step.note);
+}
+
+std::string failure(const std::string& path, const std::string& where, const std::vector<std::string>& schedule,
+                    const std::string& what, const RefExecutor& ref) {
+  std::ostringstream o;
+  o << path << ": " << where << " after " << schedule.size() << " steps:\n";
+  for (std::size_t k = 0; k < schedule.size(); ++k) o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
+  o << what << "\nreference executor state:\n" << ref.describe_state();
+  return o.str();
+}
+
+/// Random schedules of one spec; "" or the first disagreement.
+std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng, int schedules, Totals& totals) {
+  TransitionSystem& ts = *sub.ts;
+  const RefExecutor fresh(*sub.spec, sub.sm);
   for (int n = 0; n < schedules; ++n) {
     ++totals.schedules;
-    std::vector<uint8_t> state(ts->state_size());
-    ts->initial_state(state);
+    std::vector<uint8_t> state(ts.state_size());
+    ts.initial_state(state);
     RefExecutor ref = fresh;
     std::vector<std::string> schedule;
-    auto fail = [&](const std::string& what) {
-      std::ostringstream o;
-      o << path << ": schedule " << n << " after " << schedule.size() << " steps:\n";
-      for (std::size_t k = 0; k < schedule.size(); ++k) o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
-      o << what << "\nreference executor state:\n" << ref.describe_state();
-      return o.str();
-    };
+    const std::string where = fmt::format("schedule {}", n);
     for (int depth = 0; depth < kMaxDepth; ++depth) {
-      Collect c;
-      ts->successors(state, c);
-      // What the explorer can do here, named the replay way.
-      std::vector<TraceStep> described;
-      std::vector<std::vector<uint8_t>> afters;
-      std::multiset<std::string> explorer_keys;
-      std::set<std::string> explorer_events;
-      for (const Move& m : c.moves) {
-        std::vector<uint8_t> after;
-        described.push_back(ts->describe(state, m.label, after));
-        afters.push_back(std::move(after));
-        explorer_keys.insert(key_of(described.back().event, described.back().choices));
-        explorer_events.insert(described.back().event);
-      }
-      std::multiset<std::string> ref_keys;
-      std::set<std::string> ref_events;
-      try {
-        ref_keys = ref_moves(ref, &ref_events);
-      } catch (const RefUnsupported& e) {
-        return fail(std::string("reference executor: unsupported: ") + e.what());
-      }
-      if (explorer_events != ref_events || explorer_keys != ref_keys) {
-        return fail(fmt::format("enabled moves differ:\n  explorer:  {}\n  reference: {}", fmt::join(explorer_keys, " | "),
-                                fmt::join(ref_keys, " | ")));
-      }
-      if (c.moves.empty()) {
-        ++totals.end_states;
-        std::optional<Finding> f = ts->end_state(state);
-        std::optional<RefEndFinding> r = ref.end_state_violation();
-        std::optional<RuleId> fr = f ? std::optional<RuleId>(f->rule) : std::nullopt;
-        std::optional<RuleId> rr = r ? std::optional<RuleId>(r->rule) : std::nullopt;
-        if (fr != rr) {
-          return fail(fmt::format("end state differs:\n  explorer:  {} {}\n  reference: {} {}", rule_text(fr),
-                                  f ? f->message : "", rule_text(rr), r ? r->message : ""));
-        }
-        if (fr) ++totals.violations;
-        break;
-      }
-      std::size_t pick = std::uniform_int_distribution<std::size_t>(0, c.moves.size() - 1)(rng);
-      const TraceStep& step = described[pick];
-      schedule.push_back(fmt::format("{} [{}] {} | {}", key_of(step.event, step.choices), fmt::join(step.calls, " "),
-                                     step.action, step.note));
-      const std::optional<RuleId> er =
-          c.moves[pick].finding ? std::optional<RuleId>(c.moves[pick].finding->rule) : std::nullopt;
-      RefStep got;
-      try {
-        // Two activities can answer to one key (replay.md names an activity by callback and
-        // request); take the instance that continues the way the explorer does.
-        const std::size_t instances = ref.instances(step.event);
-        if (instances > 1) {
-          ++totals.ambiguous;
-          Collect next;
-          if (!er) ts->successors(afters[pick], next);
-          std::multiset<std::string> want;
-          for (const Move& m : next.moves) {
-            std::vector<uint8_t> scratch;
-            TraceStep t = ts->describe(afters[pick], m.label, scratch);
-            want.insert(key_of(t.event, t.choices));
-          }
-          for (std::size_t k = instances; k-- > 0;) {
-            RefExecutor trial = ref;
-            RefStep r = trial.step(step.event, step.choices, k);
-            if (!r.ok || r.calls != step.calls || r.violation != er) continue;
-            if (!er && ref_moves(trial, nullptr) != want) continue;
-            got = r;
-            ref = std::move(trial);
-            break;
-          }
-        }
-        if (!got.ok) got = ref.step(step.event, step.choices);
-      } catch (const RefUnsupported& e) {
-        return fail(std::string("reference executor: unsupported: ") + e.what());
-      }
-      ++totals.steps;
-      if (!got.ok) return fail("the reference executor cannot take the explorer's step: " + got.error);
-      if (got.calls != step.calls || got.violation != er) {
-        return fail(fmt::format("step {} differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] violation {} {}",
-                                schedule.size(), fmt::join(step.calls, " "), rule_text(er),
-                                er ? c.moves[pick].finding->message : "", fmt::join(got.calls, " "),
-                                rule_text(got.violation), got.violation_message));
-      }
-      if (er) {
-        ++totals.violations;
-        break;
-      }
-      state = std::move(afters[pick]);
+      Moves m = explorer_moves(ts, state);
+      if (std::string d = compare_state(ts, state, m, ref, totals); !d.empty()) return failure(path, where, schedule, d, ref);
+      if (m.moves.empty()) break;
+      const std::size_t pick = std::uniform_int_distribution<std::size_t>(0, m.moves.size() - 1)(rng);
+      schedule.push_back(step_text(m.steps[pick]));
+      RefExecutor before = ref;
+      if (std::string d = follow(ts, m, pick, ref, totals); !d.empty()) return failure(path, where, schedule, d, before);
+      if (m.moves[pick].finding) break;
+      state = std::move(m.afters[pick]);
     }
   }
   return "";
 }
 
+/// Every explorer state reachable within `cap` states, breadth first; "" or the first
+/// disagreement. (A state reached by several paths is compared with the executor's state of
+/// the first path.)
+std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t cap, Totals& totals, bool& complete) {
+  TransitionSystem& ts = *sub.ts;
+  struct Node {
+    std::vector<uint8_t> state;
+    RefExecutor ref;
+    std::vector<std::string> schedule;
+  };
+  std::deque<Node> queue;
+  std::set<std::vector<uint8_t>> seen;
+  std::vector<uint8_t> init(ts.state_size());
+  ts.initial_state(init);
+  seen.insert(init);
+  queue.push_back(Node{init, RefExecutor(*sub.spec, sub.sm), {}});
+  std::size_t expanded = 0;
+  while (!queue.empty() && expanded < cap) {
+    Node node = std::move(queue.front());
+    queue.pop_front();
+    ++expanded;
+    ++totals.states;
+    Moves m = explorer_moves(ts, node.state);
+    if (std::string d = compare_state(ts, node.state, m, node.ref, totals); !d.empty()) {
+      return failure(path, "breadth-first state", node.schedule, d, node.ref);
+    }
+    for (std::size_t k = 0; k < m.moves.size(); ++k) {
+      RefExecutor next = node.ref;
+      std::vector<std::string> schedule = node.schedule;
+      schedule.push_back(step_text(m.steps[k]));
+      if (std::string d = follow(ts, m, k, next, totals); !d.empty()) {
+        return failure(path, "breadth-first step", schedule, d, node.ref);
+      }
+      if (m.moves[k].finding || !seen.insert(m.afters[k]).second) continue;
+      queue.push_back(Node{m.afters[k], std::move(next), std::move(schedule)});
+    }
+  }
+  complete = queue.empty();
+  return "";
+}
+
+std::vector<std::string> all_subjects(std::vector<std::string>& temp_files) {
+  std::vector<std::string> missing;
+  std::vector<std::string> paths = collect_spec_files({CC_SOURCE_DIR "/specs"}, missing);
+  for (const char* text : kFeatureSpecs) {
+    temp_files.push_back(test_file(text));
+    paths.push_back(temp_files.back());
+  }
+  return paths;
+}
+
+bool is_feature(const std::string& path, const std::vector<std::string>& temp_files) {
+  return std::find(temp_files.begin(), temp_files.end(), path) != temp_files.end();
+}
+
 TEST(Differential, ExplorerAgreesWithReferenceExecutorOnRandomSchedules) {
   const uint32_t s = seed();
   std::mt19937 rng(s);
-  std::vector<std::string> missing;
-  const std::vector<std::string> specs = collect_spec_files({CC_SOURCE_DIR "/specs"}, missing);
-  ASSERT_FALSE(specs.empty());
+  std::vector<std::string> temp_files;
+  const std::vector<std::string> paths = all_subjects(temp_files);
   const auto start = std::chrono::steady_clock::now();
   Totals totals;
-  int skipped_count = 0;
+  int skipped = 0;
   int known = 0;
-  for (const std::string& path : specs) {
-    const std::string name = std::filesystem::path(path).filename().string();
-    if (kSkip.count(name) != 0) {
+  for (const std::string& path : paths) {
+    if (kSkip.count(std::filesystem::path(path).filename().string()) != 0) {
       ++known;
       continue;
     }
-    bool skipped = false;
-    std::string diff = run_spec(path, rng, schedules_per_spec(), totals, skipped);
-    if (skipped) ++skipped_count;
-    EXPECT_EQ(diff, "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
+    const bool feature = is_feature(path, temp_files);
+    std::string error;
+    auto sub = load_subject(path, feature, error);
+    EXPECT_EQ(error, "");
+    if (!sub) {
+      ++skipped;
+      continue;
+    }
+    ++totals.specs;
+    const int schedules = feature ? 10 * schedules_per_spec() : schedules_per_spec();
+    EXPECT_EQ(run_random(*sub, path, rng, schedules, totals), "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
   }
-  for (const char* text : kFeatureSpecs) {
-    const std::string path = test_file(text);
-    bool skipped = false;
-    std::string diff = run_spec(path, rng, 10 * schedules_per_spec(), totals, skipped, true);
-    EXPECT_FALSE(skipped) << path << " is not executed by both implementations";
-    EXPECT_EQ(diff, "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")\n" << text;
-    std::filesystem::remove(path);
-  }
+  for (const std::string& t : temp_files) std::filesystem::remove(t);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
-      "differential: seed {}; {} specs compared ({} not executed by both, {} on the known-disagreement list); "
-      "{} schedules, {} steps ({} with a key naming two activities), {} end states, {} violations; {:.1f} s\n",
-      s, totals.specs, skipped_count, known, totals.schedules, totals.steps, totals.ambiguous, totals.end_states,
+      "differential (random): seed {}; {} specs compared ({} not executed by both, {} on the known-disagreement "
+      "list); {} schedules, {} steps ({} with a key naming two activities), {} end states, {} violations; {:.1f} s\n",
+      s, totals.specs, skipped, known, totals.schedules, totals.steps, totals.ambiguous, totals.end_states,
       totals.violations, secs);
+  EXPECT_GT(totals.specs, 0);
+}
+
+TEST(Differential, ExplorerAgreesWithReferenceExecutorOnEveryStateOfSmallSpaces) {
+  std::size_t cap = kDefaultStatesPerSpec;
+  if (const char* c = std::getenv("CC_DIFF_STATES")) cap = std::strtoul(c, nullptr, 0);
+  std::vector<std::string> temp_files;
+  const std::vector<std::string> paths = all_subjects(temp_files);
+  const auto start = std::chrono::steady_clock::now();
+  Totals totals;
+  int complete_count = 0;
+  for (const std::string& path : paths) {
+    if (kSkip.count(std::filesystem::path(path).filename().string()) != 0) continue;
+    std::string error;
+    auto sub = load_subject(path, is_feature(path, temp_files), error);
+    EXPECT_EQ(error, "");
+    if (!sub) continue;
+    ++totals.specs;
+    bool complete = false;
+    EXPECT_EQ(run_exhaustive(*sub, path, cap, totals, complete), "");
+    if (complete) ++complete_count;
+  }
+  for (const std::string& t : temp_files) std::filesystem::remove(t);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << fmt::format(
+      "differential (breadth-first): {} specs, {} of them exhausted within {} states each; {} states, {} steps, "
+      "{} end states, {} violations; {:.1f} s\n",
+      totals.specs, complete_count, cap, totals.states, totals.steps, totals.end_states, totals.violations, secs);
   EXPECT_GT(totals.specs, 0);
 }
 
