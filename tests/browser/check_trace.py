@@ -1,4 +1,8 @@
-"""Renders the HTML race traces of the fixture run in headless Chromium and checks the DOM.
+"""Renders HTML race traces in headless Chromium and checks the DOM.
+
+Two sources: --generator writes the hand-built fixture run (hostile names, a realistic trace);
+--cancelcheck runs the real checker over specs from the repository (--source-dir) and over a
+spec whose title, folder and file name are markup.
 
 Checks, after the page's own script has run: one lane per activity, one row per step, the
 racing steps highlighted, a selected row and a filled state panel, keyboard and click
@@ -125,8 +129,8 @@ document.getElementById('frame').addEventListener('load', function () {
 EXPECTED_KEYS = "step-7|step-8|step-6|step-9|step-9|step-1|step-7|step-9|step-7|step-9|step-4|4|statearmedwas idle"
 
 
-def screenshot(chromium, url, path):
-    run_chromium(chromium, ["--window-size=1400,900", "--virtual-time-budget=2000", "--screenshot=" + path, url])
+def screenshot(chromium, url, path, size="1400,900"):
+    run_chromium(chromium, ["--window-size=" + size, "--virtual-time-budget=2000", "--screenshot=" + path, url])
     if not os.path.exists(path) or os.path.getsize(path) < 10000:
         fail("screenshot %s was not written" % path)
 
@@ -169,12 +173,171 @@ def check_page(root, name, lanes, steps, racing_ids, selected_id):
     return elements, lane_heads, panel[0]
 
 
+def keyboard(chromium, html_dir, page):
+    """Drives a trace page with keys and a click from a same-directory harness page."""
+    harness = os.path.join(html_dir, "keyboard-harness.html")
+    with open(harness, "w", encoding="utf-8") as f:
+        f.write(KEYBOARD_HARNESS % page)
+    dom = dump_dom(chromium, "file://" + harness, ["--allow-file-access-from-files"])
+    os.remove(harness)
+    pre = [e for e in parse(dom).walk() if e.attrs.get("id") == "out"]
+    return pre[0].all_text() if pre else "no output"
+
+
+HOSTILE_TITLE = "<script>alert(1)</script> & \"quoted\" 'single' </title><b>bold</b>"
+HOSTILE_FOLDER = "<img src=x onerror=alert(2)>&'\""
+HOSTILE_FILE = "a<b>&'\"z.spec"
+
+
+def run_cancelcheck(cancelcheck, cwd, args, expect):
+    proc = subprocess.run([cancelcheck, "check", "--no-color"] + args, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=300)
+    if proc.returncode != expect:
+        fail("cancelcheck %s exited with %d, expected %d:\n%s%s" % (" ".join(args), proc.returncode, expect,
+             proc.stdout.decode(errors="replace")[-3000:], proc.stderr.decode(errors="replace")[-2000:]))
+
+
+def check_real(args, out):
+    """Traces written by the real checker."""
+    source = os.path.abspath(args.source_dir)
+    html_dir = os.path.join(out, "real-html")
+    run_cancelcheck(args.cancelcheck, source,
+                    ["specs/kmdf/cr001_double_completion.spec", "specs/kmdf/cr002_use_after_reuse.spec",
+                     "specs/kmdf/cr010_deadlock.spec", "specs/seeds/003_reuse_wipes_stop_cancel.spec",
+                     "specs/kmdf/cr001_double_completion_fixed.spec", "specs/seeds/002_appc_cancel_async.spec",
+                     "--html", html_dir], 1)
+
+    # cr001: 5 lanes (I/O manager, framework, OnRead, OnCancel, OnTimer), 14 steps, the cancel
+    # routine's completion (9) and the timer's (14) race; the page opens on step 9.
+    cr001 = "file://" + os.path.join(html_dir, "cr001_double_completion-CR001-1.html")
+    dom = dump_dom(args.chromium, cr001)
+    with open(os.path.join(out, "real-cr001.dom.html"), "w", encoding="utf-8") as f:
+        f.write(dom)
+    elements, lanes, panel = check_page(parse(dom), "real cr001", 5, 14, ["step-9", "step-14"], "step-9")
+    names = [lane.all_text() for lane in lanes]
+    expected = ["I/O managerORIGINATOR", "frameworkFRAMEWORK", "OnRead[req#1]DRIVER", "OnCancel[req#1]DRIVER",
+                "OnTimerDRIVER"]
+    if [n.upper() for n in names] != [n.upper() for n in expected]:
+        fail("real cr001: lanes %r, expected %r" % (names, expected))
+    rows = [e for e in elements if e.tag == "tr" and "step" in e.classes()]
+    row14 = [e for e in rows if e.attrs.get("id") == "step-14"][0]
+    if "violating" not in row14.classes() or "RACE 2 \u00b7 VIOLATION" not in row14.all_text():
+        fail("real cr001: step 14 is not marked as the violating second racing step: %r" % row14.all_text())
+    if "WdfRequestComplete(req#1, STATUS_CANCELLED)" not in row14.all_text() or "line\u00a053" not in row14.all_text():
+        fail("real cr001: step 14 does not show its call and spec line: %r" % row14.all_text())
+    h1 = [e for e in elements if e.tag == "h1"][0].all_text()
+    if "step 9" not in h1 or "step 14" not in h1:
+        fail("real cr001: the headline does not name the racing steps: %r" % h1)
+    racers = [e.all_text() for e in elements if "racer" in e.classes()]
+    if len(racers) != 2 or "step 9" not in racers[0] or "step 14" not in racers[1]:
+        fail("real cr001: racing-step chips %r" % racers)
+    text = panel.all_text()
+    for field in ("place", "cancelable", "cancel flag", "refs", "epoch", "completions", "status"):
+        if field not in text:
+            fail("real cr001: the state panel lacks the request field %r: %r" % (field, text))
+    changed = [e.all_text() for e in panel.walk() if e.tag == "tr" and "changed" in e.classes()]
+    if not any(c.startswith("place") and "completed" in c for c in changed):
+        fail("real cr001: at step 9 the panel does not highlight req#1 becoming completed: %r" % changed)
+    if [e for e in elements if e.tag == "tr" and "endstate" in e.classes()]:
+        fail("real cr001: an end-state row on a trace with a violating step")
+
+    keys = keyboard(args.chromium, html_dir, "cr001_double_completion-CR001-1.html")
+    expected_keys = ("step-9|step-10|step-8|step-14|step-14|step-1|step-9|step-14|step-9|step-14|step-4|4|"
+                     "refs2was 1")
+    if keys != expected_keys:
+        fail("real cr001 keyboard navigation: got %r, expected %r" % (keys, expected_keys))
+
+    # cr002: 20 steps over 5 lanes.
+    dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, "cr002_use_after_reuse-CR002-1.html"))
+    check_page(parse(dom), "real cr002", 5, 20, ["step-19", "step-20"], "step-19")
+
+    # End-state violations: no violating step, an END STATE row after the last step.
+    for page, lanes_n, steps, racing, selected in (
+            ("cr010_deadlock-CR010-1.html", 3, 5, [], "step-5"),
+            ("003_reuse_wipes_stop_cancel-CR003-1.html", 6, 11, ["step-7", "step-8"], "step-7")):
+        dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, page))
+        elements, _, _ = check_page(parse(dom), "real " + page, lanes_n, steps, racing, selected)
+        end = [e for e in elements if e.tag == "tr" and "endstate" in e.classes()]
+        if len(end) != 1 or "END STATE" not in end[0].all_text():
+            fail("real %s: no END STATE row" % page)
+        if [e for e in elements if e.tag == "tr" and "violating" in e.classes()]:
+            fail("real %s: a violating row in an end-state violation" % page)
+
+    # The index: every spec with its verdict, the incomplete reason, links to every trace.
+    dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, "index.html"))
+    index = list(parse(dom).walk())
+    specs = [e for e in index if e.tag == "tr" and "spec" in e.classes()]
+    if len(specs) != 6:
+        fail("real index: %d spec rows, expected 6" % len(specs))
+    links = sorted(set(e.attrs.get("href") for e in index if e.tag == "a" and e.attrs.get("href") != "index.html"))
+    pages = sorted(f for f in os.listdir(html_dir) if f != "index.html")
+    if links != pages:
+        fail("real index: links %r, pages %r" % (links, pages))
+    all_text = "".join(e.all_text() for e in specs)
+    if "search incomplete: APPC semantics" not in all_text:
+        fail("real index: the incomplete reason is missing")
+
+    # A spec whose title, folder and file name are markup: the DOM shows them as text.
+    evil_dir = os.path.join(out, "real-evil")
+    folder = os.path.join(evil_dir, HOSTILE_FOLDER)
+    os.makedirs(folder)
+    with open(os.path.join(source, "specs/kmdf/cr001_double_completion.spec"), encoding="utf-8") as f:
+        spec_text = f.read()
+    old = 'spec "cancel routine and timer DPC both complete the read";'
+    if old not in spec_text:
+        fail("cr001 spec title changed; update the browser test")
+    title_literal = HOSTILE_TITLE.replace('"', '\\"')
+    with open(os.path.join(folder, HOSTILE_FILE), "w", encoding="utf-8") as f:
+        f.write(spec_text.replace(old, 'spec "%s";' % title_literal))
+    run_cancelcheck(args.cancelcheck, evil_dir, [HOSTILE_FOLDER, "--html", "html"], 1)
+    evil_html = os.path.join(evil_dir, "html")
+    evil_pages = [f for f in os.listdir(evil_html) if f != "index.html"]
+    if len(evil_pages) != 1:
+        fail("real hostile run: pages %r" % evil_pages)
+    evil = "file://" + os.path.join(evil_html, evil_pages[0])
+    dom = dump_dom(args.chromium, evil)
+    with open(os.path.join(out, "real-evil.dom.html"), "w", encoding="utf-8") as f:
+        f.write(dom)
+    elements, _, _ = check_page(parse(dom), "real hostile trace", 5, 14, ["step-9", "step-14"], "step-9")
+    crumbs = [e for e in elements if "crumbs" in e.classes()][0].all_text()
+    hostile_path = os.path.join(HOSTILE_FOLDER, HOSTILE_FILE)
+    if HOSTILE_TITLE not in crumbs or hostile_path not in crumbs:
+        fail("real hostile trace: title or path not shown as text: %r" % crumbs)
+    for e in elements:
+        if e.tag == "b" and e.all_text() == "bold":
+            fail("real hostile trace: the title's <b> became an element")
+    titles = [e for e in elements if e.tag == "title"]
+    if len(titles) != 1 or hostile_path not in titles[0].all_text():
+        fail("real hostile trace: the page title is not the escaped path: %r" % [t.all_text() for t in titles])
+    dom = dump_dom(args.chromium, "file://" + os.path.join(evil_html, "index.html"))
+    index = list(parse(dom).walk())
+    if [e for e in index if e.tag in ("script", "img") or (e.tag == "b" and e.all_text() == "bold")]:
+        fail("real hostile index: an element came from the spec's names")
+    if HOSTILE_TITLE not in "".join(e.all_text() for e in index if e.tag == "td"):
+        fail("real hostile index: the title is not shown as text")
+
+    shots = os.path.join(out, "screenshots")
+    os.makedirs(shots, exist_ok=True)
+    screenshot(args.chromium, cr001, os.path.join(shots, "real-cr001_double_completion-CR001-1.png"), "1400,1000")
+    screenshot(args.chromium, "file://" + os.path.join(html_dir, "cr010_deadlock-CR010-1.html"),
+               os.path.join(shots, "real-cr010_deadlock-CR010-1.png"), "1400,1000")
+    screenshot(args.chromium, evil, os.path.join(shots, "real-hostile-CR001-1.png"), "1400,1000")
+    screenshot(args.chromium, "file://" + os.path.join(html_dir, "index.html"), os.path.join(shots, "real-index.png"))
+    print("real HTML traces ok; screenshots in " + shots)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--generator", required=True)
+    parser.add_argument("--generator", help="writes the fixture run's reports (report_fixture)")
+    parser.add_argument("--cancelcheck", help="the built checker, to test real traces")
+    parser.add_argument("--source-dir", help="repository root (specs/), with --cancelcheck")
     parser.add_argument("--chromium", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    if not args.generator and not args.cancelcheck:
+        parser.error("give --generator, --cancelcheck or both")
+    if args.cancelcheck and not args.source_dir:
+        parser.error("--cancelcheck needs --source-dir")
 
     if not (os.path.isfile(args.chromium) and os.access(args.chromium, os.X_OK)):
         fail("Chromium not found at %s; install the 'chromium' package to run the HTML browser test"
@@ -183,6 +346,13 @@ def main():
     out = os.path.abspath(args.out)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
+    if args.cancelcheck:
+        check_real(args, out)
+    if args.generator:
+        check_fixture(args, out)
+
+
+def check_fixture(args, out):
     subprocess.run([args.generator, out], check=True, stdout=subprocess.DEVNULL)
     html_dir = os.path.join(out, "html")
 
@@ -203,15 +373,9 @@ def main():
     check_page(parse(dom), "fx2 trace #step-3", 5, 9, ["step-7", "step-9"], "step-3")
 
     # Keyboard navigation and clicks, driven from a same-directory harness page.
-    harness = os.path.join(html_dir, "keyboard-harness.html")
-    with open(harness, "w", encoding="utf-8") as f:
-        f.write(KEYBOARD_HARNESS % "fx2_timer_cancel-CR001-1.html")
-    dom = dump_dom(args.chromium, "file://" + harness, ["--allow-file-access-from-files"])
-    pre = [e for e in parse(dom).walk() if e.attrs.get("id") == "out"]
-    keys = pre[0].all_text() if pre else "no output"
+    keys = keyboard(args.chromium, html_dir, "fx2_timer_cancel-CR001-1.html")
     if keys != EXPECTED_KEYS:
         fail("keyboard navigation: got %r, expected %r" % (keys, EXPECTED_KEYS))
-    os.remove(harness)
 
     # The hostile trace: names are text, nothing is injected.
     evil = "file://" + os.path.join(html_dir, "script____-CR006-1.html")
@@ -238,7 +402,7 @@ def main():
         fail("index: contains a <script> element")
 
     shots = os.path.join(out, "screenshots")
-    os.makedirs(shots)
+    os.makedirs(shots, exist_ok=True)
     screenshot(args.chromium, fx2, os.path.join(shots, "fx2_timer_cancel-CR001-1.png"))
     screenshot(args.chromium, evil, os.path.join(shots, "hostile-CR006-1.png"))
     screenshot(args.chromium, "file://" + os.path.join(html_dir, "index.html"), os.path.join(shots, "index.png"))
