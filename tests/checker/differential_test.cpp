@@ -1,9 +1,11 @@
 // Differential test: the explorer's TransitionSystem (model/semantics.cpp) against the
 // reference executor (checker/ref_executor.cpp), which share nothing but the AST. For every
-// spec of the corpus that both execute, random schedules are walked from the initial state;
-// at every state the two must agree on every way to move (event keys and choice tokens),
-// and on the taken step's API calls and violation; at an end state on the end-state finding.
-// Seed: CC_DIFF_SEED (default below); schedules per spec: CC_DIFF_SCHEDULES.
+// spec of the corpus that both execute, plus the feature specs below, the two must agree on
+// every way to move from a state (event keys and choice tokens, as a multiset), on each
+// taken step's API calls and violation, and at an end state on the end-state finding.
+//   - random schedules from the initial state (seed CC_DIFF_SEED, printed on failure;
+//     CC_DIFF_SCHEDULES schedules per spec, ten times as many for the feature specs);
+//   - breadth-first over the explorer's states, up to CC_DIFF_STATES states per spec.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
