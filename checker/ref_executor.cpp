@@ -590,8 +590,9 @@ void RefMachine::target_completes(int r, int32_t st) {
   }
 }
 
-/// A cancel reaching a request the driver owns or has at a target. Returns whether it was
-/// delivered (the target completed it).
+/// A cancel reaching a request the driver owns or has at a target: the originator's starts
+/// the cancel routine of a cancelable request; at a target it completes the request when the
+/// target can be cancelled; otherwise it only sets the sticky cancel flag.
 void RefMachine::cancel_reaches(int r, bool originator) {
   Req& q = reqs_[static_cast<std::size_t>(r)];
   if (reading::kEveryCancelSetsFlag) q.cancel_flag = true;
