@@ -52,6 +52,48 @@ TEST(HtmlReport, TracePageHasLanesRowsAndRacingHighlights) {
   EXPECT_NE(html.find("\"initial\":6"), std::string::npos);
 }
 
+TEST(HtmlReport, EndStateViolationEndsWithAnEndStateRow) {
+  RunResult run = test::sample_run();
+  Violation& v = run.specs[0].violations[0];
+  v.violating_step.reset();
+  v.racing_steps.clear();
+  v.message = "deadlock: OnRead[req#1] waits for OnCancel[req#1] to return";
+  v.headline = v.message;
+  std::string html = render_html_trace(run, 0, 0);
+  EXPECT_EQ(count(html, "<tr class=\"step"), 9U);
+  EXPECT_EQ(count(html, "<tr class=\"step racing"), 0U);
+  EXPECT_EQ(count(html, "<tr class=\"endstate\" id=\"end\">"), 1U);
+  EXPECT_NE(html.find("END STATE"), std::string::npos);
+  EXPECT_NE(html.find("end-state violation"), std::string::npos);
+  EXPECT_NE(html.find("data-goto=\"8\""), std::string::npos);  // the end row selects the last step
+  EXPECT_NE(html.find("\"initial\":8"), std::string::npos);     // and the page opens there
+  // The message is the headline: shown once in the header (and once in the end row).
+  EXPECT_EQ(count(html, "deadlock: OnRead[req#1] waits for OnCancel[req#1] to return"), 2U);
+}
+
+TEST(HtmlReport, SingleViolatingStepIsLabelledViolation) {
+  RunResult run = test::sample_run();
+  Violation& v = run.specs[0].violations[0];
+  v.racing_steps = {StepIndex{8}};
+  std::string html = render_html_trace(run, 0, 0);
+  EXPECT_NE(html.find("<span class=\"flag\">VIOLATION</span>"), std::string::npos);
+  EXPECT_EQ(html.find("RACE 1"), std::string::npos);
+  EXPECT_NE(html.find("VIOLATION \u00b7 step 9"), std::string::npos);
+  // Two racing steps, the second violating.
+  std::string two = render_html_trace(test::sample_run(), 0, 0);
+  EXPECT_NE(two.find("<span class=\"flag\">RACE 1</span>"), std::string::npos);
+  EXPECT_NE(two.find("<span class=\"flag\">RACE 2 \u00b7 VIOLATION</span>"), std::string::npos);
+}
+
+TEST(HtmlReport, IndexListsRulesAndIncompleteReasons) {
+  std::string index = render_html_index(test::sample_run());
+  EXPECT_EQ(count(index, "<tr class=\"rule\">"), all_rules().size());
+  EXPECT_NE(index.find("search incomplete: state limit 1000000 reached"), std::string::npos);
+  EXPECT_NE(index.find("<td class=\"n\">2.00 s</td>"), std::string::npos);  // seconds from 1 s on
+  EXPECT_NE(index.find(" ms</td>"), std::string::npos);                        // milliseconds below
+  EXPECT_NE(index.find("(9 steps)"), std::string::npos);
+}
+
 TEST(HtmlReport, SelfContainedWithoutNetwork) {
   std::string html = render_html_trace(test::sample_run(), 0, 0);
   EXPECT_EQ(html.find("http://"), std::string::npos);

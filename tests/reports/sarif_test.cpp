@@ -63,6 +63,29 @@ TEST(SarifReport, OneResultPerViolationWithLocationAndCodeFlow) {
   EXPECT_EQ(flow[6]["properties"]["actor"], "driver");
 }
 
+TEST(SarifReport, MessageOnceEndStateAndReplayProperties) {
+  RunResult run = test::sample_run();
+  Violation& v = run.specs[0].violations[0];
+  v.headline = "OnTimer at step 9: " + v.message;  // a single-step headline repeats the message
+  v.trace[6].event = "OnCancel[req#1]";
+  v.trace[6].choices = {"nondet:0"};
+  v.trace[6].calls = {"WdfRequestComplete"};
+  nlohmann::json r = to_sarif(run)["runs"][0]["results"][0];
+  EXPECT_EQ(r["message"]["text"], v.headline);
+  EXPECT_EQ(r["properties"]["endState"], false);
+  const auto& props = r["codeFlows"][0]["threadFlows"][0]["locations"][6]["properties"];
+  EXPECT_EQ(props["event"], "OnCancel[req#1]");
+  EXPECT_EQ(props["choices"], nlohmann::json::array({"nondet:0"}));
+  EXPECT_EQ(props["calls"], nlohmann::json::array({"WdfRequestComplete"}));
+  EXPECT_FALSE(r["codeFlows"][0]["threadFlows"][0]["locations"][5]["properties"].contains("event"));
+
+  v.violating_step.reset();
+  v.headline = v.message;
+  r = to_sarif(run)["runs"][0]["results"][0];
+  EXPECT_EQ(r["message"]["text"], v.message);
+  EXPECT_EQ(r["properties"]["endState"], true);
+}
+
 TEST(SarifReport, IncompleteAndErrorSpecsBecomeNotifications) {
   nlohmann::json log = to_sarif(test::sample_run());
   const auto& inv = log["runs"][0]["invocations"][0];

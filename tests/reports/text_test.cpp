@@ -32,6 +32,22 @@ TEST(TextReport, ViolationLooksLikeACompilerDiagnostic) {
   EXPECT_FALSE(contains(out, "\x1b["));
 }
 
+// A deadlock-like end-state violation: no violating step, no line, headline == message.
+TEST(TextReport, EndStateViolationWithoutALine) {
+  Violation v = test::fx2_double_completion();
+  v.violating_step.reset();
+  v.racing_steps.clear();
+  v.loc = ResultLoc{};
+  v.message = "deadlock: OnRead[req#1] waits for OnCancel[req#1] to return";
+  v.headline = v.message;
+  std::string out = render_text_violation(v, {});
+  EXPECT_TRUE(contains(out, "specs/kmdf/fx2_timer_cancel.spec: error: [CR001 double-completion] deadlock:")) << out;
+  EXPECT_FALSE(contains(out, "<no location>"));
+  EXPECT_FALSE(contains(out, "race:")) << out;
+  EXPECT_TRUE(contains(out, "  end: no step breaks the rule by itself; the state after step 9 does\n")) << out;
+  EXPECT_FALSE(contains(out, "  ! "));
+}
+
 TEST(TextReport, ColourIsOptional) {
   TextOptions color;
   color.color = true;
