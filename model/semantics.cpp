@@ -74,6 +74,7 @@ struct EnvActor {
 };
 
 constexpr uint8_t kNoQueue = 0xFF;
+constexpr uint8_t kOrphanOwner = 0xFF;  ///< lock owner: a callback that returned holding it
 constexpr uint32_t kNoSlot = UINT32_MAX;
 constexpr uint32_t kLocalBudget = 1'000'000;
 
@@ -223,6 +224,11 @@ class KmdfSystem final : public TransitionSystem {
   std::string lane_of(uint32_t a) const;
   std::string render(int32_t v, TypeKind t) const;
   std::string place_text(uint32_t r) const;
+  std::string owner_text(uint8_t owner) const {
+    if (owner == 0) return "nobody";
+    if (owner == kOrphanOwner) return "a callback that returned without releasing it";
+    return lane_of(owner - 1u);
+  }
   std::vector<ObjectView> objects() const;
 
   // ---- recording ----
@@ -281,8 +287,8 @@ std::string KmdfSystem::build() {
     const ast::EnvItem& it = spec_.environment[i];
     switch (it.kind) {
       case ast::EnvKind::Arrive:
-        if (it.count_value < 0 || it.count_value > 64) {
-          return fmt::format("arrive count {} is outside 0..64", it.count_value);
+        if (it.count_value < 0 || it.count_value > 200) {
+          return fmt::format("arrive count {} is outside 0..200", it.count_value);
         }
         for (int64_t n = 0; n < it.count_value; ++n) {
           arrive_reqs_[i].push_back(static_cast<uint32_t>(reqs_.size()));
@@ -374,6 +380,7 @@ std::string KmdfSystem::build() {
   if (!stop_items_.empty()) env_.push_back({EnvKind::Stop, 0});
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) env_.push_back({EnvKind::Timer, t});
   if (nact_ + env_.size() > UINT16_MAX) return "too many actors";
+  static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
   scratch_.resize(size_);
   return {};
 }
@@ -985,6 +992,13 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
   if ((p[kAFlags] & kHoldsSync) != 0) {
     for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
       if (device(static_cast<uint32_t>(d))[1] == a + 1) device(static_cast<uint32_t>(d))[1] = 0;
+    }
+  }
+  for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
+    uint8_t& owner = s_[lock_base_ + l];
+    if (owner == a + 1) {
+      owner = kOrphanOwner;  // nobody can release it any more
+      note(fmt::format("returns holding lock {}", spec_.locks[l].name));
     }
   }
   std::memset(p, 0, act_stride_);
@@ -1894,8 +1908,7 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
       if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock) {
         uint32_t l = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
         uint8_t owner = s_[lock_base_ + l];
-        why = fmt::format("waits for lock {} held by {}", spec_.locks[l].name,
-                          owner ? lane_of(owner - 1u) : std::string("nobody"));
+        why = fmt::format("waits for lock {} held by {}", spec_.locks[l].name, owner_text(owner));
       } else if (api == ApiId::KeWaitForSingleObject) {
         uint32_t ev = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
         why = fmt::format("waits for event {} that is never set", spec_.events[ev].name);
@@ -1954,11 +1967,8 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
       return fn_name(static_cast<uint32_t>(v));
     case TypeKind::Void:
       return "";
-    default: {
-      std::string_view n = v != 0 && v != 1 ? constant_name(TypeKind::Int, v) : std::string_view();
-      if (!n.empty()) return std::string(n);
+    default:
       return std::to_string(v);
-    }
   }
 }
 
@@ -2000,8 +2010,7 @@ std::vector<ObjectView> KmdfSystem::objects() const {
   }
   for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
     uint8_t owner = s_[lock_base_ + l];
-    out.push_back({spec_.locks[l].name, "lock",
-                   {{"held by", owner ? lane_of(owner - 1u) : std::string("nobody")}}});
+    out.push_back({spec_.locks[l].name, "lock", {{"held by", owner_text(owner)}}});
   }
   for (std::size_t e = 0; e < spec_.events.size(); ++e) {
     out.push_back({spec_.events[e].name, "event",

@@ -200,6 +200,11 @@ std::vector<Case> cases() {
        "CR010", "deadlock"},
       {"LockTwice", one_request("WdfSpinLockAcquire(L); WdfSpinLockAcquire(L);", "lock L;"),
        "CR010", "already holds"},
+      {"ReturnHoldingALock",  // found by the reference executor: a reused slot is not the holder
+       "queue q : parallel { EvtIoRead = OnRead; }\nlock L;\n"
+       "fn OnRead(request req) { WdfSpinLockAcquire(L); WdfRequestComplete(req, STATUS_SUCCESS); }\n"
+       "environment { arrive q x 2; }\n",
+       "CR010", "returned without releasing"},
       {"ReleaseUnheld", one_request("WdfSpinLockRelease(L);", "lock L;"), "CR008",
        "does not hold"},
       {"WaitForever", one_request("KeWaitForSingleObject(E);", "event E;"), "CR010",
