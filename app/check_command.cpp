@@ -69,9 +69,10 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("--write-baseline", o.write_baseline_path,
                  "Write the violations found to this baseline file");
   cmd.add_option("--search", o.search, "Search order")->check(CLI::IsMember({"bfs", "dfs"}));
-  cmd.add_option("--threads", o.threads, "Worker threads")->check(CLI::Range(1U, 64U));
-  cmd.add_option("--por", o.por, "Partial-order reduction")->check(CLI::IsMember({"on", "off"}));
-  cmd.add_option("--symmetry", o.symmetry, "Symmetry reduction")
+  cmd.add_option("--threads", o.threads,
+                 "Worker threads (the search is single-threaded for now; results never depend on it)")->check(CLI::Range(1U, 64U));
+  cmd.add_option("--por", o.por, "Partial-order reduction (not implemented yet: accepted, no effect)")->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--symmetry", o.symmetry, "Symmetry reduction (not implemented yet: accepted, no effect)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--max-states", o.max_states, "Stop (incomplete) after this many states");
   cmd.add_option("--max-memory", o.max_memory_mb, "Stop (incomplete) above this much memory (MB)");
