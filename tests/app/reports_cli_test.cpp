@@ -82,7 +82,7 @@ std::map<std::string, std::vector<std::string>> violations_by_spec(const json& d
 }
 
 // One run over specs/ writing all four formats, shared by the tests below.
-class RealRun : public ::testing::Test {
+class ReportsRealRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new ScratchDir("real");
@@ -101,10 +101,10 @@ class RealRun : public ::testing::Test {
   static ScratchDir* dir_;
   static test::ToolRun* run_;
 };
-ScratchDir* RealRun::dir_ = nullptr;
-test::ToolRun* RealRun::run_ = nullptr;
+ScratchDir* ReportsRealRun::dir_ = nullptr;
+test::ToolRun* ReportsRealRun::run_ = nullptr;
 
-TEST_F(RealRun, ExitsOneAndWritesAllFourReports) {
+TEST_F(ReportsRealRun, ExitsOneAndWritesAllFourReports) {
   EXPECT_EQ(run_->exit_code, 1) << run_->out << run_->err;
   for (const char* name : {"html/index.html", "r.sarif", "r.xml", "r.json"}) {
     ASSERT_TRUE(fs::exists(path(name))) << name;
@@ -118,7 +118,7 @@ TEST_F(RealRun, ExitsOneAndWritesAllFourReports) {
   }
 }
 
-TEST_F(RealRun, JsonHasEverySpecAndReplayableSteps) {
+TEST_F(ReportsRealRun, JsonHasEverySpecAndReplayableSteps) {
   json doc = load_json("r.json");
   EXPECT_EQ(doc["schema"], "cancelcheck-result");
   EXPECT_EQ(doc["version"], 1);
@@ -150,7 +150,7 @@ TEST_F(RealRun, JsonHasEverySpecAndReplayableSteps) {
   EXPECT_GT(steps, 100U);
 }
 
-TEST_F(RealRun, SarifHasOneResultPerViolationWithTheSchedule) {
+TEST_F(ReportsRealRun, SarifHasOneResultPerViolationWithTheSchedule) {
   json doc = load_json("r.json");
   json sarif = load_json("r.sarif");
   EXPECT_EQ(sarif["version"], "2.1.0");
@@ -180,7 +180,7 @@ TEST_F(RealRun, SarifHasOneResultPerViolationWithTheSchedule) {
   EXPECT_EQ(run["invocations"][0]["toolExecutionNotifications"].size(), 4U);
 }
 
-TEST_F(RealRun, JunitHasASuitePerSpecAndACasePerRuleWithTheTrace) {
+TEST_F(ReportsRealRun, JunitHasASuitePerSpecAndACasePerRuleWithTheTrace) {
   json doc = load_json("r.json");
   std::string xml = slurp(path("r.xml"));
   EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0U);
@@ -208,7 +208,7 @@ TEST_F(RealRun, JunitHasASuitePerSpecAndACasePerRuleWithTheTrace) {
   EXPECT_EQ(count(suite, "<skipped message=\"search incomplete: APPC semantics"), all_rules().size());
 }
 
-TEST_F(RealRun, HtmlHasAnIndexAndOnePagePerViolation) {
+TEST_F(ReportsRealRun, HtmlHasAnIndexAndOnePagePerViolation) {
   json doc = load_json("r.json");
   std::string index = slurp(path("html/index.html"));
   std::size_t pages = 0;
