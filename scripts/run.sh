@@ -9,7 +9,7 @@ bash scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release
 set +e
-./build/release/cancelcheck check specs/ --html out/html --sarif out/results.sarif --junit out/results.xml "$@"
+./build/release/app/cancelcheck check specs/ --html out/html --sarif out/results.sarif --junit out/results.xml "$@"
 rc=$?
 set -e
 case $rc in
