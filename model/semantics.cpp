@@ -1526,6 +1526,8 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       uint32_t r0 = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
       if (h != 0 && r0 < nreq_ && req(r0)[kRCompletions] > 0 &&
           (place(r0) == Place::Completed || place(r0) == Place::Freed)) {
+        ++req(r0)[kRCompletions];  // shown in the trace's state panel; never explored further
+        note(fmt::format("completes {} again", reqs_[r0].name));
         violation(RuleId::DoubleCompletion, in.src,
                   fmt::format("{} completed twice", reqs_[r0].name), reqs_[r0].name);
         return Outcome::Violation;
@@ -1890,8 +1892,13 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
     const CodeUnit& u = prog_.units[p[kAUnit] - 1];
-    // The visible instruction it is stuck at (a first step may start with local code).
+    // The visible instruction it is stuck at (a first step may start with local code); an
+    // activity waiting for an inline cancel routine is stuck at the call that started it.
     uint32_t pc = get16(p + kAPc);
+    if (p[kAWait] != 0) {
+      while (pc > 0 && u.code[pc - 1].op != Op::Api) --pc;
+      if (pc > 0) --pc;
+    }
     for (int hops = 0; hops < 10000 && pc < u.code.size() && !u.visible(pc); ++hops) {
       const Instr& j = u.code[pc];
       if (j.op == Op::Return) break;
