@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/api.h"
@@ -44,6 +45,13 @@ enum class BinaryOp : uint8_t {
   Add, Sub, Mul, BitAnd, BitOr, BitXor, Shl, Shr,
   Eq, Ne, Lt, Le, Gt, Ge, LogAnd, LogOr,
 };
+
+/// The spec spelling of a binary operator ("+", "<<", "&&", ...).
+constexpr std::string_view binary_op_text(BinaryOp op) {
+  constexpr std::string_view kText[] = {"+",  "-",  "*", "&",  "|", "^",  "<<", ">>",
+                                        "==", "!=", "<", "<=", ">", ">=", "&&", "||"};
+  return kText[static_cast<std::size_t>(op)];
+}
 
 /// What a resolved name refers to. `index` is into the Spec vector of that kind, or the
 /// enclosing FnDecl's `locals` for Local.

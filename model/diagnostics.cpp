@@ -1,5 +1,7 @@
 #include "model/diagnostics.h"
 
+#include "model/lexer.h"
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -38,32 +40,8 @@ constexpr std::string_view kGreen = "\x1b[1;32m";
 
 /// Length of the UTF-8 sequence starting at s[i], or 0 if it is not valid UTF-8.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = 0;
   uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
+  return utf8_sequence(s, i, cp);
 }
 
 /// Walks a source line cell by cell: calls f(byte_offset, byte_count, text, display_width).

@@ -11,6 +11,9 @@
 
 namespace cc {
 
+/// Length of the valid UTF-8 sequence at text[i] (and its code point in `cp`); 0 if invalid.
+std::size_t utf8_sequence(std::string_view text, std::size_t i, uint32_t& cp);
+
 /// Token kinds. Words (keywords included) are all `Ident`, except the reserved words below,
 /// which the parser recognises by text; declaration and attribute keywords are contextual.
 enum class Tok : uint8_t {

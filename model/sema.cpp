@@ -1392,44 +1392,6 @@ class Sema {
     return e.uop == UnaryOp::Not ? TypeKind::Bool : TypeKind::Int;
   }
 
-  static std::string_view op_text(BinaryOp op) {
-    switch (op) {
-      case BinaryOp::Add:
-        return "+";
-      case BinaryOp::Sub:
-        return "-";
-      case BinaryOp::Mul:
-        return "*";
-      case BinaryOp::BitAnd:
-        return "&";
-      case BinaryOp::BitOr:
-        return "|";
-      case BinaryOp::BitXor:
-        return "^";
-      case BinaryOp::Shl:
-        return "<<";
-      case BinaryOp::Shr:
-        return ">>";
-      case BinaryOp::Eq:
-        return "==";
-      case BinaryOp::Ne:
-        return "!=";
-      case BinaryOp::Lt:
-        return "<";
-      case BinaryOp::Le:
-        return "<=";
-      case BinaryOp::Gt:
-        return ">";
-      case BinaryOp::Ge:
-        return ">=";
-      case BinaryOp::LogAnd:
-        return "&&";
-      case BinaryOp::LogOr:
-        return "||";
-    }
-    return "?";
-  }
-
   TypeKind check_binary(Expr& e) {
     if (e.args.size() != 2 || !e.args[0] || !e.args[1]) return TypeKind::Error;
     Expr& l = *e.args[0];
@@ -1474,7 +1436,7 @@ class Sema {
       bool logical = e.bop == BinaryOp::LogAnd || e.bop == BinaryOp::LogOr;
       report(
           DiagId::InvalidOperands, e.range,
-          fmt::format("invalid operands to '{}': {} and {}", op_text(e.bop), q(lt), q(rt)),
+          fmt::format("invalid operands to '{}': {} and {}", binary_op_text(e.bop), q(lt), q(rt)),
           logical && is_handle(bad) ? std::string("compare the handle with NULL") : std::string());
       return TypeKind::Error;
     }

@@ -42,44 +42,6 @@ std::unique_ptr<Parsed> parse_ok(const std::string& text) {
   return p;
 }
 
-std::string_view bop_text(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add:
-      return "+";
-    case BinaryOp::Sub:
-      return "-";
-    case BinaryOp::Mul:
-      return "*";
-    case BinaryOp::BitAnd:
-      return "&";
-    case BinaryOp::BitOr:
-      return "|";
-    case BinaryOp::BitXor:
-      return "^";
-    case BinaryOp::Shl:
-      return "<<";
-    case BinaryOp::Shr:
-      return ">>";
-    case BinaryOp::Eq:
-      return "==";
-    case BinaryOp::Ne:
-      return "!=";
-    case BinaryOp::Lt:
-      return "<";
-    case BinaryOp::Le:
-      return "<=";
-    case BinaryOp::Gt:
-      return ">";
-    case BinaryOp::Ge:
-      return ">=";
-    case BinaryOp::LogAnd:
-      return "&&";
-    case BinaryOp::LogOr:
-      return "||";
-  }
-  return "?";
-}
-
 /// S-expression of an expression tree, for structure checks.
 std::string sexp(const Expr* e) {
   if (!e) return "<null>";
@@ -103,7 +65,7 @@ std::string sexp(const Expr* e) {
       return "(" + op + " " + sexp(e->args[0].get()) + ")";
     }
     case ExprKind::Binary:
-      return "(" + std::string(bop_text(e->bop)) + " " + sexp(e->args[0].get()) + " " +
+      return "(" + std::string(binary_op_text(e->bop)) + " " + sexp(e->args[0].get()) + " " +
              sexp(e->args[1].get()) + ")";
     case ExprKind::Call: {
       std::string s = "(call " + e->name;
