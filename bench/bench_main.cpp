@@ -13,8 +13,8 @@ void explore_family(benchmark::State& st, const std::string& file) {
   const auto n = st.range(0);
   cc::SourceManager sm;
   cc::Diagnostics diags;
-  auto spec = cc::load_spec(sm, std::string(CC_SOURCE_DIR) + "/bench/specs/" + file,
-                            {{"N", n}}, diags);
+  auto spec =
+      cc::load_spec(sm, std::string(CC_SOURCE_DIR) + "/bench/specs/" + file, {{"N", n}}, diags);
   if (!spec) {
     st.SkipWithError("spec does not load");
     return;
@@ -39,12 +39,28 @@ void explore_family(benchmark::State& st, const std::string& file) {
 }  // namespace
 
 BENCHMARK_CAPTURE(explore_family, independent_requests, "independent_requests.spec")
-    ->Arg(2)->Arg(3)->Arg(4)->Unit(benchmark::kMillisecond)->Iterations(1);
+    ->Arg(2)
+    ->Arg(3)
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, independent_requests_buggy, "independent_requests_buggy.spec")
-    ->Arg(2)->Arg(4)->Arg(6)->Unit(benchmark::kMillisecond)->Iterations(1);
+    ->Arg(2)
+    ->Arg(4)
+    ->Arg(6)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, lock_contention, "lock_contention.spec")
-    ->Arg(2)->Arg(4)->Arg(6)->Arg(7)->Unit(benchmark::kMillisecond)->Iterations(1);
+    ->Arg(2)
+    ->Arg(4)
+    ->Arg(6)
+    ->Arg(7)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, lock_contention_buggy, "lock_contention_buggy.spec")
-    ->Arg(3)->Arg(6)->Unit(benchmark::kMillisecond)->Iterations(1);
+    ->Arg(3)
+    ->Arg(6)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 BENCHMARK_MAIN();

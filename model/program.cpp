@@ -10,7 +10,9 @@ namespace {
 constexpr uint32_t kMaxInlineDepth = 32;
 constexpr uint32_t kMaxRegs = 4096;
 
-bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+bool is_list(TypeKind t) {
+  return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
+}
 bool is_handle(TypeKind t) {
   return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task || t == TypeKind::Vcb;
 }
@@ -108,8 +110,12 @@ class Lowerer {
   Reg to_bool(Reg v, SourceRange r) {
     Reg zero = constant(0, r);
     Reg d = new_reg(TypeKind::Bool);
-    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(ast::BinaryOp::Ne), .a = d, .b = v,
-          .c = zero, .src = r});
+    emit({.op = Op::Binary,
+          .sub = static_cast<uint8_t>(ast::BinaryOp::Ne),
+          .a = d,
+          .b = v,
+          .c = zero,
+          .src = r});
     return d;
   }
 
@@ -157,13 +163,17 @@ class Lowerer {
           fail("a list can only be used through push, pop, remove, empty and for-in", e.range);
         }
         Reg d = new_reg(e.type);
-        emit({.op = Op::Load, .a = d, .loc = {.kind = LocKind::Global, .index = e.sym.index},
+        emit({.op = Op::Load,
+              .a = d,
+              .loc = {.kind = LocKind::Global, .index = e.sym.index},
               .src = e.range});
         return d;
       }
       case ast::SymbolKind::CreatedRequest: {
         Reg d = new_reg(TypeKind::Request);
-        emit({.op = Op::CreatedRef, .a = d, .imm = static_cast<int32_t>(e.sym.index),
+        emit({.op = Op::CreatedRef,
+              .a = d,
+              .imm = static_cast<int32_t>(e.sym.index),
               .src = e.range});
         return d;
       }
@@ -184,7 +194,8 @@ class Lowerer {
       Reg l = to_bool(expr(*e.args.at(0)), e.range);
       emit({.op = Op::Move, .a = d, .b = l, .src = e.range});
       uint32_t j = emit({.op = e.bop == ast::BinaryOp::LogAnd ? Op::JumpIfZero : Op::JumpIfNonZero,
-                         .a = d, .src = e.range});
+                         .a = d,
+                         .src = e.range});
       Reg r = to_bool(expr(*e.args.at(1)), e.range);
       emit({.op = Op::Move, .a = d, .b = r, .src = e.range});
       patch(j, here());
@@ -195,8 +206,13 @@ class Lowerer {
     Reg d = new_reg(e.type);
     // Handles compare by object identity (imm = 1), whatever epoch they were read at.
     bool handles = is_handle(e.args[0]->type) || is_handle(e.args[1]->type);
-    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(e.bop), .a = d, .b = l, .c = r,
-          .imm = handles ? 1 : 0, .src = e.range});
+    emit({.op = Op::Binary,
+          .sub = static_cast<uint8_t>(e.bop),
+          .a = d,
+          .b = l,
+          .c = r,
+          .imm = handles ? 1 : 0,
+          .src = e.range});
     return d;
   }
 
@@ -230,7 +246,9 @@ class Lowerer {
       case ApiId::empty: {
         Loc l = lvalue(*e.args.at(0));
         Reg d = new_reg(e.type);
-        emit({.op = api == ApiId::pop ? Op::ListPop : Op::ListEmpty, .a = d, .loc = l,
+        emit({.op = api == ApiId::pop ? Op::ListPop : Op::ListEmpty,
+              .a = d,
+              .loc = l,
               .src = e.range});
         return d;
       }
@@ -249,16 +267,20 @@ class Lowerer {
         std::vector<Reg> args;
         for (std::size_t i = 1; i < e.args.size(); ++i) args.push_back(expr(*e.args[i]));
         Reg d = new_reg(TypeKind::Int);
-        Instr in{.op = Op::Interlocked, .sub = static_cast<uint8_t>(api), .a = d, .loc = l,
+        Instr in{.op = Op::Interlocked,
+                 .sub = static_cast<uint8_t>(api),
+                 .a = d,
+                 .loc = l,
                  .src = e.range};
         put_args(in, args);
         emit(in);
         return d;
       }
       case ApiId::WdfRequestCreate:
-        fail("WdfRequestCreate is only supported in a `request NAME = WdfRequestCreate(target);` "
-             "declaration",
-             e.range);
+        fail(
+            "WdfRequestCreate is only supported in a `request NAME = WdfRequestCreate(target);` "
+            "declaration",
+            e.range);
         return constant(0, e.range);
       default:
         break;
@@ -455,8 +477,12 @@ class Lowerer {
     loops_.push_back({.atomic_depth = frame().atomic_depth});
     if (!s.body.empty()) stmt(*s.body[0]);
     uint32_t cont = here();
-    emit({.op = Op::Binary, .sub = static_cast<uint8_t>(ast::BinaryOp::Add), .a = idx, .b = idx,
-          .c = one, .src = s.range});
+    emit({.op = Op::Binary,
+          .sub = static_cast<uint8_t>(ast::BinaryOp::Add),
+          .a = idx,
+          .b = idx,
+          .c = one,
+          .src = s.range});
     emit({.op = Op::Jump, .target = head, .src = s.range});
     finish_loop(cont, here());
     patch(jend, here());
@@ -498,26 +524,51 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
         if (l.kind == LocKind::Reg) set_range(use, l.index, list ? 1 + cap : 1);
       };
       switch (in.op) {
-        case Op::Jump: succ(in.target); break;
+        case Op::Jump:
+          succ(in.target);
+          break;
         case Op::JumpIfZero:
         case Op::JumpIfNonZero:
-        case Op::Nondet: succ(pc + 1); succ(in.target); break;
-        case Op::Return: break;
-        default: succ(pc + 1); break;
+        case Op::Nondet:
+          succ(pc + 1);
+          succ(in.target);
+          break;
+        case Op::Return:
+          break;
+        default:
+          succ(pc + 1);
+          break;
       }
       switch (in.op) {
         case Op::Const:
-        case Op::CreatedRef: set(def, in.a.value); break;
+        case Op::CreatedRef:
+          set(def, in.a.value);
+          break;
         case Op::Move:
         case Op::Unary:
-        case Op::NtSuccess: set(use, in.b.value); set(def, in.a.value); break;
-        case Op::Binary: set(use, in.b.value); set(use, in.c.value); set(def, in.a.value); break;
+        case Op::NtSuccess:
+          set(use, in.b.value);
+          set(def, in.a.value);
+          break;
+        case Op::Binary:
+          set(use, in.b.value);
+          set(use, in.c.value);
+          set(def, in.a.value);
+          break;
         case Op::JumpIfZero:
         case Op::JumpIfNonZero:
         case Op::Assert:
-        case Op::Assume: set(use, in.a.value); break;
-        case Op::Load: use_loc(in.loc, false); set(def, in.a.value); break;
-        case Op::Store: use_loc(in.loc, false); set(use, in.b.value); break;
+        case Op::Assume:
+          set(use, in.a.value);
+          break;
+        case Op::Load:
+          use_loc(in.loc, false);
+          set(def, in.a.value);
+          break;
+        case Op::Store:
+          use_loc(in.loc, false);
+          set(use, in.b.value);
+          break;
         case Op::Api:
         case Op::Interlocked:
           for (uint8_t i = 0; i < in.nargs; ++i) set(use, u.args[in.args_begin + i].value);
@@ -531,14 +582,18 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
           if (in.op == Op::ListRemove) set(def, in.a.value);
           break;
         case Op::ListPop:
-        case Op::ListEmpty: use_loc(in.loc, true); set(def, in.a.value); break;
+        case Op::ListEmpty:
+          use_loc(in.loc, true);
+          set(def, in.a.value);
+          break;
         case Op::ListGet:
           set(use, in.b.value);
           use_loc(in.loc, true);
           set(def, in.a.value);
           set(def, in.c.value);
           break;
-        default: break;
+        default:
+          break;
       }
       for (uint32_t w = 0; w < u.live_words; ++w) {
         uint64_t v = use[w] | (out[w] & ~def[w]);

@@ -24,30 +24,30 @@ struct Reg {
 
 /// Instruction opcodes.
 enum class Op : uint8_t {
-  Const,        ///< r[a] = imm
-  Move,         ///< r[a] = r[b]
-  Unary,        ///< r[a] = sub(UnaryOp) r[b]
-  Binary,       ///< r[a] = r[b] sub(BinaryOp) r[c]; imm = 1: == / != compare handle identity
-  NtSuccess,    ///< r[a] = r[b] >= 0
-  CreatedRef,   ///< r[a] = current handle of created request imm
-  Jump,         ///< pc = target
-  JumpIfZero,   ///< if r[a] == 0: pc = target
-  JumpIfNonZero,///< if r[a] != 0: pc = target
-  Nondet,       ///< nondeterministic: fall through or jump to target
-  Assert,       ///< r[a] must be non-zero (CR013)
-  Assume,       ///< prune the execution when r[a] == 0
-  AtomicBegin,  ///< start of `atomic { }`
-  AtomicEnd,    ///< end of `atomic { }`
-  Load,         ///< r[a] = *loc (visible when loc is shared)
-  Store,        ///< *loc = r[b] (visible when loc is shared)
-  Api,          ///< r[a] = api(args...) (visible); loc is the out-parameter, if any
-  Interlocked,  ///< r[a] = Interlocked<api>(&loc, args...) (visible when loc is shared)
-  ListPush,     ///< push(loc, r[b])
-  ListPop,      ///< r[a] = pop(loc)
-  ListRemove,   ///< r[a] = remove(loc, r[b])
-  ListEmpty,    ///< r[a] = empty(loc)
-  ListGet,      ///< r[a] = loc[r[b]] or NULL, r[c] = (r[b] < count)
-  Return,       ///< the activity finishes
+  Const,          ///< r[a] = imm
+  Move,           ///< r[a] = r[b]
+  Unary,          ///< r[a] = sub(UnaryOp) r[b]
+  Binary,         ///< r[a] = r[b] sub(BinaryOp) r[c]; imm = 1: == / != compare handle identity
+  NtSuccess,      ///< r[a] = r[b] >= 0
+  CreatedRef,     ///< r[a] = current handle of created request imm
+  Jump,           ///< pc = target
+  JumpIfZero,     ///< if r[a] == 0: pc = target
+  JumpIfNonZero,  ///< if r[a] != 0: pc = target
+  Nondet,         ///< nondeterministic: fall through or jump to target
+  Assert,         ///< r[a] must be non-zero (CR013)
+  Assume,         ///< prune the execution when r[a] == 0
+  AtomicBegin,    ///< start of `atomic { }`
+  AtomicEnd,      ///< end of `atomic { }`
+  Load,           ///< r[a] = *loc (visible when loc is shared)
+  Store,          ///< *loc = r[b] (visible when loc is shared)
+  Api,            ///< r[a] = api(args...) (visible); loc is the out-parameter, if any
+  Interlocked,    ///< r[a] = Interlocked<api>(&loc, args...) (visible when loc is shared)
+  ListPush,       ///< push(loc, r[b])
+  ListPop,        ///< r[a] = pop(loc)
+  ListRemove,     ///< r[a] = remove(loc, r[b])
+  ListEmpty,      ///< r[a] = empty(loc)
+  ListGet,        ///< r[a] = loc[r[b]] or NULL, r[c] = (r[b] < count)
+  Return,         ///< the activity finishes
 };
 
 /// Where a Load/Store/list/Interlocked operand lives.
@@ -70,26 +70,26 @@ struct Loc {
 /// One instruction.
 struct Instr {
   Op op = Op::Const;
-  uint8_t sub = 0;      ///< UnaryOp / BinaryOp / ApiId
+  uint8_t sub = 0;  ///< UnaryOp / BinaryOp / ApiId
   Reg a, b, c;
-  int32_t imm = 0;      ///< Const value; CreatedRef request index
-  uint32_t target = 0;  ///< jump target
-  Loc loc;              ///< Load/Store/Api out-parameter/Interlocked/list operand
+  int32_t imm = 0;          ///< Const value; CreatedRef request index
+  uint32_t target = 0;      ///< jump target
+  Loc loc;                  ///< Load/Store/Api out-parameter/Interlocked/list operand
   uint32_t args_begin = 0;  ///< Api/Interlocked: first argument in CodeUnit::args
   uint8_t nargs = 0;
-  SourceRange src;      ///< the spec text this instruction comes from
+  SourceRange src;  ///< the spec text this instruction comes from
   /// The API called (Api/Interlocked).
   ApiId api() const { return static_cast<ApiId>(sub); }
 };
 
 /// A lowered function: a callback, a thread or a timer function.
 struct CodeUnit {
-  std::string name;               ///< the fn or thread name
-  uint32_t fn = ast::kNone;       ///< Spec::fns index, or kNone for a thread
-  uint32_t thread = ast::kNone;   ///< Spec::threads index
+  std::string name;              ///< the fn or thread name
+  uint32_t fn = ast::kNone;      ///< Spec::fns index, or kNone for a thread
+  uint32_t thread = ast::kNone;  ///< Spec::threads index
   std::vector<Instr> code;
-  std::vector<Reg> args;          ///< argument registers of Api/Interlocked instructions
-  std::vector<TypeKind> reg_types;  ///< static type of each register (Request for handles)
+  std::vector<Reg> args;               ///< argument registers of Api/Interlocked instructions
+  std::vector<TypeKind> reg_types;     ///< static type of each register (Request for handles)
   std::vector<std::string> reg_names;  ///< spec names ("" for temporaries)
   uint32_t param_count = 0;
   SourceRange range;

@@ -51,16 +51,39 @@ enum ReqFlag : uint16_t {
 
 /// Request record layout (bytes).
 enum ReqField : uint32_t {
-  kRPlace = 0, kRWhere = 1, kRSrcQueue = 2, kRCancelFn = 3, kRComplFn = 4, kRRefs = 5,
-  kREpoch = 6, kRCompletions = 7, kRFlags = 8, kRStatus = 12, kRCtx = 16,
+  kRPlace = 0,
+  kRWhere = 1,
+  kRSrcQueue = 2,
+  kRCancelFn = 3,
+  kRComplFn = 4,
+  kRRefs = 5,
+  kREpoch = 6,
+  kRCompletions = 7,
+  kRFlags = 8,
+  kRStatus = 12,
+  kRCtx = 16,
 };
 
 /// Activity kinds (who started it).
-enum class ActKind : uint8_t { Thread, IoHandler, Stop, CanceledOnQueue, Cancel, Completion, Timer };
+enum class ActKind : uint8_t {
+  Thread,
+  IoHandler,
+  Stop,
+  CanceledOnQueue,
+  Cancel,
+  Completion,
+  Timer
+};
 
 /// Activity record layout (bytes).
 enum ActField : uint32_t {
-  kAUnit = 0, kAKind = 1, kASubject = 2, kAWait = 3, kAFlags = 4, kAAtomic = 5, kAPc = 6,
+  kAUnit = 0,
+  kAKind = 1,
+  kASubject = 2,
+  kAWait = 3,
+  kAFlags = 4,
+  kAAtomic = 5,
+  kAPc = 6,
   kARegs = 8,
 };
 enum ActFlag : uint8_t { kStarted = 1, kNeedsSync = 2, kHoldsSync = 4, kInherited = 8 };
@@ -88,7 +111,10 @@ class Oracle {
     return 0;
   }
   void rewind() { pos_ = 0; }
-  void clear() { path_.clear(); pos_ = 0; }
+  void clear() {
+    path_.clear();
+    pos_ = 0;
+  }
   void truncate() { path_.resize(pos_); }
   bool next() {
     while (!path_.empty()) {
@@ -129,15 +155,21 @@ int32_t get32(const uint8_t* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
-void set32(uint8_t* p, int32_t v) { std::memcpy(p, &v, 4); }
+void set32(uint8_t* p, int32_t v) {
+  std::memcpy(p, &v, 4);
+}
 uint16_t get16(const uint8_t* p) {
   uint16_t v;
   std::memcpy(&v, p, 2);
   return v;
 }
-void set16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+void set16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
 
-bool is_list(TypeKind t) { return t == TypeKind::ListRequest || t == TypeKind::ListNbl; }
+bool is_list(TypeKind t) {
+  return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
+}
 
 class KmdfSystem final : public TransitionSystem {
  public:
@@ -215,12 +247,15 @@ class KmdfSystem final : public TransitionSystem {
   static constexpr uint32_t kCurrentEpoch = 0xFF;
   int32_t pin(int32_t h) const {
     uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
-    if (h == 0 || ((static_cast<uint32_t>(h) >> 16) & 0xFF) != kCurrentEpoch || r >= nreq_) return h;
+    if (h == 0 || ((static_cast<uint32_t>(h) >> 16) & 0xFF) != kCurrentEpoch || r >= nreq_)
+      return h;
     return handle(r);
   }
 
   // ---- naming ----
-  std::string fn_name(uint32_t fn) const { return fn < spec_.fns.size() ? spec_.fns[fn].name : "?"; }
+  std::string fn_name(uint32_t fn) const {
+    return fn < spec_.fns.size() ? spec_.fns[fn].name : "?";
+  }
   std::string lane_of(uint32_t a) const;
   std::string render(int32_t v, TypeKind t) const;
   std::string place_text(uint32_t r) const;
@@ -292,7 +327,8 @@ std::string KmdfSystem::build() {
         }
         for (int64_t n = 0; n < it.count_value; ++n) {
           arrive_reqs_[i].push_back(static_cast<uint32_t>(reqs_.size()));
-          reqs_.push_back({.queue = it.object, .arrive_item = i,
+          reqs_.push_back({.queue = it.object,
+                           .arrive_item = i,
                            .name = fmt::format("req#{}", reqs_.size() + 1)});
         }
         break;
@@ -518,8 +554,8 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
     ++branch;
   } while (oracle_.next());
   s_ = nullptr;
-  throw std::logic_error(fmt::format("trace label (actor {}, choice {}) does not apply",
-                                     label.actor, label.choice));
+  throw std::logic_error(
+      fmt::format("trace label (actor {}, choice {}) does not apply", label.actor, label.choice));
 }
 
 RunResult KmdfSystem::run_actor(uint32_t actor) {
@@ -705,9 +741,15 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto v = static_cast<uint32_t>(reg(a, in.b));
       uint32_t r = 0;
       switch (static_cast<ast::UnaryOp>(in.sub)) {
-        case ast::UnaryOp::Not: r = v == 0 ? 1 : 0; break;
-        case ast::UnaryOp::Neg: r = 0U - v; break;
-        case ast::UnaryOp::BitNot: r = ~v; break;
+        case ast::UnaryOp::Not:
+          r = v == 0 ? 1 : 0;
+          break;
+        case ast::UnaryOp::Neg:
+          r = 0U - v;
+          break;
+        case ast::UnaryOp::BitNot:
+          r = ~v;
+          break;
       }
       set_reg(a, in.a, static_cast<int32_t>(r));
       break;
@@ -719,13 +761,27 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto uy = static_cast<uint32_t>(y);
       uint32_t r = 0;
       switch (static_cast<ast::BinaryOp>(in.sub)) {
-        case ast::BinaryOp::Add: r = ux + uy; break;
-        case ast::BinaryOp::Sub: r = ux - uy; break;
-        case ast::BinaryOp::Mul: r = ux * uy; break;
-        case ast::BinaryOp::BitAnd: r = ux & uy; break;
-        case ast::BinaryOp::BitOr: r = ux | uy; break;
-        case ast::BinaryOp::BitXor: r = ux ^ uy; break;
-        case ast::BinaryOp::Shl: r = uy >= 32 ? 0 : ux << uy; break;
+        case ast::BinaryOp::Add:
+          r = ux + uy;
+          break;
+        case ast::BinaryOp::Sub:
+          r = ux - uy;
+          break;
+        case ast::BinaryOp::Mul:
+          r = ux * uy;
+          break;
+        case ast::BinaryOp::BitAnd:
+          r = ux & uy;
+          break;
+        case ast::BinaryOp::BitOr:
+          r = ux | uy;
+          break;
+        case ast::BinaryOp::BitXor:
+          r = ux ^ uy;
+          break;
+        case ast::BinaryOp::Shl:
+          r = uy >= 32 ? 0 : ux << uy;
+          break;
         case ast::BinaryOp::Shr:
           r = uy >= 32 ? (x < 0 ? ~0U : 0U) : static_cast<uint32_t>(x >> uy);
           break;
@@ -737,12 +793,24 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
           }
           r = (x == y) == (static_cast<ast::BinaryOp>(in.sub) == ast::BinaryOp::Eq);
           break;
-        case ast::BinaryOp::Lt: r = x < y; break;
-        case ast::BinaryOp::Le: r = x <= y; break;
-        case ast::BinaryOp::Gt: r = x > y; break;
-        case ast::BinaryOp::Ge: r = x >= y; break;
-        case ast::BinaryOp::LogAnd: r = x != 0 && y != 0; break;
-        case ast::BinaryOp::LogOr: r = x != 0 || y != 0; break;
+        case ast::BinaryOp::Lt:
+          r = x < y;
+          break;
+        case ast::BinaryOp::Le:
+          r = x <= y;
+          break;
+        case ast::BinaryOp::Gt:
+          r = x > y;
+          break;
+        case ast::BinaryOp::Ge:
+          r = x >= y;
+          break;
+        case ast::BinaryOp::LogAnd:
+          r = x != 0 && y != 0;
+          break;
+        case ast::BinaryOp::LogOr:
+          r = x != 0 || y != 0;
+          break;
       }
       set_reg(a, in.a, static_cast<int32_t>(r));
       break;
@@ -770,8 +838,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       break;
     case Op::Assert:
       if (reg(a, in.a) == 0) {
-        violation(RuleId::Assertion, in.src,
-                  fmt::format("assertion failed in {}", lane_of(a)));
+        violation(RuleId::Assertion, in.src, fmt::format("assertion failed in {}", lane_of(a)));
         return Outcome::Violation;
       }
       break;
@@ -787,9 +854,9 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
     case Op::Load:
     case Op::Store: {
       bool bad = false;
-      int32_t* p = loc_ptr(a, in.loc, in, in.op == Op::Load ? "read of a context field"
-                                                            : "write of a context field",
-                           bad);
+      int32_t* p =
+          loc_ptr(a, in.loc, in,
+                  in.op == Op::Load ? "read of a context field" : "write of a context field", bad);
       if (bad) return Outcome::Violation;
       std::string what;
       if (rec_) {
@@ -798,7 +865,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
                    : fmt::format("{}->{}", render(reg(a, in.loc.base), TypeKind::Request),
                                  spec_.context[in.loc.index].name);
       }
-      TypeKind t = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].type
+      TypeKind t = in.loc.kind == LocKind::Global  ? spec_.globals[in.loc.index].type
                    : in.loc.kind == LocKind::Field ? spec_.context[in.loc.index].type
                                                    : TypeKind::Int;
       if (in.op == Op::Load) {
@@ -850,11 +917,11 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       std::memcpy(p, &nv, 4);
       set_reg(a, in.a, ret);
       if (rec_ && in.loc.shared()) {
-        std::string what = in.loc.kind == LocKind::Global
-                               ? spec_.globals[in.loc.index].name
-                               : fmt::format("{}->{}",
-                                             render(reg(a, in.loc.base), TypeKind::Request),
-                                             spec_.context[in.loc.index].name);
+        std::string what =
+            in.loc.kind == LocKind::Global
+                ? spec_.globals[in.loc.index].name
+                : fmt::format("{}->{}", render(reg(a, in.loc.base), TypeKind::Request),
+                              spec_.context[in.loc.index].name);
         std::string extra;
         for (uint8_t i = 0; i < in.nargs; ++i) extra += fmt::format(", {}", reg(a, args[i]));
         rec_->actions.push_back(fmt::format("{}(&{}{})", api_info(in.api()).name, what, extra));
@@ -876,7 +943,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       int32_t* items = p + 1;
       auto cap = static_cast<int32_t>(prog_.list_capacity);
       std::string lname = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].name
-                                                          : u.reg_names[in.loc.index];
+                                                         : u.reg_names[in.loc.index];
       TypeKind et = TypeKind::Request;
       if (in.loc.kind == LocKind::Global && spec_.globals[in.loc.index].type == TypeKind::ListNbl) {
         et = TypeKind::Nbl;
@@ -1011,8 +1078,8 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
     drop_ref(subject);  // the framework's hold across EvtIoStop
     if (!handled) {
       violation(RuleId::StopNotAcknowledged, in.src,
-                fmt::format("{} returned without completing, cancelling or acknowledging {}",
-                            lane, reqs_[subject].name),
+                fmt::format("{} returned without completing, cancelling or acknowledging {}", lane,
+                            reqs_[subject].name),
                 reqs_[subject].name);
       return Outcome::Violation;
     }
@@ -1022,8 +1089,8 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
 
 // ======================================================================= requests
 
-std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api,
-                                                 const Instr& in, bool allow_completed) {
+std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api, const Instr& in,
+                                                 bool allow_completed) {
   if (h == 0) {
     violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL request handle", api));
     return std::nullopt;
@@ -1035,8 +1102,8 @@ std::optional<uint32_t> KmdfSystem::check_handle(int32_t h, std::string_view api
   }
   const std::string& name = reqs_[r].name;
   if (place(r) == Place::Freed) {
-    violation(RuleId::UseAfterFree, in.src,
-              fmt::format("{} on {} after it was freed", api, name), name);
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} after it was freed", api, name),
+              name);
     return std::nullopt;
   }
   uint32_t epoch = (static_cast<uint32_t>(h) >> 16) & 0xFF;
@@ -1061,7 +1128,8 @@ bool KmdfSystem::require_owned(uint32_t r, std::string_view api, const Instr& in
   std::string where;
   switch (p) {
     case Place::Queued:
-      where = fmt::format("queued at {} (the framework owns it)", spec_.queues[req(r)[kRWhere]].name);
+      where =
+          fmt::format("queued at {} (the framework owns it)", spec_.queues[req(r)[kRWhere]].name);
       break;
     case Place::TargetPending:
     case Place::TargetDelivered:
@@ -1250,9 +1318,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       uint32_t r = qp[2];
       std::array<uint32_t, 4> fns{};
       uint32_t n = io_handler_fns(e.index, fns);
-      uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n), [&](uint16_t c) {
-                                  return "handler:" + fn_name(fns[c]);
-                                })
+      uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n),
+                                       [&](uint16_t c) { return "handler:" + fn_name(fns[c]); })
                               : 0];
       queue_remove(e.index, r);
       set_place(r, Place::Driver);
@@ -1314,8 +1381,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         bool marks = td.behaviour == ast::TargetBehaviour::Cancelable ||
                      td.behaviour == ast::TargetBehaviour::Pending;
         if (rec_) {
-          rec_->actions.push_back(fmt::format("takes {}{}", reqs_[r].name,
-                                              marks ? " and marks it cancelable" : ""));
+          rec_->actions.push_back(
+              fmt::format("takes {}{}", reqs_[r].name, marks ? " and marks it cancelable" : ""));
           rec_->results.emplace_back();
         }
         if (marks) {
@@ -1330,8 +1397,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       std::vector<int32_t> statuses;
       for (int64_t v : td.completes_values) statuses.push_back(static_cast<int32_t>(v));
       if (statuses.empty()) statuses.push_back(k::STATUS_SUCCESS);
-      uint16_t options = static_cast<uint16_t>((can_mark ? 1 : 0) +
-                                               (can_complete ? statuses.size() : 0));
+      uint16_t options =
+          static_cast<uint16_t>((can_mark ? 1 : 0) + (can_complete ? statuses.size() : 0));
       if (options == 0) return RunResult::Disabled;
       uint16_t c = choose(options, [&](uint16_t i) {
         if (can_mark && i == 0) return std::string("target:mark");
@@ -1375,7 +1442,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       for (uint32_t r = 0; r < nreq_; ++r) {
         Place p = place(r);
         if (reqs_[r].created || has(r, kForget) || has(r, kCancelFlag)) continue;
-        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered)
+          continue;
         uint8_t q = req(r)[kRSrcQueue];
         if (q == kNoQueue || !spec_.queues[q].power_managed) continue;
         uint32_t fn = queue_handler(q, "EvtIoStop");
@@ -1469,11 +1537,14 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (forget && reqs_[*r].created) {
-        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn), rn);
+        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn),
+                      rn);
       }
       if (!forget && req(*r)[kRComplFn] == 0) {
         return misuse(fmt::format("WdfRequestSend of {} without a completion routine (set it "
-                                  "again after WdfRequestReuse)", rn), rn);
+                                  "again after WdfRequestReuse)",
+                                  rn),
+                      rn);
       }
       if (req(*r)[kRCancelFn] != 0) {
         return misuse(fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
@@ -1487,8 +1558,8 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         break;
       }
       if (td.may_fail && choose(2, [](uint16_t c) {
-            return std::string(c == 1 ? "send:fail" : "send:ok");
-          }) == 1) {
+                           return std::string(c == 1 ? "send:fail" : "send:ok");
+                         }) == 1) {
         set32(req(*r) + kRStatus, k::STATUS_INVALID_DEVICE_STATE);
         note(fmt::format("target {} fails the send", td.name));
         result(0);
@@ -1537,7 +1608,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       const std::string& rn = reqs_[*r].name;
       if (reqs_[*r].created) {
         return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate (delete it "
-                                  "with WdfObjectDelete)", name, rn), rn);
+                                  "with WdfObjectDelete)",
+                                  name, rn),
+                      rn);
       }
       if (!require_owned(*r, name, in)) return Outcome::Violation;
       if (req(*r)[kRCancelFn] != 0) {
@@ -1545,11 +1618,11 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
                   fmt::format("{} completed while still marked cancelable", rn), rn);
         return Outcome::Violation;
       }
-      if (has(*r, kUnmarkCancelled) &&
-          !(act_kind == ActKind::Cancel && act_subject == *r)) {
+      if (has(*r, kUnmarkCancelled) && !(act_kind == ActKind::Cancel && act_subject == *r)) {
         violation(RuleId::CompleteAfterUnmarkCancelled, in.src,
                   fmt::format("{} completed after WdfRequestUnmarkCancelable returned "
-                              "STATUS_CANCELLED (its cancel routine will complete it)", rn),
+                              "STATUS_CANCELLED (its cancel routine will complete it)",
+                              rn),
                   rn);
         return Outcome::Violation;
       }
@@ -1577,13 +1650,14 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (req(*r)[kRCancelFn] != 0) {
         if (!ex) {
           return misuse(fmt::format("WdfRequestMarkCancelable on {}, which is already "
-                                    "cancelable", rn), rn);
+                                    "cancelable",
+                                    rn),
+                        rn);
         }
         result(k::STATUS_INVALID_DEVICE_REQUEST);
         break;
       }
-      bool purging = req(*r)[kRSrcQueue] != kNoQueue &&
-                     !queue_accepting(req(*r)[kRSrcQueue]);
+      bool purging = req(*r)[kRSrcQueue] != kNoQueue && !queue_accepting(req(*r)[kRSrcQueue]);
       if (has(*r, kCancelFlag) || purging) {
         set_flag(*r, kCancelAimed);
         if (ex) {
@@ -1593,8 +1667,10 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
           break;
         }
         set_flag(*r, kFired);
-        note(fmt::format("{} was already cancelled: its cancel routine runs before the call "
-                         "returns", rn));
+        note(
+            fmt::format("{} was already cancelled: its cancel routine runs before the call "
+                        "returns",
+                        rn));
         uint32_t child = spawn(ActKind::Cancel, static_cast<uint32_t>(arg[1]), *r, 0, false);
         act(child)[kAFlags] |= kInherited;
         act(a)[kAWait] = static_cast<uint8_t>(child + 1);
@@ -1625,7 +1701,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       if (req(*r)[kRCancelFn] != 0) {
         return misuse(fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
-                                  "(unmark it first)", reqs_[*r].name), reqs_[*r].name);
+                                  "(unmark it first)",
+                                  reqs_[*r].name),
+                      reqs_[*r].name);
       }
       result(has(*r, kCancelFlag) ? 1 : 0);
       break;
@@ -1636,8 +1714,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       const std::string& rn = reqs_[*r].name;
       Place p = place(*r);
       if (p == Place::TargetPending || p == Place::TargetDelivered) {
-        return misuse(fmt::format("WdfRequestReuse of {} while it is still active at target {}",
-                                  rn, spec_.targets[req(*r)[kRWhere]].name), rn);
+        return misuse(fmt::format("WdfRequestReuse of {} while it is still active at target {}", rn,
+                                  spec_.targets[req(*r)[kRWhere]].name),
+                      rn);
       }
       if (!require_owned(*r, name, in)) return Outcome::Violation;
       if (!reqs_[*r].created && in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
@@ -1673,7 +1752,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       uint8_t src = req(*r)[kRSrcQueue];
       if (req(*r)[kRCancelFn] != 0) {
         return misuse(fmt::format("WdfRequestForwardToIoQueue of {} while it is marked "
-                                  "cancelable (unmark it first)", rn), rn);
+                                  "cancelable (unmark it first)",
+                                  rn),
+                      rn);
       }
       if (reqs_[*r].created || src == kNoQueue || src == q2 ||
           device_of_queue(src) != device_of_queue(q2)) {
@@ -1749,7 +1830,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         if (!require_owned(*r, name, in)) return Outcome::Violation;
         if (req(*r)[kRCancelFn] != 0) {
           return misuse(fmt::format("WdfRequestStopAcknowledge(TRUE) on {} while it is marked "
-                                    "cancelable", rn), rn);
+                                    "cancelable",
+                                    rn),
+                        rn);
         }
         uint8_t src = req(*r)[kRSrcQueue];
         release_current(*r);
@@ -1771,7 +1854,8 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (!r) return Outcome::Violation;
       if (req(*r)[kRRefs] <= (place(*r) == Place::Completed ? 0 : 1)) {
         return misuse(fmt::format("WdfObjectDereference of {} drops a reference it does not hold",
-                                  reqs_[*r].name), reqs_[*r].name);
+                                  reqs_[*r].name),
+                      reqs_[*r].name);
       }
       drop_ref(*r);
       break;
@@ -1782,7 +1866,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       const std::string& rn = reqs_[*r].name;
       if (!reqs_[*r].created) {
         return misuse(fmt::format("WdfObjectDelete on {}, a request the driver received (complete "
-                                  "it instead)", rn), rn);
+                                  "it instead)",
+                                  rn),
+                      rn);
       }
       if (place(*r) != Place::Driver) {
         return misuse(fmt::format("WdfObjectDelete on {} while it is still active at a target", rn),
@@ -1799,9 +1885,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto l = static_cast<uint32_t>(arg[0]);
       uint8_t& owner = s_[lock_base_ + l];
       if (owner == a + 1) {
-        violation(RuleId::Deadlock, in.src,
-                  fmt::format("{} acquires lock {} it already holds", lane_of(a),
-                              spec_.locks[l].name));
+        violation(
+            RuleId::Deadlock, in.src,
+            fmt::format("{} acquires lock {} it already holds", lane_of(a), spec_.locks[l].name));
         return Outcome::Violation;
       }
       if (owner != 0) return Outcome::Blocked;
@@ -1813,8 +1899,8 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto l = static_cast<uint32_t>(arg[0]);
       uint8_t& owner = s_[lock_base_ + l];
       if (owner != a + 1) {
-        return misuse(fmt::format("{} releases lock {} it does not hold", lane_of(a),
-                                  spec_.locks[l].name));
+        return misuse(
+            fmt::format("{} releases lock {} it does not hold", lane_of(a), spec_.locks[l].name));
       }
       owner = 0;
       break;
@@ -1859,7 +1945,8 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
       return spec_.requests[r - (nreq_ - spec_.requests.size())].range.begin;
     }
     uint8_t q = req(r)[kRSrcQueue];
-    if (q == kNoQueue) q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
+    if (q == kNoQueue)
+      q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
     if (q != kNoQueue) {
       std::array<uint32_t, 4> fns{};
       if (io_handler_fns(q, fns) > 0) return spec_.fns[fns[0]].range.begin;
@@ -1878,14 +1965,15 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
   };
   // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
   for (uint32_t r = 0; r < nreq_ && !f; ++r) {
-    if ((pending(r) || at_target(r)) && has(r, kCancelAimed) && has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
-      f = Finding{RuleId::LostCancel, handler_loc(r),
-                  fmt::format("{} is still pending at the end: its cancel was lost ({})",
-                              reqs_[r].name,
-                              has(r, kWiped) ? "wiped by WdfRequestReuse"
-                                             : "MarkCancelableEx returned STATUS_CANCELLED and "
-                                               "the driver did not complete it"),
-                  reqs_[r].name};
+    if ((pending(r) || at_target(r)) && has(r, kCancelAimed) &&
+        has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
+      f = Finding{
+          RuleId::LostCancel, handler_loc(r),
+          fmt::format("{} is still pending at the end: its cancel was lost ({})", reqs_[r].name,
+                      has(r, kWiped) ? "wiped by WdfRequestReuse"
+                                     : "MarkCancelableEx returned STATUS_CANCELLED and "
+                                       "the driver did not complete it"),
+          reqs_[r].name};
     }
   }
   for (uint32_t a = 0; a < nact_ && !f; ++a) {
@@ -1921,15 +2009,16 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
         why = fmt::format("waits for event {} that is never set", spec_.events[ev].name);
       }
     }
-    f = Finding{RuleId::Deadlock, in.src.begin,
-                fmt::format("deadlock: {} {}", lane_of(a), why), lane_of(a)};
+    f = Finding{RuleId::Deadlock, in.src.begin, fmt::format("deadlock: {} {}", lane_of(a), why),
+                lane_of(a)};
   }
   for (uint32_t r = 0; r < nreq_ && !f; ++r) {
     if (!pending(r)) continue;
     if (has(r, kCancelAimed)) {
       f = Finding{RuleId::LostCancel, handler_loc(r),
                   fmt::format("{} is still pending at the end although it was cancelled (the "
-                              "cancel was never honoured)", reqs_[r].name),
+                              "cancel was never honoured)",
+                              reqs_[r].name),
                   reqs_[r].name};
     } else {
       f = Finding{RuleId::NeverCompleted, handler_loc(r),
@@ -1957,7 +2046,8 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
       uint32_t r = (static_cast<uint32_t>(v) & 0xFFFF) - 1;
       if (r >= nreq_) return "<bad handle>";
       uint32_t epoch = (static_cast<uint32_t>(v) >> 16) & 0xFF;
-      if (s_ && epoch != kCurrentEpoch && epoch != req(r)[kREpoch]) return fmt::format("{} (before reuse)", reqs_[r].name);
+      if (s_ && epoch != kCurrentEpoch && epoch != req(r)[kREpoch])
+        return fmt::format("{} (before reuse)", reqs_[r].name);
       return reqs_[r].name;
     }
     case TypeKind::Queue:
@@ -1981,15 +2071,20 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
 
 std::string KmdfSystem::place_text(uint32_t r) const {
   switch (place(r)) {
-    case Place::NotArrived: return "not arrived";
-    case Place::Queued: return fmt::format("queued at {}", spec_.queues[req(r)[kRWhere]].name);
-    case Place::Driver: return "owned by the driver";
+    case Place::NotArrived:
+      return "not arrived";
+    case Place::Queued:
+      return fmt::format("queued at {}", spec_.queues[req(r)[kRWhere]].name);
+    case Place::Driver:
+      return "owned by the driver";
     case Place::TargetPending:
       return fmt::format("sent to {}", spec_.targets[req(r)[kRWhere]].name);
     case Place::TargetDelivered:
       return fmt::format("held by target {}", spec_.targets[req(r)[kRWhere]].name);
-    case Place::Completed: return has(r, kDeleted) ? "deleted" : "completed";
-    case Place::Freed: return "freed";
+    case Place::Completed:
+      return has(r, kDeleted) ? "deleted" : "completed";
+    case Place::Freed:
+      return "freed";
   }
   return "?";
 }
@@ -2020,13 +2115,17 @@ std::vector<ObjectView> KmdfSystem::objects() const {
     out.push_back({spec_.locks[l].name, "lock", {{"held by", owner_text(owner)}}});
   }
   for (std::size_t e = 0; e < spec_.events.size(); ++e) {
-    out.push_back({spec_.events[e].name, "event",
+    out.push_back({spec_.events[e].name,
+                   "event",
                    {{"state", s_[event_base_ + e] ? "signalled" : "not signalled"}}});
   }
   for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
     uint8_t st = s_[timer_base_ + t];
-    out.push_back({spec_.timers[t].name, "timer",
-                   {{"state", st == 1 ? "armed" : st == 2 ? "fired" : "idle"}}});
+    out.push_back({spec_.timers[t].name,
+                   "timer",
+                   {{"state", st == 1   ? "armed"
+                              : st == 2 ? "fired"
+                                        : "idle"}}});
   }
   for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
     const ast::VarDecl& gd = spec_.globals[g];
@@ -2064,7 +2163,8 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
   if (trace.empty()) return e;
   auto last = static_cast<uint32_t>(trace.size() - 1);
   const std::string& obj = finding.object;
-  auto find_back = [&](uint32_t from, const std::vector<std::string>& keys) -> std::optional<uint32_t> {
+  auto find_back = [&](uint32_t from,
+                       const std::vector<std::string>& keys) -> std::optional<uint32_t> {
     for (uint32_t i = from + 1; i-- > 0;) {
       for (const std::string& k : keys) {
         if (trace[i].note.find(k) != std::string::npos ||
@@ -2085,14 +2185,15 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
       auto first = find_back(last - 1, {"completes " + obj + " "});
       if (first) {
         e.racing_steps = {*first, last};
-        e.headline = fmt::format("{} completed {}; {} completed it again", step_words(*first),
-                                 obj, step_words(last));
+        e.headline = fmt::format("{} completed {}; {} completed it again", step_words(*first), obj,
+                                 step_words(last));
         return e;
       }
       break;
     }
     case RuleId::UseAfterFree: {
-      auto gone = find_back(last - 1, {"frees " + obj, "gives " + obj + " ", "completes " + obj + " "});
+      auto gone =
+          find_back(last - 1, {"frees " + obj, "gives " + obj + " ", "completes " + obj + " "});
       if (gone) {
         e.racing_steps = {*gone, last};
         e.headline = fmt::format("{} let go of {} ({}); {} still used it", step_words(*gone), obj,
@@ -2115,9 +2216,10 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
       auto unmark = find_back(last - 1, {"Unmark returned STATUS_CANCELLED for " + obj});
       if (unmark) {
         e.racing_steps = {*unmark, last};
-        e.headline = fmt::format("{} saw WdfRequestUnmarkCancelable return STATUS_CANCELLED for "
-                                 "{}; {} completed it anyway",
-                                 step_words(*unmark), obj, step_words(last));
+        e.headline = fmt::format(
+            "{} saw WdfRequestUnmarkCancelable return STATUS_CANCELLED for "
+            "{}; {} completed it anyway",
+            step_words(*unmark), obj, step_words(last));
         return e;
       }
       break;
@@ -2128,9 +2230,9 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
                                    obj + " was already cancelled: the driver must complete it"});
       if (cancel && lost && *lost > *cancel) {
         e.racing_steps = {*cancel, *lost};
-        e.headline = fmt::format("{} cancelled {}; {} lost the cancel ({}), so {} stays pending",
-                                 step_words(*cancel), obj, step_words(*lost), trace[*lost].note,
-                                 obj);
+        e.headline =
+            fmt::format("{} cancelled {}; {} lost the cancel ({}), so {} stays pending",
+                        step_words(*cancel), obj, step_words(*lost), trace[*lost].note, obj);
         return e;
       }
       if (cancel) {

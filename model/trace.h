@@ -12,8 +12,8 @@ namespace cc {
 
 /// A spec location copied out of the SourceManager so results stand alone.
 struct ResultLoc {
-  std::string file;    ///< path as given on the command line
-  uint32_t line = 0;   ///< 1-based; 0 = no location (environment/framework step)
+  std::string file;   ///< path as given on the command line
+  uint32_t line = 0;  ///< 1-based; 0 = no location (environment/framework step)
   uint32_t col = 0;
   std::string source;  ///< the text of that line (for reports), may be empty
 };
@@ -27,22 +27,22 @@ struct ObjectView {
 
 /// Who moved in a step.
 enum class ActorKind : uint8_t {
-  Driver,       ///< a driver callback instance or thread
-  Framework,    ///< KMDF / NDIS / APPC library acting on its own (dispatch, silent cancel)
-  Target,       ///< the lower driver / miniport / APPC partner
-  Originator,   ///< the outside world (I/O manager cancel, protocol send/cancel, power)
+  Driver,      ///< a driver callback instance or thread
+  Framework,   ///< KMDF / NDIS / APPC library acting on its own (dispatch, silent cancel)
+  Target,      ///< the lower driver / miniport / APPC partner
+  Originator,  ///< the outside world (I/O manager cancel, protocol send/cancel, power)
 };
 
 /// One step of a counterexample.
 struct TraceStep {
-  uint32_t activity = 0;        ///< stable activity number within the trace (lane)
-  std::string activity_name;    ///< "OnRead[req#1]", "EvtRequestCancel[req#1]", "target pipe"
+  uint32_t activity = 0;      ///< stable activity number within the trace (lane)
+  std::string activity_name;  ///< "OnRead[req#1]", "EvtRequestCancel[req#1]", "target pipe"
   ActorKind actor = ActorKind::Driver;
-  std::string action;           ///< "WdfRequestComplete(req#1, STATUS_CANCELLED)"
-  std::string result;           ///< "TRUE", "STATUS_CANCELLED", "" for void
-  std::string note;             ///< extra words ("request delivered to OnRead")
-  ResultLoc loc;                ///< spec line of the step, if any
-  uint32_t choice = 0;          ///< which successor among the activity's (nondeterminism)
+  std::string action;   ///< "WdfRequestComplete(req#1, STATUS_CANCELLED)"
+  std::string result;   ///< "TRUE", "STATUS_CANCELLED", "" for void
+  std::string note;     ///< extra words ("request delivered to OnRead")
+  ResultLoc loc;        ///< spec line of the step, if any
+  uint32_t choice = 0;  ///< which successor among the activity's (nondeterminism)
   /// Replay protocol (docs/replay.md): the canonical key of who moved ("OnRead[req#1]",
   /// "arrive reads", "dispatch reads", "cancel req#1", "target req#1", "stop", "timer t").
   std::string event;

@@ -35,8 +35,8 @@ struct Finding {
 
 /// The race in words, computed from a whole trace.
 struct Explanation {
-  std::string headline;                 ///< names the racing steps
-  std::vector<uint32_t> racing_steps;   ///< 0-based step indices to highlight
+  std::string headline;                ///< names the racing steps
+  std::vector<uint32_t> racing_steps;  ///< 0-based step indices to highlight
 };
 
 /// Receives the successors of a state.

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/app/run_tool.h"
@@ -49,8 +49,9 @@ TEST(CheckCli, DfsFindsTheViolationToo) {
 
 TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
   std::string json = temp_file("", ".json");
-  auto r = run_tool("check bench/specs/independent_requests.spec -D N=4 --max-states 1000 --json '" +
-                    json + "' --no-color");
+  auto r =
+      run_tool("check bench/specs/independent_requests.spec -D N=4 --max-states 1000 --json '" +
+               json + "' --no-color");
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
   EXPECT_NE(r.out.find("incomplete"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("state limit"), std::string::npos) << r.out;
@@ -59,16 +60,20 @@ TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
 }
 
 TEST(CheckCli, TimeAndMemoryLimitsAreIncomplete) {
-  auto t = run_tool("check bench/specs/independent_requests.spec -D N=6 --time-limit 0.3 --no-color");
+  auto t =
+      run_tool("check bench/specs/independent_requests.spec -D N=6 --time-limit 0.3 --no-color");
   EXPECT_EQ(t.exit_code, 4) << t.out << t.err;
   EXPECT_NE(t.out.find("time limit"), std::string::npos) << t.out;
-  auto m = run_tool("check bench/specs/independent_requests.spec -D N=6 --max-memory 64 --no-color");
+  auto m =
+      run_tool("check bench/specs/independent_requests.spec -D N=6 --max-memory 64 --no-color");
   EXPECT_EQ(m.exit_code, 4) << m.out << m.err;
   EXPECT_NE(m.out.find("memory limit"), std::string::npos) << m.out;
 }
 
 TEST(CheckCli, ViolationOutranksIncompleteAcrossSpecs) {
-  auto r = run_tool("check specs/kmdf/cr001_double_completion.spec specs/seeds/001_ndis_filter_cancel_send.spec --no-color");
+  auto r = run_tool(
+      "check specs/kmdf/cr001_double_completion.spec specs/seeds/001_ndis_filter_cancel_send.spec "
+      "--no-color");
   EXPECT_EQ(r.exit_code, 1) << r.out;
 }
 
@@ -114,7 +119,8 @@ TEST(CheckCli, AllKeepsOneTracePerRuleAndLocation) {
   ASSERT_GE(v.size(), 1U);
   std::set<std::string> keys;
   for (const auto& x : v) {
-    std::string key = x["rule"].get<std::string>() + ":" + std::to_string(x["loc"]["line"].get<int>());
+    std::string key =
+        x["rule"].get<std::string>() + ":" + std::to_string(x["loc"]["line"].get<int>());
     EXPECT_TRUE(keys.insert(key).second) << "duplicate " << key;
   }
 }

@@ -89,8 +89,7 @@ TEST_P(Golden, VerdictRuleTraceAndStates) {
   }
   auto states = static_cast<long>(r.stats.states);
 
-  if (std::getenv("CC_UPDATE_GOLDEN") != nullptr && verdict == exp->verdict &&
-      rule == exp->rule) {
+  if (std::getenv("CC_UPDATE_GOLDEN") != nullptr && verdict == exp->verdict && rule == exp->rule) {
     std::string line = "// expect: " + verdict;
     if (!rule.empty()) line += " " + rule + " trace=" + std::to_string(trace);
     if (verdict != "incomplete") line += " states=" + std::to_string(states);
@@ -120,7 +119,8 @@ TEST_P(Golden, VerdictRuleTraceAndStates) {
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string rel = std::filesystem::relative(info.param, CC_SOURCE_DIR "/specs").string();
   std::string out;
-  for (char c : rel.substr(0, rel.size() - 5)) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  for (char c : rel.substr(0, rel.size() - 5))
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;
 }
 
@@ -135,8 +135,8 @@ TEST(GoldenCorpus, EveryRuleHasABuggyAndAFixedSpec) {
     if (exp->verdict == "violation") violated.insert(exp->rule);
     if (exp->verdict == "pass") ++passing;
   }
-  for (const char* id : {"CR001", "CR002", "CR003", "CR004", "CR005", "CR006", "CR007", "CR008",
-                         "CR009", "CR010"}) {
+  for (const char* id :
+       {"CR001", "CR002", "CR003", "CR004", "CR005", "CR006", "CR007", "CR008", "CR009", "CR010"}) {
     EXPECT_TRUE(violated.count(id)) << "no spec violates " << id;
   }
   EXPECT_GE(passing, 10U);

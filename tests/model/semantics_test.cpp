@@ -6,8 +6,8 @@
 
 #include <deque>
 #include <optional>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include "model/frontend.h"
 #include "model/semantics.h"
@@ -97,7 +97,9 @@ struct Case {
   const char* message;  ///< substring of the finding's message ("" = any)
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class SemanticsCase : public ::testing::TestWithParam<Case> {};
 
@@ -117,7 +119,8 @@ std::vector<Case> cases() {
   return {
       {"CompleteOnce", one_request("WdfRequestComplete(req, STATUS_SUCCESS);"), "pass", ""},
       {"CompleteTwice",
-       one_request("WdfRequestComplete(req, STATUS_SUCCESS); WdfRequestComplete(req, STATUS_SUCCESS);"),
+       one_request(
+           "WdfRequestComplete(req, STATUS_SUCCESS); WdfRequestComplete(req, STATUS_SUCCESS);"),
        "CR001", "completed twice"},
       {"NeverCompleted", one_request("int x = 1;"), "CR005", "never completed"},
       {"ContextAfterFree",
@@ -160,20 +163,23 @@ std::vector<Case> cases() {
                    kTarget + kDone),
        "pass", ""},
       {"CompleteWhileCancelable",
-       one_request("WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestComplete(req, STATUS_SUCCESS);",
-                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       one_request(
+           "WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestComplete(req, STATUS_SUCCESS);",
+           "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
        "CR006", "still marked cancelable"},
       {"MarkTwice",
-       one_request("WdfRequestMarkCancelable(req, OnCancel); WdfRequestMarkCancelable(req, OnCancel);",
-                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       one_request(
+           "WdfRequestMarkCancelable(req, OnCancel); WdfRequestMarkCancelable(req, OnCancel);",
+           "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
        "CR008", "already cancelable"},
       {"MarkExTwiceReturnsInvalidDeviceRequest",
-       one_request("WdfRequestMarkCancelableEx(req, OnCancel); "
-                   "assert(WdfRequestMarkCancelableEx(req, OnCancel) == STATUS_INVALID_DEVICE_REQUEST); "
-                   "assert(WdfRequestUnmarkCancelable(req) == STATUS_SUCCESS); "
-                   "assert(WdfRequestUnmarkCancelable(req) == STATUS_INVALID_PARAMETER); "
-                   "WdfRequestComplete(req, STATUS_SUCCESS);",
-                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       one_request(
+           "WdfRequestMarkCancelableEx(req, OnCancel); "
+           "assert(WdfRequestMarkCancelableEx(req, OnCancel) == STATUS_INVALID_DEVICE_REQUEST); "
+           "assert(WdfRequestUnmarkCancelable(req) == STATUS_SUCCESS); "
+           "assert(WdfRequestUnmarkCancelable(req) == STATUS_INVALID_PARAMETER); "
+           "WdfRequestComplete(req, STATUS_SUCCESS);",
+           "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
        "pass", ""},
       {"IsCanceledWhileCancelable",
        one_request("WdfRequestMarkCancelableEx(req, OnCancel); WdfRequestIsCanceled(req);",
@@ -202,13 +208,12 @@ std::vector<Case> cases() {
        "CR010", "already holds"},
       {"ReturnHoldingALock",  // found by the reference executor: a reused slot is not the holder
        "queue q : parallel { EvtIoRead = OnRead; }\nlock L;\n"
-       "fn OnRead(request req) { WdfSpinLockAcquire(L); WdfRequestComplete(req, STATUS_SUCCESS); }\n"
+       "fn OnRead(request req) { WdfSpinLockAcquire(L); WdfRequestComplete(req, STATUS_SUCCESS); "
+       "}\n"
        "environment { arrive q x 2; }\n",
        "CR010", "returned without releasing"},
-      {"ReleaseUnheld", one_request("WdfSpinLockRelease(L);", "lock L;"), "CR008",
-       "does not hold"},
-      {"WaitForever", one_request("KeWaitForSingleObject(E);", "event E;"), "CR010",
-       "never set"},
+      {"ReleaseUnheld", one_request("WdfSpinLockRelease(L);", "lock L;"), "CR008", "does not hold"},
+      {"WaitForever", one_request("KeWaitForSingleObject(E);", "event E;"), "CR010", "never set"},
       {"StopAckOutsideEvtIoStop", one_request("WdfRequestStopAcknowledge(req, FALSE);"), "CR008",
        "outside EvtIoStop"},
       {"ReuseWhileAtTarget",
@@ -235,10 +240,11 @@ std::vector<Case> cases() {
                    "queue m : manual { }"),
        "pass", ""},
       {"ForwardThenRetrieve",
-       one_request("assert(WdfRequestForwardToIoQueue(req, m) == STATUS_SUCCESS); request r = NULL; "
-                   "assert(WdfIoQueueRetrieveNextRequest(m, &r) == STATUS_SUCCESS); "
-                   "assert(r == req); WdfRequestComplete(r, STATUS_SUCCESS);",
-                   "queue m : manual { }"),
+       one_request(
+           "assert(WdfRequestForwardToIoQueue(req, m) == STATUS_SUCCESS); request r = NULL; "
+           "assert(WdfIoQueueRetrieveNextRequest(m, &r) == STATUS_SUCCESS); "
+           "assert(r == req); WdfRequestComplete(r, STATUS_SUCCESS);",
+           "queue m : manual { }"),
        "pass", ""},
       {"ForwardToItsOwnQueue",
        one_request("assert(WdfRequestForwardToIoQueue(req, q) == STATUS_INVALID_DEVICE_REQUEST); "
@@ -255,10 +261,11 @@ std::vector<Case> cases() {
                    "timer T = OnTick manual;\nfn OnTick() { }"),
        "pass", ""},
       {"Interlocked",
-       one_request("assert(InterlockedIncrement(&n) == 1); assert(InterlockedDecrement(&n) == 0); "
-                   "assert(InterlockedOr(&n, 6) == 0); assert(InterlockedCompareExchange(&n, 9, 6) == 6); "
-                   "assert(n == 9); WdfRequestComplete(req, STATUS_SUCCESS);",
-                   "global int n = 0;"),
+       one_request(
+           "assert(InterlockedIncrement(&n) == 1); assert(InterlockedDecrement(&n) == 0); "
+           "assert(InterlockedOr(&n, 6) == 0); assert(InterlockedCompareExchange(&n, 9, 6) == 6); "
+           "assert(n == 9); WdfRequestComplete(req, STATUS_SUCCESS);",
+           "global int n = 0;"),
        "pass", ""},
       {"ListsAreFifo",
        one_request("push(l, req); assert(!empty(l)); request a = pop(l); assert(a == req); "
@@ -266,8 +273,9 @@ std::vector<Case> cases() {
                    "WdfRequestComplete(req, STATUS_SUCCESS);",
                    "global list<request> l;"),
        "pass", ""},
-      {"AssertionFails", one_request("assert(1 + 1 == 3); WdfRequestComplete(req, STATUS_SUCCESS);"),
-       "CR013", "assertion failed"},
+      {"AssertionFails",
+       one_request("assert(1 + 1 == 3); WdfRequestComplete(req, STATUS_SUCCESS);"), "CR013",
+       "assertion failed"},
       {"AssumeFalsePrunes",
        one_request("assume(FALSE); WdfRequestComplete(req, STATUS_SUCCESS); "
                    "WdfRequestComplete(req, STATUS_SUCCESS);"),
@@ -314,12 +322,14 @@ std::vector<Case> cases() {
        "target t : cancelable;\nrequest rq = WdfRequestCreate(t);\n"
        "thread T { WdfRequestComplete(rq, STATUS_SUCCESS); }\nenvironment { }\n",
        "CR008", "WdfRequestCreate"},
-      {"NdisIsNotExecutedYet",
-       "miniport m : cancelable;\nenvironment { }\n", "error: NDIS semantics (filter, miniport) are not executed yet", ""},
+      {"NdisIsNotExecutedYet", "miniport m : cancelable;\nenvironment { }\n",
+       "error: NDIS semantics (filter, miniport) are not executed yet", ""},
   };
 }
 
-std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  return info.param.name;
+}
 
 INSTANTIATE_TEST_SUITE_P(Kmdf, SemanticsCase, ::testing::ValuesIn(cases()), case_name);
 
