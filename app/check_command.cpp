@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "app/cli.h"
 #include "app/report_outputs.h"
@@ -47,14 +47,17 @@ bool parse_rule_list(const std::string& text, const char* option, std::vector<Ru
   return true;
 }
 
-bool on_off(const std::string& v) { return v == "on"; }
+bool on_off(const std::string& v) {
+  return v == "on";
+}
 
 }  // namespace
 
 void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("paths", o.paths, "Spec files or directories (searched for *.spec)")->required();
   cmd.add_option("-D,--define", o.defines, "Override a const: NAME=VALUE");
-  cmd.add_option("--rules", o.rules, "Only check these rules (comma-separated ids, names or aliases)");
+  cmd.add_option("--rules", o.rules,
+                 "Only check these rules (comma-separated ids, names or aliases)");
   cmd.add_option("--fail-on", o.fail_on,
                  "Only violations of these rules make the exit code 1 (default: all)");
   cmd.add_option("--out", o.out_dir,
@@ -69,10 +72,15 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("--write-baseline", o.write_baseline_path,
                  "Write the violations found to this baseline file");
   cmd.add_option("--search", o.search, "Search order")->check(CLI::IsMember({"bfs", "dfs"}));
-  cmd.add_option("--threads", o.threads,
-                 "Worker threads (the search is single-threaded for now; results never depend on it)")->check(CLI::Range(1U, 64U));
-  cmd.add_option("--por", o.por, "Partial-order reduction (not implemented yet: accepted, no effect)")->check(CLI::IsMember({"on", "off"}));
-  cmd.add_option("--symmetry", o.symmetry, "Symmetry reduction (not implemented yet: accepted, no effect)")
+  cmd.add_option(
+         "--threads", o.threads,
+         "Worker threads (the search is single-threaded for now; results never depend on it)")
+      ->check(CLI::Range(1U, 64U));
+  cmd.add_option("--por", o.por,
+                 "Partial-order reduction (not implemented yet: accepted, no effect)")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--symmetry", o.symmetry,
+                 "Symmetry reduction (not implemented yet: accepted, no effect)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--max-states", o.max_states, "Stop (incomplete) after this many states");
   cmd.add_option("--max-memory", o.max_memory_mb, "Stop (incomplete) above this much memory (MB)");
@@ -105,9 +113,11 @@ int run_check(const CheckCommandOptions& o) {
   if (!parse_defines(o.defines, defines)) return static_cast<int>(ExitCode::SpecError);
 
   CheckOptions copts;
-  if (!parse_rule_list(o.rules, "--rules", copts.rules)) return static_cast<int>(ExitCode::SpecError);
+  if (!parse_rule_list(o.rules, "--rules", copts.rules))
+    return static_cast<int>(ExitCode::SpecError);
   std::vector<RuleId> fail_on;
-  if (!parse_rule_list(o.fail_on, "--fail-on", fail_on)) return static_cast<int>(ExitCode::SpecError);
+  if (!parse_rule_list(o.fail_on, "--fail-on", fail_on))
+    return static_cast<int>(ExitCode::SpecError);
   copts.search = o.search == "dfs" ? SearchOrder::Dfs : SearchOrder::Bfs;
   copts.all = o.all;
   if (o.max_states) copts.max_states = o.max_states;

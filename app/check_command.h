@@ -24,8 +24,8 @@ struct CheckCommandOptions {
   std::string sarif_path;
   std::string junit_path;
   std::string html_dir;
-  std::string baseline_path;         ///< accepted violations (do not gate)
-  std::string write_baseline_path;   ///< write the current violations as a baseline
+  std::string baseline_path;        ///< accepted violations (do not gate)
+  std::string write_baseline_path;  ///< write the current violations as a baseline
   std::string search = "bfs";
   std::string por = "on";
   std::string symmetry = "on";

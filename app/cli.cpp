@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "app/check_command.h"
 #include "app/spec_files.h"
@@ -79,11 +79,16 @@ int run_parse(const std::vector<std::string>& paths, const std::vector<std::stri
 /// incomplete (4) > ok (0).
 int exit_rank(ExitCode c) {
   switch (c) {
-    case ExitCode::Internal: return 4;
-    case ExitCode::SpecError: return 3;
-    case ExitCode::Violation: return 2;
-    case ExitCode::Incomplete: return 1;
-    case ExitCode::Ok: return 0;
+    case ExitCode::Internal:
+      return 4;
+    case ExitCode::SpecError:
+      return 3;
+    case ExitCode::Violation:
+      return 2;
+    case ExitCode::Incomplete:
+      return 1;
+    case ExitCode::Ok:
+      return 0;
   }
   return 0;
 }
@@ -103,7 +108,8 @@ int run_replay(const std::string& trace_path, const std::string& spec_override,
   try {
     run = reports::parse_run_result(text.str());
   } catch (const reports::JsonSchemaError& e) {
-    std::cerr << fmt::format("cancelcheck: error: {}: not a cancelcheck --json document: {}\n", trace_path, e.what());
+    std::cerr << fmt::format("cancelcheck: error: {}: not a cancelcheck --json document: {}\n",
+                             trace_path, e.what());
     return static_cast<int>(ExitCode::SpecError);
   }
   ExitCode worst = ExitCode::Ok;
@@ -124,15 +130,17 @@ int run_replay(const std::string& trace_path, const std::string& spec_override,
     auto spec = load_spec(sm, path, defines, diags);
     diags.print(std::cerr, sm, isatty(STDERR_FILENO) != 0);
     if (!spec || diags.has_errors()) {
-      std::cerr << fmt::format("cancelcheck: error: cannot load spec '{}' to replay its trace\n", path);
+      std::cerr << fmt::format("cancelcheck: error: cannot load spec '{}' to replay its trace\n",
+                               path);
       note(ExitCode::SpecError);
       continue;
     }
     for (std::size_t k = 0; k < sr.violations.size(); ++k) {
       const Violation& v = sr.violations[k];
       ++replayed;
-      const std::string what = fmt::format("{}: violation {} of {} [{} {}]", path, k + 1, sr.violations.size(),
-                                           rule_info(v.rule).id, rule_info(v.rule).name);
+      const std::string what =
+          fmt::format("{}: violation {} of {} [{} {}]", path, k + 1, sr.violations.size(),
+                      rule_info(v.rule).id, rule_info(v.rule).name);
       const ReplayResult r = replay_violation(*spec, sm, v, sr.checked_rules);
       switch (r.status) {
         case ReplayStatus::Reproduced:
@@ -144,12 +152,15 @@ int run_replay(const std::string& trace_path, const std::string& spec_override,
           note(ExitCode::Ok);
           break;
         case ReplayStatus::Misfit:
-          std::cerr << fmt::format("cancelcheck: error: {}: the trace does not fit the spec at {}", what, r.message);
+          std::cerr << fmt::format("cancelcheck: error: {}: the trace does not fit the spec at {}",
+                                   what, r.message);
           note(ExitCode::SpecError);
           break;
         case ReplayStatus::Mismatch:
           std::cerr << fmt::format(
-              "cancelcheck: internal error: {}: the trace and the reference executor disagree at {}", what, r.message);
+              "cancelcheck: internal error: {}: the trace and the reference executor disagree at "
+              "{}",
+              what, r.message);
           note(ExitCode::Internal);
           break;
         case ReplayStatus::Unsupported:
@@ -167,7 +178,9 @@ int run_replay(const std::string& trace_path, const std::string& spec_override,
 
 }  // namespace
 
-const char* version_string() { return CANCELCHECK_VERSION; }
+const char* version_string() {
+  return CANCELCHECK_VERSION;
+}
 
 int run_cli(int argc, char** argv) {
   CLI::App app{
@@ -183,21 +196,27 @@ int run_cli(int argc, char** argv) {
 
   std::vector<std::string> parse_paths;
   std::vector<std::string> parse_defines_text;
-  CLI::App* parse = app.add_subcommand("parse", "Front-end only: print diagnostics (exit 2 on errors)");
+  CLI::App* parse =
+      app.add_subcommand("parse", "Front-end only: print diagnostics (exit 2 on errors)");
   parse->add_option("paths", parse_paths, "Spec files or directories")->required();
   parse->add_option("-D,--define", parse_defines_text, "Override a const: NAME=VALUE");
 
   std::string replay_trace;
   std::string replay_spec;
   std::vector<std::string> replay_defines_text;
-  CLI::App* replay = app.add_subcommand(
-      "replay",
-      "Replay the violations of a --json document in the reference executor.\n"
-      "Exit codes: 1 a violation reproduces, 0 the schedule runs clean, 2 the trace does not fit the\n"
-      "spec (or cannot be read), 3 the trace and the reference executor disagree, 4 not replayable");
-  replay->add_option("trace", replay_trace, "JSON document written by 'cancelcheck check --json'")->required();
-  replay->add_option("spec", replay_spec, "Spec file to replay against (default: each result's path)");
-  replay->add_option("-D,--define", replay_defines_text, "Override a const: NAME=VALUE (as given to check)");
+  CLI::App* replay =
+      app.add_subcommand("replay",
+                         "Replay the violations of a --json document in the reference executor.\n"
+                         "Exit codes: 1 a violation reproduces, 0 the schedule runs clean, 2 the "
+                         "trace does not fit the\n"
+                         "spec (or cannot be read), 3 the trace and the reference executor "
+                         "disagree, 4 not replayable");
+  replay->add_option("trace", replay_trace, "JSON document written by 'cancelcheck check --json'")
+      ->required();
+  replay->add_option("spec", replay_spec,
+                     "Spec file to replay against (default: each result's path)");
+  replay->add_option("-D,--define", replay_defines_text,
+                     "Override a const: NAME=VALUE (as given to check)");
 
   std::string rule_key;
   CLI::App* rules = app.add_subcommand("rules", "List the rule catalogue, or show one rule");

@@ -86,10 +86,12 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
                                    const CheckCommandOptions& /*opts*/) {
   GateSummary g;
   if (!p.write_baseline.empty()) {
-    std::string err =
-        reports::write_file_atomic(p.write_baseline, reports::render_baseline(reports::make_baseline(run)));
-    if (!err.empty()) g.output_error = err;
-    else g.written.push_back(p.write_baseline);
+    std::string err = reports::write_file_atomic(
+        p.write_baseline, reports::render_baseline(reports::make_baseline(run)));
+    if (!err.empty())
+      g.output_error = err;
+    else
+      g.written.push_back(p.write_baseline);
   }
   if (!p.baseline.empty()) {
     std::ifstream in(p.baseline);
@@ -128,8 +130,7 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
   return g;
 }
 
-void print_run_summary(std::ostream& out, const RunResult& run, const GateSummary& g,
-                       bool color) {
+void print_run_summary(std::ostream& out, const RunResult& run, const GateSummary& g, bool color) {
   reports::TextOptions t;
   t.color = color;
   out << reports::render_text_summary(run, t);

@@ -24,13 +24,13 @@ struct ReportPaths {
 
 /// What the run amounts to for CI.
 struct GateSummary {
-  std::size_t violations = 0;          ///< all violations found
-  std::size_t gating_violations = 0;   ///< selected by --fail-on and not in the baseline
-  std::size_t baselined = 0;           ///< accepted by the baseline
-  std::size_t incomplete = 0;          ///< specs without a complete verdict
-  bool internal_error = false;         ///< e.g. an unreadable baseline
-  std::string output_error;            ///< a report that could not be written
-  std::vector<std::string> written;    ///< files written, for the summary
+  std::size_t violations = 0;         ///< all violations found
+  std::size_t gating_violations = 0;  ///< selected by --fail-on and not in the baseline
+  std::size_t baselined = 0;          ///< accepted by the baseline
+  std::size_t incomplete = 0;         ///< specs without a complete verdict
+  bool internal_error = false;        ///< e.g. an unreadable baseline
+  std::string output_error;           ///< a report that could not be written
+  std::vector<std::string> written;   ///< files written, for the summary
 };
 
 /// Applies --out defaults to the explicit report options.

@@ -19,15 +19,15 @@ enum class SearchOrder : uint8_t { Bfs, Dfs };
 /// Everything that shapes a search. Defaults are safe on a 24 GB machine.
 struct CheckOptions {
   SearchOrder search = SearchOrder::Bfs;
-  bool all = false;                     ///< keep going: one shortest trace per rule+location
-  uint64_t max_states = 50'000'000;     ///< 0 = unlimited
-  uint64_t max_memory_mb = 8192;        ///< 0 = unlimited
-  double time_limit_s = 0;              ///< 0 = unlimited
+  bool all = false;                  ///< keep going: one shortest trace per rule+location
+  uint64_t max_states = 50'000'000;  ///< 0 = unlimited
+  uint64_t max_memory_mb = 8192;     ///< 0 = unlimited
+  double time_limit_s = 0;           ///< 0 = unlimited
   unsigned threads = 1;
   bool por = true;
   bool symmetry = true;
-  std::vector<RuleId> rules;            ///< rules to check; empty = all
-  bool progress = false;                ///< progress line on stderr
+  std::vector<RuleId> rules;                     ///< rules to check; empty = all
+  bool progress = false;                         ///< progress line on stderr
   const std::atomic<bool>* interrupt = nullptr;  ///< set by Ctrl-C: stop and report
 };
 

@@ -72,7 +72,8 @@ using ast::SymbolKind;
 
 int32_t named(std::string_view name) {
   const ConstantInfo* c = find_constant(name);
-  if (c == nullptr) throw std::logic_error(fmt::format("constant {} missing from constants.def", name));
+  if (c == nullptr)
+    throw std::logic_error(fmt::format("constant {} missing from constants.def", name));
   return static_cast<int32_t>(static_cast<uint32_t>(c->value));
 }
 
@@ -131,16 +132,24 @@ struct Val {
   uint32_t epoch = 0;
 };
 
-enum class Place : uint8_t { NotArrived, Queued, Driver, TargetPending, TargetHeld, Completed, Freed };
+enum class Place : uint8_t {
+  NotArrived,
+  Queued,
+  Driver,
+  TargetPending,
+  TargetHeld,
+  Completed,
+  Freed
+};
 
 struct Req {
   std::string name;
   bool received = false;
   Place place = Place::NotArrived;
-  int queue = -1;          ///< Queued: the queue it is in; else the queue it was delivered from
-  int arrive_queue = -1;   ///< the queue of its arrive line
-  int target = -1;         ///< target holding it (TargetPending / TargetHeld)
-  int cancel_fn = -1;      ///< cancelable: the routine; -1 = not cancelable
+  int queue = -1;         ///< Queued: the queue it is in; else the queue it was delivered from
+  int arrive_queue = -1;  ///< the queue of its arrive line
+  int target = -1;        ///< target holding it (TargetPending / TargetHeld)
+  int cancel_fn = -1;     ///< cancelable: the routine; -1 = not cancelable
   bool cancel_flag = false;
   bool target_cancelable = false;
   int completion_fn = -1;
@@ -163,9 +172,7 @@ struct Req {
   std::vector<std::vector<Val>> ctx_lists;
 
   bool at_target() const { return place == Place::TargetPending || place == Place::TargetHeld; }
-  bool alive() const {
-    return place == Place::Queued || place == Place::Driver || at_target();
-  }
+  bool alive() const { return place == Place::Queued || place == Place::Driver || at_target(); }
 };
 
 struct QueueSt {
@@ -237,8 +244,8 @@ class ReplayChooser : public Chooser {
         return k;
       }
     }
-    throw ReplayError{fmt::format("choice '{}' does not apply here (possible: {})", t,
-                                  fmt::join(options, ", "))};
+    throw ReplayError{
+        fmt::format("choice '{}' does not apply here (possible: {})", t, fmt::join(options, ", "))};
   }
   bool exhausted() const { return pos_ == tokens_.size(); }
 
@@ -318,8 +325,8 @@ class RefMachine {
   std::vector<int> device_holder_;
   std::deque<Act> acts_;
   int next_act_id_ = 1;
-  std::vector<int> arrived_;      ///< per environment item: requests arrived so far
-  std::vector<int> first_req_;    ///< per environment item: index of its first request
+  std::vector<int> arrived_;    ///< per environment item: requests arrived so far
+  std::vector<int> first_req_;  ///< per environment item: index of its first request
   bool stopped_ = false;
 
   // ---- per-step context ----
@@ -357,7 +364,9 @@ class RefMachine {
 
   int start_activity(const std::string& fn_or_thread_key, const ast::FnDecl& fn, Role role, int req,
                      std::vector<Val> args, int device);
-  int device_of_queue(int q) const { return q >= 0 ? queue_device_[static_cast<std::size_t>(q)] : -1; }
+  int device_of_queue(int q) const {
+    return q >= 0 ? queue_device_[static_cast<std::size_t>(q)] : -1;
+  }
   int sync_device_of_queue(int q) const;
   int sync_device_of_req(int r) const;
   std::string req_name(int r) const { return reqs_[static_cast<std::size_t>(r)].name; }
@@ -394,7 +403,8 @@ class RefMachine {
   bool truthy(const Expr& e, const Val& v) const;
   /// A handle as stored in a variable: the declared name's "current" becomes an epoch.
   Val copy_of(Val v) const {
-    if (v.req >= 0 && v.epoch == kCurrentEpoch) v.epoch = reqs_[static_cast<std::size_t>(v.req)].epoch;
+    if (v.req >= 0 && v.epoch == kCurrentEpoch)
+      v.epoch = reqs_[static_cast<std::size_t>(v.req)].epoch;
     return v;
   }
   bool stale(const Val& h) const {
@@ -489,7 +499,8 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm) : spec_(&
     r.ctx.resize(spec.context.size());
     r.ctx_lists.resize(spec.context.size());
     for (std::size_t f = 0; f < spec.context.size(); ++f) {
-      if (spec.context[f].type != TypeKind::Request) r.ctx[f].i = static_cast<int32_t>(spec.context[f].init_value);
+      if (spec.context[f].type != TypeKind::Request)
+        r.ctx[f].i = static_cast<int32_t>(spec.context[f].init_value);
     }
   }
   list_capacity_ = reqs_.size();
@@ -602,8 +613,9 @@ void RefMachine::cancel_reaches(int r, bool originator) {
         const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(q.cancel_fn)];
         q.cancel_fn = -1;
         q.cancel_routine_started = true;
-        q.cancel_routine_act = start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Cancel, r,
-                                              {Val{0, r, q.epoch}}, sync_device_of_req(r));
+        q.cancel_routine_act =
+            start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Cancel, r,
+                           {Val{0, r, q.epoch}}, sync_device_of_req(r));
       } else {
         q.cancel_flag = true;
       }
@@ -686,10 +698,12 @@ void RefMachine::env_dispatch(const std::string& qname) {
     }
   }
   if (qs.items.empty()) throw BlockedSig{fmt::format("queue {} is empty", qname)};
-  if (decl.dispatch == ast::Dispatch::Manual) throw BlockedSig{fmt::format("queue {} is manual", qname)};
+  if (decl.dispatch == ast::Dispatch::Manual)
+    throw BlockedSig{fmt::format("queue {} is manual", qname)};
   if (handlers.empty()) throw BlockedSig{fmt::format("queue {} has no EvtIo callback", qname)};
   if (decl.dispatch == ast::Dispatch::Sequential && qs.current >= 0) {
-    throw BlockedSig{fmt::format("sequential queue {} is still busy with {}", qname, req_name(qs.current))};
+    throw BlockedSig{
+        fmt::format("sequential queue {} is still busy with {}", qname, req_name(qs.current))};
   }
   std::size_t pick = handlers.size() > 1 ? choose(options) : 0;
   int r = qs.items.front();
@@ -712,7 +726,8 @@ void RefMachine::env_cancel(const std::string& rname) {
     if (item.kind != ast::EnvKind::Cancel) continue;
     if (item.any || static_cast<int>(item.object) == q.arrive_queue) covered = true;
   }
-  if (!q.received || !covered) throw BlockedSig{fmt::format("{} cannot be cancelled by its originator", rname)};
+  if (!q.received || !covered)
+    throw BlockedSig{fmt::format("{} cannot be cancelled by its originator", rname)};
   if (!q.alive()) throw BlockedSig{fmt::format("{} is not pending", rname)};
   if (q.originator_cancelled) throw BlockedSig{fmt::format("{} was already cancelled", rname)};
   q.originator_cancelled = true;
@@ -734,7 +749,8 @@ void RefMachine::env_target(const std::string& rname) {
   if (q.place == Place::TargetPending) {
     options.emplace_back("target:take");
   } else {
-    if (t.behaviour == ast::TargetBehaviour::Late && !q.target_cancelable) options.emplace_back("target:mark");
+    if (t.behaviour == ast::TargetBehaviour::Late && !q.target_cancelable)
+      options.emplace_back("target:mark");
     if (t.behaviour != ast::TargetBehaviour::Pending) {
       if (t.completes_values.empty()) {
         statuses.push_back(K().success);
@@ -744,11 +760,13 @@ void RefMachine::env_target(const std::string& rname) {
       for (int32_t s : statuses) options.push_back("target:complete:" + status_text(s));
     }
   }
-  if (options.empty()) throw BlockedSig{fmt::format("target {} holds {} until it is cancelled", t.name, rname)};
+  if (options.empty())
+    throw BlockedSig{fmt::format("target {} holds {} until it is cancelled", t.name, rname)};
   const std::string& pick = options[choose(options)];
   if (pick == "target:take") {
     q.place = Place::TargetHeld;
-    if (t.behaviour == ast::TargetBehaviour::Cancelable || t.behaviour == ast::TargetBehaviour::Pending) {
+    if (t.behaviour == ast::TargetBehaviour::Cancelable ||
+        t.behaviour == ast::TargetBehaviour::Pending) {
       q.target_cancelable = true;
       if (q.cancel_flag) target_completes(r, K().cancelled);
     }
@@ -756,7 +774,8 @@ void RefMachine::env_target(const std::string& rname) {
     q.target_cancelable = true;
     if (q.cancel_flag) target_completes(r, K().cancelled);
   } else {
-    std::size_t k = static_cast<std::size_t>(&pick - options.data()) - (options.size() - statuses.size());
+    std::size_t k =
+        static_cast<std::size_t>(&pick - options.data()) - (options.size() - statuses.size());
     target_completes(r, statuses[k]);
   }
 }
@@ -791,8 +810,8 @@ void RefMachine::env_stop() {
     q.stop_handled = false;
     const ast::FnDecl& fn = spec_->fns[handler];
     int r = static_cast<int>(k);
-    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Stop, r, {Val{0, r, q.epoch}, Val{flags}},
-                   sync_device_of_queue(q.queue));
+    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Stop, r,
+                   {Val{0, r, q.epoch}, Val{flags}}, sync_device_of_queue(q.queue));
   }
   if (purge) {
     for (QueueSt& qs : queues_) qs.accepting = false;
@@ -845,7 +864,8 @@ std::vector<std::string> RefMachine::candidate_events() const {
   }
   for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
     const ast::EnvItem& item = spec_->environment[k];
-    if (item.kind == ast::EnvKind::Arrive && arrived_[k] < item.count_value) keys.insert("arrive " + item.object_name);
+    if (item.kind == ast::EnvKind::Arrive && arrived_[k] < item.count_value)
+      keys.insert("arrive " + item.object_name);
     if (item.kind == ast::EnvKind::Stop && !stopped_) keys.insert("stop");
   }
   for (std::size_t q = 0; q < queues_.size(); ++q) {
@@ -866,7 +886,8 @@ Outcome RefMachine::run_event(const std::string& key, Chooser& ch, std::size_t i
   ch_ = &ch;
   out_ = &o;
   auto rest = [&](std::string_view prefix) -> std::optional<std::string> {
-    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0) return key.substr(prefix.size());
+    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0)
+      return key.substr(prefix.size());
     return std::nullopt;
   };
   try {
@@ -893,12 +914,14 @@ Outcome RefMachine::run_event(const std::string& key, Chooser& ch, std::size_t i
     } else if (auto t = rest("timer ")) {
       env_timer(*t);
     } else {
-      throw BlockedSig{fmt::format("no activity or environment event '{}' exists at this point", key)};
+      throw BlockedSig{
+          fmt::format("no activity or environment event '{}' exists at this point", key)};
     }
   } catch (ViolationSig& v) {
     o.violation = std::move(v);
   }
-  acts_.erase(std::remove_if(acts_.begin(), acts_.end(), [](const Act& a) { return a.done; }), acts_.end());
+  acts_.erase(std::remove_if(acts_.begin(), acts_.end(), [](const Act& a) { return a.done; }),
+              acts_.end());
   ch_ = nullptr;
   out_ = nullptr;
   return o;
@@ -924,13 +947,16 @@ void RefMachine::gate_prepare() {
   if (budget_ == 0) throw SuspendSig{};
 }
 
-void RefMachine::gate_consume() { budget_ = 0; }
+void RefMachine::gate_consume() {
+  budget_ = 0;
+}
 
 void RefMachine::run_steps() {
   const int me = cur_;
   while (true) {
     if (++statements_ > reading::kMaxStatementsPerStep) {
-      throw RefUnsupported(fmt::format("{}: a local loop never reaches a visible operation", cur().key));
+      throw RefUnsupported(
+          fmt::format("{}: a local loop never reaches a visible operation", cur().key));
     }
     Act* a = find_act(me);
     if (a == nullptr) return;  // finished in this step
@@ -1120,7 +1146,8 @@ void RefMachine::finish_activity() {
     q.stop_pending = false;
     if (!q.stop_handled) {
       violation(RuleId::StopNotAcknowledged,
-                fmt::format("{} returned without completing, cancelling or acknowledging {}", a.key, q.name));
+                fmt::format("{} returned without completing, cancelling or acknowledging {}", a.key,
+                            q.name));
     }
     release_ref(a.req);
   }
@@ -1155,8 +1182,12 @@ Val RefMachine::eval(const Expr& e) {
 }
 
 namespace {
-int32_t wrap(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
-bool is_handle_expr(const Expr& e) { return e.type == TypeKind::Request || e.kind == ExprKind::Null; }
+int32_t wrap(int64_t v) {
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+}
+bool is_handle_expr(const Expr& e) {
+  return e.type == TypeKind::Request || e.kind == ExprKind::Null;
+}
 }  // namespace
 
 Val RefMachine::eval_uncached(const Expr& e) {
@@ -1223,28 +1254,45 @@ Val RefMachine::eval_uncached(const Expr& e) {
       }
       Val a = copy_of(eval(l));
       Val b = copy_of(eval(r));
-      if ((e.bop == ast::BinaryOp::Eq || e.bop == ast::BinaryOp::Ne) && (is_handle_expr(l) || is_handle_expr(r))) {
-        bool eq = a.req == b.req && (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
+      if ((e.bop == ast::BinaryOp::Eq || e.bop == ast::BinaryOp::Ne) &&
+          (is_handle_expr(l) || is_handle_expr(r))) {
+        bool eq = a.req == b.req &&
+                  (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
         return Val{(e.bop == ast::BinaryOp::Eq) == eq ? 1 : 0};
       }
       int64_t x = a.i;
       int64_t y = b.i;
       switch (e.bop) {
-        case ast::BinaryOp::Add: return Val{wrap(x + y)};
-        case ast::BinaryOp::Sub: return Val{wrap(x - y)};
-        case ast::BinaryOp::Mul: return Val{wrap(x * y)};
-        case ast::BinaryOp::BitAnd: return Val{a.i & b.i};
-        case ast::BinaryOp::BitOr: return Val{a.i | b.i};
-        case ast::BinaryOp::BitXor: return Val{a.i ^ b.i};
-        case ast::BinaryOp::Shl: return Val{wrap(static_cast<int64_t>(static_cast<uint32_t>(a.i) << (b.i & 31)))};
-        case ast::BinaryOp::Shr: return Val{a.i >> (b.i & 31)};
-        case ast::BinaryOp::Eq: return Val{x == y ? 1 : 0};
-        case ast::BinaryOp::Ne: return Val{x != y ? 1 : 0};
-        case ast::BinaryOp::Lt: return Val{x < y ? 1 : 0};
-        case ast::BinaryOp::Le: return Val{x <= y ? 1 : 0};
-        case ast::BinaryOp::Gt: return Val{x > y ? 1 : 0};
-        case ast::BinaryOp::Ge: return Val{x >= y ? 1 : 0};
-        default: break;
+        case ast::BinaryOp::Add:
+          return Val{wrap(x + y)};
+        case ast::BinaryOp::Sub:
+          return Val{wrap(x - y)};
+        case ast::BinaryOp::Mul:
+          return Val{wrap(x * y)};
+        case ast::BinaryOp::BitAnd:
+          return Val{a.i & b.i};
+        case ast::BinaryOp::BitOr:
+          return Val{a.i | b.i};
+        case ast::BinaryOp::BitXor:
+          return Val{a.i ^ b.i};
+        case ast::BinaryOp::Shl:
+          return Val{wrap(static_cast<int64_t>(static_cast<uint32_t>(a.i) << (b.i & 31)))};
+        case ast::BinaryOp::Shr:
+          return Val{a.i >> (b.i & 31)};
+        case ast::BinaryOp::Eq:
+          return Val{x == y ? 1 : 0};
+        case ast::BinaryOp::Ne:
+          return Val{x != y ? 1 : 0};
+        case ast::BinaryOp::Lt:
+          return Val{x < y ? 1 : 0};
+        case ast::BinaryOp::Le:
+          return Val{x <= y ? 1 : 0};
+        case ast::BinaryOp::Gt:
+          return Val{x > y ? 1 : 0};
+        case ast::BinaryOp::Ge:
+          return Val{x >= y ? 1 : 0};
+        default:
+          break;
       }
       throw RefUnsupported("unknown binary operator");
     }
@@ -1278,18 +1326,27 @@ RefMachine::LRef RefMachine::lvalue(const Expr& e) {
 
 Val RefMachine::load(const LRef& r) {
   switch (r.kind) {
-    case LRef::Local: return frame().locals[r.index];
-    case LRef::Global: return globals_[r.index];
-    case LRef::Context: return reqs_[static_cast<std::size_t>(r.req)].ctx[r.index];
+    case LRef::Local:
+      return frame().locals[r.index];
+    case LRef::Global:
+      return globals_[r.index];
+    case LRef::Context:
+      return reqs_[static_cast<std::size_t>(r.req)].ctx[r.index];
   }
   return Val{};
 }
 
 void RefMachine::store(const LRef& r, const Val& v) {
   switch (r.kind) {
-    case LRef::Local: frame().locals[r.index] = v; break;
-    case LRef::Global: globals_[r.index] = v; break;
-    case LRef::Context: reqs_[static_cast<std::size_t>(r.req)].ctx[r.index] = v; break;
+    case LRef::Local:
+      frame().locals[r.index] = v;
+      break;
+    case LRef::Global:
+      globals_[r.index] = v;
+      break;
+    case LRef::Context:
+      reqs_[static_cast<std::size_t>(r.req)].ctx[r.index] = v;
+      break;
   }
 }
 
@@ -1325,11 +1382,14 @@ std::vector<Val>& RefMachine::list_at(const ListLoc& l, const std::string& what)
 }
 
 void RefMachine::check_context(const Val& h, const std::string& what) {
-  if (h.req < 0) violation(RuleId::UseAfterFree, fmt::format("{} through a NULL request handle", what));
+  if (h.req < 0)
+    violation(RuleId::UseAfterFree, fmt::format("{} through a NULL request handle", what));
   const Req& q = reqs_[static_cast<std::size_t>(h.req)];
-  if (q.place == Place::Freed) violation(RuleId::UseAfterFree, fmt::format("{} of {} after it was freed", what, q.name));
+  if (q.place == Place::Freed)
+    violation(RuleId::UseAfterFree, fmt::format("{} of {} after it was freed", what, q.name));
   if (stale(h)) {
-    violation(RuleId::UseAfterReuse, fmt::format("{} of {} through a handle read before WdfRequestReuse", what, q.name));
+    violation(RuleId::UseAfterReuse,
+              fmt::format("{} of {} through a handle read before WdfRequestReuse", what, q.name));
   }
 }
 
@@ -1337,12 +1397,16 @@ Req& RefMachine::check_handle(const Val& h, ApiId api, bool needs_ownership) {
   const std::string name = api_name(api);
   if (h.req < 0) violation(RuleId::UseAfterFree, fmt::format("{} on a NULL request handle", name));
   Req& q = reqs_[static_cast<std::size_t>(h.req)];
-  bool completing = api == ApiId::WdfRequestComplete || api == ApiId::WdfRequestCompleteWithInformation;
-  if (completing && q.completions >= 1) violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", q.name));
-  if (q.place == Place::Freed) violation(RuleId::UseAfterFree, fmt::format("{} on {} after it was freed", name, q.name));
+  bool completing =
+      api == ApiId::WdfRequestComplete || api == ApiId::WdfRequestCompleteWithInformation;
+  if (completing && q.completions >= 1)
+    violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", q.name));
+  if (q.place == Place::Freed)
+    violation(RuleId::UseAfterFree, fmt::format("{} on {} after it was freed", name, q.name));
   if (stale(h)) {
-    violation(RuleId::UseAfterReuse,
-              fmt::format("{} acts on {} through a handle read before WdfRequestReuse", name, q.name));
+    violation(
+        RuleId::UseAfterReuse,
+        fmt::format("{} acts on {} through a handle read before WdfRequestReuse", name, q.name));
   }
   bool exempt = api == ApiId::WdfRequestCancelSentRequest || api == ApiId::WdfRequestGetStatus ||
                 api == ApiId::WdfObjectReference || api == ApiId::WdfObjectDereference ||
@@ -1385,7 +1449,8 @@ Val RefMachine::eval_call(const Expr& e) {
     throw RefUnsupported(fmt::format("{} is not executed by the reference executor", info.name));
   }
   std::vector<Val> args;
-  for (const ast::ExprPtr& a : e.args) args.push_back(a->kind == ExprKind::AddrOf ? Val{} : eval(*a));
+  for (const ast::ExprPtr& a : e.args)
+    args.push_back(a->kind == ExprKind::AddrOf ? Val{} : eval(*a));
   return call_api(e, *e.api, args);
 }
 
@@ -1393,7 +1458,8 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
   auto same = [this](Val a, Val b) {
     a = copy_of(a);
     b = copy_of(b);
-    return a.req == b.req && (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
+    return a.req == b.req &&
+           (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
   };
   switch (id) {
     case ApiId::push: {
@@ -1442,7 +1508,8 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
       std::vector<Val> rest;
       for (std::size_t k = 1; k < e.args.size(); ++k) rest.push_back(eval(*e.args[k]));
       if (ref.kind != LRef::Local) visible();
-      if (ref.kind == LRef::Context) check_context(ref.handle, fmt::format("{} on ->{}", api_name(id), var.name));
+      if (ref.kind == LRef::Context)
+        check_context(ref.handle, fmt::format("{} on ->{}", api_name(id), var.name));
       int32_t old = load(ref).i;
       int32_t nv = old;
       int32_t result = old;
@@ -1464,7 +1531,8 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
       return Val{eval(*e.args[0]).i >= 0 ? 1 : 0};
     case ApiId::assert: {
       Val v = eval(*e.args[0]);
-      if (!truthy(*e.args[0], v)) violation(RuleId::Assertion, fmt::format("assertion failed in {}", cur().key));
+      if (!truthy(*e.args[0], v))
+        violation(RuleId::Assertion, fmt::format("assertion failed in {}", cur().key));
       return Val{};
     }
     case ApiId::assume: {
@@ -1499,7 +1567,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       gate_consume();
       record();
       if (holder == cur_) {
-        violation(RuleId::Deadlock, fmt::format("{} acquires lock {} it already holds", cur().key, spec_->locks[L].name));
+        violation(RuleId::Deadlock, fmt::format("{} acquires lock {} it already holds", cur().key,
+                                                spec_->locks[L].name));
       }
       lock_holder_[L] = cur_;
       return done();
@@ -1509,7 +1578,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       if (lock_holder_[L] != cur_) {
-        violation(RuleId::ApiMisuse, fmt::format("{} releases lock {} it does not hold", cur().key, spec_->locks[L].name));
+        violation(RuleId::ApiMisuse, fmt::format("{} releases lock {} it does not hold", cur().key,
+                                                 spec_->locks[L].name));
       }
       lock_holder_[L] = -1;
       return done();
@@ -1523,7 +1593,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::KeWaitForSingleObject:
       gate_prepare();
       if (!event_set_[static_cast<std::size_t>(args[0].i)]) {
-        throw BlockedSig{fmt::format("event {} is not set", spec_->events[static_cast<std::size_t>(args[0].i)].name)};
+        throw BlockedSig{fmt::format("event {} is not set",
+                                     spec_->events[static_cast<std::size_t>(args[0].i)].name)};
       }
       gate_consume();
       record();
@@ -1542,14 +1613,20 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, true);
-      if (id == ApiId::WdfRequestSendAndForget && !r.received && reading::kSendAndForgetOnlyReceived) {
-        violation(RuleId::ApiMisuse, fmt::format("WdfRequestSendAndForget on {}, a request created with WdfRequestCreate", r.name));
+      if (id == ApiId::WdfRequestSendAndForget && !r.received &&
+          reading::kSendAndForgetOnlyReceived) {
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("WdfRequestSendAndForget on {}, a request created with WdfRequestCreate",
+                        r.name));
       }
       if (id == ApiId::WdfRequestSend && r.completion_fn < 0) {
-        violation(RuleId::ApiMisuse, fmt::format("{} sends {} without a completion routine", cur().key, r.name));
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} sends {} without a completion routine", cur().key, r.name));
       }
       if (reading::kSendWhileCancelableIsMisuse && r.cancel_fn >= 0) {
-        violation(RuleId::ApiMisuse, fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
       }
       const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(args[1].i)];
       if (reading::kCancelFlagCheckedBeforeMayFail && r.cancel_flag) {
@@ -1576,7 +1653,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       Req& r = check_handle(args[0], id, false);
       if (r.stop_pending) r.stop_handled = true;
       bool delivered = false;
-      if (r.place == Place::TargetPending || (r.place == Place::TargetHeld && r.target_cancelable)) delivered = true;
+      if (r.place == Place::TargetPending || (r.place == Place::TargetHeld && r.target_cancelable))
+        delivered = true;
       if (r.place == Place::Driver || r.at_target()) cancel_reaches(rq(args[0]), false);
       return result(delivered ? 1 : 0);
     }
@@ -1585,13 +1663,21 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, true);
-      if (!r.received) violation(RuleId::ApiMisuse, fmt::format("{} completes driver-created {} (delete it instead)", cur().key, r.name));
-      if (r.cancel_fn >= 0) violation(RuleId::CompleteWhileCancelable, fmt::format("{} completed while still marked cancelable", r.name));
+      if (!r.received)
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("{} completes driver-created {} (delete it instead)", cur().key, r.name));
+      if (r.cancel_fn >= 0)
+        violation(RuleId::CompleteWhileCancelable,
+                  fmt::format("{} completed while still marked cancelable", r.name));
       const Act* routine = find_act(r.cancel_routine_act);
       if (r.unmark_cancelled && cur_ != r.cancel_routine_act &&
-          (!reading::kCr007OnlyBeforeCancelRoutineRuns || (routine != nullptr && !routine->started))) {
-        violation(RuleId::CompleteAfterUnmarkCancelled,
-                  fmt::format("{} completed after WdfRequestUnmarkCancelable returned STATUS_CANCELLED", r.name));
+          (!reading::kCr007OnlyBeforeCancelRoutineRuns ||
+           (routine != nullptr && !routine->started))) {
+        violation(
+            RuleId::CompleteAfterUnmarkCancelled,
+            fmt::format("{} completed after WdfRequestUnmarkCancelable returned STATUS_CANCELLED",
+                        r.name));
       }
       complete_request(rq(args[0]), args[1].i);
       return done();
@@ -1616,7 +1702,9 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       Req& r = check_handle(args[0], id, true);
       const bool ex = id == ApiId::WdfRequestMarkCancelableEx;
       if (r.cancel_fn >= 0) {
-        if (!ex) violation(RuleId::ApiMisuse, fmt::format("{} marks {} cancelable twice", cur().key, r.name));
+        if (!ex)
+          violation(RuleId::ApiMisuse,
+                    fmt::format("{} marks {} cancelable twice", cur().key, r.name));
         return result(K().invalid_device_request);
       }
       bool purged = r.queue >= 0 && !queues_[static_cast<std::size_t>(r.queue)].accepting;
@@ -1663,7 +1751,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       record();
       Req& r = check_handle(args[0], id, true);
       if (r.cancel_fn >= 0) {
-        violation(RuleId::ApiMisuse, fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable", r.name));
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable", r.name));
       }
       return result(r.cancel_flag ? 1 : 0);
     }
@@ -1671,8 +1760,12 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, false);
-      if (r.at_target()) violation(RuleId::ApiMisuse, fmt::format("WdfRequestReuse of {} while it is at its target", r.name));
-      if (r.place == Place::Queued) violation(RuleId::UseAfterFree, fmt::format("WdfRequestReuse of {}, which is queued", r.name));
+      if (r.at_target())
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestReuse of {} while it is at its target", r.name));
+      if (r.place == Place::Queued)
+        violation(RuleId::UseAfterFree,
+                  fmt::format("WdfRequestReuse of {}, which is queued", r.name));
       int32_t flags = args.size() > 1 ? args[1].i : 0;
       if (r.received && (flags & K().reuse_new_irp) != 0) return result(K().invalid_state);
       const uint32_t old = r.epoch;  // the handle passed is current (stale ones failed above)
@@ -1689,7 +1782,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       for (Frame& f : cur().frames) {
         for (std::size_t k = 0; k < f.locals.size() && k < f.fn->locals.size(); ++k) {
           Val& v = f.locals[k];
-          if (f.fn->locals[k].type == TypeKind::Request && v.req == args[0].req && v.epoch == old) v.epoch = r.epoch;
+          if (f.fn->locals[k].type == TypeKind::Request && v.req == args[0].req && v.epoch == old)
+            v.epoch = r.epoch;
         }
       }
       return result(K().success);
@@ -1700,7 +1794,9 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       record();
       Req& r = check_handle(args[0], id, true);
       if (r.cancel_fn >= 0) {
-        violation(RuleId::ApiMisuse, fmt::format("{} of {} while it is marked cancelable (unmark it first)", name, r.name));
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("{} of {} while it is marked cancelable (unmark it first)", name, r.name));
       }
       int target_q = id == ApiId::WdfRequestRequeue ? r.queue : args[1].i;
       if (!r.received || r.queue < 0) return result(K().invalid_device_request);
@@ -1708,11 +1804,13 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
         if (target_q == r.queue || device_of_queue(target_q) != device_of_queue(r.queue)) {
           return result(K().invalid_device_request);
         }
-      } else if (spec_->queues[static_cast<std::size_t>(r.queue)].dispatch != ast::Dispatch::Manual) {
+      } else if (spec_->queues[static_cast<std::size_t>(r.queue)].dispatch !=
+                 ast::Dispatch::Manual) {
         return result(K().invalid_device_request);
       }
       QueueSt& qs = queues_[static_cast<std::size_t>(target_q)];
-      if (!qs.accepting && (id == ApiId::WdfRequestForwardToIoQueue || !reading::kRequeueIgnoresPurge)) {
+      if (!qs.accepting &&
+          (id == ApiId::WdfRequestForwardToIoQueue || !reading::kRequeueIgnoresPurge)) {
         return result(K().wdf_busy);
       }
       leave_sequential(rq(args[0]));
@@ -1734,10 +1832,12 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       auto q = static_cast<std::size_t>(args[0].i);
-      if (spec_->queues[q].dispatch != ast::Dispatch::Manual) return result(K().invalid_device_request);
+      if (spec_->queues[q].dispatch != ast::Dispatch::Manual)
+        return result(K().invalid_device_request);
       QueueSt& qs = queues_[q];
       if (qs.items.empty()) return result(K().no_more_entries);
-      if (out.kind == LRef::Context) check_context(out.handle, "WdfIoQueueRetrieveNextRequest output");
+      if (out.kind == LRef::Context)
+        check_context(out.handle, "WdfIoQueueRetrieveNextRequest output");
       int r = qs.items.front();
       qs.items.pop_front();
       Req& rr = reqs_[static_cast<std::size_t>(r)];
@@ -1751,14 +1851,20 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       record();
       Req& r = check_handle(args[0], id, false);
       if (cur().role != Role::Stop) {
-        violation(RuleId::ApiMisuse, fmt::format("WdfRequestStopAcknowledge of {} outside EvtIoStop", r.name));
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestStopAcknowledge of {} outside EvtIoStop", r.name));
       }
       if (args[1].i != 0) {
         if (r.cancel_fn >= 0) {
-          violation(RuleId::ApiMisuse, fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is cancelable", r.name));
+          violation(RuleId::ApiMisuse,
+                    fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is cancelable",
+                                r.name));
         }
         if (r.at_target()) {
-          violation(RuleId::ApiMisuse, fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is at its target", r.name));
+          violation(
+              RuleId::ApiMisuse,
+              fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is at its target",
+                          r.name));
         }
         leave_sequential(rq(args[0]));
         r.place = Place::Queued;
@@ -1780,7 +1886,9 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       Req& r = check_handle(args[0], id, false);
       bool framework_ref = r.received ? r.place != Place::Completed : !r.deleted;
       if (framework_ref && r.refs <= 1) {
-        violation(RuleId::ApiMisuse, fmt::format("WdfObjectDereference of {} would drop the framework's reference", r.name));
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("WdfObjectDereference of {} would drop the framework's reference", r.name));
       }
       release_ref(rq(args[0]));
       return done();
@@ -1789,8 +1897,11 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, false);
-      if (r.received) violation(RuleId::ApiMisuse, fmt::format("WdfObjectDelete of received {}", r.name));
-      if (r.at_target()) violation(RuleId::ApiMisuse, fmt::format("WdfObjectDelete of {} while it is at its target", r.name));
+      if (r.received)
+        violation(RuleId::ApiMisuse, fmt::format("WdfObjectDelete of received {}", r.name));
+      if (r.at_target())
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfObjectDelete of {} while it is at its target", r.name));
       r.deleted = true;
       release_ref(rq(args[0]));
       return done();
@@ -1810,45 +1921,61 @@ std::optional<RefEndFinding> RefMachine::end_check() const {
   };
   for (const Req& r : reqs_) {
     if (!pending(r)) continue;
-    if (r.wiped) return RefEndFinding{RuleId::LostCancel, fmt::format("{} is still pending: its cancel was wiped by WdfRequestReuse", r.name)};
+    if (r.wiped)
+      return RefEndFinding{
+          RuleId::LostCancel,
+          fmt::format("{} is still pending: its cancel was wiped by WdfRequestReuse", r.name)};
     if (r.markex_cancelled) {
       return RefEndFinding{RuleId::LostCancel,
-                           fmt::format("{} is still pending: MarkCancelableEx returned STATUS_CANCELLED and it was not completed", r.name)};
+                           fmt::format("{} is still pending: MarkCancelableEx returned "
+                                       "STATUS_CANCELLED and it was not completed",
+                                       r.name)};
     }
   }
   for (const Act& a : acts_) {
-    if (!a.done) return RefEndFinding{RuleId::Deadlock, fmt::format("deadlock: {} can never move", a.key)};
+    if (!a.done)
+      return RefEndFinding{RuleId::Deadlock, fmt::format("deadlock: {} can never move", a.key)};
   }
   for (const Req& r : reqs_) {
     if (pending(r) && r.cancel_flag) {
-      return RefEndFinding{RuleId::LostCancel, fmt::format("{} is still pending although it was cancelled", r.name)};
+      return RefEndFinding{RuleId::LostCancel,
+                           fmt::format("{} is still pending although it was cancelled", r.name)};
     }
   }
   for (const Req& r : reqs_) {
-    if (r.received && pending(r)) return RefEndFinding{RuleId::NeverCompleted, fmt::format("{} is never completed", r.name)};
+    if (r.received && pending(r))
+      return RefEndFinding{RuleId::NeverCompleted, fmt::format("{} is never completed", r.name)};
   }
   return std::nullopt;
 }
 
 std::string RefMachine::describe() const {
-  static const char* places[] = {"not arrived", "queued", "driver", "pending at target", "held by target", "completed", "freed"};
+  static const char* places[] = {"not arrived",    "queued",    "driver", "pending at target",
+                                 "held by target", "completed", "freed"};
   std::ostringstream o;
   for (const Req& r : reqs_) {
-    o << fmt::format("  {}: {}{}{} cancelable={} flag={} tcancel={} croutine={} refs={} epoch={} status={} completions={}{}{}{}\n",
-                     r.name, places[static_cast<int>(r.place)],
-                     r.place == Place::Queued ? " at " + spec_->queues[static_cast<std::size_t>(r.queue)].name : "",
-                     r.at_target() ? " " + spec_->targets[static_cast<std::size_t>(r.target)].name : "",
-                     r.cancel_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.cancel_fn)].name : "no", r.cancel_flag,
-                     r.target_cancelable,
-                     r.completion_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.completion_fn)].name : "none", r.refs,
-                     r.epoch, status_text(r.status), r.completions, r.wiped ? " wiped" : "",
-                     r.markex_cancelled ? " markex-cancelled" : "", r.unmark_cancelled ? " unmark-cancelled" : "");
+    o << fmt::format(
+        "  {}: {}{}{} cancelable={} flag={} tcancel={} croutine={} refs={} epoch={} status={} "
+        "completions={}{}{}{}\n",
+        r.name, places[static_cast<int>(r.place)],
+        r.place == Place::Queued ? " at " + spec_->queues[static_cast<std::size_t>(r.queue)].name
+                                 : "",
+        r.at_target() ? " " + spec_->targets[static_cast<std::size_t>(r.target)].name : "",
+        r.cancel_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.cancel_fn)].name : "no",
+        r.cancel_flag, r.target_cancelable,
+        r.completion_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.completion_fn)].name : "none",
+        r.refs, r.epoch, status_text(r.status), r.completions, r.wiped ? " wiped" : "",
+        r.markex_cancelled ? " markex-cancelled" : "",
+        r.unmark_cancelled ? " unmark-cancelled" : "");
   }
   for (std::size_t g = 0; g < globals_.size(); ++g) {
     const ast::VarDecl& v = spec_->globals[g];
     if (v.type == TypeKind::Request) {
       const Val& h = globals_[g];
-      o << fmt::format("  {} = {}\n", v.name, h.req < 0 ? std::string("NULL") : fmt::format("{}@{}", reqs_[static_cast<std::size_t>(h.req)].name, h.epoch));
+      o << fmt::format(
+          "  {} = {}\n", v.name,
+          h.req < 0 ? std::string("NULL")
+                    : fmt::format("{}@{}", reqs_[static_cast<std::size_t>(h.req)].name, h.epoch));
     } else if (v.type == TypeKind::ListRequest) {
       o << fmt::format("  {} = list of {}\n", v.name, global_lists_[g].size());
     } else {
@@ -1856,7 +1983,8 @@ std::string RefMachine::describe() const {
     }
   }
   for (std::size_t l = 0; l < lock_holder_.size(); ++l) {
-    if (lock_holder_[l] >= 0) o << fmt::format("  lock {} held by activity #{}\n", spec_->locks[l].name, lock_holder_[l]);
+    if (lock_holder_[l] >= 0)
+      o << fmt::format("  lock {} held by activity #{}\n", spec_->locks[l].name, lock_holder_[l]);
   }
   for (const Act& a : acts_) {
     if (a.done) continue;
@@ -1871,8 +1999,10 @@ std::string RefMachine::describe() const {
 // ---------------------------------------------------------------------------------------------
 
 std::string RefExecutor::unsupported_reason(const ast::Spec& spec) {
-  if (!spec.filters.empty() || !spec.miniports.empty()) return "NDIS semantics are not executed by the reference executor";
-  if (!spec.conversations.empty()) return "APPC semantics are not executed by the reference executor";
+  if (!spec.filters.empty() || !spec.miniports.empty())
+    return "NDIS semantics are not executed by the reference executor";
+  if (!spec.conversations.empty())
+    return "APPC semantics are not executed by the reference executor";
   for (const ast::EnvItem& item : spec.environment) {
     if (item.kind == ast::EnvKind::Send || item.kind == ast::EnvKind::CancelSend) {
       return "NDIS environment events are not executed by the reference executor";
@@ -1880,7 +2010,8 @@ std::string RefExecutor::unsupported_reason(const ast::Spec& spec) {
   }
   for (const ast::VarDecl& g : spec.globals) {
     if (g.symbolic) return "symbolic values are not executed by the reference executor";
-    if (g.type == TypeKind::Nbl || g.type == TypeKind::Task || g.type == TypeKind::Vcb || g.type == TypeKind::ListNbl) {
+    if (g.type == TypeKind::Nbl || g.type == TypeKind::Task || g.type == TypeKind::Vcb ||
+        g.type == TypeKind::ListNbl) {
       return "NDIS/APPC values are not executed by the reference executor";
     }
   }
@@ -1917,37 +2048,38 @@ RefExecutor::~RefExecutor() = default;
 std::vector<RefSuccessor> RefExecutor::successors() const {
   std::vector<RefSuccessor> out;
   for (const std::string& key : m_->candidate_events()) {
-   for (std::size_t inst = 0; inst < std::max<std::size_t>(1, m_->instances(key)); ++inst) {
-    std::vector<std::vector<std::size_t>> work{{}};
-    while (!work.empty()) {
-      std::vector<std::size_t> prefix = std::move(work.back());
-      work.pop_back();
-      RefMachine copy = *m_;
-      EnumChooser ch(prefix);
-      try {
-        Outcome o = copy.run_event(key, ch, inst);
-        RefSuccessor s;
-        s.event = key;
-        s.instance = inst;
-        s.choices = std::move(o.choices);
-        s.calls = std::move(o.calls);
-        if (o.violation) {
-          s.violation = o.violation->rule;
-          s.violation_message = o.violation->message;
+    for (std::size_t inst = 0; inst < std::max<std::size_t>(1, m_->instances(key)); ++inst) {
+      std::vector<std::vector<std::size_t>> work{{}};
+      while (!work.empty()) {
+        std::vector<std::size_t> prefix = std::move(work.back());
+        work.pop_back();
+        RefMachine copy = *m_;
+        EnumChooser ch(prefix);
+        try {
+          Outcome o = copy.run_event(key, ch, inst);
+          RefSuccessor s;
+          s.event = key;
+          s.instance = inst;
+          s.choices = std::move(o.choices);
+          s.calls = std::move(o.calls);
+          if (o.violation) {
+            s.violation = o.violation->rule;
+            s.violation_message = o.violation->message;
+          }
+          out.push_back(std::move(s));
+        } catch (const BlockedSig&) {
+        } catch (const PrunedSig&) {
         }
-        out.push_back(std::move(s));
-      } catch (const BlockedSig&) {
-      } catch (const PrunedSig&) {
-      }
-      for (const auto& [pos, count] : ch.fresh_points()) {
-        for (std::size_t alt = 1; alt < count; ++alt) {
-          std::vector<std::size_t> p(ch.taken().begin(), ch.taken().begin() + static_cast<std::ptrdiff_t>(pos));
-          p.push_back(alt);
-          work.push_back(std::move(p));
+        for (const auto& [pos, count] : ch.fresh_points()) {
+          for (std::size_t alt = 1; alt < count; ++alt) {
+            std::vector<std::size_t> p(ch.taken().begin(),
+                                       ch.taken().begin() + static_cast<std::ptrdiff_t>(pos));
+            p.push_back(alt);
+            work.push_back(std::move(p));
+          }
         }
       }
     }
-   }
   }
   std::sort(out.begin(), out.end(), [](const RefSuccessor& a, const RefSuccessor& b) {
     return std::tie(a.event, a.choices, a.instance) < std::tie(b.event, b.choices, b.instance);
@@ -1989,8 +2121,8 @@ RefStep RefExecutor::step(const std::string& event, const std::vector<std::strin
     return st;
   }
   if (!ch.exhausted()) {
-    st.error = fmt::format("'{}' does not use all the choices of the trace ({} given, {} used)", event,
-                           choices.size(), st.choices.size());
+    st.error = fmt::format("'{}' does not use all the choices of the trace ({} given, {} used)",
+                           event, choices.size(), st.choices.size());
     st.calls.clear();
     st.violation.reset();
     return st;
@@ -2000,10 +2132,16 @@ RefStep RefExecutor::step(const std::string& event, const std::vector<std::strin
   return st;
 }
 
-bool RefExecutor::at_end() const { return successors().empty(); }
+bool RefExecutor::at_end() const {
+  return successors().empty();
+}
 
-std::optional<RefEndFinding> RefExecutor::end_state_violation() const { return m_->end_check(); }
+std::optional<RefEndFinding> RefExecutor::end_state_violation() const {
+  return m_->end_check();
+}
 
-std::string RefExecutor::describe_state() const { return m_->describe(); }
+std::string RefExecutor::describe_state() const {
+  return m_->describe();
+}
 
 }  // namespace cc

@@ -79,7 +79,8 @@ class RefExecutor {
   /// On failure (`ok == false`) the state is unchanged. After a violating step the state is
   /// the one reached at the violation; a trace ends there.
   /// `instance` picks among several activities answering to the same key (see instances()).
-  RefStep step(const std::string& event, const std::vector<std::string>& choices, std::size_t instance = 0);
+  RefStep step(const std::string& event, const std::vector<std::string>& choices,
+               std::size_t instance = 0);
   /// How many activities answer to `event` now (1 for environment events). The replay
   /// protocol names an activity by callback and request only, so two instances of one
   /// callback for one request (an originator's cancel routine and one started inline by a

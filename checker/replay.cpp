@@ -20,8 +20,8 @@ std::string rule_text(std::optional<RuleId> r) {
 }
 
 std::string trace_view(const TraceStep& s) {
-  std::string text = fmt::format("{}  choices [{}]  calls [{}]", s.event, fmt::join(s.choices, ", "),
-                                 fmt::join(s.calls, ", "));
+  std::string text = fmt::format("{}  choices [{}]  calls [{}]", s.event,
+                                 fmt::join(s.choices, ", "), fmt::join(s.calls, ", "));
   if (!s.action.empty()) text += fmt::format("  ({})", s.action);
   return text;
 }
@@ -48,8 +48,8 @@ class Replayer {
     return checked_.empty() || std::find(checked_.begin(), checked_.end(), r) != checked_.end();
   }
 
-  ReplayResult fail(ReplayStatus status, std::size_t i, const std::string& headline, const RefExecutor& before,
-                    const std::string& ref_view) const {
+  ReplayResult fail(ReplayStatus status, std::size_t i, const std::string& headline,
+                    const RefExecutor& before, const std::string& ref_view) const {
     std::ostringstream o;
     const TraceStep& s = v_.trace[i];
     o << fmt::format("step {} of {} ('{}'): {}\n", i + 1, v_.trace.size(), s.event, headline);
@@ -86,7 +86,8 @@ class Replayer {
     return *first_failure;
   }
 
-  ReplayResult judge(const RefExecutor& before, const RefExecutor& after, const RefStep& r, std::size_t i) {
+  ReplayResult judge(const RefExecutor& before, const RefExecutor& after, const RefStep& r,
+                     std::size_t i) {
     const TraceStep& s = v_.trace[i];
     const bool violating_here = v_.violating_step && v_.violating_step->value == i;
     if (!r.ok) {
@@ -94,7 +95,8 @@ class Replayer {
                   executor_view(s.event, r));
     }
     if (r.calls != s.calls) {
-      return fail(ReplayStatus::Mismatch, i, "the API results differ", before, executor_view(s.event, r));
+      return fail(ReplayStatus::Mismatch, i, "the API results differ", before,
+                  executor_view(s.event, r));
     }
     if (r.violation) {
       if (violating_here && *r.violation == v_.rule) {
@@ -102,23 +104,27 @@ class Replayer {
         ok.status = ReplayStatus::Reproduced;
         ok.rule = r.violation;
         ok.step = static_cast<uint32_t>(i + 1);
-        ok.message = fmt::format("{} reproduced at step {}: {}", rule_text(r.violation), i + 1, r.violation_message);
+        ok.message = fmt::format("{} reproduced at step {}: {}", rule_text(r.violation), i + 1,
+                                 r.violation_message);
         return ok;
       }
       if (!violating_here && !checked(*r.violation)) {
         ReplayResult u;
         u.status = ReplayStatus::Unsupported;
         u.step = static_cast<uint32_t>(i + 1);
-        u.message = fmt::format("step {} violates {}, which the search did not check and went past", i + 1,
-                                rule_text(r.violation));
+        u.message = fmt::format("step {} violates {}, which the search did not check and went past",
+                                i + 1, rule_text(r.violation));
         return u;
       }
       return fail(ReplayStatus::Mismatch, i,
-                  violating_here ? "the rule differs" : "the reference executor finds a violation the trace does not have",
+                  violating_here
+                      ? "the rule differs"
+                      : "the reference executor finds a violation the trace does not have",
                   before, executor_view(s.event, r));
     }
     if (violating_here) {
-      return fail(ReplayStatus::Mismatch, i, "the trace's violation does not happen in the reference executor", before,
+      return fail(ReplayStatus::Mismatch, i,
+                  "the trace's violation does not happen in the reference executor", before,
                   executor_view(s.event, r));
     }
     return go(after, i + 1);
@@ -129,25 +135,30 @@ class Replayer {
     r.status = ReplayStatus::Clean;
     const std::size_t n = v_.trace.size();
     if (v_.violating_step) {
-      r.message = fmt::format("the schedule runs clean: its {} steps end before step {}, where the trace reports {}", n,
-                              v_.violating_step->value + 1, rule_text(v_.rule));
+      r.message = fmt::format(
+          "the schedule runs clean: its {} steps end before step {}, where the trace reports {}", n,
+          v_.violating_step->value + 1, rule_text(v_.rule));
       return r;
     }
     std::vector<std::string> movable = ex.enabled_events();
     if (!movable.empty()) {
-      r.message = fmt::format("the schedule runs clean: after its {} steps {} can still move, so it is not an end state",
-                              n, fmt::join(movable, ", "));
+      r.message = fmt::format(
+          "the schedule runs clean: after its {} steps {} can still move, so it is not an end "
+          "state",
+          n, fmt::join(movable, ", "));
       return r;
     }
     std::optional<RefEndFinding> f = ex.end_state_violation();
     if (!f) {
-      r.message = fmt::format("the schedule runs clean: its end state after {} steps violates nothing", n);
+      r.message =
+          fmt::format("the schedule runs clean: its end state after {} steps violates nothing", n);
       return r;
     }
     if (f->rule == v_.rule) {
       r.status = ReplayStatus::Reproduced;
       r.rule = f->rule;
-      r.message = fmt::format("{} reproduced at the end state after step {}: {}", rule_text(f->rule), n, f->message);
+      r.message = fmt::format("{} reproduced at the end state after step {}: {}",
+                              rule_text(f->rule), n, f->message);
       return r;
     }
     r.status = ReplayStatus::Mismatch;

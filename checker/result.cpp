@@ -4,10 +4,14 @@ namespace cc {
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::Pass: return "pass";
-    case Verdict::Violation: return "violation";
-    case Verdict::Incomplete: return "incomplete";
-    case Verdict::Error: return "error";
+    case Verdict::Pass:
+      return "pass";
+    case Verdict::Violation:
+      return "violation";
+    case Verdict::Incomplete:
+      return "incomplete";
+    case Verdict::Error:
+      return "error";
   }
   return "?";
 }

@@ -22,14 +22,14 @@ struct StepIndex {
 /// A property violation with its shortest trace.
 struct Violation {
   RuleId rule = RuleId::Assertion;
-  std::string message;      ///< one line: what went wrong, naming objects
-  std::string headline;     ///< the race in one sentence, naming the two racing steps
-  ResultLoc loc;            ///< where it is reported (the violating step's spec line)
+  std::string message;   ///< one line: what went wrong, naming objects
+  std::string headline;  ///< the race in one sentence, naming the two racing steps
+  ResultLoc loc;         ///< where it is reported (the violating step's spec line)
   std::vector<TraceStep> trace;
   std::optional<StepIndex> violating_step;  ///< none for end-state violations
   std::vector<StepIndex> racing_steps;      ///< the steps to highlight (usually two)
-  bool replayed = false;    ///< confirmed by the reference executor
-  bool accepted = false;    ///< matched an entry of the baseline (reports/baseline.h)
+  bool replayed = false;                    ///< confirmed by the reference executor
+  bool accepted = false;  ///< matched an entry of the baseline (reports/baseline.h)
 };
 
 /// The outcome of checking one spec.
@@ -45,7 +45,7 @@ struct Stats {
   uint64_t states = 0;
   uint64_t transitions = 0;
   uint32_t max_depth = 0;
-  uint32_t state_bytes = 0;      ///< packed state size
+  uint32_t state_bytes = 0;  ///< packed state size
   uint64_t peak_memory_bytes = 0;
   double seconds = 0.0;
   uint64_t z3_queries = 0;
@@ -60,8 +60,8 @@ struct SpecResult {
   Verdict verdict = Verdict::Pass;
   std::vector<Violation> violations;
   Stats stats;
-  std::string incomplete_reason;  ///< "state limit 1000000 reached", "interrupted", ...
-  std::string error;              ///< rendered diagnostics or internal error text
+  std::string incomplete_reason;      ///< "state limit 1000000 reached", "interrupted", ...
+  std::string error;                  ///< rendered diagnostics or internal error text
   std::vector<RuleId> checked_rules;  ///< rules the search checked, in id order; empty = all
 };
 

@@ -52,9 +52,9 @@ namespace {
 
 // kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
 const std::array kApis = {
-#define CC_API(name, ret, domain, min_args, ...)                                          \
-  ApiInfo{ApiId::name, #name, TypeKind::ret, ApiDomain::domain, min_args,                \
-          std::span<const TypeKind>(kParams_##name).subspan(1)},
+#define CC_API(name, ret, domain, min_args, ...)      \
+  ApiInfo{ApiId::name,       #name,    TypeKind::ret, \
+          ApiDomain::domain, min_args, std::span<const TypeKind>(kParams_##name).subspan(1)},
 #include "model/api.def"
 #undef CC_API
 };
@@ -68,9 +68,13 @@ const std::array kConstants = {
 
 }  // namespace
 
-std::span<const ApiInfo> all_apis() { return kApis; }
+std::span<const ApiInfo> all_apis() {
+  return kApis;
+}
 
-const ApiInfo& api_info(ApiId id) { return kApis.at(static_cast<std::size_t>(id)); }
+const ApiInfo& api_info(ApiId id) {
+  return kApis.at(static_cast<std::size_t>(id));
+}
 
 std::optional<ApiId> find_api(std::string_view name) {
   for (const ApiInfo& a : kApis) {
@@ -79,7 +83,9 @@ std::optional<ApiId> find_api(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const ConstantInfo> all_constants() { return kConstants; }
+std::span<const ConstantInfo> all_constants() {
+  return kConstants;
+}
 
 const ConstantInfo* find_constant(std::string_view name) {
   for (const ConstantInfo& c : kConstants) {

@@ -42,8 +42,22 @@ enum class UnaryOp : uint8_t { Not, Neg, BitNot };
 
 /// Binary operators.
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, BitAnd, BitOr, BitXor, Shl, Shr,
-  Eq, Ne, Lt, Le, Gt, Ge, LogAnd, LogOr,
+  Add,
+  Sub,
+  Mul,
+  BitAnd,
+  BitOr,
+  BitXor,
+  Shl,
+  Shr,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  LogAnd,
+  LogOr,
 };
 
 /// The spec spelling of a binary operator ("+", "<<", "&&", ...).
@@ -83,8 +97,8 @@ struct SymbolRef {
 struct Expr {
   ExprKind kind = ExprKind::IntLit;
   SourceRange range;
-  int64_t int_value = 0;      ///< IntLit/BoolLit; folded value of Const/BuiltinConst names
-  std::string name;           ///< Name, Call callee, Member field name
+  int64_t int_value = 0;  ///< IntLit/BoolLit; folded value of Const/BuiltinConst names
+  std::string name;       ///< Name, Call callee, Member field name
   UnaryOp uop = UnaryOp::Not;
   BinaryOp bop = BinaryOp::Add;
   std::vector<ExprPtr> args;  ///< operands / call arguments / member base
@@ -109,9 +123,9 @@ enum class StmtKind : uint8_t {
   ForIn,         ///< for (name in value) body[0]; name is a local slot
   Break,
   Continue,
-  Return,        ///< return [value];
-  ExprStmt,      ///< value; (calls)
-  Atomic,        ///< atomic { body... }: runs without interleaving
+  Return,    ///< return [value];
+  ExprStmt,  ///< value; (calls)
+  Atomic,    ///< atomic { body... }: runs without interleaving
 };
 
 /// A statement node.
@@ -142,10 +156,10 @@ struct LocalVar {
 /// fn NAME(params) { body } — a callback or an inlined helper; also `thread NAME { }`.
 struct FnDecl {
   std::string name;
-  SourceRange range;  ///< the name
-  uint32_t param_count = 0;      ///< the first param_count entries of locals
-  std::vector<LocalVar> locals;  ///< params then locals (sema fills locals)
-  StmtPtr body;                  ///< a Block
+  SourceRange range;                      ///< the name
+  uint32_t param_count = 0;               ///< the first param_count entries of locals
+  std::vector<LocalVar> locals;           ///< params then locals (sema fills locals)
+  StmtPtr body;                           ///< a Block
   TypeKind return_type = TypeKind::Void;  ///< sema: inferred from `return` statements
 };
 
@@ -154,17 +168,17 @@ struct ConstDecl {
   std::string name;
   SourceRange range;
   ExprPtr value;
-  int64_t folded = 0;      ///< sema
-  bool overridden = false; ///< sema: set from -D
+  int64_t folded = 0;       ///< sema
+  bool overridden = false;  ///< sema: set from -D
 };
 
 /// `Handler = fn;` inside a queue or filter.
 struct HandlerBinding {
   std::string handler;  ///< EvtIoRead, EvtIoStop, FilterSendNetBufferLists, ...
   std::string fn_name;
-  SourceRange range;    ///< the handler name
-  SourceRange fn_range; ///< the fn name
-  uint32_t fn = kNone;  ///< sema: Spec::fns index
+  SourceRange range;     ///< the handler name
+  SourceRange fn_range;  ///< the fn name
+  uint32_t fn = kNone;   ///< sema: Spec::fns index
 };
 
 /// Queue dispatch types.
@@ -177,7 +191,8 @@ struct QueueDecl {
   Dispatch dispatch = Dispatch::Sequential;
   bool power_managed = false;
   std::vector<HandlerBinding> handlers;
-  uint32_t device = kNone;  ///< Spec::devices index (parser; a top-level queue gets an implicit device)
+  uint32_t device =
+      kNone;  ///< Spec::devices index (parser; a top-level queue gets an implicit device)
 };
 
 /// device NAME [: sync_device] { queues }
@@ -198,7 +213,7 @@ struct TargetDecl {
   SourceRange range;
   TargetBehaviour behaviour = TargetBehaviour::Cancelable;
   bool may_fail = false;
-  std::vector<ExprPtr> completes;  ///< status expressions; empty = {STATUS_SUCCESS}
+  std::vector<ExprPtr> completes;         ///< status expressions; empty = {STATUS_SUCCESS}
   std::vector<int64_t> completes_values;  ///< sema: folded
 };
 
@@ -277,12 +292,12 @@ struct EnvItem {
   SourceRange range;
   std::string object_name;  ///< queue or filter name; empty for `cancel any` / stop
   SourceRange object_range;
-  bool any = false;         ///< cancel any
+  bool any = false;  ///< cancel any
   StopKind stop = StopKind::Any;
-  ExprPtr count;            ///< Arrive/Send
-  ExprPtr cancel_id;        ///< Send/CancelSend
-  uint32_t object = kNone;  ///< sema: queue (Arrive/Cancel) or filter (Send/CancelSend) index
-  int64_t count_value = 0;  ///< sema: folded count
+  ExprPtr count;                ///< Arrive/Send
+  ExprPtr cancel_id;            ///< Send/CancelSend
+  uint32_t object = kNone;      ///< sema: queue (Arrive/Cancel) or filter (Send/CancelSend) index
+  int64_t count_value = 0;      ///< sema: folded count
   int64_t cancel_id_value = 0;  ///< sema: folded id
 };
 
@@ -302,7 +317,7 @@ struct Spec {
   std::vector<VarDecl> globals;  ///< includes top-level symbolic declarations
   std::vector<VarDecl> context;  ///< per-request context fields
   std::vector<FnDecl> fns;
-  std::vector<FnDecl> threads;   ///< thread NAME { ... } (no params)
+  std::vector<FnDecl> threads;  ///< thread NAME { ... } (no params)
   std::vector<FilterDecl> filters;
   std::vector<MiniportDecl> miniports;
   std::vector<ConversationDecl> conversations;

@@ -21,7 +21,6 @@ bool is_hex(unsigned char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-
 class Lexer {
  public:
   Lexer(const SourceManager& sm, FileId file, Diagnostics& diags)

@@ -28,9 +28,13 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::span<const RuleInfo> all_rules() { return kRules; }
+std::span<const RuleInfo> all_rules() {
+  return kRules;
+}
 
-const RuleInfo& rule_info(RuleId rule) { return kRules.at(static_cast<std::size_t>(rule)); }
+const RuleInfo& rule_info(RuleId rule) {
+  return kRules.at(static_cast<std::size_t>(rule));
+}
 
 std::optional<RuleId> find_rule(std::string_view key) {
   key = trim(key);

@@ -34,8 +34,8 @@ std::string_view SourceManager::line_text(FileId id, uint32_t line) const {
   const SourceFile& f = file(id);
   if (line == 0 || line > f.line_starts.size()) return {};
   uint32_t start = f.line_starts[line - 1];
-  uint32_t end = line < f.line_starts.size() ? f.line_starts[line] - 1
-                                             : static_cast<uint32_t>(f.text.size());
+  uint32_t end =
+      line < f.line_starts.size() ? f.line_starts[line] - 1 : static_cast<uint32_t>(f.text.size());
   std::string_view text(f.text);
   text = text.substr(start, end - start);
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);

@@ -4,32 +4,58 @@ namespace cc {
 
 std::string_view type_name(TypeKind t) {
   switch (t) {
-    case TypeKind::Error: return "<error>";
-    case TypeKind::Void: return "void";
-    case TypeKind::Bool: return "bool";
-    case TypeKind::Int: return "int";
-    case TypeKind::Status: return "status";
-    case TypeKind::Request: return "request";
-    case TypeKind::Nbl: return "nbl";
-    case TypeKind::Task: return "task";
-    case TypeKind::Vcb: return "vcb";
-    case TypeKind::ListRequest: return "list<request>";
-    case TypeKind::ListNbl: return "list<nbl>";
-    case TypeKind::Queue: return "queue";
-    case TypeKind::Target: return "target";
-    case TypeKind::Lock: return "lock";
-    case TypeKind::Event: return "event";
-    case TypeKind::Timer: return "timer";
-    case TypeKind::Fn: return "fn";
-    case TypeKind::Miniport: return "miniport";
-    case TypeKind::Conversation: return "conversation";
-    case TypeKind::Verb: return "verb";
-    case TypeKind::Filter: return "filter";
-    case TypeKind::RefInt: return "&int";
-    case TypeKind::RefRequest: return "&request";
-    case TypeKind::Any: return "any";
-    case TypeKind::AnyList: return "list";
-    case TypeKind::ListElem: return "list element";
+    case TypeKind::Error:
+      return "<error>";
+    case TypeKind::Void:
+      return "void";
+    case TypeKind::Bool:
+      return "bool";
+    case TypeKind::Int:
+      return "int";
+    case TypeKind::Status:
+      return "status";
+    case TypeKind::Request:
+      return "request";
+    case TypeKind::Nbl:
+      return "nbl";
+    case TypeKind::Task:
+      return "task";
+    case TypeKind::Vcb:
+      return "vcb";
+    case TypeKind::ListRequest:
+      return "list<request>";
+    case TypeKind::ListNbl:
+      return "list<nbl>";
+    case TypeKind::Queue:
+      return "queue";
+    case TypeKind::Target:
+      return "target";
+    case TypeKind::Lock:
+      return "lock";
+    case TypeKind::Event:
+      return "event";
+    case TypeKind::Timer:
+      return "timer";
+    case TypeKind::Fn:
+      return "fn";
+    case TypeKind::Miniport:
+      return "miniport";
+    case TypeKind::Conversation:
+      return "conversation";
+    case TypeKind::Verb:
+      return "verb";
+    case TypeKind::Filter:
+      return "filter";
+    case TypeKind::RefInt:
+      return "&int";
+    case TypeKind::RefRequest:
+      return "&request";
+    case TypeKind::Any:
+      return "any";
+    case TypeKind::AnyList:
+      return "list";
+    case TypeKind::ListElem:
+      return "list element";
   }
   return "?";
 }

@@ -69,7 +69,9 @@ std::string slashes(std::string_view path) {
   return p;
 }
 
-auto entry_key(const BaselineEntry& e) { return std::tie(e.fingerprint, e.spec, e.line, e.message); }
+auto entry_key(const BaselineEntry& e) {
+  return std::tie(e.fingerprint, e.spec, e.line, e.message);
+}
 
 [[noreturn]] void bad(const std::string& where, const std::string& what) {
   throw std::runtime_error("cancelcheck-baseline JSON: " + where + ": " + what);
@@ -85,10 +87,11 @@ std::string need_string(const json& obj, const std::string& where, const char* k
 }  // namespace
 
 std::string violation_fingerprint(const SpecResult& spec, const Violation& v) {
-  std::string where = v.loc.source.empty() ? "L" + std::to_string(v.loc.line) : normalize(v.loc.source);
+  std::string where =
+      v.loc.source.empty() ? "L" + std::to_string(v.loc.line) : normalize(v.loc.source);
   // Fields are joined with 0x1F (unit separator), which spec text does not contain.
-  std::string key = std::string(rule_info(v.rule).id) + '\x1f' + slashes(spec.path) + '\x1f' + where +
-                    '\x1f' + normalize(v.message);
+  std::string key = std::string(rule_info(v.rule).id) + '\x1f' + slashes(spec.path) + '\x1f' +
+                    where + '\x1f' + normalize(v.message);
   // Two differently seeded passes give 128 bits, so accidental collisions are negligible.
   return hex64(fnv1a(key)) + hex64(fnv1a(key, 0x84222325cbf29ce4ULL));
 }
@@ -97,12 +100,14 @@ Baseline make_baseline(const RunResult& run) {
   Baseline b;
   for (const SpecResult& s : run.specs) {
     for (const Violation& v : s.violations) {
-      b.entries.push_back(BaselineEntry{violation_fingerprint(s, v), std::string(rule_info(v.rule).id),
-                                        slashes(s.path), v.loc.line, sanitize_utf8(v.message)});
+      b.entries.push_back(BaselineEntry{violation_fingerprint(s, v),
+                                        std::string(rule_info(v.rule).id), slashes(s.path),
+                                        v.loc.line, sanitize_utf8(v.message)});
     }
   }
-  std::sort(b.entries.begin(), b.entries.end(),
-            [](const BaselineEntry& a, const BaselineEntry& c) { return entry_key(a) < entry_key(c); });
+  std::sort(b.entries.begin(), b.entries.end(), [](const BaselineEntry& a, const BaselineEntry& c) {
+    return entry_key(a) < entry_key(c);
+  });
   return b;
 }
 
@@ -157,7 +162,9 @@ nlohmann::json baseline_to_json(const Baseline& baseline) {
   return json{{"schema", kBaselineSchema}, {"version", kBaselineVersion}, {"accepted", entries}};
 }
 
-std::string render_baseline(const Baseline& baseline) { return baseline_to_json(baseline).dump(2) + "\n"; }
+std::string render_baseline(const Baseline& baseline) {
+  return baseline_to_json(baseline).dump(2) + "\n";
+}
 
 Baseline baseline_from_json(const nlohmann::json& document) {
   if (!document.is_object()) bad("/", "expected an object");
@@ -165,7 +172,8 @@ Baseline baseline_from_json(const nlohmann::json& document) {
     bad("/schema", "expected \"" + std::string(kBaselineSchema) + "\"");
   }
   auto version = document.find("version");
-  if (version == document.end() || !version->is_number_integer() || version->get<int64_t>() != kBaselineVersion) {
+  if (version == document.end() || !version->is_number_integer() ||
+      version->get<int64_t>() != kBaselineVersion) {
     bad("/version", "this build reads version " + std::to_string(kBaselineVersion));
   }
   auto accepted = document.find("accepted");
@@ -186,14 +194,16 @@ Baseline baseline_from_json(const nlohmann::json& document) {
     }
     b.entries.push_back(std::move(entry));
   }
-  std::sort(b.entries.begin(), b.entries.end(),
-            [](const BaselineEntry& a, const BaselineEntry& c) { return entry_key(a) < entry_key(c); });
+  std::sort(b.entries.begin(), b.entries.end(), [](const BaselineEntry& a, const BaselineEntry& c) {
+    return entry_key(a) < entry_key(c);
+  });
   return b;
 }
 
 Baseline parse_baseline(std::string_view text) {
   json document = json::parse(text, nullptr, false);
-  if (document.is_discarded()) throw std::runtime_error("cancelcheck-baseline JSON: not valid JSON");
+  if (document.is_discarded())
+    throw std::runtime_error("cancelcheck-baseline JSON: not valid JSON");
   return baseline_from_json(document);
 }
 

@@ -36,8 +36,8 @@ enum class BaselineMode : uint8_t {
 
 /// What apply_baseline matched.
 struct BaselineOutcome {
-  std::size_t accepted = 0;      ///< violations matched by a baseline entry
-  std::size_t new_violations = 0;  ///< violations not in the baseline
+  std::size_t accepted = 0;          ///< violations matched by a baseline entry
+  std::size_t new_violations = 0;    ///< violations not in the baseline
   std::vector<BaselineEntry> stale;  ///< entries that matched nothing (fixed; prune them)
 };
 

@@ -19,7 +19,8 @@ using nlohmann::ordered_json;
 constexpr std::string_view kActorClass[] = {"driver", "framework", "target", "originator"};
 constexpr std::string_view kActorLabel[] = {"driver", "framework", "target", "originator"};
 constexpr std::string_view kActorTitle[] = {
-    "a driver callback instance or thread", "the framework acting on its own (dispatch, timers, silent cancel)",
+    "a driver callback instance or thread",
+    "the framework acting on its own (dispatch, timers, silent cancel)",
     "the lower driver / I/O target", "the outside world (I/O manager, cancel, power)"};
 
 // ---------------------------------------------------------------------------------------------
@@ -283,13 +284,16 @@ constexpr std::string_view kScript = R"JS(
 
 // ---------------------------------------------------------------------------------------------
 
-std::string esc(std::string_view s) { return html_escape(s); }
+std::string esc(std::string_view s) {
+  return html_escape(s);
+}
 
 std::string page_start(std::string_view title) {
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+      "'unsafe-inline'; "
       "script-src 'unsafe-inline'; img-src data:\">\n"
       "<title>{}</title>\n<style>{}</style>\n</head>\n",
       esc(title), kCss);
@@ -303,8 +307,8 @@ std::string spec_stem(std::string_view path) {
   if (dot != std::string_view::npos && dot > 0) name = name.substr(0, dot);
   std::string out;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
     out += ok ? c : '_';
   }
   if (out.empty() || out[0] == '.') out = "spec" + out;
@@ -408,11 +412,14 @@ std::string flag_text(int race_label, std::size_t racers, bool violating) {
 }
 
 std::string step_card(const TraceStep& s, const std::string& spec_path, const std::string& flag) {
-  std::string card = fmt::format("<div class=\"card {}\">", kActorClass[static_cast<std::size_t>(s.actor)]);
+  std::string card =
+      fmt::format("<div class=\"card {}\">", kActorClass[static_cast<std::size_t>(s.actor)]);
   if (!flag.empty()) card += fmt::format("<span class=\"flag\">{}</span>", flag);
   card += fmt::format("<div class=\"who\">{}</div>", esc(s.activity_name));
-  card += fmt::format("<div class=\"call\">{}", call_html(s.action.empty() ? std::string("(internal step)") : s.action));
-  if (!s.result.empty()) card += fmt::format(" <span class=\"ret\">\u2192\u00a0{}</span>", esc(s.result));
+  card += fmt::format("<div class=\"call\">{}",
+                      call_html(s.action.empty() ? std::string("(internal step)") : s.action));
+  if (!s.result.empty())
+    card += fmt::format(" <span class=\"ret\">\u2192\u00a0{}</span>", esc(s.result));
   card += "</div>";
 
   if (!s.note.empty()) card += fmt::format("<div class=\"note\">{}</div>", esc(s.note));
@@ -425,10 +432,13 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, const st
     card += fmt::format("<div class=\"vals\">{}</div>", esc(vals));
   }
   if (s.loc.line != 0) {
-    std::string line_label = s.loc.file == spec_path ? "line\u00a0" + std::to_string(s.loc.line)
-                                                     : base_name(s.loc.file) + ":" + std::to_string(s.loc.line);
-    card += fmt::format("<div class=\"src\" title=\"{}\"><span class=\"ln\">{}</span><code>{}</code></div>",
-                        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label), esc(compact_source(s.loc.source)));
+    std::string line_label = s.loc.file == spec_path
+                                 ? "line\u00a0" + std::to_string(s.loc.line)
+                                 : base_name(s.loc.file) + ":" + std::to_string(s.loc.line);
+    card += fmt::format(
+        "<div class=\"src\" title=\"{}\"><span class=\"ln\">{}</span><code>{}</code></div>",
+        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label),
+        esc(compact_source(s.loc.source)));
   }
   card += "</div>";
   return card;
@@ -455,23 +465,27 @@ std::string trace_json(const Violation& v, std::size_t initial) {
     ordered_json objects = ordered_json::array();
     for (const ObjectView& o : s.objects) {
       ordered_json fields = ordered_json::array();
-      for (const auto& [name, value] : o.fields) fields.push_back(ordered_json::array({visible(name), visible(value)}));
-      objects.push_back(ordered_json{{"name", visible(o.name)}, {"kind", visible(o.kind)}, {"fields", fields}});
+      for (const auto& [name, value] : o.fields)
+        fields.push_back(ordered_json::array({visible(name), visible(value)}));
+      objects.push_back(
+          ordered_json{{"name", visible(o.name)}, {"kind", visible(o.kind)}, {"fields", fields}});
     }
     ordered_json choices = ordered_json::array();
     for (const std::string& c : s.choices) choices.push_back(visible(c));
-    steps.push_back(ordered_json{{"who", visible(s.activity_name)},
-                                 {"call", visible(call_text(s))},
-                                 {"note", visible(s.note)},
-                                 {"loc", s.loc.line == 0 ? std::string() : visible(loc_label(s.loc))},
-                                 {"code", s.loc.line == 0 ? std::string() : visible(compact_source(s.loc.source))},
-                                 {"event", visible(s.event)},
-                                 {"choices", choices},
-                                 {"objects", objects}});
+    steps.push_back(ordered_json{
+        {"who", visible(s.activity_name)},
+        {"call", visible(call_text(s))},
+        {"note", visible(s.note)},
+        {"loc", s.loc.line == 0 ? std::string() : visible(loc_label(s.loc))},
+        {"code", s.loc.line == 0 ? std::string() : visible(compact_source(s.loc.source))},
+        {"event", visible(s.event)},
+        {"choices", choices},
+        {"objects", objects}});
   }
   ordered_json racing = ordered_json::array();
   for (StepIndex i : v.racing_steps) racing.push_back(i.value);
-  if (v.violating_step && std::find(v.racing_steps.begin(), v.racing_steps.end(), *v.violating_step) == v.racing_steps.end()) {
+  if (v.violating_step && std::find(v.racing_steps.begin(), v.racing_steps.end(),
+                                    *v.violating_step) == v.racing_steps.end()) {
     racing.push_back(v.violating_step->value);
   }
   ordered_json data{{"steps", steps}, {"racing", racing}, {"initial", initial}};
@@ -480,9 +494,11 @@ std::string trace_json(const Violation& v, std::size_t initial) {
 
 std::string rule_box(const RuleInfo& rule) {
   std::string out = "<section class=\"box rulebox\"><h2>Rule</h2>";
-  out += fmt::format("<div><span class=\"rule-id\">{}</span> <b>{}</b></div>", esc(rule.id), esc(rule.name));
+  out += fmt::format("<div><span class=\"rule-id\">{}</span> <b>{}</b></div>", esc(rule.id),
+                     esc(rule.name));
   out += fmt::format("<p>{}</p>", esc(rule.full));
-  if (!rule.aliases.empty()) out += fmt::format("<p class=\"aliases\">SDV rules: {}</p>", esc(rule.aliases));
+  if (!rule.aliases.empty())
+    out += fmt::format("<p class=\"aliases\">SDV rules: {}</p>", esc(rule.aliases));
   out += "</section>";
   return out;
 }
@@ -502,14 +518,15 @@ std::vector<HtmlTraceFile> html_trace_files(const RunResult& run) {
     for (std::size_t vi = 0; vi < spec.violations.size(); ++vi) {
       const Violation& v = spec.violations[vi];
       std::size_t n = ++per_rule[v.rule];
-      files.push_back(HtmlTraceFile{si, vi, fmt::format("{}-{}-{}.html", stem, rule_info(v.rule).id, n)});
+      files.push_back(
+          HtmlTraceFile{si, vi, fmt::format("{}-{}-{}.html", stem, rule_info(v.rule).id, n)});
     }
   }
   return files;
 }
 
-std::string render_html_trace(const RunResult& run, std::size_t spec_index, std::size_t violation_index,
-                              const HtmlOptions& /*options*/) {
+std::string render_html_trace(const RunResult& run, std::size_t spec_index,
+                              std::size_t violation_index, const HtmlOptions& /*options*/) {
   const SpecResult& spec = run.specs.at(spec_index);
   const Violation& v = spec.violations.at(violation_index);
   const RuleInfo& rule = rule_info(v.rule);
@@ -530,25 +547,30 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
   };
   // The step selected when the page opens: the first racing step, else the violating step,
   // else (an end-state violation without racing steps) the last step, whose state is the bad one.
-  std::size_t initial = !race_order.empty()                                   ? race_order.front()
-                        : v.violating_step                                    ? v.violating_step->value
-                        : v.trace.empty()                                     ? 0
-                                                                              : v.trace.size() - 1;
+  std::size_t initial = !race_order.empty() ? race_order.front()
+                        : v.violating_step  ? v.violating_step->value
+                        : v.trace.empty()   ? 0
+                                            : v.trace.size() - 1;
   if (initial >= v.trace.size()) initial = 0;
 
   std::string title = fmt::format("{} {} \u2014 {}", rule.id, rule.name, spec.path);
   std::string out = page_start(title);
   out += "<body data-ready=\"0\">\n<header class=\"top\">\n";
-  out += fmt::format("<div class=\"crumbs\"><a href=\"index.html\">\u2190 all results</a><span>\u00b7</span>"
-                     "<span class=\"path\">{}</span>{}</div>\n",
-                     esc(spec.path), spec.title.empty() ? "" : "<span>\u00b7</span><span class=\"spec-title\">" + esc(spec.title) + "</span>");
-  out += fmt::format("<div class=\"rulebar\"><span class=\"rule-id\">{}</span><span class=\"rule-name\">{}</span>"
-                     "<span class=\"chip\">{}</span>{}{}{}</div>\n",
-                     esc(rule.id), esc(rule.name), esc(rule.brief),
-                     end_state ? "<span class=\"chip warn\">end-state violation</span>" : "",
-                     v.replayed ? "<span class=\"chip ok\">\u2713 replayed by the reference executor</span>"
-                                : "<span class=\"chip warn\">not replayed</span>",
-                     v.accepted ? "<span class=\"chip warn\">accepted in the baseline</span>" : "");
+  out += fmt::format(
+      "<div class=\"crumbs\"><a href=\"index.html\">\u2190 all results</a><span>\u00b7</span>"
+      "<span class=\"path\">{}</span>{}</div>\n",
+      esc(spec.path),
+      spec.title.empty()
+          ? ""
+          : "<span>\u00b7</span><span class=\"spec-title\">" + esc(spec.title) + "</span>");
+  out += fmt::format(
+      "<div class=\"rulebar\"><span class=\"rule-id\">{}</span><span class=\"rule-name\">{}</span>"
+      "<span class=\"chip\">{}</span>{}{}{}</div>\n",
+      esc(rule.id), esc(rule.name), esc(rule.brief),
+      end_state ? "<span class=\"chip warn\">end-state violation</span>" : "",
+      v.replayed ? "<span class=\"chip ok\">\u2713 replayed by the reference executor</span>"
+                 : "<span class=\"chip warn\">not replayed</span>",
+      v.accepted ? "<span class=\"chip warn\">accepted in the baseline</span>" : "");
   const std::string& headline = v.headline.empty() ? v.message : v.headline;
   out += fmt::format("<h1 class=\"headline\">{}</h1>\n", esc(headline));
   // The message, unless the headline already says it, and where the checker reports it.
@@ -570,21 +592,26 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
       std::size_t i = race_order[k];
       const TraceStep& s = v.trace[i];
       bool violating = v.violating_step && v.violating_step->value == i;
-      out += fmt::format("<div class=\"racer\" data-goto=\"{}\" title=\"Show step {}\"><span class=\"tag\">{} \u00b7 step {}</span>"
-                         "<span class=\"who\">{}</span><code>{}</code></div>",
-                         i, i + 1, flag_text(static_cast<int>(k) + 1, race_order.size(), violating), i + 1,
-                         esc(s.activity_name), esc(call_text(s)));
+      out += fmt::format(
+          "<div class=\"racer\" data-goto=\"{}\" title=\"Show step {}\"><span class=\"tag\">{} "
+          "\u00b7 step {}</span>"
+          "<span class=\"who\">{}</span><code>{}</code></div>",
+          i, i + 1, flag_text(static_cast<int>(k) + 1, race_order.size(), violating), i + 1,
+          esc(s.activity_name), esc(call_text(s)));
     }
     out += "</div>\n";
   }
   // Lanes keep a readable width; many activities scroll sideways instead of squeezing.
-  out += fmt::format("</header>\n<main class=\"layout\">\n<section class=\"tracebox\">\n"
-                     "<table class=\"trace\" style=\"min-width: {}px\">\n<thead><tr><th class=\"num\">#</th>",
-                     46 + 150 * lanes.size());
+  out += fmt::format(
+      "</header>\n<main class=\"layout\">\n<section class=\"tracebox\">\n"
+      "<table class=\"trace\" style=\"min-width: {}px\">\n<thead><tr><th class=\"num\">#</th>",
+      46 + 150 * lanes.size());
   for (const Lane& lane : lanes) {
     auto actor = static_cast<std::size_t>(lane.actor);
-    out += fmt::format("<th class=\"lane {}\" title=\"{}\"><span class=\"lname\">{}</span><span class=\"lkind\">{}</span></th>",
-                       kActorClass[actor], kActorTitle[actor], name_html(lane.name), kActorLabel[actor]);
+    out += fmt::format(
+        "<th class=\"lane {}\" title=\"{}\"><span class=\"lname\">{}</span><span "
+        "class=\"lkind\">{}</span></th>",
+        kActorClass[actor], kActorTitle[actor], name_html(lane.name), kActorLabel[actor]);
   }
   out += "</tr></thead>\n<tbody>\n";
   for (std::size_t i = 0; i < v.trace.size(); ++i) {
@@ -595,11 +622,13 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
     std::string cls = "step";
     if (racing || violating) cls += " racing";
     if (violating) cls += " violating";
-    out += fmt::format("<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\"><td class=\"num\">{}</td>", cls, i + 1, i, i + 1);
+    out += fmt::format("<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\"><td class=\"num\">{}</td>",
+                       cls, i + 1, i, i + 1);
     std::size_t lane = lane_index[s.activity];
     for (std::size_t l = 0; l < lanes.size(); ++l) {
       std::string_view place = l == 0 ? "first" : l + 1 == lanes.size() ? "last" : "mid";
-      out += fmt::format("<td class=\"lane {} {}\">", kActorClass[static_cast<std::size_t>(lanes[l].actor)], place);
+      out += fmt::format("<td class=\"lane {} {}\">",
+                         kActorClass[static_cast<std::size_t>(lanes[l].actor)], place);
       if (l == lane) out += step_card(s, spec.path, flag_text(label, race_order.size(), violating));
       out += "</td>";
     }
@@ -608,14 +637,16 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
   if (end_state) {
     // No step breaks the rule by itself: the state after the last step does (a request still
     // pending, a lost cancel, every activity blocked). Say so where the trace ends.
-    out += fmt::format("<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
-                       "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
-                       "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
-                       std::max<std::size_t>(lanes.size(), 1), v.trace.empty() ? 0 : v.trace.size() - 1,
-                       v.trace.size(), esc(v.message));
-    out += fmt::format("<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
-                       "and nothing can change it any more.</div>",
-                       esc(rule.brief), v.trace.size());
+    out += fmt::format(
+        "<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
+        "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
+        "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
+        std::max<std::size_t>(lanes.size(), 1), v.trace.empty() ? 0 : v.trace.size() - 1,
+        v.trace.size(), esc(v.message));
+    out += fmt::format(
+        "<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
+        "and nothing can change it any more.</div>",
+        esc(rule.brief), v.trace.size());
     if (v.loc.line != 0) {
       out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
                          esc(compact_source(v.loc.source)));
@@ -623,19 +654,24 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index, std:
     out += "</div></td></tr>\n";
   }
   out += "</tbody>\n</table>\n</section>\n<aside class=\"panel\">\n";
-  out += "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
-         "<div class=\"sel-call\" id=\"sel-call\"></div><div class=\"sel-note\" id=\"sel-note\"></div>"
-         "<div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
-         "Select a step to see the objects.</div></div><div class=\"sel-replay\" id=\"sel-replay\"></div></section>\n";
+  out +=
+      "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
+      "<div class=\"sel-call\" id=\"sel-call\"></div><div class=\"sel-note\" id=\"sel-note\"></div>"
+      "<div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
+      "Select a step to see the objects.</div></div><div class=\"sel-replay\" "
+      "id=\"sel-replay\"></div></section>\n";
   out += rule_box(rule) + "\n";
-  out += "<section class=\"box keys\"><h2>Keys</h2><kbd>j</kbd>/<kbd>\u2193</kbd> next step \u00b7 "
-         "<kbd>k</kbd>/<kbd>\u2191</kbd> previous \u00b7 <kbd>Home</kbd>/<kbd>End</kbd> first/last \u00b7 "
-         "<kbd>n</kbd>/<kbd>p</kbd> next/previous racing step \u00b7 click a row to select it. "
-         "Changed fields are highlighted.</section>\n";
+  out +=
+      "<section class=\"box keys\"><h2>Keys</h2><kbd>j</kbd>/<kbd>\u2193</kbd> next step \u00b7 "
+      "<kbd>k</kbd>/<kbd>\u2191</kbd> previous \u00b7 <kbd>Home</kbd>/<kbd>End</kbd> first/last "
+      "\u00b7 "
+      "<kbd>n</kbd>/<kbd>p</kbd> next/previous racing step \u00b7 click a row to select it. "
+      "Changed fields are highlighted.</section>\n";
   out += "</aside>\n</main>\n";
   out += fmt::format("<footer>cancelcheck {} \u00b7 {} steps \u00b7 {} activities</footer>\n",
                      esc(run.tool_version), v.trace.size(), lanes.size());
-  out += fmt::format("<script type=\"application/json\" id=\"cc-data\">{}</script>\n", trace_json(v, initial));
+  out += fmt::format("<script type=\"application/json\" id=\"cc-data\">{}</script>\n",
+                     trace_json(v, initial));
   out += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
   return out;
 }
@@ -656,64 +692,85 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
     total.seconds += s.stats.seconds;
   }
   std::string out = page_start("cancelcheck results");
-  out += "<body data-ready=\"1\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " + esc(run.tool_version) +
+  out += "<body data-ready=\"1\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " +
+         esc(run.tool_version) +
          "</div>\n<h1 class=\"headline\">Check results</h1>\n<div class=\"summary\">";
-  out += fmt::format("<span class=\"chip\">{} spec{}</span>", run.specs.size(), run.specs.size() == 1 ? "" : "s");
-  constexpr Verdict kOrder[] = {Verdict::Pass, Verdict::Violation, Verdict::Incomplete, Verdict::Error};
+  out += fmt::format("<span class=\"chip\">{} spec{}</span>", run.specs.size(),
+                     run.specs.size() == 1 ? "" : "s");
+  constexpr Verdict kOrder[] = {Verdict::Pass, Verdict::Violation, Verdict::Incomplete,
+                                Verdict::Error};
   for (Verdict verdict : kOrder) {
     out += fmt::format("<span class=\"verdict {0}\">{1} {0}</span>", verdict_name(verdict),
                        counts[static_cast<std::size_t>(verdict)]);
   }
-  out += fmt::format("<span class=\"chip\">{} violation{}</span>", violations, violations == 1 ? "" : "s");
-  if (accepted > 0) out += fmt::format("<span class=\"chip warn\">{} accepted in the baseline, {} new</span>", accepted, violations - accepted);
-  out += fmt::format("<span class=\"chip\">{} states \u00b7 {} transitions \u00b7 depth {}{}</span>", with_commas(total.states),
-                     with_commas(total.transitions), total.max_depth,
-                     options.timings ? " \u00b7 " + duration_text(total.seconds) : std::string());
-  out += "</div>\n</header>\n<div class=\"wrap\"><div class=\"tablebox\"><table class=\"index\">\n<thead><tr><th>Spec</th>"
-         "<th>Verdict</th><th>Violations</th><th>States</th><th>Transitions</th><th>Depth</th>";
+  out += fmt::format("<span class=\"chip\">{} violation{}</span>", violations,
+                     violations == 1 ? "" : "s");
+  if (accepted > 0)
+    out += fmt::format("<span class=\"chip warn\">{} accepted in the baseline, {} new</span>",
+                       accepted, violations - accepted);
+  out +=
+      fmt::format("<span class=\"chip\">{} states \u00b7 {} transitions \u00b7 depth {}{}</span>",
+                  with_commas(total.states), with_commas(total.transitions), total.max_depth,
+                  options.timings ? " \u00b7 " + duration_text(total.seconds) : std::string());
+  out +=
+      "</div>\n</header>\n<div class=\"wrap\"><div class=\"tablebox\"><table "
+      "class=\"index\">\n<thead><tr><th>Spec</th>"
+      "<th>Verdict</th><th>Violations</th><th>States</th><th>Transitions</th><th>Depth</th>";
   if (options.timings) out += "<th>Time</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (std::size_t si = 0; si < run.specs.size(); ++si) {
     const SpecResult& s = run.specs[si];
-    out += fmt::format("<tr class=\"spec\"><td id=\"spec-{}\"><code>{}</code>{}</td><td><span class=\"verdict {}\">{}</span></td><td>",
-                       si + 1, esc(s.path), s.title.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.title) + "</span>",
-                       verdict_name(s.verdict), verdict_name(s.verdict));
+    out += fmt::format(
+        "<tr class=\"spec\"><td id=\"spec-{}\"><code>{}</code>{}</td><td><span class=\"verdict "
+        "{}\">{}</span></td><td>",
+        si + 1, esc(s.path),
+        s.title.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.title) + "</span>",
+        verdict_name(s.verdict), verdict_name(s.verdict));
     if (!s.violations.empty()) {
       out += "<ul class=\"vlist\">";
       for (const HtmlTraceFile& f : files) {
         if (f.spec_index != si) continue;
         const Violation& v = s.violations[f.violation_index];
-        out += fmt::format("<li><a href=\"{}\" title=\"{}\"><span class=\"rid\">{}</span> {}</a> \u2014 {} "
-                           "<span class=\"muted\">({} step{})</span>{}</li>",
-                           esc(f.file_name), esc(v.headline), esc(rule_info(v.rule).id), esc(rule_info(v.rule).name),
-                           esc(v.message), v.trace.size(), v.trace.size() == 1 ? "" : "s",
-                           v.accepted ? " <span class=\"accepted\">(accepted)</span>" : "");
+        out += fmt::format(
+            "<li><a href=\"{}\" title=\"{}\"><span class=\"rid\">{}</span> {}</a> \u2014 {} "
+            "<span class=\"muted\">({} step{})</span>{}</li>",
+            esc(f.file_name), esc(v.headline), esc(rule_info(v.rule).id),
+            esc(rule_info(v.rule).name), esc(v.message), v.trace.size(),
+            v.trace.size() == 1 ? "" : "s",
+            v.accepted ? " <span class=\"accepted\">(accepted)</span>" : "");
       }
       out += "</ul>";
     }
     if (s.verdict == Verdict::Incomplete) {
-      out += "<span class=\"reason\">search incomplete: " +
-             esc(s.incomplete_reason.empty() ? std::string("no reason given") : s.incomplete_reason) + "</span>";
+      out +=
+          "<span class=\"reason\">search incomplete: " +
+          esc(s.incomplete_reason.empty() ? std::string("no reason given") : s.incomplete_reason) +
+          "</span>";
     } else if (s.verdict == Verdict::Pass) {
       out += "<span class=\"muted\">no violation, complete search</span>";
     }
-    if (s.verdict == Verdict::Error && !s.error.empty()) out += "<pre class=\"err\">" + esc(s.error) + "</pre>";
+    if (s.verdict == Verdict::Error && !s.error.empty())
+      out += "<pre class=\"err\">" + esc(s.error) + "</pre>";
     out += "</td>";
     if (s.verdict == Verdict::Error) {
       out += "<td class=\"n\">\u2013</td><td class=\"n\">\u2013</td><td class=\"n\">\u2013</td>";
       if (options.timings) out += "<td class=\"n\">\u2013</td>";
     } else {
-      out += fmt::format("<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>", with_commas(s.stats.states),
-                         with_commas(s.stats.transitions), s.stats.max_depth);
-      if (options.timings) out += fmt::format("<td class=\"n\">{}</td>", duration_text(s.stats.seconds));
+      out += fmt::format("<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                         with_commas(s.stats.states), with_commas(s.stats.transitions),
+                         s.stats.max_depth);
+      if (options.timings)
+        out += fmt::format("<td class=\"n\">{}</td>", duration_text(s.stats.seconds));
     }
     out += "</tr>\n";
   }
   out += "</tbody></table></div>\n";
 
   // Rules: the catalogue with the violations found for each, linked to their traces.
-  out += "<h2 class=\"section\">Rules</h2>\n<div class=\"tablebox\"><table class=\"index rules\">\n<thead><tr><th>Rule</th>"
-         "<th>What it finds</th><th>Violations</th></tr></thead>\n<tbody>\n";
+  out +=
+      "<h2 class=\"section\">Rules</h2>\n<div class=\"tablebox\"><table class=\"index "
+      "rules\">\n<thead><tr><th>Rule</th>"
+      "<th>What it finds</th><th>Violations</th></tr></thead>\n<tbody>\n";
   for (const RuleInfo& rule : all_rules()) {
     std::string links;
     std::size_t n = 0;
@@ -721,22 +778,29 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
       const SpecResult& s = run.specs[f.spec_index];
       if (s.violations[f.violation_index].rule != rule.rule) continue;
       ++n;
-      links += fmt::format("{}<a href=\"{}\">{}</a>", links.empty() ? "" : ", ", esc(f.file_name), esc(base_name(s.path)));
+      links += fmt::format("{}<a href=\"{}\">{}</a>", links.empty() ? "" : ", ", esc(f.file_name),
+                           esc(base_name(s.path)));
     }
-    out += fmt::format("<tr class=\"rule\"><td><span class=\"rid\">{}</span> {}</td><td class=\"rules\">{}</td>"
-                       "<td class=\"rulelinks\">{}{}</td></tr>\n",
-                       esc(rule.id), esc(rule.name), esc(rule.brief), n == 0 ? "<span class=\"muted\">none</span>" : fmt::format("<b>{}</b>: ", n),
-                       links);
+    out += fmt::format(
+        "<tr class=\"rule\"><td><span class=\"rid\">{}</span> {}</td><td class=\"rules\">{}</td>"
+        "<td class=\"rulelinks\">{}{}</td></tr>\n",
+        esc(rule.id), esc(rule.name), esc(rule.brief),
+        n == 0 ? "<span class=\"muted\">none</span>" : fmt::format("<b>{}</b>: ", n), links);
   }
   out += "</tbody></table></div></div>\n";
-  out += fmt::format("<footer>{}</footer>\n", esc(render_text_summary(run, TextOptions{.color = false, .timings = options.timings, .traces = false})));
+  out += fmt::format(
+      "<footer>{}</footer>\n",
+      esc(render_text_summary(
+          run, TextOptions{.color = false, .timings = options.timings, .traces = false})));
   out += "</body>\n</html>\n";
   return out;
 }
 
-std::string write_html_reports(const RunResult& run, const std::filesystem::path& dir, const HtmlOptions& options) {
+std::string write_html_reports(const RunResult& run, const std::filesystem::path& dir,
+                               const HtmlOptions& options) {
   for (const HtmlTraceFile& f : html_trace_files(run)) {
-    std::string error = write_file_atomic(dir / f.file_name, render_html_trace(run, f.spec_index, f.violation_index, options));
+    std::string error = write_file_atomic(
+        dir / f.file_name, render_html_trace(run, f.spec_index, f.violation_index, options));
     if (!error.empty()) return error;
   }
   return write_file_atomic(dir / "index.html", render_html_index(run, options));

@@ -14,15 +14,19 @@ constexpr Verdict kVerdicts[] = {Verdict::Pass, Verdict::Violation, Verdict::Inc
                                  Verdict::Error};
 
 // Strings go through sanitize_utf8 so that dumping never throws on invalid UTF-8.
-json str(std::string_view s) { return sanitize_utf8(s); }
+json str(std::string_view s) {
+  return sanitize_utf8(s);
+}
 
 json loc_to_json(const ResultLoc& loc) {
-  return json{{"file", str(loc.file)}, {"line", loc.line}, {"col", loc.col}, {"source", str(loc.source)}};
+  return json{
+      {"file", str(loc.file)}, {"line", loc.line}, {"col", loc.col}, {"source", str(loc.source)}};
 }
 
 json pairs_to_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
   json out = json::array();
-  for (const auto& [name, value] : pairs) out.push_back(json{{"name", str(name)}, {"value", str(value)}});
+  for (const auto& [name, value] : pairs)
+    out.push_back(json{{"name", str(name)}, {"value", str(value)}});
   return out;
 }
 
@@ -35,7 +39,8 @@ json strings_to_json(const std::vector<std::string>& v) {
 json step_to_json(const TraceStep& s) {
   json objects = json::array();
   for (const ObjectView& o : s.objects) {
-    objects.push_back(json{{"name", str(o.name)}, {"kind", str(o.kind)}, {"fields", pairs_to_json(o.fields)}});
+    objects.push_back(
+        json{{"name", str(o.name)}, {"kind", str(o.kind)}, {"fields", pairs_to_json(o.fields)}});
   }
   return json{{"activity", s.activity},
               {"activity_name", str(s.activity_name)},
@@ -71,8 +76,9 @@ json violation_to_json(const Violation& v) {
 }
 
 json stats_to_json(const Stats& st, const JsonOptions& o) {
-  json out{{"states", st.states},         {"transitions", st.transitions}, {"max_depth", st.max_depth},
-           {"state_bytes", st.state_bytes}, {"z3_queries", st.z3_queries},   {"z3_cached", st.z3_cached}};
+  json out{{"states", st.states},         {"transitions", st.transitions},
+           {"max_depth", st.max_depth},   {"state_bytes", st.state_bytes},
+           {"z3_queries", st.z3_queries}, {"z3_cached", st.z3_cached}};
   if (o.timings) {
     out["peak_memory_bytes"] = st.peak_memory_bytes;
     out["seconds"] = st.seconds;
@@ -84,7 +90,8 @@ json stats_to_json(const Stats& st, const JsonOptions& o) {
 // ---- reading ----
 
 [[noreturn]] void schema_error(const std::string& where, const std::string& what) {
-  throw JsonSchemaError("cancelcheck-result JSON: " + (where.empty() ? std::string("/") : where) + ": " + what);
+  throw JsonSchemaError("cancelcheck-result JSON: " + (where.empty() ? std::string("/") : where) +
+                        ": " + what);
 }
 
 const json& field(const json& obj, const std::string& where, const char* key) {
@@ -145,7 +152,8 @@ ResultLoc loc_from_json(const json& j, const std::string& where) {
   return loc;
 }
 
-std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& j, const std::string& where) {
+std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& j,
+                                                                 const std::string& where) {
   array_at(j, where);
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t i = 0; i < j.size(); ++i) {
@@ -161,7 +169,8 @@ ActorKind actor_from_json(const json& obj, const std::string& where) {
   for (std::size_t i = 0; i < std::size(kActorNames); ++i) {
     if (kActorNames[i] == name) return static_cast<ActorKind>(i);
   }
-  schema_error(where + "/actor", "unknown actor \"" + name + "\" (expected driver, framework, target or originator)");
+  schema_error(where + "/actor",
+               "unknown actor \"" + name + "\" (expected driver, framework, target or originator)");
 }
 
 TraceStep step_from_json(const json& j, const std::string& where) {
@@ -188,7 +197,8 @@ TraceStep step_from_json(const json& j, const std::string& where) {
       out.push_back(arr[i].get<std::string>());
     }
   }
-  s.symbolic_values = pairs_from_json(field(j, where, "symbolic_values"), where + "/symbolic_values");
+  s.symbolic_values =
+      pairs_from_json(field(j, where, "symbolic_values"), where + "/symbolic_values");
   const json& objects = array_at(field(j, where, "objects"), where + "/objects");
   for (std::size_t i = 0; i < objects.size(); ++i) {
     std::string at = where + "/objects/" + std::to_string(i);
@@ -224,13 +234,15 @@ Violation violation_from_json(const json& j, const std::string& where) {
   const json& violating = field(j, where, "violating_step");
   if (!violating.is_null()) {
     uint32_t step = get_u32(j, where, "violating_step");
-    if (step >= v.trace.size()) schema_error(where + "/violating_step", "step index beyond the trace");
+    if (step >= v.trace.size())
+      schema_error(where + "/violating_step", "step index beyond the trace");
     v.violating_step = StepIndex{step};
   }
   const json& racing = array_at(field(j, where, "racing_steps"), where + "/racing_steps");
   for (std::size_t i = 0; i < racing.size(); ++i) {
     std::string at = where + "/racing_steps/" + std::to_string(i);
-    if (!racing[i].is_number_unsigned() && !(racing[i].is_number_integer() && racing[i].get<int64_t>() >= 0)) {
+    if (!racing[i].is_number_unsigned() &&
+        !(racing[i].is_number_integer() && racing[i].get<int64_t>() >= 0)) {
       schema_error(at, "expected a non-negative integer");
     }
     uint64_t step = racing[i].get<uint64_t>();
@@ -251,7 +263,8 @@ Stats stats_from_json(const json& j, const std::string& where) {
   st.state_bytes = get_u32(j, where, "state_bytes");
   st.z3_queries = get_uint(j, where, "z3_queries", UINT64_MAX);
   st.z3_cached = get_uint(j, where, "z3_cached", UINT64_MAX);
-  if (j.contains("peak_memory_bytes")) st.peak_memory_bytes = get_uint(j, where, "peak_memory_bytes", UINT64_MAX);
+  if (j.contains("peak_memory_bytes"))
+    st.peak_memory_bytes = get_uint(j, where, "peak_memory_bytes", UINT64_MAX);
   if (j.contains("seconds")) st.seconds = get_double(j, where, "seconds");
   if (j.contains("z3_seconds")) st.z3_seconds = get_double(j, where, "z3_seconds");
   return st;
@@ -270,7 +283,9 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
       found = true;
     }
   }
-  if (!found) schema_error(where + "/verdict", "unknown verdict \"" + verdict + "\" (expected pass, violation, incomplete or error)");
+  if (!found)
+    schema_error(where + "/verdict", "unknown verdict \"" + verdict +
+                                         "\" (expected pass, violation, incomplete or error)");
   const json& checked = array_at(field(j, where, "checked_rules"), where + "/checked_rules");
   for (std::size_t i = 0; i < checked.size(); ++i) {
     std::string at = where + "/checked_rules/" + std::to_string(i);
@@ -290,7 +305,8 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
   s.error = get_string(j, where, "error");
   const json& violations = array_at(field(j, where, "violations"), where + "/violations");
   for (std::size_t i = 0; i < violations.size(); ++i) {
-    s.violations.push_back(violation_from_json(violations[i], where + "/violations/" + std::to_string(i)));
+    s.violations.push_back(
+        violation_from_json(violations[i], where + "/violations/" + std::to_string(i)));
   }
   return s;
 }
@@ -323,7 +339,8 @@ RunResult run_result_from_json(const nlohmann::json& document) {
   object_at(document, "");
   std::string schema = get_string(document, "", "schema");
   if (schema != kJsonSchemaName) {
-    schema_error("/schema", "expected \"" + std::string(kJsonSchemaName) + "\", found \"" + schema + "\"");
+    schema_error("/schema",
+                 "expected \"" + std::string(kJsonSchemaName) + "\", found \"" + schema + "\"");
   }
   const json& version = field(document, "", "version");
   if (!version.is_number_integer() || version.get<int64_t>() != kJsonSchemaVersion) {

@@ -18,7 +18,9 @@ struct Counts {
   std::size_t skipped = 0;
 };
 
-std::string attr(std::string_view text) { return "\"" + xml_escape(text) + "\""; }
+std::string attr(std::string_view text) {
+  return "\"" + xml_escape(text) + "\"";
+}
 
 // Text content: like xml_escape but newlines and tabs stay literal for readability.
 std::string content(std::string_view text) {
@@ -69,8 +71,8 @@ std::string suite(const SpecResult& spec, const JunitOptions& o, Counts& total) 
     c.tests = 1;
     c.errors = 1;
     std::string first_line = spec.error.substr(0, spec.error.find('\n'));
-    cases += fmt::format("    <testcase classname={} name=\"load and check the spec\"{}>\n", classname,
-                         time_attr(o, 0.0));
+    cases += fmt::format("    <testcase classname={} name=\"load and check the spec\"{}>\n",
+                         classname, time_attr(o, 0.0));
     cases += fmt::format("      <error message={} type=\"spec-error\">{}</error>\n",
                          attr(first_line.empty() ? "spec error" : first_line), content(spec.error));
     cases += "    </testcase>\n";
@@ -83,7 +85,8 @@ std::string suite(const SpecResult& spec, const JunitOptions& o, Counts& total) 
       }
       ++c.tests;
       std::string name = attr(std::string(info.id) + " " + std::string(info.name));
-      cases += fmt::format("    <testcase classname={} name={}{}", classname, name, time_attr(o, 0.0));
+      cases +=
+          fmt::format("    <testcase classname={} name={}{}", classname, name, time_attr(o, 0.0));
       if (!found.empty()) {
         ++c.failures;
         std::string message = found.front()->message;
@@ -111,9 +114,11 @@ std::string suite(const SpecResult& spec, const JunitOptions& o, Counts& total) 
       attr(spec.path), c.tests, c.failures, c.errors, c.skipped, time_attr(o, spec.stats.seconds));
   out += "    <properties>\n";
   out += fmt::format("      <property name=\"title\" value={}/>\n", attr(spec.title));
-  out += fmt::format("      <property name=\"verdict\" value=\"{}\"/>\n", verdict_name(spec.verdict));
+  out +=
+      fmt::format("      <property name=\"verdict\" value=\"{}\"/>\n", verdict_name(spec.verdict));
   out += fmt::format("      <property name=\"states\" value=\"{}\"/>\n", spec.stats.states);
-  out += fmt::format("      <property name=\"transitions\" value=\"{}\"/>\n", spec.stats.transitions);
+  out +=
+      fmt::format("      <property name=\"transitions\" value=\"{}\"/>\n", spec.stats.transitions);
   out += "    </properties>\n";
   out += cases;
   out += "  </testsuite>\n";
@@ -131,8 +136,10 @@ std::string render_junit(const RunResult& run, const JunitOptions& options) {
     seconds += spec.stats.seconds;
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"cancelcheck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"{}>\n",
-                     total.tests, total.failures, total.errors, total.skipped, time_attr(options, seconds));
+  out += fmt::format(
+      "<testsuites name=\"cancelcheck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "skipped=\"{}\"{}>\n",
+      total.tests, total.failures, total.errors, total.skipped, time_attr(options, seconds));
   out += suites;
   out += "</testsuites>\n";
   return out;

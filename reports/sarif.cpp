@@ -13,9 +13,13 @@ using nlohmann::ordered_json;
 constexpr std::string_view kSchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";
 constexpr std::string_view kActorNames[] = {"driver", "framework", "target", "originator"};
 
-std::string str(std::string_view s) { return sanitize_utf8(s); }
+std::string str(std::string_view s) {
+  return sanitize_utf8(s);
+}
 
-ordered_json text_message(std::string_view text) { return ordered_json{{"text", str(text)}}; }
+ordered_json text_message(std::string_view text) {
+  return ordered_json{{"text", str(text)}};
+}
 
 ordered_json string_list(std::string_view comma_separated) {
   ordered_json out = ordered_json::array();
@@ -49,7 +53,8 @@ std::string pascal(std::string_view kebab) {
 
 ordered_json rule_descriptor(const RuleInfo& r) {
   std::string help = std::string(r.full);
-  std::string markdown = "**" + std::string(r.id) + " " + std::string(r.name) + "**: " + std::string(r.full);
+  std::string markdown =
+      "**" + std::string(r.id) + " " + std::string(r.name) + "**: " + std::string(r.full);
   if (!r.aliases.empty()) {
     help += " Related SDV rules: " + std::string(r.aliases) + ".";
     markdown += "\n\nRelated SDV rules: " + std::string(r.aliases) + ".";
@@ -61,11 +66,12 @@ ordered_json rule_descriptor(const RuleInfo& r) {
       {"fullDescription", text_message(r.full)},
       {"help", ordered_json{{"text", help}, {"markdown", markdown}}},
       {"defaultConfiguration", ordered_json{{"level", "error"}}},
-      {"properties", ordered_json{{"ruleName", r.name},
-                                  {"sdvAliases", string_list(r.aliases)},
-                                  {"tags", ordered_json::array({"correctness", "concurrency", "cancellation"})},
-                                  {"precision", "very-high"},
-                                  {"problem.severity", "error"}}}};
+      {"properties",
+       ordered_json{{"ruleName", r.name},
+                    {"sdvAliases", string_list(r.aliases)},
+                    {"tags", ordered_json::array({"correctness", "concurrency", "cancellation"})},
+                    {"precision", "very-high"},
+                    {"problem.severity", "error"}}}};
 }
 
 // A physicalLocation for a spec location; the region only when a line is known.
@@ -147,35 +153,37 @@ ordered_json result_for(const SpecResult& spec, const Violation& v) {
   } else if (!v.headline.empty()) {
     message += ". " + v.headline;
   }
-  ordered_json result{{"ruleId", rule.id},
-                      {"ruleIndex", static_cast<std::size_t>(v.rule)},
-                      {"level", "error"},
-                      {"message", text_message(message)},
-                      {"locations", ordered_json::array({ordered_json{{"physicalLocation", physical_location(v.loc, spec.path)}}})},
-                      {"partialFingerprints", ordered_json{{"cancelcheck/v1", violation_fingerprint(spec, v)}}}};
+  ordered_json result{
+      {"ruleId", rule.id},
+      {"ruleIndex", static_cast<std::size_t>(v.rule)},
+      {"level", "error"},
+      {"message", text_message(message)},
+      {"locations", ordered_json::array(
+                        {ordered_json{{"physicalLocation", physical_location(v.loc, spec.path)}}})},
+      {"partialFingerprints", ordered_json{{"cancelcheck/v1", violation_fingerprint(spec, v)}}}};
   if (!v.trace.empty()) {
     ordered_json locations = ordered_json::array();
-    for (std::size_t i = 0; i < v.trace.size(); ++i) locations.push_back(thread_flow_location(spec, v, i));
-    ordered_json thread_flow{{"id", "schedule"},
-                             {"message", text_message("The interleaving that leads to the violation, step by step.")},
-                             {"locations", locations}};
+    for (std::size_t i = 0; i < v.trace.size(); ++i)
+      locations.push_back(thread_flow_location(spec, v, i));
+    ordered_json thread_flow{
+        {"id", "schedule"},
+        {"message", text_message("The interleaving that leads to the violation, step by step.")},
+        {"locations", locations}};
     ordered_json code_flow{{"threadFlows", ordered_json::array({thread_flow})}};
     if (!v.headline.empty()) code_flow["message"] = text_message(v.headline);
     result["codeFlows"] = ordered_json::array({code_flow});
   }
   if (v.accepted) {
     result["baselineState"] = "unchanged";
-    result["suppressions"] = ordered_json::array(
-        {ordered_json{{"kind", "external"}, {"justification", "accepted in the cancelcheck baseline"}}});
+    result["suppressions"] = ordered_json::array({ordered_json{
+        {"kind", "external"}, {"justification", "accepted in the cancelcheck baseline"}}});
   }
   ordered_json racing = ordered_json::array();
   for (StepIndex s : v.racing_steps) racing.push_back(s.value + 1);
-  result["properties"] = ordered_json{{"ruleName", rule.name},
-                                      {"spec", str(spec.path)},
-                                      {"replayed", v.replayed},
-                                      {"endState", !v.violating_step.has_value()},
-                                      {"racingSteps", racing},
-                                      {"traceLength", v.trace.size()}};
+  result["properties"] =
+      ordered_json{{"ruleName", rule.name},  {"spec", str(spec.path)},
+                   {"replayed", v.replayed}, {"endState", !v.violating_step.has_value()},
+                   {"racingSteps", racing},  {"traceLength", v.trace.size()}};
   return result;
 }
 
@@ -195,7 +203,8 @@ ordered_json build_sarif(const RunResult& run) {
   bool successful = true;
   for (const SpecResult& s : run.specs) {
     for (const Violation& v : s.violations) results.push_back(result_for(s, v));
-    specs.push_back(ordered_json{{"path", str(s.path)}, {"verdict", verdict_name(s.verdict)}, {"states", s.stats.states}});
+    specs.push_back(ordered_json{
+        {"path", str(s.path)}, {"verdict", verdict_name(s.verdict)}, {"states", s.stats.states}});
     if (s.verdict == Verdict::Error || s.verdict == Verdict::Incomplete) {
       bool error = s.verdict == Verdict::Error;
       successful = successful && !error;
@@ -205,7 +214,10 @@ ordered_json build_sarif(const RunResult& run) {
       notifications.push_back(ordered_json{
           {"level", error ? "error" : "warning"},
           {"message", text_message(text)},
-          {"locations", ordered_json::array({ordered_json{{"physicalLocation", ordered_json{{"artifactLocation", ordered_json{{"uri", path_to_uri(s.path)}}}}}}})}});
+          {"locations", ordered_json::array({ordered_json{
+                            {"physicalLocation",
+                             ordered_json{{"artifactLocation",
+                                           ordered_json{{"uri", path_to_uri(s.path)}}}}}}})}});
     }
   }
   ordered_json invocation{{"executionSuccessful", successful}};
@@ -216,13 +228,16 @@ ordered_json build_sarif(const RunResult& run) {
                          {"columnKind", "utf16CodeUnits"},
                          {"results", results},
                          {"properties", ordered_json{{"specs", specs}}}};
-  ordered_json log{{"$schema", kSchemaUri}, {"version", "2.1.0"}, {"runs", ordered_json::array({sarif_run})}};
+  ordered_json log{
+      {"$schema", kSchemaUri}, {"version", "2.1.0"}, {"runs", ordered_json::array({sarif_run})}};
   return log;
 }
 
 }  // namespace
 
-nlohmann::json to_sarif(const RunResult& run) { return nlohmann::json::parse(build_sarif(run).dump()); }
+nlohmann::json to_sarif(const RunResult& run) {
+  return nlohmann::json::parse(build_sarif(run).dump());
+}
 
 std::string render_sarif(const RunResult& run) {
   // Built as ordered_json so that the file keeps the conventional SARIF key order.

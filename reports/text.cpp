@@ -111,10 +111,11 @@ std::string step_line(const Violation& v, std::size_t i, std::size_t name_width,
   if (width(name) < name_width) name += std::string(name_width - width(name), ' ');
   std::string call = clean(s.action);
   if (!s.result.empty()) call += " -> " + clean(s.result);
-  std::string line = fmt::format("  {} {:>{}}  {}  {}", racing || violating ? paint(o, kMagenta, marker) : marker,
-                                 i + 1, number_width, paint(o, kBold, name),
-                                 racing || violating ? paint(o, kMagenta, call) : call);
-  if (s.loc.line != 0) line += "  " + paint(o, kDim, fmt::format("({}:{})", clean(s.loc.file), s.loc.line));
+  std::string line = fmt::format(
+      "  {} {:>{}}  {}  {}", racing || violating ? paint(o, kMagenta, marker) : marker, i + 1,
+      number_width, paint(o, kBold, name), racing || violating ? paint(o, kMagenta, call) : call);
+  if (s.loc.line != 0)
+    line += "  " + paint(o, kDim, fmt::format("({}:{})", clean(s.loc.file), s.loc.line));
   line += '\n';
   std::string indent(4 + number_width + 2, ' ');
   if (!s.note.empty()) line += indent + paint(o, kDim, "- " + clean(s.note)) + '\n';
@@ -132,8 +133,8 @@ std::string step_line(const Violation& v, std::size_t i, std::size_t name_width,
 }  // namespace
 
 std::string render_text_stats(const Stats& st, const TextOptions& o) {
-  std::string out = fmt::format("{} states, {} transitions", with_commas(st.states),
-                                with_commas(st.transitions));
+  std::string out =
+      fmt::format("{} states, {} transitions", with_commas(st.states), with_commas(st.transitions));
   if (o.timings && st.seconds > 0.0) {
     out += fmt::format(", {} states/s", rate(static_cast<double>(st.states) / st.seconds));
   }
@@ -162,9 +163,10 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
       }
     }
   }
-  out += fmt::format("{}: {} {}{}\n", paint(o, kBold, where), severity,
-                     paint(o, kBold, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
-                     v.accepted ? " (accepted by the baseline)" : "");
+  out +=
+      fmt::format("{}: {} {}{}\n", paint(o, kBold, where), severity,
+                  paint(o, kBold, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
+                  v.accepted ? " (accepted by the baseline)" : "");
   append_source(out, v.loc, o);
   if (!v.headline.empty() && v.headline != v.message) {
     out += fmt::format("  {} {}\n", paint(o, kMagenta, "race:"), clean(v.headline));
@@ -173,13 +175,17 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
     out += fmt::format("  trace ({} step{}{}):\n", v.trace.size(), v.trace.size() == 1 ? "" : "s",
                        v.replayed ? ", replayed by the reference executor" : "");
     std::size_t name_width = 0;
-    for (const TraceStep& s : v.trace) name_width = std::max(name_width, width(clean(s.activity_name)));
+    for (const TraceStep& s : v.trace)
+      name_width = std::max(name_width, width(clean(s.activity_name)));
     name_width = std::min(name_width, kMaxActivityWidth);
     std::size_t number_width = std::to_string(v.trace.size()).size();
-    for (std::size_t i = 0; i < v.trace.size(); ++i) out += step_line(v, i, name_width, number_width, o);
+    for (std::size_t i = 0; i < v.trace.size(); ++i)
+      out += step_line(v, i, name_width, number_width, o);
     if (!v.violating_step) {
-      out += fmt::format("  {} {}\n", paint(o, kMagenta, "end:"),
-                         fmt::format("no step breaks the rule by itself; the state after step {} does", v.trace.size()));
+      out +=
+          fmt::format("  {} {}\n", paint(o, kMagenta, "end:"),
+                      fmt::format("no step breaks the rule by itself; the state after step {} does",
+                                  v.trace.size()));
     }
   }
   out += fmt::format("  {} {}\n", paint(o, kBlue, "= why:"), rule.brief);
@@ -189,19 +195,22 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
 std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
   std::string out;
   std::string verdict(verdict_name(spec.verdict));
-  std::string_view color = spec.verdict == Verdict::Pass        ? kGreen
+  std::string_view color = spec.verdict == Verdict::Pass         ? kGreen
                            : spec.verdict == Verdict::Incomplete ? kYellow
                                                                  : kRed;
   std::string detail;
   if (spec.verdict == Verdict::Violation || !spec.violations.empty()) {
-    detail = fmt::format("{} violation{}", spec.violations.size(), spec.violations.size() == 1 ? "" : "s");
+    detail = fmt::format("{} violation{}", spec.violations.size(),
+                         spec.violations.size() == 1 ? "" : "s");
   }
   if (spec.verdict == Verdict::Incomplete && !spec.incomplete_reason.empty()) {
     detail += (detail.empty() ? "" : "; ") + clean(spec.incomplete_reason);
   }
-  std::string line = fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
+  std::string line =
+      fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
   if (!detail.empty()) line += " (" + detail + ")";
-  if (spec.verdict != Verdict::Error) line += "  " + paint(o, kDim, render_text_stats(spec.stats, o));
+  if (spec.verdict != Verdict::Error)
+    line += "  " + paint(o, kDim, render_text_stats(spec.stats, o));
   out += line + '\n';
   if (spec.verdict == Verdict::Error && !spec.error.empty()) {
     std::string text = sanitize_utf8(spec.error);
@@ -231,10 +240,13 @@ std::string render_text_summary(const RunResult& run, const TextOptions& o) {
   }
   std::string out = fmt::format(
       "{} spec{} checked: {} pass, {} violation, {} incomplete, {} error; {} violation{} found",
-      run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1], counts[2], counts[3],
-      violations, violations == 1 ? "" : "s");
-  if (accepted > 0) out += fmt::format(" ({} accepted by the baseline, {} new)", accepted, violations - accepted);
-  std::string_view color = counts[3] > 0 || violations > accepted ? kRed : counts[2] > 0 ? kYellow : kGreen;
+      run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1], counts[2],
+      counts[3], violations, violations == 1 ? "" : "s");
+  if (accepted > 0)
+    out += fmt::format(" ({} accepted by the baseline, {} new)", accepted, violations - accepted);
+  std::string_view color = counts[3] > 0 || violations > accepted ? kRed
+                           : counts[2] > 0                        ? kYellow
+                                                                  : kGreen;
   std::string result = paint(o, color, out) + '\n';
   if (!run.specs.empty()) result += "total: " + render_text_stats(total, o) + '\n';
   return result;

@@ -10,9 +10,9 @@ namespace cc::reports {
 
 /// What the text report shows.
 struct TextOptions {
-  bool color = false;    ///< ANSI colours (only for terminals)
-  bool timings = true;   ///< include time and states/s (off for byte-identical output)
-  bool traces = true;    ///< print each violation's trace, not just its diagnostic line
+  bool color = false;   ///< ANSI colours (only for terminals)
+  bool timings = true;  ///< include time and states/s (off for byte-identical output)
+  bool traces = true;   ///< print each violation's trace, not just its diagnostic line
 };
 
 /// The whole report: per spec a verdict line and its violations, then the summary.
