@@ -145,6 +145,13 @@ struct Record {
   std::vector<std::string> notes;
   SourceRange src;
   bool has_src = false;
+  /// Records the step's spec location unless one is recorded already.
+  void first_src(SourceRange r) {
+    if (!has_src) {
+      src = r;
+      has_src = true;
+    }
+  }
 };
 
 enum class Outcome : uint8_t { Continue, Blocked, Violation, Finished, Pruned };
@@ -259,6 +266,12 @@ class KmdfSystem final : public TransitionSystem {
   std::string lane_of(uint32_t a) const;
   std::string render(int32_t v, TypeKind t) const;
   std::string place_text(uint32_t r) const;
+  /// "g" for a global, "req#1->field" for a context field (as the trace shows the lvalue).
+  std::string shared_loc_text(uint32_t a, const Loc& l) const {
+    if (l.kind == LocKind::Global) return spec_.globals[l.index].name;
+    return fmt::format("{}->{}", render(reg(a, l.base), TypeKind::Request),
+                       spec_.context[l.index].name);
+  }
   std::string owner_text(uint8_t owner) const {
     if (owner == 0) return "nobody";
     if (owner == kOrphanOwner) return "a callback that returned without releasing it";
@@ -647,10 +660,7 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
     bool vis = u.visible(pc);
     if (vis && visible_done && act(a)[kAAtomic] == 0) break;
     const Instr& in = u.code[pc];
-    if (vis && rec_ && !rec_->has_src) {
-      rec_->src = in.src;
-      rec_->has_src = true;
-    }
+    if (vis && rec_) rec_->first_src(in.src);
     Outcome o = exec(a, u, in);
     switch (o) {
       case Outcome::Blocked:
@@ -658,16 +668,10 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
       case Outcome::Pruned:
         return RunResult::Pruned;
       case Outcome::Violation:
-        if (rec_ && !rec_->has_src) {
-          rec_->src = in.src;
-          rec_->has_src = true;
-        }
+        if (rec_) rec_->first_src(in.src);
         return RunResult::Done;
       case Outcome::Finished:
-        if (finding_ && rec_ && !rec_->has_src) {
-          rec_->src = in.src;
-          rec_->has_src = true;
-        }
+        if (finding_ && rec_) rec_->first_src(in.src);
         return RunResult::Done;
       case Outcome::Continue:
         break;
@@ -858,13 +862,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
           loc_ptr(a, in.loc, in,
                   in.op == Op::Load ? "read of a context field" : "write of a context field", bad);
       if (bad) return Outcome::Violation;
-      std::string what;
-      if (rec_) {
-        what = in.loc.kind == LocKind::Global
-                   ? spec_.globals[in.loc.index].name
-                   : fmt::format("{}->{}", render(reg(a, in.loc.base), TypeKind::Request),
-                                 spec_.context[in.loc.index].name);
-      }
+      std::string what = rec_ ? shared_loc_text(a, in.loc) : std::string();
       TypeKind t = in.loc.kind == LocKind::Global  ? spec_.globals[in.loc.index].type
                    : in.loc.kind == LocKind::Field ? spec_.context[in.loc.index].type
                                                    : TypeKind::Int;
@@ -917,11 +915,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       std::memcpy(p, &nv, 4);
       set_reg(a, in.a, ret);
       if (rec_ && in.loc.shared()) {
-        std::string what =
-            in.loc.kind == LocKind::Global
-                ? spec_.globals[in.loc.index].name
-                : fmt::format("{}->{}", render(reg(a, in.loc.base), TypeKind::Request),
-                              spec_.context[in.loc.index].name);
+        std::string what = shared_loc_text(a, in.loc);
         std::string extra;
         for (uint8_t i = 0; i < in.nargs; ++i) extra += fmt::format(", {}", reg(a, args[i]));
         rec_->actions.push_back(fmt::format("{}(&{}{})", api_info(in.api()).name, what, extra));
@@ -1051,10 +1045,7 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
     } else {
       note("returns");
     }
-    if (!rec_->has_src) {
-      rec_->src = in.src;
-      rec_->has_src = true;
-    }
+    rec_->first_src(in.src);
   }
   if ((p[kAFlags] & kHoldsSync) != 0) {
     for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
@@ -1292,8 +1283,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
           rec_->lane = "I/O manager";
           rec_->event = fmt::format("arrive {}", spec_.queues[it.object].name);
           rec_->actor = ActorKind::Originator;
-          rec_->src = it.range;
-          rec_->has_src = true;
+          rec_->first_src(it.range);
           rec_->actions.push_back(
               fmt::format("{} arrives at queue {}", reqs_[r].name, spec_.queues[it.object].name));
           rec_->results.emplace_back();
@@ -1332,8 +1322,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         rec_->actions.push_back(
             fmt::format("delivers {} from {} to {}", reqs_[r].name, qd.name, fn_name(fn)));
         rec_->results.emplace_back();
-        rec_->src = qd.range;
-        rec_->has_src = true;
+        rec_->first_src(qd.range);
       }
       spawn(ActKind::IoHandler, fn, r, 0, true);
       return RunResult::Done;
@@ -1353,8 +1342,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         rec_->results.emplace_back();
         for (const ast::EnvItem& it : spec_.environment) {
           if (it.kind == ast::EnvKind::Cancel) {
-            rec_->src = it.range;
-            rec_->has_src = true;
+            rec_->first_src(it.range);
             break;
           }
         }
@@ -1372,8 +1360,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         rec_->lane = fmt::format("target {}", td.name);
         rec_->event = fmt::format("target {}", reqs_[r].name);
         rec_->actor = ActorKind::Target;
-        rec_->src = td.range;
-        rec_->has_src = true;
+        rec_->first_src(td.range);
       }
       if (p == Place::TargetPending) {
         if (rec_) rec_->choices.emplace_back("target:take");
@@ -1433,8 +1420,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         rec_->lane = "framework";
         rec_->event = "stop";
         rec_->actor = ActorKind::Framework;
-        rec_->src = it.range;
-        rec_->has_src = true;
+        rec_->first_src(it.range);
         rec_->actions.push_back(purge ? "device removal: stops the queues (purge)"
                                       : "device power-down: stops the queues (suspend)");
         rec_->results.emplace_back();
@@ -1474,8 +1460,7 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         rec_->lane = "framework";
         rec_->event = fmt::format("timer {}", td.name);
         rec_->actor = ActorKind::Framework;
-        rec_->src = td.range;
-        rec_->has_src = true;
+        rec_->first_src(td.range);
         rec_->actions.push_back(fmt::format("timer {} fires", td.name));
         rec_->results.emplace_back();
       }
