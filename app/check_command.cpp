@@ -74,7 +74,7 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("--search", o.search, "Search order")->check(CLI::IsMember({"bfs", "dfs"}));
   cmd.add_option(
          "--threads", o.threads,
-         "Worker threads (the search is single-threaded for now; results never depend on it)")
+         "Worker threads for the breadth-first search (level-synchronous; results never depend on it)")
       ->check(CLI::Range(1U, 64U));
   cmd.add_option("--por", o.por,
                  "Partial-order reduction (not implemented yet: accepted, no effect)")

@@ -22,6 +22,10 @@ struct CheckOptions {
   bool all = false;                  ///< keep going: one shortest trace per rule+location
   uint64_t max_states = 50'000'000;  ///< 0 = unlimited
   uint64_t max_memory_mb = 8192;     ///< 0 = unlimited
+  /// The memory limit bounds the whole process (its resident set when the search starts is
+  /// subtracted from the search's budget, and the resident set is watched while it runs);
+  /// false = it bounds only the search's structures (unit tests of the accounting).
+  bool limit_process_memory = true;
   double time_limit_s = 0;           ///< 0 = unlimited
   unsigned threads = 1;
   bool por = true;

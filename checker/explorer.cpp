@@ -11,9 +11,11 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "checker/process_memory.h"
 #include "checker/progress.h"
 #include "checker/state_store.h"
 
@@ -47,18 +49,97 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+/// Memory kept free for what follows the search (traces, replay, reports): 1/32 of the limit,
+/// between 2 MB and 64 MB.
+uint64_t reserve_for(uint64_t limit) {
+  return std::clamp<uint64_t>(limit / 32, uint64_t{2} << 20, uint64_t{64} << 20);
+}
+
+/// The budget of the search's own structures under a limit of `limit` bytes (0 = none): with
+/// process accounting, what the process already holds and the reserve are taken off first.
+uint64_t search_budget(uint64_t limit, bool whole_process, uint64_t resident_at_start) {
+  if (limit == 0 || !whole_process) return limit;
+  const uint64_t taken = resident_at_start + reserve_for(limit);
+  return taken >= limit ? 1 : limit - taken;
+}
+
 std::string format_limit_double(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 
+/// What a worker of the parallel BFS found while expanding one chunk of a level: per state,
+/// how many successors it had and where its interesting ones end; the interesting ones are
+/// new-looking states (not in the store when the slice began) and checked findings.
+struct ChunkOut {
+  struct Succ {
+    Label label;
+    uint32_t index;  ///< into states (a state) or findings (a finding)
+    bool finding;
+    uint64_t hash;
+  };
+  std::vector<uint32_t> delivered;  ///< per expanded state: successors delivered
+  std::vector<uint32_t> succ_end;   ///< per expanded state: end of its entries in succs
+  std::vector<std::optional<Finding>> end_findings;  ///< per state without successors
+  std::vector<Succ> succs;
+  std::vector<uint8_t> states;  ///< bytes of the new-looking states
+  std::vector<Finding> findings;
+
+  void clear() {
+    delivered.clear();
+    succ_end.clear();
+    end_findings.clear();
+    succs.clear();
+    states.clear();
+    findings.clear();
+  }
+  uint64_t bytes() const {
+    return delivered.capacity() * 4 + succ_end.capacity() * 4 +
+           end_findings.capacity() * sizeof(std::optional<Finding>) +
+           succs.capacity() * sizeof(Succ) + states.capacity() +
+           findings.capacity() * sizeof(Finding);
+  }
+};
+
+/// The sink of one worker: filters out successors already stored (read-only lookups; nobody
+/// inserts while workers run) and keeps the rest, in delivery order.
+class ChunkSink final : public SuccessorSink {
+ public:
+  ChunkSink(const StateStore& store, const std::array<bool, kRuleCount>& rules, bool count_only)
+      : store_(store), rules_(rules), count_only_(count_only) {}
+  void start(ChunkOut* out) { out_ = out; }
+  void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
+    ++out_->delivered.back();
+    if (finding != nullptr && rules_[static_cast<std::size_t>(finding->rule)]) {
+      out_->succs.push_back({label, static_cast<uint32_t>(out_->findings.size()), true, 0});
+      out_->findings.push_back(*finding);
+      return;
+    }
+    if (count_only_) return;
+    const uint64_t h = store_.hash(state);
+    if (store_.find_hashed(state, h).valid()) return;
+    const std::size_t n = store_.state_size();
+    out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size() / std::max<std::size_t>(n, 1)), false, h});
+    out_->states.insert(out_->states.end(), state.begin(), state.end());
+    if (n == 0) out_->states.push_back(0);  // keeps the index distinct
+  }
+
+ private:
+  const StateStore& store_;
+  const std::array<bool, kRuleCount>& rules_;
+  const bool count_only_;
+  ChunkOut* out_ = nullptr;
+};
+
 class Explorer final : public SuccessorSink {
  public:
   Explorer(TransitionSystem& ts, const CheckOptions& opts)
       : ts_(ts),
         opts_(opts),
-        max_bytes_(opts.max_memory_mb << 20),
+        limit_bytes_(opts.max_memory_mb << 20),
+        resident_at_start_(opts.limit_process_memory ? process_resident_bytes() : 0),
+        max_bytes_(search_budget(limit_bytes_, opts.limit_process_memory, resident_at_start_)),
         store_(ts.state_size(), opts.max_states, max_bytes_),
         dfs_(opts.search == SearchOrder::Dfs) {
     if (opts.rules.empty()) {
@@ -79,13 +160,30 @@ class Explorer final : public SuccessorSink {
   void flush();  ///< looks up and stores the batched successors, in delivery order
   void expand(StateId id, uint32_t depth);
   void run_bfs();
+  /// Copies of the transition system for the extra threads; false when it cannot be copied.
+  bool init_clones() {
+    for (unsigned t = 1; t < opts_.threads; ++t) {
+      std::unique_ptr<TransitionSystem> c = ts_.clone();
+      if (!c) return false;
+      clones_.push_back(std::move(c));
+    }
+    return true;
+  }
+  /// Level-synchronous BFS over opts.threads threads, with the one-thread search's results.
+  void run_parallel_bfs();
+  /// Expands frontier states [first, last) into chunks_ on all threads.
+  void expand_slice(uint64_t first, uint64_t last);
+  /// Stores one chunk's results as the one-thread search would have, in frontier order.
+  void merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth);
   void run_dfs();
   /// Polls the interrupt flag, memory, time and the progress line; true = stop now.
   bool limit_reached(uint64_t queue);
   /// Bytes of the search's structures besides the store.
   uint64_t other_bytes() const {
+    uint64_t chunks = 0;
+    for (const ChunkOut& c : chunks_) chunks += c.bytes();
     return stack_.capacity() * sizeof(DfsEntry) + children_.capacity() * sizeof(StateId) +
-           batch_states_.capacity();
+           batch_states_.capacity() + chunks;
   }
   uint64_t memory_bytes() const { return store_.memory_bytes() + other_bytes(); }
   /// The store may use what the other structures leave of the memory limit.
@@ -108,7 +206,9 @@ class Explorer final : public SuccessorSink {
 
   TransitionSystem& ts_;
   const CheckOptions& opts_;
-  const uint64_t max_bytes_;
+  const uint64_t limit_bytes_;        ///< --max-memory in bytes (0 = none)
+  const uint64_t resident_at_start_;  ///< the process's resident set before the search
+  const uint64_t max_bytes_;          ///< budget of the search's structures
   StateStore store_;
   const bool dfs_;
   std::array<bool, kRuleCount> rules_{};
@@ -134,6 +234,10 @@ class Explorer final : public SuccessorSink {
   uint32_t max_depth_ = 0;
   uint64_t peak_bytes_ = 0;
   std::vector<Pending> found_;  ///< in order of discovery
+
+  // Parallel BFS.
+  std::vector<std::unique_ptr<TransitionSystem>> clones_;  ///< one per extra thread
+  std::vector<ChunkOut> chunks_;  ///< the current slice's chunks, in frontier order
   std::map<ViolationKey, std::size_t> by_key_;
 
   Clock::time_point start_;
@@ -253,6 +357,15 @@ bool Explorer::limit_reached(uint64_t queue) {
   }
   last_clock_ = now;
   next_clock_check_ = expanded_ + clock_interval_;
+  if (opts_.limit_process_memory && limit_bytes_ != 0) {
+    // What the structures do not see (allocator slack, the transition system's own tables)
+    // still counts: the process itself must stay under the limit.
+    const uint64_t resident = process_resident_bytes();
+    if (resident + reserve_for(limit_bytes_) / 2 > limit_bytes_) {
+      stop_ = Stop::MemoryLimit;
+      return true;
+    }
+  }
   const double elapsed = seconds_between(start_, now);
   if (opts_.time_limit_s > 0 && elapsed >= opts_.time_limit_s) {
     stop_ = Stop::TimeLimit;
@@ -284,6 +397,97 @@ void Explorer::run_bfs() {
     if (stop_ != Stop::None) break;
   }
   flush();
+}
+
+// Frontier states per chunk (the unit a worker takes) and chunks per slice (what is expanded
+// before the main thread stores the results; bounds the buffered successors).
+constexpr uint64_t kChunkStates = 256;
+constexpr uint64_t kSliceChunks = 32;
+
+void Explorer::expand_slice(uint64_t first, uint64_t last) {
+  const uint64_t nchunks = (last - first + kChunkStates - 1) / kChunkStates;
+  if (chunks_.size() < nchunks) chunks_.resize(nchunks);
+  std::atomic<uint64_t> next{0};
+  const auto work = [&](TransitionSystem& ts) {
+    ChunkSink sink(store_, rules_, count_only_);
+    for (uint64_t c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
+      ChunkOut& out = chunks_[c];
+      out.clear();
+      sink.start(&out);
+      const uint64_t end = std::min(last, first + (c + 1) * kChunkStates);
+      for (uint64_t i = first + c * kChunkStates; i < end; ++i) {
+        const std::span<const uint8_t> state = store_.state(StateId{static_cast<uint32_t>(i)});
+        out.delivered.push_back(0);
+        ts.successors(state, sink);
+        out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
+        out.end_findings.emplace_back();
+        if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
+      }
+    }
+  };
+  // Small slices are not worth a thread.
+  const std::size_t helpers = nchunks < 2 ? 0 : std::min<std::size_t>(clones_.size(), nchunks - 1);
+  std::vector<std::thread> threads;
+  threads.reserve(helpers);
+  for (std::size_t t = 0; t < helpers; ++t) threads.emplace_back(work, std::ref(*clones_[t]));
+  work(ts_);
+  for (std::thread& t : threads) t.join();
+}
+
+void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
+  current_depth_ = depth;
+  uint32_t begin = 0;
+  for (std::size_t k = 0; k < c.delivered.size() && stop_ == Stop::None; ++k) {
+    current_ = StateId{static_cast<uint32_t>(first + k)};
+    for (uint32_t j = begin; j < c.succ_end[k] && stop_ == Stop::None; ++j) {
+      const ChunkOut::Succ& e = c.succs[j];
+      if (e.finding) {
+        record(current_, e.label, c.findings[e.index], depth + 1);
+        continue;
+      }
+      if (count_only_) continue;
+      const std::size_t n = store_.state_size();
+      const std::span<const uint8_t> state(c.states.data() + std::size_t(e.index) * n, n);
+      const StateStore::InsertResult r = store_.insert_hashed(state, e.hash, current_, e.label);
+      if (r.status == StateStore::Status::Inserted) {
+        max_depth_ = std::max(max_depth_, depth + 1);
+      } else if (r.status == StateStore::Status::StateLimit) {
+        stop_ = Stop::StateLimit;
+      } else if (r.status == StateStore::Status::MemoryLimit) {
+        stop_ = Stop::MemoryLimit;
+      }
+    }
+    begin = c.succ_end[k];
+    transitions_ += c.delivered[k];
+    ++expanded_;
+    if (c.delivered[k] == 0 && c.end_findings[k] && checked(c.end_findings[k]->rule)) {
+      record(current_, std::nullopt, *c.end_findings[k], depth);
+    }
+  }
+}
+
+void Explorer::run_parallel_bfs() {
+  uint64_t head = 0;
+  uint64_t level_end = store_.size();
+  uint32_t depth = 0;
+  while (stop_ == Stop::None) {
+    if (head == level_end) {
+      if (count_only_) break;                 // the level of the first violation is finished
+      if (store_.size() == level_end) break;  // no next level: complete
+      ++depth;
+      level_end = store_.size();
+    }
+    if (limit_reached(store_.size() - head)) break;
+    const uint64_t last = std::min(level_end, head + kChunkStates * kSliceChunks);
+    expand_slice(head, last);
+    update_store_budget();
+    const uint64_t nchunks = (last - head + kChunkStates - 1) / kChunkStates;
+    for (uint64_t c = 0; c < nchunks && stop_ == Stop::None; ++c) {
+      merge_chunk(chunks_[c], head + c * kChunkStates, depth);
+    }
+    peak_bytes_ = std::max(peak_bytes_, memory_bytes());
+    head = last;
+  }
 }
 
 bool Explorer::reserve_stack(std::size_t more) {
@@ -396,6 +600,8 @@ SpecResult Explorer::run() {
   if (r.status == StateStore::Status::Inserted) {
     if (dfs_) {
       run_dfs();
+    } else if (opts_.threads > 1 && init_clones()) {
+      run_parallel_bfs();
     } else {
       run_bfs();
     }

@@ -92,8 +92,7 @@ StateStore::~StateStore() {
   for (const Chunk& c : chunks_) release(c.data, c.bytes);
 }
 
-StateId StateStore::find(std::span<const uint8_t> state) const {
-  const uint64_t h = hash(state);
+StateId StateStore::find_hashed(std::span<const uint8_t> state, uint64_t h) const {
   const uint64_t mask = capacity_ - 1;
   const uint32_t tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
   for (uint64_t i = h & mask;; i = (i + 1) & mask) {

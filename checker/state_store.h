@@ -65,7 +65,10 @@ class StateStore {
   InsertResult insert_hashed(std::span<const uint8_t> state, uint64_t hash, StateId parent,
                              Label label);
   /// The id of a stored state, or none().
-  StateId find(std::span<const uint8_t> state) const;
+  StateId find(std::span<const uint8_t> state) const { return find_hashed(state, hash(state)); }
+  /// find() with the state's hash() computed by the caller. Safe to call from several
+  /// threads while nobody inserts.
+  StateId find_hashed(std::span<const uint8_t> state, uint64_t hash) const;
 
   /// The hash the store uses for `state`.
   uint64_t hash(std::span<const uint8_t> state) const {

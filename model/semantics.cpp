@@ -193,6 +193,9 @@ class KmdfSystem final : public TransitionSystem {
                      std::vector<uint8_t>& after) override;
   Explanation explain(const Finding& finding, std::span<const TraceStep> trace) override;
   ResultLoc result_loc(SourceLoc loc) const override;
+  std::unique_ptr<TransitionSystem> clone() const override {
+    return std::make_unique<KmdfSystem>(*this);
+  }
 
  private:
   // ---- static description ----

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,9 @@ class TransitionSystem {
   virtual Explanation explain(const Finding& finding, std::span<const TraceStep> trace) = 0;
   /// The spec location as a self-contained result location (path, line, source text).
   virtual ResultLoc result_loc(SourceLoc loc) const = 0;
+  /// An independent copy that another search thread may use concurrently with this one
+  /// (same states, same successors); nullptr = the search stays on one thread.
+  virtual std::unique_ptr<TransitionSystem> clone() const { return nullptr; }
 };
 
 }  // namespace cc

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "checker/explorer.h"
+#include "checker/process_memory.h"
 #include "checker/progress.h"
 
 namespace cc {
@@ -508,6 +509,7 @@ TEST(Explorer, MemoryLimitGivesIncomplete) {
     CheckOptions o = base;
     o.max_memory_mb = 1;
     o.max_states = 0;
+    o.limit_process_memory = false;  // the structures alone
     Unbounded u;
     const SpecResult r = explore(u, o);
     EXPECT_EQ(r.verdict, Verdict::Incomplete);
@@ -516,6 +518,24 @@ TEST(Explorer, MemoryLimitGivesIncomplete) {
     EXPECT_GT(r.stats.states, 1000U);
     EXPECT_LE(r.stats.peak_memory_bytes, uint64_t{1} << 20);
   }
+}
+
+// With process accounting (the default) what the process already holds counts: a limit
+// below the test process's own resident set stops the search at its first state.
+TEST(Explorer, MemoryLimitCountsTheWholeProcess) {
+  const uint64_t resident_mb = process_resident_bytes() >> 20;
+  ASSERT_GT(resident_mb, 2U) << "no resident-set figure on this platform";
+  CheckOptions o = bfs();
+  o.max_memory_mb = resident_mb;
+  o.max_states = 0;
+  Unbounded u;
+  const SpecResult r = explore(u, o);
+  EXPECT_EQ(r.verdict, Verdict::Incomplete);
+  EXPECT_EQ(r.incomplete_reason.rfind("memory limit ", 0), 0U) << r.incomplete_reason;
+  EXPECT_LE(r.stats.states, 1U);
+  o.limit_process_memory = false;
+  o.max_states = 5000;
+  EXPECT_GT(explore(u, o).stats.states, 1000U) << "the structures alone fit";
 }
 
 TEST(Explorer, TimeLimitGivesIncomplete) {
@@ -579,6 +599,11 @@ TEST(Explorer, DescribeThrowingPropagates) {
 class RandomGraph : public WordSystem<2> {
  public:
   explicit RandomGraph(uint32_t nodes) : nodes_(nodes) {}
+  std::unique_ptr<TransitionSystem> clone() const override {
+    ++clones;
+    return std::make_unique<RandomGraph>(*this);
+  }
+  mutable int clones = 0;
   static uint32_t mix(uint32_t x) {
     x ^= x >> 16;
     x *= 0x7feb352dU;
@@ -670,6 +695,48 @@ TEST(Explorer, RandomGraphMatchesAReferenceBfs) {
   EXPECT_EQ(rd.stats.states, queue.size());
   EXPECT_EQ(rd.stats.transitions, transitions);
   EXPECT_EQ(rd.violations.size(), shortest.size());
+}
+
+// Two threads (level-synchronous BFS) give the one-thread search's states, transitions,
+// violations and traces, also when a limit or the first violation stops the search.
+TEST(Explorer, TwoThreadsGiveTheOneThreadResults) {
+  constexpr uint32_t kNodes = 60'000;
+  for (const bool all : {false, true}) {
+    for (const uint64_t max_states : {uint64_t{0}, uint64_t{7'777}}) {
+      CheckOptions o = bfs();
+      o.all = all;
+      o.max_states = max_states;
+      RandomGraph g1(kNodes);
+      const SpecResult one = explore(g1, o);
+      EXPECT_EQ(g1.clones, 0);
+      o.threads = 2;
+      RandomGraph g2(kNodes);
+      const SpecResult two = explore(g2, o);
+      EXPECT_EQ(g2.clones, 1) << "the parallel search was not used";
+      SCOPED_TRACE(testing::Message() << "all=" << all << " max_states=" << max_states);
+      EXPECT_EQ(one.verdict, two.verdict);
+      EXPECT_EQ(one.stats.states, two.stats.states);
+      EXPECT_EQ(one.stats.max_depth, two.stats.max_depth);
+      if (max_states == 0) {
+        EXPECT_EQ(one.stats.transitions, two.stats.transitions);
+      }
+      EXPECT_EQ(one.incomplete_reason, two.incomplete_reason);
+      ASSERT_EQ(one.violations.size(), two.violations.size());
+      for (std::size_t i = 0; i < one.violations.size(); ++i) {
+        const Violation& a = one.violations[i];
+        const Violation& b = two.violations[i];
+        EXPECT_EQ(a.message, b.message);
+        ASSERT_EQ(a.trace.size(), b.trace.size());
+        for (std::size_t k = 0; k < a.trace.size(); ++k) {
+          EXPECT_EQ(a.trace[k].action, b.trace[k].action);
+          EXPECT_EQ(a.trace[k].note, b.trace[k].note);
+        }
+      }
+      if (all && max_states == 0) {
+        EXPECT_GT(one.stats.states, 2 * 8192U) << "several slices";
+      }
+    }
+  }
 }
 
 TEST(Explorer, DeterministicAcrossRuns) {
