@@ -76,6 +76,9 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
          "--threads", o.threads,
          "Worker threads for the breadth-first search (level-synchronous; results never depend on it)")
       ->check(CLI::Range(1U, 64U));
+  cmd.add_flag("--hash-compaction", o.hash_compaction,
+               "Keep an 8-byte hash per state instead of the state: far less memory, depth-first, "
+               "and a pass is only probabilistic (the verdict says so)");
   cmd.add_option("--por", o.por,
                  "Partial-order reduction (not implemented yet: accepted, no effect)")
       ->check(CLI::IsMember({"on", "off"}));
@@ -124,6 +127,7 @@ int run_check(const CheckCommandOptions& o) {
   if (o.max_memory_mb) copts.max_memory_mb = o.max_memory_mb;
   copts.time_limit_s = o.time_limit_s;
   copts.threads = o.threads;
+  copts.hash_compaction = o.hash_compaction;
   copts.por = on_off(o.por);
   copts.symmetry = on_off(o.symmetry);
   copts.progress = !o.no_progress && (o.progress || isatty(STDERR_FILENO) != 0);

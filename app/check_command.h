@@ -27,6 +27,7 @@ struct CheckCommandOptions {
   std::string baseline_path;        ///< accepted violations (do not gate)
   std::string write_baseline_path;  ///< write the current violations as a baseline
   std::string search = "bfs";
+  bool hash_compaction = false;  ///< --hash-compaction
   std::string por = "on";
   std::string symmetry = "on";
   unsigned threads = 1;

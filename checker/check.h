@@ -28,6 +28,9 @@ struct CheckOptions {
   bool limit_process_memory = true;
   double time_limit_s = 0;           ///< 0 = unlimited
   unsigned threads = 1;
+  /// Keep an 8-byte hash per visited state instead of the state (depth-first, probabilistic:
+  /// two states with one hash count as one; the verdict says so). docs/explorer.md.
+  bool hash_compaction = false;
   bool por = true;
   bool symmetry = true;
   std::vector<RuleId> rules;                     ///< rules to check; empty = all

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "checker/hash_set.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
 #include "checker/state_store.h"
@@ -42,6 +43,7 @@ struct Pending {
   StateId state;               ///< transition finding: the state before; end state: itself
   std::optional<Label> label;  ///< the violating transition; none for end-state findings
   Finding finding;
+  std::vector<Label> path;  ///< hash compaction: the labels from the initial state to `state`
   uint32_t length = 0;  ///< steps in the trace
 };
 
@@ -141,7 +143,9 @@ class Explorer final : public SuccessorSink {
         resident_at_start_(opts.limit_process_memory ? process_resident_bytes() : 0),
         max_bytes_(search_budget(limit_bytes_, opts.limit_process_memory, resident_at_start_)),
         store_(ts.state_size(), opts.max_states, max_bytes_),
-        dfs_(opts.search == SearchOrder::Dfs) {
+        dfs_(opts.search == SearchOrder::Dfs || opts.hash_compaction),
+        compact_(opts.hash_compaction),
+        visited_(max_bytes_) {
     if (opts.rules.empty()) {
       rules_.fill(true);
     } else {
@@ -176,6 +180,10 @@ class Explorer final : public SuccessorSink {
   /// Stores one chunk's results as the one-thread search would have, in frontier order.
   void merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth);
   void run_dfs();
+  /// Depth-first search keeping only 64-bit hashes of visited states (hash compaction).
+  void run_compact_dfs();
+  /// Hash compaction: the successor handling of on_successor().
+  void compact_successor(Label label, std::span<const uint8_t> state);
   /// Polls the interrupt flag, memory, time and the progress line; true = stop now.
   bool limit_reached(uint64_t queue);
   /// Bytes of the search's structures besides the store.
@@ -183,13 +191,20 @@ class Explorer final : public SuccessorSink {
     uint64_t chunks = 0;
     for (const ChunkOut& c : chunks_) chunks += c.bytes();
     return stack_.capacity() * sizeof(DfsEntry) + children_.capacity() * sizeof(StateId) +
-           batch_states_.capacity() + chunks;
+           batch_states_.capacity() + chunks + cstack_.capacity() + cchildren_.capacity() +
+           path_.capacity() * sizeof(Label);
   }
-  uint64_t memory_bytes() const { return store_.memory_bytes() + other_bytes(); }
+  uint64_t memory_bytes() const {
+    return (compact_ ? visited_.memory_bytes() : store_.memory_bytes()) + other_bytes();
+  }
+  /// States visited so far.
+  uint64_t stored() const { return compact_ ? visited_.size() : store_.size(); }
   /// The store may use what the other structures leave of the memory limit.
   void update_store_budget() {
     if (max_bytes_ != 0) {
-      store_.set_max_bytes(std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes())));
+      const uint64_t budget = std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes()));
+      store_.set_max_bytes(budget);
+      visited_.set_max_bytes(budget);
     }
   }
   /// Makes room for the DFS stack to take `more` entries; false when the limit forbids it.
@@ -211,6 +226,13 @@ class Explorer final : public SuccessorSink {
   const uint64_t max_bytes_;          ///< budget of the search's structures
   StateStore store_;
   const bool dfs_;
+  const bool compact_;
+  HashSet visited_;  ///< hash compaction: the visited states' hashes
+  // Hash compaction: the DFS stack and the new successors of the current state as records
+  // [label][depth][state bytes], and the labels from the initial state to the current one.
+  std::vector<uint8_t> cstack_;
+  std::vector<uint8_t> cchildren_;
+  std::vector<Label> path_;
   std::array<bool, kRuleCount> rules_{};
   std::optional<ProgressLine> progress_;
 
@@ -253,6 +275,10 @@ void Explorer::on_successor(Label label, std::span<const uint8_t> state, const F
   if (finding != nullptr && checked(finding->rule)) {
     flush();  // the successors delivered before this one come first
     if (stop_ == Stop::None) record(current_, label, *finding, current_depth_ + 1);
+    return;
+  }
+  if (compact_) {
+    compact_successor(label, state);
     return;
   }
   if (count_only_) return;
@@ -308,11 +334,14 @@ void Explorer::expand(StateId id, uint32_t depth) {
 }
 
 void Explorer::record(StateId at, std::optional<Label> label, const Finding& f, uint32_t length) {
+  const auto pending = [&] {
+    return Pending{at, label, f, compact_ ? path_ : std::vector<Label>{}, length};
+  };
   if (!opts_.all) {
     if (found_.empty()) {
-      found_.push_back(Pending{at, label, f, length});
+      found_.push_back(pending());
     } else if (length < found_.front().length) {
-      found_.front() = Pending{at, label, f, length};
+      found_.front() = pending();
     } else {
       return;
     }
@@ -329,9 +358,9 @@ void Explorer::record(StateId at, std::optional<Label> label, const Finding& f, 
   const ViolationKey key{f.rule, f.loc.file.value, f.loc.line, f.loc.col};
   const auto [it, fresh] = by_key_.try_emplace(key, found_.size());
   if (fresh) {
-    found_.push_back(Pending{at, label, f, length});
+    found_.push_back(pending());
   } else if (length < found_[it->second].length) {
-    found_[it->second] = Pending{at, label, f, length};  // keeps its place in the order
+    found_[it->second] = pending();  // keeps its place in the order
   }
 }
 
@@ -371,7 +400,7 @@ bool Explorer::limit_reached(uint64_t queue) {
     stop_ = Stop::TimeLimit;
     return true;
   }
-  if (progress_) progress_->update({elapsed, store_.size(), max_depth_, queue, mem});
+  if (progress_) progress_->update({elapsed, stored(), max_depth_, queue, mem});
   return false;
 }
 
@@ -523,13 +552,84 @@ void Explorer::run_dfs() {
   }
 }
 
+void Explorer::compact_successor(Label label, std::span<const uint8_t> state) {
+  if (opts_.max_states != 0 && visited_.size() >= opts_.max_states) {
+    // Only a new state would pass the limit, but without the states themselves a lookup is
+    // an insertion: stop at the first successor once the limit is reached.
+    stop_ = Stop::StateLimit;
+    return;
+  }
+  switch (visited_.insert(store_.hash(state))) {
+    case HashSet::Status::Found:
+      return;
+    case HashSet::Status::MemoryLimit:
+      stop_ = Stop::MemoryLimit;
+      return;
+    case HashSet::Status::Inserted:
+      break;
+  }
+  max_depth_ = std::max(max_depth_, current_depth_ + 1);
+  const uint32_t depth = current_depth_ + 1;
+  const std::size_t at = cchildren_.size();
+  cchildren_.resize(at + 8 + state.size());
+  std::memcpy(cchildren_.data() + at, &label, 4);
+  std::memcpy(cchildren_.data() + at + 4, &depth, 4);
+  if (!state.empty()) std::memcpy(cchildren_.data() + at + 8, state.data(), state.size());
+}
+
+void Explorer::run_compact_dfs() {
+  const std::size_t n = store_.state_size();
+  const std::size_t rec = 8 + n;
+  std::vector<uint8_t> cur(n);
+  cstack_.resize(rec);
+  ts_.initial_state(std::span<uint8_t>(cstack_.data() + 8, n));
+  while (!cstack_.empty()) {
+    if (limit_reached(cstack_.size() / rec)) break;
+    const std::size_t top = cstack_.size() - rec;
+    Label label;
+    uint32_t depth = 0;
+    std::memcpy(&label, cstack_.data() + top, 4);
+    std::memcpy(&depth, cstack_.data() + top + 4, 4);
+    if (n != 0) std::memcpy(cur.data(), cstack_.data() + top + 8, n);
+    cstack_.resize(top);
+    path_.resize(depth == 0 ? 0 : depth - 1);
+    if (depth != 0) path_.push_back(label);
+
+    current_depth_ = depth;
+    delivered_ = 0;
+    cchildren_.clear();
+    ts_.successors(cur, *this);
+    ++expanded_;
+    if (delivered_ == 0) {
+      const std::optional<Finding> f = ts_.end_state(cur);
+      if (f && checked(f->rule)) record(StateId::none(), std::nullopt, *f, depth);
+    }
+    if (stop_ != Stop::None) break;
+    // Reversed, so the first successor is expanded first.
+    const std::size_t kids = cchildren_.size() / rec;
+    const uint64_t during = memory_bytes() + (cstack_.size() + cchildren_.size() > cstack_.capacity()
+                                                  ? std::max(cstack_.size() + cchildren_.size(), 2 * cstack_.capacity())
+                                                  : 0);
+    if (max_bytes_ != 0 && during > max_bytes_) {
+      stop_ = Stop::MemoryLimit;
+      break;
+    }
+    peak_bytes_ = std::max(peak_bytes_, during);
+    for (std::size_t k = kids; k-- > 0;) {
+      cstack_.insert(cstack_.end(), cchildren_.begin() + static_cast<std::ptrdiff_t>(k * rec),
+                     cchildren_.begin() + static_cast<std::ptrdiff_t>((k + 1) * rec));
+    }
+    update_store_budget();
+  }
+}
+
 std::string Explorer::stop_reason() const {
-  const uint64_t n = store_.size();
+  const uint64_t n = stored();
   const std::string after = " after " + std::to_string(n) + (n == 1 ? " state" : " states") +
                             " (depth " + std::to_string(max_depth_) + ")";
   switch (stop_) {
     case Stop::StateLimit:
-      if (opts_.max_states == 0 || store_.size() < opts_.max_states) {
+      if (opts_.max_states == 0 || stored() < opts_.max_states) {
         return "state id space (32-bit) exhausted" + after;
       }
       return "state limit " + std::to_string(opts_.max_states) + " reached" + after;
@@ -547,10 +647,6 @@ std::string Explorer::stop_reason() const {
 }
 
 Violation Explorer::build(const Pending& p) {
-  std::vector<StateId> path;
-  for (StateId s = p.state; s.valid(); s = store_.parent(s)) path.push_back(s);
-  std::reverse(path.begin(), path.end());
-
   const std::size_t n = store_.state_size();
   const auto same = [n](const std::vector<uint8_t>& a, std::span<const uint8_t> b) {
     return a.size() == n && (n == 0 || std::memcmp(a.data(), b.data(), n) == 0);
@@ -558,21 +654,33 @@ Violation Explorer::build(const Pending& p) {
   std::vector<uint8_t> before(n);
   std::vector<uint8_t> after(n);
   ts_.initial_state(before);
-  if (!same(before, store_.state(path.front()))) {
-    throw std::logic_error("trace reconstruction: the initial state changed between calls");
-  }
-
   Violation v;
-  v.trace.reserve(path.size() - 1 + (p.label ? 1 : 0));
-  for (std::size_t i = 1; i < path.size(); ++i) {
-    after.resize(n);
-    v.trace.push_back(ts_.describe(before, store_.label(path[i]), after));
-    if (!same(after, store_.state(path[i]))) {
-      throw std::logic_error("trace reconstruction: step " + std::to_string(i - 1) +
-                             " does not reach the stored state (describe() disagrees with "
-                             "successors())");
+  if (compact_) {
+    // No stored states: the path's labels re-applied from the initial state.
+    v.trace.reserve(p.path.size() + (p.label ? 1 : 0));
+    for (const Label l : p.path) {
+      after.resize(n);
+      v.trace.push_back(ts_.describe(before, l, after));
+      std::swap(before, after);
     }
-    std::swap(before, after);
+  } else {
+    std::vector<StateId> path;
+    for (StateId s = p.state; s.valid(); s = store_.parent(s)) path.push_back(s);
+    std::reverse(path.begin(), path.end());
+    if (!same(before, store_.state(path.front()))) {
+      throw std::logic_error("trace reconstruction: the initial state changed between calls");
+    }
+    v.trace.reserve(path.size() - 1 + (p.label ? 1 : 0));
+    for (std::size_t i = 1; i < path.size(); ++i) {
+      after.resize(n);
+      v.trace.push_back(ts_.describe(before, store_.label(path[i]), after));
+      if (!same(after, store_.state(path[i]))) {
+        throw std::logic_error("trace reconstruction: step " + std::to_string(i - 1) +
+                               " does not reach the stored state (describe() disagrees with "
+                               "successors())");
+      }
+      std::swap(before, after);
+    }
   }
   if (p.label) {
     after.resize(n);
@@ -596,8 +704,14 @@ SpecResult Explorer::run() {
 
   std::vector<uint8_t> initial(store_.state_size());
   ts_.initial_state(initial);
-  const StateStore::InsertResult r = store_.insert(initial, StateId::none(), Label{});
-  if (r.status == StateStore::Status::Inserted) {
+  if (compact_) {
+    if (visited_.insert(store_.hash(initial)) == HashSet::Status::Inserted) {
+      run_compact_dfs();
+    } else {
+      stop_ = Stop::MemoryLimit;
+    }
+  } else if (const StateStore::InsertResult r = store_.insert(initial, StateId::none(), Label{});
+             r.status == StateStore::Status::Inserted) {
     if (dfs_) {
       run_dfs();
     } else if (opts_.threads > 1 && init_clones()) {
@@ -621,11 +735,14 @@ SpecResult Explorer::run() {
   } else {
     out.verdict = Verdict::Pass;
   }
-  out.stats.states = store_.size();
+  out.stats.states = stored();
+  out.stats.hash_compaction = compact_;
   out.stats.transitions = transitions_;
   out.stats.max_depth = max_depth_;
   out.stats.state_bytes = static_cast<uint32_t>(store_.state_size());
-  out.stats.peak_memory_bytes = std::max({peak_bytes_, memory_bytes(), store_.peak_memory_bytes()});
+  out.stats.peak_memory_bytes =
+      std::max({peak_bytes_, memory_bytes(),
+                compact_ ? visited_.peak_memory_bytes() : store_.peak_memory_bytes()});
   out.stats.seconds = seconds_between(start_, Clock::now());
   return out;
 }

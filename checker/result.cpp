@@ -1,5 +1,7 @@
 #include "checker/result.h"
 
+#include <algorithm>
+
 namespace cc {
 
 std::string_view verdict_name(Verdict v) {
@@ -14,6 +16,12 @@ std::string_view verdict_name(Verdict v) {
       return "error";
   }
   return "?";
+}
+
+double omission_probability(const Stats& st) {
+  if (!st.hash_compaction) return 0.0;
+  const double n = static_cast<double>(st.states);
+  return std::min(1.0, n * n / 36893488147419103232.0);  // 2^65
 }
 
 }  // namespace cc

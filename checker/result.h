@@ -51,7 +51,12 @@ struct Stats {
   uint64_t z3_queries = 0;
   uint64_t z3_cached = 0;
   double z3_seconds = 0.0;
+  /// Hash compaction: states were kept as 64-bit hashes, so a pass is probabilistic.
+  bool hash_compaction = false;
 };
+
+/// Upper bound on the probability that hash compaction hid a state: states^2 / 2^65.
+double omission_probability(const Stats& st);
 
 /// Result for one spec file.
 struct SpecResult {

@@ -79,6 +79,10 @@ json stats_to_json(const Stats& st, const JsonOptions& o) {
   json out{{"states", st.states},         {"transitions", st.transitions},
            {"max_depth", st.max_depth},   {"state_bytes", st.state_bytes},
            {"z3_queries", st.z3_queries}, {"z3_cached", st.z3_cached}};
+  if (st.hash_compaction) {
+    out["hash_compaction"] = true;
+    out["omission_probability"] = omission_probability(st);
+  }
   if (o.timings) {
     out["peak_memory_bytes"] = st.peak_memory_bytes;
     out["seconds"] = st.seconds;
@@ -267,6 +271,7 @@ Stats stats_from_json(const json& j, const std::string& where) {
     st.peak_memory_bytes = get_uint(j, where, "peak_memory_bytes", UINT64_MAX);
   if (j.contains("seconds")) st.seconds = get_double(j, where, "seconds");
   if (j.contains("z3_seconds")) st.z3_seconds = get_double(j, where, "z3_seconds");
+  if (j.contains("hash_compaction")) st.hash_compaction = get_bool(j, where, "hash_compaction");
   return st;
 }
 

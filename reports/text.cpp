@@ -206,6 +206,12 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
   if (spec.verdict == Verdict::Incomplete && !spec.incomplete_reason.empty()) {
     detail += (detail.empty() ? "" : "; ") + clean(spec.incomplete_reason);
   }
+  if (spec.stats.hash_compaction && spec.verdict == Verdict::Pass) {
+    detail += (detail.empty() ? "" : "; ") +
+              fmt::format("probabilistic: hash compaction, a state may have been missed with "
+                          "probability up to {:.1e}",
+                          omission_probability(spec.stats));
+  }
   std::string line =
       fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
   if (!detail.empty()) line += " (" + detail + ")";

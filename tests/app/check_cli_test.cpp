@@ -47,6 +47,22 @@ TEST(CheckCli, DfsFindsTheViolationToo) {
   EXPECT_NE(r.out.find("CR004"), std::string::npos);
 }
 
+TEST(CheckCli, HashCompactionSaysThePassIsProbabilistic) {
+  const std::string json = temp_file("hc.json");
+  auto r = run_tool("check specs/kmdf/cr001_double_completion_fixed.spec --hash-compaction "
+                    "--no-color --json " + json);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("pass (probabilistic: hash compaction"), std::string::npos) << r.out;
+  auto doc = nlohmann::json::parse(slurp(json));
+  EXPECT_EQ(doc["specs"][0]["stats"]["hash_compaction"], true);
+  EXPECT_GT(doc["specs"][0]["stats"]["omission_probability"].get<double>(), 0.0);
+
+  auto v = run_tool("check specs/kmdf/cr001_double_completion.spec --hash-compaction --no-color");
+  EXPECT_EQ(v.exit_code, 1) << v.out << v.err;
+  EXPECT_NE(v.out.find("[CR001 double-completion]"), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find("probabilistic"), std::string::npos) << "a replayed violation is certain";
+}
+
 TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
   std::string json = temp_file("", ".json");
   auto r =

@@ -739,6 +739,55 @@ TEST(Explorer, TwoThreadsGiveTheOneThreadResults) {
   }
 }
 
+// Hash compaction keeps 8 bytes per state and searches depth-first: without a collision it
+// visits what the exact DFS visits and finds the same violations, with replayable traces.
+TEST(Explorer, HashCompactionMatchesTheExactDepthFirstSearch) {
+  constexpr uint32_t kNodes = 40'000;
+  for (const bool all : {false, true}) {
+    CheckOptions o = dfs();
+    o.all = all;
+    RandomGraph g1(kNodes);
+    const SpecResult exact = explore(g1, o);
+    o.hash_compaction = true;
+    o.search = SearchOrder::Bfs;  // hash compaction is depth-first whatever the order says
+    RandomGraph g2(kNodes);
+    const SpecResult compact = explore(g2, o);
+    SCOPED_TRACE(testing::Message() << "all=" << all);
+    EXPECT_FALSE(exact.stats.hash_compaction);
+    EXPECT_TRUE(compact.stats.hash_compaction);
+    EXPECT_EQ(exact.verdict, compact.verdict);
+    EXPECT_EQ(exact.stats.states, compact.stats.states);
+    EXPECT_EQ(exact.stats.transitions, compact.stats.transitions);
+    EXPECT_EQ(exact.stats.max_depth, compact.stats.max_depth);
+    ASSERT_EQ(exact.violations.size(), compact.violations.size());
+    for (std::size_t i = 0; i < exact.violations.size(); ++i) {
+      ASSERT_EQ(exact.violations[i].trace.size(), compact.violations[i].trace.size());
+      for (std::size_t k = 0; k < exact.violations[i].trace.size(); ++k) {
+        EXPECT_EQ(exact.violations[i].trace[k].note, compact.violations[i].trace[k].note);
+      }
+    }
+    if (all) {
+      EXPECT_GT(compact.stats.states, 10'000U);
+    }
+  }
+  Stats st;
+  st.states = 1'000'000;
+  EXPECT_EQ(omission_probability(st), 0.0);
+  st.hash_compaction = true;
+  EXPECT_NEAR(omission_probability(st), 2.71e-8, 0.01e-8);
+}
+
+TEST(Explorer, HashCompactionHonoursTheStateLimit) {
+  CheckOptions o = dfs();
+  o.hash_compaction = true;
+  o.max_states = 500;
+  Unbounded u;
+  const SpecResult r = explore(u, o);
+  EXPECT_EQ(r.verdict, Verdict::Incomplete);
+  EXPECT_EQ(r.stats.states, 500U);
+  EXPECT_EQ(r.incomplete_reason.rfind("state limit 500 reached", 0), 0U) << r.incomplete_reason;
+}
+
 TEST(Explorer, DeterministicAcrossRuns) {
   auto run = [](SearchOrder order) {
     CheckOptions o;
