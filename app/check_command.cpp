@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -111,6 +112,27 @@ bool parse_defines(const std::vector<std::string>& texts, Defines& out) {
   return true;
 }
 
+/// With several specs a -D applies to those that declare the const: the defines `path`
+/// declares (found by a silent parse of its own; a spec that does not parse keeps them all,
+/// and its real load reports the errors).
+Defines defines_for(const std::string& path, const Defines& all, std::set<std::string>& used) {
+  SourceManager sm;
+  Diagnostics quiet;
+  const std::unique_ptr<ast::Spec> spec = load_spec(sm, path, Defines{}, quiet);
+  if (!spec) return all;
+  Defines mine;
+  for (const auto& [name, value] : all) {
+    for (const ast::ConstDecl& c : spec->consts) {
+      if (c.name == name) {
+        mine[name] = value;
+        used.insert(name);
+        break;
+      }
+    }
+  }
+  return mine;
+}
+
 int run_check(const CheckCommandOptions& o) {
   Defines defines;
   if (!parse_defines(o.defines, defines)) return static_cast<int>(ExitCode::SpecError);
@@ -139,6 +161,18 @@ int run_check(const CheckCommandOptions& o) {
     std::cerr << "cancelcheck: error: " << problem << "\n";
     return static_cast<int>(ExitCode::SpecError);
   }
+  // The baseline is read first and matched spec by spec, so the terminal shows accepted
+  // violations as such while the run goes on.
+  std::optional<reports::Baseline> baseline;
+  std::size_t baselined = 0;
+  if (!paths.baseline.empty()) {
+    try {
+      baseline = read_baseline(paths.baseline);
+    } catch (const std::exception& e) {
+      std::cerr << "cancelcheck: error: " << e.what() << "\n";
+      return static_cast<int>(ExitCode::Internal);
+    }
+  }
 
   std::vector<std::string> missing;
   std::vector<std::string> files = collect_spec_files(o.paths, missing);
@@ -151,6 +185,26 @@ int run_check(const CheckCommandOptions& o) {
     return static_cast<int>(ExitCode::SpecError);
   }
 
+  // One spec: a -D it does not declare is its diagnostic. Several: each takes the defines it
+  // declares, and one that no spec declares is an error before anything is checked.
+  std::vector<Defines> spec_defines(files.size(), defines);
+  if (files.size() > 1 && !defines.empty()) {
+    std::set<std::string> used;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      spec_defines[i] = defines_for(files[i], defines, used);
+    }
+    bool unknown = false;
+    for (const auto& [name, value] : defines) {
+      if (used.count(name) == 0) {
+        std::cerr << fmt::format("cancelcheck: error: -D {}={}: none of the {} specs declares "
+                                 "'const {}'\n",
+                                 name, value, files.size(), name);
+        unknown = true;
+      }
+    }
+    if (unknown) return static_cast<int>(ExitCode::SpecError);
+  }
+
   bool color = !o.no_color && (o.color || isatty(STDOUT_FILENO) != 0);
   bool diag_color = !o.no_color && (o.color || isatty(STDERR_FILENO) != 0);
 
@@ -161,7 +215,8 @@ int run_check(const CheckCommandOptions& o) {
   run.tool_version = version_string();
   bool spec_error = false;
   bool internal_error = false;
-  for (const std::string& f : files) {
+  for (std::size_t fi = 0; fi < files.size(); ++fi) {
+    const std::string& f = files[fi];
     SpecResult result;
     result.path = f;
     if (g_interrupted) {
@@ -172,7 +227,7 @@ int run_check(const CheckCommandOptions& o) {
     }
     SourceManager sm;
     Diagnostics diags;
-    auto spec = load_spec(sm, f, defines, diags);
+    auto spec = load_spec(sm, f, spec_defines[fi], diags);
     if (!spec || diags.has_errors()) {
       std::ostringstream text;
       diags.print(text, sm, false);
@@ -195,12 +250,16 @@ int run_check(const CheckCommandOptions& o) {
       result.error = std::string("internal error: ") + e.what();
       internal_error = true;
     }
+    if (baseline) baselined += apply_baseline_to_spec(result, *baseline, run.tool_version);
     if (!o.quiet) print_spec_result(std::cout, result, color);
     run.specs.push_back(std::move(result));
   }
   std::signal(SIGINT, previous);
 
-  GateSummary gate = write_reports_and_gate(run, paths, fail_on, o);
+  ReportPaths applied = paths;
+  applied.baseline.clear();  // already matched, spec by spec
+  GateSummary gate = write_reports_and_gate(run, applied, fail_on, o);
+  gate.baselined = baselined;
   print_run_summary(std::cout, run, gate, color);
   if (!gate.output_error.empty()) {
     std::cerr << "cancelcheck: error: " << gate.output_error << "\n";

@@ -81,6 +81,29 @@ void print_spec_result(std::ostream& out, const SpecResult& result, bool color) 
   out.flush();
 }
 
+reports::Baseline read_baseline(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("baseline '{}': cannot be read", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return reports::parse_baseline(text.str());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("baseline '{}': {}", path, e.what()));
+  }
+}
+
+std::size_t apply_baseline_to_spec(SpecResult& spec, reports::Baseline& remaining,
+                                   const std::string& tool_version) {
+  RunResult one;
+  one.tool_version = tool_version;
+  one.specs.push_back(std::move(spec));
+  reports::BaselineOutcome outcome = reports::apply_baseline(one, remaining);
+  remaining.entries = std::move(outcome.stale);
+  spec = std::move(one.specs.front());
+  return outcome.accepted;
+}
+
 GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
                                    const std::vector<RuleId>& fail_on,
                                    const CheckCommandOptions& /*opts*/) {

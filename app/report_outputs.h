@@ -7,6 +7,7 @@
 
 #include "checker/result.h"
 #include "model/rules.h"
+#include "reports/baseline.h"
 
 namespace cc {
 
@@ -43,7 +44,18 @@ std::string prepare_report_outputs(const ReportPaths& paths);
 /// Prints one spec's verdict and traces to the terminal.
 void print_spec_result(std::ostream& out, const SpecResult& result, bool color);
 
-/// Applies the baseline and --fail-on, writes every requested report atomically.
+/// Reads the --baseline file before the search, so that each spec's result can be matched
+/// (and printed as accepted) as soon as it is checked. Throws std::runtime_error naming the
+/// file when it cannot be read or parsed.
+reports::Baseline read_baseline(const std::string& path);
+
+/// Matches one spec's violations against what is left of the baseline (each entry accepts
+/// one violation) and removes the entries it used. Returns how many it accepted.
+std::size_t apply_baseline_to_spec(SpecResult& spec, reports::Baseline& remaining,
+                                   const std::string& tool_version);
+
+/// Applies the baseline (unless paths.baseline is empty) and --fail-on, writes every
+/// requested report atomically.
 GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& paths,
                                    const std::vector<RuleId>& fail_on,
                                    const CheckCommandOptions& opts);

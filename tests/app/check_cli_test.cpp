@@ -63,6 +63,24 @@ TEST(CheckCli, HashCompactionSaysThePassIsProbabilistic) {
   EXPECT_EQ(v.out.find("probabilistic"), std::string::npos) << "a replayed violation is certain";
 }
 
+TEST(CheckCli, DefineOverSeveralSpecsAppliesWhereDeclared) {
+  const std::string json = temp_file("defs.json");
+  auto r = run_tool("check bench/specs/lock_contention.spec specs/kmdf/cr001_double_completion.spec "
+                    "-D N=3 -q --no-progress --json " + json);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto doc = nlohmann::json::parse(slurp(json));
+  auto n2 = run_tool("check bench/specs/lock_contention.spec -q --no-progress --json " + json);
+  auto doc2 = nlohmann::json::parse(slurp(json));
+  EXPECT_NE(doc["specs"][0]["stats"]["states"], doc2["specs"][0]["stats"]["states"])
+      << "N=3 was not applied to the spec that declares N";
+
+  auto typo = run_tool("check bench/specs -D NN=3 -q --no-progress");
+  EXPECT_EQ(typo.exit_code, 2) << typo.out << typo.err;
+  EXPECT_NE(typo.err.find("specs declares 'const NN'"), std::string::npos) << typo.err;
+  auto one = run_tool("check specs/kmdf/cr001_double_completion.spec -D N=3 -q --no-progress");
+  EXPECT_EQ(one.exit_code, 2) << "one spec: an undeclared -D stays its diagnostic";
+}
+
 TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
   std::string json = temp_file("", ".json");
   auto r =

@@ -331,6 +331,9 @@ TEST(ReportsCli, BaselineFromARealRunAcceptsEverything) {
   EXPECT_NE(second.out.find(std::to_string(accepted["accepted"].size()) + " accepted by the baseline, 0 new"),
             std::string::npos)
       << second.out;
+  // The terminal shows accepted violations as warnings, as each spec finishes.
+  EXPECT_EQ(second.out.find("error: [CR"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("warning: [CR001 double-completion]"), std::string::npos) << second.out;
   json sarif = json::parse(slurp(sarif_path));
   ASSERT_EQ(sarif["runs"][0]["results"].size(), accepted["accepted"].size());
   for (const json& r : sarif["runs"][0]["results"]) {
@@ -352,6 +355,7 @@ TEST(ReportsCli, BaselineFromARealRunAcceptsEverything) {
   EXPECT_EQ(third.exit_code, 1) << third.out;
   EXPECT_NE(third.out.find("1 new"), std::string::npos) << third.out;
   EXPECT_NE(third.out.find("error: [CR004 use-after-free]"), std::string::npos) << third.out;
+  EXPECT_NE(third.out.find("warning: [CR001 double-completion]"), std::string::npos) << third.out;
 }
 
 TEST(ReportsCli, BaselineDoesNotHideIncompleteSpecs) {
