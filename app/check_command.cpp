@@ -84,7 +84,8 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
                  "Partial-order reduction (not implemented yet: accepted, no effect)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--symmetry", o.symmetry,
-                 "Symmetry reduction (not implemented yet: accepted, no effect)")
+                 "Symmetry reduction: states that differ only in which callback slot an activity occupies "
+                 "are one state")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--max-states", o.max_states, "Stop (incomplete) after this many states");
   cmd.add_option("--max-memory", o.max_memory_mb, "Stop (incomplete) above this much memory (MB)");

@@ -38,6 +38,7 @@ SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const Chec
     r.incomplete_reason = unsupported;
     return r;
   }
+  ts->set_reductions(opts.por, opts.symmetry);
   try {
     r = explore(*ts, opts);
   } catch (const ModelLimit& e) {

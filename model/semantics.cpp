@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <numeric>
 #include <optional>
 
 #include <fmt/format.h>
@@ -196,6 +197,7 @@ class KmdfSystem final : public TransitionSystem {
   std::unique_ptr<TransitionSystem> clone() const override {
     return std::make_unique<KmdfSystem>(*this);
   }
+  void set_reductions(bool /*por*/, bool symmetry) override { symmetry_ = symmetry; }
 
  private:
   // ---- static description ----
@@ -223,8 +225,12 @@ class KmdfSystem final : public TransitionSystem {
   std::vector<uint32_t> global_off_;
   std::size_t size_ = 0;
 
+  bool symmetry_ = true;  ///< callback slots kept in canonical order (canonicalize_slots)
+
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
+  std::vector<uint32_t> slot_order_;  ///< canonicalize_slots: old slot of each new one
+  std::vector<uint8_t> slot_bytes_;   ///< canonicalize_slots: the records in their new order
   Oracle oracle_;
   std::optional<Finding> finding_;
   Record* rec_ = nullptr;
@@ -300,6 +306,10 @@ class KmdfSystem final : public TransitionSystem {
 
   // ---- transitions ----
   RunResult run_actor(uint32_t actor);
+  /// Symmetry of activities: which callback slot an activity occupies means nothing, so
+  /// after every transition the occupied slots are sorted by their bytes (empty ones last)
+  /// and every slot reference (lock owners, device sync owners, waits) is renamed.
+  void canonicalize_slots();
   RunResult run_activity(uint32_t a);
   RunResult run_env(const EnvActor& e);
   Outcome exec(uint32_t a, const CodeUnit& u, const Instr& in);
@@ -575,8 +585,42 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
 }
 
 RunResult KmdfSystem::run_actor(uint32_t actor) {
-  if (actor < nact_) return run_activity(actor);
-  return run_env(env_.at(actor - nact_));
+  const RunResult r = actor < nact_ ? run_activity(actor) : run_env(env_.at(actor - nact_));
+  if (r == RunResult::Done && symmetry_) canonicalize_slots();
+  return r;
+}
+
+void KmdfSystem::canonicalize_slots() {
+  const auto first = static_cast<uint32_t>(spec_.threads.size());
+  if (nact_ < first + 2) return;
+  slot_order_.resize(nact_ - first);
+  std::iota(slot_order_.begin(), slot_order_.end(), first);
+  // The wait byte names another slot: compare only whether it is set.
+  const auto less = [this](uint32_t x, uint32_t y) {
+    const uint8_t* a = act(x);
+    const uint8_t* b = act(y);
+    if ((a[kAUnit] == 0) != (b[kAUnit] == 0)) return b[kAUnit] == 0;
+    if (int c = std::memcmp(a, b, kAWait); c != 0) return c < 0;
+    if ((a[kAWait] != 0) != (b[kAWait] != 0)) return a[kAWait] == 0;
+    return std::memcmp(a + kAWait + 1, b + kAWait + 1, act_stride_ - kAWait - 1) < 0;
+  };
+  if (std::is_sorted(slot_order_.begin(), slot_order_.end(), less)) return;
+  std::stable_sort(slot_order_.begin(), slot_order_.end(), less);
+  // new_of[old slot] = new slot (threads keep theirs).
+  std::array<uint8_t, 256> new_of{};
+  for (uint32_t a = 0; a < nact_; ++a) new_of[a] = static_cast<uint8_t>(a);
+  slot_bytes_.resize(std::size_t(nact_ - first) * act_stride_);
+  for (uint32_t i = 0; i < slot_order_.size(); ++i) {
+    new_of[slot_order_[i]] = static_cast<uint8_t>(first + i);
+    std::memcpy(slot_bytes_.data() + std::size_t(i) * act_stride_, act(slot_order_[i]), act_stride_);
+  }
+  std::memcpy(act(first), slot_bytes_.data(), slot_bytes_.size());
+  const auto rename = [&new_of](uint8_t& ref) {
+    if (ref != 0 && ref != kOrphanOwner) ref = static_cast<uint8_t>(new_of[ref - 1u] + 1u);
+  };
+  for (uint32_t a = 0; a < nact_; ++a) rename(act(a)[kAWait]);
+  for (std::size_t l = 0; l < spec_.locks.size(); ++l) rename(s_[lock_base_ + l]);
+  for (std::size_t d = 0; d < spec_.devices.size(); ++d) rename(device(static_cast<uint32_t>(d))[1]);
 }
 
 // ======================================================================= activities

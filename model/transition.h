@@ -71,6 +71,12 @@ class TransitionSystem {
   virtual Explanation explain(const Finding& finding, std::span<const TraceStep> trace) = 0;
   /// The spec location as a self-contained result location (path, line, source text).
   virtual ResultLoc result_loc(SourceLoc loc) const = 0;
+  /// Turns the reductions the system implements on or off (on by default): `symmetry`
+  /// identifies states that differ only in the numbering of interchangeable parts.
+  virtual void set_reductions(bool por, bool symmetry) {
+    (void)por;
+    (void)symmetry;
+  }
   /// An independent copy that another search thread may use concurrently with this one
   /// (same states, same successors); nullptr = the search stays on one thread.
   virtual std::unique_ptr<TransitionSystem> clone() const { return nullptr; }

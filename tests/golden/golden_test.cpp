@@ -124,6 +124,47 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   return out;
 }
 
+// The reductions never change a verdict: every spec gives the same verdict, rule and
+// shortest-trace length with partial-order and symmetry reduction in all four on/off
+// combinations, and no combination stores more states than both off.
+TEST_P(Golden, ReductionsKeepTheVerdict) {
+  const std::string path = GetParam();
+  SourceManager sm;
+  Diagnostics diags;
+  auto spec = load_spec(sm, path, {}, diags);
+  ASSERT_TRUE(spec != nullptr);
+  struct Outcome {
+    std::string verdict;
+    std::string rule;
+    long trace = -1;
+    uint64_t states = 0;
+  };
+  const auto run = [&](bool por, bool symmetry) {
+    CheckOptions opts;
+    opts.max_states = 5'000'000;
+    opts.por = por;
+    opts.symmetry = symmetry;
+    const SpecResult r = check_spec(*spec, sm, opts);
+    Outcome o{std::string(verdict_name(r.verdict)), "", -1, r.stats.states};
+    if (!r.violations.empty()) {
+      o.rule = std::string(rule_info(r.violations[0].rule).id);
+      o.trace = static_cast<long>(r.violations[0].trace.size());
+    }
+    return o;
+  };
+  const Outcome off = run(false, false);
+  for (const auto& [por, symmetry] : {std::pair{true, false}, {false, true}, {true, true}}) {
+    const Outcome on = run(por, symmetry);
+    SCOPED_TRACE(testing::Message() << path << " por=" << por << " symmetry=" << symmetry);
+    EXPECT_EQ(on.verdict, off.verdict);
+    EXPECT_EQ(on.rule, off.rule);
+    EXPECT_EQ(on.trace, off.trace);
+    if (off.verdict == "pass") {
+      EXPECT_LE(on.states, off.states);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Corpus, Golden, ::testing::ValuesIn(corpus()), test_name);
 
 TEST(GoldenCorpus, EveryRuleHasABuggyAndAFixedSpec) {
