@@ -212,6 +212,12 @@ class Explorer final : public SuccessorSink {
   bool checked(RuleId r) const { return rules_[static_cast<std::size_t>(r)]; }
   void record(StateId at, std::optional<Label> label, const Finding& f, uint32_t length);
   Violation build(const Pending& p);
+  /// The concrete execution (symmetry off) through the symmetry classes of `canon` (the
+  /// path's states as the search stored them), ending in the violating successor whose
+  /// canonical form is `*violating`, or in an end state when it is null. Replaces `finding`
+  /// by the concrete one (same rule, concrete names).
+  std::vector<TraceStep> concretize(const std::vector<std::vector<uint8_t>>& canon,
+                                    const std::vector<uint8_t>* violating, Finding& finding);
   std::string stop_reason() const;
 
   struct DfsEntry {
@@ -646,6 +652,25 @@ std::string Explorer::stop_reason() const {
   return {};
 }
 
+namespace {
+
+/// Collects a state's successors (for turning a canonical path into a concrete one).
+class CollectSink final : public SuccessorSink {
+ public:
+  struct Entry {
+    Label label;
+    std::vector<uint8_t> state;
+    std::optional<Finding> finding;
+  };
+  std::vector<Entry> out;
+  void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
+    out.push_back({label, {state.begin(), state.end()},
+                   finding != nullptr ? std::optional<Finding>(*finding) : std::nullopt});
+  }
+};
+
+}  // namespace
+
 Violation Explorer::build(const Pending& p) {
   const std::size_t n = store_.state_size();
   const auto same = [n](const std::vector<uint8_t>& a, std::span<const uint8_t> b) {
@@ -655,6 +680,7 @@ Violation Explorer::build(const Pending& p) {
   std::vector<uint8_t> after(n);
   ts_.initial_state(before);
   Violation v;
+  std::vector<std::vector<uint8_t>> path_states{before};  // the states the search saw
   if (compact_) {
     // No stored states: the path's labels re-applied from the initial state.
     v.trace.reserve(p.path.size() + (p.label ? 1 : 0));
@@ -662,6 +688,7 @@ Violation Explorer::build(const Pending& p) {
       after.resize(n);
       v.trace.push_back(ts_.describe(before, l, after));
       std::swap(before, after);
+      path_states.push_back(before);
     }
   } else {
     std::vector<StateId> path;
@@ -680,6 +707,7 @@ Violation Explorer::build(const Pending& p) {
                                "successors())");
       }
       std::swap(before, after);
+      path_states.push_back(before);
     }
   }
   if (p.label) {
@@ -687,15 +715,83 @@ Violation Explorer::build(const Pending& p) {
     v.trace.push_back(ts_.describe(before, *p.label, after));
     v.violating_step = StepIndex{static_cast<uint32_t>(v.trace.size() - 1)};
   }
+  Finding finding = p.finding;
+  if (opts_.symmetry) {
+    // The search saw canonical states, whose object numbering may change from one step to the
+    // next; the trace shown (and replayed) is a concrete execution through the same classes.
+    v.trace = concretize(path_states, p.label ? &after : nullptr, finding);
+  }
 
-  const Explanation ex = ts_.explain(p.finding, v.trace);
-  v.rule = p.finding.rule;
-  v.message = p.finding.message;
+  const Explanation ex = ts_.explain(finding, v.trace);
+  v.rule = finding.rule;
+  v.message = finding.message;
   v.headline = ex.headline;
-  v.loc = ts_.result_loc(p.finding.loc);
+  v.loc = ts_.result_loc(finding.loc);
   v.racing_steps.reserve(ex.racing_steps.size());
   for (const uint32_t s : ex.racing_steps) v.racing_steps.push_back(StepIndex{s});
   return v;
+}
+
+std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_t>>& canon,
+                                            const std::vector<uint8_t>* violating,
+                                            Finding& finding) {
+  struct Restore {
+    TransitionSystem& ts;
+    const CheckOptions& o;
+    ~Restore() { ts.set_reductions(o.por, o.symmetry); }
+  } restore{ts_, opts_};
+  ts_.set_reductions(opts_.por, false);
+  const std::size_t n = store_.state_size();
+  std::vector<TraceStep> trace;
+  std::vector<uint8_t> cur = canon.front();  // the initial state is not canonicalised
+  std::vector<uint8_t> after(n);
+  std::vector<uint8_t> tmp;
+  const auto reaches = [&](const std::vector<uint8_t>& raw, const std::vector<uint8_t>& target) {
+    tmp = raw;
+    ts_.canonicalize(tmp);
+    return tmp == target;
+  };
+  const auto step = [&](Label label, const std::vector<uint8_t>& raw) {
+    trace.push_back(ts_.describe(cur, label, after));
+    if (after != raw) {
+      throw std::logic_error("trace concretization: describe() disagrees with successors()");
+    }
+    cur = after;
+  };
+  for (std::size_t i = 1; i < canon.size(); ++i) {
+    CollectSink sink;
+    ts_.successors(cur, sink);
+    const CollectSink::Entry* pick = nullptr;
+    for (const CollectSink::Entry& e : sink.out) {
+      if ((!e.finding || !checked(e.finding->rule)) && reaches(e.state, canon[i])) {
+        pick = &e;
+        break;
+      }
+    }
+    if (pick == nullptr) {
+      throw std::logic_error("trace concretization: no concrete step reaches state " +
+                             std::to_string(i) + " of the path");
+    }
+    step(pick->label, pick->state);
+  }
+  if (violating != nullptr) {
+    CollectSink sink;
+    ts_.successors(cur, sink);
+    for (const CollectSink::Entry& e : sink.out) {
+      if (e.finding && e.finding->rule == finding.rule && reaches(e.state, *violating)) {
+        step(e.label, e.state);
+        finding = *e.finding;
+        return trace;
+      }
+    }
+    throw std::logic_error("trace concretization: the violating step has no concrete match");
+  }
+  std::optional<Finding> end = ts_.end_state(cur);
+  if (!end || end->rule != finding.rule) {
+    throw std::logic_error("trace concretization: the concrete end state does not violate");
+  }
+  finding = *end;
+  return trace;
 }
 
 SpecResult Explorer::run() {

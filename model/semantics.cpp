@@ -198,6 +198,12 @@ class KmdfSystem final : public TransitionSystem {
     return std::make_unique<KmdfSystem>(*this);
   }
   void set_reductions(bool /*por*/, bool symmetry) override { symmetry_ = symmetry; }
+  void canonicalize(std::span<uint8_t> state) override {
+    s_ = state.data();
+    canonicalize_requests();
+    canonicalize_slots();
+    s_ = nullptr;
+  }
 
  private:
   // ---- static description ----
@@ -230,6 +236,9 @@ class KmdfSystem final : public TransitionSystem {
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
   std::vector<uint32_t> slot_order_;  ///< canonicalize_slots: old slot of each new one
+  std::vector<uint32_t> req_order_;   ///< canonicalize_requests: old request of each new one
+  std::vector<uint8_t> req_new_of_;   ///< canonicalize_requests: new index of each request
+  std::vector<std::string> req_keys_; ///< canonicalize_requests: sort key of each request
   std::vector<uint8_t> slot_bytes_;   ///< canonicalize_slots: the records in their new order
   Oracle oracle_;
   std::optional<Finding> finding_;
@@ -310,6 +319,13 @@ class KmdfSystem final : public TransitionSystem {
   /// after every transition the occupied slots are sorted by their bytes (empty ones last)
   /// and every slot reference (lock owners, device sync owners, waits) is renamed.
   void canonicalize_slots();
+  /// Symmetry of requests: the requests of one `arrive` line are interchangeable, so after
+  /// every transition they are sorted by their records (and the callbacks working on them)
+  /// and every request reference is renamed: handles in registers, globals, lists and
+  /// context fields, queue entries and callback subjects.
+  void canonicalize_requests();
+  /// Renames the request in handle `h` (epoch kept; NULL stays NULL).
+  int32_t rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const;
   RunResult run_activity(uint32_t a);
   RunResult run_env(const EnvActor& e);
   Outcome exec(uint32_t a, const CodeUnit& u, const Instr& in);
@@ -586,8 +602,194 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
 
 RunResult KmdfSystem::run_actor(uint32_t actor) {
   const RunResult r = actor < nact_ ? run_activity(actor) : run_env(env_.at(actor - nact_));
-  if (r == RunResult::Done && symmetry_) canonicalize_slots();
+  if (r == RunResult::Done && symmetry_) {
+    canonicalize_requests();
+    canonicalize_slots();
+  }
   return r;
+}
+
+int32_t KmdfSystem::rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const {
+  const auto u = static_cast<uint32_t>(h);
+  const uint32_t r = (u & 0xFFFF) - 1;
+  if (h == 0 || r >= nreq_) return h;
+  return static_cast<int32_t>((u & ~0xFFFFU) | (new_of[r] + 1U));
+}
+
+void KmdfSystem::canonicalize_requests() {
+  bool any = false;
+  for (const std::vector<uint32_t>& cls : arrive_reqs_) any = any || cls.size() > 1;
+  if (!any) return;
+  // Sort key of a request, invariant under renumbering: its record, where it stands in each
+  // queue, which globals hold it, and what each callback referring to it is doing (the
+  // callback's bytes with every request handle reduced to "this one", "another" or NULL),
+  // those descriptions sorted.
+  req_keys_.resize(nreq_);
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    req_keys_[r].assign(reinterpret_cast<const char*>(req(r)), req_stride_);
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      if (spec_.context[f].type == TypeKind::Request) {
+        std::memset(req_keys_[r].data() + kRCtx + 4 * f, 0, 4);
+      }
+    }
+  }
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+    const uint8_t* p = queue(q);
+    for (uint32_t i = 0; i < p[0]; ++i) {
+      std::string& key = req_keys_[p[2 + i]];
+      key += 'Q';
+      key.push_back(static_cast<char>(q));
+      key.push_back(static_cast<char>(i));
+    }
+    if (p[1] != 0) (req_keys_[p[1] - 1u] += 'S').push_back(static_cast<char>(q));
+  }
+  const auto mark = [](int32_t h, uint32_t self) -> char {
+    if (h == 0) return 'n';
+    return ((static_cast<uint32_t>(h) & 0xFFFF) - 1 == self) ? 's' : 'o';
+  };
+  for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
+    const TypeKind t = spec_.globals[g].type;
+    const uint8_t* w = global(static_cast<uint32_t>(g));
+    if (t == TypeKind::Request) {
+      const int32_t h = get32(w);
+      const uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+      if (h != 0 && r < nreq_) {
+        (req_keys_[r] += 'G').append(std::to_string(g) + ":" + std::to_string(h >> 16) + ";");
+      }
+    } else if (t == TypeKind::ListRequest) {
+      const auto n = static_cast<uint32_t>(get32(w));
+      for (uint32_t k = 1; k <= n && k <= prog_.list_capacity; ++k) {
+        const int32_t h = get32(w + 4 * k);
+        const uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+        if (h != 0 && r < nreq_) {
+          (req_keys_[r] += 'L').append(std::to_string(g) + ":" + std::to_string(k) + ";");
+        }
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> views(nreq_);
+  std::string view;
+  for (uint32_t a = 0; a < nact_; ++a) {
+    const uint8_t* p = act(a);
+    if (p[kAUnit] == 0) continue;
+    const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
+    const auto kind = static_cast<ActKind>(p[kAKind]);
+    const bool subject = p[kASubject] != 0 && kind != ActKind::Thread && kind != ActKind::Timer;
+    // The requests this callback refers to.
+    std::vector<uint32_t> refs;
+    if (subject) refs.push_back(p[kASubject] - 1u);
+    for (uint32_t i = 0; i < u.reg_types.size(); ++i) {
+      const auto add = [&](int32_t h) {
+        const uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+        if (h != 0 && r < nreq_) refs.push_back(r);
+      };
+      if (u.reg_types[i] == TypeKind::Request) add(reg(a, Reg{static_cast<uint16_t>(i)}));
+      if (u.reg_types[i] == TypeKind::ListRequest) {
+        const auto n = static_cast<uint32_t>(reg(a, Reg{static_cast<uint16_t>(i)}));
+        for (uint32_t k = 1; k <= n && k <= prog_.list_capacity; ++k) {
+          add(reg(a, Reg{static_cast<uint16_t>(i + k)}));
+        }
+      }
+    }
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    for (const uint32_t self : refs) {
+      view.assign(reinterpret_cast<const char*>(p), kARegs);
+      view[kAWait] = p[kAWait] != 0 ? 1 : 0;
+      view[kASubject] = subject ? mark(static_cast<int32_t>(p[kASubject]), self) : 0;
+      for (uint32_t i = 0; i < u.reg_types.size(); ++i) {
+        const int32_t v = reg(a, Reg{static_cast<uint16_t>(i)});
+        if (u.reg_types[i] == TypeKind::Request) {
+          view.push_back(mark(v, self));
+          view.push_back(static_cast<char>(static_cast<uint32_t>(v) >> 16));
+        } else if (u.reg_types[i] == TypeKind::ListRequest) {
+          const auto n = static_cast<uint32_t>(v);
+          view.push_back(static_cast<char>(n));
+          for (uint32_t k = 1; k <= n && k <= prog_.list_capacity; ++k) {
+            view.push_back(mark(reg(a, Reg{static_cast<uint16_t>(i + k)}), self));
+          }
+          i += prog_.list_capacity;
+        } else {
+          view.append(reinterpret_cast<const char*>(act(a) + kARegs + 4 * i), 4);
+        }
+      }
+      views[self].push_back(view);
+    }
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    std::sort(views[r].begin(), views[r].end());
+    for (const std::string& v : views[r]) (req_keys_[r] += 'A').append(v);
+  }
+  req_new_of_.resize(nreq_);
+  for (uint32_t r = 0; r < nreq_; ++r) req_new_of_[r] = static_cast<uint8_t>(r);
+  bool moved = false;
+  for (const std::vector<uint32_t>& cls : arrive_reqs_) {
+    if (cls.size() < 2) continue;
+    req_order_.assign(cls.begin(), cls.end());
+    std::stable_sort(req_order_.begin(), req_order_.end(),
+                     [this](uint32_t x, uint32_t y) { return req_keys_[x] < req_keys_[y]; });
+    for (std::size_t i = 0; i < cls.size(); ++i) {
+      req_new_of_[req_order_[i]] = static_cast<uint8_t>(cls[i]);
+      moved = moved || req_order_[i] != cls[i];
+    }
+  }
+  if (!moved) return;
+
+  // Records.
+  std::vector<uint8_t>& buf = slot_bytes_;
+  buf.assign(s_ + req_base_, s_ + req_base_ + std::size_t(nreq_) * req_stride_);
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    std::memcpy(req(req_new_of_[r]), buf.data() + std::size_t(r) * req_stride_, req_stride_);
+  }
+  // Context fields holding requests.
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      if (spec_.context[f].type != TypeKind::Request) continue;
+      uint8_t* w = req(r) + kRCtx + 4 * f;
+      set32(w, rename_handle(get32(w), req_new_of_));
+    }
+  }
+  // Queue entries (their order is kept) and a sequential queue's current request.
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+    uint8_t* p = queue(q);
+    for (uint32_t i = 0; i < p[0]; ++i) p[2 + i] = req_new_of_[p[2 + i]];
+    if (p[1] != 0) p[1] = static_cast<uint8_t>(req_new_of_[p[1] - 1u] + 1u);
+  }
+  // Callback subjects and request registers.
+  for (uint32_t a = 0; a < nact_; ++a) {
+    uint8_t* p = act(a);
+    if (p[kAUnit] == 0) continue;
+    const auto kind = static_cast<ActKind>(p[kAKind]);
+    if (p[kASubject] != 0 && kind != ActKind::Thread && kind != ActKind::Timer) {
+      p[kASubject] = static_cast<uint8_t>(req_new_of_[p[kASubject] - 1u] + 1u);
+    }
+    const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
+    for (uint32_t i = 0; i < u.reg_types.size(); ++i) {
+      const Reg r{static_cast<uint16_t>(i)};
+      if (u.reg_types[i] == TypeKind::Request) {
+        set_reg(a, r, rename_handle(reg(a, r), req_new_of_));
+      } else if (u.reg_types[i] == TypeKind::ListRequest) {
+        const auto n = static_cast<uint32_t>(reg(a, r));
+        for (uint32_t k = 1; k <= n && k <= prog_.list_capacity; ++k) {
+          const Reg e{static_cast<uint16_t>(i + k)};
+          set_reg(a, e, rename_handle(reg(a, e), req_new_of_));
+        }
+      }
+    }
+  }
+  // Globals.
+  for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
+    const TypeKind t = spec_.globals[g].type;
+    uint8_t* w = global(static_cast<uint32_t>(g));
+    if (t == TypeKind::Request) {
+      set32(w, rename_handle(get32(w), req_new_of_));
+    } else if (t == TypeKind::ListRequest) {
+      const auto n = static_cast<uint32_t>(get32(w));
+      for (uint32_t k = 1; k <= n && k <= prog_.list_capacity; ++k) {
+        set32(w + 4 * k, rename_handle(get32(w + 4 * k), req_new_of_));
+      }
+    }
+  }
 }
 
 void KmdfSystem::canonicalize_slots() {

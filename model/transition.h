@@ -77,6 +77,10 @@ class TransitionSystem {
     (void)por;
     (void)symmetry;
   }
+  /// Rewrites `state` into the canonical member of its symmetry class, as the successors
+  /// are when symmetry is on (identity by default). The explorer uses it to turn a path of
+  /// canonical states back into a concrete execution whose object names stay stable.
+  virtual void canonicalize(std::span<uint8_t> state) { (void)state; }
   /// An independent copy that another search thread may use concurrently with this one
   /// (same states, same successors); nullptr = the search stays on one thread.
   virtual std::unique_ptr<TransitionSystem> clone() const { return nullptr; }

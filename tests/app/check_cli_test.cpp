@@ -81,6 +81,28 @@ TEST(CheckCli, DefineOverSeveralSpecsAppliesWhereDeclared) {
   EXPECT_EQ(one.exit_code, 2) << "one spec: an undeclared -D stays its diagnostic";
 }
 
+// With symmetry the search stores canonical states, in which requests and callback slots
+// are renumbered; the trace shown is still one concrete execution, so the reference
+// executor replays it, and its length is the shortest one found without symmetry.
+TEST(CheckCli, SymmetryTracesAreConcreteAndShortest) {
+  for (const char* spec : {"bench/specs/independent_requests_buggy.spec -D N=3",
+                           "bench/specs/lock_contention_buggy.spec -D N=3"}) {
+    std::size_t lengths[2] = {0, 0};
+    int i = 0;
+    for (const char* sym : {"on", "off"}) {
+      const std::string json = temp_file("sym.json");
+      auto r = run_tool(std::string("check ") + spec + " --symmetry " + sym +
+                        " -q --no-progress --json " + json);
+      EXPECT_EQ(r.exit_code, 1) << spec << " " << sym << "\n" << r.out << r.err;
+      auto doc = nlohmann::json::parse(slurp(json));
+      const auto& v = doc["specs"][0]["violations"][0];
+      EXPECT_EQ(v["replayed"], true) << spec;
+      lengths[i++] = v["trace"].size();
+    }
+    EXPECT_EQ(lengths[0], lengths[1]) << spec;
+  }
+}
+
 TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
   std::string json = temp_file("", ".json");
   auto r =

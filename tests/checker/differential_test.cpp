@@ -504,6 +504,7 @@ std::unique_ptr<Subject> load_subject(const std::string& path, bool must_load, s
     if (must_load) error = path + " is not executed by both implementations";
     return nullptr;
   }
+  s->ts->set_reductions(false, false);  // concrete executions, step by step: no renumbering
   return s;
 }
 
