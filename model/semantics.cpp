@@ -260,6 +260,12 @@ bool is_list(TypeKind t) {
   return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
 }
 
+/// A cancel id as a driver writes it: small ids in decimal, ids with a high byte in hex.
+std::string id_text(int32_t id) {
+  if (id >= 0 && id < 0x10000) return std::to_string(id);
+  return fmt::format("0x{:08X}", static_cast<uint32_t>(id));
+}
+
 /// APPC return codes by name (WAPPCALREADY, AP_CANCELED, ...), else the number.
 std::string appc_code_text(int32_t v) {
   for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED"}) {
@@ -2404,7 +2410,7 @@ Outcome KmdfSystem::exec_ndis(uint32_t a, const Instr& in, const std::array<int3
         violation(RuleId::StaleCancelId, in.src,
                   fmt::format("{} is sent again with cancel id {} set before its last "
                               "completion (clear or reset it on reuse)",
-                              nn, get32(p + kNCancelId)),
+                              nn, id_text(get32(p + kNCancelId))),
                   nn);
         return Outcome::Violation;
       }
@@ -2468,7 +2474,7 @@ Outcome KmdfSystem::exec_ndis(uint32_t a, const Instr& in, const std::array<int3
       } else {
         set32(p + kNCancelId, arg[1]);
         p[kNIdEpoch] = p[kNEpoch];
-        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, arg[1]));
+        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, id_text(arg[1])));
       }
       return Outcome::Continue;
     }
@@ -2921,7 +2927,7 @@ std::vector<ObjectView> KmdfSystem::objects() const {
     ObjectView o{nbls_[n].name, "nbl", {}};
     o.fields.emplace_back("owner", nbl_place(n));
     o.fields.emplace_back("origin", nbls_[n].from_protocol ? "protocol" : "filter");
-    o.fields.emplace_back("cancel id", std::to_string(get32(p + kNCancelId)));
+    o.fields.emplace_back("cancel id", id_text(get32(p + kNCancelId)));
     if ((p[kNFlags] & kNblCancelAimed) != 0) o.fields.emplace_back("cancelled", "yes");
     if ((p[kNFlags] & kNblAborted) != 0) o.fields.emplace_back("aborted below", "yes");
     o.fields.emplace_back("completions", std::to_string(p[kNCompletions]));
