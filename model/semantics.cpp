@@ -2578,6 +2578,7 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
           return Outcome::Violation;
         }
         h = me;
+        note(fmt::format("handles the result of {}", task_name(t)));
       }
       code_result(get32(vcb(*v) + kVRc));
       return Outcome::Continue;
@@ -2648,7 +2649,8 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
           if (finding_) return Outcome::Violation;
         }
       }
-      code_result(0);
+      result(0);
+      if (rec_) rec_->results[rec_at] = "0 (cancelled)";
       return Outcome::Continue;
     }
     case ApiId::GetMessage: {
@@ -3042,6 +3044,17 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
                  !(finding.rule == RuleId::Deadlock && finding.message.starts_with("deadlock:"));
   switch (finding.rule) {
     case RuleId::DoubleCompletion: {
+      // An NBL sent below, or a verb's result already handled on another path.
+      auto other =
+          find_back(last - 1, {"gives " + obj + " to miniport", "handles the result of " + obj});
+      if (other && trace[*other].activity_name != trace[last].activity_name) {
+        e.racing_steps = {*other, last};
+        bool sent = trace[*other].note.find("gives") != std::string::npos;
+        e.headline = fmt::format("{} {}; {} {} it again", step_words(*other),
+                                 sent ? "sent " + obj + " below" : "handled the result of " + obj,
+                                 step_words(last), sent ? "completed" : "handled");
+        return e;
+      }
       auto first = find_back(last - 1, {"completes " + obj + " "});
       if (first) {
         e.racing_steps = {*first, last};
@@ -3085,6 +3098,15 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
       break;
     }
     case RuleId::LostCancel: {
+      auto closed = find_back(last, {"closes conversation"});
+      if (closed && finding.message.find("GetMessage") != std::string::npos) {
+        e.racing_steps = {*closed, last};
+        e.headline = fmt::format(
+            "{} cancelled a verb and closed its conversation; {} then waits forever in "
+            "GetMessage (after step {})",
+            step_words(*closed), obj, last + 1);
+        return e;
+      }
       auto cancel = find_back(last, {"cancels " + obj, "cancel sent for " + obj});
       auto lost = find_back(last, {"wipes the pending cancel of " + obj,
                                    obj + " was already cancelled: the driver must complete it"});
