@@ -1,7 +1,7 @@
 // The reference executor (see ref_executor.h). Written from the design documents only:
-// semantics.md §1/§2/§5, decisions.md "Semantics (KMDF)" and replay.md. Every place where
-// those documents leave a detail open and this file had to pick one is a named constant in
-// the "Readings" block below.
+// semantics.md §1-§5, decisions.md "Semantics (KMDF)", "(NDIS)", "(APPC)" and replay.md. Every
+// place where those documents leave a detail open and this file had to pick one is a named constant
+// in the "Readings" block below.
 //
 // Structure:
 //   - plain objects: Req (one per request object), QueueSt, locks/events/timers, globals;

@@ -77,7 +77,7 @@ TEST(CheckCli, ViolationOutranksIncompleteAcrossSpecs) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
 }
 
-TEST(CheckCli, UnsupportedDomainIsIncompleteWithAReason) {
+TEST(CheckCli, ModelLimitIsIncompleteWithAReason) {
   auto r = run_tool("check tests/data/incomplete_model_limit.spec --no-color");
   EXPECT_EQ(r.exit_code, 4) << r.out;
   EXPECT_NE(r.out.find("arrive count 250 is outside"), std::string::npos) << r.out;
