@@ -1762,7 +1762,7 @@ RunResult KmdfSystem::run_ndis_env(const EnvActor& e) {
         rec_->actor = ActorKind::Originator;
         rec_->first_src(it.range);
         rec_->actions.push_back(fmt::format("sends {} (cancel id {}) to filter {}", nbls_[n].name,
-                                            nbls_[n].protocol_id, fname));
+                                            id_text(nbls_[n].protocol_id), fname));
         rec_->results.emplace_back();
       }
       set_owner(n, NblOwner::Filter);
@@ -1784,7 +1784,8 @@ RunResult KmdfSystem::run_ndis_env(const EnvActor& e) {
         rec_->actor = ActorKind::Originator;
         rec_->first_src(it.range);
         rec_->actions.push_back(fmt::format("cancels the sends with cancel id {} at filter {}",
-                                            it.cancel_id_value, fname));
+                                            id_text(static_cast<int32_t>(it.cancel_id_value)),
+                                            fname));
         rec_->results.emplace_back();
       }
       for (uint32_t n = 0; n < nnbl_; ++n) {

@@ -462,6 +462,81 @@ INSTANTIATE_TEST_SUITE_P(Kmdf, SemanticsCase, ::testing::ValuesIn(cases()), case
 INSTANTIATE_TEST_SUITE_P(NdisAppc, SemanticsCase, ::testing::ValuesIn(ndis_appc_cases()),
                          case_name);
 
+/// Follows the first successor of each state for up to `steps` steps and describes each.
+std::vector<TraceStep> first_path(const std::string& text, int steps) {
+  SourceManager sm;
+  Diagnostics diags;
+  std::string path = test::temp_file(text);
+  auto spec = load_spec(sm, path, {}, diags);
+  EXPECT_TRUE(spec);
+  if (!spec) return {};
+  std::string why;
+  auto ts = make_transition_system(*spec, sm, why);
+  EXPECT_TRUE(ts) << why;
+  if (!ts) return {};
+  std::vector<uint8_t> s(ts->state_size());
+  ts->initial_state(s);
+  std::vector<TraceStep> out;
+  for (int depth = 0; depth < steps; ++depth) {
+    struct First : SuccessorSink {
+      std::optional<Label> label;
+      void on_successor(Label l, std::span<const uint8_t>, const Finding*) override {
+        if (!label) label = l;
+      }
+    } first;
+    ts->successors(s, first);
+    if (!first.label) break;
+    std::vector<uint8_t> after;
+    out.push_back(ts->describe(s, *first.label, after));
+    s = after;
+  }
+  return out;
+}
+
+std::string field(const TraceStep& st, const std::string& object, const std::string& name) {
+  for (const ObjectView& o : st.objects) {
+    if (o.name != object) continue;
+    for (const auto& [k, v] : o.fields) {
+      if (k == name) return v;
+    }
+  }
+  return "<none>";
+}
+
+TEST(Semantics, NdisStepsNameNblsAndShowOwnerAndCancelId) {
+  auto steps =
+      first_path(filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 0x5A000001;"), 4);
+  ASSERT_EQ(steps.size(), 4U);
+  EXPECT_EQ(steps[0].event, "send f");
+  EXPECT_EQ(steps[0].action, "sends nbl#1 (cancel id 0x5A000001) to filter f");
+  EXPECT_EQ(field(steps[0], "nbl#1", "owner"), "owned by the filter");
+  EXPECT_EQ(field(steps[0], "nbl#1", "cancel id"), "0x5A000001");
+  EXPECT_EQ(steps[1].event, "OnSend[nbl#1]");
+  EXPECT_EQ(steps[1].calls, std::vector<std::string>{"NdisFSendNetBufferLists"});
+  EXPECT_EQ(field(steps[1], "nbl#1", "owner"), "sent below to miniport m");
+  EXPECT_EQ(steps[2].event, "miniport nbl#1");
+  EXPECT_EQ(steps[3].event, "OnComplete[nbl#1]");
+  EXPECT_EQ(field(steps[3], "nbl#1", "owner"), "returned to the protocol");
+  EXPECT_EQ(field(steps[3], "nbl#1", "completions"), "1");
+}
+
+TEST(Semantics, AppcStepsShowTasksVcbsAndReturnCodesByName) {
+  auto steps = first_path(
+      appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                "task m = GetMessage(); int r = WinAPPCCancelAsyncRequest(t); vcb_free(v);"),
+      8);
+  ASSERT_GE(steps.size(), 5U);
+  EXPECT_EQ(steps[1].action, "WinAsyncAPPC(vcb#1, RECEIVE_AND_WAIT, c)");
+  EXPECT_EQ(steps[1].result, "task#1");
+  EXPECT_EQ(field(steps[1], "task#1", "state"), "outstanding");
+  EXPECT_EQ(steps[2].event, "partner task#1");
+  EXPECT_EQ(field(steps[2], "task#1", "state"), "completed (message queued)");
+  EXPECT_EQ(field(steps[2], "message queue", "messages"), "[task#1]");
+  EXPECT_EQ(steps[3].calls, std::vector<std::string>{"GetMessage=1"});
+  EXPECT_EQ(steps[4].result, "WAPPCALREADY");
+  EXPECT_EQ(field(steps[4], "vcb#1", "primary rc"), "AP_OK");
+}
+
 TEST(Semantics, DescribeReplaysEveryLabelAndNamesTheStep) {
   SourceManager sm;
   Diagnostics diags;
