@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <functional>
 #include <optional>
 
 #include <fmt/format.h>
@@ -462,11 +461,20 @@ class KmdfSystem final : public TransitionSystem {
   void spawn_ndis(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1);
   RunResult run_ndis_env(const EnvActor& e);
   RunResult run_appc_env(const EnvActor& e);
-  Outcome exec_ndis(uint32_t a, const Instr& in, const std::array<int32_t, 4>& arg,
-                    const std::function<void(int32_t)>& result);
-  Outcome exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
-                    const std::array<int32_t, 4>& arg, const std::function<void(int32_t)>& result,
+  /// NDIS / APPC calls: `ret` receives the result; `rec_at` is the call's trace slot.
+  Outcome exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg, int32_t& ret,
                     std::size_t rec_at);
+  Outcome exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
+                    const std::array<int32_t, 4>& arg, int32_t& ret, std::size_t rec_at);
+  /// Sets an API call's result and, when recording, its text and `calls` entry.
+  void api_result(const Instr& in, std::size_t rec_at, int32_t v, int32_t& ret) {
+    ret = v;
+    if (rec_) {
+      const ApiInfo& info = api_info(in.api());
+      rec_->results[rec_at] = render(v, info.result);
+      rec_->calls.back() = fmt::format("{}={}", info.name, v);
+    }
+  }
   std::optional<uint32_t> nbl_handle(int32_t h, std::string_view api, const Instr& in);
   std::optional<uint32_t> vcb_handle(int32_t h, std::string_view api, const Instr& in);
   bool cancel_send_enabled(uint32_t item) const;
@@ -2332,9 +2340,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     default: {
       Outcome o = Outcome::Continue;
       if (info.domain == ApiDomain::Ndis) {
-        o = exec_ndis(a, in, arg, result);
+        o = exec_ndis(in, arg, ret, rec_at);
       } else if (info.domain == ApiDomain::Appc) {
-        o = exec_appc(a, u, in, arg, result, rec_at);
+        o = exec_appc(a, u, in, arg, ret, rec_at);
       } else {
         throw std::logic_error(fmt::format("{} has no semantics", name));
       }
@@ -2380,10 +2388,10 @@ std::optional<uint32_t> KmdfSystem::nbl_handle(int32_t h, std::string_view api, 
   return n;
 }
 
-Outcome KmdfSystem::exec_ndis(uint32_t a, const Instr& in, const std::array<int32_t, 4>& arg,
-                              const std::function<void(int32_t)>& result) {
-  (void)a;
+Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg, int32_t& ret,
+                              std::size_t rec_at) {
   std::string_view name = api_info(in.api()).name;
+  auto result = [&](int32_t v) { api_result(in, rec_at, v, ret); };
   // Touching an NBL the filter does not own: below (given away) or already returned up.
   auto not_owned = [&](uint32_t n) {
     violation(RuleId::UseAfterFree, in.src,
@@ -2530,9 +2538,9 @@ std::optional<uint32_t> KmdfSystem::vcb_handle(int32_t h, std::string_view api, 
 }
 
 Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
-                              const std::array<int32_t, 4>& arg,
-                              const std::function<void(int32_t)>& result, std::size_t rec_at) {
+                              const std::array<int32_t, 4>& arg, int32_t& ret, std::size_t rec_at) {
   std::string_view name = api_info(in.api()).name;
+  auto result = [&](int32_t v) { api_result(in, rec_at, v, ret); };
   auto code_result = [&](int32_t v) {
     result(v);
     if (rec_) rec_->results[rec_at] = appc_code_text(v);
