@@ -971,6 +971,13 @@ void RefMachine::env_send(const std::string& fname) {
 bool RefMachine::cancel_send_ready(std::size_t item) const {
   const ast::EnvItem& it = spec_->environment[item];
   if (cancel_send_done_[item]) return false;
+  for (std::size_t k = 0; k < item; ++k) {  // the protocol cancels an id once
+    const ast::EnvItem& o = spec_->environment[k];
+    if (o.kind == ast::EnvKind::CancelSend && o.object == it.object &&
+        o.cancel_id_value == it.cancel_id_value) {
+      return false;
+    }
+  }
   bool some = false;
   bool out = false;
   for (const Nbl& b : nbls_) {

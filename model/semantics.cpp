@@ -636,9 +636,15 @@ std::string KmdfSystem::build() {
     if (spec_.environment[i].kind == ast::EnvKind::Send) env_.push_back({EnvKind::ProtocolSend, i});
   }
   for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
-    if (spec_.environment[i].kind == ast::EnvKind::CancelSend) {
-      env_.push_back({EnvKind::ProtocolCancel, i});
+    const ast::EnvItem& it = spec_.environment[i];
+    if (it.kind != ast::EnvKind::CancelSend) continue;
+    bool repeated = false;  // a second line for the same filter and id adds nothing
+    for (uint32_t j = 0; j < i; ++j) {
+      const ast::EnvItem& o = spec_.environment[j];
+      repeated |= o.kind == ast::EnvKind::CancelSend && o.object == it.object &&
+                  o.cancel_id_value == it.cancel_id_value;
     }
+    if (!repeated) env_.push_back({EnvKind::ProtocolCancel, i});
   }
   for (uint32_t n = 0; n < nnbl_; ++n) env_.push_back({EnvKind::Miniport, n});
   for (uint32_t t = 0; t < ntask_; ++t) env_.push_back({EnvKind::Partner, t});

@@ -389,6 +389,13 @@ std::vector<Case> ndis_appc_cases() {
        filter_spec("sent = 1; " + kDown, kPassUp, "assert(sent == 1);", "global int sent = 0;",
                    "send f x 1 cancel_id 1; cancel_send f 1;"),
        "pass", ""},
+      {"ProtocolCancelsAnIdOnce",
+       filter_spec(kDown, kPassUp,
+                   "cancels = cancels + 1; assert(cancels == 1); "
+                   "NdisFCancelSendNetBufferLists(m, id);",
+                   "global int cancels = 0;",
+                   "send f x 2 cancel_id 3; cancel_send f 3; cancel_send f 3;", "pending"),
+       "pass", ""},
       {"OwnNblCancelIdAndFree",
        filter_spec(kDown, kPassUp, "",
                    "thread T { nbl x = NdisAllocateNetBufferList(); "
