@@ -1,7 +1,7 @@
 // The reference executor (see ref_executor.h). Written from the design documents only:
-// semantics.md §1/§2/§5, decisions.md "Semantics (KMDF)" and replay.md. Every place where
-// those documents leave a detail open and this file had to pick one is a named constant in
-// the "Readings" block below.
+// semantics.md §1-§5, decisions.md "Semantics (KMDF)", "(NDIS)", "(APPC)" and replay.md. Every
+// place where those documents leave a detail open and this file had to pick one is a named constant
+// in the "Readings" block below.
 //
 // Structure:
 //   - plain objects: Req (one per request object), QueueSt, locks/events/timers, globals;
@@ -57,6 +57,25 @@ constexpr bool kRequeueIgnoresPurge = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
+/// NDIS (semantics.md §3): the protocol may cancel an id once it has handed over every NBL it
+/// marked with it, and only while one of them is still out (not returned up).
+constexpr bool kCancelSendAfterAllHandedOver = true;
+/// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
+/// (double completion), not a plain use after the hand-over.
+constexpr bool kSendAfterReturnIsDoubleCompletion = true;
+/// NBLs NdisAllocateNetBufferList hands out per execution; VCBs and verbs likewise.
+constexpr std::size_t kFilterNblPool = 3;
+constexpr std::size_t kVcbPool = 4;
+constexpr std::size_t kTaskPool = 4;
+/// NdisGeneratePartialCancelId's concrete value (the symbolic reading is CR012's, not here).
+constexpr int32_t kPartialCancelId = 0x5A;
+/// APPC (semantics.md §4): WinAPPCCancelAsyncRequest on a verb that has completed returns
+/// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
+/// may return WAPPCINVALID instead (both explored).
+constexpr const char* kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
+/// A verb's result is "handled" when code reads its VCB's return code after it ended; two
+/// different functions handling it is a completion by two paths (CR001).
+constexpr bool kResultReadByTwoFunctionsIsDoubleCompletion = true;
 /// Upper bound on statements run in one step (a local loop that never reaches a visible
 /// operation).
 constexpr std::size_t kMaxStatementsPerStep = 200000;
@@ -175,13 +194,58 @@ struct Req {
   bool alive() const { return place == Place::Queued || place == Place::Driver || at_target(); }
 };
 
+enum class NblOwner : uint8_t { Above, Filter, Below, ReturnedUp, Freed };
+
+struct Nbl {
+  std::string name;
+  bool from_protocol = true;
+  int filter = 0;
+  int send_item = -1;
+  int32_t protocol_id = 0;
+  NblOwner owner = NblOwner::Above;
+  int32_t cancel_id = 0;
+  int uses = 0;            ///< completions by the miniport so far
+  int id_use = 0;          ///< `uses` when the cancel id was last set
+  bool aborted = false;    ///< a cancel for its id reached the miniport while it was below
+  bool in_send = false;    ///< the protocol's send call (FilterSendNetBufferLists) runs
+  bool cancelled = false;  ///< the protocol cancelled its id before it came back
+  int miniport = -1;
+};
+
+enum class VcbSt : uint8_t { Allocated, Freed };
+struct Vcb {
+  VcbSt state = VcbSt::Allocated;
+  int task = -1;  ///< the verb most recently issued with it
+  int32_t rc = 0;
+};
+
+enum class TaskSt : uint8_t { Outstanding, Completed, Reaped };
+struct Task {
+  TaskSt state = TaskSt::Outstanding;
+  int vcb = -1;
+  int conv = -1;
+  int32_t verb = 0;
+  bool silent = false;
+  int32_t rc = 0;
+  const ast::FnDecl* handler = nullptr;  ///< the function that first read its result
+};
+
 struct QueueSt {
   std::deque<int> items;
   int current = -1;  ///< sequential: the request being processed
   bool accepting = true;
 };
 
-enum class Role : uint8_t { Thread, Timer, EvtIo, Stop, CanceledOnQueue, Cancel, Completion };
+enum class Role : uint8_t {
+  Thread,
+  Timer,
+  EvtIo,
+  Stop,
+  CanceledOnQueue,
+  Cancel,
+  Completion,
+  FilterCallback  ///< FilterSendNetBufferLists / ...Complete / FilterCancelSendNetBufferLists
+};
 
 struct Ctl {
   enum Kind : uint8_t { Seq, Atomic, While, ForIn };
@@ -212,6 +276,7 @@ struct Act {
   bool started = false;
   bool done = false;
   int waiting_inline = -1;  ///< id of the inline cancel routine it waits for
+  int sending_nbl = -1;     ///< FilterSendNetBufferLists: the NBL whose send call it is
   int inline_caller = -1;   ///< this is an inline cancel routine of that activity
   std::vector<Frame> frames;
 };
@@ -328,6 +393,14 @@ class RefMachine {
   std::vector<int> arrived_;    ///< per environment item: requests arrived so far
   std::vector<int> first_req_;  ///< per environment item: index of its first request
   bool stopped_ = false;
+  // NDIS / APPC
+  std::vector<Nbl> nbls_;
+  std::vector<bool> cancel_send_done_;  ///< per environment item
+  std::vector<Vcb> vcbs_;
+  std::vector<Task> tasks_;
+  std::vector<bool> conv_closed_;
+  std::deque<int> messages_;  ///< queued completion messages (task indices)
+  bool sna_quirk_ = false;
 
   // ---- per-step context ----
   Chooser* ch_ = nullptr;
@@ -386,6 +459,17 @@ class RefMachine {
   void env_target(const std::string& rname);
   void env_stop();
   void env_timer(const std::string& tname);
+  void env_send(const std::string& fname);
+  void env_cancel_send(const std::string& rest);
+  void env_miniport(const std::string& nname);
+  void env_partner(const std::string& tname);
+  bool cancel_send_ready(std::size_t item) const;
+  void post_completion(int t, int32_t rc);
+  const ast::FnDecl* filter_fn(int f, const char* handler) const;
+  Nbl& nbl_arg(const Val& v, ApiId api);
+  Vcb& vcb_arg(const Val& v, ApiId api);
+  Val call_ndis(ApiId id, std::vector<Val>& args);
+  Val call_appc(ApiId id, std::vector<Val>& args);
   void move_activity(Act& a);
   int find_req(const std::string& name) const;
 
@@ -504,6 +588,27 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm) : spec_(&
     }
   }
   list_capacity_ = reqs_.size();
+
+  // NBLs the protocol sends: numbered after the send lines, in line order.
+  cancel_send_done_.assign(spec.environment.size(), false);
+  for (std::size_t k = 0; k < spec.environment.size(); ++k) {
+    const ast::EnvItem& item = spec.environment[k];
+    if (item.kind != ast::EnvKind::Send) continue;
+    for (int64_t n = 0; n < item.count_value; ++n) {
+      Nbl b;
+      b.name = fmt::format("nbl#{}", nbls_.size() + 1);
+      b.filter = static_cast<int>(item.object);
+      b.send_item = static_cast<int>(k);
+      b.protocol_id = static_cast<int32_t>(item.cancel_id_value);
+      b.cancel_id = b.protocol_id;
+      nbls_.push_back(std::move(b));
+    }
+  }
+  list_capacity_ += nbls_.size() + (spec.filters.empty() ? 0 : reading::kFilterNblPool);
+  conv_closed_.assign(spec.conversations.size(), false);
+  for (const ast::ConstDecl& c : spec.consts) {
+    if (c.name == reading::kSnaQuirkConst) sna_quirk_ = c.folded != 0;
+  }
 
   // Threads start at time zero.
   for (const ast::FnDecl& t : spec.threads) start_activity(t.name, t, Role::Thread, -1, {}, -1);
@@ -836,6 +941,136 @@ void RefMachine::env_timer(const std::string& tname) {
   throw ReplayError{fmt::format("no timer named '{}'", tname)};
 }
 
+// ---- NDIS environment (semantics.md §3) ----
+
+const ast::FnDecl* RefMachine::filter_fn(int f, const char* handler) const {
+  if (f < 0 || static_cast<std::size_t>(f) >= spec_->filters.size()) return nullptr;
+  for (const ast::HandlerBinding& h : spec_->filters[static_cast<std::size_t>(f)].handlers) {
+    if (h.handler == handler && h.fn != ast::kNone) return &spec_->fns[h.fn];
+  }
+  return nullptr;
+}
+
+void RefMachine::env_send(const std::string& fname) {
+  for (std::size_t k = 0; k < nbls_.size(); ++k) {
+    Nbl& b = nbls_[k];
+    if (!b.from_protocol || b.owner != NblOwner::Above) continue;
+    if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
+    b.owner = NblOwner::Filter;
+    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferLists")) {
+      int id = start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback,
+                              -1, {Val{static_cast<int32_t>(k + 1)}}, -1);
+      acts_.back().sending_nbl = static_cast<int>(k);
+      b.in_send = id > 0;
+    }
+    return;
+  }
+  throw BlockedSig{fmt::format("the protocol has nothing left to send to {}", fname)};
+}
+
+bool RefMachine::cancel_send_ready(std::size_t item) const {
+  const ast::EnvItem& it = spec_->environment[item];
+  if (cancel_send_done_[item]) return false;
+  for (std::size_t k = 0; k < item; ++k) {  // the protocol cancels an id once
+    const ast::EnvItem& o = spec_->environment[k];
+    if (o.kind == ast::EnvKind::CancelSend && o.object == it.object &&
+        o.cancel_id_value == it.cancel_id_value) {
+      return false;
+    }
+  }
+  bool some = false;
+  bool out = false;
+  for (const Nbl& b : nbls_) {
+    if (!b.from_protocol || b.filter != static_cast<int>(it.object) ||
+        b.protocol_id != it.cancel_id_value) {
+      continue;
+    }
+    some = true;
+    if ((b.owner == NblOwner::Above || b.in_send) && reading::kCancelSendAfterAllHandedOver)
+      return false;
+    if (b.owner != NblOwner::ReturnedUp && b.owner != NblOwner::Above) out = true;
+  }
+  return some && out;
+}
+
+void RefMachine::env_cancel_send(const std::string& rest) {
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& it = spec_->environment[k];
+    if (it.kind != ast::EnvKind::CancelSend) continue;
+    std::string key = fmt::format("{} {}", spec_->filters[it.object].name, it.cancel_id_value);
+    if (key != rest) continue;
+    if (!cancel_send_ready(k)) continue;
+    cancel_send_done_[k] = true;
+    for (Nbl& b : nbls_) {
+      if (b.from_protocol && b.filter == static_cast<int>(it.object) &&
+          b.protocol_id == it.cancel_id_value && b.owner != NblOwner::ReturnedUp) {
+        b.cancelled = true;
+      }
+    }
+    if (const ast::FnDecl* fn =
+            filter_fn(static_cast<int>(it.object), "FilterCancelSendNetBufferLists")) {
+      start_activity(fmt::format("{}[cancel_id {}]", fn->name, it.cancel_id_value), *fn,
+                     Role::FilterCallback, -1, {Val{static_cast<int32_t>(it.cancel_id_value)}}, -1);
+    }
+    return;
+  }
+  throw BlockedSig{fmt::format("the protocol cannot cancel '{}' now", rest)};
+}
+
+void RefMachine::env_miniport(const std::string& nname) {
+  for (std::size_t k = 0; k < nbls_.size(); ++k) {
+    Nbl& b = nbls_[k];
+    if (b.name != nname) continue;
+    if (b.owner != NblOwner::Below) throw BlockedSig{fmt::format("{} is not below", nname)};
+    const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(b.miniport)];
+    if (m.pending && !b.aborted)
+      throw BlockedSig{fmt::format("miniport {} holds {} until it is cancelled", m.name, nname)};
+    int32_t st = named(b.aborted ? "NDIS_STATUS_SEND_ABORTED" : "NDIS_STATUS_SUCCESS");
+    b.owner = NblOwner::Filter;
+    b.aborted = false;
+    ++b.uses;
+    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferListsComplete")) {
+      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                     {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+    }
+    return;
+  }
+  throw ReplayError{fmt::format("no NBL named '{}'", nname)};
+}
+
+// ---- APPC environment (semantics.md §4) ----
+
+void RefMachine::post_completion(int t, int32_t rc) {
+  Task& tk = tasks_[static_cast<std::size_t>(t)];
+  tk.state = TaskSt::Completed;
+  tk.rc = rc;
+  messages_.push_back(t);
+  Vcb& v = vcbs_[static_cast<std::size_t>(tk.vcb)];
+  if (v.state == VcbSt::Freed) {
+    violation(RuleId::UseAfterFree,
+              fmt::format("the completion of task#{} writes vcb#{} after it was freed", t + 1,
+                          tk.vcb + 1));
+  }
+  v.rc = rc;
+}
+
+void RefMachine::env_partner(const std::string& tname) {
+  for (std::size_t k = 0; k < tasks_.size(); ++k) {
+    if (fmt::format("task#{}", k + 1) != tname) continue;
+    Task& tk = tasks_[k];
+    if (tk.state != TaskSt::Outstanding || tk.silent)
+      throw BlockedSig{fmt::format("{} is not waiting for its partner", tname)};
+    if (spec_->conversations[static_cast<std::size_t>(tk.conv)].partner_may_not_answer &&
+        choose({"partner:answer", "partner:silent"}) == 1) {
+      tk.silent = true;
+      return;
+    }
+    post_completion(static_cast<int>(k), named("AP_OK"));
+    return;
+  }
+  throw ReplayError{fmt::format("no verb named '{}'", tname)};
+}
+
 void RefMachine::move_activity(Act& a) {
   if (a.waiting_inline >= 0 && find_act(a.waiting_inline) != nullptr) {
     throw BlockedSig{fmt::format("{} waits for its inline cancel routine to return", a.key)};
@@ -878,6 +1113,21 @@ std::vector<std::string> RefMachine::candidate_events() const {
   for (std::size_t t = 0; t < timer_armed_.size(); ++t) {
     if (timer_armed_[t]) keys.insert("timer " + spec_->timers[t].name);
   }
+  for (const Nbl& b : nbls_) {
+    if (b.from_protocol && b.owner == NblOwner::Above)
+      keys.insert("send " + spec_->filters[static_cast<std::size_t>(b.filter)].name);
+    if (b.owner == NblOwner::Below) keys.insert("miniport " + b.name);
+  }
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& it = spec_->environment[k];
+    if (it.kind == ast::EnvKind::CancelSend && cancel_send_ready(k))
+      keys.insert(
+          fmt::format("cancel_send {} {}", spec_->filters[it.object].name, it.cancel_id_value));
+  }
+  for (std::size_t k = 0; k < tasks_.size(); ++k) {
+    if (tasks_[k].state == TaskSt::Outstanding && !tasks_[k].silent)
+      keys.insert(fmt::format("partner task#{}", k + 1));
+  }
   return {keys.begin(), keys.end()};
 }
 
@@ -913,6 +1163,14 @@ Outcome RefMachine::run_event(const std::string& key, Chooser& ch, std::size_t i
       env_target(*r2);
     } else if (auto t = rest("timer ")) {
       env_timer(*t);
+    } else if (auto f = rest("send ")) {
+      env_send(*f);
+    } else if (auto c = rest("cancel_send ")) {
+      env_cancel_send(*c);
+    } else if (auto n = rest("miniport ")) {
+      env_miniport(*n);
+    } else if (auto p = rest("partner ")) {
+      env_partner(*p);
     } else {
       throw BlockedSig{
           fmt::format("no activity or environment event '{}' exists at this point", key)};
@@ -1151,6 +1409,7 @@ void RefMachine::finish_activity() {
     }
     release_ref(a.req);
   }
+  if (a.sending_nbl >= 0) nbls_[static_cast<std::size_t>(a.sending_nbl)].in_send = false;
   if (a.holds_device) {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;
     a.holds_device = false;
@@ -1186,7 +1445,7 @@ int32_t wrap(int64_t v) {
   return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v)));
 }
 bool is_handle_expr(const Expr& e) {
-  return e.type == TypeKind::Request || e.kind == ExprKind::Null;
+  return e.type == TypeKind::Request;
 }
 }  // namespace
 
@@ -1445,12 +1704,14 @@ Val RefMachine::eval_call(const Expr& e) {
   if (!e.api) throw RefUnsupported(fmt::format("call of '{}' without a resolved API", e.name));
   const ApiInfo& info = api_info(*e.api);
   if (info.domain == ApiDomain::Builtin) return call_builtin(e, *e.api);
-  if (info.domain != ApiDomain::Kmdf) {
-    throw RefUnsupported(fmt::format("{} is not executed by the reference executor", info.name));
-  }
   std::vector<Val> args;
   for (const ast::ExprPtr& a : e.args)
     args.push_back(a->kind == ExprKind::AddrOf ? Val{} : eval(*a));
+  if (info.domain == ApiDomain::Ndis && *e.api != ApiId::NdisAcquireSpinLock &&
+      *e.api != ApiId::NdisReleaseSpinLock) {
+    return call_ndis(*e.api, args);
+  }
+  if (info.domain == ApiDomain::Appc) return call_appc(*e.api, args);
   return call_api(e, *e.api, args);
 }
 
@@ -1458,6 +1719,7 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
   auto same = [this](Val a, Val b) {
     a = copy_of(a);
     b = copy_of(b);
+    if (a.req < 0 && b.req < 0) return a.i == b.i;  // NBLs, tasks, VCBs: plain numbers
     return a.req == b.req &&
            (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
   };
@@ -1557,7 +1819,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   auto done = [&]() { return Val{}; };
   auto rq = [&](const Val& h) { return h.req; };
   switch (id) {
-    case ApiId::WdfSpinLockAcquire: {
+    case ApiId::WdfSpinLockAcquire:
+    case ApiId::NdisAcquireSpinLock: {
       auto L = static_cast<std::size_t>(args[0].i);
       gate_prepare();
       int holder = lock_holder_[L];
@@ -1573,7 +1836,8 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       lock_holder_[L] = cur_;
       return done();
     }
-    case ApiId::WdfSpinLockRelease: {
+    case ApiId::WdfSpinLockRelease:
+    case ApiId::NdisReleaseSpinLock: {
       auto L = static_cast<std::size_t>(args[0].i);
       visible();
       record();
@@ -1912,6 +2176,224 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   throw RefUnsupported(fmt::format("{} is not executed by the reference executor", name));
 }
 
+// ---- NDIS calls (semantics.md §3) ----
+
+Nbl& RefMachine::nbl_arg(const Val& v, ApiId api) {
+  if (v.i <= 0 || static_cast<std::size_t>(v.i) > nbls_.size())
+    violation(RuleId::UseAfterFree, fmt::format("{} on a NULL NBL", api_name(api)));
+  Nbl& b = nbls_[static_cast<std::size_t>(v.i - 1)];
+  if (b.owner == NblOwner::Freed)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {} after it was freed", api_name(api), b.name));
+  return b;
+}
+
+Val RefMachine::call_ndis(ApiId id, std::vector<Val>& args) {
+  const std::string name = api_name(id);
+  visible();
+  out_->calls.push_back(name);
+  auto result = [&](int32_t v) {
+    out_->calls.back() += "=" + std::to_string(v);
+    return Val{v};
+  };
+  auto not_owned = [&](const Nbl& b) {
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {}, which the filter does not own", name, b.name));
+  };
+  switch (id) {
+    case ApiId::NdisFSendNetBufferLists: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.owner == NblOwner::ReturnedUp && reading::kSendAfterReturnIsDoubleCompletion)
+        violation(RuleId::DoubleCompletion,
+                  fmt::format("{} sent below after it was completed upward", b.name));
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
+        violation(
+            RuleId::StaleCancelId,
+            fmt::format("{} re-sent with cancel id {} from an earlier use", b.name, b.cancel_id));
+      }
+      b.owner = NblOwner::Below;
+      b.miniport = args[1].i;
+      b.aborted = false;
+      return Val{};
+    }
+    case ApiId::NdisFSendNetBufferListsComplete: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (!b.from_protocol)
+        violation(RuleId::DoubleCompletion, fmt::format("filter-allocated {} passed up", b.name));
+      if (b.owner == NblOwner::ReturnedUp)
+        violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", b.name));
+      if (b.owner == NblOwner::Below)
+        violation(RuleId::DoubleCompletion,
+                  fmt::format("{} completed upward while the miniport has it", b.name));
+      b.owner = NblOwner::ReturnedUp;
+      return Val{};
+    }
+    case ApiId::NdisFCancelSendNetBufferLists: {
+      const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(args[0].i)];
+      if (m.cancelable || m.pending) {
+        for (Nbl& b : nbls_) {
+          if (b.owner == NblOwner::Below && b.miniport == args[0].i && b.cancel_id == args[1].i)
+            b.aborted = true;
+        }
+      }
+      return Val{};
+    }
+    case ApiId::NdisGeneratePartialCancelId:
+      return result(reading::kPartialCancelId);
+    case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
+    case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      if (id == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) return result(b.cancel_id);
+      b.cancel_id = args[1].i;
+      b.id_use = b.uses;
+      return Val{};
+    }
+    case ApiId::NdisAllocateNetBufferList: {
+      std::size_t allocated = 0;
+      for (const Nbl& b : nbls_) allocated += b.from_protocol ? 0 : 1;
+      if (allocated >= reading::kFilterNblPool)
+        throw RefUnsupported("NdisAllocateNetBufferList beyond the NBL pool");
+      Nbl b;
+      b.name = fmt::format("nbl#{}", nbls_.size() + 1);
+      b.from_protocol = false;
+      b.owner = NblOwner::Filter;
+      nbls_.push_back(std::move(b));
+      return result(static_cast<int32_t>(nbls_.size()));
+    }
+    case ApiId::NdisFreeNetBufferList: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.from_protocol)
+        violation(RuleId::ApiMisuse, fmt::format("NdisFreeNetBufferList of protocol {}", b.name));
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      b.owner = NblOwner::Freed;
+      return Val{};
+    }
+    default:
+      break;
+  }
+  throw RefUnsupported(fmt::format("{} is not executed by the reference executor", name));
+}
+
+// ---- APPC calls (semantics.md §4) ----
+
+Vcb& RefMachine::vcb_arg(const Val& v, ApiId api) {
+  if (v.i <= 0 || static_cast<std::size_t>(v.i) > vcbs_.size())
+    violation(RuleId::UseAfterFree, fmt::format("{} on a NULL VCB", api_name(api)));
+  Vcb& b = vcbs_[static_cast<std::size_t>(v.i - 1)];
+  if (b.state == VcbSt::Freed)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on vcb#{} after it was freed", api_name(api), v.i));
+  return b;
+}
+
+Val RefMachine::call_appc(ApiId id, std::vector<Val>& args) {
+  const std::string name = api_name(id);
+  if (id == ApiId::GetMessage) {
+    gate_prepare();
+    if (messages_.empty()) throw BlockedSig{"GetMessage: no completion message is queued"};
+    gate_consume();
+  } else {
+    visible();
+  }
+  out_->calls.push_back(name);
+  auto result = [&](int32_t v) {
+    out_->calls.back() += "=" + std::to_string(v);
+    return Val{v};
+  };
+  switch (id) {
+    case ApiId::vcb_alloc:
+      if (vcbs_.size() >= reading::kVcbPool) throw RefUnsupported("vcb_alloc beyond the VCB pool");
+      vcbs_.emplace_back();
+      return result(static_cast<int32_t>(vcbs_.size()));
+    case ApiId::vcb_free:
+      vcb_arg(args[0], id).state = VcbSt::Freed;
+      return Val{};
+    case ApiId::vcb_primary_rc: {
+      Vcb& v = vcb_arg(args[0], id);
+      if (v.task >= 0) {
+        Task& tk = tasks_[static_cast<std::size_t>(v.task)];
+        if (tk.state == TaskSt::Outstanding) {
+          violation(RuleId::UseAfterReuse,
+                    fmt::format("return code of vcb#{} read while task#{} is outstanding",
+                                args[0].i, v.task + 1));
+        }
+        const ast::FnDecl* me = cur().frames.front().fn;
+        if (tk.handler != nullptr && tk.handler != me &&
+            reading::kResultReadByTwoFunctionsIsDoubleCompletion) {
+          violation(RuleId::DoubleCompletion, fmt::format("task#{} handled by {} and {}",
+                                                          v.task + 1, tk.handler->name, me->name));
+        }
+        tk.handler = me;
+      }
+      return result(v.rc);
+    }
+    case ApiId::WinAsyncAPPC: {
+      Vcb& v = vcb_arg(args[0], id);
+      int conv = args[2].i;
+      if (conv_closed_[static_cast<std::size_t>(conv)]) return result(0);
+      int32_t verb = args[1].i;
+      auto named_is = [&](int32_t x, std::initializer_list<const char*> names) {
+        for (const char* n : names) {
+          if (named(n) == x) return true;
+        }
+        return false;
+      };
+      for (const Task& tk : tasks_) {
+        if (tk.state != TaskSt::Outstanding || tk.conv != conv) continue;
+        bool receive =
+            named_is(tk.verb, {"RECEIVE_AND_WAIT", "RECEIVE_AND_POST", "MC_RECEIVE_AND_WAIT"});
+        bool allowed = named_is(verb, {"DEALLOCATE", "GET_ATTRIBUTES", "GET_TYPE",
+                                       "REQUEST_TO_SEND", "SEND_ERROR", "TEST_RTS", "TP_ENDED"});
+        if (!(receive && allowed)) return result(0);  // AP_CONV_BUSY
+      }
+      if (tasks_.size() >= reading::kTaskPool)
+        throw RefUnsupported("WinAsyncAPPC beyond the verb pool");
+      Task tk;
+      tk.vcb = args[0].i - 1;
+      tk.conv = conv;
+      tk.verb = verb;
+      tasks_.push_back(tk);
+      v.task = static_cast<int>(tasks_.size() - 1);
+      return result(static_cast<int32_t>(tasks_.size()));
+    }
+    case ApiId::WinAPPCCancelAsyncRequest: {
+      int32_t t = args[0].i;
+      if (t <= 0 || static_cast<std::size_t>(t) > tasks_.size())
+        return result(named("WAPPCINVALID"));
+      Task& tk = tasks_[static_cast<std::size_t>(t - 1)];
+      if (tk.state != TaskSt::Outstanding) {
+        if (sna_quirk_ && choose({"cancel:already", "cancel:invalid"}) == 1)
+          return result(named("WAPPCINVALID"));
+        return result(named("WAPPCALREADY"));
+      }
+      int conv = tk.conv;
+      conv_closed_[static_cast<std::size_t>(conv)] = true;
+      for (std::size_t k = 0; k < tasks_.size(); ++k) {
+        if (tasks_[k].state == TaskSt::Outstanding && tasks_[k].conv == conv)
+          post_completion(static_cast<int>(k), named("AP_CANCELED"));
+      }
+      return result(0);
+    }
+    case ApiId::GetMessage: {
+      int t = messages_.front();
+      messages_.pop_front();
+      Task& tk = tasks_[static_cast<std::size_t>(t)];
+      tk.state = TaskSt::Reaped;
+      if (vcbs_[static_cast<std::size_t>(tk.vcb)].state == VcbSt::Freed) {
+        violation(
+            RuleId::UseAfterFree,
+            fmt::format("message of task#{} handled after vcb#{} was freed", t + 1, tk.vcb + 1));
+      }
+      return result(t + 1);
+    }
+    default:
+      break;
+  }
+  throw RefUnsupported(fmt::format("{} is not executed by the reference executor", name));
+}
+
 // ---- end states ----
 
 std::optional<RefEndFinding> RefMachine::end_check() const {
@@ -1932,9 +2414,43 @@ std::optional<RefEndFinding> RefMachine::end_check() const {
                                        r.name)};
     }
   }
+  std::map<std::string, std::size_t> seen;
   for (const Act& a : acts_) {
-    if (!a.done)
-      return RefEndFinding{RuleId::Deadlock, fmt::format("deadlock: {} can never move", a.key)};
+    if (a.done) continue;
+    // Try the activity: one waiting for a completion message is not a lock deadlock.
+    std::size_t inst = seen[a.key]++;
+    RefMachine trial = *this;
+    EnumChooser ch({});
+    std::string why;
+    try {
+      trial.run_event(a.key, ch, inst);
+    } catch (const BlockedSig& b) {
+      why = b.why;
+    } catch (...) {
+    }
+    if (why.rfind("GetMessage", 0) == 0) {
+      bool closed = std::find(conv_closed_.begin(), conv_closed_.end(), true) != conv_closed_.end();
+      if (closed) {
+        return RefEndFinding{
+            RuleId::LostCancel,
+            fmt::format("{} waits forever: a cancel closed its conversation", a.key)};
+      }
+      return RefEndFinding{RuleId::NeverCompleted,
+                           fmt::format("{} waits forever for a completion message", a.key)};
+    }
+    return RefEndFinding{RuleId::Deadlock, fmt::format("deadlock: {} can never move", a.key)};
+  }
+  for (const Nbl& b : nbls_) {
+    if (!b.from_protocol || (b.owner != NblOwner::Filter && b.owner != NblOwner::Below)) continue;
+    if (b.cancelled)
+      return RefEndFinding{RuleId::LostCancel,
+                           fmt::format("{} is still out although its id was cancelled", b.name)};
+    return RefEndFinding{RuleId::NeverCompleted,
+                         fmt::format("{} never returns to the protocol", b.name)};
+  }
+  for (std::size_t k = 0; k < tasks_.size(); ++k) {
+    if (tasks_[k].state == TaskSt::Outstanding)
+      return RefEndFinding{RuleId::NeverCompleted, fmt::format("task#{} never completes", k + 1)};
   }
   for (const Req& r : reqs_) {
     if (pending(r) && r.cancel_flag) {
@@ -1982,6 +2498,23 @@ std::string RefMachine::describe() const {
       o << fmt::format("  {} = {}\n", v.name, globals_[g].i);
     }
   }
+  static const char* owners[] = {"above", "filter", "below", "returned up", "freed"};
+  for (const Nbl& b : nbls_) {
+    o << fmt::format("  {}: {} id={} uses={} id_use={}{}{}\n", b.name,
+                     owners[static_cast<int>(b.owner)], b.cancel_id, b.uses, b.id_use,
+                     b.aborted ? " aborted" : "", b.cancelled ? " cancelled" : "");
+  }
+  static const char* tstates[] = {"outstanding", "completed", "reaped"};
+  for (std::size_t k = 0; k < tasks_.size(); ++k) {
+    const Task& t = tasks_[k];
+    o << fmt::format("  task#{}: {} vcb#{} conv={} rc={}{}\n", k + 1,
+                     tstates[static_cast<int>(t.state)], t.vcb + 1, t.conv, t.rc,
+                     t.silent ? " silent" : "");
+  }
+  for (std::size_t k = 0; k < vcbs_.size(); ++k) {
+    o << fmt::format("  vcb#{}: {} rc={}\n", k + 1,
+                     vcbs_[k].state == VcbSt::Freed ? "freed" : "allocated", vcbs_[k].rc);
+  }
   for (std::size_t l = 0; l < lock_holder_.size(); ++l) {
     if (lock_holder_[l] >= 0)
       o << fmt::format("  lock {} held by activity #{}\n", spec_->locks[l].name, lock_holder_[l]);
@@ -1999,21 +2532,8 @@ std::string RefMachine::describe() const {
 // ---------------------------------------------------------------------------------------------
 
 std::string RefExecutor::unsupported_reason(const ast::Spec& spec) {
-  if (!spec.filters.empty() || !spec.miniports.empty())
-    return "NDIS semantics are not executed by the reference executor";
-  if (!spec.conversations.empty())
-    return "APPC semantics are not executed by the reference executor";
-  for (const ast::EnvItem& item : spec.environment) {
-    if (item.kind == ast::EnvKind::Send || item.kind == ast::EnvKind::CancelSend) {
-      return "NDIS environment events are not executed by the reference executor";
-    }
-  }
   for (const ast::VarDecl& g : spec.globals) {
     if (g.symbolic) return "symbolic values are not executed by the reference executor";
-    if (g.type == TypeKind::Nbl || g.type == TypeKind::Task || g.type == TypeKind::Vcb ||
-        g.type == TypeKind::ListNbl) {
-      return "NDIS/APPC values are not executed by the reference executor";
-    }
   }
   auto fn_uses = [](const ast::FnDecl& f) -> std::string {
     for (const ast::LocalVar& l : f.locals) {

@@ -1,5 +1,6 @@
-// The reference executor: a second, deliberately simple implementation of the KMDF semantics
-// (design: semantics.md §1, §2, §5; docs/decisions.md "Semantics (KMDF)"; docs/replay.md).
+// The reference executor: a second, deliberately simple implementation of the KMDF, NDIS and
+// APPC semantics (design: semantics.md §1-§5; docs/decisions.md "Semantics (KMDF)", "(NDIS)",
+// "(APPC)"; docs/replay.md).
 // It shares nothing with the explorer's transition code (model/semantics.cpp, program.cpp):
 // it walks the checked AST directly with plain objects (requests, queues, activities with a
 // resumable statement cursor) and moves one step at a time, named the way traces name them
@@ -20,8 +21,8 @@
 
 namespace cc {
 
-/// Thrown when a spec uses something the reference executor does not execute (NDIS, APPC,
-/// symbolic values) or exceeds one of its bounds (list capacity, a local loop that never
+/// Thrown when a spec uses something the reference executor does not execute (symbolic
+/// values) or exceeds one of its bounds (list capacity, a local loop that never
 /// reaches a visible operation). Replay reports such a violation as "not replayed".
 class RefUnsupported : public std::runtime_error {
  public:
@@ -56,7 +57,7 @@ struct RefEndFinding {
 
 class RefMachine;  // the state and the interpreter (ref_executor.cpp)
 
-/// Executes a checked KMDF spec one step at a time. Copyable: a copy is an independent
+/// Executes a checked spec one step at a time. Copyable: a copy is an independent
 /// snapshot of the state.
 class RefExecutor {
  public:

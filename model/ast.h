@@ -260,11 +260,12 @@ struct FilterDecl {
   std::vector<HandlerBinding> handlers;
 };
 
-/// miniport NAME : cancelable|uncancelable;
+/// miniport NAME : cancelable|uncancelable|pending;
 struct MiniportDecl {
   std::string name;
   SourceRange range;
   bool cancelable = true;
+  bool pending = false;  ///< holds sent NBLs until a cancel for their id reaches it
 };
 
 /// conversation NAME [: partner_may_not_answer];

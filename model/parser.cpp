@@ -776,7 +776,10 @@ class Parser {
         spec_->miniports.back().cancelable = true;
       } else if (accept_word("uncancelable")) {
         spec_->miniports.back().cancelable = false;
-      } else if (!unknown_keyword("miniport behaviour", {"cancelable", "uncancelable"})) {
+      } else if (accept_word("pending")) {
+        spec_->miniports.back().pending = true;
+      } else if (!unknown_keyword("miniport behaviour",
+                                  {"cancelable", "uncancelable", "pending"})) {
         return;
       }
     }

@@ -73,8 +73,78 @@ enum class ActKind : uint8_t {
   CanceledOnQueue,
   Cancel,
   Completion,
-  Timer
+  Timer,
+  FilterSend,          ///< FilterSendNetBufferLists (subject: an NBL)
+  FilterSendComplete,  ///< FilterSendNetBufferListsComplete (subject: an NBL)
+  FilterCancel,        ///< FilterCancelSendNetBufferLists (subject: a cancel_send line)
 };
+
+// ---- NDIS (semantics.md §1 "NET_BUFFER_LIST", §3) ----
+
+/// Who owns a NET_BUFFER_LIST.
+enum class NblOwner : uint8_t {
+  Unallocated,  ///< a pool slot NdisAllocateNetBufferList has not handed out yet
+  Above,        ///< the protocol has not sent it yet
+  Filter,
+  Below,  ///< sent to the miniport: the filter relinquished ownership
+  ReturnedUp,
+  Freed,  ///< NdisFreeNetBufferList (filter-allocated NBLs)
+};
+
+/// NBL record layout (bytes).
+enum NblField : uint32_t {
+  kNOwner = 0,
+  kNFlags = 1,
+  kNEpoch = 2,        ///< uses completed by the miniport (a reused NBL starts a new use)
+  kNIdEpoch = 3,      ///< kNEpoch when its cancel id was last set
+  kNCompletions = 4,  ///< NdisFSendNetBufferListsComplete calls on it
+  kNMiniport = 5,     ///< Below: the miniport holding it
+  kNCancelId = 8,
+  kNStatus = 12,
+  kNblStride = 16,
+};
+enum NblFlag : uint8_t {
+  kNblAborted = 1,      ///< a cancel for its id reached the miniport while it was Below
+  kNblCancelAimed = 2,  ///< the protocol cancelled its id before it was returned
+  kNblInSend = 4,       ///< its FilterSendNetBufferLists call has not returned yet
+};
+
+/// Reading: how many NBLs NdisAllocateNetBufferList can hand out in one execution (the
+/// state stays finite). The reference executor uses the same bound.
+constexpr uint32_t kFilterNblPool = 3;
+/// Reading: NdisGeneratePartialCancelId's value. The high byte is concrete here; deciding
+/// collisions over a symbolic partial id (CR012) is left to the symbolic-execution work.
+constexpr int32_t kPartialCancelId = 0x5A;
+/// Reading: NdisFSendNetBufferLists on an NBL the filter already returned upward makes it
+/// complete by two paths (it comes back from the miniport and goes up again): CR001.
+constexpr bool kSendAfterReturnIsDoubleCompletion = true;
+
+// ---- APPC (semantics.md §1 "APPC asynchronous verb", §4) ----
+
+/// VCB and task record layouts (bytes).
+enum VcbField : uint32_t { kVState = 0, kVTask = 1, kVRc = 4, kVcbStride = 8 };
+enum class VcbState : uint8_t { Unallocated, Allocated, Freed };
+enum TaskField : uint32_t {
+  kTState = 0,
+  kTVcb = 1,
+  kTConv = 2,
+  kTVerb = 3,
+  kTFlags = 4,
+  kTHandler = 5,  ///< code unit + 1 that first read its result (vcb_primary_rc)
+  kTRc = 6,       ///< int16: AP_OK / AP_CANCELED
+  kTaskStride = 8,
+};
+enum class TaskState : uint8_t { None, Outstanding, Completed, Reaped };
+enum TaskFlag : uint8_t {
+  kTaskSilent = 1,     ///< the partner will never answer (partner_may_not_answer)
+  kTaskCancelled = 2,  ///< WinAPPCCancelAsyncRequest returned 0 for it
+};
+/// Reading: at most this many VCBs / verbs in one execution (both executors).
+constexpr uint32_t kVcbPool = 4;
+constexpr uint32_t kTaskPool = 4;
+/// The spec constant that turns on the SNA Server 2.0-2.11 quirk (KB Q108071): a cancel of a
+/// completed verb may return WAPPCINVALID instead of WAPPCALREADY (both outcomes explored).
+constexpr std::string_view kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
 
 /// Activity record layout (bytes).
 enum ActField : uint32_t {
@@ -90,7 +160,18 @@ enum ActField : uint32_t {
 enum ActFlag : uint8_t { kStarted = 1, kNeedsSync = 2, kHoldsSync = 4, kInherited = 8 };
 
 /// Environment actors.
-enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer };
+enum class EnvKind : uint8_t {
+  Arrive,
+  Dispatch,
+  Cancel,
+  Target,
+  Stop,
+  Timer,
+  ProtocolSend,    ///< index: send line
+  ProtocolCancel,  ///< index: cancel_send line
+  Miniport,        ///< index: NBL
+  Partner,         ///< index: task (the APPC partner answers a verb)
+};
 
 struct EnvActor {
   EnvKind kind;
@@ -179,6 +260,35 @@ bool is_list(TypeKind t) {
   return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
 }
 
+/// A cancel id as a driver writes it: small ids in decimal, ids with a high byte in hex.
+std::string id_text(int32_t id) {
+  if (id >= 0 && id < 0x10000) return std::to_string(id);
+  return fmt::format("0x{:08X}", static_cast<uint32_t>(id));
+}
+
+/// APPC return codes by name (WAPPCALREADY, AP_CANCELED, ...), else the number.
+std::string appc_code_text(int32_t v) {
+  for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED"}) {
+    const ConstantInfo* c = find_constant(n);
+    if (c != nullptr && static_cast<int32_t>(c->value) == v) return std::string(n);
+  }
+  return std::to_string(v);
+}
+
+/// Verbs that may be issued while a receive is outstanding on the conversation (reference
+/// notes §4, "One outstanding verb per conversation").
+bool verb_allowed_during_receive(int32_t verb) {
+  for (int32_t v : {k::DEALLOCATE, k::GET_ATTRIBUTES, k::GET_TYPE, k::REQUEST_TO_SEND,
+                    k::SEND_ERROR, k::TEST_RTS, k::TP_ENDED}) {
+    if (v == verb) return true;
+  }
+  return false;
+}
+bool is_receive_verb(int32_t verb) {
+  return verb == k::RECEIVE_AND_WAIT || verb == k::RECEIVE_AND_POST ||
+         verb == k::MC_RECEIVE_AND_WAIT;
+}
+
 class KmdfSystem final : public TransitionSystem {
  public:
   KmdfSystem(const ast::Spec& spec, const SourceManager& sm, Program prog)
@@ -207,6 +317,13 @@ class KmdfSystem final : public TransitionSystem {
 
  private:
   // ---- static description ----
+  struct NblInfo {
+    std::string name;
+    bool from_protocol = false;
+    uint32_t filter = 0;
+    uint32_t send_item = ast::kNone;  ///< the send line that hands it over
+    int32_t protocol_id = 0;          ///< the cancel id the protocol set
+  };
   struct ReqInfo {
     bool created = false;
     uint32_t queue = ast::kNone;   ///< arrival queue (received)
@@ -230,6 +347,11 @@ class KmdfSystem final : public TransitionSystem {
   uint32_t global_base_ = 0, env_base_ = 0, act_base_ = 0, act_stride_ = 0;
   std::vector<uint32_t> global_off_;
   std::size_t size_ = 0;
+  // NDIS / APPC
+  std::vector<NblInfo> nbls_;
+  uint32_t nnbl_ = 0, nbl_base_ = 0, ndis_env_base_ = 0;
+  uint32_t nvcb_ = 0, ntask_ = 0, vcb_base_ = 0, task_base_ = 0, conv_base_ = 0, msg_base_ = 0;
+  bool sna_quirk_ = false;
 
   bool symmetry_ = true;  ///< callback slots kept in canonical order (canonicalize_slots)
 
@@ -262,6 +384,15 @@ class KmdfSystem final : public TransitionSystem {
   int32_t reg(uint32_t a, Reg r) const { return get32(act(a) + kARegs + 4U * r.value); }
   void set_reg(uint32_t a, Reg r, int32_t v) { set32(act(a) + kARegs + 4U * r.value, v); }
   uint8_t* global(uint32_t g) const { return s_ + global_base_ + global_off_[g]; }
+  uint8_t* nbl(uint32_t n) const { return s_ + nbl_base_ + n * kNblStride; }
+  NblOwner owner(uint32_t n) const { return static_cast<NblOwner>(nbl(n)[kNOwner]); }
+  void set_owner(uint32_t n, NblOwner o) { nbl(n)[kNOwner] = static_cast<uint8_t>(o); }
+  uint8_t* vcb(uint32_t v) const { return s_ + vcb_base_ + v * kVcbStride; }
+  uint8_t* task(uint32_t t) const { return s_ + task_base_ + t * kTaskStride; }
+  TaskState task_state(uint32_t t) const { return static_cast<TaskState>(task(t)[kTState]); }
+  VcbState vcb_state(uint32_t v) const { return static_cast<VcbState>(vcb(v)[kVState]); }
+  std::string task_name(uint32_t t) const { return fmt::format("task#{}", t + 1); }
+  std::string vcb_name(uint32_t v) const { return fmt::format("vcb#{}", v + 1); }
 
   /// A handle: request number + 1, and the epoch it was read at.
   int32_t handle(uint32_t r) const {
@@ -352,6 +483,33 @@ class KmdfSystem final : public TransitionSystem {
   int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
   uint32_t io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const;
   uint32_t queue_handler(uint32_t q, std::string_view h) const;
+
+  // NDIS / APPC helpers
+  uint32_t free_slot() const;
+  uint32_t filter_handler(uint32_t f, std::string_view h) const;
+  void spawn_ndis(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1);
+  RunResult run_ndis_env(const EnvActor& e);
+  RunResult run_appc_env(const EnvActor& e);
+  /// NDIS / APPC calls: `ret` receives the result; `rec_at` is the call's trace slot.
+  Outcome exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg, int32_t& ret,
+                    std::size_t rec_at);
+  Outcome exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
+                    const std::array<int32_t, 4>& arg, int32_t& ret, std::size_t rec_at);
+  /// Sets an API call's result and, when recording, its text and `calls` entry.
+  void api_result(const Instr& in, std::size_t rec_at, int32_t v, int32_t& ret) {
+    ret = v;
+    if (rec_) {
+      const ApiInfo& info = api_info(in.api());
+      rec_->results[rec_at] = render(v, info.result);
+      rec_->calls.back() = fmt::format("{}={}", info.name, v);
+    }
+  }
+  std::optional<uint32_t> nbl_handle(int32_t h, std::string_view api, const Instr& in);
+  std::optional<uint32_t> vcb_handle(int32_t h, std::string_view api, const Instr& in);
+  bool cancel_send_enabled(uint32_t item) const;
+  bool send_enabled(uint32_t item) const;
+  void post_completion(uint32_t t, int32_t rc, const Instr* in);
+  std::string nbl_place(uint32_t n) const;
 };
 
 // ======================================================================= construction
@@ -383,9 +541,42 @@ std::string KmdfSystem::build() {
         stop_items_.push_back(i);
         break;
       case ast::EnvKind::Send:
+        if (it.count_value < 0 || it.count_value > 60) {
+          return fmt::format("send count {} is outside 0..60", it.count_value);
+        }
+        for (int64_t n = 0; n < it.count_value; ++n) {
+          nbls_.push_back({.name = fmt::format("nbl#{}", nbls_.size() + 1),
+                           .from_protocol = true,
+                           .filter = it.object,
+                           .send_item = i,
+                           .protocol_id = static_cast<int32_t>(it.cancel_id_value)});
+        }
+        break;
       case ast::EnvKind::CancelSend:
-        return "NDIS environment events (send, cancel_send) are not executed yet";
+        break;
     }
+  }
+  // NBLs the filter may allocate, tasks and VCBs: fixed pools when the program uses them.
+  bool allocates = false, verbs = false, vcbs = false;
+  for (const CodeUnit& u : prog_.units) {
+    for (const Instr& in : u.code) {
+      if (in.op != Op::Api) continue;
+      allocates |= in.api() == ApiId::NdisAllocateNetBufferList;
+      verbs |= in.api() == ApiId::WinAsyncAPPC;
+      vcbs |= in.api() == ApiId::vcb_alloc;
+    }
+  }
+  if (allocates) {
+    for (uint32_t n = 0; n < kFilterNblPool; ++n) {
+      nbls_.push_back({.name = fmt::format("nbl#{}", nbls_.size() + 1)});
+    }
+  }
+  nnbl_ = static_cast<uint32_t>(nbls_.size());
+  if (nnbl_ > 60) return "more than 60 NBLs";
+  ntask_ = verbs ? kTaskPool : 0;
+  nvcb_ = vcbs ? kVcbPool : 0;
+  for (const ast::ConstDecl& c : spec_.consts) {
+    if (c.name == kSnaQuirkConst) sna_quirk_ = c.folded != 0;
   }
   for (const ast::CreatedRequestDecl& c : spec_.requests) {
     reqs_.push_back({.created = true, .target = c.target, .name = c.name});
@@ -404,7 +595,8 @@ std::string KmdfSystem::build() {
   }
 
   // Activities: threads + timers + up to four callbacks per request.
-  uint64_t acts = spec_.threads.size() + spec_.timers.size() + 4ULL * nreq_ + 1;
+  uint64_t acts = spec_.threads.size() + spec_.timers.size() + 4ULL * nreq_ + 1 + 2ULL * nnbl_;
+  for (const ast::EnvItem& it : spec_.environment) acts += it.kind == ast::EnvKind::CancelSend;
   if (acts > 250) return "too many concurrent activities (more than 250)";
   nact_ = static_cast<uint32_t>(acts);
 
@@ -426,7 +618,19 @@ std::string KmdfSystem::build() {
   off += spec_.timers.size();
   env_base_ = static_cast<uint32_t>(off);  // [stop happened][execution infeasible]
   off += 2;
+  ndis_env_base_ = static_cast<uint32_t>(off);  // per environment line: cancel_send happened
+  off += spec_.environment.size();
+  conv_base_ = static_cast<uint32_t>(off);  // per conversation: 1 = closed by a cancel
+  off += spec_.conversations.size();
+  msg_base_ = static_cast<uint32_t>(off);  // [count][task, ...]: the application's queue
+  off += 1 + ntask_;
   off = (off + 3) & ~std::size_t{3};
+  nbl_base_ = static_cast<uint32_t>(off);
+  off += static_cast<std::size_t>(kNblStride) * nnbl_;
+  vcb_base_ = static_cast<uint32_t>(off);
+  off += static_cast<std::size_t>(kVcbStride) * nvcb_;
+  task_base_ = static_cast<uint32_t>(off);
+  off += static_cast<std::size_t>(kTaskStride) * ntask_;
   global_base_ = static_cast<uint32_t>(off);
   uint32_t goff = 0;
   for (const ast::VarDecl& g : spec_.globals) {
@@ -457,6 +661,22 @@ std::string KmdfSystem::build() {
   for (uint32_t r = 0; r < nreq_; ++r) env_.push_back({EnvKind::Target, r});
   if (!stop_items_.empty()) env_.push_back({EnvKind::Stop, 0});
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) env_.push_back({EnvKind::Timer, t});
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind == ast::EnvKind::Send) env_.push_back({EnvKind::ProtocolSend, i});
+  }
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    const ast::EnvItem& it = spec_.environment[i];
+    if (it.kind != ast::EnvKind::CancelSend) continue;
+    bool repeated = false;  // a second line for the same filter and id adds nothing
+    for (uint32_t j = 0; j < i; ++j) {
+      const ast::EnvItem& o = spec_.environment[j];
+      repeated |= o.kind == ast::EnvKind::CancelSend && o.object == it.object &&
+                  o.cancel_id_value == it.cancel_id_value;
+    }
+    if (!repeated) env_.push_back({EnvKind::ProtocolCancel, i});
+  }
+  for (uint32_t n = 0; n < nnbl_; ++n) env_.push_back({EnvKind::Miniport, n});
+  for (uint32_t t = 0; t < ntask_; ++t) env_.push_back({EnvKind::Partner, t});
   if (nact_ + env_.size() > UINT16_MAX) return "too many actors";
   static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
   scratch_.resize(size_);
@@ -502,6 +722,10 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
     if (!is_list(gd.type)) {
       set32(global(static_cast<uint32_t>(g)), static_cast<int32_t>(gd.init_value));
     }
+  }
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    set_owner(n, nbls_[n].from_protocol ? NblOwner::Above : NblOwner::Unallocated);
+    set32(nbl(n) + kNCancelId, nbls_[n].protocol_id);
   }
   for (uint32_t t = 0; t < spec_.threads.size(); ++t) {
     uint8_t* a = act(t);
@@ -832,24 +1056,51 @@ std::string KmdfSystem::lane_of(uint32_t a) const {
   if (p[kAUnit] == 0) return "?";
   const CodeUnit& u = prog_.units[p[kAUnit] - 1];
   auto kind = static_cast<ActKind>(p[kAKind]);
+  if (kind == ActKind::FilterSend || kind == ActKind::FilterSendComplete) {
+    return fmt::format("{}[{}]", u.name, nbls_[p[kASubject] - 1].name);
+  }
+  if (kind == ActKind::FilterCancel) {
+    return fmt::format("{}[cancel_id {}]", u.name,
+                       spec_.environment[p[kASubject] - 1u].cancel_id_value);
+  }
   if (p[kASubject] != 0 && kind != ActKind::Timer && kind != ActKind::Thread) {
     return fmt::format("{}[{}]", u.name, reqs_[p[kASubject] - 1].name);
   }
   return u.name;
 }
 
+uint32_t KmdfSystem::free_slot() const {
+  for (uint32_t a = static_cast<uint32_t>(spec_.threads.size()); a < nact_; ++a) {
+    if (act(a)[kAUnit] == 0) return a;
+  }
+  throw ModelLimit(fmt::format("more than {} activities at once", nact_));
+}
+
+void KmdfSystem::spawn_ndis(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg0,
+                            int32_t arg1) {
+  uint32_t slot = free_slot();
+  uint8_t* p = act(slot);
+  uint32_t unit = prog_.unit_of_fn.at(fn);
+  p[kAUnit] = static_cast<uint8_t>(unit + 1);
+  p[kAKind] = static_cast<uint8_t>(kind);
+  p[kASubject] = static_cast<uint8_t>(subject + 1);
+  const CodeUnit& u = prog_.units[unit];
+  if (u.param_count >= 1) set_reg(slot, Reg{0}, arg0);
+  if (u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
+  if (recording()) note(fmt::format("starts {}", lane_of(slot)));
+}
+
+uint32_t KmdfSystem::filter_handler(uint32_t f, std::string_view h) const {
+  if (f >= spec_.filters.size()) return ast::kNone;
+  for (const ast::HandlerBinding& b : spec_.filters[f].handlers) {
+    if (b.handler == h) return b.fn;
+  }
+  return ast::kNone;
+}
+
 uint32_t KmdfSystem::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1,
                            bool has_arg1) {
-  uint32_t slot = kNoSlot;
-  for (uint32_t a = static_cast<uint32_t>(spec_.threads.size()); a < nact_; ++a) {
-    if (act(a)[kAUnit] == 0) {
-      slot = a;
-      break;
-    }
-  }
-  if (slot == kNoSlot) {
-    throw ModelLimit(fmt::format("more than {} activities at once", nact_));
-  }
+  uint32_t slot = free_slot();
   uint8_t* p = act(slot);
   uint32_t unit = prog_.unit_of_fn.at(fn);
   p[kAUnit] = static_cast<uint8_t>(unit + 1);
@@ -1187,10 +1438,9 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto cap = static_cast<int32_t>(prog_.list_capacity);
       std::string lname = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].name
                                                          : u.reg_names[in.loc.index];
-      TypeKind et = TypeKind::Request;
-      if (in.loc.kind == LocKind::Global && spec_.globals[in.loc.index].type == TypeKind::ListNbl) {
-        et = TypeKind::Nbl;
-      }
+      TypeKind lt = in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].type
+                                                   : u.reg_types[in.loc.index];
+      TypeKind et = lt == TypeKind::ListNbl ? TypeKind::Nbl : TypeKind::Request;
       auto get_item = [&](int32_t i) {
         int32_t v;
         std::memcpy(&v, items + i, 4);
@@ -1307,6 +1557,9 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
       owner = kOrphanOwner;  // nobody can release it any more
       note(fmt::format("returns holding lock {}", spec_.locks[l].name));
     }
+  }
+  if (kind == ActKind::FilterSend && subject != kNoSlot) {
+    nbl(subject)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);  // the send call returned
   }
   std::memset(p, 0, act_stride_);
   for (uint32_t b = 0; b < nact_; ++b) {
@@ -1716,8 +1969,187 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       spawn(ActKind::Timer, td.fn, kNoSlot, 0, false);
       return RunResult::Done;
     }
+    case EnvKind::ProtocolSend:
+    case EnvKind::ProtocolCancel:
+    case EnvKind::Miniport:
+      return run_ndis_env(e);
+    case EnvKind::Partner:
+      return run_appc_env(e);
   }
   return RunResult::Disabled;
+}
+
+// ======================================================================= NDIS environment
+
+bool KmdfSystem::send_enabled(uint32_t item) const {
+  // Lines for one filter hand their NBLs over in line order.
+  uint32_t f = spec_.environment[item].object;
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    const NblInfo& ni = nbls_[n];
+    if (!ni.from_protocol || ni.filter != f || owner(n) != NblOwner::Above) continue;
+    return ni.send_item == item;
+  }
+  return false;
+}
+
+/// Reading: the protocol cancels an id once every NBL it marked with that id (for this
+/// filter) has been handed over — its FilterSendNetBufferLists call has returned, as the
+/// protocol's send call runs it — and only while one of them has not come back.
+bool KmdfSystem::cancel_send_enabled(uint32_t item) const {
+  if (s_[ndis_env_base_ + item] != 0) return false;
+  const ast::EnvItem& it = spec_.environment[item];
+  bool any = false, outstanding = false;
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    const NblInfo& ni = nbls_[n];
+    if (!ni.from_protocol || ni.filter != it.object || ni.protocol_id != it.cancel_id_value) {
+      continue;
+    }
+    any = true;
+    if (owner(n) == NblOwner::Above || (nbl(n)[kNFlags] & kNblInSend) != 0) return false;
+    if (owner(n) != NblOwner::ReturnedUp) outstanding = true;
+  }
+  return any && outstanding;
+}
+
+RunResult KmdfSystem::run_ndis_env(const EnvActor& e) {
+  switch (e.kind) {
+    case EnvKind::ProtocolSend: {
+      if (!send_enabled(e.index)) return RunResult::Disabled;
+      const ast::EnvItem& it = spec_.environment[e.index];
+      uint32_t n = 0;
+      while (n < nnbl_ && !(nbls_[n].send_item == e.index && owner(n) == NblOwner::Above)) ++n;
+      const std::string& fname = spec_.filters[it.object].name;
+      if (rec_) {
+        rec_->lane = "protocol";
+        rec_->event = fmt::format("send {}", fname);
+        rec_->actor = ActorKind::Originator;
+        rec_->first_src(it.range);
+        rec_->actions.push_back(fmt::format("sends {} (cancel id {}) to filter {}", nbls_[n].name,
+                                            id_text(nbls_[n].protocol_id), fname));
+        rec_->results.emplace_back();
+      }
+      set_owner(n, NblOwner::Filter);
+      uint32_t fn = filter_handler(it.object, "FilterSendNetBufferLists");
+      if (fn != ast::kNone) {
+        nbl(n)[kNFlags] |= kNblInSend;
+        spawn_ndis(ActKind::FilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
+      }
+      return RunResult::Done;
+    }
+    case EnvKind::ProtocolCancel: {
+      if (!cancel_send_enabled(e.index)) return RunResult::Disabled;
+      const ast::EnvItem& it = spec_.environment[e.index];
+      s_[ndis_env_base_ + e.index] = 1;
+      const std::string& fname = spec_.filters[it.object].name;
+      if (rec_) {
+        rec_->lane = "protocol";
+        rec_->event = fmt::format("cancel_send {} {}", fname, it.cancel_id_value);
+        rec_->actor = ActorKind::Originator;
+        rec_->first_src(it.range);
+        rec_->actions.push_back(fmt::format("cancels the sends with cancel id {} at filter {}",
+                                            id_text(static_cast<int32_t>(it.cancel_id_value)),
+                                            fname));
+        rec_->results.emplace_back();
+      }
+      for (uint32_t n = 0; n < nnbl_; ++n) {
+        const NblInfo& ni = nbls_[n];
+        if (ni.from_protocol && ni.filter == it.object && ni.protocol_id == it.cancel_id_value &&
+            owner(n) != NblOwner::ReturnedUp) {
+          nbl(n)[kNFlags] |= kNblCancelAimed;
+          note(fmt::format("cancels {}", ni.name));
+        }
+      }
+      uint32_t fn = filter_handler(it.object, "FilterCancelSendNetBufferLists");
+      if (fn != ast::kNone) {
+        spawn_ndis(ActKind::FilterCancel, fn, e.index, static_cast<int32_t>(it.cancel_id_value), 0);
+      }
+      return RunResult::Done;
+    }
+    default: {  // Miniport
+      uint32_t n = e.index;
+      if (owner(n) != NblOwner::Below) return RunResult::Disabled;
+      uint8_t* p = nbl(n);
+      const ast::MiniportDecl& md = spec_.miniports[p[kNMiniport]];
+      bool aborted = (p[kNFlags] & kNblAborted) != 0;
+      if (md.pending && !aborted) return RunResult::Disabled;  // held until cancelled
+      int32_t st = aborted ? k::NDIS_STATUS_SEND_ABORTED : k::NDIS_STATUS_SUCCESS;
+      if (rec_) {
+        rec_->lane = fmt::format("miniport {}", md.name);
+        rec_->event = fmt::format("miniport {}", nbls_[n].name);
+        rec_->actor = ActorKind::Target;
+        rec_->first_src(md.range);
+        rec_->actions.push_back(
+            fmt::format("completes {} with {}", nbls_[n].name, render(st, TypeKind::Status)));
+        rec_->results.emplace_back();
+      }
+      set_owner(n, NblOwner::Filter);
+      p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+      ++p[kNEpoch];
+      set32(p + kNStatus, st);
+      note(fmt::format("returns {} to the filter", nbls_[n].name));
+      uint32_t fn = filter_handler(nbls_[n].filter, "FilterSendNetBufferListsComplete");
+      if (fn != ast::kNone) {
+        spawn_ndis(ActKind::FilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
+      }
+      return RunResult::Done;
+    }
+  }
+}
+
+// ======================================================================= APPC environment
+
+void KmdfSystem::post_completion(uint32_t t, int32_t rc, const Instr* in) {
+  uint8_t* tp = task(t);
+  uint32_t v = tp[kTVcb];
+  tp[kTState] = static_cast<uint8_t>(TaskState::Completed);
+  set16(tp + kTRc, static_cast<uint16_t>(rc));
+  uint8_t* q = s_ + msg_base_;
+  q[1 + q[0]] = static_cast<uint8_t>(t);
+  ++q[0];
+  note(fmt::format("{} ends with {}: its completion message is queued", task_name(t),
+                   appc_code_text(rc)));
+  if (vcb_state(v) == VcbState::Freed) {
+    std::string msg = fmt::format("the completion of {} writes {}, which was already freed",
+                                  task_name(t), vcb_name(v));
+    violation(RuleId::UseAfterFree, in ? in->src : spec_.conversations[tp[kTConv]].range, msg,
+              vcb_name(v));
+    return;
+  }
+  set32(vcb(v) + kVRc, rc);
+}
+
+RunResult KmdfSystem::run_appc_env(const EnvActor& e) {
+  uint32_t t = e.index;
+  uint8_t* tp = task(t);
+  if (task_state(t) != TaskState::Outstanding || (tp[kTFlags] & kTaskSilent) != 0) {
+    return RunResult::Disabled;
+  }
+  const ast::ConversationDecl& cd = spec_.conversations[tp[kTConv]];
+  if (rec_) {
+    rec_->lane = fmt::format("partner {}", cd.name);
+    rec_->event = fmt::format("partner {}", task_name(t));
+    rec_->actor = ActorKind::Target;
+    rec_->first_src(cd.range);
+  }
+  if (cd.partner_may_not_answer && choose(2, [](uint16_t c) {
+                                     return std::string(c == 1 ? "partner:silent"
+                                                               : "partner:answer");
+                                   }) == 1) {
+    tp[kTFlags] |= kTaskSilent;
+    if (rec_) {
+      rec_->actions.push_back(fmt::format("never answers {}", task_name(t)));
+      rec_->results.emplace_back();
+    }
+    return RunResult::Done;
+  }
+  if (rec_) {
+    rec_->actions.push_back(fmt::format("answers {} ({} on {})", task_name(t),
+                                        std::string(constant_name(TypeKind::Verb, tp[kTVerb])),
+                                        vcb_name(tp[kTVcb])));
+    rec_->results.emplace_back();
+  }
+  post_completion(t, k::AP_OK, nullptr);
+  return RunResult::Done;
 }
 
 // ======================================================================= KMDF API
@@ -2160,11 +2592,356 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (st == 1) st = 0;
       break;
     }
-    default:
-      throw std::logic_error(fmt::format("{} has no KMDF semantics", name));
+    default: {
+      Outcome o = Outcome::Continue;
+      if (info.domain == ApiDomain::Ndis) {
+        o = exec_ndis(in, arg, ret, rec_at);
+      } else if (info.domain == ApiDomain::Appc) {
+        o = exec_appc(a, u, in, arg, ret, rec_at);
+      } else {
+        throw std::logic_error(fmt::format("{} has no semantics", name));
+      }
+      if (o != Outcome::Continue) return o;
+      break;
+    }
   }
   if (in.a.value < u.reg_types.size() && info.result != TypeKind::Void) set_reg(a, in.a, ret);
   return Outcome::Continue;
+}
+
+// ======================================================================= NDIS API
+
+std::string KmdfSystem::nbl_place(uint32_t n) const {
+  switch (owner(n)) {
+    case NblOwner::Unallocated:
+      return "not allocated";
+    case NblOwner::Above:
+      return "held by the protocol";
+    case NblOwner::Filter:
+      return "owned by the filter";
+    case NblOwner::Below:
+      return fmt::format("sent below to miniport {}", spec_.miniports[nbl(n)[kNMiniport]].name);
+    case NblOwner::ReturnedUp:
+      return "returned to the protocol";
+    case NblOwner::Freed:
+      return "freed";
+  }
+  return "?";
+}
+
+std::optional<uint32_t> KmdfSystem::nbl_handle(int32_t h, std::string_view api, const Instr& in) {
+  if (h <= 0 || static_cast<uint32_t>(h) > nnbl_) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL NBL", api));
+    return std::nullopt;
+  }
+  auto n = static_cast<uint32_t>(h - 1);
+  if (owner(n) == NblOwner::Freed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was freed", api, nbls_[n].name), nbls_[n].name);
+    return std::nullopt;
+  }
+  return n;
+}
+
+Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg, int32_t& ret,
+                              std::size_t rec_at) {
+  std::string_view name = api_info(in.api()).name;
+  auto result = [&](int32_t v) { api_result(in, rec_at, v, ret); };
+  // Touching an NBL the filter does not own: below (given away) or already returned up.
+  auto not_owned = [&](uint32_t n) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} while it is {} (the filter gave up ownership)", name,
+                          nbls_[n].name, nbl_place(n)),
+              nbls_[n].name);
+    return Outcome::Violation;
+  };
+  switch (in.api()) {
+    case ApiId::NdisFSendNetBufferLists: {
+      auto n = nbl_handle(arg[0], name, in);
+      if (!n) return Outcome::Violation;
+      uint8_t* p = nbl(*n);
+      const std::string& nn = nbls_[*n].name;
+      if (owner(*n) == NblOwner::ReturnedUp && kSendAfterReturnIsDoubleCompletion) {
+        violation(RuleId::DoubleCompletion, in.src,
+                  fmt::format("{} is sent below after it was completed upward: it completes by "
+                              "two paths",
+                              nn),
+                  nn);
+        return Outcome::Violation;
+      }
+      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      if (!nbls_[*n].from_protocol && get32(p + kNCancelId) != 0 && p[kNIdEpoch] != p[kNEpoch]) {
+        violation(RuleId::StaleCancelId, in.src,
+                  fmt::format("{} is sent again with cancel id {} set before its last "
+                              "completion (clear or reset it on reuse)",
+                              nn, id_text(get32(p + kNCancelId))),
+                  nn);
+        return Outcome::Violation;
+      }
+      set_owner(*n, NblOwner::Below);
+      p[kNMiniport] = static_cast<uint8_t>(arg[1]);
+      p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+      note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[arg[1]].name));
+      return Outcome::Continue;
+    }
+    case ApiId::NdisFSendNetBufferListsComplete: {
+      auto n = nbl_handle(arg[0], name, in);
+      if (!n) return Outcome::Violation;
+      uint8_t* p = nbl(*n);
+      const std::string& nn = nbls_[*n].name;
+      std::string why;
+      if (!nbls_[*n].from_protocol) {
+        why = fmt::format("{} was allocated by the filter: it must not be passed up", nn);
+      } else if (owner(*n) == NblOwner::ReturnedUp) {
+        why = fmt::format("{} completed twice", nn);
+      } else if (owner(*n) == NblOwner::Below) {
+        why = fmt::format("{} completed upward while it is {}", nn, nbl_place(*n));
+      }
+      if (!why.empty()) {
+        ++p[kNCompletions];
+        note(fmt::format("completes {} again", nn));
+        violation(RuleId::DoubleCompletion, in.src, why, nn);
+        return Outcome::Violation;
+      }
+      ++p[kNCompletions];
+      set_owner(*n, NblOwner::ReturnedUp);
+      set32(p + kNStatus, arg[1]);
+      note(fmt::format("completes {} with {}", nn, render(arg[1], TypeKind::Status)));
+      return Outcome::Continue;
+    }
+    case ApiId::NdisFCancelSendNetBufferLists: {
+      const ast::MiniportDecl& md = spec_.miniports[arg[0]];
+      std::string hit;
+      for (uint32_t n = 0; n < nnbl_; ++n) {
+        if (owner(n) == NblOwner::Below && nbl(n)[kNMiniport] == arg[0] &&
+            get32(nbl(n) + kNCancelId) == arg[1] && (md.cancelable || md.pending)) {
+          nbl(n)[kNFlags] |= kNblAborted;
+          hit += (hit.empty() ? "" : ", ") + nbls_[n].name;
+        }
+      }
+      note(fmt::format(
+          "passes the cancel of id {} down to {}{}", arg[1], md.name,
+          hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
+      return Outcome::Continue;
+    }
+    case ApiId::NdisGeneratePartialCancelId:
+      result(kPartialCancelId);
+      return Outcome::Continue;
+    case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
+    case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
+      auto n = nbl_handle(arg[0], name, in);
+      if (!n) return Outcome::Violation;
+      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      uint8_t* p = nbl(*n);
+      if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
+        result(get32(p + kNCancelId));
+      } else {
+        set32(p + kNCancelId, arg[1]);
+        p[kNIdEpoch] = p[kNEpoch];
+        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, id_text(arg[1])));
+      }
+      return Outcome::Continue;
+    }
+    case ApiId::NdisAllocateNetBufferList: {
+      uint32_t n = 0;
+      while (n < nnbl_ && owner(n) != NblOwner::Unallocated) ++n;
+      if (n == nnbl_) {
+        throw ModelLimit(
+            fmt::format("NdisAllocateNetBufferList called more than {} times", kFilterNblPool));
+      }
+      set_owner(n, NblOwner::Filter);
+      note(fmt::format("allocates {}", nbls_[n].name));
+      result(static_cast<int32_t>(n + 1));
+      return Outcome::Continue;
+    }
+    case ApiId::NdisFreeNetBufferList: {
+      auto n = nbl_handle(arg[0], name, in);
+      if (!n) return Outcome::Violation;
+      if (nbls_[*n].from_protocol) {
+        violation(
+            RuleId::ApiMisuse, in.src,
+            fmt::format("NdisFreeNetBufferList of {}, which the protocol owns", nbls_[*n].name),
+            nbls_[*n].name);
+        return Outcome::Violation;
+      }
+      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      set_owner(*n, NblOwner::Freed);
+      note(fmt::format("frees {}", nbls_[*n].name));
+      return Outcome::Continue;
+    }
+    default:
+      break;
+  }
+  throw std::logic_error(fmt::format("{} has no NDIS semantics", name));
+}
+
+// ======================================================================= APPC API
+
+std::optional<uint32_t> KmdfSystem::vcb_handle(int32_t h, std::string_view api, const Instr& in) {
+  if (h <= 0 || static_cast<uint32_t>(h) > nvcb_ ||
+      vcb_state(static_cast<uint32_t>(h - 1)) == VcbState::Unallocated) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL VCB", api));
+    return std::nullopt;
+  }
+  auto v = static_cast<uint32_t>(h - 1);
+  if (vcb_state(v) == VcbState::Freed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was freed", api, vcb_name(v)), vcb_name(v));
+    return std::nullopt;
+  }
+  return v;
+}
+
+Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
+                              const std::array<int32_t, 4>& arg, int32_t& ret, std::size_t rec_at) {
+  std::string_view name = api_info(in.api()).name;
+  auto result = [&](int32_t v) { api_result(in, rec_at, v, ret); };
+  auto code_result = [&](int32_t v) {
+    result(v);
+    if (rec_) rec_->results[rec_at] = appc_code_text(v);
+  };
+  switch (in.api()) {
+    case ApiId::vcb_alloc: {
+      uint32_t v = 0;
+      while (v < nvcb_ && vcb_state(v) != VcbState::Unallocated) ++v;
+      if (v == nvcb_)
+        throw ModelLimit(fmt::format("vcb_alloc called more than {} times", kVcbPool));
+      vcb(v)[kVState] = static_cast<uint8_t>(VcbState::Allocated);
+      note(fmt::format("allocates {}", vcb_name(v)));
+      result(static_cast<int32_t>(v + 1));
+      return Outcome::Continue;
+    }
+    case ApiId::vcb_free: {
+      auto v = vcb_handle(arg[0], name, in);
+      if (!v) return Outcome::Violation;
+      vcb(*v)[kVState] = static_cast<uint8_t>(VcbState::Freed);
+      note(fmt::format("frees {}", vcb_name(*v)));
+      return Outcome::Continue;
+    }
+    case ApiId::vcb_primary_rc: {
+      auto v = vcb_handle(arg[0], name, in);
+      if (!v) return Outcome::Violation;
+      uint8_t cur = vcb(*v)[kVTask];
+      if (cur != 0) {
+        uint32_t t = cur - 1u;
+        if (task_state(t) == TaskState::Outstanding) {
+          violation(RuleId::UseAfterReuse, in.src,
+                    fmt::format("reads the return code of {} while its verb {} is still "
+                                "outstanding: the message handled was another verb's",
+                                vcb_name(*v), task_name(t)),
+                    task_name(t));
+          return Outcome::Violation;
+        }
+        uint8_t me = static_cast<uint8_t>(act(a)[kAUnit]);
+        uint8_t& h = task(t)[kTHandler];
+        if (h != 0 && h != me) {
+          violation(RuleId::DoubleCompletion, in.src,
+                    fmt::format("the completion of {} is handled by two paths ({} and {})",
+                                task_name(t), prog_.units[h - 1u].name, u.name),
+                    task_name(t));
+          return Outcome::Violation;
+        }
+        h = me;
+        note(fmt::format("handles the result of {}", task_name(t)));
+      }
+      code_result(get32(vcb(*v) + kVRc));
+      return Outcome::Continue;
+    }
+    case ApiId::WinAsyncAPPC: {
+      auto v = vcb_handle(arg[0], name, in);
+      if (!v) return Outcome::Violation;
+      int32_t verb = arg[1];
+      auto c = static_cast<uint32_t>(arg[2]);
+      const std::string& cn = spec_.conversations[c].name;
+      if (s_[conv_base_ + c] != 0) {
+        note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
+        result(0);
+        return Outcome::Continue;
+      }
+      for (uint32_t t = 0; t < ntask_; ++t) {
+        uint8_t* tp = task(t);
+        if (task_state(t) == TaskState::Outstanding && tp[kTConv] == c &&
+            !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
+          note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
+          result(0);
+          return Outcome::Continue;
+        }
+      }
+      uint32_t t = 0;
+      while (t < ntask_ && task_state(t) != TaskState::None) ++t;
+      if (t == ntask_) {
+        throw ModelLimit(fmt::format("WinAsyncAPPC called more than {} times", kTaskPool));
+      }
+      uint8_t* tp = task(t);
+      tp[kTState] = static_cast<uint8_t>(TaskState::Outstanding);
+      tp[kTVcb] = static_cast<uint8_t>(*v);
+      tp[kTConv] = static_cast<uint8_t>(c);
+      tp[kTVerb] = static_cast<uint8_t>(verb);
+      vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
+      note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
+      result(static_cast<int32_t>(t + 1));
+      return Outcome::Continue;
+    }
+    case ApiId::WinAPPCCancelAsyncRequest: {
+      int32_t h = arg[0];
+      if (h <= 0 || static_cast<uint32_t>(h) > ntask_ ||
+          task_state(static_cast<uint32_t>(h - 1)) == TaskState::None) {
+        code_result(k::WAPPCINVALID);
+        return Outcome::Continue;
+      }
+      auto t = static_cast<uint32_t>(h - 1);
+      if (task_state(t) != TaskState::Outstanding) {
+        bool invalid =
+            sna_quirk_ && choose(2, [](uint16_t c) {
+                            return std::string(c == 1 ? "cancel:invalid" : "cancel:already");
+                          }) == 1;
+        note(fmt::format("{} has already completed{}", task_name(t),
+                         task_state(t) == TaskState::Completed
+                             ? ": its completion message is still queued"
+                             : " and its message was received"));
+        code_result(invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
+        return Outcome::Continue;
+      }
+      uint32_t c = task(t)[kTConv];
+      s_[conv_base_ + c] = 1;
+      task(t)[kTFlags] |= kTaskCancelled;
+      note(fmt::format("purges {} and closes conversation {}", task_name(t),
+                       spec_.conversations[c].name));
+      for (uint32_t o = 0; o < ntask_; ++o) {
+        if (task_state(o) == TaskState::Outstanding && task(o)[kTConv] == c) {
+          post_completion(o, k::AP_CANCELED, &in);
+          if (finding_) return Outcome::Violation;
+        }
+      }
+      result(0);
+      if (rec_) rec_->results[rec_at] = "0 (cancelled)";
+      return Outcome::Continue;
+    }
+    case ApiId::GetMessage: {
+      uint8_t* q = s_ + msg_base_;
+      if (q[0] == 0) return Outcome::Blocked;
+      uint32_t t = q[1];
+      std::memmove(q + 1, q + 2, q[0] - 1u);
+      q[q[0]] = 0;
+      --q[0];
+      task(t)[kTState] = static_cast<uint8_t>(TaskState::Reaped);
+      uint32_t v = task(t)[kTVcb];
+      note(fmt::format("receives the completion message of {} ({})", task_name(t),
+                       appc_code_text(static_cast<int16_t>(get16(task(t) + kTRc)))));
+      if (vcb_state(v) == VcbState::Freed) {
+        violation(RuleId::UseAfterFree, in.src,
+                  fmt::format("the completion message of {} refers to {}, which was freed",
+                              task_name(t), vcb_name(v)),
+                  vcb_name(v));
+        return Outcome::Violation;
+      }
+      result(static_cast<int32_t>(t + 1));
+      return Outcome::Continue;
+    }
+    default:
+      break;
+  }
+  throw std::logic_error(fmt::format("{} has no APPC semantics", name));
 }
 
 // ======================================================================= end states
@@ -2227,6 +3004,26 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
       pc = j.op == Op::Jump ? j.target : pc + 1;
     }
     const Instr& in = u.code[std::min<std::size_t>(pc, u.code.size() - 1)];
+    if (p[kAWait] == 0 && in.op == Op::Api && in.api() == ApiId::GetMessage) {
+      // A client waiting for a completion message that will never come.
+      std::string closed;
+      for (std::size_t c = 0; c < spec_.conversations.size(); ++c) {
+        if (s_[conv_base_ + c] != 0) closed = spec_.conversations[c].name;
+      }
+      if (!closed.empty()) {
+        f = Finding{RuleId::LostCancel, in.src.begin,
+                    fmt::format("{} waits forever in GetMessage: the cancel closed conversation "
+                                "{}, so no verb on it can complete",
+                                lane_of(a), closed),
+                    lane_of(a)};
+      } else {
+        f = Finding{
+            RuleId::NeverCompleted, in.src.begin,
+            fmt::format("{} waits forever in GetMessage: no verb is left to complete", lane_of(a)),
+            lane_of(a)};
+      }
+      continue;
+    }
     std::string why = "is blocked";
     if (p[kAWait] != 0) {
       why = fmt::format("waits for {} to return", lane_of(p[kAWait] - 1u));
@@ -2245,6 +3042,34 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
     }
     f = Finding{RuleId::Deadlock, in.src.begin, fmt::format("deadlock: {} {}", lane_of(a), why),
                 lane_of(a)};
+  }
+  for (uint32_t n = 0; n < nnbl_ && !f; ++n) {
+    if (!nbls_[n].from_protocol) continue;
+    NblOwner o = owner(n);
+    if (o != NblOwner::Filter && o != NblOwner::Below) continue;
+    SourceLoc at = spec_.filters[nbls_[n].filter].range.begin;
+    if ((nbl(n)[kNFlags] & kNblCancelAimed) != 0) {
+      f = Finding{RuleId::LostCancel, at,
+                  fmt::format("{} is still {} at the end although the protocol cancelled its "
+                              "id {} ({})",
+                              nbls_[n].name, nbl_place(n), get32(nbl(n) + kNCancelId),
+                              o == NblOwner::Below ? "the cancel was never passed down"
+                                                   : "the filter never returned it"),
+                  nbls_[n].name};
+    } else {
+      f = Finding{
+          RuleId::NeverCompleted, at,
+          fmt::format("{} is never returned to the protocol ({})", nbls_[n].name, nbl_place(n)),
+          nbls_[n].name};
+    }
+  }
+  for (uint32_t t = 0; t < ntask_ && !f; ++t) {
+    if (task_state(t) != TaskState::Outstanding) continue;
+    f = Finding{RuleId::NeverCompleted, spec_.conversations[task(t)[kTConv]].range.begin,
+                fmt::format("{} is never completed: the partner never answers and nothing "
+                            "cancels it",
+                            task_name(t)),
+                task_name(t)};
   }
   for (uint32_t r = 0; r < nreq_ && !f; ++r) {
     if (!pending(r)) continue;
@@ -2296,6 +3121,24 @@ std::string KmdfSystem::render(int32_t v, TypeKind t) const {
       return static_cast<std::size_t>(v) < spec_.timers.size() ? spec_.timers[v].name : "?";
     case TypeKind::Fn:
       return fn_name(static_cast<uint32_t>(v));
+    case TypeKind::Nbl:
+      if (v == 0) return "NULL";
+      return v > 0 && static_cast<uint32_t>(v) <= nnbl_ ? nbls_[v - 1].name : "<bad NBL>";
+    case TypeKind::Task:
+      return v == 0 ? "NULL" : task_name(static_cast<uint32_t>(v - 1));
+    case TypeKind::Vcb:
+      return v == 0 ? "NULL" : vcb_name(static_cast<uint32_t>(v - 1));
+    case TypeKind::Miniport:
+      return static_cast<std::size_t>(v) < spec_.miniports.size() ? spec_.miniports[v].name : "?";
+    case TypeKind::Conversation:
+      return static_cast<std::size_t>(v) < spec_.conversations.size() ? spec_.conversations[v].name
+                                                                      : "?";
+    case TypeKind::Filter:
+      return static_cast<std::size_t>(v) < spec_.filters.size() ? spec_.filters[v].name : "?";
+    case TypeKind::Verb: {
+      std::string_view n = constant_name(TypeKind::Verb, v);
+      return n.empty() ? std::to_string(v) : std::string(n);
+    }
     case TypeKind::Void:
       return "";
     default:
@@ -2343,6 +3186,55 @@ std::vector<ObjectView> KmdfSystem::objects() const {
                             render(get32(p + kRCtx + 4 * f), spec_.context[f].type));
     }
     out.push_back(std::move(o));
+  }
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (owner(n) == NblOwner::Unallocated) continue;
+    const uint8_t* p = nbl(n);
+    ObjectView o{nbls_[n].name, "nbl", {}};
+    o.fields.emplace_back("owner", nbl_place(n));
+    o.fields.emplace_back("origin", nbls_[n].from_protocol ? "protocol" : "filter");
+    o.fields.emplace_back("cancel id", id_text(get32(p + kNCancelId)));
+    if ((p[kNFlags] & kNblCancelAimed) != 0) o.fields.emplace_back("cancelled", "yes");
+    if ((p[kNFlags] & kNblAborted) != 0) o.fields.emplace_back("aborted below", "yes");
+    o.fields.emplace_back("completions", std::to_string(p[kNCompletions]));
+    if (!nbls_[n].from_protocol) o.fields.emplace_back("uses", std::to_string(p[kNEpoch]));
+    out.push_back(std::move(o));
+  }
+  for (uint32_t t = 0; t < ntask_; ++t) {
+    if (task_state(t) == TaskState::None) continue;
+    const uint8_t* p = task(t);
+    static constexpr std::array<const char*, 4> kStates = {
+        "none", "outstanding", "completed (message queued)", "message received"};
+    ObjectView o{task_name(t), "task", {}};
+    o.fields.emplace_back("state", kStates[p[kTState]]);
+    o.fields.emplace_back("verb", render(p[kTVerb], TypeKind::Verb));
+    o.fields.emplace_back("conversation", spec_.conversations[p[kTConv]].name);
+    o.fields.emplace_back("vcb", vcb_name(p[kTVcb]));
+    if (task_state(t) != TaskState::Outstanding) {
+      o.fields.emplace_back("result", appc_code_text(static_cast<int16_t>(get16(p + kTRc))));
+    }
+    if ((p[kTFlags] & kTaskSilent) != 0) o.fields.emplace_back("partner", "never answers");
+    out.push_back(std::move(o));
+  }
+  for (uint32_t v = 0; v < nvcb_; ++v) {
+    if (vcb_state(v) == VcbState::Unallocated) continue;
+    const uint8_t* p = vcb(v);
+    ObjectView o{vcb_name(v), "vcb", {}};
+    o.fields.emplace_back("state", vcb_state(v) == VcbState::Freed ? "freed" : "allocated");
+    o.fields.emplace_back("verb", p[kVTask] ? task_name(p[kVTask] - 1u) : "none");
+    o.fields.emplace_back("primary rc", appc_code_text(get32(p + kVRc)));
+    out.push_back(std::move(o));
+  }
+  for (std::size_t c = 0; c < spec_.conversations.size(); ++c) {
+    out.push_back({spec_.conversations[c].name,
+                   "conversation",
+                   {{"state", s_[conv_base_ + c] ? "closed by a cancel" : "open"}}});
+  }
+  if (ntask_ > 0) {
+    const uint8_t* q = s_ + msg_base_;
+    std::string value = "[";
+    for (uint32_t i = 0; i < q[0]; ++i) value += (i ? ", " : "") + task_name(q[1 + i]);
+    out.push_back({"message queue", "queue", {{"messages", value + "]"}}});
   }
   for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
     uint8_t owner = s_[lock_base_ + l];
@@ -2416,6 +3308,17 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
                  !(finding.rule == RuleId::Deadlock && finding.message.starts_with("deadlock:"));
   switch (finding.rule) {
     case RuleId::DoubleCompletion: {
+      // An NBL sent below, or a verb's result already handled on another path.
+      auto other =
+          find_back(last - 1, {"gives " + obj + " to miniport", "handles the result of " + obj});
+      if (other && trace[*other].activity_name != trace[last].activity_name) {
+        e.racing_steps = {*other, last};
+        bool sent = trace[*other].note.find("gives") != std::string::npos;
+        e.headline = fmt::format("{} {}; {} {} it again", step_words(*other),
+                                 sent ? "sent " + obj + " below" : "handled the result of " + obj,
+                                 step_words(last), sent ? "completed" : "handled");
+        return e;
+      }
       auto first = find_back(last - 1, {"completes " + obj + " "});
       if (first) {
         e.racing_steps = {*first, last};
@@ -2459,6 +3362,15 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
       break;
     }
     case RuleId::LostCancel: {
+      auto closed = find_back(last, {"closes conversation"});
+      if (closed && finding.message.find("GetMessage") != std::string::npos) {
+        e.racing_steps = {*closed, last};
+        e.headline = fmt::format(
+            "{} cancelled a verb and closed its conversation; {} then waits forever in "
+            "GetMessage (after step {})",
+            step_words(*closed), obj, last + 1);
+        return e;
+      }
       auto cancel = find_back(last, {"cancels " + obj, "cancel sent for " + obj});
       auto lost = find_back(last, {"wipes the pending cancel of " + obj,
                                    obj + " was already cancelled: the driver must complete it"});
@@ -2494,34 +3406,19 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
 std::unique_ptr<TransitionSystem> make_transition_system(const ast::Spec& spec,
                                                          const SourceManager& sm,
                                                          std::string& unsupported) {
-  if (!spec.filters.empty() || !spec.miniports.empty()) {
-    unsupported = "NDIS semantics (filter, miniport) are not executed yet";
-    return nullptr;
-  }
-  if (!spec.conversations.empty()) {
-    unsupported = "APPC semantics (conversation) are not executed yet";
-    return nullptr;
-  }
+  // A list holds at most every request and NBL that can exist (plus the pools).
   uint32_t cap = 0;
   for (const ast::EnvItem& it : spec.environment) {
-    if (it.kind == ast::EnvKind::Arrive && it.count_value > 0) {
-      cap += static_cast<uint32_t>(it.count_value);
+    if ((it.kind == ast::EnvKind::Arrive || it.kind == ast::EnvKind::Send) && it.count_value > 0) {
+      cap += static_cast<uint32_t>(std::min<int64_t>(it.count_value, 1000));
     }
   }
+  if (!spec.filters.empty()) cap += kFilterNblPool;
   cap += static_cast<uint32_t>(spec.requests.size());
   Program prog;
   unsupported = compile_program(spec, std::max<uint32_t>(cap, 1), prog);
   if (!unsupported.empty()) return nullptr;
   for (const CodeUnit& u : prog.units) {
-    for (const Instr& in : u.code) {
-      if (in.op == Op::Api && api_info(in.api()).domain != ApiDomain::Kmdf &&
-          in.api() != ApiId::NdisAcquireSpinLock && in.api() != ApiId::NdisReleaseSpinLock) {
-        unsupported = fmt::format("{} uses {}, whose {} semantics are not executed yet", u.name,
-                                  api_info(in.api()).name,
-                                  api_info(in.api()).domain == ApiDomain::Ndis ? "NDIS" : "APPC");
-        return nullptr;
-      }
-    }
     if (u.code.size() > UINT16_MAX) {
       unsupported = fmt::format("{} is too long", u.name);
       return nullptr;

@@ -1,6 +1,7 @@
-// The framework semantics (design: semantics.md §1, §2, §5) as a TransitionSystem over flat
-// byte states: requests, queues, targets, locks, events, timers, globals and activities
-// (callback instances, threads) laid out once per spec.
+// The framework semantics (design: semantics.md §1-§5: KMDF, NDIS, APPC) as a
+// TransitionSystem over flat byte states: requests, queues, targets, NBLs, verbs, VCBs,
+// locks, events, timers, globals and activities (callback instances, threads) laid out once
+// per spec.
 #pragma once
 
 #include <memory>

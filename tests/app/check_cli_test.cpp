@@ -128,15 +128,23 @@ TEST(CheckCli, TimeAndMemoryLimitsAreIncomplete) {
 
 TEST(CheckCli, ViolationOutranksIncompleteAcrossSpecs) {
   auto r = run_tool(
-      "check specs/kmdf/cr001_double_completion.spec specs/seeds/001_ndis_filter_cancel_send.spec "
+      "check specs/kmdf/cr001_double_completion.spec tests/data/incomplete_model_limit.spec "
       "--no-color");
   EXPECT_EQ(r.exit_code, 1) << r.out;
 }
 
-TEST(CheckCli, UnsupportedDomainIsIncompleteWithAReason) {
-  auto r = run_tool("check specs/seeds/002_appc_cancel_async.spec --no-color");
+TEST(CheckCli, ModelLimitIsIncompleteWithAReason) {
+  auto r = run_tool("check tests/data/incomplete_model_limit.spec --no-color");
   EXPECT_EQ(r.exit_code, 4) << r.out;
-  EXPECT_NE(r.out.find("not executed yet"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("arrive count 250 is outside"), std::string::npos) << r.out;
+}
+
+TEST(CheckCli, NdisAndAppcSeedsAreChecked) {
+  auto r = run_tool(
+      "check specs/seeds/001_ndis_filter_cancel_send.spec specs/seeds/002_appc_cancel_async.spec "
+      "--no-color");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("2 specs checked: 2 pass"), std::string::npos) << r.out;
 }
 
 TEST(CheckCli, CtrlCStopsCleanlyAndReportsIncomplete) {

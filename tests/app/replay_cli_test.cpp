@@ -16,8 +16,8 @@ using test::run_tool;
 using test::temp_file;
 
 const char* const kTimerSpec = "specs/seeds/000_cancel_sent_from_timer.spec";  // CR004 at a step
-const char* const kLostCancelSpec = "specs/kmdf/cr003_lost_cancel.spec";        // CR003 at the end
-const char* const kSendFailSpec = "specs/kmdf/cr005_never_completed.spec";      // send:fail choice
+const char* const kLostCancelSpec = "specs/kmdf/cr003_lost_cancel.spec";       // CR003 at the end
+const char* const kSendFailSpec = "specs/kmdf/cr005_never_completed.spec";     // send:fail choice
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
@@ -36,9 +36,13 @@ nlohmann::json checked(const std::string& spec) {
   return doc;
 }
 
-std::string write(const nlohmann::json& doc) { return temp_file(doc.dump(2), ".json"); }
+std::string write(const nlohmann::json& doc) {
+  return temp_file(doc.dump(2), ".json");
+}
 
-nlohmann::json& first_violation(nlohmann::json& doc) { return doc["specs"][0]["violations"][0]; }
+nlohmann::json& first_violation(nlohmann::json& doc) {
+  return doc["specs"][0]["violations"][0];
+}
 
 TEST(ReplayCli, CorpusViolationReproduces) {
   nlohmann::json doc = checked(kTimerSpec);
@@ -50,12 +54,38 @@ TEST(ReplayCli, CorpusViolationReproduces) {
   std::remove(path.c_str());
 }
 
+TEST(ReplayCli, NdisAndAppcViolationsReproduce) {
+  struct Case {
+    const char* spec;
+    const char* expected;
+  };
+  for (const Case& c : {
+           Case{"specs/ndis/cr001_unlink_without_lock.spec",
+                "CR001 double-completion reproduced at step 17"},
+           Case{"specs/ndis/cr003_cancel_not_propagated.spec",
+                "CR003 lost-cancel reproduced at the end state"},
+           Case{"specs/appc/cr002_reuse_vcb_on_already.spec",
+                "CR002 use-after-reuse reproduced at step"},
+           Case{"specs/appc/cr003_verb_on_closed_conversation.spec",
+                "CR003 lost-cancel reproduced at the end state"},
+       }) {
+    nlohmann::json doc = checked(c.spec);
+    EXPECT_TRUE(first_violation(doc)["replayed"].get<bool>()) << c.spec;
+    const std::string path = write(doc);
+    auto r = run_tool("replay " + path);
+    EXPECT_EQ(r.exit_code, 1) << c.spec << r.out << r.err;
+    EXPECT_NE(r.out.find(c.expected), std::string::npos) << r.out;
+    std::remove(path.c_str());
+  }
+}
+
 TEST(ReplayCli, EndStateViolationReproduces) {
   nlohmann::json doc = checked(kLostCancelSpec);
   const std::string path = write(doc);
   auto r = run_tool("replay " + path);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("CR003 lost-cancel reproduced at the end state"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CR003 lost-cancel reproduced at the end state"), std::string::npos)
+      << r.out;
   std::remove(path.c_str());
 }
 

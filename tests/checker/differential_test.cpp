@@ -11,13 +11,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <memory>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -44,16 +44,15 @@ constexpr int kMaxDepth = 400;
 constexpr std::size_t kDefaultStatesPerSpec = 20000;
 
 /// Specs the two implementations are known to disagree on, with the disagreement.
-const std::map<std::string, std::string, std::less<>> kSkip = {
-};
+const std::map<std::string, std::string, std::less<>> kSkip = {};
 
 /// Feature specs: the corpus is written to show races, so random schedules mostly end at its
 /// bugs. These exercise the rest of the semantics (forward/requeue/retrieve, queue cancels,
 /// stop with suspend and purge, late / pending / may_fail targets, send-and-forget, reuse of
 /// a created request, lists, helpers, atomic blocks, events, sync devices, inline cancel
-/// routines, StopAcknowledge with requeue).
+/// routines, StopAcknowledge with requeue), and the NDIS and APPC events and calls.
 const char* const kFeatureSpecs[] = {
-R"SPEC(spec "feature: forward, requeue, retrieve, canceled-on-queue, stop";
+    R"SPEC(spec "feature: forward, requeue, retrieve, canceled-on-queue, stop";
 const N = 2;
 device d {
   queue io : sequential power_managed {
@@ -110,7 +109,7 @@ environment {
   stop any;
 }
 )SPEC",
-R"SPEC(spec "feature: targets, send-and-forget, reuse, lists, context, helpers, atomic, events";
+    R"SPEC(spec "feature: targets, send-and-forget, reuse, lists, context, helpers, atomic, events";
 target slow : late may_fail completes {STATUS_SUCCESS, STATUS_IO_TIMEOUT};
 target hw : uncancelable;
 target irq : pending;
@@ -211,7 +210,7 @@ environment {
   cancel any;
 }
 )SPEC",
-R"SPEC(spec "feature: mark/unmark variants, sync device, inline cancel routine, stop acknowledge requeue";
+    R"SPEC(spec "feature: mark/unmark variants, sync device, inline cancel routine, stop acknowledge requeue";
 device d : sync_device {
   queue q : parallel power_managed {
     EvtIoDefault = OnIo;
@@ -276,7 +275,7 @@ environment {
   stop any;
 }
 )SPEC",
-R"SPEC(spec "feature: status results of mark/unmark/reuse/cancel-sent, late target, suspend";
+    R"SPEC(spec "feature: status results of mark/unmark/reuse/cancel-sent, late target, suspend";
 target t : late completes {STATUS_SUCCESS, STATUS_UNSUCCESSFUL};
 target u : uncancelable;
 device d {
@@ -346,7 +345,7 @@ environment {
   stop suspend;
 }
 )SPEC",
-R"SPEC(spec "feature: the language: helpers, loops, lists, interlocked, arithmetic, events, locks";
+    R"SPEC(spec "feature: the language: helpers, loops, lists, interlocked, arithmetic, events, locks";
 global int a = 0;
 global int b = 0x7fffffff;
 global list<request> l;
@@ -415,6 +414,104 @@ thread C {
 environment {
 }
 )SPEC",
+    R"SPEC(spec "feature: NDIS send lines, cancels, miniport kinds, filter-allocated NBLs";
+filter f {
+  FilterSendNetBufferLists = OnSend;
+  FilterSendNetBufferListsComplete = OnDone;
+  FilterCancelSendNetBufferLists = OnCancel;
+}
+miniport fast : cancelable;
+miniport slow : pending;
+miniport dumb : uncancelable;
+lock L;
+global list<nbl> held;
+global nbl own = NULL;
+global int resent = 0;
+fn OnSend(nbl n) {
+  int id = NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n);
+  if (*) {
+    NdisAcquireSpinLock(L);
+    push(held, n);
+    NdisReleaseSpinLock(L);
+  } else if (id == 2) {
+    NdisFSendNetBufferLists(n, slow);
+  } else if (*) {
+    NdisFSendNetBufferLists(n, dumb);
+  } else {
+    NdisFSendNetBufferLists(n, fast);
+  }
+}
+fn OnDone(nbl n, status st) {
+  if (n == own) {
+    if (resent == 0) {
+      resent = 1;
+      if (*) {
+        NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(n, 0);
+      }
+      NdisFSendNetBufferLists(n, fast);
+    } else {
+      NdisFreeNetBufferList(n);
+    }
+    return;
+  }
+  NdisFSendNetBufferListsComplete(n, st);
+}
+fn OnCancel(int id) {
+  NdisAcquireSpinLock(L);
+  nbl n = pop(held);
+  NdisReleaseSpinLock(L);
+  if (n != NULL) {
+    NdisFSendNetBufferListsComplete(n, NDIS_STATUS_SEND_ABORTED);
+  }
+  NdisFCancelSendNetBufferLists(slow, id);
+  NdisFCancelSendNetBufferLists(fast, id);
+  NdisFCancelSendNetBufferLists(dumb, id);
+}
+thread Probe {
+  nbl x = NdisAllocateNetBufferList();
+  own = x;
+  NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, (NdisGeneratePartialCancelId() << 24) | 5);
+  NdisFSendNetBufferLists(x, fast);
+}
+environment {
+  send f x 1 cancel_id 1;
+  send f x 1 cancel_id 2;
+  cancel_send f 1;
+  cancel_send f 2;
+}
+)SPEC",
+    R"SPEC(spec "feature: APPC verbs, cancels, silent partner, busy conversation, SNA quirk";
+const SNA_WAPPCINVALID_QUIRK = 1;
+conversation c : partner_may_not_answer;
+conversation d;
+global task pending = NULL;
+thread Client {
+  vcb v = vcb_alloc();
+  vcb w = vcb_alloc();
+  task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c);
+  pending = t;
+  task x = WinAsyncAPPC(w, TEST_RTS, c);
+  task y = WinAsyncAPPC(w, SEND_DATA, d);
+  task m = GetMessage();
+  int rc = vcb_primary_rc(v);
+  if (x != NULL || y != NULL) {
+    task m2 = GetMessage();
+  }
+  if (x != NULL && y != NULL) {
+    task m3 = GetMessage();
+  }
+  vcb_free(w);
+}
+thread Button {
+  task t = pending;
+  int r = WinAPPCCancelAsyncRequest(t);
+  if (r == 0) {
+    assert(t != NULL);
+  }
+}
+environment {
+}
+)SPEC",
 };
 
 std::string test_file(const std::string& text) {
@@ -426,7 +523,8 @@ std::string test_file(const std::string& text) {
 }
 
 uint32_t seed() {
-  if (const char* s = std::getenv("CC_DIFF_SEED")) return static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
+  if (const char* s = std::getenv("CC_DIFF_SEED"))
+    return static_cast<uint32_t>(std::strtoul(s, nullptr, 0));
   return kDefaultSeed;
 }
 
@@ -448,7 +546,9 @@ class Collect : public SuccessorSink {
   }
 };
 
-std::string rule_text(std::optional<RuleId> r) { return r ? std::string(rule_info(*r).id) : std::string("none"); }
+std::string rule_text(std::optional<RuleId> r) {
+  return r ? std::string(rule_info(*r).id) : std::string("none");
+}
 
 std::string key_of(const std::string& event, const std::vector<std::string>& choices) {
   return choices.empty() ? event : fmt::format("{} {}", event, fmt::join(choices, ","));
@@ -467,7 +567,7 @@ struct Totals {
   int specs = 0;
   long schedules = 0;
   long steps = 0;
-  long states = 0;     ///< exhaustive mode: explorer states compared
+  long states = 0;  ///< exhaustive mode: explorer states compared
   long end_states = 0;
   long violations = 0;
   long ambiguous = 0;  ///< steps whose key named two activities
@@ -541,8 +641,8 @@ std::string compare_state(TransitionSystem& ts, const std::vector<uint8_t>& stat
     return std::string("reference executor: unsupported: ") + e.what();
   }
   if (m.keys != rk) {
-    return fmt::format("enabled moves differ:\n  explorer:  {}\n  reference: {}", fmt::join(m.keys, " | "),
-                       fmt::join(rk, " | "));
+    return fmt::format("enabled moves differ:\n  explorer:  {}\n  reference: {}",
+                       fmt::join(m.keys, " | "), fmt::join(rk, " | "));
   }
   if (!m.moves.empty()) return "";
   ++totals.end_states;
@@ -551,17 +651,19 @@ std::string compare_state(TransitionSystem& ts, const std::vector<uint8_t>& stat
   std::optional<RuleId> fr = f ? std::optional<RuleId>(f->rule) : std::nullopt;
   std::optional<RuleId> rr = r ? std::optional<RuleId>(r->rule) : std::nullopt;
   if (fr != rr) {
-    return fmt::format("end state differs:\n  explorer:  {} {}\n  reference: {} {}", rule_text(fr), f ? f->message : "",
-                       rule_text(rr), r ? r->message : "");
+    return fmt::format("end state differs:\n  explorer:  {} {}\n  reference: {} {}", rule_text(fr),
+                       f ? f->message : "", rule_text(rr), r ? r->message : "");
   }
   if (fr) ++totals.violations;
   return "";
 }
 
 /// Takes the explorer's move `k` in `ref`; "" when the step agrees (calls and violation).
-std::string follow(TransitionSystem& ts, const Moves& m, std::size_t k, RefExecutor& ref, Totals& totals) {
+std::string follow(TransitionSystem& ts, const Moves& m, std::size_t k, RefExecutor& ref,
+                   Totals& totals) {
   const TraceStep& step = m.steps[k];
-  const std::optional<RuleId> er = m.moves[k].finding ? std::optional<RuleId>(m.moves[k].finding->rule) : std::nullopt;
+  const std::optional<RuleId> er =
+      m.moves[k].finding ? std::optional<RuleId>(m.moves[k].finding->rule) : std::nullopt;
   RefStep got;
   try {
     // Two activities can answer to one key (replay.md names an activity by callback and
@@ -588,30 +690,35 @@ std::string follow(TransitionSystem& ts, const Moves& m, std::size_t k, RefExecu
   ++totals.steps;
   if (!got.ok) return "the reference executor cannot take the explorer's step: " + got.error;
   if (got.calls != step.calls || got.violation != er) {
-    return fmt::format("the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] violation {} {}",
-                       fmt::join(step.calls, " "), rule_text(er), er ? m.moves[k].finding->message : "",
-                       fmt::join(got.calls, " "), rule_text(got.violation), got.violation_message);
+    return fmt::format(
+        "the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] "
+        "violation {} {}",
+        fmt::join(step.calls, " "), rule_text(er), er ? m.moves[k].finding->message : "",
+        fmt::join(got.calls, " "), rule_text(got.violation), got.violation_message);
   }
   if (er) ++totals.violations;
   return "";
 }
 
 std::string step_text(const TraceStep& step) {
-  return fmt::format("{} [{}] {} | {}", key_of(step.event, step.choices), fmt::join(step.calls, " "), step.action,
-                     step.note);
+  return fmt::format("{} [{}] {} | {}", key_of(step.event, step.choices),
+                     fmt::join(step.calls, " "), step.action, step.note);
 }
 
-std::string failure(const std::string& path, const std::string& where, const std::vector<std::string>& schedule,
-                    const std::string& what, const RefExecutor& ref) {
+std::string failure(const std::string& path, const std::string& where,
+                    const std::vector<std::string>& schedule, const std::string& what,
+                    const RefExecutor& ref) {
   std::ostringstream o;
   o << path << ": " << where << " after " << schedule.size() << " steps:\n";
-  for (std::size_t k = 0; k < schedule.size(); ++k) o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
+  for (std::size_t k = 0; k < schedule.size(); ++k)
+    o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
   o << what << "\nreference executor state:\n" << ref.describe_state();
   return o.str();
 }
 
 /// Random schedules of one spec; "" or the first disagreement.
-std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng, int schedules, Totals& totals) {
+std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng, int schedules,
+                       Totals& totals) {
   TransitionSystem& ts = *sub.ts;
   const RefExecutor fresh(*sub.spec, sub.sm);
   for (int n = 0; n < schedules; ++n) {
@@ -623,12 +730,15 @@ std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng,
     const std::string where = fmt::format("schedule {}", n);
     for (int depth = 0; depth < kMaxDepth; ++depth) {
       Moves m = explorer_moves(ts, state);
-      if (std::string d = compare_state(ts, state, m, ref, totals); !d.empty()) return failure(path, where, schedule, d, ref);
+      if (std::string d = compare_state(ts, state, m, ref, totals); !d.empty())
+        return failure(path, where, schedule, d, ref);
       if (m.moves.empty()) break;
-      const std::size_t pick = std::uniform_int_distribution<std::size_t>(0, m.moves.size() - 1)(rng);
+      const std::size_t pick =
+          std::uniform_int_distribution<std::size_t>(0, m.moves.size() - 1)(rng);
       schedule.push_back(step_text(m.steps[pick]));
       RefExecutor before = ref;
-      if (std::string d = follow(ts, m, pick, ref, totals); !d.empty()) return failure(path, where, schedule, d, before);
+      if (std::string d = follow(ts, m, pick, ref, totals); !d.empty())
+        return failure(path, where, schedule, d, before);
       if (m.moves[pick].finding) break;
       state = std::move(m.afters[pick]);
     }
@@ -639,7 +749,8 @@ std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng,
 /// Every explorer state reachable within `cap` states, breadth first; "" or the first
 /// disagreement. (A state reached by several paths is compared with the executor's state of
 /// the first path.)
-std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t cap, Totals& totals, bool& complete) {
+std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t cap, Totals& totals,
+                           bool& complete) {
   TransitionSystem& ts = *sub.ts;
   struct Node {
     std::vector<uint8_t> state;
@@ -715,15 +826,19 @@ TEST(Differential, ExplorerAgreesWithReferenceExecutorOnRandomSchedules) {
     }
     ++totals.specs;
     const int schedules = feature ? 10 * schedules_per_spec() : schedules_per_spec();
-    EXPECT_EQ(run_random(*sub, path, rng, schedules, totals), "") << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
+    EXPECT_EQ(run_random(*sub, path, rng, schedules, totals), "")
+        << "seed " << s << " (CC_DIFF_SEED=" << s << ")";
   }
   for (const std::string& t : temp_files) std::filesystem::remove(t);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
-      "differential (random): seed {}; {} specs compared ({} not executed by both, {} on the known-disagreement "
-      "list); {} schedules, {} steps ({} with a key naming two activities), {} end states, {} violations; {:.1f} s\n",
-      s, totals.specs, skipped, known, totals.schedules, totals.steps, totals.ambiguous, totals.end_states,
-      totals.violations, secs);
+      "differential (random): seed {}; {} specs compared ({} not executed by both, {} on the "
+      "known-disagreement "
+      "list); {} schedules, {} steps ({} with a key naming two activities), {} end states, {} "
+      "violations; {:.1f} s\n",
+      s, totals.specs, skipped, known, totals.schedules, totals.steps, totals.ambiguous,
+      totals.end_states, totals.violations, secs);
   EXPECT_GT(totals.specs, 0);
 }
 
@@ -747,11 +862,14 @@ TEST(Differential, ExplorerAgreesWithReferenceExecutorOnEveryStateOfSmallSpaces)
     if (complete) ++complete_count;
   }
   for (const std::string& t : temp_files) std::filesystem::remove(t);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(
-      "differential (breadth-first): {} specs, {} of them exhausted within {} states each; {} states, {} steps, "
+      "differential (breadth-first): {} specs, {} of them exhausted within {} states each; {} "
+      "states, {} steps, "
       "{} end states, {} violations; {:.1f} s\n",
-      totals.specs, complete_count, cap, totals.states, totals.steps, totals.end_states, totals.violations, secs);
+      totals.specs, complete_count, cap, totals.states, totals.steps, totals.end_states,
+      totals.violations, secs);
   EXPECT_GT(totals.specs, 0);
 }
 

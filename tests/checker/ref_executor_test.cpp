@@ -25,7 +25,8 @@ struct Loaded {
 std::unique_ptr<Loaded> load(const std::string& text) {
   static int counter = 0;
   const std::filesystem::path p =
-      std::filesystem::temp_directory_path() / ("cc_ref_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".spec");
+      std::filesystem::temp_directory_path() /
+      ("cc_ref_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".spec");
   std::ofstream(p) << text;
   auto l = std::make_unique<Loaded>();
   Diagnostics diags;
@@ -38,7 +39,8 @@ std::unique_ptr<Loaded> load(const std::string& text) {
 }
 
 /// Takes one step that must be possible and returns it.
-RefStep take(RefExecutor& ex, const std::string& event, const std::vector<std::string>& choices = {}) {
+RefStep take(RefExecutor& ex, const std::string& event,
+             const std::vector<std::string>& choices = {}) {
   RefStep s = ex.step(event, choices);
   EXPECT_TRUE(s.ok) << event << ": " << s.error << "\n" << ex.describe_state();
   return s;
@@ -131,7 +133,8 @@ environment { }
   EXPECT_EQ(take(ex, "OnDone[rd]").calls, std::vector<std::string>{"WdfRequestReuse=0"});
   take(ex, "OnDone[rd]");
   take(ex, "OnDone[rd]");
-  EXPECT_EQ(take(ex, "target rd", {"target:take"}).choices, std::vector<std::string>{"target:take"});
+  EXPECT_EQ(take(ex, "target rd", {"target:take"}).choices,
+            std::vector<std::string>{"target:take"});
   EXPECT_TRUE(ex.at_end());
   auto f = ex.end_state_violation();
   ASSERT_TRUE(f);
@@ -156,7 +159,8 @@ environment { arrive writes x 1; stop purge; }
   RefStep stop = take(ex, "stop", {"stop:purge"});
   EXPECT_EQ(stop.choices, std::vector<std::string>{"stop:purge"});
   RefStep fwd = take(ex, "OnWrite[req#1]");
-  EXPECT_EQ(fwd.calls, std::vector<std::string>{"WdfRequestForwardToIoQueue=-1071644156"});  // STATUS_WDF_BUSY
+  EXPECT_EQ(fwd.calls,
+            std::vector<std::string>{"WdfRequestForwardToIoQueue=-1071644156"});  // STATUS_WDF_BUSY
   EXPECT_TRUE(ex.at_end());
   auto f = ex.end_state_violation();
   ASSERT_TRUE(f);
@@ -251,7 +255,8 @@ environment { arrive q x 1; cancel any; }
   take(ex, "timer tick");
   take(ex, "OnTick");  // read cur
   RefStep unmark = take(ex, "OnTick");
-  EXPECT_EQ(unmark.calls, std::vector<std::string>{"WdfRequestUnmarkCancelable=-1073741536"});  // STATUS_CANCELLED
+  EXPECT_EQ(unmark.calls, std::vector<std::string>{
+                              "WdfRequestUnmarkCancelable=-1073741536"});  // STATUS_CANCELLED
   take(ex, "OnCancel[req#1]");
   EXPECT_TRUE(ex.at_end());
   EXPECT_FALSE(ex.end_state_violation());
@@ -277,8 +282,8 @@ fn OnTick() {
 environment { arrive q x 1; cancel any; }
 )");
   RefExecutor ex(*l->spec, l->sm);
-  for (const char* e : {"arrive q", "dispatch q", "OnRead[req#1]", "OnRead[req#1]", "cancel req#1", "timer tick",
-                        "OnTick", "OnTick"}) {
+  for (const char* e : {"arrive q", "dispatch q", "OnRead[req#1]", "OnRead[req#1]", "cancel req#1",
+                        "timer tick", "OnTick", "OnTick"}) {
     take(ex, e);
   }
   RefStep complete = take(ex, "OnTick");
@@ -345,7 +350,8 @@ environment { arrive q x 1; }
   for (const RefSuccessor& m : moves) {
     if (m.event == "target req#1") target.push_back(m.choices.at(0));
   }
-  EXPECT_EQ(target, (std::vector<std::string>{"target:complete:STATUS_IO_TIMEOUT", "target:complete:STATUS_SUCCESS"}));
+  EXPECT_EQ(target, (std::vector<std::string>{"target:complete:STATUS_IO_TIMEOUT",
+                                              "target:complete:STATUS_SUCCESS"}));
   take(ex, "target req#1", {"target:complete:STATUS_IO_TIMEOUT"});
   take(ex, "OnDone[req#1]");
   EXPECT_TRUE(ex.at_end());
@@ -400,16 +406,63 @@ environment { arrive q x 1; }
   EXPECT_EQ(*t.violation, RuleId::Assertion);
 }
 
-TEST(RefExecutor, NdisSpecsAreNotExecuted) {
+TEST(RefExecutor, NdisSendCancelAndMiniportCompletion) {
   auto l = load(R"(
-miniport m : cancelable;
-filter f { FilterSendNetBufferLists = OnSend; }
+miniport m : pending;
+filter f { FilterSendNetBufferLists = OnSend; FilterSendNetBufferListsComplete = OnDone;
+           FilterCancelSendNetBufferLists = OnCancel; }
 fn OnSend(nbl n) { NdisFSendNetBufferLists(n, m); }
-environment { send f x 1 cancel_id 1; }
+fn OnDone(nbl n, status st) { NdisFSendNetBufferListsComplete(n, st); }
+fn OnCancel(int id) { NdisFCancelSendNetBufferLists(m, id); }
+environment { send f x 1 cancel_id 7; cancel_send f 7; }
 )");
   ASSERT_TRUE(l->spec);
-  EXPECT_NE(RefExecutor::unsupported_reason(*l->spec), "");
-  EXPECT_THROW(RefExecutor(*l->spec, l->sm), RefUnsupported);
+  EXPECT_EQ(RefExecutor::unsupported_reason(*l->spec), "");
+  RefExecutor ex(*l->spec, l->sm);
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"send f"});
+  take(ex, "send f");
+  // The protocol cancels only after its send call (OnSend) returned.
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"OnSend[nbl#1]"});
+  EXPECT_EQ(take(ex, "OnSend[nbl#1]").calls, std::vector<std::string>{"NdisFSendNetBufferLists"});
+  // A pending miniport holds the NBL until the cancel reaches it.
+  EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{"cancel_send f 7"});
+  take(ex, "cancel_send f 7");
+  take(ex, "OnCancel[cancel_id 7]");
+  take(ex, "miniport nbl#1");
+  take(ex, "OnDone[nbl#1]");
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
+}
+
+TEST(RefExecutor, AppcCancelReturnCodesAndMessages) {
+  auto l = load(R"(
+conversation c;
+thread Client {
+  vcb v = vcb_alloc();
+  task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c);
+  int r = WinAPPCCancelAsyncRequest(t);
+  task m = GetMessage();
+  int again = WinAPPCCancelAsyncRequest(t);
+  task t2 = WinAsyncAPPC(v, SEND_DATA, c);
+  task stuck = GetMessage();
+}
+environment { }
+)");
+  ASSERT_TRUE(l->spec);
+  RefExecutor ex(*l->spec, l->sm);
+  EXPECT_EQ(take(ex, "Client").calls, std::vector<std::string>{"vcb_alloc=1"});
+  EXPECT_EQ(take(ex, "Client").calls, std::vector<std::string>{"WinAsyncAPPC=1"});
+  // Outstanding: the cancel succeeds (0) and closes the conversation.
+  EXPECT_EQ(take(ex, "Client").calls, std::vector<std::string>{"WinAPPCCancelAsyncRequest=0"});
+  EXPECT_EQ(take(ex, "Client").calls, std::vector<std::string>{"GetMessage=1"});
+  EXPECT_EQ(take(ex, "Client").calls,
+            std::vector<std::string>{"WinAPPCCancelAsyncRequest=" + std::to_string(0xF000)});
+  EXPECT_EQ(take(ex, "Client").calls, std::vector<std::string>{"WinAsyncAPPC=0"});
+  // Nothing is outstanding: GetMessage blocks for ever after the cancel closed c.
+  EXPECT_TRUE(ex.at_end());
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::LostCancel);
 }
 
 }  // namespace

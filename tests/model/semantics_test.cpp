@@ -324,8 +324,142 @@ std::vector<Case> cases() {
        "target t : cancelable;\nrequest rq = WdfRequestCreate(t);\n"
        "thread T { WdfRequestComplete(rq, STATUS_SUCCESS); }\nenvironment { }\n",
        "CR008", "WdfRequestCreate"},
-      {"NdisIsNotExecutedYet", "miniport m : cancelable;\nenvironment { }\n",
-       "error: NDIS semantics (filter, miniport) are not executed yet", ""},
+  };
+}
+
+// ---- NDIS (semantics.md §3) and APPC (§4) ----
+
+// A filter f over miniport m (BEHAVIOUR) whose send, completion and cancel handlers have the
+// given bodies (parameters n; n, st; id); the protocol sends SENDS NBLs with cancel id 1.
+std::string filter_spec(const std::string& send, const std::string& complete,
+                        const std::string& cancel = "", const std::string& extra = "",
+                        const std::string& env = "send f x 1 cancel_id 1;",
+                        const std::string& behaviour = "cancelable") {
+  return "filter f { FilterSendNetBufferLists = OnSend; FilterSendNetBufferListsComplete = "
+         "OnComplete; FilterCancelSendNetBufferLists = OnCancel; }\nminiport m : " +
+         behaviour + ";\n" + extra + "\nfn OnSend(nbl n) {\n" + send +
+         "\n}\nfn OnComplete(nbl n, status st) {\n" + complete + "\n}\nfn OnCancel(int id) {\n" +
+         cancel + "\n}\nenvironment { " + env + " }\n";
+}
+
+const std::string kPassUp = "NdisFSendNetBufferListsComplete(n, st);";
+const std::string kDown = "NdisFSendNetBufferLists(n, m);";
+
+// An APPC client thread with BODY over conversation c (OPTION) and extra declarations.
+std::string appc_spec(const std::string& body, const std::string& option = "",
+                      const std::string& extra = "") {
+  return "conversation c" + option + ";\n" + extra + "\nthread Client {\n" + body +
+         "\n}\nenvironment { }\n";
+}
+
+std::vector<Case> ndis_appc_cases() {
+  return {
+      {"NblPassThroughPasses", filter_spec(kDown, kPassUp), "pass", ""},
+      {"NblCompletedTwice", filter_spec(kDown, kPassUp + kPassUp), "CR001",
+       "nbl#1 completed twice"},
+      {"NblCompletedWhileBelow",
+       filter_spec(kDown + "NdisFSendNetBufferListsComplete(n, NDIS_STATUS_SUCCESS);", kPassUp),
+       "CR001", "while it is sent below to miniport m"},
+      {"NblTouchedAfterSend",
+       filter_spec(kDown + "int id = NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n);", kPassUp), "CR004",
+       "NDIS_GET_NET_BUFFER_LIST_CANCEL_ID on nbl#1 while it is sent below"},
+      {"ProtocolCancelIdIsSet",
+       filter_spec("assert(NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == 1); " + kDown, kPassUp), "pass",
+       ""},
+      {"FilterNblMustNotGoUp",
+       filter_spec(kDown, kPassUp, "",
+                   "thread T { nbl x = NdisAllocateNetBufferList(); "
+                   "NdisFSendNetBufferListsComplete(x, NDIS_STATUS_SUCCESS); }"),
+       "CR001", "allocated by the filter"},
+      {"PendingMiniportAbortsOnlyOnCancel",
+       filter_spec(kDown, "assert(st == NDIS_STATUS_SEND_ABORTED); " + kPassUp,
+                   "NdisFCancelSendNetBufferLists(m, id);", "",
+                   "send f x 1 cancel_id 1; cancel_send f 1;", "pending"),
+       "pass", ""},
+      {"PendingMiniportWithoutCancelNeverReturns",
+       filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 1;", "pending"), "CR005",
+       "nbl#1 is never returned to the protocol"},
+      {"CancelNotPassedDownIsLost",
+       filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 1; cancel_send f 1;", "pending"),
+       "CR003", "the cancel was never passed down"},
+      {"UncancelableMiniportCompletesWithSuccess",
+       filter_spec(kDown, "assert(st == NDIS_STATUS_SUCCESS); " + kPassUp,
+                   "NdisFCancelSendNetBufferLists(m, id);", "",
+                   "send f x 1 cancel_id 1; cancel_send f 1;", "uncancelable"),
+       "pass", ""},
+      {"CancelComesAfterTheSendCallReturns",
+       filter_spec("sent = 1; " + kDown, kPassUp, "assert(sent == 1);", "global int sent = 0;",
+                   "send f x 1 cancel_id 1; cancel_send f 1;"),
+       "pass", ""},
+      {"ProtocolCancelsAnIdOnce",
+       filter_spec(kDown, kPassUp,
+                   "cancels = cancels + 1; assert(cancels == 1); "
+                   "NdisFCancelSendNetBufferLists(m, id);",
+                   "global int cancels = 0;",
+                   "send f x 2 cancel_id 3; cancel_send f 3; cancel_send f 3;", "pending"),
+       "pass", ""},
+      {"OwnNblCancelIdAndFree",
+       filter_spec(kDown, kPassUp, "",
+                   "thread T { nbl x = NdisAllocateNetBufferList(); "
+                   "NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, NdisGeneratePartialCancelId() << 24); "
+                   "assert(NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(x) == 0x5A000000); "
+                   "NdisFreeNetBufferList(x); }"),
+       "pass", ""},
+      {"OwnNblFreedTwice",
+       filter_spec(kDown, kPassUp, "",
+                   "thread T { nbl x = NdisAllocateNetBufferList(); NdisFreeNetBufferList(x); "
+                   "NdisFreeNetBufferList(x); }"),
+       "CR004", "after it was freed"},
+      {"AppcCancelOutstandingOrAlready",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "int r = WinAPPCCancelAsyncRequest(t); assert(r == 0 || r == WAPPCALREADY); "
+                 "assert(GetMessage() == t); int rc = vcb_primary_rc(v); "
+                 "assert((r == 0 && rc == AP_CANCELED) || (r == WAPPCALREADY && rc == AP_OK)); "
+                 "vcb_free(v);"),
+       "pass", ""},
+      {"AppcCancelAfterMessageIsAlready",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "task m = GetMessage(); assert(WinAPPCCancelAsyncRequest(t) == WAPPCALREADY); "
+                 "vcb_free(v);"),
+       "pass", ""},
+      {"AppcSnaQuirkMayAnswerInvalid",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "task m = GetMessage(); assert(WinAPPCCancelAsyncRequest(t) == WAPPCALREADY); "
+                 "vcb_free(v);",
+                 "", "const SNA_WAPPCINVALID_QUIRK = 1;"),
+       "CR013", ""},
+      {"AppcCancelOfUnknownTaskIsInvalid",
+       appc_spec("assert(WinAPPCCancelAsyncRequest(NULL) == WAPPCINVALID);"), "pass", ""},
+      {"AppcCancelClosesTheConversation",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "if (WinAPPCCancelAsyncRequest(t) == 0) { "
+                 "assert(WinAsyncAPPC(v, SEND_DATA, c) == NULL); } task m = GetMessage();"),
+       "pass", ""},
+      {"AppcOneVerbPerConversation",
+       appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); atomic { "
+                 "task t = WinAsyncAPPC(v, SEND_DATA, c); assert(WinAsyncAPPC(w, SEND_DATA, c) == "
+                 "NULL); assert(WinAsyncAPPC(w, TEST_RTS, c) == NULL); } task m = GetMessage();"),
+       "pass", ""},
+      {"AppcTestRtsAllowedDuringReceive",
+       appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); atomic { "
+                 "task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "assert(WinAsyncAPPC(w, TEST_RTS, c) != NULL); } task m = GetMessage(); "
+                 "task m2 = GetMessage();"),
+       "pass", ""},
+      {"AppcGetMessageWithNothingOutstanding", appc_spec("task m = GetMessage();"), "CR005",
+       "waits forever in GetMessage"},
+      {"AppcSilentPartnerNeverCompletes",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c);",
+                 " : partner_may_not_answer"),
+       "CR005", "task#1 is never completed"},
+      {"AppcCompletionWritesFreedVcb",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "vcb_free(v);"),
+       "CR004", "writes vcb#1, which was already freed"},
+      {"AppcResultReadWhileOutstanding",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                 "int rc = vcb_primary_rc(v);"),
+       "CR002", "task#1 is still outstanding"},
   };
 }
 
@@ -346,6 +480,83 @@ TEST_P(SemanticsCase, SymmetryKeepsTheVerdict) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kmdf, SemanticsCase, ::testing::ValuesIn(cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(NdisAppc, SemanticsCase, ::testing::ValuesIn(ndis_appc_cases()),
+                         case_name);
+
+/// Follows the first successor of each state for up to `steps` steps and describes each.
+std::vector<TraceStep> first_path(const std::string& text, int steps) {
+  SourceManager sm;
+  Diagnostics diags;
+  std::string path = test::temp_file(text);
+  auto spec = load_spec(sm, path, {}, diags);
+  EXPECT_TRUE(spec);
+  if (!spec) return {};
+  std::string why;
+  auto ts = make_transition_system(*spec, sm, why);
+  EXPECT_TRUE(ts) << why;
+  if (!ts) return {};
+  std::vector<uint8_t> s(ts->state_size());
+  ts->initial_state(s);
+  std::vector<TraceStep> out;
+  for (int depth = 0; depth < steps; ++depth) {
+    struct First : SuccessorSink {
+      std::optional<Label> label;
+      void on_successor(Label l, std::span<const uint8_t>, const Finding*) override {
+        if (!label) label = l;
+      }
+    } first;
+    ts->successors(s, first);
+    if (!first.label) break;
+    std::vector<uint8_t> after;
+    out.push_back(ts->describe(s, *first.label, after));
+    s = after;
+  }
+  return out;
+}
+
+std::string field(const TraceStep& st, const std::string& object, const std::string& name) {
+  for (const ObjectView& o : st.objects) {
+    if (o.name != object) continue;
+    for (const auto& [k, v] : o.fields) {
+      if (k == name) return v;
+    }
+  }
+  return "<none>";
+}
+
+TEST(Semantics, NdisStepsNameNblsAndShowOwnerAndCancelId) {
+  auto steps =
+      first_path(filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 0x5A000001;"), 4);
+  ASSERT_EQ(steps.size(), 4U);
+  EXPECT_EQ(steps[0].event, "send f");
+  EXPECT_EQ(steps[0].action, "sends nbl#1 (cancel id 0x5A000001) to filter f");
+  EXPECT_EQ(field(steps[0], "nbl#1", "owner"), "owned by the filter");
+  EXPECT_EQ(field(steps[0], "nbl#1", "cancel id"), "0x5A000001");
+  EXPECT_EQ(steps[1].event, "OnSend[nbl#1]");
+  EXPECT_EQ(steps[1].calls, std::vector<std::string>{"NdisFSendNetBufferLists"});
+  EXPECT_EQ(field(steps[1], "nbl#1", "owner"), "sent below to miniport m");
+  EXPECT_EQ(steps[2].event, "miniport nbl#1");
+  EXPECT_EQ(steps[3].event, "OnComplete[nbl#1]");
+  EXPECT_EQ(field(steps[3], "nbl#1", "owner"), "returned to the protocol");
+  EXPECT_EQ(field(steps[3], "nbl#1", "completions"), "1");
+}
+
+TEST(Semantics, AppcStepsShowTasksVcbsAndReturnCodesByName) {
+  auto steps = first_path(
+      appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+                "task m = GetMessage(); int r = WinAPPCCancelAsyncRequest(t); vcb_free(v);"),
+      8);
+  ASSERT_GE(steps.size(), 5U);
+  EXPECT_EQ(steps[1].action, "WinAsyncAPPC(vcb#1, RECEIVE_AND_WAIT, c)");
+  EXPECT_EQ(steps[1].result, "task#1");
+  EXPECT_EQ(field(steps[1], "task#1", "state"), "outstanding");
+  EXPECT_EQ(steps[2].event, "partner task#1");
+  EXPECT_EQ(field(steps[2], "task#1", "state"), "completed (message queued)");
+  EXPECT_EQ(field(steps[2], "message queue", "messages"), "[task#1]");
+  EXPECT_EQ(steps[3].calls, std::vector<std::string>{"GetMessage=1"});
+  EXPECT_EQ(steps[4].result, "WAPPCALREADY");
+  EXPECT_EQ(field(steps[4], "vcb#1", "primary rc"), "AP_OK");
+}
 
 // Two callbacks that finish in either order reach one state with symmetry (their slots are
 // sorted), two without; the lock a returned callback kept stays owned by "a callback that
