@@ -146,6 +146,12 @@ constexpr uint32_t kTaskPool = 4;
 /// completed verb may return WAPPCINVALID instead of WAPPCALREADY (both outcomes explored).
 constexpr std::string_view kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
 
+/// True when an activity of this kind works on a request (its subject is a request index).
+constexpr bool subject_is_request(ActKind k) {
+  return k == ActKind::IoHandler || k == ActKind::Stop || k == ActKind::CanceledOnQueue ||
+         k == ActKind::Cancel || k == ActKind::Completion;
+}
+
 /// Activity record layout (bytes).
 enum ActField : uint32_t {
   kAUnit = 0,
@@ -898,7 +904,7 @@ void KmdfSystem::canonicalize_requests() {
     if (p[kAUnit] == 0) continue;
     const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
     const auto kind = static_cast<ActKind>(p[kAKind]);
-    const bool subject = p[kASubject] != 0 && kind != ActKind::Thread && kind != ActKind::Timer;
+    const bool subject = p[kASubject] != 0 && subject_is_request(kind);
     // The requests this callback refers to.
     std::vector<uint32_t> refs;
     if (subject) refs.push_back(p[kASubject] - 1u);
@@ -984,7 +990,7 @@ void KmdfSystem::canonicalize_requests() {
     uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
     const auto kind = static_cast<ActKind>(p[kAKind]);
-    if (p[kASubject] != 0 && kind != ActKind::Thread && kind != ActKind::Timer) {
+    if (p[kASubject] != 0 && subject_is_request(kind)) {
       p[kASubject] = static_cast<uint8_t>(req_new_of_[p[kASubject] - 1u] + 1u);
     }
     const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
