@@ -12,6 +12,7 @@
 
 #include "model/rules.h"
 #include "model/source.h"
+#include "model/sym_decider.h"
 #include "model/trace.h"
 
 namespace cc {
@@ -70,6 +71,15 @@ class TransitionSystem {
   virtual Explanation explain(const Finding& finding, std::span<const TraceStep> trace) = 0;
   /// The spec location as a self-contained result location (path, line, source text).
   virtual ResultLoc result_loc(SourceLoc loc) const = 0;
+
+  // ---- symbolic data (docs/symbolic.md, "Execution"); defaults for concrete systems ----
+  /// True when states carry symbolic data: the caller must attach a decider before exploring.
+  virtual bool symbolic() const { return false; }
+  /// Attaches the decider used for branches, assume and assert on symbolic values.
+  virtual void set_decider(SymDecider* /*decider*/) {}
+  /// Why part of the search was left undecided by the decider (an Unknown answer), or "".
+  /// A non-empty reason turns a pass into an incomplete verdict.
+  virtual std::string undecided() const { return {}; }
 };
 
 }  // namespace cc
