@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -172,13 +173,29 @@ class Replayer {
   }
 };
 
+/// The trace's model: every step's symbolic values by name (a value string starts with the
+/// number: "3", "0xC0000001 (STATUS_UNSUCCESSFUL)").
+SymbolicValues trace_values(const Violation& v) {
+  SymbolicValues out;
+  for (const TraceStep& s : v.trace) {
+    for (const auto& [name, text] : s.symbolic_values) {
+      try {
+        out[name] = std::stoull(text, nullptr, 0);
+      } catch (const std::exception&) {
+        // not a number: leave the variable at its default
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ReplayResult replay_violation(const ast::Spec& spec, const SourceManager& sm, const Violation& v,
                               std::span<const RuleId> checked) {
   ReplayResult r;
   try {
-    RefExecutor ex(spec, sm);
+    RefExecutor ex(spec, sm, trace_values(v));
     Replayer rp(v, checked);
     return rp.run(ex);
   } catch (const RefUnsupported& e) {
