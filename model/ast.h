@@ -215,7 +215,7 @@ struct TargetDecl {
   bool may_fail = false;
   std::vector<ExprPtr> completes;         ///< status expressions; empty = {STATUS_SUCCESS}
   std::vector<int64_t> completes_values;  ///< sema: folded
-  bool completes_symbolic = false;  ///< `completes {..., symbolic}`: also any status (a term)
+  bool completes_symbolic = false;        ///< `completes {..., symbolic}`: also any status (a term)
 };
 
 /// request NAME = WdfRequestCreate(target);

@@ -339,9 +339,9 @@ class KmdfSystem final : public TransitionSystem {
   bool sym_ = false;
   uint32_t sym_base_ = 0;  ///< [u32 path-condition id][1 tag bit per 4-byte word before it]
   SymPool pool_;
-  std::vector<PathCondition> pcs_;                             ///< interned; 0 = TRUE
+  std::vector<PathCondition> pcs_;                              ///< interned; 0 = TRUE
   std::unordered_map<uint64_t, std::vector<uint32_t>> pc_ids_;  ///< hash -> ids
-  std::unordered_map<std::string, uint32_t> var_ids_;          ///< variable name -> SymVarId
+  std::unordered_map<std::string, uint32_t> var_ids_;           ///< variable name -> SymVarId
   SymDecider* decider_ = nullptr;
   std::string undecided_;
   bool sym_status_ = false;  ///< the status being completed/returned is a term (complete())
@@ -1464,7 +1464,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       if (options == 0) return RunResult::Disabled;
       uint16_t c = choose(options, [&](uint16_t i) {
         if (can_mark && i == 0) return std::string("target:mark");
-        if (i - (can_mark ? 1U : 0U) == statuses.size()) return std::string("target:complete:symbolic");
+        if (i - (can_mark ? 1U : 0U) == statuses.size())
+          return std::string("target:complete:symbolic");
         return "target:complete:" + render(statuses[i - (can_mark ? 1 : 0)], TypeKind::Status);
       });
       if (can_mark && c == 0) {
@@ -2558,7 +2559,8 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       PathCondition bad = path_condition();
       bad.add(pool_, pool_.mk_not(c));
       if (bad.is_false()) return next();
-      if (decider_ == nullptr) throw std::logic_error("a symbolic spec is explored without a solver");
+      if (decider_ == nullptr)
+        throw std::logic_error("a symbolic spec is explored without a solver");
       SymDecision d = decider_->check(pool_, bad);
       if (d.kind == SymSat::Unknown) {
         if (undecided_.empty()) undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
@@ -2585,10 +2587,10 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       int sym_arg = -1;
       for (uint8_t i = 0; i < in.nargs; ++i) {
         if (!is_sym(u.args[in.args_begin + i])) continue;
-        const bool status_of_complete =
-            (in.api() == ApiId::WdfRequestComplete ||
-             in.api() == ApiId::WdfRequestCompleteWithInformation) &&
-            i < info.params.size() && info.params[i] == TypeKind::Status;
+        const bool status_of_complete = (in.api() == ApiId::WdfRequestComplete ||
+                                         in.api() == ApiId::WdfRequestCompleteWithInformation) &&
+                                        i < info.params.size() &&
+                                        info.params[i] == TypeKind::Status;
         if (!status_of_complete || sym_arg >= 0) {
           throw ModelLimit(fmt::format(
               "{}: a symbolic value passed to {} (only the status of WdfRequestComplete and "
