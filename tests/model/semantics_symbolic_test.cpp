@@ -11,6 +11,7 @@
 
 #include "model/frontend.h"
 #include "model/semantics.h"
+#include "model/sym_cancel_id.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {
@@ -193,6 +194,27 @@ TEST(SemanticsSymbolic, UndecidedQueriesAreReported) {
   ASSERT_TRUE(r.ts);
   EXPECT_TRUE(r.findings.empty());
   EXPECT_FALSE(r.ts->undecided().empty());
+}
+
+// CR012 is not wired into the semantics yet (the NDIS semantics are developed separately);
+// this pins the hook it will use: the CR012 term builder over the system's pool, decided
+// through the same SymDecider interface as branches and assertions.
+TEST(SemanticsSymbolic, CancelIdCollisionQueryGoesThroughTheDecider) {
+  SymPool pool;
+  BruteDecider d;
+  const SymTermId own = pool.var(SymVarId{1}, "own", 8);
+  const SymTermId other = pool.var(SymVarId{2}, "other", 8);
+  auto ask = [&](SymTermId id) {
+    CancelIdCollisionTerms t = cancel_id_collision_terms(pool, id, {&own, 1}, {&other, 1});
+    PathCondition pc;
+    pc.add(pool, t.distinct);
+    pc.add(pool, t.collision);
+    return d.check(pool, pc).kind;
+  };
+  // (NdisGeneratePartialCancelId() << 24) | n never collides; a constant high byte can.
+  EXPECT_EQ(ask(pool.bv_or(pool.bv_shl(pool.to_int(own), pool.int_const(24)), pool.int_const(5))),
+            SymSat::Unsat);
+  EXPECT_EQ(ask(pool.int_const(0x7F000005)), SymSat::Sat);
 }
 
 }  // namespace
