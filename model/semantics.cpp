@@ -102,6 +102,7 @@ constexpr uint8_t kNoQueue = 0xFF;
 constexpr uint8_t kOrphanOwner = 0xFF;  ///< lock owner: a callback that returned holding it
 constexpr uint32_t kNoSlot = UINT32_MAX;
 constexpr uint32_t kLocalBudget = 1'000'000;
+constexpr uint32_t kMaxSymForks = 256;  ///< symbolic branches one step may take
 
 /// Nondeterministic choices of one transition, enumerated like an odometer.
 class Oracle {
@@ -346,6 +347,7 @@ class KmdfSystem final : public TransitionSystem {
   std::string undecided_;
   bool sym_status_ = false;  ///< the status being completed/returned is a term (complete())
   SymTermId sym_render_;     ///< render() shows this term for its id (during one API call)
+  uint32_t sym_forks_ = 0;   ///< symbolic forks in the current step (bounded: kMaxSymForks)
 
   bool tagged(const uint8_t* p) const {
     if (!sym_) return false;
@@ -628,6 +630,7 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
 }
 
 RunResult KmdfSystem::run_actor(uint32_t actor) {
+  sym_forks_ = 0;
   if (actor < nact_) return run_activity(actor);
   return run_env(env_.at(actor - nact_));
 }
@@ -2532,6 +2535,12 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       if (!is_sym(in.a)) return std::nullopt;
       // Fork: choice 0 falls through, choice 1 jumps; each side adds its condition to the
       // path condition and is dropped when the solver finds that unsatisfiable.
+      if (++sym_forks_ > kMaxSymForks) {
+        throw ModelLimit(fmt::format(
+            "{} branched on symbolic values more than {} times in one step (a local loop over "
+            "a symbolic bound?)",
+            lane_of(a), kMaxSymForks));
+      }
       const SymTermId c = cond_of(term(in.a));
       const bool jumps = oracle_.choose(2) == 1;
       const bool nonzero = (in.op == Op::JumpIfNonZero) == jumps;

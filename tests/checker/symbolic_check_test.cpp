@@ -199,5 +199,22 @@ environment { arrive reads x 1; }
   EXPECT_NE(c->result.incomplete_reason.find("symbolic"), std::string::npos);
 }
 
+TEST(Symbolic, LocalLoopOverASymbolicBoundIsIncomplete) {
+  // Every iteration forks (k == 0 exits): one step would fork 2^32 times.
+  auto c = check_text(R"(
+queue reads : parallel { EvtIoRead = OnRead; }
+symbolic int<32> n;
+fn OnRead(request req) {
+  int k = n;
+  while (k != 0) { k = k - 1; }
+  WdfRequestComplete(req, STATUS_SUCCESS);
+}
+environment { arrive reads x 1; }
+)");
+  EXPECT_EQ(c->result.verdict, Verdict::Incomplete);
+  EXPECT_NE(c->result.incomplete_reason.find("branched on symbolic values"), std::string::npos)
+      << c->result.incomplete_reason;
+}
+
 }  // namespace
 }  // namespace cc
