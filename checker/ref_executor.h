@@ -21,8 +21,8 @@
 
 namespace cc {
 
-/// Thrown when a spec uses something the reference executor does not execute (NDIS, APPC,
-/// symbolic values) or exceeds one of its bounds (list capacity, a local loop that never
+/// Thrown when a spec uses something the reference executor does not execute (NDIS, APPC)
+/// or exceeds one of its bounds (list capacity, a local loop that never
 /// reaches a visible operation). Replay reports such a violation as "not replayed".
 class RefUnsupported : public std::runtime_error {
  public:
