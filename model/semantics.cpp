@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -348,6 +349,7 @@ class KmdfSystem final : public TransitionSystem {
   bool sym_status_ = false;  ///< the status being completed/returned is a term (complete())
   SymTermId sym_render_;     ///< render() shows this term for its id (during one API call)
   uint32_t sym_forks_ = 0;   ///< symbolic forks in the current step (bounded: kMaxSymForks)
+  bool sym_result_ = false;  ///< exec_api's result is a term id (WdfRequestGetStatus)
 
   bool tagged(const uint8_t* p) const {
     if (!sym_) return false;
@@ -1708,9 +1710,14 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     case ApiId::WdfRequestGetStatus: {
       auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
-      if (tagged(req(*r) + kRStatus)) {
-        throw ModelLimit(fmt::format("{}: WdfRequestGetStatus of {}, whose status is symbolic",
-                                     lane_of(a), reqs_[*r].name));
+      if (tagged(req(*r) + kRStatus)) {  // a symbolic status: the result is the term
+        ret = get32(req(*r) + kRStatus);
+        sym_result_ = true;
+        if (rec_) {
+          rec_->results[rec_at] = slot_text(req(*r) + kRStatus, TypeKind::Status);
+          rec_->calls.back() = name + "=?";
+        }
+        break;
       }
       result(get32(req(*r) + kRStatus));
       break;
@@ -2010,6 +2017,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       throw std::logic_error(fmt::format("{} has no KMDF semantics", name));
   }
   if (in.a.value < u.reg_types.size() && info.result != TypeKind::Void) set_reg(a, in.a, ret);
+  if (sym_result_) set_tag(reg_ptr(a, in.a), std::exchange(sym_result_, false));
   return Outcome::Continue;
 }
 

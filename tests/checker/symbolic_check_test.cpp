@@ -216,5 +216,35 @@ environment { arrive reads x 1; }
       << c->result.incomplete_reason;
 }
 
+TEST(Symbolic, GetStatusOfASymbolicStatusIsATermAndReplays) {
+  // The completion routine reads the status back with WdfRequestGetStatus and forgets to
+  // complete a cancelled read: the trace records the call as "WdfRequestGetStatus=?" and
+  // replay takes the value from the model.
+  auto c = check_text(R"(
+queue reads : parallel { EvtIoRead = OnRead; }
+target pipe : uncancelable completes {symbolic};
+fn OnRead(request req) {
+  WdfRequestSetCompletionRoutine(req, OnDone);
+  if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }
+}
+fn OnDone(request req, status st) {
+  status s = WdfRequestGetStatus(req);
+  if (s == STATUS_CANCELLED) { return; }
+  WdfRequestComplete(req, s);
+}
+environment { arrive reads x 1; }
+)");
+  ASSERT_EQ(c->result.verdict, Verdict::Violation) << c->result.incomplete_reason;
+  const Violation& v = c->result.violations.at(0);
+  EXPECT_EQ(v.rule, RuleId::NeverCompleted);
+  EXPECT_TRUE(v.replayed);
+  EXPECT_EQ(model_text(v), "status(req#1) = 0xC0000120 (STATUS_CANCELLED)\n");
+  bool recorded = false;
+  for (const TraceStep& s : v.trace) {
+    for (const std::string& call : s.calls) recorded |= call == "WdfRequestGetStatus=?";
+  }
+  EXPECT_TRUE(recorded);
+}
+
 }  // namespace
 }  // namespace cc
