@@ -2683,6 +2683,9 @@ std::vector<std::pair<std::string, std::string>> KmdfSystem::symbolic_values() {
   const PathCondition& pc = path_condition();
   if (pc.is_true() || pc.is_false() || decider_ == nullptr) return {};
   SymDecision d = decider_->solve(pool_, pc);
+  if (d.kind == SymSat::Unknown && undecided_.empty()) {
+    undecided_ = d.reason.empty() ? "the solver gave up on a trace's model" : d.reason;
+  }
   if (d.kind != SymSat::Sat || !d.model) return {};
   std::vector<std::pair<std::string, std::string>> out = sym_describe(pool_, *d.model);
   const auto entries = d.model->entries();
