@@ -2556,8 +2556,14 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       PathCondition npc = path_condition();
       npc.add(pool_, side);
       if (!feasible(npc)) return Outcome::Infeasible;
-      set_path_condition(npc);
-      note(fmt::format("assuming {}", sym_to_string(pool_, side)));
+      // When the other side is infeasible the condition is implied: the path condition stays
+      // as it is, so states that differ only by implied conjuncts coincide.
+      PathCondition other = path_condition();
+      other.add(pool_, nonzero ? pool_.mk_not(c) : c);
+      if (feasible(other)) {
+        set_path_condition(npc);
+        note(fmt::format("assuming {}", sym_to_string(pool_, side)));
+      }
       if (!jumps) return next();
       set16(act(a) + kAPc, static_cast<uint16_t>(in.target));
       return Outcome::Continue;
