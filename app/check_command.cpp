@@ -91,6 +91,9 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("--max-memory", o.max_memory_mb, "Stop (incomplete) above this much memory (MB)");
   cmd.add_option("--time-limit", o.time_limit_s, "Stop (incomplete) after this many seconds")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--z3-timeout", o.z3_timeout_ms,
+                 "Per Z3 query, in milliseconds (specs with symbolic data; 0 = none); a query "
+                 "that runs out makes the verdict incomplete");
   cmd.add_flag("--all", o.all, "Keep going: one shortest trace per rule and location");
   cmd.add_flag("--progress", o.progress, "Show a progress line (default: on a terminal)");
   cmd.add_flag("--no-progress", o.no_progress, "Never show the progress line");
@@ -149,6 +152,7 @@ int run_check(const CheckCommandOptions& o) {
   if (o.max_states) copts.max_states = o.max_states;
   if (o.max_memory_mb) copts.max_memory_mb = o.max_memory_mb;
   copts.time_limit_s = o.time_limit_s;
+  copts.z3_timeout_ms = o.z3_timeout_ms;
   copts.threads = o.threads;
   copts.hash_compaction = o.hash_compaction;
   copts.por = on_off(o.por);

@@ -34,6 +34,7 @@ struct CheckCommandOptions {
   unsigned long long max_states = 0;     ///< 0 = default
   unsigned long long max_memory_mb = 0;  ///< 0 = default
   double time_limit_s = 0;
+  uint32_t z3_timeout_ms = 10'000;  ///< per Z3 query (symbolic data); 0 = none
   bool all = false;
   bool progress = false;
   bool no_progress = false;

@@ -6,6 +6,7 @@
 
 #include "checker/explorer.h"
 #include "checker/replay.h"
+#include "checker/z3_adapter.h"
 #include "model/semantics.h"
 
 namespace cc {
@@ -18,6 +19,40 @@ void number_lanes(Violation& v) {
   for (TraceStep& s : v.trace) {
     auto [it, fresh] = lanes.try_emplace(s.activity_name, static_cast<uint32_t>(lanes.size()));
     s.activity = it->second;
+  }
+}
+
+/// The semantics' view of the Z3 adapter (model/sym_decider.h).
+class SolverDecider final : public SymDecider {
+ public:
+  explicit SolverDecider(SymSolver& solver) : solver_(solver) {}
+  SymDecision check(const SymPool& pool, const PathCondition& pc) override {
+    return convert(solver_.check(pool, pc));
+  }
+  SymDecision solve(const SymPool& pool, const PathCondition& pc) override {
+    return convert(solver_.solve(pool, pc));
+  }
+
+ private:
+  static SymDecision convert(SatAnswer a) {
+    SymDecision d;
+    d.kind = a.kind == SatKind::Sat     ? SymSat::Sat
+             : a.kind == SatKind::Unsat ? SymSat::Unsat
+                                        : SymSat::Unknown;
+    d.reason = std::move(a.reason);
+    d.model = std::move(a.model);
+    return d;
+  }
+  SymSolver& solver_;
+};
+
+/// A trace shows one model: the last step's (its path condition implies every earlier one's),
+/// so earlier steps' values are dropped.
+void keep_last_model(Violation& v) {
+  bool seen = false;
+  for (auto it = v.trace.rbegin(); it != v.trace.rend(); ++it) {
+    if (seen) it->symbolic_values.clear();
+    seen = seen || !it->symbolic_values.empty();
   }
 }
 
@@ -38,6 +73,17 @@ SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const Chec
     r.incomplete_reason = unsupported;
     return r;
   }
+  // Symbolic data only: a spec without it never creates a solver (zero Z3 queries).
+  std::unique_ptr<SymSolver> solver;
+  std::unique_ptr<SolverDecider> decider;
+  if (ts->symbolic()) {
+    SolverOptions so;
+    so.timeout_ms = opts.z3_timeout_ms;
+    so.rlimit = opts.z3_rlimit;
+    solver = std::make_unique<SymSolver>(so);
+    decider = std::make_unique<SolverDecider>(*solver);
+    ts->set_decider(decider.get());
+  }
   ts->set_reductions(opts.por, opts.symmetry);
   try {
     r = explore(*ts, opts);
@@ -46,15 +92,27 @@ SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const Chec
     r.verdict = Verdict::Incomplete;
     r.incomplete_reason = std::string("model limit: ") + e.what();
   }
+  if (solver) {
+    solver->add_to(r.stats);
+    std::string why = ts->undecided();
+    if (!why.empty() && r.verdict == Verdict::Pass) {
+      r.verdict = Verdict::Incomplete;
+      r.incomplete_reason = "the solver could not decide a path (" + why + ")";
+    }
+    for (Violation& v : r.violations) keep_last_model(v);
+  }
   r.title = spec.title;
   for (Violation& v : r.violations) number_lanes(v);
   // ---- replay confirmation (checker/replay.h): every counterexample must reproduce in the
   // independent reference executor; a disagreement is an internal error.
+  // After an undecided solver answer a trace may lack its model (or follow a branch kept on
+  // Unknown): such a counterexample is reported unreplayed, not as an internal error.
+  const bool model_may_be_missing = ts->symbolic() && !ts->undecided().empty();
   for (Violation& v : r.violations) {
     const ReplayResult rr = replay_violation(spec, sm, v, opts.rules);
     if (rr.status == ReplayStatus::Reproduced) {
       v.replayed = true;
-    } else if (rr.status != ReplayStatus::Unsupported) {
+    } else if (rr.status != ReplayStatus::Unsupported && !model_may_be_missing) {
       throw ReplayMismatch(
           fmt::format("the {} counterexample ({}) does not replay in the reference executor:\n{}",
                       rule_info(v.rule).id, v.message, rr.message));

@@ -36,6 +36,8 @@ struct CheckOptions {
   std::vector<RuleId> rules;                     ///< rules to check; empty = all
   bool progress = false;                         ///< progress line on stderr
   const std::atomic<bool>* interrupt = nullptr;  ///< set by Ctrl-C: stop and report
+  uint32_t z3_timeout_ms = 10'000;  ///< per Z3 call (specs with symbolic data); 0 = none
+  uint32_t z3_rlimit = 0;           ///< Z3 resource limit per call (deterministic); 0 = none
 };
 
 /// Explores a checked spec and returns its verdict, statistics and shortest traces.

@@ -355,7 +355,7 @@ bool is_evtio_handler(const std::string& h) {
 // ---------------------------------------------------------------------------------------------
 class RefMachine {
  public:
-  RefMachine(const ast::Spec& spec, const SourceManager& sm);
+  RefMachine(const ast::Spec& spec, const SourceManager& sm, const SymbolicValues& values);
 
   std::vector<std::string> candidate_events() const;
   /// Runs one event on *this. Throws BlockedSig / PrunedSig / ReplayError when it cannot move;
@@ -373,6 +373,15 @@ class RefMachine {
  private:
   // ---- static info ----
   const ast::Spec* spec_;
+  SymbolicValues sym_values_;  ///< the trace's model, by variable name
+  /// The concrete value of a symbolic variable (an unlisted one is 0, the canonical value of an
+  /// unconstrained variable): int<N> below 32 bits zero-extends, int<32> is two's complement.
+  int32_t symbolic_value(const std::string& name, uint32_t width) const {
+    auto it = sym_values_.find(name);
+    uint64_t v = it == sym_values_.end() ? 0 : it->second;
+    if (width < 64) v &= (uint64_t{1} << width) - 1;
+    return static_cast<int32_t>(static_cast<uint32_t>(v));
+  }
   const SourceManager* sm_;
   std::vector<int> queue_device_;
   std::vector<int> timer_device_;
@@ -525,7 +534,8 @@ class RefMachine {
   std::string api_name(ApiId id) const { return std::string(api_info(id).name); }
 };
 
-RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm) : spec_(&spec), sm_(&sm) {
+RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm, const SymbolicValues& values)
+    : spec_(&spec), sym_values_(values), sm_(&sm) {
   queues_.resize(spec.queues.size());
   for (const ast::QueueDecl& q : spec.queues) queue_device_.push_back(static_cast<int>(q.device));
   lock_holder_.assign(spec.locks.size(), -1);
@@ -552,7 +562,11 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm) : spec_(&
   global_lists_.resize(spec.globals.size());
   for (std::size_t g = 0; g < spec.globals.size(); ++g) {
     const ast::VarDecl& v = spec.globals[g];
-    if (v.type != TypeKind::Request) globals_[g].i = static_cast<int32_t>(v.init_value);
+    if (v.symbolic) {
+      globals_[g].i = symbolic_value(v.name, v.width);
+    } else if (v.type != TypeKind::Request) {
+      globals_[g].i = static_cast<int32_t>(v.init_value);
+    }
   }
 
   // Received requests: numbered by arrive line, then arrival order.
@@ -863,6 +877,7 @@ void RefMachine::env_target(const std::string& rname) {
         for (int64_t v : t.completes_values) statuses.push_back(static_cast<int32_t>(v));
       }
       for (int32_t s : statuses) options.push_back("target:complete:" + status_text(s));
+      if (t.completes_symbolic) options.emplace_back("target:complete:symbolic");
     }
   }
   if (options.empty())
@@ -878,9 +893,13 @@ void RefMachine::env_target(const std::string& rname) {
   } else if (pick == "target:mark") {
     q.target_cancelable = true;
     if (q.cancel_flag) target_completes(r, K().cancelled);
+  } else if (pick == "target:complete:symbolic") {
+    std::string var = fmt::format("status({}", q.name);
+    if (q.epoch != 0) var += fmt::format("@{}", q.epoch);
+    target_completes(r, symbolic_value(var + ")", 32));
   } else {
-    std::size_t k =
-        static_cast<std::size_t>(&pick - options.data()) - (options.size() - statuses.size());
+    std::size_t k = static_cast<std::size_t>(&pick - options.data()) -
+                    (options.size() - statuses.size() - (t.completes_symbolic ? 1 : 0));
     target_completes(r, statuses[k]);
   }
 }
@@ -893,6 +912,8 @@ void RefMachine::env_stop() {
   if (line == nullptr) throw ReplayError{"the spec has no stop event"};
   if (stopped_) throw BlockedSig{"the device stopped already"};
   std::vector<std::string> options;
+  // `stop symbolic` replays like `stop any`: the token names the kind, and the flags the
+  // driver sees are the model's value of stop.action with the cancelable bit.
   if (line->stop != ast::StopKind::Purge) options.emplace_back("stop:suspend");
   if (line->stop != ast::StopKind::Suspend) options.emplace_back("stop:purge");
   bool purge = options[choose(options)] == "stop:purge";
@@ -1306,8 +1327,13 @@ void RefMachine::exec_stmt(std::size_t ci) {
       frame().lists[s.slot].clear();
       return;
     }
-    case StmtKind::SymbolicDecl:
-      throw RefUnsupported("symbolic values are not executed by the reference executor");
+    case StmtKind::SymbolicDecl: {
+      // Named as the explorer names it: "<activity key>.<local>".
+      Val v{symbolic_value(fmt::format("{}.{}", cur().key, s.name), s.width)};
+      advance();
+      frame().locals[s.slot] = v;
+      return;
+    }
     case StmtKind::Assign: {
       const Expr& t = *s.target;
       Val v = copy_of(eval(*s.value));
@@ -2531,29 +2557,19 @@ std::string RefMachine::describe() const {
 // RefExecutor
 // ---------------------------------------------------------------------------------------------
 
-std::string RefExecutor::unsupported_reason(const ast::Spec& spec) {
-  for (const ast::VarDecl& g : spec.globals) {
-    if (g.symbolic) return "symbolic values are not executed by the reference executor";
-  }
-  auto fn_uses = [](const ast::FnDecl& f) -> std::string {
-    for (const ast::LocalVar& l : f.locals) {
-      if (l.symbolic) return "symbolic values are not executed by the reference executor";
-    }
-    return "";
-  };
-  for (const ast::FnDecl& f : spec.fns) {
-    if (auto r = fn_uses(f); !r.empty()) return r;
-  }
-  for (const ast::FnDecl& f : spec.threads) {
-    if (auto r = fn_uses(f); !r.empty()) return r;
-  }
+std::string RefExecutor::unsupported_reason(const ast::Spec& /*spec*/) {
+  // KMDF, NDIS, APPC and symbolic values are all executed; bounds are RefUnsupported.
   return "";
 }
 
-RefExecutor::RefExecutor(const ast::Spec& spec, const SourceManager& sm) {
+RefExecutor::RefExecutor(const ast::Spec& spec, const SourceManager& sm)
+    : RefExecutor(spec, sm, SymbolicValues{}) {}
+
+RefExecutor::RefExecutor(const ast::Spec& spec, const SourceManager& sm,
+                         const SymbolicValues& values) {
   std::string why = unsupported_reason(spec);
   if (!why.empty()) throw RefUnsupported(why);
-  m_ = std::make_unique<RefMachine>(spec, sm);
+  m_ = std::make_unique<RefMachine>(spec, sm, values);
 }
 
 RefExecutor::RefExecutor(const RefExecutor& other) : m_(std::make_unique<RefMachine>(*other.m_)) {}

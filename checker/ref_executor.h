@@ -9,6 +9,7 @@
 // explorer's TransitionSystem on random schedules.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,8 +22,8 @@
 
 namespace cc {
 
-/// Thrown when a spec uses something the reference executor does not execute (symbolic
-/// values) or exceeds one of its bounds (list capacity, a local loop that never
+/// Thrown when a spec exceeds one of the reference executor's bounds (list capacity, a local
+/// loop that never
 /// reaches a visible operation). Replay reports such a violation as "not replayed".
 class RefUnsupported : public std::runtime_error {
  public:
@@ -57,12 +58,18 @@ struct RefEndFinding {
 
 class RefMachine;  // the state and the interpreter (ref_executor.cpp)
 
+/// Concrete values of symbolic variables by name (a trace's model, docs/symbolic.md).
+using SymbolicValues = std::map<std::string, uint64_t, std::less<>>;
+
 /// Executes a checked spec one step at a time. Copyable: a copy is an independent
 /// snapshot of the state.
 class RefExecutor {
  public:
   /// Throws RefUnsupported when the spec uses something the executor does not run.
   RefExecutor(const ast::Spec& spec, const SourceManager& sm);
+  /// As above, with the values that symbolic declarations and symbolic target statuses take
+  /// (an unlisted variable is 0).
+  RefExecutor(const ast::Spec& spec, const SourceManager& sm, const SymbolicValues& values);
   RefExecutor(const RefExecutor& other);
   RefExecutor& operator=(const RefExecutor& other);
   RefExecutor(RefExecutor&&) noexcept;

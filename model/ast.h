@@ -215,6 +215,7 @@ struct TargetDecl {
   bool may_fail = false;
   std::vector<ExprPtr> completes;         ///< status expressions; empty = {STATUS_SUCCESS}
   std::vector<int64_t> completes_values;  ///< sema: folded
+  bool completes_symbolic = false;        ///< `completes {..., symbolic}`: also any status (a term)
 };
 
 /// request NAME = WdfRequestCreate(target);
@@ -285,7 +286,8 @@ enum class EnvKind : uint8_t {
 };
 
 /// stop flavours.
-enum class StopKind : uint8_t { Suspend, Purge, Any };
+/// Symbolic: like Any, but EvtIoStop receives its flags as a symbolic value (docs/symbolic.md).
+enum class StopKind : uint8_t { Suspend, Purge, Any, Symbolic };
 
 /// One line of the environment block.
 struct EnvItem {

@@ -613,6 +613,10 @@ class Parser {
       } else if (accept_word("completes")) {
         if (!expect(Tok::LBrace, "after 'completes'")) return;
         do {
+          if (accept_word("symbolic")) {
+            spec_->targets.back().completes_symbolic = true;
+            continue;
+          }
           spec_->targets.back().completes.push_back(expression());
           if (panic_) return;
         } while (accept(Tok::Comma));
@@ -844,7 +848,9 @@ class Parser {
         item.stop = StopKind::Purge;
       } else if (accept_word("any")) {
         item.stop = StopKind::Any;
-      } else if (!unknown_keyword("stop kind", {"suspend", "purge", "any"})) {
+      } else if (accept_word("symbolic")) {
+        item.stop = StopKind::Symbolic;
+      } else if (!unknown_keyword("stop kind", {"suspend", "purge", "any", "symbolic"})) {
         return;
       }
     } else if (accept_word("send")) {

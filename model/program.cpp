@@ -369,7 +369,10 @@ class Lowerer {
         break;
       }
       case ast::StmtKind::SymbolicDecl:
-        fail("symbolic values are not executed yet", s.range);
+        emit({.op = Op::Symbolic,
+              .a = frame().locals.at(s.slot),
+              .imm = static_cast<int32_t>(s.width),
+              .src = s.range});
         break;
       case ast::StmtKind::Assign:
         assign(s);
@@ -542,6 +545,7 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
       switch (in.op) {
         case Op::Const:
         case Op::CreatedRef:
+        case Op::Symbolic:
           set(def, in.a.value);
           break;
         case Op::Move:

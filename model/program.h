@@ -48,6 +48,7 @@ enum class Op : uint8_t {
   ListEmpty,      ///< r[a] = empty(loc)
   ListGet,        ///< r[a] = loc[r[b]] or NULL, r[c] = (r[b] < count)
   Return,         ///< the activity finishes
+  Symbolic,       ///< r[a] = a fresh symbolic value of imm bits (`symbolic int<imm> x;`)
 };
 
 /// Where a Load/Store/list/Interlocked operand lives.

@@ -596,7 +596,9 @@ class Sema {
           t.completes_values.push_back(v);
         }
       }
-      if (t.completes.empty()) t.completes_values.push_back(0);  // STATUS_SUCCESS
+      if (t.completes.empty() && !t.completes_symbolic) {
+        t.completes_values.push_back(0);  // STATUS_SUCCESS
+      }
     }
   }
 

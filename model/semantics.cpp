@@ -5,11 +5,14 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "model/api.h"
 #include "model/program.h"
+#include "model/sym.h"
 
 namespace cc {
 namespace {
@@ -188,6 +191,7 @@ constexpr uint8_t kNoQueue = 0xFF;
 constexpr uint8_t kOrphanOwner = 0xFF;  ///< lock owner: a callback that returned holding it
 constexpr uint32_t kNoSlot = UINT32_MAX;
 constexpr uint32_t kLocalBudget = 1'000'000;
+constexpr uint32_t kMaxSymForks = 256;  ///< symbolic branches one step may take
 
 /// Nondeterministic choices of one transition, enumerated like an odometer.
 class Oracle {
@@ -242,7 +246,8 @@ struct Record {
   }
 };
 
-enum class Outcome : uint8_t { Continue, Blocked, Violation, Finished, Pruned };
+/// Infeasible: a symbolic branch side whose path condition is unsatisfiable (no successor).
+enum class Outcome : uint8_t { Continue, Blocked, Violation, Finished, Pruned, Infeasible };
 enum class RunResult : uint8_t { Disabled, Pruned, Done };
 
 int32_t get32(const uint8_t* p) {
@@ -311,15 +316,22 @@ class KmdfSystem final : public TransitionSystem {
   Explanation explain(const Finding& finding, std::span<const TraceStep> trace) override;
   ResultLoc result_loc(SourceLoc loc) const override;
   std::unique_ptr<TransitionSystem> clone() const override {
+    // A copy would have its own term pool: symbolic systems stay on one thread.
+    if (sym_) return nullptr;
     return std::make_unique<KmdfSystem>(*this);
   }
-  void set_reductions(bool /*por*/, bool symmetry) override { symmetry_ = symmetry; }
+  /// Symbolic states keep a tag bit per word, which renumbering would scramble: no symmetry.
+  void set_reductions(bool /*por*/, bool symmetry) override { symmetry_ = symmetry && !sym_; }
   void canonicalize(std::span<uint8_t> state) override {
+    if (sym_) return;
     s_ = state.data();
     canonicalize_requests();
     canonicalize_slots();
     s_ = nullptr;
   }
+  bool symbolic() const override { return sym_; }
+  void set_decider(SymDecider* decider) override { decider_ = decider; }
+  std::string undecided() const override { return undecided_; }
 
  private:
   // ---- static description ----
@@ -388,7 +400,10 @@ class KmdfSystem final : public TransitionSystem {
   uint8_t* device(uint32_t d) const { return s_ + device_base_ + d * 2; }
   uint8_t* act(uint32_t a) const { return s_ + act_base_ + a * act_stride_; }
   int32_t reg(uint32_t a, Reg r) const { return get32(act(a) + kARegs + 4U * r.value); }
-  void set_reg(uint32_t a, Reg r, int32_t v) { set32(act(a) + kARegs + 4U * r.value, v); }
+  void set_reg(uint32_t a, Reg r, int32_t v) {
+    set32(act(a) + kARegs + 4U * r.value, v);
+    if (sym_) set_tag(act(a) + kARegs + 4U * r.value, false);
+  }
   uint8_t* global(uint32_t g) const { return s_ + global_base_ + global_off_[g]; }
   uint8_t* nbl(uint32_t n) const { return s_ + nbl_base_ + n * kNblStride; }
   NblOwner owner(uint32_t n) const { return static_cast<NblOwner>(nbl(n)[kNOwner]); }
@@ -516,6 +531,51 @@ class KmdfSystem final : public TransitionSystem {
   bool send_enabled(uint32_t item) const;
   void post_completion(uint32_t t, int32_t rc, const Instr* in);
   std::string nbl_place(uint32_t n) const;
+  // ---- symbolic data (docs/symbolic.md, "Execution"). A 4-byte word of the state holds a
+  // SymTermId instead of a value when its tag bit is set; the tag bitmap and the interned
+  // path-condition id follow the rest of the state (only for specs with symbolic data).
+  bool sym_ = false;
+  uint32_t sym_base_ = 0;  ///< [u32 path-condition id][1 tag bit per 4-byte word before it]
+  SymPool pool_;
+  std::vector<PathCondition> pcs_;                              ///< interned; 0 = TRUE
+  std::unordered_map<uint64_t, std::vector<uint32_t>> pc_ids_;  ///< hash -> ids
+  std::unordered_map<std::string, uint32_t> var_ids_;           ///< variable name -> SymVarId
+  SymDecider* decider_ = nullptr;
+  std::string undecided_;
+  bool sym_status_ = false;  ///< the status being completed/returned is a term (complete())
+  SymTermId sym_render_;     ///< render() shows this term for its id (during one API call)
+  uint32_t sym_forks_ = 0;   ///< symbolic forks in the current step (bounded: kMaxSymForks)
+  bool sym_result_ = false;  ///< exec_api's result is a term id (WdfRequestGetStatus)
+
+  bool tagged(const uint8_t* p) const {
+    if (!sym_) return false;
+    auto w = static_cast<uint32_t>(p - s_) / 4;
+    return ((s_[sym_base_ + 4 + w / 8] >> (w % 8)) & 1U) != 0;
+  }
+  void set_tag(const uint8_t* p, bool on) {
+    auto w = static_cast<uint32_t>(p - s_) / 4;
+    uint8_t& b = s_[sym_base_ + 4 + w / 8];
+    b = static_cast<uint8_t>(on ? (b | (1U << (w % 8))) : (b & ~(1U << (w % 8))));
+  }
+  void set_status(uint32_t r, int32_t v) {
+    set32(req(r) + kRStatus, v);
+    if (sym_) set_tag(req(r) + kRStatus, false);
+  }
+  uint8_t* reg_ptr(uint32_t a, Reg r) const { return act(a) + kARegs + 4U * r.value; }
+  SymTermId term_at(const uint8_t* p);
+  void put_term(uint8_t* p, SymTermId t);
+  SymTermId sym_var(const std::string& name, unsigned width);
+  const PathCondition& path_condition() const { return pcs_[get32(s_ + sym_base_)]; }
+  void set_path_condition(const PathCondition& pc);
+  bool feasible(const PathCondition& pc);
+  SymTermId cond_of(SymTermId t);
+  std::string slot_text(const uint8_t* p, TypeKind t) const;
+  std::optional<Outcome> exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in);
+  std::vector<std::pair<std::string, std::string>> symbolic_values();
+  std::string build_symbolic();
+  void target_complete_symbolic(uint32_t r);
+  SymTermId symbolic_stop_action(bool purge);
+  void symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action);
 };
 
 // ======================================================================= construction
@@ -640,7 +700,6 @@ std::string KmdfSystem::build() {
   global_base_ = static_cast<uint32_t>(off);
   uint32_t goff = 0;
   for (const ast::VarDecl& g : spec_.globals) {
-    if (g.symbolic) return "symbolic values are not executed yet";
     global_off_.push_back(goff);
     goff += 4 * (is_list(g.type) ? 1 + prog_.list_capacity : 1);
   }
@@ -649,6 +708,7 @@ std::string KmdfSystem::build() {
   act_stride_ = kARegs + 4 * prog_.max_regs;
   off += static_cast<std::size_t>(act_stride_) * nact_;
   size_ = off;
+  if (std::string why = build_symbolic(); !why.empty()) return why;
   if (size_ > (1U << 20)) return "the state of this spec would exceed 1 MiB";
 
   // Environment actors in a fixed order.
@@ -725,7 +785,9 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
   }
   for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
     const ast::VarDecl& gd = spec_.globals[g];
-    if (!is_list(gd.type)) {
+    if (gd.symbolic) {
+      put_term(global(static_cast<uint32_t>(g)), sym_var(gd.name, gd.width));
+    } else if (!is_list(gd.type)) {
       set32(global(static_cast<uint32_t>(g)), static_cast<int32_t>(gd.init_value));
     }
   }
@@ -820,6 +882,7 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
       }
       if (rec.has_src) step.loc = result_loc(rec.src.begin);
       step.objects = objects();
+      if (sym_) step.symbolic_values = symbolic_values();
       s_ = nullptr;
       return step;
     }
@@ -831,6 +894,7 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
 }
 
 RunResult KmdfSystem::run_actor(uint32_t actor) {
+  sym_forks_ = 0;
   const RunResult r = actor < nact_ ? run_activity(actor) : run_env(env_.at(actor - nact_));
   if (r == RunResult::Done && symmetry_) {
     canonicalize_requests();
@@ -1173,6 +1237,8 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
         return RunResult::Disabled;
       case Outcome::Pruned:
         return RunResult::Pruned;
+      case Outcome::Infeasible:
+        return RunResult::Disabled;
       case Outcome::Violation:
         if (rec_) rec_->first_src(in.src);
         return RunResult::Done;
@@ -1227,7 +1293,12 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
   uint16_t pc = get16(act(a) + kAPc);
   auto next = [&] { set16(act(a) + kAPc, static_cast<uint16_t>(pc + 1)); };
   auto jump = [&](uint32_t t) { set16(act(a) + kAPc, static_cast<uint16_t>(t)); };
+  if (sym_) {
+    if (std::optional<Outcome> o = exec_symbolic(a, u, in)) return *o;
+  }
   switch (in.op) {
+    case Op::Symbolic:  // handled by exec_symbolic (the spec is symbolic)
+      throw std::logic_error("symbolic declaration in a concrete system");
     case Op::Const:
       set_reg(a, in.a, in.imm);
       break;
@@ -1376,16 +1447,19 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
         int32_t v;
         std::memcpy(&v, p, 4);
         set_reg(a, in.a, v);
+        if (tagged(reinterpret_cast<const uint8_t*>(p))) set_tag(reg_ptr(a, in.a), true);
         if (rec_ && in.loc.shared()) {
           rec_->actions.push_back(fmt::format("read {}", what));
-          rec_->results.push_back(render(v, t));
+          rec_->results.push_back(slot_text(reinterpret_cast<const uint8_t*>(p), t));
         }
       } else {
         int32_t v = reg(a, in.b);
         if (t == TypeKind::Request) v = pin(v);
         std::memcpy(p, &v, 4);
+        if (sym_) set_tag(reinterpret_cast<const uint8_t*>(p), tagged(reg_ptr(a, in.b)));
         if (rec_ && in.loc.shared()) {
-          rec_->actions.push_back(fmt::format("{} = {}", what, render(v, t)));
+          rec_->actions.push_back(
+              fmt::format("{} = {}", what, slot_text(reinterpret_cast<const uint8_t*>(p), t)));
           rec_->results.emplace_back();
         }
       }
@@ -1568,6 +1642,7 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
     nbl(subject)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);  // the send call returned
   }
   std::memset(p, 0, act_stride_);
+  for (uint32_t w = 0; sym_ && w < act_stride_; w += 4) set_tag(p + w, false);
   for (uint32_t b = 0; b < nact_; ++b) {
     if (act(b)[kAWait] == a + 1) act(b)[kAWait] = 0;
   }
@@ -1665,6 +1740,7 @@ void KmdfSystem::complete(uint32_t r, int32_t status, bool by_framework) {
   uint8_t* p = req(r);
   ++p[kRCompletions];
   set32(p + kRStatus, status);
+  if (sym_) set_tag(p + kRStatus, sym_status_);
   set_place(r, Place::Completed);
   p[kRCancelFn] = 0;
   release_current(r);
@@ -1726,6 +1802,7 @@ void KmdfSystem::target_complete(uint32_t r, int32_t status) {
   uint8_t* p = req(r);
   set_flag(r, kTargetCancelable, false);
   set32(p + kRStatus, status);
+  if (sym_) set_tag(p + kRStatus, sym_status_);
   std::string tname = spec_.targets[p[kRWhere]].name;
   if (has(r, kForget)) {
     set_flag(r, kForget, false);
@@ -1737,7 +1814,12 @@ void KmdfSystem::target_complete(uint32_t r, int32_t status) {
   set_place(r, Place::Driver);
   note(fmt::format("target {} returns {} with {}", tname, reqs_[r].name,
                    render(status, TypeKind::Status)));
-  if (p[kRComplFn] != 0) spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
+  if (p[kRComplFn] != 0) {
+    uint32_t slot = spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
+    if (sym_status_ && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 2) {
+      set_tag(reg_ptr(slot, Reg{1}), true);
+    }
+  }
 }
 
 /// A cancel reaches a request at a target: returns true if it was cancelled at once.
@@ -1891,12 +1973,15 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       bool can_complete = td.behaviour != ast::TargetBehaviour::Pending;
       std::vector<int32_t> statuses;
       for (int64_t v : td.completes_values) statuses.push_back(static_cast<int32_t>(v));
-      if (statuses.empty()) statuses.push_back(k::STATUS_SUCCESS);
-      uint16_t options =
-          static_cast<uint16_t>((can_mark ? 1 : 0) + (can_complete ? statuses.size() : 0));
+      if (statuses.empty() && !td.completes_symbolic) statuses.push_back(k::STATUS_SUCCESS);
+      const std::size_t sym_option = td.completes_symbolic ? 1 : 0;  // last: `symbolic`
+      uint16_t options = static_cast<uint16_t>((can_mark ? 1 : 0) +
+                                               (can_complete ? statuses.size() + sym_option : 0));
       if (options == 0) return RunResult::Disabled;
       uint16_t c = choose(options, [&](uint16_t i) {
         if (can_mark && i == 0) return std::string("target:mark");
+        if (i - (can_mark ? 1U : 0U) == statuses.size())
+          return std::string("target:complete:symbolic");
         return "target:complete:" + render(statuses[i - (can_mark ? 1 : 0)], TypeKind::Status);
       });
       if (can_mark && c == 0) {
@@ -1906,6 +1991,10 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
           rec_->results.emplace_back();
         }
         if (has(r, kCancelFlag)) target_complete(r, k::STATUS_CANCELLED);
+        return RunResult::Done;
+      }
+      if (c - (can_mark ? 1U : 0U) == statuses.size()) {
+        target_complete_symbolic(r);
         return RunResult::Done;
       }
       int32_t st = statuses[c - (can_mark ? 1 : 0)];
@@ -1923,6 +2012,12 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
       const ast::EnvItem& it = spec_.environment[stop_items_[0]];
       bool purge = it.stop == ast::StopKind::Purge;
       if (it.stop == ast::StopKind::Any) purge = oracle_.choose(2) == 1;
+      SymTermId stop_action;  // `stop symbolic`: the flags EvtIoStop sees are a term
+      if (it.stop == ast::StopKind::Symbolic) {
+        purge = oracle_.choose(2) == 1;
+        stop_action = symbolic_stop_action(purge);
+        if (!stop_action.valid()) return RunResult::Disabled;
+      }
       if (rec_) rec_->choices.emplace_back(purge ? "stop:purge" : "stop:suspend");
       if (rec_) {
         rec_->lane = "framework";
@@ -1947,7 +2042,8 @@ RunResult KmdfSystem::run_env(const EnvActor& e) {
         set_flag(r, kInStop);
         set_flag(r, kStopHandled, false);
         ++req(r)[kRRefs];
-        spawn(ActKind::Stop, fn, r, fl, true);
+        uint32_t slot = spawn(ActKind::Stop, fn, r, fl, true);
+        if (stop_action.valid()) symbolic_stop_flags(slot, r, stop_action);
       }
       if (purge) {
         for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
@@ -2224,7 +2320,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       auto t = static_cast<uint32_t>(arg[1]);
       const ast::TargetDecl& td = spec_.targets.at(t);
       if (has(*r, kCancelFlag)) {
-        set32(req(*r) + kRStatus, k::STATUS_CANCELLED);
+        set_status(*r, k::STATUS_CANCELLED);
         note(fmt::format("{} is already cancelled: not sent", rn));
         result(0);
         break;
@@ -2232,7 +2328,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (td.may_fail && choose(2, [](uint16_t c) {
                            return std::string(c == 1 ? "send:fail" : "send:ok");
                          }) == 1) {
-        set32(req(*r) + kRStatus, k::STATUS_INVALID_DEVICE_STATE);
+        set_status(*r, k::STATUS_INVALID_DEVICE_STATE);
         note(fmt::format("target {} fails the send", td.name));
         result(0);
         break;
@@ -2241,7 +2337,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       req(*r)[kRWhere] = static_cast<uint8_t>(t);
       set_flag(*r, kTargetCancelable, false);
       set_flag(*r, kForget, forget);
-      set32(req(*r) + kRStatus, k::STATUS_PENDING);
+      set_status(*r, k::STATUS_PENDING);
       note(fmt::format("gives {} to target {}", rn, td.name));
       result(1);
       break;
@@ -2304,6 +2400,15 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     case ApiId::WdfRequestGetStatus: {
       auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
+      if (tagged(req(*r) + kRStatus)) {  // a symbolic status: the result is the term
+        ret = get32(req(*r) + kRStatus);
+        sym_result_ = true;
+        if (rec_) {
+          rec_->results[rec_at] = slot_text(req(*r) + kRStatus, TypeKind::Status);
+          rec_->calls.back() = name + "=?";
+        }
+        break;
+      }
       result(get32(req(*r) + kRStatus));
       break;
     }
@@ -2404,7 +2509,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       set_flag(*r, kCancelFlag, false);
       set_flag(*r, static_cast<uint16_t>(kTargetCancelable | kFired | kUnmarkCancelled), false);
       req(*r)[kRComplFn] = 0;
-      set32(req(*r) + kRStatus, k::STATUS_SUCCESS);
+      set_status(*r, k::STATUS_SUCCESS);
       note(fmt::format("reuses {}", rn));
       // The reusing code knows about the reuse: its own registers follow the new epoch.
       int32_t fresh = handle(*r);
@@ -2612,6 +2717,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     }
   }
   if (in.a.value < u.reg_types.size() && info.result != TypeKind::Void) set_reg(a, in.a, ret);
+  if (sym_result_) set_tag(reg_ptr(a, in.a), std::exchange(sym_result_, false));
   return Outcome::Continue;
 }
 
@@ -3098,6 +3204,10 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
 // ======================================================================= words
 
 std::string KmdfSystem::render(int32_t v, TypeKind t) const {
+  if (sym_render_.valid() && static_cast<uint32_t>(v) == sym_render_.value &&
+      (t == TypeKind::Status || t == TypeKind::Int)) {
+    return sym_to_string(pool_, sym_render_);
+  }
   switch (t) {
     case TypeKind::Bool:
       return v ? "TRUE" : "FALSE";
@@ -3186,10 +3296,10 @@ std::vector<ObjectView> KmdfSystem::objects() const {
     o.fields.emplace_back("refs", std::to_string(p[kRRefs]));
     o.fields.emplace_back("epoch", std::to_string(p[kREpoch]));
     o.fields.emplace_back("completions", std::to_string(p[kRCompletions]));
-    o.fields.emplace_back("status", render(get32(p + kRStatus), TypeKind::Status));
+    o.fields.emplace_back("status", slot_text(p + kRStatus, TypeKind::Status));
     for (std::size_t f = 0; f < spec_.context.size(); ++f) {
       o.fields.emplace_back(spec_.context[f].name,
-                            render(get32(p + kRCtx + 4 * f), spec_.context[f].type));
+                            slot_text(p + kRCtx + 4 * f, spec_.context[f].type));
     }
     out.push_back(std::move(o));
   }
@@ -3273,7 +3383,7 @@ std::vector<ObjectView> KmdfSystem::objects() const {
       }
       value += "]";
     } else {
-      value = render(get32(p), gd.type);
+      value = slot_text(p, gd.type);
     }
     out.push_back({gd.name, "global", {{"value", value}}});
   }
@@ -3405,6 +3515,363 @@ Explanation KmdfSystem::explain(const Finding& finding, std::span<const TraceSte
     e.headline = finding.message;
   }
   return e;
+}
+
+// ======================================================================= symbolic data
+
+std::string KmdfSystem::build_symbolic() {
+  auto too_wide = [](uint32_t w) {
+    return fmt::format("symbolic int<{}>: values wider than 32 bits are not executed yet", w);
+  };
+  for (const ast::VarDecl& g : spec_.globals) {
+    if (!g.symbolic) continue;
+    if (g.width > kIntWidth) return too_wide(g.width);
+    sym_ = true;
+  }
+  for (const CodeUnit& u : prog_.units) {
+    for (const Instr& in : u.code) {
+      if (in.op != Op::Symbolic) continue;
+      if (static_cast<uint32_t>(in.imm) > kIntWidth) return too_wide(static_cast<uint32_t>(in.imm));
+      sym_ = true;
+    }
+  }
+  for (const ast::TargetDecl& t : spec_.targets) sym_ = sym_ || t.completes_symbolic;
+  for (const ast::EnvItem& it : spec_.environment) {
+    sym_ = sym_ || (it.kind == ast::EnvKind::Stop && it.stop == ast::StopKind::Symbolic);
+  }
+  if (!sym_) return {};
+  size_ = (size_ + 3) & ~std::size_t{3};
+  sym_base_ = static_cast<uint32_t>(size_);
+  size_ += 4 + (sym_base_ / 4 + 7) / 8;
+  pcs_.assign(1, PathCondition{});
+  pc_ids_[pcs_[0].hash()].push_back(0);
+  return {};
+}
+
+SymTermId KmdfSystem::term_at(const uint8_t* p) {
+  if (tagged(p)) return SymTermId{static_cast<uint32_t>(get32(p))};
+  return pool_.int_const(get32(p));
+}
+
+void KmdfSystem::put_term(uint8_t* p, SymTermId t) {
+  if (pool_.is_bool(t)) t = pool_.bool_to_int(t);
+  if (std::optional<uint64_t> v = pool_.const_value(t)) {
+    set32(p, static_cast<int32_t>(static_cast<uint32_t>(*v)));
+    set_tag(p, false);
+    return;
+  }
+  set32(p, static_cast<int32_t>(t.value));
+  set_tag(p, true);
+}
+
+SymTermId KmdfSystem::sym_var(const std::string& name, unsigned width) {
+  auto [it, fresh] = var_ids_.try_emplace(name, static_cast<uint32_t>(var_ids_.size() + 1));
+  return pool_.to_int(pool_.var(SymVarId{it->second}, name, width));
+}
+
+void KmdfSystem::set_path_condition(const PathCondition& pc) {
+  std::vector<uint32_t>& ids = pc_ids_[pc.hash()];
+  for (uint32_t id : ids) {
+    if (pcs_[id] == pc) {
+      set32(s_ + sym_base_, static_cast<int32_t>(id));
+      return;
+    }
+  }
+  ids.push_back(static_cast<uint32_t>(pcs_.size()));
+  set32(s_ + sym_base_, static_cast<int32_t>(pcs_.size()));
+  pcs_.push_back(pc);
+}
+
+bool KmdfSystem::feasible(const PathCondition& pc) {
+  if (pc.is_false()) return false;
+  if (pc.is_true()) return true;
+  if (decider_ == nullptr) throw std::logic_error("a symbolic spec is explored without a solver");
+  SymDecision d = decider_->check(pool_, pc);
+  if (d.kind == SymSat::Unknown) {
+    // Kept, never pruned silently: the verdict becomes incomplete (docs/symbolic.md).
+    if (undecided_.empty()) undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
+    return true;
+  }
+  return d.kind == SymSat::Sat;
+}
+
+SymTermId KmdfSystem::cond_of(SymTermId t) {
+  const SymNode& n = pool_.node(t);
+  if (n.op == SymOp::Ite && pool_.const_value(n.kids[1]) == 1 &&
+      pool_.const_value(n.kids[2]) == 0) {
+    return n.kids[0];
+  }
+  return pool_.to_bool(t);
+}
+
+std::string KmdfSystem::slot_text(const uint8_t* p, TypeKind t) const {
+  if (tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
+  return render(get32(p), t);
+}
+
+std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in) {
+  const uint16_t pc = get16(act(a) + kAPc);
+  auto next = [&] {
+    set16(act(a) + kAPc, static_cast<uint16_t>(pc + 1));
+    return Outcome::Continue;
+  };
+  auto is_sym = [&](Reg r) { return tagged(reg_ptr(a, r)); };
+  auto term = [&](Reg r) { return term_at(reg_ptr(a, r)); };
+  switch (in.op) {
+    case Op::Symbolic: {
+      std::string name = fmt::format("{}.{}", lane_of(a), u.reg_names[in.a.value]);
+      put_term(reg_ptr(a, in.a), sym_var(name, static_cast<unsigned>(in.imm)));
+      note(fmt::format("{} is symbolic (int<{}>)", name, in.imm));
+      return next();
+    }
+    case Op::Move:
+      if (!is_sym(in.b)) return std::nullopt;
+      put_term(reg_ptr(a, in.a), term(in.b));
+      return next();
+    case Op::NtSuccess:
+      if (!is_sym(in.b)) return std::nullopt;
+      put_term(reg_ptr(a, in.a), pool_.sge(term(in.b), pool_.int_const(0)));
+      return next();
+    case Op::Unary: {
+      if (!is_sym(in.b)) return std::nullopt;
+      SymTermId x = term(in.b);
+      SymTermId r = x;
+      switch (static_cast<ast::UnaryOp>(in.sub)) {
+        case ast::UnaryOp::Not:
+          r = pool_.mk_not(cond_of(x));
+          break;
+        case ast::UnaryOp::Neg:
+          r = pool_.bv_neg(x);
+          break;
+        case ast::UnaryOp::BitNot:
+          r = pool_.bv_not(x);
+          break;
+      }
+      put_term(reg_ptr(a, in.a), r);
+      return next();
+    }
+    case Op::Binary: {
+      if (!is_sym(in.b) && !is_sym(in.c)) return std::nullopt;
+      SymTermId x = term(in.b);
+      SymTermId y = term(in.c);
+      SymTermId r = x;
+      switch (static_cast<ast::BinaryOp>(in.sub)) {
+        case ast::BinaryOp::Add:
+          r = pool_.bv_add(x, y);
+          break;
+        case ast::BinaryOp::Sub:
+          r = pool_.bv_sub(x, y);
+          break;
+        case ast::BinaryOp::Mul:
+          r = pool_.bv_mul(x, y);
+          break;
+        case ast::BinaryOp::BitAnd:
+          r = pool_.bv_and(x, y);
+          break;
+        case ast::BinaryOp::BitOr:
+          r = pool_.bv_or(x, y);
+          break;
+        case ast::BinaryOp::BitXor:
+          r = pool_.bv_xor(x, y);
+          break;
+        case ast::BinaryOp::Shl:
+          r = pool_.bv_shl(x, y);
+          break;
+        case ast::BinaryOp::Shr:
+          r = pool_.bv_ashr(x, y);
+          break;
+        case ast::BinaryOp::Eq:
+          r = pool_.mk_eq(x, y);
+          break;
+        case ast::BinaryOp::Ne:
+          r = pool_.mk_ne(x, y);
+          break;
+        case ast::BinaryOp::Lt:
+          r = pool_.slt(x, y);
+          break;
+        case ast::BinaryOp::Le:
+          r = pool_.sle(x, y);
+          break;
+        case ast::BinaryOp::Gt:
+          r = pool_.sgt(x, y);
+          break;
+        case ast::BinaryOp::Ge:
+          r = pool_.sge(x, y);
+          break;
+        case ast::BinaryOp::LogAnd:
+          r = pool_.mk_and(cond_of(x), cond_of(y));
+          break;
+        case ast::BinaryOp::LogOr:
+          r = pool_.mk_or(cond_of(x), cond_of(y));
+          break;
+      }
+      put_term(reg_ptr(a, in.a), r);
+      return next();
+    }
+    case Op::JumpIfZero:
+    case Op::JumpIfNonZero: {
+      if (!is_sym(in.a)) return std::nullopt;
+      // Fork: choice 0 falls through, choice 1 jumps; each side adds its condition to the
+      // path condition and is dropped when the solver finds that unsatisfiable.
+      if (++sym_forks_ > kMaxSymForks) {
+        throw ModelLimit(fmt::format(
+            "{} branched on symbolic values more than {} times in one step (a local loop over "
+            "a symbolic bound?)",
+            lane_of(a), kMaxSymForks));
+      }
+      const SymTermId c = cond_of(term(in.a));
+      const bool jumps = oracle_.choose(2) == 1;
+      const bool nonzero = (in.op == Op::JumpIfNonZero) == jumps;
+      const SymTermId side = nonzero ? c : pool_.mk_not(c);
+      PathCondition npc = path_condition();
+      npc.add(pool_, side);
+      if (!feasible(npc)) return Outcome::Infeasible;
+      // When the other side is infeasible the condition is implied: the path condition stays
+      // as it is, so states that differ only by implied conjuncts coincide.
+      PathCondition other = path_condition();
+      other.add(pool_, nonzero ? pool_.mk_not(c) : c);
+      if (feasible(other)) {
+        set_path_condition(npc);
+        note(fmt::format("assuming {}", sym_to_string(pool_, side)));
+      }
+      if (!jumps) return next();
+      set16(act(a) + kAPc, static_cast<uint16_t>(in.target));
+      return Outcome::Continue;
+    }
+    case Op::Assume: {
+      if (!is_sym(in.a)) return std::nullopt;
+      PathCondition npc = path_condition();
+      npc.add(pool_, cond_of(term(in.a)));
+      if (!feasible(npc)) return Outcome::Pruned;
+      set_path_condition(npc);
+      return next();
+    }
+    case Op::Assert: {
+      if (!is_sym(in.a)) return std::nullopt;
+      const SymTermId c = cond_of(term(in.a));
+      PathCondition bad = path_condition();
+      bad.add(pool_, pool_.mk_not(c));
+      if (bad.is_false()) return next();
+      if (decider_ == nullptr)
+        throw std::logic_error("a symbolic spec is explored without a solver");
+      SymDecision d = decider_->check(pool_, bad);
+      if (d.kind == SymSat::Unknown) {
+        if (undecided_.empty()) undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
+        return next();
+      }
+      if (d.kind == SymSat::Unsat) return next();
+      // The successor carries pc ∧ !c, so the trace's model is a violating assignment.
+      set_path_condition(bad);
+      violation(RuleId::Assertion, in.src,
+                fmt::format("assertion failed in {}: {} can be false", lane_of(a),
+                            sym_to_string(pool_, c, 200)));
+      return Outcome::Violation;
+    }
+    case Op::Interlocked: {
+      bool sym = in.loc.kind == LocKind::Global && tagged(global(in.loc.index));
+      sym = sym || (in.loc.kind == LocKind::Reg && tagged(act(a) + kARegs + 4 * in.loc.index));
+      for (uint8_t i = 0; i < in.nargs; ++i) sym = sym || is_sym(u.args[in.args_begin + i]);
+      if (!sym) return std::nullopt;
+      throw ModelLimit(fmt::format("{}: {} on a symbolic value is not executed yet", lane_of(a),
+                                   api_info(in.api()).name));
+    }
+    case Op::Api: {
+      const ApiInfo& info = api_info(in.api());
+      int sym_arg = -1;
+      for (uint8_t i = 0; i < in.nargs; ++i) {
+        if (!is_sym(u.args[in.args_begin + i])) continue;
+        const bool status_of_complete = (in.api() == ApiId::WdfRequestComplete ||
+                                         in.api() == ApiId::WdfRequestCompleteWithInformation) &&
+                                        i < info.params.size() &&
+                                        info.params[i] == TypeKind::Status;
+        if (!status_of_complete || sym_arg >= 0) {
+          throw ModelLimit(fmt::format(
+              "{}: a symbolic value passed to {} (only the status of WdfRequestComplete and "
+              "WdfRequestCompleteWithInformation may be symbolic)",
+              lane_of(a), info.name));
+        }
+        sym_arg = i;
+      }
+      if (sym_arg < 0) return std::nullopt;
+      // The request keeps the status term (see complete()); the trace prints the term.
+      sym_status_ = true;
+      sym_render_ = term(u.args[in.args_begin + static_cast<uint32_t>(sym_arg)]);
+      Outcome o = Outcome::Continue;
+      try {
+        o = exec_api(a, u, in);
+      } catch (...) {
+        sym_status_ = false;
+        sym_render_ = SymTermId{};
+        throw;
+      }
+      sym_status_ = false;
+      sym_render_ = SymTermId{};
+      if (o != Outcome::Continue) return o;
+      if (act(a)[kAUnit] == 0) return Outcome::Finished;
+      return next();
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+void KmdfSystem::target_complete_symbolic(uint32_t r) {
+  // One variable per request and epoch: a reused request completes with a fresh status.
+  std::string name = fmt::format("status({}", reqs_[r].name);
+  if (req(r)[kREpoch] != 0) name += fmt::format("@{}", req(r)[kREpoch]);
+  name += ")";
+  SymTermId st = sym_var(name, kIntWidth);
+  if (rec_) {
+    rec_->actions.push_back(fmt::format("completes {} with {}", reqs_[r].name, name));
+    rec_->results.emplace_back();
+  }
+  sym_status_ = true;
+  sym_render_ = st;
+  target_complete(r, static_cast<int32_t>(st.value));
+  sym_status_ = false;
+  sym_render_ = SymTermId{};
+}
+
+SymTermId KmdfSystem::symbolic_stop_action(bool purge) {
+  // The kind of stop is the variable stop.action ∈ {Suspend, Purge}. The framework's own
+  // reaction (purging the queues) depends on it, so the stop event forks on it under the path
+  // condition; the driver's tests of the flags are then decided by the solver.
+  SymTermId action = sym_var("stop.action", kIntWidth);
+  SymTermId suspend = pool_.int_const(k::WdfRequestStopActionSuspend);
+  SymTermId purge_c = pool_.int_const(k::WdfRequestStopActionPurge);
+  PathCondition npc = path_condition();
+  npc.add(pool_, pool_.mk_or(pool_.mk_eq(action, suspend), pool_.mk_eq(action, purge_c)));
+  npc.add(pool_, pool_.mk_eq(action, purge ? purge_c : suspend));
+  if (!feasible(npc)) return SymTermId{};
+  set_path_condition(npc);
+  return action;
+}
+
+void KmdfSystem::symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action) {
+  const CodeUnit& u = prog_.units[act(slot)[kAUnit] - 1u];
+  if (u.param_count < 2) return;
+  // The cancelable bit is the framework's own knowledge of the request: concrete.
+  int32_t bit = req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0;
+  put_term(reg_ptr(slot, Reg{1}), pool_.bv_or(action, pool_.int_const(bit)));
+}
+
+std::vector<std::pair<std::string, std::string>> KmdfSystem::symbolic_values() {
+  const PathCondition& pc = path_condition();
+  if (pc.is_true() || pc.is_false() || decider_ == nullptr) return {};
+  SymDecision d = decider_->solve(pool_, pc);
+  if (d.kind == SymSat::Unknown && undecided_.empty()) {
+    undecided_ = d.reason.empty() ? "the solver gave up on a trace's model" : d.reason;
+  }
+  if (d.kind != SymSat::Sat || !d.model) return {};
+  std::vector<std::pair<std::string, std::string>> out = sym_describe(pool_, *d.model);
+  const auto entries = d.model->entries();
+  for (std::size_t i = 0; i < out.size() && i < entries.size(); ++i) {
+    const SymVarInfo* v = pool_.var_info(entries[i].first);
+    if (v == nullptr || v->width != kIntWidth) continue;
+    std::string_view n = constant_name(TypeKind::Status, static_cast<int32_t>(entries[i].second));
+    if (!n.empty()) out[i].second += fmt::format(" ({})", n);
+  }
+  return out;
 }
 
 }  // namespace

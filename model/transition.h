@@ -13,6 +13,7 @@
 
 #include "model/rules.h"
 #include "model/source.h"
+#include "model/sym_decider.h"
 #include "model/trace.h"
 
 namespace cc {
@@ -84,6 +85,15 @@ class TransitionSystem {
   /// An independent copy that another search thread may use concurrently with this one
   /// (same states, same successors); nullptr = the search stays on one thread.
   virtual std::unique_ptr<TransitionSystem> clone() const { return nullptr; }
+
+  // ---- symbolic data (docs/symbolic.md, "Execution"); defaults for concrete systems ----
+  /// True when states carry symbolic data: the caller must attach a decider before exploring.
+  virtual bool symbolic() const { return false; }
+  /// Attaches the decider used for branches, assume and assert on symbolic values.
+  virtual void set_decider(SymDecider* /*decider*/) {}
+  /// Why part of the search was left undecided by the decider (an Unknown answer), or "".
+  /// A non-empty reason turns a pass into an incomplete verdict.
+  virtual std::string undecided() const { return {}; }
 };
 
 }  // namespace cc

@@ -140,7 +140,7 @@ std::string render_text_stats(const Stats& st, const TextOptions& o) {
   }
   out += fmt::format(", depth {}", st.max_depth);
   if (o.timings) out += ", " + seconds_text(st.seconds);
-  if (st.z3_queries > 0) {
+  if (st.z3_queries > 0 || st.z3_cached > 0) {
     out += fmt::format(", {} Z3 queries ({} cached", with_commas(st.z3_queries),
                        with_commas(st.z3_cached));
     if (o.timings) out += ", " + seconds_text(st.z3_seconds);

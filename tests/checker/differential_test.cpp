@@ -600,7 +600,9 @@ std::unique_ptr<Subject> load_subject(const std::string& path, bool must_load, s
   } catch (const ModelLimit&) {
     s->ts = nullptr;
   }
-  if (!s->ts || !RefExecutor::unsupported_reason(*s->spec).empty()) {
+  // Symbolic specs fork on path conditions where the reference executor runs one concrete
+  // model: they are compared through the replay of their counterexamples instead.
+  if (!s->ts || s->ts->symbolic() || !RefExecutor::unsupported_reason(*s->spec).empty()) {
     if (must_load) error = path + " is not executed by both implementations";
     return nullptr;
   }

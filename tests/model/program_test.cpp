@@ -79,12 +79,22 @@ TEST(Program, TemporariesAreDeadAtTheNextStep) {
   EXPECT_FALSE(f.live_at(0, 0)) << "the request parameter is never read";
 }
 
-TEST(Program, SymbolicValuesAreReportedAsUnsupported) {
+TEST(Program, SymbolicDeclarationLowersToOneInstruction) {
   SourceManager sm;
   auto spec = load(sm, "fn F() { symbolic int<8> x; }\nthread T { F(); }\nenvironment { }\n");
   ASSERT_TRUE(spec);
   Program p;
-  EXPECT_NE(compile_program(*spec, 1, p).find("symbolic"), std::string::npos);
+  ASSERT_EQ(compile_program(*spec, 1, p), "");
+  int found = 0;
+  for (const CodeUnit& u : p.units) {
+    for (const Instr& in : u.code) {
+      if (in.op != Op::Symbolic) continue;
+      ++found;
+      EXPECT_EQ(in.imm, 8);
+      EXPECT_EQ(u.reg_names[in.a.value], "x");
+    }
+  }
+  EXPECT_GE(found, 1);
 }
 
 }  // namespace
