@@ -266,6 +266,7 @@ class Explorer final : public SuccessorSink {
   // Parallel BFS.
   std::vector<std::unique_ptr<TransitionSystem>> clones_;  ///< one per extra thread
   std::vector<ChunkOut> chunks_;  ///< the current slice's chunks, in frontier order
+  uint64_t last_slice_new_ = 0;   ///< states the last slice stored (prefault estimate)
   std::map<ViolationKey, std::size_t> by_key_;
 
   Clock::time_point start_;
@@ -464,7 +465,14 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
   const std::size_t helpers = nchunks < 2 ? 0 : std::min<std::size_t>(clones_.size(), nchunks - 1);
   std::vector<std::thread> threads;
   threads.reserve(helpers);
-  for (std::size_t t = 0; t < helpers; ++t) threads.emplace_back(work, std::ref(*clones_[t]));
+  for (std::size_t t = 0; t < helpers; ++t) {
+    threads.emplace_back([&, t] {
+      // The first helper takes the page faults of the memory the insertions will need
+      // (about as many new states as the last slice stored) before it expands its share.
+      if (t == 0) store_.prefault(last_slice_new_ + last_slice_new_ / 2);
+      work(*clones_[t]);
+    });
+  }
   work(ts_);
   for (std::thread& t : threads) t.join();
 }
@@ -517,9 +525,11 @@ void Explorer::run_parallel_bfs() {
     expand_slice(head, last);
     update_store_budget();
     const uint64_t nchunks = (last - head + kChunkStates - 1) / kChunkStates;
+    const uint64_t before = store_.size();
     for (uint64_t c = 0; c < nchunks && stop_ == Stop::None; ++c) {
       merge_chunk(chunks_[c], head + c * kChunkStates, depth);
     }
+    last_slice_new_ = store_.size() - before;
     peak_bytes_ = std::max(peak_bytes_, memory_bytes());
     head = last;
   }

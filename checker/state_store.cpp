@@ -90,6 +90,52 @@ StateStore::StateStore(std::size_t state_size, uint64_t max_states, uint64_t max
 StateStore::~StateStore() {
   release(table_, capacity_ * sizeof(uint32_t));
   for (const Chunk& c : chunks_) release(c.data, c.bytes);
+  for (const Chunk& c : spare_chunks_) release(c.data, c.bytes);
+  release(spare_table_, spare_capacity_ * sizeof(uint32_t));
+}
+
+namespace {
+/// Writes every page once (they are zero already: this only takes the faults now).
+void touch(uint8_t* p, std::size_t bytes) {
+  for (std::size_t i = 0; i < bytes; i += 4096) {
+    reinterpret_cast<volatile uint8_t*>(p)[i] = 0;
+  }
+}
+}  // namespace
+
+void StateStore::prefault(uint64_t states) {
+  const uint64_t limit = max_bytes_ == 0 ? UINT64_MAX : max_bytes_;
+  // The table the next insertions would grow into.
+  if (spare_table_ == nullptr && size_ + states > grow_at_ && capacity_ * 2 <= kMaxCapacity) {
+    uint64_t capacity = capacity_ * 2;
+    while (grow_threshold(capacity) < size_ + states && capacity * 2 <= kMaxCapacity) capacity *= 2;
+    const std::size_t bytes = capacity * sizeof(uint32_t);
+    // grow() will hold the old and the new table at once: keep that within the bound.
+    if (memory_bytes() + bytes + capacity_ * sizeof(uint32_t) <= limit) {
+      spare_table_ = reinterpret_cast<uint32_t*>(allocate(bytes, true));
+      spare_capacity_ = capacity;
+      touch(reinterpret_cast<uint8_t*>(spare_table_), bytes);
+      spare_bytes_ += bytes;
+    }
+  }
+  // Arena chunks for the states that do not fit the blocks there are.
+  uint64_t room = uint64_t(blocks_.size()) * block_states() - size_;
+  std::size_t blocks = blocks_.size();
+  for (const Chunk& c : spare_chunks_) {
+    room += c.bytes / block_bytes_ * block_states();
+    blocks += c.bytes / block_bytes_;
+  }
+  while (room < states) {
+    const auto [bytes, nblocks] = next_chunk(blocks);
+    if (memory_bytes() + bytes > limit) break;
+    uint8_t* data = allocate(bytes, false);
+    touch(data, bytes);
+    spare_chunks_.push_back(Chunk{data, bytes});
+    spare_bytes_ += bytes;
+    room += nblocks * block_states();
+    blocks += nblocks;
+  }
+  note_memory(memory_bytes());
 }
 
 StateId StateStore::find_hashed(std::span<const uint8_t> state, uint64_t h) const {
@@ -105,12 +151,20 @@ StateId StateStore::find_hashed(std::span<const uint8_t> state, uint64_t h) cons
 }
 
 bool StateStore::grow() {
-  const uint64_t capacity = capacity_ * 2;
+  // A prefaulted table may be more than twice as large: it was sized for what was coming.
+  const uint64_t capacity = spare_table_ != nullptr ? spare_capacity_ : capacity_ * 2;
   if (capacity > kMaxCapacity) return false;
   const std::size_t bytes = capacity * sizeof(uint32_t);
-  const uint64_t during = memory_bytes() + bytes;
+  // A prefaulted table is counted already (in spare_bytes_).
+  const uint64_t during = memory_bytes() + (spare_table_ != nullptr ? 0 : bytes);
   if (max_bytes_ != 0 && during > max_bytes_) return false;
-  uint32_t* table = reinterpret_cast<uint32_t*>(allocate(bytes, true));
+  uint32_t* table = spare_table_;
+  if (table != nullptr) {
+    spare_table_ = nullptr;
+    spare_bytes_ -= bytes;
+  } else {
+    table = reinterpret_cast<uint32_t*>(allocate(bytes, true));
+  }
   note_memory(during);
   release(table_, capacity_ * sizeof(uint32_t));
   table_ = table;
@@ -138,13 +192,30 @@ bool StateStore::grow() {
   return true;
 }
 
-bool StateStore::add_chunk() {
+std::pair<std::size_t, std::size_t> StateStore::next_chunk(std::size_t blocks_now) const {
   // Chunks double with the arena (small runs stay small) up to kBigChunkBytes.
   const std::size_t max_blocks = std::max<std::size_t>(1, kBigChunkBytes / block_bytes_);
-  std::size_t blocks = std::clamp<std::size_t>(blocks_.size(), 1, max_blocks);
-  std::size_t bytes = blocks == max_blocks && block_bytes_ <= kBigChunkBytes
-                          ? kBigChunkBytes
-                          : blocks * block_bytes_;
+  const std::size_t blocks = std::clamp<std::size_t>(blocks_now, 1, max_blocks);
+  const std::size_t bytes = blocks == max_blocks && block_bytes_ <= kBigChunkBytes
+                                ? kBigChunkBytes
+                                : blocks * block_bytes_;
+  return {bytes, bytes / block_bytes_};
+}
+
+bool StateStore::add_chunk() {
+  if (!spare_chunks_.empty()) {
+    const Chunk c = spare_chunks_.front();
+    spare_chunks_.erase(spare_chunks_.begin());
+    spare_bytes_ -= c.bytes;
+    chunks_.push_back(c);
+    for (std::size_t b = 0; b < c.bytes / block_bytes_; ++b) {
+      blocks_.push_back(c.data + b * block_bytes_);
+    }
+    arena_bytes_ += c.bytes;
+    note_memory(memory_bytes());
+    return true;
+  }
+  auto [bytes, blocks] = next_chunk(blocks_.size());
   if (max_bytes_ != 0 && memory_bytes() + bytes > max_bytes_) {
     blocks = 1;  // close to the limit: one block if it still fits
     bytes = block_bytes_;

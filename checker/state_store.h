@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "model/transition.h"
@@ -105,8 +106,15 @@ class StateStore {
   /// Bytes held now: table + arena + block index.
   uint64_t memory_bytes() const {
     return capacity_ * sizeof(uint32_t) + arena_bytes_ + blocks_.capacity() * sizeof(void*) +
-           chunks_.capacity() * sizeof(Chunk);
+           chunks_.capacity() * sizeof(Chunk) + spare_bytes_;
   }
+  /// Allocates now the arena chunks and the grown table that `states` more insertions would
+  /// need, and touches their pages, so that the page faults (zeroing) happen here — on
+  /// another thread while the search expands states — instead of during insertion. Only
+  /// touches memory not in use yet, so find_hashed() and state() may run concurrently; never
+  /// concurrently with insert(). Respects the memory bound.
+  void prefault(uint64_t states);
+
   /// Changes the memory bound (0 = unbounded); the store does not shrink to meet it.
   void set_max_bytes(uint64_t max_bytes) { max_bytes_ = max_bytes; }
   /// Largest memory_bytes() so far, including the moment a grown table and the old one
@@ -127,6 +135,8 @@ class StateStore {
   static void release(void* p, std::size_t bytes);
   bool grow();       ///< doubles the table; false when a limit forbids it
   bool add_chunk();  ///< more arena blocks; false when the memory limit forbids it
+  /// Bytes and blocks of the next arena chunk (the growth policy of add_chunk()).
+  std::pair<std::size_t, std::size_t> next_chunk(std::size_t blocks_now) const;
   void note_memory(uint64_t bytes) {
     if (bytes > peak_bytes_) peak_bytes_ = bytes;
   }
@@ -158,6 +168,12 @@ class StateStore {
 
   uint64_t size_ = 0;
   uint64_t peak_bytes_ = 0;
+
+  // prefault(): chunks and a doubled table allocated and touched ahead of use.
+  std::vector<Chunk> spare_chunks_;  ///< used by add_chunk() first, in order
+  uint32_t* spare_table_ = nullptr;  ///< spare_capacity_ slots (>= 2 x capacity_), all zero
+  uint64_t spare_capacity_ = 0;
+  uint64_t spare_bytes_ = 0;
 };
 
 }  // namespace cc

@@ -98,6 +98,34 @@ TEST(StateStore, GrowsAndKeepsEveryStateAndItsId) {
   EXPECT_EQ(store.state(StateId{0}).data(), where);
 }
 
+// prefault() allocates ahead what the next insertions need: they then allocate nothing, and
+// the store holds exactly what it would have held without it.
+TEST(StateStore, PrefaultPreparesTheNextInsertions) {
+  StateStore plain(sizeof(uint64_t));
+  StateStore ahead(sizeof(uint64_t));
+  uint64_t next = 0;
+  for (int round = 0; round < 6; ++round) {
+    const uint64_t n = 20'000ULL << round;
+    ahead.prefault(n);
+    const uint64_t prepared = ahead.memory_bytes();
+    EXPECT_GE(prepared, plain.memory_bytes());
+    for (uint64_t i = 0; i < n; ++i, ++next) {
+      plain.insert(bytes(next), StateId::none(), Label{});
+      ahead.insert(bytes(next), StateId::none(), Label{});
+    }
+    // Only the old table was released; nothing new was allocated.
+    EXPECT_LE(ahead.memory_bytes(), prepared) << "an insertion allocated after prefault()";
+    EXPECT_GE(ahead.capacity(), plain.capacity());
+  }
+  for (uint64_t i = 0; i < next; i += 997) {
+    EXPECT_EQ(value(ahead.state(ahead.find(bytes(i)))), i);
+  }
+  // The memory bound holds: nothing is prepared past it.
+  StateStore bounded(sizeof(uint64_t), 0, 1 << 20);
+  bounded.prefault(10'000'000);
+  EXPECT_LE(bounded.memory_bytes(), uint64_t{1} << 20);
+}
+
 TEST(StateStore, FullHashCollisionsStillDeduplicate) {
   StateStore store(sizeof(uint64_t), 0, 0, &constant_hash);
   fill_and_check(store, 3000);
