@@ -507,6 +507,8 @@ class KmdfSystem final : public TransitionSystem {
 
   // NDIS / APPC helpers
   uint32_t free_slot() const;
+  /// Takes a free slot for `fn` as an activity of `kind` about `subject` (kNoSlot = none).
+  uint32_t occupy(ActKind kind, uint32_t fn, uint32_t subject);
   uint32_t filter_handler(uint32_t f, std::string_view h) const;
   void spawn_ndis(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1);
   RunResult run_ndis_env(const EnvActor& e);
@@ -1139,6 +1141,15 @@ std::string KmdfSystem::lane_of(uint32_t a) const {
   return u.name;
 }
 
+uint32_t KmdfSystem::occupy(ActKind kind, uint32_t fn, uint32_t subject) {
+  const uint32_t slot = free_slot();
+  uint8_t* p = act(slot);
+  p[kAUnit] = static_cast<uint8_t>(prog_.unit_of_fn.at(fn) + 1);
+  p[kAKind] = static_cast<uint8_t>(kind);
+  p[kASubject] = static_cast<uint8_t>(subject == kNoSlot ? 0 : subject + 1);
+  return slot;
+}
+
 uint32_t KmdfSystem::free_slot() const {
   for (uint32_t a = static_cast<uint32_t>(spec_.threads.size()); a < nact_; ++a) {
     if (act(a)[kAUnit] == 0) return a;
@@ -1148,13 +1159,8 @@ uint32_t KmdfSystem::free_slot() const {
 
 void KmdfSystem::spawn_ndis(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg0,
                             int32_t arg1) {
-  uint32_t slot = free_slot();
-  uint8_t* p = act(slot);
-  uint32_t unit = prog_.unit_of_fn.at(fn);
-  p[kAUnit] = static_cast<uint8_t>(unit + 1);
-  p[kAKind] = static_cast<uint8_t>(kind);
-  p[kASubject] = static_cast<uint8_t>(subject + 1);
-  const CodeUnit& u = prog_.units[unit];
+  const uint32_t slot = occupy(kind, fn, subject);
+  const CodeUnit& u = prog_.units[act(slot)[kAUnit] - 1u];
   if (u.param_count >= 1) set_reg(slot, Reg{0}, arg0);
   if (u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
   if (recording()) note(fmt::format("starts {}", lane_of(slot)));
@@ -1170,12 +1176,9 @@ uint32_t KmdfSystem::filter_handler(uint32_t f, std::string_view h) const {
 
 uint32_t KmdfSystem::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1,
                            bool has_arg1) {
-  uint32_t slot = free_slot();
+  const uint32_t slot = occupy(kind, fn, subject);
   uint8_t* p = act(slot);
-  uint32_t unit = prog_.unit_of_fn.at(fn);
-  p[kAUnit] = static_cast<uint8_t>(unit + 1);
-  p[kAKind] = static_cast<uint8_t>(kind);
-  p[kASubject] = static_cast<uint8_t>(subject == kNoSlot ? 0 : subject + 1);
+  const uint32_t unit = p[kAUnit] - 1u;
   int32_t dev = -1;
   if (kind == ActKind::Timer) {
     dev = timer_device_;

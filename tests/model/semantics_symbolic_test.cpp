@@ -13,6 +13,7 @@
 #include "model/semantics.h"
 #include "model/sym_cancel_id.h"
 #include "tests/app/run_tool.h"
+#include "tests/model/collect_sink.h"
 
 namespace cc {
 namespace {
@@ -56,14 +57,7 @@ class BruteDecider : public SymDecider {
   }
 };
 
-class Collect : public SuccessorSink {
- public:
-  std::vector<std::pair<std::vector<uint8_t>, std::optional<Finding>>> out;
-  void on_successor(Label, std::span<const uint8_t> state, const Finding* f) override {
-    out.emplace_back(std::vector<uint8_t>(state.begin(), state.end()),
-                     f ? std::optional<Finding>(*f) : std::nullopt);
-  }
-};
+using test::Collect;
 
 struct Explored {
   std::unique_ptr<TransitionSystem> ts;

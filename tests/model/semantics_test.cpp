@@ -12,6 +12,7 @@
 #include "model/frontend.h"
 #include "model/semantics.h"
 #include "tests/app/run_tool.h"
+#include "tests/model/collect_sink.h"
 
 namespace cc {
 namespace {
@@ -22,14 +23,7 @@ struct Outcome {
   std::string error;  ///< front-end diagnostics or unsupported construct
 };
 
-class Collect : public SuccessorSink {
- public:
-  std::vector<std::pair<std::vector<uint8_t>, std::optional<Finding>>> out;
-  void on_successor(Label, std::span<const uint8_t> state, const Finding* f) override {
-    out.emplace_back(std::vector<uint8_t>(state.begin(), state.end()),
-                     f ? std::optional<Finding>(*f) : std::nullopt);
-  }
-};
+using test::Collect;
 
 /// BFS to the first finding (transition or end state). The cases pin the raw semantics, so
 /// symmetry is off unless asked for (it may reorder findings of equal depth).
@@ -473,7 +467,8 @@ TEST_P(SemanticsCase, SymmetryKeepsTheVerdict) {
   const Case& c = GetParam();
   const Outcome raw = run(c.spec, false);
   const Outcome sym = run(c.spec, true);
-  EXPECT_EQ(raw.finding.has_value(), sym.finding.has_value()) << rule_of(raw) << " / " << rule_of(sym);
+  EXPECT_EQ(raw.finding.has_value(), sym.finding.has_value())
+      << rule_of(raw) << " / " << rule_of(sym);
   if (!raw.finding) {
     EXPECT_LE(sym.states, raw.states);
   }
