@@ -1,5 +1,8 @@
-// Explores the bench/specs families at several sizes and reports states, transitions,
-// states/s and bytes per stored state as benchmark counters. Run: build/bench/bench/cc_bench
+// Explores the bench/specs families at several sizes and in several modes, and reports
+// states, transitions, states/s and bytes per stored state as benchmark counters.
+// Run: build/bench/bench/cc_bench. Second argument (mode): 0 = defaults (symmetry on, one
+// thread), 1 = no reductions, 2 = no reductions on two threads, 3 = no reductions with hash
+// compaction.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -9,8 +12,25 @@
 
 namespace {
 
+/// The options of a benchmark mode (see the file comment).
+cc::CheckOptions mode_options(int64_t mode) {
+  cc::CheckOptions opts;
+  opts.max_memory_mb = 16384;
+  opts.symmetry = mode == 0;
+  opts.threads = mode == 2 ? 2 : 1;
+  opts.hash_compaction = mode == 3;
+  return opts;
+}
+
+const char* mode_name(int64_t mode) {
+  static const char* const names[] = {"symmetry", "no reductions", "no reductions, 2 threads",
+                                      "no reductions, hash compaction"};
+  return names[mode];
+}
+
 void explore_family(benchmark::State& st, const std::string& file) {
   const auto n = st.range(0);
+  const auto mode = st.range(1);
   cc::SourceManager sm;
   cc::Diagnostics diags;
   auto spec =
@@ -21,9 +41,7 @@ void explore_family(benchmark::State& st, const std::string& file) {
   }
   cc::SpecResult r;
   for (auto _ : st) {
-    cc::CheckOptions opts;
-    opts.max_memory_mb = 16384;
-    r = cc::check_spec(*spec, sm, opts);
+    r = cc::check_spec(*spec, sm, mode_options(mode));
     benchmark::DoNotOptimize(r.stats.states);
   }
   st.counters["states"] = static_cast<double>(r.stats.states);
@@ -33,33 +51,28 @@ void explore_family(benchmark::State& st, const std::string& file) {
   st.counters["state_bytes"] = r.stats.state_bytes;
   st.counters["bytes/state"] =
       r.stats.states ? static_cast<double>(r.stats.peak_memory_bytes) / r.stats.states : 0;
-  st.SetLabel(std::string(cc::verdict_name(r.verdict)));
+  st.SetLabel(std::string(cc::verdict_name(r.verdict)) + ", " + mode_name(mode));
 }
 
 }  // namespace
 
 BENCHMARK_CAPTURE(explore_family, independent_requests, "independent_requests.spec")
-    ->Arg(2)
-    ->Arg(3)
-    ->Arg(4)
+    ->ArgsProduct({{2, 3, 4}, {0, 1, 2, 3}})
+    ->Args({5, 0})
+    ->Args({6, 0})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, independent_requests_buggy, "independent_requests_buggy.spec")
-    ->Arg(2)
-    ->Arg(4)
-    ->Arg(6)
+    ->ArgsProduct({{2, 4, 6}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, lock_contention, "lock_contention.spec")
-    ->Arg(2)
-    ->Arg(4)
-    ->Arg(6)
-    ->Arg(7)
+    ->ArgsProduct({{4, 6, 7}, {0, 1, 2, 3}})
+    ->Args({8, 0})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK_CAPTURE(explore_family, lock_contention_buggy, "lock_contention_buggy.spec")
-    ->Arg(3)
-    ->Arg(6)
+    ->ArgsProduct({{3, 6}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
