@@ -2279,8 +2279,8 @@ Val RefMachine::call_ndis(ApiId id, std::vector<Val>& args) {
       if (id == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) return result(b.cancel_id);
       const int32_t own = symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits);
       const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
-      const auto high = static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >>
-                                             reading::kPartialIdShift);
+      const auto high =
+          static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
       if (args[1].i != 0 && own != other && high == other) {
         violation(RuleId::CancelIdCollision,
                   fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "

@@ -2842,8 +2842,8 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       std::string hit;
       for (uint32_t n = 0; n < nnbl_; ++n) {
         if (sym_ && owner(n) == NblOwner::Below && tagged(nbl(n) + kNCancelId)) {
-          throw ModelLimit(fmt::format("{} compared with the symbolic cancel id of {}", name,
-                                       nbls_[n].name));
+          throw ModelLimit(
+              fmt::format("{} compared with the symbolic cancel id of {}", name, nbls_[n].name));
         }
         if (owner(n) == NblOwner::Below && nbl(n)[kNMiniport] == arg[0] &&
             get32(nbl(n) + kNCancelId) == arg[1] && (md.cancelable || md.pending)) {
