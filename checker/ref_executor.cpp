@@ -67,8 +67,13 @@ constexpr bool kSendAfterReturnIsDoubleCompletion = true;
 constexpr std::size_t kFilterNblPool = 3;
 constexpr std::size_t kVcbPool = 4;
 constexpr std::size_t kTaskPool = 4;
-/// NdisGeneratePartialCancelId's concrete value (the symbolic reading is CR012's, not here).
-constexpr int32_t kPartialCancelId = 0x5A;
+/// CR012: NdisGeneratePartialCancelId returns the model's value of "partial_id"; another
+/// driver's partial id is the model's "partial_id(other#1)". A nonzero cancel id collides when
+/// its high byte (bits 31..24) is that other id and the two partial ids differ.
+constexpr const char* kOwnPartialId = "partial_id";
+constexpr const char* kOtherPartialId = "partial_id(other#1)";
+constexpr uint32_t kPartialIdBits = 8;
+constexpr uint32_t kPartialIdShift = 24;
 /// APPC (semantics.md §4): WinAPPCCancelAsyncRequest on a verb that has completed returns
 /// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
 /// may return WAPPCINVALID instead (both explored).
@@ -2266,12 +2271,22 @@ Val RefMachine::call_ndis(ApiId id, std::vector<Val>& args) {
       return Val{};
     }
     case ApiId::NdisGeneratePartialCancelId:
-      return result(reading::kPartialCancelId);
+      return result(symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits));
     case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
     case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
       Nbl& b = nbl_arg(args[0], id);
       if (b.owner != NblOwner::Filter) not_owned(b);
       if (id == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) return result(b.cancel_id);
+      const int32_t own = symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits);
+      const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
+      const auto high =
+          static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
+      if (args[1].i != 0 && own != other && high == other) {
+        violation(RuleId::CancelIdCollision,
+                  fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "
+                              "partial id {:#x}",
+                              b.name, static_cast<uint32_t>(args[1].i), other));
+      }
       b.cancel_id = args[1].i;
       b.id_use = b.uses;
       return Val{};

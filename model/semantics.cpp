@@ -13,6 +13,7 @@
 #include "model/api.h"
 #include "model/program.h"
 #include "model/sym.h"
+#include "model/sym_cancel_id.h"
 
 namespace cc {
 namespace {
@@ -115,9 +116,13 @@ enum NblFlag : uint8_t {
 /// Reading: how many NBLs NdisAllocateNetBufferList can hand out in one execution (the
 /// state stays finite). The reference executor uses the same bound.
 constexpr uint32_t kFilterNblPool = 3;
-/// Reading: NdisGeneratePartialCancelId's value. The high byte is concrete here; deciding
-/// collisions over a symbolic partial id (CR012) is left to the symbolic-execution work.
-constexpr int32_t kPartialCancelId = 0x5A;
+/// Reading (CR012): NdisGeneratePartialCancelId returns the 8-bit variable of this name (the
+/// spec is one driver); the other drivers' partial ids are kOtherPartialIds 8-bit variables
+/// "partial_id(other#K)", distinct from ours and from each other (docs/symbolic.md).
+constexpr std::string_view kOwnPartialIdName = "partial_id";
+/// One other driver suffices: a single id collides with one of K distinct other ids iff it
+/// collides with one other id that differs from ours.
+constexpr uint32_t kOtherPartialIds = 1;
 /// Reading: NdisFSendNetBufferLists on an NBL the filter already returned upward makes it
 /// complete by two paths (it comes back from the miniport and goes up again): CR001.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -548,6 +553,8 @@ class KmdfSystem final : public TransitionSystem {
   SymTermId sym_render_;     ///< render() shows this term for its id (during one API call)
   uint32_t sym_forks_ = 0;   ///< symbolic forks in the current step (bounded: kMaxSymForks)
   bool sym_result_ = false;  ///< exec_api's result is a term id (WdfRequestGetStatus)
+  /// The symbolic cancel id passed to NDIS_SET_NET_BUFFER_LIST_CANCEL_ID (during that call).
+  SymTermId sym_cancel_id_;
 
   bool tagged(const uint8_t* p) const {
     if (!sym_) return false;
@@ -575,6 +582,12 @@ class KmdfSystem final : public TransitionSystem {
   std::optional<Outcome> exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in);
   std::vector<std::pair<std::string, std::string>> symbolic_values();
   std::string build_symbolic();
+  /// An 8-bit partial cancel id variable (NdisGeneratePartialCancelId's or another driver's).
+  SymTermId partial_id_var(std::string_view name);
+  /// CR012: can `id`, set on NBL `n`, collide with another driver's cancel id?
+  Outcome check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in);
+  /// The cancel id of NBL `n` as traces show it (a term when symbolic).
+  std::string nbl_id_text(uint32_t n) const;
   void target_complete_symbolic(uint32_t r);
   SymTermId symbolic_stop_action(bool purge);
   void symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action);
@@ -2276,6 +2289,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         text += "&" + (in.loc.kind == LocKind::Global ? spec_.globals[in.loc.index].name
                        : in.loc.kind == LocKind::Reg  ? u.reg_names[in.loc.index]
                                                       : std::string("field"));
+      } else if (in.api() == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID && i == 1 &&
+                 !sym_cancel_id_.valid()) {
+        text += id_text(arg[i]);  // a concrete cancel id, in hex like the notes show it
       } else {
         text += render(arg[i], pt);
       }
@@ -2789,7 +2805,7 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
         violation(RuleId::StaleCancelId, in.src,
                   fmt::format("{} is sent again with cancel id {} set before its last "
                               "completion (clear or reset it on reuse)",
-                              nn, id_text(get32(p + kNCancelId))),
+                              nn, nbl_id_text(*n)),
                   nn);
         return Outcome::Violation;
       }
@@ -2828,6 +2844,10 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       const ast::MiniportDecl& md = spec_.miniports[arg[0]];
       std::string hit;
       for (uint32_t n = 0; n < nnbl_; ++n) {
+        if (sym_ && owner(n) == NblOwner::Below && tagged(nbl(n) + kNCancelId)) {
+          throw ModelLimit(
+              fmt::format("{} compared with the symbolic cancel id of {}", name, nbls_[n].name));
+        }
         if (owner(n) == NblOwner::Below && nbl(n)[kNMiniport] == arg[0] &&
             get32(nbl(n) + kNCancelId) == arg[1] && (md.cancelable || md.pending)) {
           nbl(n)[kNFlags] |= kNblAborted;
@@ -2839,9 +2859,16 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
           hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
       return Outcome::Continue;
     }
-    case ApiId::NdisGeneratePartialCancelId:
-      result(kPartialCancelId);
+    case ApiId::NdisGeneratePartialCancelId: {
+      // Always symbolic: a spec that calls it is a symbolic spec (build_symbolic).
+      ret = static_cast<int32_t>(pool_.to_int(partial_id_var(kOwnPartialIdName)).value);
+      sym_result_ = true;
+      if (rec_) {
+        rec_->results[rec_at] = std::string(kOwnPartialIdName);
+        rec_->calls.back() = fmt::format("{}=?", name);
+      }
       return Outcome::Continue;
+    }
     case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
     case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
       auto n = nbl_handle(arg[0], name, in);
@@ -2849,7 +2876,22 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       if (owner(*n) != NblOwner::Filter) return not_owned(*n);
       uint8_t* p = nbl(*n);
       if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
-        result(get32(p + kNCancelId));
+        if (sym_ && tagged(p + kNCancelId)) {  // a symbolic id: the result is the term
+          ret = get32(p + kNCancelId);
+          sym_result_ = true;
+          if (rec_) {
+            rec_->results[rec_at] = nbl_id_text(*n);
+            rec_->calls.back() = fmt::format("{}=?", name);
+          }
+        } else {
+          result(get32(p + kNCancelId));
+        }
+      } else if (sym_) {
+        const SymTermId id = sym_cancel_id_.valid() ? sym_cancel_id_ : pool_.int_const(arg[1]);
+        if (Outcome o = check_cancel_id_collision(*n, id, in); o != Outcome::Continue) return o;
+        put_term(p + kNCancelId, id);
+        p[kNIdEpoch] = p[kNEpoch];
+        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
       } else {
         set32(p + kNCancelId, arg[1]);
         p[kNIdEpoch] = p[kNEpoch];
@@ -3167,7 +3209,7 @@ std::optional<Finding> KmdfSystem::end_state(std::span<const uint8_t> state) {
       f = Finding{RuleId::LostCancel, at,
                   fmt::format("{} is still {} at the end although the protocol cancelled its "
                               "id {} ({})",
-                              nbls_[n].name, nbl_place(n), get32(nbl(n) + kNCancelId),
+                              nbls_[n].name, nbl_place(n), nbl_id_text(n),
                               o == NblOwner::Below ? "the cancel was never passed down"
                                                    : "the filter never returned it"),
                   nbls_[n].name};
@@ -3312,7 +3354,7 @@ std::vector<ObjectView> KmdfSystem::objects() const {
     ObjectView o{nbls_[n].name, "nbl", {}};
     o.fields.emplace_back("owner", nbl_place(n));
     o.fields.emplace_back("origin", nbls_[n].from_protocol ? "protocol" : "filter");
-    o.fields.emplace_back("cancel id", id_text(get32(p + kNCancelId)));
+    o.fields.emplace_back("cancel id", nbl_id_text(n));
     if ((p[kNFlags] & kNblCancelAimed) != 0) o.fields.emplace_back("cancelled", "yes");
     if ((p[kNFlags] & kNblAborted) != 0) o.fields.emplace_back("aborted below", "yes");
     o.fields.emplace_back("completions", std::to_string(p[kNCompletions]));
@@ -3537,6 +3579,10 @@ std::string KmdfSystem::build_symbolic() {
       if (static_cast<uint32_t>(in.imm) > kIntWidth) return too_wide(static_cast<uint32_t>(in.imm));
       sym_ = true;
     }
+    // Partial cancel ids are symbolic (CR012).
+    for (const Instr& in : u.code) {
+      sym_ = sym_ || (in.op == Op::Api && in.api() == ApiId::NdisGeneratePartialCancelId);
+    }
   }
   for (const ast::TargetDecl& t : spec_.targets) sym_ = sym_ || t.completes_symbolic;
   for (const ast::EnvItem& it : spec_.environment) {
@@ -3565,6 +3611,51 @@ void KmdfSystem::put_term(uint8_t* p, SymTermId t) {
   }
   set32(p, static_cast<int32_t>(t.value));
   set_tag(p, true);
+}
+
+SymTermId KmdfSystem::partial_id_var(std::string_view name) {
+  auto [it, fresh] =
+      var_ids_.try_emplace(std::string(name), static_cast<uint32_t>(var_ids_.size() + 1));
+  return pool_.var(SymVarId{it->second}, name, kPartialCancelIdWidth);
+}
+
+Outcome KmdfSystem::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in) {
+  if (pool_.const_value(id) == 0) return Outcome::Continue;  // clearing the id
+  const std::array<SymTermId, 1> own{partial_id_var(kOwnPartialIdName)};
+  std::vector<SymTermId> others;
+  for (uint32_t k = 1; k <= kOtherPartialIds; ++k) {
+    others.push_back(partial_id_var(fmt::format("partial_id(other#{})", k)));
+  }
+  const CancelIdCollisionTerms terms = cancel_id_collision_terms(pool_, id, own, others);
+  PathCondition bad = path_condition();
+  bad.add(pool_, terms.distinct);
+  bad.add(pool_, terms.collision);
+  if (bad.is_false()) return Outcome::Continue;
+  if (decider_ == nullptr) throw std::logic_error("a symbolic spec is explored without a solver");
+  SymDecision d = decider_->check(pool_, bad);
+  if (d.kind == SymSat::Unknown) {
+    if (undecided_.empty()) undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
+    return Outcome::Continue;
+  }
+  if (d.kind == SymSat::Unsat) return Outcome::Continue;
+  // The successor carries the collision, so the trace's model names the colliding driver.
+  set_path_condition(bad);
+  std::optional<uint64_t> v = pool_.const_value(id);
+  violation(RuleId::CancelIdCollision, in.src,
+            fmt::format("the cancel id {} set on {} can collide with another driver's: its high "
+                        "byte need not be this driver's partial cancel id "
+                        "(NdisGeneratePartialCancelId)",
+                        v ? id_text(static_cast<int32_t>(static_cast<uint32_t>(*v)))
+                          : sym_to_string(pool_, id, 200),
+                        nbls_[n].name),
+            nbls_[n].name);
+  return Outcome::Violation;
+}
+
+std::string KmdfSystem::nbl_id_text(uint32_t n) const {
+  const uint8_t* p = nbl(n) + kNCancelId;
+  if (sym_ && tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
+  return id_text(get32(p));
 }
 
 SymTermId KmdfSystem::sym_var(const std::string& name, unsigned width) {
@@ -3787,15 +3878,33 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
                                          in.api() == ApiId::WdfRequestCompleteWithInformation) &&
                                         i < info.params.size() &&
                                         info.params[i] == TypeKind::Status;
-        if (!status_of_complete || sym_arg >= 0) {
+        // The cancel id of NDIS_SET_NET_BUFFER_LIST_CANCEL_ID may be a term too (CR012).
+        const bool cancel_id = in.api() == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID && i == 1;
+        if (!(status_of_complete || cancel_id) || sym_arg >= 0) {
           throw ModelLimit(fmt::format(
               "{}: a symbolic value passed to {} (only the status of WdfRequestComplete and "
-              "WdfRequestCompleteWithInformation may be symbolic)",
+              "WdfRequestCompleteWithInformation and the id of "
+              "NDIS_SET_NET_BUFFER_LIST_CANCEL_ID may be symbolic)",
               lane_of(a), info.name));
         }
         sym_arg = i;
       }
       if (sym_arg < 0) return std::nullopt;
+      if (in.api() == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID) {
+        sym_cancel_id_ = term(u.args[in.args_begin + static_cast<uint32_t>(sym_arg)]);
+        sym_render_ = sym_cancel_id_;
+        Outcome o = Outcome::Continue;
+        try {
+          o = exec_api(a, u, in);
+        } catch (...) {
+          sym_cancel_id_ = sym_render_ = SymTermId{};
+          throw;
+        }
+        sym_cancel_id_ = sym_render_ = SymTermId{};
+        if (o != Outcome::Continue) return o;
+        if (act(a)[kAUnit] == 0) return Outcome::Finished;
+        return next();
+      }
       // The request keeps the status term (see complete()); the trace prints the term.
       sym_status_ = true;
       sym_render_ = term(u.args[in.args_begin + static_cast<uint32_t>(sym_arg)]);
@@ -3870,6 +3979,10 @@ std::vector<std::pair<std::string, std::string>> KmdfSystem::symbolic_values() {
   const auto entries = d.model->entries();
   for (std::size_t i = 0; i < out.size() && i < entries.size(); ++i) {
     const SymVarInfo* v = pool_.var_info(entries[i].first);
+    if (v != nullptr && v->width == kPartialCancelIdWidth && v->name.starts_with("partial_id")) {
+      out[i].second += fmt::format(" (0x{:02X})", entries[i].second);  // a cancel id's high byte
+      continue;
+    }
     if (v == nullptr || v->width != kIntWidth) continue;
     std::string_view n = constant_name(TypeKind::Status, static_cast<int32_t>(entries[i].second));
     if (!n.empty()) out[i].second += fmt::format(" ({})", n);

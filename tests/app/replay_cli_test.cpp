@@ -64,6 +64,8 @@ TEST(ReplayCli, NdisAndAppcViolationsReproduce) {
                 "CR001 double-completion reproduced at step 17"},
            Case{"specs/ndis/cr003_cancel_not_propagated.spec",
                 "CR003 lost-cancel reproduced at the end state"},
+           Case{"specs/ndis/cr012_cancel_id_collision.spec",
+                "CR012 cancel-id-collision reproduced at step 5"},
            Case{"specs/appc/cr002_reuse_vcb_on_already.spec",
                 "CR002 use-after-reuse reproduced at step"},
            Case{"specs/appc/cr003_verb_on_closed_conversation.spec",

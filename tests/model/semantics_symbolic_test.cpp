@@ -190,9 +190,8 @@ TEST(SemanticsSymbolic, UndecidedQueriesAreReported) {
   EXPECT_FALSE(r.ts->undecided().empty());
 }
 
-// CR012 is not wired into the semantics yet (the NDIS semantics are developed separately);
-// this pins the hook it will use: the CR012 term builder over the system's pool, decided
-// through the same SymDecider interface as branches and assertions.
+// The CR012 term builder over a pool, decided through the same SymDecider interface as
+// branches and assertions (the semantics' NDIS_SET_NET_BUFFER_LIST_CANCEL_ID asks this).
 TEST(SemanticsSymbolic, CancelIdCollisionQueryGoesThroughTheDecider) {
   SymPool pool;
   BruteDecider d;
@@ -209,6 +208,47 @@ TEST(SemanticsSymbolic, CancelIdCollisionQueryGoesThroughTheDecider) {
   EXPECT_EQ(ask(pool.bv_or(pool.bv_shl(pool.to_int(own), pool.int_const(24)), pool.int_const(5))),
             SymSat::Unsat);
   EXPECT_EQ(ask(pool.int_const(0x7F000005)), SymSat::Sat);
+}
+
+/// A filter that asks for its partial cancel id and sets `id_expr` as its NBL's cancel id.
+std::string cancel_id_spec(const std::string& id_expr) {
+  return "filter f { FilterSendNetBufferListsComplete = OnDone; }\n"
+         "miniport nic : cancelable;\n"
+         "global int partial = 0;\n"
+         "thread T {\n"
+         "  partial = NdisGeneratePartialCancelId();\n"
+         "  nbl n = NdisAllocateNetBufferList();\n"
+         "  NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(n, " +
+         id_expr +
+         ");\n"
+         "  NdisFreeNetBufferList(n);\n"
+         "}\n"
+         "fn OnDone(nbl n, status st) { NdisFSendNetBufferListsComplete(n, st); }\n"
+         "environment { }\n";
+}
+
+TEST(SemanticsSymbolic, ConstantHighByteCancelIdIsACollision) {
+  BruteDecider d;
+  SourceManager sm;
+  std::unique_ptr<ast::Spec> spec;
+  Explored r = explore_all(cancel_id_spec("(0x5A << 24) | 1"), &d, sm, spec);
+  ASSERT_TRUE(r.ts);
+  EXPECT_TRUE(r.ts->symbolic()) << "NdisGeneratePartialCancelId makes the spec symbolic";
+  ASSERT_EQ(r.findings.size(), 1U);
+  EXPECT_EQ(r.findings[0].rule, RuleId::CancelIdCollision);
+  EXPECT_NE(r.findings[0].message.find("0x5A000001"), std::string::npos) << r.findings[0].message;
+  EXPECT_GT(d.calls, 0);
+}
+
+TEST(SemanticsSymbolic, CancelIdFromThePartialIdNeverCollides) {
+  for (const char* id : {"(partial << 24) | 1", "(NdisGeneratePartialCancelId() << 24) | 7", "0"}) {
+    BruteDecider d;
+    SourceManager sm;
+    std::unique_ptr<ast::Spec> spec;
+    Explored r = explore_all(cancel_id_spec(id), &d, sm, spec);
+    ASSERT_TRUE(r.ts);
+    EXPECT_TRUE(r.findings.empty()) << id << ": " << r.findings.at(0).message;
+  }
 }
 
 }  // namespace
