@@ -824,7 +824,12 @@ void KmdfSystem::successors(std::span<const uint8_t> state, SuccessorSink& sink)
   if (state[env_base_ + 1] != 0) return;  // an assume() failed: this execution does not exist
   auto actors = static_cast<uint32_t>(nact_ + env_.size());
   for (uint32_t actor = 0; actor < actors; ++actor) {
-    if (actor < nact_ && state[act_base_ + actor * act_stride_ + kAUnit] == 0) continue;
+    // Empty slots and activities waiting for an inline cancel routine cannot move: skip
+    // them before copying the state.
+    if (actor < nact_ && (state[act_base_ + actor * act_stride_ + kAUnit] == 0 ||
+                          state[act_base_ + actor * act_stride_ + kAWait] != 0)) {
+      continue;
+    }
     oracle_.clear();
     uint16_t branch = 0;
     do {
