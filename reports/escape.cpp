@@ -64,77 +64,64 @@ std::string sanitize_utf8(std::string_view text) {
   return out;
 }
 
-std::string html_escape(std::string_view text) {
+namespace {
+
+/// The escaping HTML text and XML attributes share. XML also writes newlines, returns and
+/// tabs as character references (attribute values keep them) and escapes DEL.
+std::string markup_escape(std::string_view text, bool xml) {
   std::string clean = sanitize_utf8(text);
   std::string out;
   out.reserve(clean.size() + 16);
   for (char c : clean) {
+    const char* entity = nullptr;
     switch (c) {
       case '&':
-        out += "&amp;";
+        entity = "&amp;";
         break;
       case '<':
-        out += "&lt;";
+        entity = "&lt;";
         break;
       case '>':
-        out += "&gt;";
+        entity = "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        entity = "&quot;";
         break;
       case '\'':
-        out += "&#39;";
+        entity = xml ? "&apos;" : "&#39;";
+        break;
+      case '\n':
+        entity = xml ? "&#10;" : nullptr;
+        break;
+      case '\r':
+        entity = xml ? "&#13;" : nullptr;
+        break;
+      case '\t':
+        entity = xml ? "&#9;" : nullptr;
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += u_escape(static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
+        break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (entity != nullptr) {
+      out += entity;
+    } else if (xml ? (u < 0x20 || u == 0x7F) : (u < 0x20 && c != '\n' && c != '\t')) {
+      out += u_escape(u);
+    } else {
+      out += c;
     }
   }
   return out;
 }
 
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  return markup_escape(text, false);
+}
+
 std::string xml_escape(std::string_view text) {
-  std::string clean = sanitize_utf8(text);
-  std::string out;
-  out.reserve(clean.size() + 16);
-  for (char c : clean) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\t':
-        out += "&#9;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          out += u_escape(static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  return markup_escape(text, true);
 }
 
 std::string json_for_script(std::string_view json_text) {
