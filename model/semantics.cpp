@@ -384,6 +384,11 @@ class KmdfSystem final : public TransitionSystem {
   std::vector<uint32_t> req_order_;   ///< canonicalize_requests: old request of each new one
   std::vector<uint8_t> req_new_of_;   ///< canonicalize_requests: new index of each request
   std::vector<std::string> req_keys_; ///< canonicalize_requests: sort key of each request
+  /// canonicalize_requests scratch (kept to avoid allocating per successor): per request the
+  /// descriptions of the callbacks referring to it, one description, one callback's requests.
+  std::vector<std::vector<std::string>> req_views_;
+  std::string req_view_;
+  std::vector<uint32_t> req_refs_;
   std::vector<uint8_t> slot_bytes_;   ///< canonicalize_slots: the records in their new order
   Oracle oracle_;
   std::optional<Finding> finding_;
@@ -968,7 +973,10 @@ void KmdfSystem::canonicalize_requests() {
       const int32_t h = get32(w);
       const uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
       if (h != 0 && r < nreq_) {
-        (req_keys_[r] += 'G').append(std::to_string(g) + ":" + std::to_string(h >> 16) + ";");
+        std::string& key = req_keys_[r];
+        key += 'G';
+        key.append(reinterpret_cast<const char*>(&g), sizeof g);
+        key.push_back(static_cast<char>(static_cast<uint32_t>(h) >> 16));
       }
     } else if (t == TypeKind::ListRequest) {
       const auto n = static_cast<uint32_t>(get32(w));
@@ -976,13 +984,18 @@ void KmdfSystem::canonicalize_requests() {
         const int32_t h = get32(w + 4 * k);
         const uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
         if (h != 0 && r < nreq_) {
-          (req_keys_[r] += 'L').append(std::to_string(g) + ":" + std::to_string(k) + ";");
+          std::string& key = req_keys_[r];
+          key += 'L';
+          key.append(reinterpret_cast<const char*>(&g), sizeof g);
+          key.push_back(static_cast<char>(k));
         }
       }
     }
   }
-  std::vector<std::vector<std::string>> views(nreq_);
-  std::string view;
+  std::vector<std::vector<std::string>>& views = req_views_;
+  views.resize(nreq_);
+  for (std::vector<std::string>& v : views) v.clear();
+  std::string& view = req_view_;
   for (uint32_t a = 0; a < nact_; ++a) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
@@ -990,7 +1003,8 @@ void KmdfSystem::canonicalize_requests() {
     const auto kind = static_cast<ActKind>(p[kAKind]);
     const bool subject = p[kASubject] != 0 && subject_is_request(kind);
     // The requests this callback refers to.
-    std::vector<uint32_t> refs;
+    std::vector<uint32_t>& refs = req_refs_;
+    refs.clear();
     if (subject) refs.push_back(p[kASubject] - 1u);
     for (uint32_t i = 0; i < u.reg_types.size(); ++i) {
       const auto add = [&](int32_t h) {
