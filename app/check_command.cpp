@@ -81,7 +81,8 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
                "Keep an 8-byte hash per state instead of the state: far less memory, depth-first, "
                "and a pass is only probabilistic (the verdict says so)");
   cmd.add_option("--por", o.por,
-                 "Partial-order reduction (not implemented yet: accepted, no effect)")
+                 "Partial-order reduction: while a request and its callbacks touch nothing another "
+                 "activity can reach, run them alone (default on)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--symmetry", o.symmetry,
                  "Symmetry reduction: states that differ only in which callback slot an activity occupies "

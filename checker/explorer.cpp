@@ -71,6 +71,68 @@ std::string format_limit_double(double v) {
   return buf;
 }
 
+/// Holds the successors of a persistent set until the cycle proviso has been checked.
+class ReducedSink final : public SuccessorSink {
+ public:
+  void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
+    entries_.push_back({label, bytes_.size(), state.size(),
+                        finding != nullptr ? static_cast<int32_t>(findings_.size()) : -1});
+    bytes_.insert(bytes_.end(), state.begin(), state.end());
+    if (finding != nullptr) findings_.push_back(*finding);
+  }
+  void clear() {
+    entries_.clear();
+    bytes_.clear();
+    findings_.clear();
+  }
+  /// True when `seen(state)` holds for none of the collected states that are not findings.
+  template <typename Seen>
+  bool none_seen(Seen&& seen) const {
+    for (const Entry& e : entries_) {
+      if (e.finding < 0 && seen(std::span<const uint8_t>(bytes_.data() + e.offset, e.size))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  /// Delivers the collected successors to `to`, in their order.
+  void replay(SuccessorSink& to) const {
+    for (const Entry& e : entries_) {
+      to.on_successor(e.label, std::span<const uint8_t>(bytes_.data() + e.offset, e.size),
+                      e.finding >= 0 ? &findings_[static_cast<std::size_t>(e.finding)] : nullptr);
+    }
+  }
+
+ private:
+  struct Entry {
+    Label label;
+    std::size_t offset;
+    std::size_t size;
+    int32_t finding;  ///< index into findings_, or -1
+  };
+  std::vector<Entry> entries_;
+  std::vector<uint8_t> bytes_;
+  std::vector<Finding> findings_;
+};
+
+/// Expands `state` into `sink`. With partial-order reduction, only the system's persistent
+/// set is taken, provided that none of its successors has been `seen` (the cycle proviso: a
+/// reduced expansion only ever leads to states discovered by it or deeper, so every cycle
+/// has a fully expanded state). Returns true when the expansion was reduced.
+template <typename Seen>
+bool expand_state(TransitionSystem& ts, bool por, std::span<const uint8_t> state,
+                  SuccessorSink& sink, ReducedSink& buf, Seen&& seen) {
+  if (por) {
+    buf.clear();
+    if (ts.persistent_successors(state, buf) && buf.none_seen(seen)) {
+      buf.replay(sink);
+      return true;
+    }
+  }
+  ts.successors(state, sink);
+  return false;
+}
+
 /// What a worker of the parallel BFS found while expanding one chunk of a level: per state,
 /// how many successors it had and where its interesting ones end; the interesting ones are
 /// new-looking states (not in the store when the slice began) and checked findings.
@@ -87,8 +149,10 @@ struct ChunkOut {
   std::vector<Succ> succs;
   std::vector<uint8_t> states;  ///< bytes of the new-looking states
   std::vector<Finding> findings;
+  uint64_t reduced = 0;  ///< states expanded with a persistent set only
 
   void clear() {
+    reduced = 0;
     delivered.clear();
     succ_end.clear();
     end_findings.clear();
@@ -259,6 +323,11 @@ class Explorer final : public SuccessorSink {
   Stop stop_ = Stop::None;
   uint64_t transitions_ = 0;
   uint64_t expanded_ = 0;
+  uint64_t reduced_ = 0;  ///< expansions limited to a persistent set
+  /// Cycle proviso: a stored successor with an id below this counts as seen (BFS: the first
+  /// id of the next level; DFS: every stored state).
+  uint64_t proviso_floor_ = UINT64_MAX;
+  ReducedSink reduced_sink_;
   uint32_t max_depth_ = 0;
   uint64_t peak_bytes_ = 0;
   std::vector<Pending> found_;  ///< in order of discovery
@@ -331,7 +400,12 @@ void Explorer::expand(StateId id, uint32_t depth) {
   current_depth_ = depth;
   delivered_ = 0;
   const std::span<const uint8_t> state = store_.state(id);
-  ts_.successors(state, *this);
+  const bool reduced = expand_state(ts_, opts_.por, state, *this, reduced_sink_,
+                                    [this](std::span<const uint8_t> s) {
+                                      const StateId seen = store_.find(s);
+                                      return seen.valid() && seen.value < proviso_floor_;
+                                    });
+  reduced_ += reduced ? 1 : 0;
   if (dfs_) flush();  // BFS batches across states, flushing at least at each level's end
   ++expanded_;
   if (delivered_ == 0) {
@@ -418,6 +492,7 @@ void Explorer::run_bfs() {
   uint64_t head = 0;
   uint64_t level_end = store_.size();
   uint32_t depth = 0;
+  proviso_floor_ = level_end;
   for (;;) {
     if (head == level_end) {
       flush();
@@ -426,6 +501,7 @@ void Explorer::run_bfs() {
       if (store_.size() == level_end) break;  // no next level: complete
       ++depth;
       level_end = store_.size();
+      proviso_floor_ = level_end;
     }
     if (limit_reached(store_.size() + batch_size_ - head)) break;
     expand(StateId{static_cast<uint32_t>(head)}, depth);
@@ -446,6 +522,11 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
   std::atomic<uint64_t> next{0};
   const auto work = [&](TransitionSystem& ts) {
     ChunkSink sink(store_, rules_, count_only_);
+    ReducedSink reduced;
+    const auto seen = [this](std::span<const uint8_t> s) {
+      const StateId id = store_.find(s);
+      return id.valid() && id.value < proviso_floor_;
+    };
     for (uint64_t c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
       ChunkOut& out = chunks_[c];
       out.clear();
@@ -454,7 +535,7 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
       for (uint64_t i = first + c * kChunkStates; i < end; ++i) {
         const std::span<const uint8_t> state = store_.state(StateId{static_cast<uint32_t>(i)});
         out.delivered.push_back(0);
-        ts.successors(state, sink);
+        out.reduced += expand_state(ts, opts_.por, state, sink, reduced, seen) ? 1 : 0;
         out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
         out.end_findings.emplace_back();
         if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
@@ -507,18 +588,21 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
       record(current_, std::nullopt, *c.end_findings[k], depth);
     }
   }
+  reduced_ += c.reduced;
 }
 
 void Explorer::run_parallel_bfs() {
   uint64_t head = 0;
   uint64_t level_end = store_.size();
   uint32_t depth = 0;
+  proviso_floor_ = level_end;
   while (stop_ == Stop::None) {
     if (head == level_end) {
       if (count_only_) break;                 // the level of the first violation is finished
       if (store_.size() == level_end) break;  // no next level: complete
       ++depth;
       level_end = store_.size();
+      proviso_floor_ = level_end;
     }
     if (limit_reached(store_.size() - head)) break;
     const uint64_t last = std::min(level_end, head + kChunkStates * kSliceChunks);
@@ -614,7 +698,12 @@ void Explorer::run_compact_dfs() {
     current_depth_ = depth;
     delivered_ = 0;
     cchildren_.clear();
-    ts_.successors(cur, *this);
+    reduced_ += expand_state(ts_, opts_.por, cur, *this, reduced_sink_,
+                             [this](std::span<const uint8_t> s) {
+                               return visited_.contains(store_.hash(s));
+                             })
+                    ? 1
+                    : 0;
     ++expanded_;
     if (delivered_ == 0) {
       const std::optional<Finding> f = ts_.end_state(cur);
@@ -726,7 +815,7 @@ Violation Explorer::build(const Pending& p) {
     v.violating_step = StepIndex{static_cast<uint32_t>(v.trace.size() - 1)};
   }
   Finding finding = p.finding;
-  if (opts_.symmetry) {
+  if (opts_.symmetry || opts_.por) {  // the stored states may be canonical
     // The search saw canonical states, whose object numbering may change from one step to the
     // next; the trace shown (and replayed) is a concrete execution through the same classes.
     v.trace = concretize(path_states, p.label ? &after : nullptr, finding);
@@ -750,7 +839,7 @@ std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_
     const CheckOptions& o;
     ~Restore() { ts.set_reductions(o.por, o.symmetry); }
   } restore{ts_, opts_};
-  ts_.set_reductions(opts_.por, false);
+  ts_.set_reductions(false, false);
   const std::size_t n = store_.state_size();
   std::vector<TraceStep> trace;
   std::vector<uint8_t> cur = canon.front();  // the initial state is not canonicalised
@@ -758,7 +847,9 @@ std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_
   std::vector<uint8_t> tmp;
   const auto reaches = [&](const std::vector<uint8_t>& raw, const std::vector<uint8_t>& target) {
     tmp = raw;
+    ts_.set_reductions(opts_.por, opts_.symmetry);  // the form the search stored
     ts_.canonicalize(tmp);
+    ts_.set_reductions(false, false);
     return tmp == target;
   };
   const auto step = [&](Label label, const std::vector<uint8_t>& raw) {
@@ -844,6 +935,7 @@ SpecResult Explorer::run() {
   out.stats.states = stored();
   out.stats.hash_compaction = compact_;
   out.stats.transitions = transitions_;
+  out.stats.reduced = reduced_;
   out.stats.max_depth = max_depth_;
   out.stats.state_bytes = static_cast<uint32_t>(store_.state_size());
   out.stats.peak_memory_bytes =

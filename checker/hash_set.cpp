@@ -29,6 +29,15 @@ bool HashSet::grow() {
   return true;
 }
 
+bool HashSet::contains(uint64_t hash) const {
+  const uint64_t h = hash == 0 ? 1 : hash;
+  const uint64_t mask = table_.size() - 1;
+  for (uint64_t i = h & mask; table_[i] != 0; i = (i + 1) & mask) {
+    if (table_[i] == h) return true;
+  }
+  return false;
+}
+
 HashSet::Status HashSet::insert(uint64_t hash) {
   const uint64_t h = hash == 0 ? 1 : hash;
   uint64_t mask = table_.size() - 1;

@@ -17,6 +17,8 @@ class HashSet {
 
   /// Adds `hash` (0 is stored as 1) unless it is there.
   Status insert(uint64_t hash);
+  /// True when `hash` is stored.
+  bool contains(uint64_t hash) const;
   /// Number of hashes stored.
   uint64_t size() const { return size_; }
   /// Bytes of the table.

@@ -53,6 +53,8 @@ struct Stats {
   double z3_seconds = 0.0;
   /// Hash compaction: states were kept as 64-bit hashes, so a pass is probabilistic.
   bool hash_compaction = false;
+  /// States whose expansion partial-order reduction limited to a persistent set.
+  uint64_t reduced = 0;
 };
 
 /// Upper bound on the probability that hash compaction hid a state: states^2 / 2^65.

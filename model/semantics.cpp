@@ -326,12 +326,18 @@ class KmdfSystem final : public TransitionSystem {
     return std::make_unique<KmdfSystem>(*this);
   }
   /// Symbolic states keep a tag bit per word, which renumbering would scramble: no symmetry.
-  void set_reductions(bool /*por*/, bool symmetry) override { symmetry_ = symmetry && !sym_; }
+  /// Partial-order reduction needs the canonical slot order (two spawns commute only up to
+  /// slot numbering), so it sorts the slots even when symmetry is off.
+  void set_reductions(bool por, bool symmetry) override {
+    symmetry_ = symmetry && !sym_;
+    por_ = por && por_possible_;
+    sort_slots_ = symmetry_ || por_;
+  }
+  bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) override;
   void canonicalize(std::span<uint8_t> state) override {
-    if (sym_) return;
     s_ = state.data();
-    canonicalize_requests();
-    canonicalize_slots();
+    if (symmetry_) canonicalize_requests();
+    if (sort_slots_) canonicalize_slots();
     s_ = nullptr;
   }
   bool symbolic() const override { return sym_; }
@@ -376,7 +382,18 @@ class KmdfSystem final : public TransitionSystem {
   uint32_t nvcb_ = 0, ntask_ = 0, vcb_base_ = 0, task_base_ = 0, conv_base_ = 0, msg_base_ = 0;
   bool sna_quirk_ = false;
 
-  bool symmetry_ = true;  ///< callback slots kept in canonical order (canonicalize_slots)
+  bool symmetry_ = true;     ///< interchangeable requests renumbered (canonicalize_requests)
+  bool sort_slots_ = true;   ///< callback slots kept in canonical order (canonicalize_slots)
+  // Partial-order reduction (docs/reductions.md).
+  bool por_ = false;
+  bool por_possible_ = false;  ///< the spec allows request components at all (no `stop`)
+  /// Per unit, per pc: every instruction reachable from pc touches only the request whose
+  /// handle the activity holds (request_local()).
+  std::vector<std::vector<bool>> local_from_;
+  std::vector<bool> fn_local_;          ///< per fn: its unit is local from its entry
+  std::vector<uint32_t> env_cancel_of_; ///< per request: actor number of its originator cancel
+  std::vector<uint32_t> env_target_of_; ///< per request: actor number of its lower driver
+  std::vector<uint32_t> por_actors_;    ///< persistent_successors: the component's actors
 
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
@@ -474,6 +491,21 @@ class KmdfSystem final : public TransitionSystem {
   void violation(RuleId rule, SourceRange src, std::string msg, std::string object = {}) {
     if (!finding_) finding_ = Finding{rule, src.begin, std::move(msg), std::move(object)};
   }
+
+  // ---- partial-order reduction ----
+  /// True when `in` touches nothing shared but the request whose handle the activity holds
+  /// (registers, that request's record, context and lower-driver I/O); `callbacks_local`
+  /// says whether every function a request API may start is itself local.
+  static bool request_local(const Instr& in, bool callbacks_local);
+  /// Computes local_from_, fn_local_ and the per-request environment actors.
+  void build_por();
+  /// True when request r and the activities working on it form a component no other actor
+  /// can touch from now on, and that touches nothing else; fills por_actors_ with its actors.
+  bool closed_component(uint32_t r);
+  /// True when some register, global or context field outside r's component holds r.
+  bool handle_escapes(uint32_t r) const;
+  /// Runs one actor on `state`, delivering its successors; returns how many.
+  uint32_t successors_of(std::span<const uint8_t> state, SuccessorSink& sink, uint32_t actor);
 
   // ---- transitions ----
   RunResult run_actor(uint32_t actor);
@@ -765,6 +797,8 @@ std::string KmdfSystem::build() {
   for (uint32_t t = 0; t < ntask_; ++t) env_.push_back({EnvKind::Partner, t});
   if (nact_ + env_.size() > UINT16_MAX) return "too many actors";
   static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
+  build_por();
+  por_ = por_possible_;
   scratch_.resize(size_);
   return {};
 }
@@ -828,36 +862,247 @@ void KmdfSystem::initial_state(std::span<uint8_t> out) {
 void KmdfSystem::successors(std::span<const uint8_t> state, SuccessorSink& sink) {
   if (state[env_base_ + 1] != 0) return;  // an assume() failed: this execution does not exist
   auto actors = static_cast<uint32_t>(nact_ + env_.size());
-  for (uint32_t actor = 0; actor < actors; ++actor) {
-    // Empty slots and activities waiting for an inline cancel routine cannot move: skip
-    // them before copying the state.
-    if (actor < nact_ && (state[act_base_ + actor * act_stride_ + kAUnit] == 0 ||
-                          state[act_base_ + actor * act_stride_ + kAWait] != 0)) {
+  for (uint32_t actor = 0; actor < actors; ++actor) successors_of(state, sink, actor);
+}
+
+uint32_t KmdfSystem::successors_of(std::span<const uint8_t> state, SuccessorSink& sink,
+                                   uint32_t actor) {
+  // Empty slots and activities waiting for an inline cancel routine cannot move: skip them
+  // before copying the state.
+  if (actor < nact_ && (state[act_base_ + actor * act_stride_ + kAUnit] == 0 ||
+                        state[act_base_ + actor * act_stride_ + kAWait] != 0)) {
+    return 0;
+  }
+  uint32_t delivered = 0;
+  oracle_.clear();
+  uint16_t branch = 0;
+  do {
+    oracle_.rewind();
+    std::memcpy(scratch_.data(), state.data(), size_);
+    s_ = scratch_.data();
+    finding_.reset();
+    RunResult r = run_actor(actor);
+    oracle_.truncate();
+    if (r == RunResult::Pruned) {
+      // Keep the label numbering; the successor is a leaf that no check looks at.
+      std::memcpy(scratch_.data(), state.data(), size_);
+      scratch_[env_base_ + 1] = 1;
+      r = RunResult::Done;
+    }
+    if (r == RunResult::Done) {
+      sink.on_successor(Label{static_cast<uint16_t>(actor), branch}, scratch_,
+                        finding_ ? &*finding_ : nullptr);
+      ++delivered;
+    }
+    ++branch;
+  } while (oracle_.next());
+  s_ = nullptr;
+  return delivered;
+}
+
+// ======================================================================= partial order
+
+bool KmdfSystem::request_local(const Instr& in, bool callbacks_local) {
+  switch (in.op) {
+    case Op::CreatedRef:  // a created request is everybody's
+    case Op::Symbolic:
+      return false;
+    case Op::Load:
+    case Op::Store:
+    case Op::Interlocked:
+    case Op::ListPush:
+    case Op::ListPop:
+    case Op::ListRemove:
+    case Op::ListEmpty:
+    case Op::ListGet:
+      return in.loc.kind != LocKind::Global;
+    case Op::Api:
+      if (in.loc.kind == LocKind::Global) return false;
+      switch (in.api()) {
+        case ApiId::WdfRequestSend:
+        case ApiId::WdfRequestSendAndForget:
+        case ApiId::WdfRequestCancelSentRequest:
+        case ApiId::WdfRequestComplete:
+        case ApiId::WdfRequestCompleteWithInformation:
+        case ApiId::WdfRequestGetStatus:
+        case ApiId::WdfRequestUnmarkCancelable:
+        case ApiId::WdfRequestIsCanceled:
+        case ApiId::WdfObjectReference:
+        case ApiId::WdfObjectDereference:
+          return true;
+        case ApiId::WdfRequestSetCompletionRoutine:
+        case ApiId::WdfRequestMarkCancelable:
+        case ApiId::WdfRequestMarkCancelableEx:
+          return callbacks_local;
+        default:  // queues, created requests, locks, events, timers, NDIS, APPC, lists
+          return false;
+      }
+    default:  // register computation, control flow, assert/assume, atomic, return
+      return true;
+  }
+}
+
+void KmdfSystem::build_por() {
+  por_possible_ = stop_items_.empty() && !sym_;
+  const std::size_t nunits = prog_.units.size();
+  // Functions a request API may start: every function name used as a value.
+  std::vector<bool> callback_unit(nunits, false);
+  for (const CodeUnit& u : prog_.units) {
+    for (const Instr& in : u.code) {
+      if (in.op == Op::Const && in.a.value < u.reg_types.size() &&
+          u.reg_types[in.a.value] == TypeKind::Fn && in.imm >= 0 &&
+          static_cast<std::size_t>(in.imm) < prog_.unit_of_fn.size() &&
+          prog_.unit_of_fn[static_cast<std::size_t>(in.imm)] != ast::kNone) {
+        callback_unit[prog_.unit_of_fn[static_cast<std::size_t>(in.imm)]] = true;
+      }
+    }
+  }
+  // Two passes: first assume the callbacks are local, then require it.
+  bool callbacks_local = true;
+  for (int pass = 0; pass < 2; ++pass) {
+    local_from_.assign(nunits, {});
+    for (std::size_t ui = 0; ui < nunits; ++ui) {
+      const CodeUnit& u = prog_.units[ui];
+      std::vector<bool>& lf = local_from_[ui];
+      lf.assign(u.code.size(), true);
+      // local_from[pc] = local(pc) && local_from[every successor of pc]: iterate to the
+      // greatest fixpoint (bodies are small; loops converge in a few sweeps).
+      for (std::size_t pc = 0; pc < u.code.size(); ++pc) {
+        lf[pc] = request_local(u.code[pc], callbacks_local);
+      }
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t pc = u.code.size(); pc-- > 0;) {
+          if (!lf[pc]) continue;
+          const Instr& in = u.code[pc];
+          bool ok = true;
+          const bool falls = in.op != Op::Jump && in.op != Op::Return;
+          const bool jumps = in.op == Op::Jump || in.op == Op::JumpIfZero ||
+                             in.op == Op::JumpIfNonZero || in.op == Op::Nondet;
+          if (falls && pc + 1 < u.code.size()) ok = ok && lf[pc + 1];
+          if (jumps && in.target < u.code.size()) ok = ok && lf[in.target];
+          if (!ok) {
+            lf[pc] = false;
+            changed = true;
+          }
+        }
+      }
+    }
+    bool all = true;
+    for (std::size_t ui = 0; ui < nunits; ++ui) {
+      if (callback_unit[ui] && (local_from_[ui].empty() || !local_from_[ui][0])) all = false;
+    }
+    if (pass == 0 && all) break;  // consistent: the assumption holds
+    callbacks_local = false;
+  }
+  fn_local_.assign(spec_.fns.size(), false);
+  for (std::size_t f = 0; f < spec_.fns.size(); ++f) {
+    const uint32_t ui = f < prog_.unit_of_fn.size() ? prog_.unit_of_fn[f] : ast::kNone;
+    fn_local_[f] = ui != ast::kNone && !local_from_[ui].empty() && local_from_[ui][0];
+  }
+  env_cancel_of_.assign(nreq_, UINT32_MAX);
+  env_target_of_.assign(nreq_, UINT32_MAX);
+  for (std::size_t i = 0; i < env_.size(); ++i) {
+    const auto actor = static_cast<uint32_t>(nact_ + i);
+    if (env_[i].kind == EnvKind::Cancel) env_cancel_of_[env_[i].index] = actor;
+    if (env_[i].kind == EnvKind::Target) env_target_of_[env_[i].index] = actor;
+  }
+}
+
+bool KmdfSystem::handle_escapes(uint32_t r) const {
+  const auto holds = [r](int32_t v) {
+    return v != 0 && (static_cast<uint32_t>(v) & 0xFFFF) == r + 1;
+  };
+  // Globals and other requests' context fields of request type.
+  for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
+    const TypeKind t = spec_.globals[g].type;
+    if (t != TypeKind::Request && t != TypeKind::ListRequest) continue;
+    const uint32_t words = t == TypeKind::ListRequest ? 1 + prog_.list_capacity : 1;
+    for (uint32_t w = 0; w < words; ++w) {
+      if (holds(get32(global(static_cast<uint32_t>(g)) + 4 * w))) return true;
+    }
+  }
+  for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+    if (spec_.context[f].type != TypeKind::Request) continue;
+    for (uint32_t o = 0; o < nreq_; ++o) {
+      const int32_t v = get32(req(o) + kRCtx + 4 * f);
+      // Its own context may name only itself: the component never sees another request.
+      if (o == r ? (v != 0 && !holds(v)) : holds(v)) return true;
+    }
+  }
+  // Registers: activities outside the component must not hold it, those inside must hold
+  // nothing else.
+  for (uint32_t a = 0; a < nact_; ++a) {
+    const uint8_t* p = act(a);
+    if (p[kAUnit] == 0) continue;
+    const bool inside = subject_is_request(static_cast<ActKind>(p[kAKind])) &&
+                        p[kASubject] == r + 1;
+    const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
+    for (std::size_t i = 0; i < u.reg_types.size(); ++i) {
+      const TypeKind t = u.reg_types[i];
+      if (t != TypeKind::Request && t != TypeKind::ListRequest) continue;
+      const std::size_t words = t == TypeKind::ListRequest ? 1 + prog_.list_capacity : 1;
+      for (std::size_t w = 0; w < words && i + w < u.reg_types.size(); ++w) {
+        const int32_t v = get32(p + kARegs + 4 * (i + w));
+        if (inside ? (v != 0 && !holds(v) && !(t == TypeKind::ListRequest && w == 0)) : holds(v)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+bool KmdfSystem::closed_component(uint32_t r) {
+  por_actors_.clear();
+  if (reqs_[r].created) return false;
+  const Place pl = place(r);
+  if (pl == Place::NotArrived || pl == Place::Queued) return false;  // the queue is shared
+  // Completing the current request of a sequential queue lets the next one be dispatched.
+  const uint8_t q = req(r)[kRSrcQueue];
+  if (q != kNoQueue && queue(q)[1] == r + 1) return false;
+  for (const uint8_t fn : {req(r)[kRCancelFn], req(r)[kRComplFn]}) {
+    if (fn != 0 && !fn_local_[fn - 1u]) return false;
+  }
+  for (uint32_t a = 0; a < nact_; ++a) {
+    const uint8_t* p = act(a);
+    if (p[kAUnit] == 0) continue;
+    const bool inside = subject_is_request(static_cast<ActKind>(p[kAKind])) &&
+                        p[kASubject] == r + 1;
+    const uint8_t waits = p[kAWait];
+    if (!inside) {
+      // Nobody outside may be waiting for a callback of the component.
+      if (waits != 0 && act(waits - 1u)[kASubject] == r + 1 &&
+          subject_is_request(static_cast<ActKind>(act(waits - 1u)[kAKind]))) {
+        return false;
+      }
       continue;
     }
-    oracle_.clear();
-    uint16_t branch = 0;
-    do {
-      oracle_.rewind();
-      std::memcpy(scratch_.data(), state.data(), size_);
-      s_ = scratch_.data();
-      finding_.reset();
-      RunResult r = run_actor(actor);
-      oracle_.truncate();
-      if (r == RunResult::Pruned) {
-        // Keep the label numbering; the successor is a leaf that no check looks at.
-        std::memcpy(scratch_.data(), state.data(), size_);
-        scratch_[env_base_ + 1] = 1;
-        r = RunResult::Done;
-      }
-      if (r == RunResult::Done) {
-        sink.on_successor(Label{static_cast<uint16_t>(actor), branch}, scratch_,
-                          finding_ ? &*finding_ : nullptr);
-      }
-      ++branch;
-    } while (oracle_.next());
+    if ((p[kAFlags] & (kNeedsSync | kHoldsSync)) != 0) return false;
+    if (!local_from_[p[kAUnit] - 1u][get16(p + kAPc)]) return false;
+    for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
+      if (s_[lock_base_ + l] == a + 1) return false;
+    }
+    por_actors_.push_back(a);
   }
-  s_ = nullptr;
+  if (handle_escapes(r)) return false;
+  if (env_cancel_of_[r] != UINT32_MAX) por_actors_.push_back(env_cancel_of_[r]);
+  if (env_target_of_[r] != UINT32_MAX) por_actors_.push_back(env_target_of_[r]);
+  return true;
+}
+
+bool KmdfSystem::persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) {
+  if (!por_ || state[env_base_ + 1] != 0) return false;
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    s_ = const_cast<uint8_t*>(state.data());  // read only: closed_component() inspects
+    const bool closed = closed_component(r);
+    s_ = nullptr;
+    if (!closed) continue;
+    uint32_t delivered = 0;
+    for (const uint32_t actor : por_actors_) delivered += successors_of(state, sink, actor);
+    if (delivered != 0) return true;
+  }
+  return false;
 }
 
 TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
@@ -921,9 +1166,9 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
 RunResult KmdfSystem::run_actor(uint32_t actor) {
   sym_forks_ = 0;
   const RunResult r = actor < nact_ ? run_activity(actor) : run_env(env_.at(actor - nact_));
-  if (r == RunResult::Done && symmetry_) {
-    canonicalize_requests();
-    canonicalize_slots();
+  if (r == RunResult::Done) {
+    if (symmetry_) canonicalize_requests();
+    if (sort_slots_) canonicalize_slots();
   }
   return r;
 }

@@ -78,8 +78,17 @@ class TransitionSystem {
     (void)por;
     (void)symmetry;
   }
-  /// Rewrites `state` into the canonical member of its symmetry class, as the successors
-  /// are when symmetry is on (identity by default). The explorer uses it to turn a path of
+  /// Partial-order reduction (docs/reductions.md): when the system knows a persistent set of
+  /// the transitions enabled in `state` (no transition outside it can interfere with it
+  /// before one of its own is taken), delivers just that set's successors and returns true;
+  /// otherwise delivers nothing and returns false. The caller applies the cycle proviso.
+  virtual bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) {
+    (void)state;
+    (void)sink;
+    return false;
+  }
+  /// Rewrites `state` into the form successors take under the reductions now set (identity
+  /// by default). The explorer uses it to turn a path of
   /// canonical states back into a concrete execution whose object names stay stable.
   virtual void canonicalize(std::span<uint8_t> state) { (void)state; }
   /// An independent copy that another search thread may use concurrently with this one

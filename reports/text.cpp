@@ -139,6 +139,7 @@ std::string render_text_stats(const Stats& st, const TextOptions& o) {
     out += fmt::format(", {} states/s", rate(static_cast<double>(st.states) / st.seconds));
   }
   out += fmt::format(", depth {}", st.max_depth);
+  if (st.reduced != 0) out += fmt::format(", {} reduced", with_commas(st.reduced));
   if (o.timings) out += ", " + seconds_text(st.seconds);
   if (st.z3_queries > 0 || st.z3_cached > 0) {
     out += fmt::format(", {} Z3 queries ({} cached", with_commas(st.z3_queries),

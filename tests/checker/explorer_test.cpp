@@ -739,6 +739,69 @@ TEST(Explorer, TwoThreadsGiveTheOneThreadResults) {
   }
 }
 
+// Two independent processes: P cycles p = 0 -> 1 -> ... -> 0 for ever, Q takes one step and
+// then violates. The system names {P} as a persistent set whenever P can move, which is
+// true (P and Q touch different words), but P alone never stops: without the cycle proviso
+// the search would go round P's cycle and never let Q move.
+class CycleAndViolation : public WordSystem<2> {
+ public:
+  explicit CycleAndViolation(int cycle) : cycle_(cycle) {}
+  State init() override { return {0, 0}; }
+  void next(const State& s, std::vector<Succ>& out) override {
+    p_moves(s, out);
+    if (s[1] == 0) out.push_back({Label{1, 0}, {s[0], 1}, std::nullopt});
+    if (s[1] == 1) {
+      out.push_back({Label{1, 0}, {s[0], 2}, finding(RuleId::Assertion, 7, "Q violates")});
+    }
+  }
+  bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) override {
+    const State s = load(state);
+    std::vector<Succ> ps;
+    p_moves(s, ps);
+    for (const Succ& x : ps) {
+      sink.on_successor(x.label, {reinterpret_cast<const uint8_t*>(x.next.data()), sizeof(State)},
+                        nullptr);
+    }
+    return !ps.empty();
+  }
+  std::unique_ptr<TransitionSystem> clone() const override {
+    return std::make_unique<CycleAndViolation>(cycle_);
+  }
+
+ private:
+  void p_moves(const State& s, std::vector<Succ>& out) const {
+    out.push_back({Label{0, 0}, {(s[0] + 1) % cycle_, s[1]}, std::nullopt});
+  }
+  int cycle_;
+};
+
+TEST(Explorer, PartialOrderReductionKeepsTheCycleProviso) {
+  CheckOptions two = bfs();
+  two.threads = 2;
+  CheckOptions compact = dfs();
+  compact.hash_compaction = true;
+  for (const CheckOptions& base : {bfs(), two, dfs(), compact}) {
+    SCOPED_TRACE(testing::Message() << "threads=" << base.threads << " dfs="
+                                    << (base.search == SearchOrder::Dfs)
+                                    << " hash_compaction=" << base.hash_compaction);
+    for (const bool por : {false, true}) {
+      CheckOptions o = base;
+      o.por = por;
+      o.all = true;
+      CycleAndViolation sys(5);
+      const SpecResult r = explore(sys, o);
+      EXPECT_EQ(r.verdict, Verdict::Violation) << "por=" << por;
+      ASSERT_EQ(r.violations.size(), 1U);
+      EXPECT_EQ(r.violations[0].message, "Q violates");
+      if (por) {
+        EXPECT_GT(r.stats.reduced, 0U) << "the persistent set was never used";
+      } else {
+        EXPECT_EQ(r.stats.reduced, 0U);
+      }
+    }
+  }
+}
+
 // Hash compaction keeps 8 bytes per state and searches depth-first: without a collision it
 // visits what the exact DFS visits and finds the same violations, with replayable traces.
 TEST(Explorer, HashCompactionMatchesTheExactDepthFirstSearch) {

@@ -136,7 +136,7 @@ TEST(HostileSpecs, FiveThousandUndeclaredNamesAreBoundedDiagnostics) {
 // limit") and the whole process must stay under the limit. Peak RSS is the child's ru_maxrss.
 TEST(HostileSpecs, MemoryLimitStopsAStateSpaceFarBeyondMemory) {
   ChildRun r = run_child({"check", "bench/specs/independent_requests.spec", "-D", "N=8",
-                          "--max-memory", "256", "--no-progress", "--no-color"},
+                          "--por", "off", "--max-memory", "256", "--no-progress", "--no-color"},
                          {.deadline_s = 300});
   expect_clean_end(r);
   EXPECT_EQ(r.exit_code, kIncomplete) << r.out << r.err;
