@@ -139,7 +139,8 @@ bool expand_state(TransitionSystem& ts, bool por, std::span<const uint8_t> state
 struct ChunkOut {
   struct Succ {
     Label label;
-    uint32_t index;  ///< into states (a state) or findings (a finding)
+    uint32_t index;  ///< offset into states (a packed state) or index into findings
+    uint32_t size;   ///< bytes of the packed state
     bool finding;
     uint64_t hash;
   };
@@ -147,7 +148,7 @@ struct ChunkOut {
   std::vector<uint32_t> succ_end;   ///< per expanded state: end of its entries in succs
   std::vector<std::optional<Finding>> end_findings;  ///< per state without successors
   std::vector<Succ> succs;
-  std::vector<uint8_t> states;  ///< bytes of the new-looking states
+  std::vector<uint8_t> states;  ///< packed bytes of the new-looking states
   std::vector<Finding> findings;
   uint64_t reduced = 0;  ///< states expanded with a persistent set only
 
@@ -172,30 +173,37 @@ struct ChunkOut {
 /// inserts while workers run) and keeps the rest, in delivery order.
 class ChunkSink final : public SuccessorSink {
  public:
-  ChunkSink(const StateStore& store, const std::array<bool, kRuleCount>& rules, bool count_only)
-      : store_(store), rules_(rules), count_only_(count_only) {}
+  ChunkSink(const TransitionSystem& ts, const StateStore& store,
+            const std::array<bool, kRuleCount>& rules, bool count_only)
+      : ts_(ts),
+        store_(store),
+        rules_(rules),
+        count_only_(count_only),
+        packed_(store.state_size()) {}
   void start(ChunkOut* out) { out_ = out; }
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
     ++out_->delivered.back();
     if (finding != nullptr && rules_[static_cast<std::size_t>(finding->rule)]) {
-      out_->succs.push_back({label, static_cast<uint32_t>(out_->findings.size()), true, 0});
+      out_->succs.push_back({label, static_cast<uint32_t>(out_->findings.size()), 0, true, 0});
       out_->findings.push_back(*finding);
       return;
     }
     if (count_only_) return;
-    const uint64_t h = store_.hash(state);
-    if (store_.find_hashed(state, h).valid()) return;
-    const std::size_t n = store_.state_size();
-    out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size() / std::max<std::size_t>(n, 1)), false, h});
-    out_->states.insert(out_->states.end(), state.begin(), state.end());
-    if (n == 0) out_->states.push_back(0);  // keeps the index distinct
+    const std::span<const uint8_t> packed(packed_.data(), ts_.pack(state, packed_.data()));
+    const uint64_t h = store_.hash(packed);
+    if (store_.find_hashed(packed, h).valid()) return;
+    out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size()),
+                           static_cast<uint32_t>(packed.size()), false, h});
+    out_->states.insert(out_->states.end(), packed.begin(), packed.end());
   }
 
  private:
+  const TransitionSystem& ts_;
   const StateStore& store_;
   const std::array<bool, kRuleCount>& rules_;
   const bool count_only_;
   ChunkOut* out_ = nullptr;
+  std::vector<uint8_t> packed_;
 };
 
 class Explorer final : public SuccessorSink {
@@ -217,6 +225,8 @@ class Explorer final : public SuccessorSink {
     }
     if (opts.progress) progress_.emplace(stderr);
     batch_states_.resize(std::max<std::size_t>(1, kBatch * ts.state_size()));
+    full_.resize(ts.state_size());
+    packed_.resize(ts.state_size());
     children_.reserve(64);
     update_store_budget();
   }
@@ -314,7 +324,10 @@ class Explorer final : public SuccessorSink {
   std::vector<StateId> children_;  ///< DFS: new successors of the current state
   std::vector<DfsEntry> stack_;
   static constexpr unsigned kBatch = 16;
-  std::vector<uint8_t> batch_states_;  ///< kBatch states of state_size() bytes
+  std::vector<uint8_t> batch_states_;  ///< kBatch packed states, state_size() bytes apart
+  std::array<uint32_t, kBatch> batch_sizes_{};
+  std::vector<uint8_t> full_;    ///< the state being expanded, unpacked
+  std::vector<uint8_t> packed_;  ///< scratch for packing one state
   std::array<Label, kBatch> batch_labels_{};
   std::array<StateId, kBatch> batch_parents_{};
   std::array<uint64_t, kBatch> batch_hashes_{};
@@ -358,12 +371,14 @@ void Explorer::on_successor(Label label, std::span<const uint8_t> state, const F
     return;
   }
   if (count_only_) return;
-  // Batch the lookups: hash now and prefetch the table slot, look up a batch at a time.
-  const std::size_t n = store_.state_size();
-  if (n != 0) std::memcpy(batch_states_.data() + batch_size_ * n, state.data(), n);
+  // Batch the lookups: pack and hash now and prefetch the table slot, look up a batch at a
+  // time.
+  uint8_t* slot = batch_states_.data() + batch_size_ * store_.state_size();
+  const std::size_t len = ts_.pack(state, slot);
+  batch_sizes_[batch_size_] = static_cast<uint32_t>(len);
   batch_labels_[batch_size_] = label;
   batch_parents_[batch_size_] = current_;
-  batch_hashes_[batch_size_] = store_.hash(state);
+  batch_hashes_[batch_size_] = store_.hash(std::span<const uint8_t>(slot, len));
   store_.prefetch_slot(batch_hashes_[batch_size_]);
   if (++batch_size_ == kBatch) flush();
 }
@@ -374,7 +389,7 @@ void Explorer::flush() {
   const std::size_t n = store_.state_size();
   for (unsigned i = 0; i < batch_size_ && stop_ != Stop::StateLimit && stop_ != Stop::MemoryLimit;
        ++i) {
-    const std::span<const uint8_t> state(batch_states_.data() + i * n, n);
+    const std::span<const uint8_t> state(batch_states_.data() + i * n, batch_sizes_[i]);
     const StateStore::InsertResult r =
         store_.insert_hashed(state, batch_hashes_[i], batch_parents_[i], batch_labels_[i]);
     switch (r.status) {
@@ -399,12 +414,14 @@ void Explorer::expand(StateId id, uint32_t depth) {
   current_ = id;
   current_depth_ = depth;
   delivered_ = 0;
-  const std::span<const uint8_t> state = store_.state(id);
-  const bool reduced = expand_state(ts_, opts_.por, state, *this, reduced_sink_,
-                                    [this](std::span<const uint8_t> s) {
-                                      const StateId seen = store_.find(s);
-                                      return seen.valid() && seen.value < proviso_floor_;
-                                    });
+  ts_.unpack(store_.state(id), full_);
+  const std::span<const uint8_t> state = full_;
+  const bool reduced =
+      expand_state(ts_, opts_.por, state, *this, reduced_sink_, [this](std::span<const uint8_t> s) {
+        const StateId seen =
+            store_.find(std::span<const uint8_t>(packed_.data(), ts_.pack(s, packed_.data())));
+        return seen.valid() && seen.value < proviso_floor_;
+      });
   reduced_ += reduced ? 1 : 0;
   if (dfs_) flush();  // BFS batches across states, flushing at least at each level's end
   ++expanded_;
@@ -521,10 +538,13 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
   if (chunks_.size() < nchunks) chunks_.resize(nchunks);
   std::atomic<uint64_t> next{0};
   const auto work = [&](TransitionSystem& ts) {
-    ChunkSink sink(store_, rules_, count_only_);
+    ChunkSink sink(ts, store_, rules_, count_only_);
     ReducedSink reduced;
-    const auto seen = [this](std::span<const uint8_t> s) {
-      const StateId id = store_.find(s);
+    std::vector<uint8_t> full(store_.state_size());
+    std::vector<uint8_t> packed(store_.state_size());
+    const auto seen = [&](std::span<const uint8_t> s) {
+      const StateId id =
+          store_.find(std::span<const uint8_t>(packed.data(), ts.pack(s, packed.data())));
       return id.valid() && id.value < proviso_floor_;
     };
     for (uint64_t c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
@@ -533,7 +553,8 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
       sink.start(&out);
       const uint64_t end = std::min(last, first + (c + 1) * kChunkStates);
       for (uint64_t i = first + c * kChunkStates; i < end; ++i) {
-        const std::span<const uint8_t> state = store_.state(StateId{static_cast<uint32_t>(i)});
+        ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), full);
+        const std::span<const uint8_t> state = full;
         out.delivered.push_back(0);
         out.reduced += expand_state(ts, opts_.por, state, sink, reduced, seen) ? 1 : 0;
         out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
@@ -570,8 +591,7 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
         continue;
       }
       if (count_only_) continue;
-      const std::size_t n = store_.state_size();
-      const std::span<const uint8_t> state(c.states.data() + std::size_t(e.index) * n, n);
+      const std::span<const uint8_t> state(c.states.data() + e.index, e.size);
       const StateStore::InsertResult r = store_.insert_hashed(state, e.hash, current_, e.label);
       if (r.status == StateStore::Status::Inserted) {
         max_depth_ = std::max(max_depth_, depth + 1);
@@ -772,8 +792,11 @@ class CollectSink final : public SuccessorSink {
 
 Violation Explorer::build(const Pending& p) {
   const std::size_t n = store_.state_size();
-  const auto same = [n](const std::vector<uint8_t>& a, std::span<const uint8_t> b) {
-    return a.size() == n && (n == 0 || std::memcmp(a.data(), b.data(), n) == 0);
+  std::vector<uint8_t> packed(n);
+  const auto same = [&](const std::vector<uint8_t>& a, std::span<const uint8_t> stored) {
+    if (a.size() != n) return false;
+    const std::size_t len = ts_.pack(a, packed.data());
+    return len == stored.size() && (len == 0 || std::memcmp(packed.data(), stored.data(), len) == 0);
   };
   std::vector<uint8_t> before(n);
   std::vector<uint8_t> after(n);
@@ -907,7 +930,9 @@ SpecResult Explorer::run() {
     } else {
       stop_ = Stop::MemoryLimit;
     }
-  } else if (const StateStore::InsertResult r = store_.insert(initial, StateId::none(), Label{});
+  } else if (const StateStore::InsertResult r = store_.insert(
+                 std::span<const uint8_t>(packed_.data(), ts_.pack(initial, packed_.data())),
+                 StateId::none(), Label{});
              r.status == StateStore::Status::Inserted) {
     if (dfs_) {
       run_dfs();
@@ -938,6 +963,10 @@ SpecResult Explorer::run() {
   out.stats.reduced = reduced_;
   out.stats.max_depth = max_depth_;
   out.stats.state_bytes = static_cast<uint32_t>(store_.state_size());
+  out.stats.packed_bytes =
+      compact_ || store_.size() == 0
+          ? out.stats.state_bytes
+          : static_cast<uint32_t>((store_.state_bytes() + store_.size() - 1) / store_.size());
   out.stats.peak_memory_bytes =
       std::max({peak_bytes_, memory_bytes(),
                 compact_ ? visited_.peak_memory_bytes() : store_.peak_memory_bytes()});

@@ -45,7 +45,8 @@ struct Stats {
   uint64_t states = 0;
   uint64_t transitions = 0;
   uint32_t max_depth = 0;
-  uint32_t state_bytes = 0;  ///< packed state size
+  uint32_t state_bytes = 0;   ///< state size (the semantics' fixed layout)
+  uint32_t packed_bytes = 0;  ///< mean size of the stored (packed) states
   uint64_t peak_memory_bytes = 0;
   double seconds = 0.0;
   uint64_t z3_queries = 0;

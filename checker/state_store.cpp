@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -19,7 +20,8 @@ namespace {
 constexpr uint64_t kInitialCapacity = 1024;
 constexpr uint64_t kMaxCapacity = 1ULL << 32;  // slot ids need at most 32 bits
 constexpr uint64_t kMaxIds = UINT32_MAX - 1;   // UINT32_MAX is StateId::none()
-constexpr std::size_t kBlockTargetBytes = 16 << 10;
+constexpr std::size_t kBlockTargetBytes = 4 << 10;
+constexpr std::size_t kMinByteChunk = 64 << 10;
 constexpr std::size_t kMinBlockStates = 16;
 constexpr std::size_t kHugePage = 2 << 20;
 constexpr std::size_t kBigChunkBytes = 2 * kHugePage;
@@ -71,14 +73,14 @@ uint64_t hash_state(std::span<const uint8_t> state) {
 
 StateStore::StateStore(std::size_t state_size, uint64_t max_states, uint64_t max_bytes, HashFn hash)
     : state_size_(state_size), max_states_(max_states), max_bytes_(max_bytes), hash_fn_(hash) {
-  const std::size_t record = state_size_ + sizeof(uint32_t) + sizeof(Label);
+  const std::size_t record = sizeof(uint32_t) + sizeof(Label) + sizeof(uint32_t);
   std::size_t k = kMinBlockStates;
   while (k * 2 * record <= kBlockTargetBytes) k *= 2;
   block_shift_ = static_cast<uint32_t>(std::countr_zero(k));
   block_mask_ = static_cast<uint32_t>(k - 1);
   labels_offset_ = k * sizeof(uint32_t);
-  states_offset_ = labels_offset_ + k * sizeof(Label);
-  block_bytes_ = states_offset_ + k * state_size_;
+  ends_offset_ = labels_offset_ + k * sizeof(Label);
+  block_bytes_ = ends_offset_ + k * sizeof(uint32_t);
 
   table_ = reinterpret_cast<uint32_t*>(allocate(kInitialCapacity * sizeof(uint32_t), true));
   capacity_ = kInitialCapacity;
@@ -91,6 +93,8 @@ StateStore::~StateStore() {
   release(table_, capacity_ * sizeof(uint32_t));
   for (const Chunk& c : chunks_) release(c.data, c.bytes);
   for (const Chunk& c : spare_chunks_) release(c.data, c.bytes);
+  for (const Chunk& c : byte_chunks_) release(c.data, c.bytes);
+  for (const Chunk& c : spare_byte_chunks_) release(c.data, c.bytes);
   release(spare_table_, spare_capacity_ * sizeof(uint32_t));
 }
 
@@ -134,6 +138,19 @@ void StateStore::prefault(uint64_t states) {
     spare_bytes_ += bytes;
     room += nblocks * block_states();
     blocks += nblocks;
+  }
+  // Byte chunks for their states, at the mean length so far.
+  const uint64_t mean = size_ == 0 ? state_size_ : (state_bytes_ + size_ - 1) / size_;
+  uint64_t free_bytes = static_cast<uint64_t>(bytes_end_ - bytes_next_);
+  for (const Chunk& c : spare_byte_chunks_) free_bytes += c.bytes;
+  while (free_bytes < states * mean) {
+    const std::size_t bytes = kBigChunkBytes;
+    if (memory_bytes() + bytes > limit) break;
+    uint8_t* data = allocate(bytes, false);
+    touch(data, bytes);
+    spare_byte_chunks_.push_back(Chunk{data, bytes});
+    spare_bytes_ += bytes;
+    free_bytes += bytes;
   }
   note_memory(memory_bytes());
 }
@@ -229,6 +246,39 @@ bool StateStore::add_chunk() {
   return true;
 }
 
+bool StateStore::reserve_bytes(std::size_t bytes, std::size_t block_used) {
+  if (static_cast<std::size_t>(bytes_end_ - bytes_next_) >= bytes) return true;
+  const std::size_t need = block_used + bytes;
+  Chunk c{nullptr, 0};
+  if (!spare_byte_chunks_.empty() && spare_byte_chunks_.front().bytes >= need) {
+    c = spare_byte_chunks_.front();
+    spare_byte_chunks_.erase(spare_byte_chunks_.begin());
+    spare_bytes_ -= c.bytes;
+  } else {
+    // Chunks double with the arena (small runs stay small) up to kBigChunkBytes.
+    std::size_t size = std::clamp<std::size_t>(bytes_arena_, kMinByteChunk, kBigChunkBytes);
+    while (size < need) size *= 2;
+    if (max_bytes_ != 0 && memory_bytes() + size > max_bytes_) {
+      size = (need + 4095) / 4096 * 4096;  // close to the limit: just what is needed
+      if (memory_bytes() + size > max_bytes_) return false;
+    }
+    c = Chunk{allocate(size, false), size};
+  }
+  byte_chunks_.push_back(c);
+  bytes_arena_ += c.bytes;
+  // The current block's states so far move along, so that its states stay back to back (the
+  // old copy stays where it is: spans handed out before remain valid).
+  const std::size_t b = size_ >> block_shift_;
+  if (block_used != 0) {
+    std::memcpy(c.data, block_base_[b], block_used);
+    block_base_[b] = c.data;
+  }
+  bytes_next_ = c.data + block_used;
+  bytes_end_ = c.data + c.bytes;
+  note_memory(memory_bytes());
+  return true;
+}
+
 StateStore::InsertResult StateStore::insert_hashed(std::span<const uint8_t> state, uint64_t h,
                                                    StateId parent, Label label) {
   uint64_t mask = capacity_ - 1;
@@ -257,16 +307,26 @@ StateStore::InsertResult StateStore::insert_hashed(std::span<const uint8_t> stat
     }
   }
   const StateId id{static_cast<uint32_t>(size_)};
-  if ((id.value >> block_shift_) == blocks_.size() && !add_chunk()) {
-    return {StateId::none(), Status::MemoryLimit};
+  const std::size_t b = id.value >> block_shift_;
+  if (b == blocks_.size()) {
+    if (!add_chunk()) return {StateId::none(), Status::MemoryLimit};
+    block_base_.resize(blocks_.size(), nullptr);
   }
-  uint8_t* base = blocks_[id.value >> block_shift_];
+  uint8_t* base = blocks_[b];
   const std::size_t k = id.value & block_mask_;
+  const uint32_t begin = k == 0 ? 0 : end_offset(base, k - 1);
+  if (state.size() > state_size_ || uint64_t{begin} + state.size() > UINT32_MAX) {
+    throw std::length_error("state longer than the store's state size");
+  }
+  if (!reserve_bytes(state.size(), begin)) return {StateId::none(), Status::MemoryLimit};
+  if (k == 0) block_base_[b] = bytes_next_;
+  if (!state.empty()) std::memcpy(bytes_next_, state.data(), state.size());
+  bytes_next_ += state.size();
+  const auto end = static_cast<uint32_t>(begin + state.size());
   std::memcpy(base + k * sizeof(uint32_t), &parent.value, sizeof(uint32_t));
   std::memcpy(base + labels_offset_ + k * sizeof(Label), &label, sizeof(Label));
-  if (state_size_ != 0) {
-    std::memcpy(base + states_offset_ + k * state_size_, state.data(), state_size_);
-  }
+  std::memcpy(base + ends_offset_ + k * sizeof(uint32_t), &end, sizeof(uint32_t));
+  state_bytes_ += state.size();
   table_[i] = tag | (id.value + 1);
   ++size_;
   return {id, Status::Inserted};

@@ -1,10 +1,12 @@
 // The exact state store of the explorer: every visited state once, with its parent link.
 //
-// States are fixed-size byte vectors. Their bytes live in an arena of fixed-size blocks
-// (never moved, so a span to a stored state stays valid while the store lives); an
-// open-addressing hash table of 32-bit slots (linear probing, power-of-two capacity, grown
-// at 0.7 load) finds them. Ids are dense and given in insertion order: the first stored
-// state is id 0. Layout and bytes per state: docs/explorer.md.
+// States are byte strings of at most max_state_size() bytes (the packed states of the
+// semantics, so their lengths differ). Parent links, labels and the states' end offsets live
+// in fixed-size blocks of K states; the state bytes of one block lie back to back in a byte
+// arena (a span to a stored state stays valid while the store lives). An open-addressing
+// hash table of 32-bit slots (linear probing, power-of-two capacity, grown at 0.7 load) finds
+// them. Ids are dense and given in insertion order: the first stored state is id 0. Layout
+// and bytes per state: docs/explorer.md.
 #pragma once
 
 #include <cstddef>
@@ -50,7 +52,7 @@ class StateStore {
     Status status = Status::Found;
   };
 
-  /// `state_size` bytes per state (0 is allowed: at most one state). `max_states` and
+  /// States of at most `state_size` bytes (empty states are allowed). `max_states` and
   /// `max_bytes` bound the store (0 = unbounded; ids are 32-bit, so at most 2^32-2 states).
   explicit StateStore(std::size_t state_size, uint64_t max_states = 0, uint64_t max_bytes = 0,
                       HashFn hash = nullptr);
@@ -58,7 +60,8 @@ class StateStore {
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
-  /// Looks `state` (state_size() bytes) up and stores it with its parent link if it is new.
+  /// Looks `state` (at most state_size() bytes) up and stores it with its parent link if it
+  /// is new.
   InsertResult insert(std::span<const uint8_t> state, StateId parent, Label label) {
     return insert_hashed(state, hash(state), parent, label);
   }
@@ -80,8 +83,10 @@ class StateStore {
 
   /// The bytes of a stored state; valid as long as the store.
   std::span<const uint8_t> state(StateId id) const {
-    return {block(id) + states_offset_ + std::size_t(id.value & block_mask_) * state_size_,
-            state_size_};
+    const uint8_t* b = block(id);
+    const std::size_t k = id.value & block_mask_;
+    const uint32_t begin = k == 0 ? 0 : end_offset(b, k - 1);
+    return {block_base_[id.value >> block_shift_] + begin, end_offset(b, k) - begin};
   }
   /// The state `id` was first reached from (none() for the first state).
   StateId parent(StateId id) const {
@@ -98,15 +103,19 @@ class StateStore {
 
   /// Number of stored states.
   uint64_t size() const { return size_; }
+  /// The longest state the store takes.
   std::size_t state_size() const { return state_size_; }
+  /// Bytes of all stored states together.
+  uint64_t state_bytes() const { return state_bytes_; }
   /// Hash table slots (a power of two).
   uint64_t capacity() const { return capacity_; }
   /// States per arena block (a power of two).
   uint64_t block_states() const { return block_mask_ + 1ULL; }
-  /// Bytes held now: table + arena + block index.
+  /// Bytes held now: table + arenas + block index.
   uint64_t memory_bytes() const {
-    return capacity_ * sizeof(uint32_t) + arena_bytes_ + blocks_.capacity() * sizeof(void*) +
-           chunks_.capacity() * sizeof(Chunk) + spare_bytes_;
+    return capacity_ * sizeof(uint32_t) + arena_bytes_ + bytes_arena_ +
+           blocks_.capacity() * 2 * sizeof(void*) +
+           (chunks_.capacity() + byte_chunks_.capacity()) * sizeof(Chunk) + spare_bytes_;
   }
   /// Allocates now the arena chunks and the grown table that `states` more insertions would
   /// need, and touches their pages, so that the page faults (zeroing) happen here — on
@@ -128,9 +137,18 @@ class StateStore {
   };
 
   const uint8_t* block(StateId id) const { return blocks_[id.value >> block_shift_]; }
-  bool equal(StateId id, std::span<const uint8_t> s) const {
-    return state_size_ == 0 || std::memcmp(state(id).data(), s.data(), state_size_) == 0;
+  uint32_t end_offset(const uint8_t* block, std::size_t k) const {
+    uint32_t e;
+    std::memcpy(&e, block + ends_offset_ + k * sizeof(uint32_t), sizeof e);
+    return e;
   }
+  bool equal(StateId id, std::span<const uint8_t> s) const {
+    const std::span<const uint8_t> t = state(id);
+    return t.size() == s.size() && (s.empty() || std::memcmp(t.data(), s.data(), s.size()) == 0);
+  }
+  /// Makes room for `bytes` more state bytes in the current block's run (a new byte chunk,
+  /// with the block's states so far copied over, when the current one is full).
+  bool reserve_bytes(std::size_t bytes, std::size_t block_used);
   static uint8_t* allocate(std::size_t bytes, bool zero);
   static void release(void* p, std::size_t bytes);
   bool grow();       ///< doubles the table; false when a limit forbids it
@@ -146,17 +164,25 @@ class StateStore {
   uint64_t max_bytes_;
   HashFn hash_fn_;
 
-  // Arena: block = [parents: K x uint32][labels: K x Label][states: K x state_size], K a
-  // power of two; blocks_ points at each block, chunks_ owns the allocations (a chunk holds
-  // one or more blocks; chunks grow geometrically to a few MiB, then stay that size).
+  // Arena: block = [parents: K x uint32][labels: K x Label][ends: K x uint32], K a power of
+  // two; blocks_ points at each block, chunks_ owns the allocations (a chunk holds one or
+  // more blocks; chunks grow geometrically to a few MiB, then stay that size). The states of
+  // block b are the bytes [block_base_[b], block_base_[b] + ends[K-1]) of a byte chunk, state
+  // k from ends[k-1] (0 for k = 0) to ends[k].
   uint32_t block_shift_ = 0;
   uint32_t block_mask_ = 0;
   std::size_t labels_offset_ = 0;
-  std::size_t states_offset_ = 0;
+  std::size_t ends_offset_ = 0;
   std::size_t block_bytes_ = 0;
   std::vector<uint8_t*> blocks_;
   std::vector<Chunk> chunks_;
   uint64_t arena_bytes_ = 0;
+  std::vector<uint8_t*> block_base_;  ///< per block: where its states' bytes begin
+  std::vector<Chunk> byte_chunks_;    ///< the state bytes' allocations
+  uint8_t* bytes_next_ = nullptr;     ///< first free byte of the last byte chunk
+  uint8_t* bytes_end_ = nullptr;
+  uint64_t bytes_arena_ = 0;  ///< bytes of byte_chunks_
+  uint64_t state_bytes_ = 0;  ///< bytes of the stored states
 
   // Table: slot = 0 (empty) or (tag | (id + 1)); the low id_bits = log2(capacity) bits hold
   // id + 1, the high bits a tag from the hash's upper half (skips most non-matching states
@@ -171,6 +197,7 @@ class StateStore {
 
   // prefault(): chunks and a doubled table allocated and touched ahead of use.
   std::vector<Chunk> spare_chunks_;  ///< used by add_chunk() first, in order
+  std::vector<Chunk> spare_byte_chunks_;  ///< used by reserve_bytes() first, in order
   uint32_t* spare_table_ = nullptr;  ///< spare_capacity_ slots (>= 2 x capacity_), all zero
   uint64_t spare_capacity_ = 0;
   uint64_t spare_bytes_ = 0;

@@ -334,6 +334,10 @@ class KmdfSystem final : public TransitionSystem {
     sort_slots_ = symmetry_ || por_;
   }
   bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) override;
+  /// Packed form: the bytes before the callback slots, a bitmap of the occupied slots, each
+  /// occupied slot's header and the registers of its function only, the bytes after.
+  std::size_t pack(std::span<const uint8_t> state, uint8_t* out) const override;
+  void unpack(std::span<const uint8_t> packed, std::span<uint8_t> state) const override;
   void canonicalize(std::span<uint8_t> state) override {
     s_ = state.data();
     if (symmetry_) canonicalize_requests();
@@ -394,6 +398,7 @@ class KmdfSystem final : public TransitionSystem {
   std::vector<uint32_t> env_cancel_of_; ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_; ///< per request: actor number of its lower driver
   std::vector<uint32_t> por_actors_;    ///< persistent_successors: the component's actors
+  std::vector<uint32_t> reg_count_;     ///< per unit: registers of its frame (pack/unpack)
 
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
@@ -799,6 +804,7 @@ std::string KmdfSystem::build() {
   static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
   build_por();
   por_ = por_possible_;
+  for (const CodeUnit& u : prog_.units) reg_count_.push_back(static_cast<uint32_t>(u.reg_types.size()));
   scratch_.resize(size_);
   return {};
 }
@@ -898,6 +904,51 @@ uint32_t KmdfSystem::successors_of(std::span<const uint8_t> state, SuccessorSink
   } while (oracle_.next());
   s_ = nullptr;
   return delivered;
+}
+
+// ======================================================================= packing
+
+std::size_t KmdfSystem::pack(std::span<const uint8_t> state, uint8_t* out) const {
+  const uint8_t* s = state.data();
+  uint8_t* o = out;
+  std::memcpy(o, s, act_base_);
+  o += act_base_;
+  uint8_t* bitmap = o;
+  const uint32_t map_bytes = (nact_ + 7) / 8;
+  std::memset(bitmap, 0, map_bytes);
+  o += map_bytes;
+  for (uint32_t a = 0; a < nact_; ++a) {
+    const uint8_t* p = s + act_base_ + std::size_t(a) * act_stride_;
+    if (p[kAUnit] == 0) continue;  // an empty slot is all zero
+    bitmap[a / 8] = static_cast<uint8_t>(bitmap[a / 8] | (1U << (a % 8)));
+    // Registers past the function's own are never written, so they are zero.
+    const std::size_t bytes = kARegs + 4 * reg_count_[p[kAUnit] - 1u];
+    std::memcpy(o, p, bytes);
+    o += bytes;
+  }
+  const std::size_t tail = act_base_ + std::size_t(nact_) * act_stride_;
+  std::memcpy(o, s + tail, size_ - tail);
+  o += size_ - tail;
+  return static_cast<std::size_t>(o - out);
+}
+
+void KmdfSystem::unpack(std::span<const uint8_t> packed, std::span<uint8_t> state) const {
+  const uint8_t* in = packed.data();
+  uint8_t* s = state.data();
+  std::memcpy(s, in, act_base_);
+  in += act_base_;
+  const uint8_t* bitmap = in;
+  in += (nact_ + 7) / 8;
+  std::memset(s + act_base_, 0, std::size_t(nact_) * act_stride_);
+  for (uint32_t a = 0; a < nact_; ++a) {
+    if (((bitmap[a / 8] >> (a % 8)) & 1U) == 0) continue;
+    uint8_t* p = s + act_base_ + std::size_t(a) * act_stride_;
+    const std::size_t bytes = kARegs + 4 * reg_count_[in[kAUnit] - 1u];
+    std::memcpy(p, in, bytes);
+    in += bytes;
+  }
+  const std::size_t tail = act_base_ + std::size_t(nact_) * act_stride_;
+  std::memcpy(s + tail, in, size_ - tail);
 }
 
 // ======================================================================= partial order

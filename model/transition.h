@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -78,7 +79,18 @@ class TransitionSystem {
     (void)por;
     (void)symmetry;
   }
-  /// Partial-order reduction (docs/reductions.md): when the system knows a persistent set of
+  /// Writes the packed form of `state` to `out` (room for state_size() bytes) and returns its
+  /// length. Equal states pack to equal bytes and different states to different bytes; the
+  /// store keeps packed states. Default: the bytes themselves.
+  virtual std::size_t pack(std::span<const uint8_t> state, uint8_t* out) const {
+    if (!state.empty()) std::memcpy(out, state.data(), state.size());
+    return state.size();
+  }
+  /// Rebuilds a state (state_size() bytes) from its packed form.
+  virtual void unpack(std::span<const uint8_t> packed, std::span<uint8_t> state) const {
+    if (!packed.empty()) std::memcpy(state.data(), packed.data(), packed.size());
+  }
+  /// Partial-order reduction (docs/decisions.md, "Reductions"): when the system knows a persistent set of
   /// the transitions enabled in `state` (no transition outside it can interfere with it
   /// before one of its own is taken), delivers just that set's successors and returns true;
   /// otherwise delivers nothing and returns false. The caller applies the cycle proviso.

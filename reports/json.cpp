@@ -84,6 +84,7 @@ json stats_to_json(const Stats& st, const JsonOptions& o) {
     out["omission_probability"] = omission_probability(st);
   }
   if (st.reduced != 0) out["reduced_expansions"] = st.reduced;
+  if (st.packed_bytes != 0) out["packed_state_bytes"] = st.packed_bytes;
   if (o.timings) {
     out["peak_memory_bytes"] = st.peak_memory_bytes;
     out["seconds"] = st.seconds;
@@ -273,6 +274,7 @@ Stats stats_from_json(const json& j, const std::string& where) {
   if (j.contains("seconds")) st.seconds = get_double(j, where, "seconds");
   if (j.contains("z3_seconds")) st.z3_seconds = get_double(j, where, "z3_seconds");
   if (j.contains("hash_compaction")) st.hash_compaction = get_bool(j, where, "hash_compaction");
+  if (j.contains("packed_state_bytes")) st.packed_bytes = get_u32(j, where, "packed_state_bytes");
   if (j.contains("reduced_expansions"))
     st.reduced = get_uint(j, where, "reduced_expansions", UINT64_MAX);
   return st;

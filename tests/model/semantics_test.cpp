@@ -21,6 +21,7 @@ struct Outcome {
   std::optional<Finding> finding;
   std::size_t states = 0;
   std::string error;  ///< front-end diagnostics or unsupported construct
+  std::size_t pack_errors = 0;  ///< successors that pack() / unpack() did not give back
 };
 
 using test::Collect;
@@ -62,6 +63,11 @@ Outcome run(const std::string& text, bool symmetry = false) {
       }
     }
     for (auto& [next, f] : c.out) {
+      // The store keeps packed states: packing must lose nothing and never grow a state.
+      std::vector<uint8_t> packed(ts->state_size()), back(ts->state_size());
+      const std::size_t n = ts->pack(next, packed.data());
+      ts->unpack(std::span<const uint8_t>(packed.data(), n), back);
+      if (n > next.size() || back != next) ++o.pack_errors;
       if (f) {
         o.finding = f;
         o.states = seen.size();
@@ -103,6 +109,7 @@ TEST_P(SemanticsCase, FirstFinding) {
   const Case& c = GetParam();
   Outcome o = run(c.spec);
   EXPECT_EQ(rule_of(o), c.rule) << (o.finding ? o.finding->message : o.error);
+  EXPECT_EQ(o.pack_errors, 0U) << "pack() / unpack() lost bytes";
   if (o.finding && *c.message != 0) {
     EXPECT_NE(o.finding->message.find(c.message), std::string::npos) << o.finding->message;
   }
