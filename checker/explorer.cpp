@@ -796,7 +796,8 @@ Violation Explorer::build(const Pending& p) {
   const auto same = [&](const std::vector<uint8_t>& a, std::span<const uint8_t> stored) {
     if (a.size() != n) return false;
     const std::size_t len = ts_.pack(a, packed.data());
-    return len == stored.size() && (len == 0 || std::memcmp(packed.data(), stored.data(), len) == 0);
+    return len == stored.size() &&
+           (len == 0 || std::memcmp(packed.data(), stored.data(), len) == 0);
   };
   std::vector<uint8_t> before(n);
   std::vector<uint8_t> after(n);

@@ -386,19 +386,19 @@ class KmdfSystem final : public TransitionSystem {
   uint32_t nvcb_ = 0, ntask_ = 0, vcb_base_ = 0, task_base_ = 0, conv_base_ = 0, msg_base_ = 0;
   bool sna_quirk_ = false;
 
-  bool symmetry_ = true;     ///< interchangeable requests renumbered (canonicalize_requests)
-  bool sort_slots_ = true;   ///< callback slots kept in canonical order (canonicalize_slots)
-  // Partial-order reduction (docs/reductions.md).
+  bool symmetry_ = true;    ///< interchangeable requests renumbered (canonicalize_requests)
+  bool sort_slots_ = true;  ///< callback slots kept in canonical order (canonicalize_slots)
+  // Partial-order reduction (docs/decisions.md, "Reductions").
   bool por_ = false;
   bool por_possible_ = false;  ///< the spec allows request components at all (no `stop`)
   /// Per unit, per pc: every instruction reachable from pc touches only the request whose
   /// handle the activity holds (request_local()).
   std::vector<std::vector<bool>> local_from_;
-  std::vector<bool> fn_local_;          ///< per fn: its unit is local from its entry
-  std::vector<uint32_t> env_cancel_of_; ///< per request: actor number of its originator cancel
-  std::vector<uint32_t> env_target_of_; ///< per request: actor number of its lower driver
-  std::vector<uint32_t> por_actors_;    ///< persistent_successors: the component's actors
-  std::vector<uint32_t> reg_count_;     ///< per unit: registers of its frame (pack/unpack)
+  std::vector<bool> fn_local_;           ///< per fn: its unit is local from its entry
+  std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
+  std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
+  std::vector<uint32_t> por_actors_;     ///< persistent_successors: the component's actors
+  std::vector<uint32_t> reg_count_;      ///< per unit: registers of its frame (pack/unpack)
 
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
@@ -804,7 +804,8 @@ std::string KmdfSystem::build() {
   static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
   build_por();
   por_ = por_possible_;
-  for (const CodeUnit& u : prog_.units) reg_count_.push_back(static_cast<uint32_t>(u.reg_types.size()));
+  for (const CodeUnit& u : prog_.units)
+    reg_count_.push_back(static_cast<uint32_t>(u.reg_types.size()));
   scratch_.resize(size_);
   return {};
 }
@@ -1086,8 +1087,8 @@ bool KmdfSystem::handle_escapes(uint32_t r) const {
   for (uint32_t a = 0; a < nact_; ++a) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
-    const bool inside = subject_is_request(static_cast<ActKind>(p[kAKind])) &&
-                        p[kASubject] == r + 1;
+    const bool inside =
+        subject_is_request(static_cast<ActKind>(p[kAKind])) && p[kASubject] == r + 1;
     const CodeUnit& u = prog_.units[p[kAUnit] - 1u];
     for (std::size_t i = 0; i < u.reg_types.size(); ++i) {
       const TypeKind t = u.reg_types[i];
@@ -1118,8 +1119,8 @@ bool KmdfSystem::closed_component(uint32_t r) {
   for (uint32_t a = 0; a < nact_; ++a) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
-    const bool inside = subject_is_request(static_cast<ActKind>(p[kAKind])) &&
-                        p[kASubject] == r + 1;
+    const bool inside =
+        subject_is_request(static_cast<ActKind>(p[kAKind])) && p[kASubject] == r + 1;
     const uint8_t waits = p[kAWait];
     if (!inside) {
       // Nobody outside may be waiting for a callback of the component.
@@ -1522,7 +1523,7 @@ uint32_t KmdfSystem::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t 
   if (has_arg1 && u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
   if (recording()) {
     std::string lane = lane_of(slot);
-    note(fmt::format("starts {}", lane));
+    if (rec_) note(fmt::format("starts {}", lane));
   }
   return slot;
 }
@@ -1831,7 +1832,7 @@ Outcome KmdfSystem::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
         for (uint8_t i = 0; i < in.nargs; ++i) extra += fmt::format(", {}", reg(a, args[i]));
         rec_->actions.push_back(fmt::format("{}(&{}{})", api_info(in.api()).name, what, extra));
         rec_->results.push_back(std::to_string(ret));
-        note(fmt::format("{}: {} -> {}", what, old, nv));
+        if (rec_) note(fmt::format("{}: {} -> {}", what, old, nv));
       }
       break;
     }
@@ -1966,7 +1967,7 @@ Outcome KmdfSystem::finish(uint32_t a, const Instr& in) {
     uint8_t& owner = s_[lock_base_ + l];
     if (owner == a + 1) {
       owner = kOrphanOwner;  // nobody can release it any more
-      note(fmt::format("returns holding lock {}", spec_.locks[l].name));
+      if (rec_) note(fmt::format("returns holding lock {}", spec_.locks[l].name));
     }
   }
   if (kind == ActKind::FilterSend && subject != kNoSlot) {
@@ -2052,7 +2053,7 @@ bool KmdfSystem::require_owned(uint32_t r, std::string_view api, const Instr& in
 
 void KmdfSystem::free_request(uint32_t r) {
   set_place(r, Place::Freed);
-  note(fmt::format("frees {}", reqs_[r].name));
+  if (rec_) note(fmt::format("frees {}", reqs_[r].name));
 }
 
 void KmdfSystem::drop_ref(uint32_t r) {
@@ -2077,8 +2078,9 @@ void KmdfSystem::complete(uint32_t r, int32_t status, bool by_framework) {
   release_current(r);
   if (has(r, kInStop)) set_flag(r, kStopHandled);
   set_flag(r, kUnmarkCancelled, false);
-  note(fmt::format("{}completes {} with {}", by_framework ? "the framework " : "", reqs_[r].name,
-                   render(status, TypeKind::Status)));
+  if (rec_)
+    note(fmt::format("{}completes {} with {}", by_framework ? "the framework " : "", reqs_[r].name,
+                     render(status, TypeKind::Status)));
   drop_ref(r);
 }
 
@@ -2120,11 +2122,12 @@ void KmdfSystem::cancel_queued(uint32_t r) {
   if (fn != ast::kNone && has(r, kForwarded)) {
     set_place(r, Place::Driver);
     req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
-    note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
-                     spec_.queues[q].name));
+    if (rec_)
+      note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
+                       spec_.queues[q].name));
     spawn(ActKind::CanceledOnQueue, fn, r, 0, false);
   } else {
-    note(fmt::format("cancelled while queued at {}", spec_.queues[q].name));
+    if (rec_) note(fmt::format("cancelled while queued at {}", spec_.queues[q].name));
     complete(r, k::STATUS_CANCELLED, true);
   }
 }
@@ -2134,17 +2137,18 @@ void KmdfSystem::target_complete(uint32_t r, int32_t status) {
   set_flag(r, kTargetCancelable, false);
   set32(p + kRStatus, status);
   if (sym_) set_tag(p + kRStatus, sym_status_);
-  std::string tname = spec_.targets[p[kRWhere]].name;
+  const std::string& tname = spec_.targets[p[kRWhere]].name;
   if (has(r, kForget)) {
     set_flag(r, kForget, false);
     set_place(r, Place::Driver);
-    note(fmt::format("target {} finishes {} (sent and forgotten)", tname, reqs_[r].name));
+    if (rec_) note(fmt::format("target {} finishes {} (sent and forgotten)", tname, reqs_[r].name));
     complete(r, status, true);
     return;
   }
   set_place(r, Place::Driver);
-  note(fmt::format("target {} returns {} with {}", tname, reqs_[r].name,
-                   render(status, TypeKind::Status)));
+  if (rec_)
+    note(fmt::format("target {} returns {} with {}", tname, reqs_[r].name,
+                     render(status, TypeKind::Status)));
   if (p[kRComplFn] != 0) {
     uint32_t slot = spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
     if (sym_status_ && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 2) {
@@ -2489,7 +2493,7 @@ RunResult KmdfSystem::run_ndis_env(const EnvActor& e) {
         if (ni.from_protocol && ni.filter == it.object && ni.protocol_id == it.cancel_id_value &&
             owner(n) != NblOwner::ReturnedUp) {
           nbl(n)[kNFlags] |= kNblCancelAimed;
-          note(fmt::format("cancels {}", ni.name));
+          if (rec_) note(fmt::format("cancels {}", ni.name));
         }
       }
       uint32_t fn = filter_handler(it.object, "FilterCancelSendNetBufferLists");
@@ -2519,7 +2523,7 @@ RunResult KmdfSystem::run_ndis_env(const EnvActor& e) {
       p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
       ++p[kNEpoch];
       set32(p + kNStatus, st);
-      note(fmt::format("returns {} to the filter", nbls_[n].name));
+      if (rec_) note(fmt::format("returns {} to the filter", nbls_[n].name));
       uint32_t fn = filter_handler(nbls_[n].filter, "FilterSendNetBufferListsComplete");
       if (fn != ast::kNone) {
         spawn_ndis(ActKind::FilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
@@ -2539,8 +2543,9 @@ void KmdfSystem::post_completion(uint32_t t, int32_t rc, const Instr* in) {
   uint8_t* q = s_ + msg_base_;
   q[1 + q[0]] = static_cast<uint8_t>(t);
   ++q[0];
-  note(fmt::format("{} ends with {}: its completion message is queued", task_name(t),
-                   appc_code_text(rc)));
+  if (rec_)
+    note(fmt::format("{} ends with {}: its completion message is queued", task_name(t),
+                     appc_code_text(rc)));
   if (vcb_state(v) == VcbState::Freed) {
     std::string msg = fmt::format("the completion of {} writes {}, which was already freed",
                                   task_name(t), vcb_name(v));
@@ -2655,7 +2660,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       const ast::TargetDecl& td = spec_.targets.at(t);
       if (has(*r, kCancelFlag)) {
         set_status(*r, k::STATUS_CANCELLED);
-        note(fmt::format("{} is already cancelled: not sent", rn));
+        if (rec_) note(fmt::format("{} is already cancelled: not sent", rn));
         result(0);
         break;
       }
@@ -2663,7 +2668,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
                            return std::string(c == 1 ? "send:fail" : "send:ok");
                          }) == 1) {
         set_status(*r, k::STATUS_INVALID_DEVICE_STATE);
-        note(fmt::format("target {} fails the send", td.name));
+        if (rec_) note(fmt::format("target {} fails the send", td.name));
         result(0);
         break;
       }
@@ -2672,7 +2677,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       set_flag(*r, kTargetCancelable, false);
       set_flag(*r, kForget, forget);
       set_status(*r, k::STATUS_PENDING);
-      note(fmt::format("gives {} to target {}", rn, td.name));
+      if (rec_) note(fmt::format("gives {} to target {}", rn, td.name));
       result(1);
       break;
     }
@@ -2683,12 +2688,12 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       bool delivered = false;
       if (has(*r, kInStop)) set_flag(*r, kStopHandled);
       if (p == Place::TargetPending || p == Place::TargetDelivered) {
-        note(fmt::format("cancel sent for {}", reqs_[*r].name));
+        if (rec_) note(fmt::format("cancel sent for {}", reqs_[*r].name));
         delivered = cancel_at_target(*r);
       } else if (p == Place::Driver) {
         set_flag(*r, kCancelFlag);
         set_flag(*r, kCancelAimed);
-        note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
+        if (rec_) note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
       }
       result(delivered ? 1 : 0);
       break;
@@ -2700,7 +2705,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       if (h != 0 && r0 < nreq_ && req(r0)[kRCompletions] > 0 &&
           (place(r0) == Place::Completed || place(r0) == Place::Freed)) {
         ++req(r0)[kRCompletions];  // shown in the trace's state panel; never explored further
-        note(fmt::format("completes {} again", reqs_[r0].name));
+        if (rec_) note(fmt::format("completes {} again", reqs_[r0].name));
         violation(RuleId::DoubleCompletion, in.src,
                   fmt::format("{} completed twice", reqs_[r0].name), reqs_[r0].name);
         return Outcome::Violation;
@@ -2773,15 +2778,15 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         set_flag(*r, kCancelAimed);
         if (ex) {
           set_flag(*r, kExIgnored);
-          note(fmt::format("{} was already cancelled: the driver must complete it", rn));
+          if (rec_) note(fmt::format("{} was already cancelled: the driver must complete it", rn));
           result(k::STATUS_CANCELLED);
           break;
         }
         set_flag(*r, kFired);
-        note(
-            fmt::format("{} was already cancelled: its cancel routine runs before the call "
-                        "returns",
-                        rn));
+        if (rec_) {
+          note(fmt::format(
+              "{} was already cancelled: its cancel routine runs before the call returns", rn));
+        }
         uint32_t child = spawn(ActKind::Cancel, static_cast<uint32_t>(arg[1]), *r, 0, false);
         act(child)[kAFlags] |= kInherited;
         act(a)[kAWait] = static_cast<uint8_t>(child + 1);
@@ -2800,7 +2805,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         result(k::STATUS_SUCCESS);
       } else if (has(*r, kFired)) {
         if (!has(*r, kCancelStarted)) set_flag(*r, kUnmarkCancelled);
-        note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
+        if (rec_) note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
         result(k::STATUS_CANCELLED);
       } else {
         result(k::STATUS_INVALID_PARAMETER);
@@ -2838,13 +2843,13 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       ++req(*r)[kREpoch];
       if (has(*r, kCancelFlag)) {
         set_flag(*r, kWiped);
-        note(fmt::format("wipes the pending cancel of {}", rn));
+        if (rec_) note(fmt::format("wipes the pending cancel of {}", rn));
       }
       set_flag(*r, kCancelFlag, false);
       set_flag(*r, static_cast<uint16_t>(kTargetCancelable | kFired | kUnmarkCancelled), false);
       req(*r)[kRComplFn] = 0;
       set_status(*r, k::STATUS_SUCCESS);
-      note(fmt::format("reuses {}", rn));
+      if (rec_) note(fmt::format("reuses {}", rn));
       // The reusing code knows about the reuse: its own registers follow the new epoch.
       int32_t fresh = handle(*r);
       for (std::size_t i = 0; i < u.reg_types.size(); ++i) {
@@ -2880,7 +2885,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       queue_push(q2, *r, false);
       req(*r)[kRSrcQueue] = static_cast<uint8_t>(q2);
       set_flag(*r, kForwarded);
-      note(fmt::format("gives {} to queue {}", rn, spec_.queues[q2].name));
+      if (rec_) note(fmt::format("gives {} to queue {}", rn, spec_.queues[q2].name));
       if (has(*r, kCancelFlag)) cancel_queued(*r);
       result(k::STATUS_SUCCESS);
       break;
@@ -2900,7 +2905,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       release_current(*r);
       queue_push(src, *r, true);
       set_flag(*r, kForwarded);
-      note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
+      if (rec_) note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
       if (has(*r, kCancelFlag)) cancel_queued(*r);
       result(k::STATUS_SUCCESS);
       break;
@@ -2918,7 +2923,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         set_place(r, Place::Driver);
         req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
         out = handle(r);
-        note(fmt::format("retrieves {}", reqs_[r].name));
+        if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
         result(k::STATUS_SUCCESS);
       }
       bool bad = false;
@@ -2948,8 +2953,9 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
         uint8_t src = req(*r)[kRSrcQueue];
         release_current(*r);
         if (src != kNoQueue) queue_push(src, *r, true);
-        note(fmt::format("gives {} back to queue {}", rn,
-                         src != kNoQueue ? spec_.queues[src].name : "?"));
+        if (rec_)
+          note(fmt::format("gives {} back to queue {}", rn,
+                           src != kNoQueue ? spec_.queues[src].name : "?"));
       }
       set_flag(*r, kStopHandled);
       break;
@@ -2987,7 +2993,7 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
       }
       set_flag(*r, kDeleted);
       set_place(*r, Place::Completed);
-      note(fmt::format("deletes {}", rn));
+      if (rec_) note(fmt::format("deletes {}", rn));
       drop_ref(*r);
       break;
     }
@@ -3127,7 +3133,7 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       set_owner(*n, NblOwner::Below);
       p[kNMiniport] = static_cast<uint8_t>(arg[1]);
       p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
-      note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[arg[1]].name));
+      if (rec_) note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[arg[1]].name));
       return Outcome::Continue;
     }
     case ApiId::NdisFSendNetBufferListsComplete: {
@@ -3145,14 +3151,14 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       }
       if (!why.empty()) {
         ++p[kNCompletions];
-        note(fmt::format("completes {} again", nn));
+        if (rec_) note(fmt::format("completes {} again", nn));
         violation(RuleId::DoubleCompletion, in.src, why, nn);
         return Outcome::Violation;
       }
       ++p[kNCompletions];
       set_owner(*n, NblOwner::ReturnedUp);
       set32(p + kNStatus, arg[1]);
-      note(fmt::format("completes {} with {}", nn, render(arg[1], TypeKind::Status)));
+      if (rec_) note(fmt::format("completes {} with {}", nn, render(arg[1], TypeKind::Status)));
       return Outcome::Continue;
     }
     case ApiId::NdisFCancelSendNetBufferLists: {
@@ -3169,9 +3175,10 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
           hit += (hit.empty() ? "" : ", ") + nbls_[n].name;
         }
       }
-      note(fmt::format(
-          "passes the cancel of id {} down to {}{}", arg[1], md.name,
-          hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
+      if (rec_)
+        note(fmt::format(
+            "passes the cancel of id {} down to {}{}", arg[1], md.name,
+            hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
       return Outcome::Continue;
     }
     case ApiId::NdisGeneratePartialCancelId: {
@@ -3206,11 +3213,13 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
         if (Outcome o = check_cancel_id_collision(*n, id, in); o != Outcome::Continue) return o;
         put_term(p + kNCancelId, id);
         p[kNIdEpoch] = p[kNEpoch];
-        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
+        if (rec_)
+          note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
       } else {
         set32(p + kNCancelId, arg[1]);
         p[kNIdEpoch] = p[kNEpoch];
-        note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, id_text(arg[1])));
+        if (rec_)
+          note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, id_text(arg[1])));
       }
       return Outcome::Continue;
     }
@@ -3222,7 +3231,7 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
             fmt::format("NdisAllocateNetBufferList called more than {} times", kFilterNblPool));
       }
       set_owner(n, NblOwner::Filter);
-      note(fmt::format("allocates {}", nbls_[n].name));
+      if (rec_) note(fmt::format("allocates {}", nbls_[n].name));
       result(static_cast<int32_t>(n + 1));
       return Outcome::Continue;
     }
@@ -3238,7 +3247,7 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       }
       if (owner(*n) != NblOwner::Filter) return not_owned(*n);
       set_owner(*n, NblOwner::Freed);
-      note(fmt::format("frees {}", nbls_[*n].name));
+      if (rec_) note(fmt::format("frees {}", nbls_[*n].name));
       return Outcome::Continue;
     }
     default:
@@ -3279,7 +3288,7 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
       if (v == nvcb_)
         throw ModelLimit(fmt::format("vcb_alloc called more than {} times", kVcbPool));
       vcb(v)[kVState] = static_cast<uint8_t>(VcbState::Allocated);
-      note(fmt::format("allocates {}", vcb_name(v)));
+      if (rec_) note(fmt::format("allocates {}", vcb_name(v)));
       result(static_cast<int32_t>(v + 1));
       return Outcome::Continue;
     }
@@ -3287,7 +3296,7 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
       auto v = vcb_handle(arg[0], name, in);
       if (!v) return Outcome::Violation;
       vcb(*v)[kVState] = static_cast<uint8_t>(VcbState::Freed);
-      note(fmt::format("frees {}", vcb_name(*v)));
+      if (rec_) note(fmt::format("frees {}", vcb_name(*v)));
       return Outcome::Continue;
     }
     case ApiId::vcb_primary_rc: {
@@ -3314,7 +3323,7 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
           return Outcome::Violation;
         }
         h = me;
-        note(fmt::format("handles the result of {}", task_name(t)));
+        if (rec_) note(fmt::format("handles the result of {}", task_name(t)));
       }
       code_result(get32(vcb(*v) + kVRc));
       return Outcome::Continue;
@@ -3326,7 +3335,7 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
       auto c = static_cast<uint32_t>(arg[2]);
       const std::string& cn = spec_.conversations[c].name;
       if (s_[conv_base_ + c] != 0) {
-        note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
+        if (rec_) note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
         result(0);
         return Outcome::Continue;
       }
@@ -3334,7 +3343,8 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
         uint8_t* tp = task(t);
         if (task_state(t) == TaskState::Outstanding && tp[kTConv] == c &&
             !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
-          note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
+          if (rec_)
+            note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
           result(0);
           return Outcome::Continue;
         }
@@ -3350,7 +3360,8 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
       tp[kTConv] = static_cast<uint8_t>(c);
       tp[kTVerb] = static_cast<uint8_t>(verb);
       vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
-      note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
+      if (rec_)
+        note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
       result(static_cast<int32_t>(t + 1));
       return Outcome::Continue;
     }
@@ -3367,18 +3378,20 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
             sna_quirk_ && choose(2, [](uint16_t c) {
                             return std::string(c == 1 ? "cancel:invalid" : "cancel:already");
                           }) == 1;
-        note(fmt::format("{} has already completed{}", task_name(t),
-                         task_state(t) == TaskState::Completed
-                             ? ": its completion message is still queued"
-                             : " and its message was received"));
+        if (rec_)
+          note(fmt::format("{} has already completed{}", task_name(t),
+                           task_state(t) == TaskState::Completed
+                               ? ": its completion message is still queued"
+                               : " and its message was received"));
         code_result(invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
         return Outcome::Continue;
       }
       uint32_t c = task(t)[kTConv];
       s_[conv_base_ + c] = 1;
       task(t)[kTFlags] |= kTaskCancelled;
-      note(fmt::format("purges {} and closes conversation {}", task_name(t),
-                       spec_.conversations[c].name));
+      if (rec_)
+        note(fmt::format("purges {} and closes conversation {}", task_name(t),
+                         spec_.conversations[c].name));
       for (uint32_t o = 0; o < ntask_; ++o) {
         if (task_state(o) == TaskState::Outstanding && task(o)[kTConv] == c) {
           post_completion(o, k::AP_CANCELED, &in);
@@ -3398,8 +3411,9 @@ Outcome KmdfSystem::exec_appc(uint32_t a, const CodeUnit& u, const Instr& in,
       --q[0];
       task(t)[kTState] = static_cast<uint8_t>(TaskState::Reaped);
       uint32_t v = task(t)[kTVcb];
-      note(fmt::format("receives the completion message of {} ({})", task_name(t),
-                       appc_code_text(static_cast<int16_t>(get16(task(t) + kTRc)))));
+      if (rec_)
+        note(fmt::format("receives the completion message of {} ({})", task_name(t),
+                         appc_code_text(static_cast<int16_t>(get16(task(t) + kTRc)))));
       if (vcb_state(v) == VcbState::Freed) {
         violation(RuleId::UseAfterFree, in.src,
                   fmt::format("the completion message of {} refers to {}, which was freed",
@@ -4030,7 +4044,7 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
     case Op::Symbolic: {
       std::string name = fmt::format("{}.{}", lane_of(a), u.reg_names[in.a.value]);
       put_term(reg_ptr(a, in.a), sym_var(name, static_cast<unsigned>(in.imm)));
-      note(fmt::format("{} is symbolic (int<{}>)", name, in.imm));
+      if (rec_) note(fmt::format("{} is symbolic (int<{}>)", name, in.imm));
       return next();
     }
     case Op::Move:
@@ -4141,7 +4155,7 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       other.add(pool_, nonzero ? pool_.mk_not(c) : c);
       if (feasible(other)) {
         set_path_condition(npc);
-        note(fmt::format("assuming {}", sym_to_string(pool_, side)));
+        if (rec_) note(fmt::format("assuming {}", sym_to_string(pool_, side)));
       }
       if (!jumps) return next();
       set16(act(a) + kAPc, static_cast<uint16_t>(in.target));

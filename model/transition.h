@@ -90,8 +90,8 @@ class TransitionSystem {
   virtual void unpack(std::span<const uint8_t> packed, std::span<uint8_t> state) const {
     if (!packed.empty()) std::memcpy(state.data(), packed.data(), packed.size());
   }
-  /// Partial-order reduction (docs/decisions.md, "Reductions"): when the system knows a persistent set of
-  /// the transitions enabled in `state` (no transition outside it can interfere with it
+  /// Partial-order reduction (docs/decisions.md, "Reductions"): when the system knows a persistent
+  /// set of the transitions enabled in `state` (no transition outside it can interfere with it
   /// before one of its own is taken), delivers just that set's successors and returns true;
   /// otherwise delivers nothing and returns false. The caller applies the cycle proviso.
   virtual bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) {

@@ -116,14 +116,14 @@ TEST(CheckCli, StateLimitIsIncompleteNeverPass) {
 }
 
 TEST(CheckCli, TimeAndMemoryLimitsAreIncomplete) {
-  auto t =
-      run_tool("check bench/specs/independent_requests.spec -D N=6 --por off --symmetry off "
-               "--time-limit 0.3 --no-color");
+  auto t = run_tool(
+      "check bench/specs/independent_requests.spec -D N=6 --por off --symmetry off "
+      "--time-limit 0.3 --no-color");
   EXPECT_EQ(t.exit_code, 4) << t.out << t.err;
   EXPECT_NE(t.out.find("time limit"), std::string::npos) << t.out;
-  auto m =
-      run_tool("check bench/specs/independent_requests.spec -D N=6 --por off --symmetry off "
-               "--max-memory 64 --no-color");
+  auto m = run_tool(
+      "check bench/specs/independent_requests.spec -D N=6 --por off --symmetry off "
+      "--max-memory 64 --no-color");
   EXPECT_EQ(m.exit_code, 4) << m.out << m.err;
   EXPECT_NE(m.out.find("memory limit"), std::string::npos) << m.out;
 }
@@ -159,8 +159,9 @@ TEST(CheckCli, CtrlCStopsCleanlyAndReportsIncomplete) {
     FILE* f = std::freopen(out.c_str(), "w", stdout);
     if (f == nullptr) _exit(98);
     std::string spec = "bench/specs/independent_requests.spec";
-    execl(CC_CANCELCHECK_EXE, CC_CANCELCHECK_EXE, "check", spec.c_str(), "-D", "N=6", "--por", "off", "--json",
-          json.c_str(), "--no-color", "--no-progress", static_cast<char*>(nullptr));
+    execl(CC_CANCELCHECK_EXE, CC_CANCELCHECK_EXE, "check", spec.c_str(), "-D", "N=6", "--por",
+          "off", "--json", json.c_str(), "--no-color", "--no-progress",
+          static_cast<char*>(nullptr));
     _exit(97);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(800));

@@ -781,9 +781,9 @@ TEST(Explorer, PartialOrderReductionKeepsTheCycleProviso) {
   CheckOptions compact = dfs();
   compact.hash_compaction = true;
   for (const CheckOptions& base : {bfs(), two, dfs(), compact}) {
-    SCOPED_TRACE(testing::Message() << "threads=" << base.threads << " dfs="
-                                    << (base.search == SearchOrder::Dfs)
-                                    << " hash_compaction=" << base.hash_compaction);
+    SCOPED_TRACE(testing::Message()
+                 << "threads=" << base.threads << " dfs=" << (base.search == SearchOrder::Dfs)
+                 << " hash_compaction=" << base.hash_compaction);
     for (const bool por : {false, true}) {
       CheckOptions o = base;
       o.por = por;

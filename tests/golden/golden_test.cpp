@@ -170,7 +170,9 @@ std::pair<uint64_t, uint64_t> expect_reductions_keep_the_verdict(const std::stri
   return {off.states, both};
 }
 
-TEST_P(Golden, ReductionsKeepTheVerdict) { expect_reductions_keep_the_verdict(GetParam(), {}); }
+TEST_P(Golden, ReductionsKeepTheVerdict) {
+  expect_reductions_keep_the_verdict(GetParam(), {});
+}
 
 // The same on the scalable benchmark families and on the seed whose requests escape
 // through a global, at sizes with several requests (where partial-order reduction acts).

@@ -135,8 +135,8 @@ TEST(HostileSpecs, FiveThousandUndeclaredNamesAreBoundedDiagnostics) {
 // A state space far beyond memory: the memory limit must stop the search (exit 4, "memory
 // limit") and the whole process must stay under the limit. Peak RSS is the child's ru_maxrss.
 TEST(HostileSpecs, MemoryLimitStopsAStateSpaceFarBeyondMemory) {
-  ChildRun r = run_child({"check", "bench/specs/independent_requests.spec", "-D", "N=8",
-                          "--por", "off", "--max-memory", "256", "--no-progress", "--no-color"},
+  ChildRun r = run_child({"check", "bench/specs/independent_requests.spec", "-D", "N=8", "--por",
+                          "off", "--max-memory", "256", "--no-progress", "--no-color"},
                          {.deadline_s = 300});
   expect_clean_end(r);
   EXPECT_EQ(r.exit_code, kIncomplete) << r.out << r.err;

@@ -23,10 +23,19 @@ constexpr int kIncomplete = 4;
 
 // About a minute of search on an idle machine (no partial-order reduction, which would make
 // it small); the tests stop it much earlier.
-const std::vector<std::string> kLongRun{"check", "bench/specs/independent_requests.spec", "-D",
-                                        "N=8", "--por", "off", "--max-memory", "4096",
-                                        "--time-limit", "60",
-                                        "--no-progress", "--no-color", "-q"};
+const std::vector<std::string> kLongRun{"check",
+                                        "bench/specs/independent_requests.spec",
+                                        "-D",
+                                        "N=8",
+                                        "--por",
+                                        "off",
+                                        "--max-memory",
+                                        "4096",
+                                        "--time-limit",
+                                        "60",
+                                        "--no-progress",
+                                        "--no-color",
+                                        "-q"};
 
 std::vector<std::string> with_reports(std::vector<std::string> args, const std::string& json,
                                       const std::string& sarif) {
@@ -156,9 +165,18 @@ TEST(OutputSafety, LimitedRunsWriteReportsThatSayIncomplete) {
                          Limit{{"--max-memory", "64"}, "memory limit"}}) {
     std::string dir = temp_dir();
     std::string json = dir + "/r.json", sarif = dir + "/r.sarif";
-    std::vector<std::string> args{"check", "bench/specs/independent_requests.spec", "-D", "N=8",
-                                  "--por", "off", "--no-progress", "-q", "--json", json,
-                                  "--sarif", sarif};
+    std::vector<std::string> args{"check",
+                                  "bench/specs/independent_requests.spec",
+                                  "-D",
+                                  "N=8",
+                                  "--por",
+                                  "off",
+                                  "--no-progress",
+                                  "-q",
+                                  "--json",
+                                  json,
+                                  "--sarif",
+                                  sarif};
     args.insert(args.end(), l.args.begin(), l.args.end());
     ChildRun r = run_child(args);
     EXPECT_EQ(r.exit_code, kIncomplete) << l.reason << "\n" << r.out << r.err;
