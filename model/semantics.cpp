@@ -410,6 +410,7 @@ class KmdfSystem final : public TransitionSystem {
   /// descriptions of the callbacks referring to it, one description, one callback's requests.
   std::vector<std::vector<std::string>> req_views_;
   std::string req_view_;
+  std::vector<uint32_t> view_count_;  ///< canonicalize_requests: descriptions per request
   std::vector<uint32_t> req_refs_;
   std::vector<uint8_t> slot_bytes_;   ///< canonicalize_slots: the records in their new order
   Oracle oracle_;
@@ -1289,9 +1290,11 @@ void KmdfSystem::canonicalize_requests() {
       }
     }
   }
+  // Per request, the first view_count_[r] strings of views[r] are this state's descriptions
+  // (the strings are reused from one call to the next, so no allocation once warm).
   std::vector<std::vector<std::string>>& views = req_views_;
   views.resize(nreq_);
-  for (std::vector<std::string>& v : views) v.clear();
+  view_count_.assign(nreq_, 0);
   std::string& view = req_view_;
   for (uint32_t a = 0; a < nact_; ++a) {
     const uint8_t* p = act(a);
@@ -1338,12 +1341,15 @@ void KmdfSystem::canonicalize_requests() {
           view.append(reinterpret_cast<const char*>(act(a) + kARegs + 4 * i), 4);
         }
       }
-      views[self].push_back(view);
+      std::vector<std::string>& mine = views[self];
+      if (view_count_[self] == mine.size()) mine.emplace_back();
+      mine[view_count_[self]++].assign(view);
     }
   }
   for (uint32_t r = 0; r < nreq_; ++r) {
-    std::sort(views[r].begin(), views[r].end());
-    for (const std::string& v : views[r]) (req_keys_[r] += 'A').append(v);
+    const auto end = views[r].begin() + static_cast<std::ptrdiff_t>(view_count_[r]);
+    std::sort(views[r].begin(), end);
+    for (auto v = views[r].begin(); v != end; ++v) (req_keys_[r] += 'A').append(*v);
   }
   req_new_of_.resize(nreq_);
   for (uint32_t r = 0; r < nreq_; ++r) req_new_of_[r] = static_cast<uint8_t>(r);
@@ -1420,8 +1426,12 @@ void KmdfSystem::canonicalize_requests() {
 void KmdfSystem::canonicalize_slots() {
   const auto first = static_cast<uint32_t>(spec_.threads.size());
   if (nact_ < first + 2) return;
-  slot_order_.resize(nact_ - first);
-  std::iota(slot_order_.begin(), slot_order_.end(), first);
+  // Only the occupied slots are sorted; they go first, the empty ones (all zero) after them.
+  slot_order_.clear();
+  for (uint32_t a = first; a < nact_; ++a) {
+    if (act(a)[kAUnit] != 0) slot_order_.push_back(a);
+  }
+  const auto occupied = static_cast<uint32_t>(slot_order_.size());
   // The wait byte names another slot: compare only whether it is set.
   const auto less = [this](uint32_t x, uint32_t y) {
     const uint8_t* a = act(x);
@@ -1431,17 +1441,19 @@ void KmdfSystem::canonicalize_slots() {
     if ((a[kAWait] != 0) != (b[kAWait] != 0)) return a[kAWait] == 0;
     return std::memcmp(a + kAWait + 1, b + kAWait + 1, act_stride_ - kAWait - 1) < 0;
   };
-  if (std::is_sorted(slot_order_.begin(), slot_order_.end(), less)) return;
+  const bool packed_front = occupied == 0 || slot_order_.back() == first + occupied - 1;
+  if (packed_front && std::is_sorted(slot_order_.begin(), slot_order_.end(), less)) return;
   std::stable_sort(slot_order_.begin(), slot_order_.end(), less);
-  // new_of[old slot] = new slot (threads keep theirs).
+  // new_of[old slot] = new slot (threads keep theirs; only occupied slots are referred to).
   std::array<uint8_t, 256> new_of{};
   for (uint32_t a = 0; a < nact_; ++a) new_of[a] = static_cast<uint8_t>(a);
-  slot_bytes_.resize(std::size_t(nact_ - first) * act_stride_);
-  for (uint32_t i = 0; i < slot_order_.size(); ++i) {
+  slot_bytes_.resize(std::size_t(occupied) * act_stride_);
+  for (uint32_t i = 0; i < occupied; ++i) {
     new_of[slot_order_[i]] = static_cast<uint8_t>(first + i);
     std::memcpy(slot_bytes_.data() + std::size_t(i) * act_stride_, act(slot_order_[i]), act_stride_);
   }
-  std::memcpy(act(first), slot_bytes_.data(), slot_bytes_.size());
+  if (occupied != 0) std::memcpy(act(first), slot_bytes_.data(), slot_bytes_.size());
+  std::memset(act(first + occupied), 0, std::size_t(nact_ - first - occupied) * act_stride_);
   const auto rename = [&new_of](uint8_t& ref) {
     if (ref != 0 && ref != kOrphanOwner) ref = static_cast<uint8_t>(new_of[ref - 1u] + 1u);
   };
