@@ -615,21 +615,7 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
 
 bool CodeUnit::visible(uint32_t pc) const {
   const Instr& in = code[pc];
-  switch (in.op) {
-    case Op::Api:
-      return true;
-    case Op::Load:
-    case Op::Store:
-    case Op::Interlocked:
-    case Op::ListPush:
-    case Op::ListPop:
-    case Op::ListRemove:
-    case Op::ListEmpty:
-    case Op::ListGet:
-      return in.loc.shared();
-    default:
-      return false;
-  }
+  return in.op == Op::Api || (in.accesses_loc() && in.loc.shared());
 }
 
 std::string compile_program(const ast::Spec& spec, uint32_t list_capacity, Program& out) {

@@ -81,6 +81,22 @@ struct Instr {
   SourceRange src;  ///< the spec text this instruction comes from
   /// The API called (Api/Interlocked).
   ApiId api() const { return static_cast<ApiId>(sub); }
+  /// True for the memory operations whose operand is `loc` (loads, stores, Interlocked, lists).
+  bool accesses_loc() const {
+    switch (op) {
+      case Op::Load:
+      case Op::Store:
+      case Op::Interlocked:
+      case Op::ListPush:
+      case Op::ListPop:
+      case Op::ListRemove:
+      case Op::ListEmpty:
+      case Op::ListGet:
+        return true;
+      default:
+        return false;
+    }
+  }
 };
 
 /// A lowered function: a callback, a thread or a timer function.

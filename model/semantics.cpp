@@ -956,19 +956,11 @@ void KmdfSystem::unpack(std::span<const uint8_t> packed, std::span<uint8_t> stat
 // ======================================================================= partial order
 
 bool KmdfSystem::request_local(const Instr& in, bool callbacks_local) {
+  if (in.accesses_loc()) return in.loc.kind != LocKind::Global;
   switch (in.op) {
     case Op::CreatedRef:  // a created request is everybody's
     case Op::Symbolic:
       return false;
-    case Op::Load:
-    case Op::Store:
-    case Op::Interlocked:
-    case Op::ListPush:
-    case Op::ListPop:
-    case Op::ListRemove:
-    case Op::ListEmpty:
-    case Op::ListGet:
-      return in.loc.kind != LocKind::Global;
     case Op::Api:
       if (in.loc.kind == LocKind::Global) return false;
       switch (in.api()) {
