@@ -71,13 +71,25 @@ std::string format_limit_double(double v) {
   return buf;
 }
 
-/// Holds the successors of a persistent set until the cycle proviso has been checked.
+/// Holds the successors of a persistent set until the cycle proviso has been checked. With
+/// a packer, it keeps each state packed and hashed as the store will take it (so that the
+/// proviso's lookups and the insertions share one packing and one hash); without, the
+/// states themselves and the hash of their bytes (hash compaction).
 class ReducedSink final : public SuccessorSink {
  public:
+  explicit ReducedSink(const TransitionSystem* packer) : packer_(packer) {}
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
-    entries_.push_back({label, bytes_.size(), state.size(),
+    const std::size_t at = bytes_.size();
+    std::size_t size = state.size();
+    if (packer_ != nullptr) {
+      bytes_.resize(at + state.size());
+      size = packer_->pack(state, bytes_.data() + at);
+      bytes_.resize(at + size);
+    } else {
+      bytes_.insert(bytes_.end(), state.begin(), state.end());
+    }
+    entries_.push_back({label, at, size, hash_state({bytes_.data() + at, size}),
                         finding != nullptr ? static_cast<int32_t>(findings_.size()) : -1});
-    bytes_.insert(bytes_.end(), state.begin(), state.end());
     if (finding != nullptr) findings_.push_back(*finding);
   }
   void clear() {
@@ -85,21 +97,24 @@ class ReducedSink final : public SuccessorSink {
     bytes_.clear();
     findings_.clear();
   }
-  /// True when `seen(state)` holds for none of the collected states that are not findings.
+  /// True when `seen(bytes, hash)` holds for none of the collected states that are not
+  /// findings.
   template <typename Seen>
   bool none_seen(Seen&& seen) const {
     for (const Entry& e : entries_) {
-      if (e.finding < 0 && seen(std::span<const uint8_t>(bytes_.data() + e.offset, e.size))) {
+      if (e.finding < 0 &&
+          seen(std::span<const uint8_t>(bytes_.data() + e.offset, e.size), e.hash)) {
         return false;
       }
     }
     return true;
   }
-  /// Delivers the collected successors to `to`, in their order.
-  void replay(SuccessorSink& to) const {
+  /// Calls f(label, bytes, hash, finding or nullptr) on the collected successors, in order.
+  template <typename F>
+  void for_each(F&& f) const {
     for (const Entry& e : entries_) {
-      to.on_successor(e.label, std::span<const uint8_t>(bytes_.data() + e.offset, e.size),
-                      e.finding >= 0 ? &findings_[static_cast<std::size_t>(e.finding)] : nullptr);
+      f(e.label, std::span<const uint8_t>(bytes_.data() + e.offset, e.size), e.hash,
+        e.finding >= 0 ? &findings_[static_cast<std::size_t>(e.finding)] : nullptr);
     }
   }
 
@@ -108,24 +123,27 @@ class ReducedSink final : public SuccessorSink {
     Label label;
     std::size_t offset;
     std::size_t size;
+    uint64_t hash;
     int32_t finding;  ///< index into findings_, or -1
   };
+  const TransitionSystem* packer_;
   std::vector<Entry> entries_;
   std::vector<uint8_t> bytes_;
   std::vector<Finding> findings_;
 };
 
-/// Expands `state` into `sink`. With partial-order reduction, only the system's persistent
-/// set is taken, provided that none of its successors has been `seen` (the cycle proviso: a
-/// reduced expansion only ever leads to states discovered by it or deeper, so every cycle
-/// has a fully expanded state). Returns true when the expansion was reduced.
-template <typename Seen>
+/// Expands `state`. With partial-order reduction, only the system's persistent set is
+/// taken, collected in `buf` and handed to `take`, provided that none of its successors has
+/// been `seen` (the cycle proviso: a reduced expansion only ever leads to states discovered
+/// by it or deeper, so every cycle has a fully expanded state); otherwise every successor
+/// goes to `sink`. Returns true when the expansion was reduced.
+template <typename Seen, typename Take>
 bool expand_state(TransitionSystem& ts, bool por, std::span<const uint8_t> state,
-                  SuccessorSink& sink, ReducedSink& buf, Seen&& seen) {
+                  SuccessorSink& sink, ReducedSink& buf, Seen&& seen, Take&& take) {
   if (por) {
     buf.clear();
     if (ts.persistent_successors(state, buf) && buf.none_seen(seen)) {
-      buf.replay(sink);
+      buf.for_each(take);
       return true;
     }
   }
@@ -182,6 +200,12 @@ class ChunkSink final : public SuccessorSink {
         packed_(store.state_size()) {}
   void start(ChunkOut* out) { out_ = out; }
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
+    const std::span<const uint8_t> packed(packed_.data(), ts_.pack(state, packed_.data()));
+    add_packed(label, packed, store_.hash(packed), finding);
+  }
+  /// on_successor() for a state already packed and hashed.
+  void add_packed(Label label, std::span<const uint8_t> packed, uint64_t hash,
+                  const Finding* finding) {
     ++out_->delivered.back();
     if (finding != nullptr && rules_[static_cast<std::size_t>(finding->rule)]) {
       out_->succs.push_back({label, static_cast<uint32_t>(out_->findings.size()), 0, true, 0});
@@ -189,11 +213,9 @@ class ChunkSink final : public SuccessorSink {
       return;
     }
     if (count_only_) return;
-    const std::span<const uint8_t> packed(packed_.data(), ts_.pack(state, packed_.data()));
-    const uint64_t h = store_.hash(packed);
-    if (store_.find_hashed(packed, h).valid()) return;
+    if (store_.find_hashed(packed, hash).valid()) return;
     out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size()),
-                           static_cast<uint32_t>(packed.size()), false, h});
+                           static_cast<uint32_t>(packed.size()), false, hash});
     out_->states.insert(out_->states.end(), packed.begin(), packed.end());
   }
 
@@ -235,6 +257,14 @@ class Explorer final : public SuccessorSink {
 
  private:
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override;
+  /// on_successor() for a state already packed and hashed as the store takes it.
+  void on_packed(Label label, std::span<const uint8_t> packed, uint64_t hash,
+                 const Finding* finding);
+  /// Counts a delivered successor and records its finding; true when the state itself is
+  /// still to be looked up (no stop, no checked finding, not just counting).
+  bool wants_state(Label label, const Finding* finding);
+  /// Adds the packed state in the next batch slot (`size` bytes, `hash`) to the batch.
+  void enqueue(Label label, std::size_t size, uint64_t hash);
   void flush();  ///< looks up and stores the batched successors, in delivery order
   void expand(StateId id, uint32_t depth);
   void run_bfs();
@@ -256,8 +286,8 @@ class Explorer final : public SuccessorSink {
   void run_dfs();
   /// Depth-first search keeping only 64-bit hashes of visited states (hash compaction).
   void run_compact_dfs();
-  /// Hash compaction: the successor handling of on_successor().
-  void compact_successor(Label label, std::span<const uint8_t> state);
+  /// Hash compaction: the successor handling of on_successor(); `hash` is store_.hash(state).
+  void compact_successor(Label label, std::span<const uint8_t> state, uint64_t hash);
   /// Polls the interrupt flag, memory, time and the progress line; true = stop now.
   bool limit_reached(uint64_t queue);
   /// Bytes of the search's structures besides the store.
@@ -340,7 +370,7 @@ class Explorer final : public SuccessorSink {
   /// Cycle proviso: a stored successor with an id below this counts as seen (BFS: the first
   /// id of the next level; DFS: every stored state).
   uint64_t proviso_floor_ = UINT64_MAX;
-  ReducedSink reduced_sink_;
+  ReducedSink reduced_sink_{compact_ ? nullptr : &ts_};
   uint32_t max_depth_ = 0;
   uint64_t peak_bytes_ = 0;
   std::vector<Pending> found_;  ///< in order of discovery
@@ -357,29 +387,47 @@ class Explorer final : public SuccessorSink {
   uint64_t clock_interval_ = 1;
 };
 
-void Explorer::on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) {
+bool Explorer::wants_state(Label label, const Finding* finding) {
   ++transitions_;
   ++delivered_;
-  if (stop_ != Stop::None) return;
+  if (stop_ != Stop::None) return false;
   if (finding != nullptr && checked(finding->rule)) {
     flush();  // the successors delivered before this one come first
     if (stop_ == Stop::None) record(current_, label, *finding, current_depth_ + 1);
-    return;
+    return false;
   }
+  return compact_ || !count_only_;
+}
+
+void Explorer::on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) {
+  if (!wants_state(label, finding)) return;
   if (compact_) {
-    compact_successor(label, state);
+    compact_successor(label, state, store_.hash(state));
     return;
   }
-  if (count_only_) return;
   // Batch the lookups: pack and hash now and prefetch the table slot, look up a batch at a
   // time.
   uint8_t* slot = batch_states_.data() + batch_size_ * store_.state_size();
   const std::size_t len = ts_.pack(state, slot);
-  batch_sizes_[batch_size_] = static_cast<uint32_t>(len);
+  enqueue(label, len, store_.hash(std::span<const uint8_t>(slot, len)));
+}
+
+void Explorer::on_packed(Label label, std::span<const uint8_t> packed, uint64_t hash,
+                         const Finding* finding) {
+  if (!wants_state(label, finding)) return;
+  if (!packed.empty()) {
+    std::memcpy(batch_states_.data() + batch_size_ * store_.state_size(), packed.data(),
+                packed.size());
+  }
+  enqueue(label, packed.size(), hash);
+}
+
+void Explorer::enqueue(Label label, std::size_t size, uint64_t hash) {
+  batch_sizes_[batch_size_] = static_cast<uint32_t>(size);
   batch_labels_[batch_size_] = label;
   batch_parents_[batch_size_] = current_;
-  batch_hashes_[batch_size_] = store_.hash(std::span<const uint8_t>(slot, len));
-  store_.prefetch_slot(batch_hashes_[batch_size_]);
+  batch_hashes_[batch_size_] = hash;
+  store_.prefetch_slot(hash);
   if (++batch_size_ == kBatch) flush();
 }
 
@@ -416,11 +464,14 @@ void Explorer::expand(StateId id, uint32_t depth) {
   delivered_ = 0;
   ts_.unpack(store_.state(id), full_);
   const std::span<const uint8_t> state = full_;
-  const bool reduced =
-      expand_state(ts_, opts_.por, state, *this, reduced_sink_, [this](std::span<const uint8_t> s) {
-        const StateId seen =
-            store_.find(std::span<const uint8_t>(packed_.data(), ts_.pack(s, packed_.data())));
+  const bool reduced = expand_state(
+      ts_, opts_.por, state, *this, reduced_sink_,
+      [this](std::span<const uint8_t> packed, uint64_t hash) {
+        const StateId seen = store_.find_hashed(packed, hash);
         return seen.valid() && seen.value < proviso_floor_;
+      },
+      [this](Label l, std::span<const uint8_t> packed, uint64_t hash, const Finding* f) {
+        on_packed(l, packed, hash, f);
       });
   reduced_ += reduced ? 1 : 0;
   if (dfs_) flush();  // BFS batches across states, flushing at least at each level's end
@@ -539,14 +590,14 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
   std::atomic<uint64_t> next{0};
   const auto work = [&](TransitionSystem& ts) {
     ChunkSink sink(ts, store_, rules_, count_only_);
-    ReducedSink reduced;
+    ReducedSink reduced(&ts);
     std::vector<uint8_t> full(store_.state_size());
-    std::vector<uint8_t> packed(store_.state_size());
-    const auto seen = [&](std::span<const uint8_t> s) {
-      const StateId id =
-          store_.find(std::span<const uint8_t>(packed.data(), ts.pack(s, packed.data())));
+    const auto seen = [&](std::span<const uint8_t> packed, uint64_t hash) {
+      const StateId id = store_.find_hashed(packed, hash);
       return id.valid() && id.value < proviso_floor_;
     };
+    const auto take = [&](Label l, std::span<const uint8_t> packed, uint64_t hash,
+                          const Finding* f) { sink.add_packed(l, packed, hash, f); };
     for (uint64_t c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
       ChunkOut& out = chunks_[c];
       out.clear();
@@ -556,7 +607,7 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
         ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), full);
         const std::span<const uint8_t> state = full;
         out.delivered.push_back(0);
-        out.reduced += expand_state(ts, opts_.por, state, sink, reduced, seen) ? 1 : 0;
+        out.reduced += expand_state(ts, opts_.por, state, sink, reduced, seen, take) ? 1 : 0;
         out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
         out.end_findings.emplace_back();
         if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
@@ -672,14 +723,14 @@ void Explorer::run_dfs() {
   }
 }
 
-void Explorer::compact_successor(Label label, std::span<const uint8_t> state) {
+void Explorer::compact_successor(Label label, std::span<const uint8_t> state, uint64_t hash) {
   if (opts_.max_states != 0 && visited_.size() >= opts_.max_states) {
     // Only a new state would pass the limit, but without the states themselves a lookup is
     // an insertion: stop at the first successor once the limit is reached.
     stop_ = Stop::StateLimit;
     return;
   }
-  switch (visited_.insert(store_.hash(state))) {
+  switch (visited_.insert(hash)) {
     case HashSet::Status::Found:
       return;
     case HashSet::Status::MemoryLimit:
@@ -718,12 +769,15 @@ void Explorer::run_compact_dfs() {
     current_depth_ = depth;
     delivered_ = 0;
     cchildren_.clear();
-    reduced_ += expand_state(ts_, opts_.por, cur, *this, reduced_sink_,
-                             [this](std::span<const uint8_t> s) {
-                               return visited_.contains(store_.hash(s));
-                             })
-                    ? 1
-                    : 0;
+    const bool reduced = expand_state(
+        ts_, opts_.por, cur, *this, reduced_sink_,
+        [this](std::span<const uint8_t> /*state*/, uint64_t hash) {
+          return visited_.contains(hash);
+        },
+        [this](Label l, std::span<const uint8_t> state, uint64_t hash, const Finding* f) {
+          if (wants_state(l, f)) compact_successor(l, state, hash);
+        });
+    reduced_ += reduced ? 1 : 0;
     ++expanded_;
     if (delivered_ == 0) {
       const std::optional<Finding> f = ts_.end_state(cur);
