@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <optional>
 #include <span>
@@ -44,7 +45,7 @@ struct Pending {
   std::optional<Label> label;  ///< the violating transition; none for end-state findings
   Finding finding;
   std::vector<Label> path;  ///< hash compaction: the labels from the initial state to `state`
-  uint32_t length = 0;  ///< steps in the trace
+  uint32_t length = 0;      ///< steps in the trace
 };
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
@@ -168,10 +169,19 @@ struct ChunkOut {
   std::vector<Succ> succs;
   std::vector<uint8_t> states;  ///< packed bytes of the new-looking states
   std::vector<Finding> findings;
-  uint64_t reduced = 0;  ///< states expanded with a persistent set only
+  /// Per expanded state: 1 when it was expanded with a persistent set only (counted as the
+  /// main thread merges it, so a limit stops the count where one thread would stop it).
+  std::vector<uint8_t> reduced;
+  /// What an expansion threw (a model limit, say) and at which of the chunk's states: the
+  /// merge rethrows it when it reaches that state, so the search stops where one thread
+  /// would (never when it stopped earlier), and no exception leaves a worker thread.
+  std::exception_ptr error;
+  std::size_t error_state = 0;
 
   void clear() {
-    reduced = 0;
+    error = nullptr;
+    error_state = 0;
+    reduced.clear();
     delivered.clear();
     succ_end.clear();
     end_findings.clear();
@@ -306,7 +316,8 @@ class Explorer final : public SuccessorSink {
   /// The store may use what the other structures leave of the memory limit.
   void update_store_budget() {
     if (max_bytes_ != 0) {
-      const uint64_t budget = std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes()));
+      const uint64_t budget =
+          std::max<uint64_t>(1, max_bytes_ - std::min(max_bytes_, other_bytes()));
       store_.set_max_bytes(budget);
       visited_.set_max_bytes(budget);
     }
@@ -574,6 +585,10 @@ void Explorer::run_bfs() {
     if (limit_reached(store_.size() + batch_size_ - head)) break;
     expand(StateId{static_cast<uint32_t>(head)}, depth);
     ++head;
+    // Near the state limit, store each state's successors before the next state is
+    // expanded: the search then stops after the very state whose successor did not fit, as
+    // the parallel search does, and the transition and reduction counts agree with it.
+    if (opts_.max_states != 0 && store_.size() + batch_size_ >= opts_.max_states) flush();
     if (stop_ != Stop::None) break;
   }
   flush();
@@ -604,13 +619,21 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
       sink.start(&out);
       const uint64_t end = std::min(last, first + (c + 1) * kChunkStates);
       for (uint64_t i = first + c * kChunkStates; i < end; ++i) {
-        ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), full);
-        const std::span<const uint8_t> state = full;
-        out.delivered.push_back(0);
-        out.reduced += expand_state(ts, opts_.por, state, sink, reduced, seen, take) ? 1 : 0;
-        out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
-        out.end_findings.emplace_back();
-        if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
+        try {
+          ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), full);
+          const std::span<const uint8_t> state = full;
+          out.delivered.push_back(0);
+          const bool red = expand_state(ts, opts_.por, state, sink, reduced, seen, take);
+          out.reduced.push_back(red ? 1 : 0);
+          out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
+          out.end_findings.emplace_back();
+          if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
+        } catch (...) {
+          out.error = std::current_exception();
+          out.error_state = static_cast<std::size_t>(i - (first + c * kChunkStates));
+          out.delivered.resize(out.error_state + 1);  // the merge reaches the failed state
+          break;
+        }
       }
     }
   };
@@ -634,6 +657,7 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
   current_depth_ = depth;
   uint32_t begin = 0;
   for (std::size_t k = 0; k < c.delivered.size() && stop_ == Stop::None; ++k) {
+    if (c.error && k == c.error_state) std::rethrow_exception(c.error);
     current_ = StateId{static_cast<uint32_t>(first + k)};
     for (uint32_t j = begin; j < c.succ_end[k] && stop_ == Stop::None; ++j) {
       const ChunkOut::Succ& e = c.succs[j];
@@ -654,12 +678,12 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
     }
     begin = c.succ_end[k];
     transitions_ += c.delivered[k];
+    reduced_ += c.reduced[k];
     ++expanded_;
     if (c.delivered[k] == 0 && c.end_findings[k] && checked(c.end_findings[k]->rule)) {
       record(current_, std::nullopt, *c.end_findings[k], depth);
     }
   }
-  reduced_ += c.reduced;
 }
 
 void Explorer::run_parallel_bfs() {
@@ -786,9 +810,10 @@ void Explorer::run_compact_dfs() {
     if (stop_ != Stop::None) break;
     // Reversed, so the first successor is expanded first.
     const std::size_t kids = cchildren_.size() / rec;
-    const uint64_t during = memory_bytes() + (cstack_.size() + cchildren_.size() > cstack_.capacity()
-                                                  ? std::max(cstack_.size() + cchildren_.size(), 2 * cstack_.capacity())
-                                                  : 0);
+    const uint64_t during =
+        memory_bytes() + (cstack_.size() + cchildren_.size() > cstack_.capacity()
+                              ? std::max(cstack_.size() + cchildren_.size(), 2 * cstack_.capacity())
+                              : 0);
     if (max_bytes_ != 0 && during > max_bytes_) {
       stop_ = Stop::MemoryLimit;
       break;
@@ -837,7 +862,8 @@ class CollectSink final : public SuccessorSink {
   };
   std::vector<Entry> out;
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
-    out.push_back({label, {state.begin(), state.end()},
+    out.push_back({label,
+                   {state.begin(), state.end()},
                    finding != nullptr ? std::optional<Finding>(*finding) : std::nullopt});
   }
 };
@@ -957,7 +983,10 @@ std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_
     CollectSink sink;
     ts_.successors(cur, sink);
     for (const CollectSink::Entry& e : sink.out) {
-      if (e.finding && e.finding->rule == finding.rule && reaches(e.state, *violating)) {
+      // The location too: two activities' violating steps can leave the same state (a step
+      // stops at its violating call), and only the one the search found is the violation.
+      if (e.finding && e.finding->rule == finding.rule && e.finding->loc == finding.loc &&
+          reaches(e.state, *violating)) {
         step(e.label, e.state);
         finding = *e.finding;
         return trace;

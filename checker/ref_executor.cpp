@@ -1565,10 +1565,12 @@ Val RefMachine::eval_uncached(const Expr& e) {
           return Val{a.i | b.i};
         case ast::BinaryOp::BitXor:
           return Val{a.i ^ b.i};
-        case ast::BinaryOp::Shl:
-          return Val{wrap(static_cast<int64_t>(static_cast<uint32_t>(a.i) << (b.i & 31)))};
-        case ast::BinaryOp::Shr:
-          return Val{a.i >> (b.i & 31)};
+        case ast::BinaryOp::Shl:  // the count is unsigned; 32 or more shifts everything out
+          return Val{static_cast<uint32_t>(b.i) >= 32
+                         ? 0
+                         : wrap(static_cast<int64_t>(static_cast<uint32_t>(a.i) << b.i))};
+        case ast::BinaryOp::Shr:  // arithmetic; 32 or more leaves the sign fill
+          return Val{static_cast<uint32_t>(b.i) >= 32 ? (a.i < 0 ? -1 : 0) : a.i >> b.i};
         case ast::BinaryOp::Eq:
           return Val{x == y ? 1 : 0};
         case ast::BinaryOp::Ne:
@@ -1981,6 +1983,11 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
       visible();
       record();
       Req& r = check_handle(args[0], id, false);
+      if (r.at_target()) {  // undefined until the target completes it (RequestGetStatusValid)
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} reads the status of {} while its target still holds it",
+                              cur().key, r.name));
+      }
       return result(r.status);
     }
     case ApiId::WdfRequestSetCompletionRoutine: {
@@ -2150,16 +2157,18 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
                   fmt::format("WdfRequestStopAcknowledge of {} outside EvtIoStop", r.name));
       }
       if (args[1].i != 0) {
-        if (r.cancel_fn >= 0) {
+        // Requeueing hands the request back to its queue: only the owner can (a request that
+        // is queued, at its target or completed was given away); then it must not be
+        // cancelable.
+        if (r.place != Place::Driver) {
+          violation(RuleId::UseAfterFree,
+                    fmt::format("WdfRequestStopAcknowledge(requeue) of {}, which the driver does "
+                                "not own ({})",
+                                r.name, r.at_target() ? "at its target" : "given away"));
+        } else if (r.cancel_fn >= 0) {
           violation(RuleId::ApiMisuse,
                     fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is cancelable",
                                 r.name));
-        }
-        if (r.at_target()) {
-          violation(
-              RuleId::ApiMisuse,
-              fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is at its target",
-                          r.name));
         }
         leave_sequential(rq(args[0]));
         r.place = Place::Queued;
@@ -2469,7 +2478,10 @@ std::optional<RefEndFinding> RefMachine::end_check() const {
       why = b.why;
     } catch (...) {
     }
-    if (why.rfind("GetMessage", 0) == 0) {
+    // Waiting for a message as the step's first visible operation; an atomic block that a
+    // step enters after its visible operation and that blocks in GetMessage can never run at
+    // all (its own step would have to issue the verb first): that is a deadlock.
+    if (why.rfind("GetMessage", 0) == 0 && trial.budget_ != 0) {
       bool closed = std::find(conv_closed_.begin(), conv_closed_.end(), true) != conv_closed_.end();
       if (closed) {
         return RefEndFinding{

@@ -196,6 +196,10 @@ constexpr uint8_t kNoQueue = 0xFF;
 constexpr uint8_t kOrphanOwner = 0xFF;  ///< lock owner: a callback that returned holding it
 constexpr uint32_t kNoSlot = UINT32_MAX;
 constexpr uint32_t kLocalBudget = 1'000'000;
+/// Local instructions one expansion of one actor may run over all its nondeterministic
+/// branches together (`while (*) { if (*) { break; } }` has unboundedly many branches, each
+/// short): past it the spec is a model limit, so an expansion ends in bounded time.
+constexpr uint32_t kExpansionBudget = 8'000'000;
 constexpr uint32_t kMaxSymForks = 256;  ///< symbolic branches one step may take
 
 /// Nondeterministic choices of one transition, enumerated like an odometer.
@@ -390,6 +394,8 @@ class KmdfSystem final : public TransitionSystem {
   bool sort_slots_ = true;  ///< callback slots kept in canonical order (canonicalize_slots)
   // Partial-order reduction (docs/decisions.md, "Reductions").
   bool por_ = false;
+  /// Local instructions left for the current expansion over all its branches (kExpansionBudget).
+  uint32_t expansion_budget_ = 0;
   bool por_possible_ = false;  ///< the spec allows request components at all (no `stop`)
   /// Per unit, per pc: every instruction reachable from pc touches only the request whose
   /// handle the activity holds (request_local()).
@@ -402,17 +408,17 @@ class KmdfSystem final : public TransitionSystem {
 
   // ---- per-transition scratch ----
   uint8_t* s_ = nullptr;
-  std::vector<uint32_t> slot_order_;  ///< canonicalize_slots: old slot of each new one
-  std::vector<uint32_t> req_order_;   ///< canonicalize_requests: old request of each new one
-  std::vector<uint8_t> req_new_of_;   ///< canonicalize_requests: new index of each request
-  std::vector<std::string> req_keys_; ///< canonicalize_requests: sort key of each request
+  std::vector<uint32_t> slot_order_;   ///< canonicalize_slots: old slot of each new one
+  std::vector<uint32_t> req_order_;    ///< canonicalize_requests: old request of each new one
+  std::vector<uint8_t> req_new_of_;    ///< canonicalize_requests: new index of each request
+  std::vector<std::string> req_keys_;  ///< canonicalize_requests: sort key of each request
   /// canonicalize_requests scratch (kept to avoid allocating per successor): per request the
   /// descriptions of the callbacks referring to it, one description, one callback's requests.
   std::vector<std::vector<std::string>> req_views_;
   std::string req_view_;
   std::vector<uint32_t> view_count_;  ///< canonicalize_requests: descriptions per request
   std::vector<uint32_t> req_refs_;
-  std::vector<uint8_t> slot_bytes_;   ///< canonicalize_slots: the records in their new order
+  std::vector<uint8_t> slot_bytes_;  ///< canonicalize_slots: the records in their new order
   Oracle oracle_;
   std::optional<Finding> finding_;
   Record* rec_ = nullptr;
@@ -883,6 +889,7 @@ uint32_t KmdfSystem::successors_of(std::span<const uint8_t> state, SuccessorSink
   }
   uint32_t delivered = 0;
   oracle_.clear();
+  expansion_budget_ = kExpansionBudget;
   uint16_t branch = 0;
   do {
     oracle_.rewind();
@@ -1136,6 +1143,30 @@ bool KmdfSystem::closed_component(uint32_t r) {
   return true;
 }
 
+namespace {
+
+/// Forwards a persistent set's successors and notes whether one of them ends its execution:
+/// a violating transition (the explorer does not continue past a checked finding, and an
+/// unchecked one leaves a state the cycle proviso does not look at) or a discarded one
+/// (assume() false). Such a set cannot stand for the other actors: they could still move
+/// first, and whatever they reach would be lost (docs/decisions.md, "Reductions").
+class EndsSink final : public SuccessorSink {
+ public:
+  EndsSink(SuccessorSink& out, std::size_t pruned_at) : out_(out), pruned_at_(pruned_at) {}
+  void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
+    ends_ = ends_ || finding != nullptr || state[pruned_at_] != 0;
+    out_.on_successor(label, state, finding);
+  }
+  bool ends() const { return ends_; }
+
+ private:
+  SuccessorSink& out_;
+  std::size_t pruned_at_;
+  bool ends_ = false;
+};
+
+}  // namespace
+
 bool KmdfSystem::persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) {
   if (!por_ || state[env_base_ + 1] != 0) return false;
   for (uint32_t r = 0; r < nreq_; ++r) {
@@ -1144,7 +1175,9 @@ bool KmdfSystem::persistent_successors(std::span<const uint8_t> state, Successor
     s_ = nullptr;
     if (!closed) continue;
     uint32_t delivered = 0;
-    for (const uint32_t actor : por_actors_) delivered += successors_of(state, sink, actor);
+    EndsSink guard(sink, env_base_ + 1);
+    for (const uint32_t actor : por_actors_) delivered += successors_of(state, guard, actor);
+    if (guard.ends()) return false;  // expand fully: the caller discards what was delivered
     if (delivered != 0) return true;
   }
   return false;
@@ -1154,6 +1187,7 @@ TraceStep KmdfSystem::describe(std::span<const uint8_t> before, Label label,
                                std::vector<uint8_t>& after) {
   after.assign(before.begin(), before.end());
   oracle_.clear();
+  expansion_budget_ = kExpansionBudget;
   uint16_t branch = 0;
   do {
     oracle_.rewind();
@@ -1442,7 +1476,8 @@ void KmdfSystem::canonicalize_slots() {
   slot_bytes_.resize(std::size_t(occupied) * act_stride_);
   for (uint32_t i = 0; i < occupied; ++i) {
     new_of[slot_order_[i]] = static_cast<uint8_t>(first + i);
-    std::memcpy(slot_bytes_.data() + std::size_t(i) * act_stride_, act(slot_order_[i]), act_stride_);
+    std::memcpy(slot_bytes_.data() + std::size_t(i) * act_stride_, act(slot_order_[i]),
+                act_stride_);
   }
   if (occupied != 0) std::memcpy(act(first), slot_bytes_.data(), slot_bytes_.size());
   std::memset(act(first + occupied), 0, std::size_t(nact_ - first - occupied) * act_stride_);
@@ -1451,7 +1486,8 @@ void KmdfSystem::canonicalize_slots() {
   };
   for (uint32_t a = 0; a < nact_; ++a) rename(act(a)[kAWait]);
   for (std::size_t l = 0; l < spec_.locks.size(); ++l) rename(s_[lock_base_ + l]);
-  for (std::size_t d = 0; d < spec_.devices.size(); ++d) rename(device(static_cast<uint32_t>(d))[1]);
+  for (std::size_t d = 0; d < spec_.devices.size(); ++d)
+    rename(device(static_cast<uint32_t>(d))[1]);
 }
 
 // ======================================================================= activities
@@ -1590,6 +1626,13 @@ RunResult KmdfSystem::run_activity(uint32_t a) {
       throw ModelLimit(fmt::format(
           "{} ran {} local instructions without reaching a visible step (an endless loop?)",
           lane_of(a), kLocalBudget));
+    }
+    if (--expansion_budget_ == 0) {
+      throw ModelLimit(fmt::format(
+          "{} ran {} local instructions over its nondeterministic choices without every branch "
+          "reaching a visible step (a local loop around 'if (*)' or 'while (*)' with no "
+          "visible step?)",
+          lane_of(a), kExpansionBudget));
     }
   }
   // The activity rests: forget what it will never read again.
@@ -2743,6 +2786,14 @@ Outcome KmdfSystem::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     case ApiId::WdfRequestGetStatus: {
       auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
+      if (place(*r) == Place::TargetPending || place(*r) == Place::TargetDelivered) {
+        // docs/semantics: the status is defined once WdfRequestSend failed or the target
+        // completed the request (SDV RequestGetStatusValid).
+        return misuse(fmt::format("{} on {} while target {} still holds it: the status is "
+                                  "defined only after the target completes it or the send fails",
+                                  name, reqs_[*r].name, spec_.targets[req(*r)[kRWhere]].name),
+                      reqs_[*r].name);
+      }
       if (tagged(req(*r) + kRStatus)) {  // a symbolic status: the result is the term
         ret = get32(req(*r) + kRStatus);
         sym_result_ = true;

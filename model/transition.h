@@ -93,7 +93,9 @@ class TransitionSystem {
   /// Partial-order reduction (docs/decisions.md, "Reductions"): when the system knows a persistent
   /// set of the transitions enabled in `state` (no transition outside it can interfere with it
   /// before one of its own is taken), delivers just that set's successors and returns true;
-  /// otherwise delivers nothing and returns false. The caller applies the cycle proviso.
+  /// otherwise returns false, and whatever it delivered is to be discarded (a set whose
+  /// transition violates a rule or discards the execution is never used). The caller applies
+  /// the cycle proviso.
   virtual bool persistent_successors(std::span<const uint8_t> state, SuccessorSink& sink) {
     (void)state;
     (void)sink;
