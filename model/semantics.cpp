@@ -627,6 +627,10 @@ class KmdfSystem final : public TransitionSystem {
   void set_path_condition(const PathCondition& pc);
   bool feasible(const PathCondition& pc);
   SymTermId cond_of(SymTermId t);
+  /// Splits the step on a symbolic condition as a branch does (one oracle choice: 1 = the
+  /// condition holds): returns the side this execution takes, with the path condition
+  /// updated, or nullopt when that side is infeasible (the execution is dropped).
+  std::optional<bool> sym_split(SymTermId cond);
   std::string slot_text(const uint8_t* p, TypeKind t) const;
   std::optional<Outcome> exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in);
   std::vector<std::pair<std::string, std::string>> symbolic_values();
@@ -3177,7 +3181,15 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
         return Outcome::Violation;
       }
       if (owner(*n) != NblOwner::Filter) return not_owned(*n);
-      if (!nbls_[*n].from_protocol && get32(p + kNCancelId) != 0 && p[kNIdEpoch] != p[kNEpoch]) {
+      bool id_set = get32(p + kNCancelId) != 0;
+      if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol &&
+          p[kNIdEpoch] != p[kNEpoch]) {
+        // A symbolic id is set only where it is nonzero: the trace's model must say so too.
+        const std::optional<bool> nonzero = sym_split(cond_of(term_at(p + kNCancelId)));
+        if (!nonzero) return Outcome::Infeasible;
+        id_set = *nonzero;
+      }
+      if (!nbls_[*n].from_protocol && id_set && p[kNIdEpoch] != p[kNEpoch]) {
         violation(RuleId::StaleCancelId, in.src,
                   fmt::format("{} is sent again with cancel id {} set before its last "
                               "completion (clear or reset it on reuse)",
@@ -3979,6 +3991,25 @@ std::string KmdfSystem::build_symbolic() {
   pcs_.assign(1, PathCondition{});
   pc_ids_[pcs_[0].hash()].push_back(0);
   return {};
+}
+
+std::optional<bool> KmdfSystem::sym_split(SymTermId cond) {
+  if (++sym_forks_ > kMaxSymForks) {
+    throw ModelLimit(fmt::format("a step branched on symbolic values more than {} times",
+                                 kMaxSymForks));
+  }
+  const bool holds = oracle_.choose(2) == 1;
+  const SymTermId side = holds ? cond : pool_.mk_not(cond);
+  PathCondition npc = path_condition();
+  npc.add(pool_, side);
+  if (!feasible(npc)) return std::nullopt;
+  PathCondition other = path_condition();
+  other.add(pool_, holds ? pool_.mk_not(cond) : cond);
+  if (feasible(other)) {  // otherwise implied: the path condition stays as it is
+    set_path_condition(npc);
+    if (rec_) note(fmt::format("assuming {}", sym_to_string(pool_, side)));
+  }
+  return holds;
 }
 
 SymTermId KmdfSystem::term_at(const uint8_t* p) {
