@@ -41,8 +41,10 @@ int exit_rank(ExitCode c) {
   return 0;
 }
 
-/// The whole file, or nullopt when it cannot be read.
+/// The whole file, or nullopt when it cannot be read (or is a directory).
 std::optional<std::string> read_bytes(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;
