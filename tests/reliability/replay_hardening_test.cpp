@@ -220,6 +220,21 @@ TEST(ReplayHardening, EmptyTraceIsAMisfit) {
   std::remove(path.c_str());
 }
 
+TEST(ReplayHardening, EmptyTraceOfAnInitialDeadlockReproduces) {
+  // The one legitimate empty trace: the initial state is already an end state violating the
+  // rule (check writes it so).
+  const std::string spec =
+      temp_file("spec \"zero steps\";\nevent e;\nthread t {\n  KeWaitForSingleObject(e);\n}\n");
+  json doc = checked(spec);
+  ASSERT_TRUE(first_violation(doc)["trace"].empty());
+  const std::string path = write_json(doc);
+  ChildRun r = replay(path);
+  EXPECT_EQ(r.exit_code, kViolation) << r.out << r.err;
+  EXPECT_NE(r.out.find("CR010 deadlock reproduced at the end state"), std::string::npos) << r.out;
+  std::remove(path.c_str());
+  std::remove(spec.c_str());
+}
+
 TEST(ReplayHardening, DocumentWithoutSpecsIsAnError) {
   const std::string path = temp_file(
       "{\"schema\": \"cancelcheck-result\", \"version\": 1, \"tool_version\": \"0.1.0\", "
