@@ -174,7 +174,7 @@ class Replayer {
       o << "                      -> " << rule_text(v_.rule) << ": " << printable(v_.message)
         << "\n";
     }
-    o << "  reference executor: " << printable(ref_view) << "\n";
+    o << "  reference executor: " << printable(ref_view, 4096) << "\n";
     o << "  reference executor state before the step:\n" << before.describe_state();
     ReplayResult r;
     r.status = status;
