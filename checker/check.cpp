@@ -56,9 +56,8 @@ void keep_last_model(Violation& v) {
   }
 }
 
-}  // namespace
-
-SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const CheckOptions& opts) {
+SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
+                             const CheckOptions& opts) {
   std::string unsupported;
   std::unique_ptr<TransitionSystem> ts;
   SpecResult r;
@@ -119,6 +118,14 @@ SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const Chec
     }
   }
   // ---- end of replay confirmation
+  return r;
+}
+
+}  // namespace
+
+SpecResult check_spec(const ast::Spec& spec, const SourceManager& sm, const CheckOptions& opts) {
+  SpecResult r = check_and_confirm(spec, sm, opts);
+  if (spec.file.valid()) r.spec_hash = spec_content_hash(sm.file(spec.file).text);
   return r;
 }
 

@@ -14,16 +14,66 @@
 namespace cc {
 namespace {
 
+/// Length of the valid UTF-8 sequence at text[i] (1 to 4), or 0 when it is not one.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  std::size_t len = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // beyond U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > text.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return len;
+}
+
+/// The code point of the valid UTF-8 sequence of `len` bytes at text[i].
+uint32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t len) {
+  static constexpr unsigned char kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t cp = static_cast<unsigned char>(text[i]) & kLeadMask[len];
+  for (std::size_t k = 1; k < len; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  return cp;
+}
+
+/// Code points a terminal acts on or that reorder the text around them: C1 controls, line
+/// and paragraph separators, bidirectional embeddings, overrides and isolates.
+bool is_hidden_control(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 std::string rule_text(std::optional<RuleId> r) {
   if (!r) return "no violation";
   const RuleInfo& i = rule_info(*r);
   return fmt::format("{} {}", i.id, i.name);
 }
 
+/// The trace's step in one line; every piece comes from the trace file, so it is made
+/// printable.
 std::string trace_view(const TraceStep& s) {
-  std::string text = fmt::format("{}  choices [{}]  calls [{}]", s.event,
-                                 fmt::join(s.choices, ", "), fmt::join(s.calls, ", "));
-  if (!s.action.empty()) text += fmt::format("  ({})", s.action);
+  std::vector<std::string> choices;
+  std::vector<std::string> calls;
+  for (const std::string& c : s.choices) choices.push_back(printable(c));
+  for (const std::string& c : s.calls) calls.push_back(printable(c));
+  std::string text = fmt::format("{}  choices [{}]  calls [{}]", printable(s.event),
+                                 fmt::join(choices, ", "), fmt::join(calls, ", "));
+  if (!s.action.empty()) text += fmt::format("  ({})", printable(s.action));
   return text;
 }
 
@@ -54,7 +104,56 @@ class Replayer {
  public:
   Replayer(const Violation& v, std::span<const RuleId> checked) : v_(v), checked_(checked) {}
 
-  ReplayResult run(const RefExecutor& start) { return go(start, 0); }
+  /// Replays the whole trace from `start`: a depth-first search over the activities a key
+  /// names (RefExecutor::instances), with an explicit stack of the steps that still have an
+  /// untried instance, so the depth of the C++ stack does not grow with the trace. The first
+  /// Reproduced, Clean or Unsupported outcome ends it; when every alternative fails, the
+  /// first failure met (in depth-first order) is the result.
+  ReplayResult run(const RefExecutor& start) {
+    struct ChoicePoint {
+      RefExecutor before;  ///< the state before step `i`
+      std::size_t i = 0;   ///< the step
+      std::size_t k = 0;   ///< the next instance to try
+      std::size_t n = 0;   ///< how many instances answer to the step's key
+    };
+    std::vector<ChoicePoint> points;
+    std::optional<ReplayResult> first_failure;
+    RefExecutor ex = start;
+    std::size_t i = 0;
+    std::size_t k = 0;
+    std::size_t n = 0;
+    for (;;) {
+      std::optional<ReplayResult> outcome;
+      if (i == v_.trace.size()) {
+        outcome = at_end(ex);
+      } else {
+        const TraceStep& s = v_.trace[i];
+        if (k == 0) n = ex.instances(s.event);
+        if (k + 1 < n) points.push_back(ChoicePoint{ex, i, k + 1, n});
+        RefExecutor next = ex;
+        RefStep r = next.step(s.event, s.choices, k);
+        outcome = judge(ex, r, i);
+        if (!outcome) {  // the step fits: go on with the next one
+          ex = std::move(next);
+          ++i;
+          k = 0;
+          continue;
+        }
+      }
+      if (outcome->status == ReplayStatus::Reproduced || outcome->status == ReplayStatus::Clean ||
+          outcome->status == ReplayStatus::Unsupported) {
+        return std::move(*outcome);
+      }
+      if (!first_failure) first_failure = std::move(outcome);
+      if (points.empty()) return std::move(*first_failure);
+      ChoicePoint& p = points.back();
+      i = p.i;
+      k = p.k;
+      n = p.n;
+      ex = std::move(p.before);
+      points.pop_back();  // re-pushed above when instance k + 1 remains
+    }
+  }
 
  private:
   const Violation& v_;
@@ -68,12 +167,14 @@ class Replayer {
                     const RefExecutor& before, const std::string& ref_view) const {
     std::ostringstream o;
     const TraceStep& s = v_.trace[i];
-    o << fmt::format("step {} of {} ('{}'): {}\n", i + 1, v_.trace.size(), s.event, headline);
+    o << fmt::format("step {} of {} ('{}'): {}\n", i + 1, v_.trace.size(), printable(s.event),
+                     headline);
     o << "  trace:              " << trace_view(s) << "\n";
     if (v_.violating_step && v_.violating_step->value == i) {
-      o << "                      -> " << rule_text(v_.rule) << ": " << v_.message << "\n";
+      o << "                      -> " << rule_text(v_.rule) << ": " << printable(v_.message)
+        << "\n";
     }
-    o << "  reference executor: " << ref_view << "\n";
+    o << "  reference executor: " << printable(ref_view, 4096) << "\n";
     o << "  reference executor state before the step:\n" << before.describe_state();
     ReplayResult r;
     r.status = status;
@@ -82,28 +183,8 @@ class Replayer {
     return r;
   }
 
-  /// Replays steps i.. from `ex`. A key naming several activities (see
-  /// RefExecutor::instances) is tried with each of them.
-  ReplayResult go(const RefExecutor& ex, std::size_t i) {
-    if (i == v_.trace.size()) return at_end(ex);
-    const TraceStep& s = v_.trace[i];
-    const std::size_t n = ex.instances(s.event);
-    std::optional<ReplayResult> first_failure;
-    for (std::size_t k = 0; k < n; ++k) {
-      RefExecutor next = ex;
-      RefStep r = next.step(s.event, s.choices, k);
-      ReplayResult res = judge(ex, next, r, i);
-      if (res.status == ReplayStatus::Reproduced || res.status == ReplayStatus::Clean ||
-          res.status == ReplayStatus::Unsupported) {
-        return res;
-      }
-      if (!first_failure) first_failure = std::move(res);
-    }
-    return *first_failure;
-  }
-
-  ReplayResult judge(const RefExecutor& before, const RefExecutor& after, const RefStep& r,
-                     std::size_t i) {
+  /// Judges step i taken from `before`: nullopt when it fits and the replay goes on.
+  std::optional<ReplayResult> judge(const RefExecutor& before, const RefStep& r, std::size_t i) {
     const TraceStep& s = v_.trace[i];
     const bool violating_here = v_.violating_step && v_.violating_step->value == i;
     if (!r.ok) {
@@ -143,7 +224,7 @@ class Replayer {
                   "the trace's violation does not happen in the reference executor", before,
                   executor_view(s.event, r));
     }
-    return go(after, i + 1);
+    return std::nullopt;
   }
 
   ReplayResult at_end(const RefExecutor& ex) {
@@ -180,7 +261,7 @@ class Replayer {
     r.status = ReplayStatus::Mismatch;
     std::ostringstream o;
     o << fmt::format("end state after step {}: the rule differs\n", n);
-    o << "  trace:              " << rule_text(v_.rule) << ": " << v_.message << "\n";
+    o << "  trace:              " << rule_text(v_.rule) << ": " << printable(v_.message) << "\n";
     o << "  reference executor: " << rule_text(f->rule) << ": " << f->message << "\n";
     o << "  reference executor state:\n" << ex.describe_state();
     r.message = o.str();
@@ -206,16 +287,81 @@ SymbolicValues trace_values(const Violation& v) {
 
 }  // namespace
 
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (out.size() >= max_bytes) {
+      out += fmt::format("... ({} more bytes)", text.size() - i);
+      break;
+    }
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += fmt::format("\\x{:02x}", c);
+      }
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_length(text, i);
+    if (len == 0) {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+      continue;
+    }
+    const uint32_t cp = utf8_code_point(text, i, len);
+    if (is_hidden_control(cp)) {
+      out += fmt::format("\\u{:04x}", cp);
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
 ReplayResult replay_violation(const ast::Spec& spec, const SourceManager& sm, const Violation& v,
                               std::span<const RuleId> checked) {
   ReplayResult r;
+  if (v.violating_step && v.violating_step->value + 1 != v.trace.size()) {
+    // A trace ends at its violating step; steps after it were never checked.
+    const uint32_t at = v.violating_step->value + 2;
+    r.status = ReplayStatus::Misfit;
+    r.step = at;
+    r.message = fmt::format("step {} of {} ('{}'): the trace goes on past its violating step {}\n",
+                            at, v.trace.size(), printable(v.trace[at - 1].event), at - 1);
+    return r;
+  }
   try {
     RefExecutor ex(spec, sm, trace_values(v));
     Replayer rp(v, checked);
-    return rp.run(ex);
+    r = rp.run(ex);
   } catch (const RefUnsupported& e) {
     r.status = ReplayStatus::Unsupported;
     r.message = e.what();
+  }
+  if (v.trace.empty() && r.status == ReplayStatus::Clean) {
+    // No steps claim a violation of the initial state, which is then an end state: a
+    // schedule of no steps cannot "run clean".
+    r.status = ReplayStatus::Misfit;
+    r.message = fmt::format(
+        "its start: the trace has no steps, so it claims {} in the initial state, but {}\n",
+        rule_text(v.rule), r.message);
   }
   return r;
 }

@@ -9,6 +9,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "checker/result.h"
 #include "model/ast.h"
@@ -37,6 +38,11 @@ struct ReplayResult {
   /// description naming the step and showing the trace's view and the executor's.
   std::string message;
 };
+
+/// `text` (from a trace file) made safe for a terminal: C0 controls, DEL, C1 controls, bidi
+/// overrides and invalid UTF-8 bytes become visible escapes (\n, \x1b, \u009b); cut after
+/// about `max_bytes` bytes, saying how many were left out.
+std::string printable(std::string_view text, std::size_t max_bytes = 512);
 
 /// Replays `v.trace`. `checked` lists the rules the search checked (empty = all): the search
 /// goes on past violations of unchecked rules, which the executor cannot follow, so meeting

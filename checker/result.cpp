@@ -1,6 +1,11 @@
 #include "checker/result.h"
 
+#define XXH_INLINE_ALL  // header-only: the fuzz targets link this file without libxxhash
+#include <xxhash.h>
+
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace cc {
 
@@ -16,6 +21,10 @@ std::string_view verdict_name(Verdict v) {
       return "error";
   }
   return "?";
+}
+
+std::string spec_content_hash(std::string_view bytes) {
+  return fmt::format("xxh64:{:016x}", XXH64(bytes.data(), bytes.size(), 0));
 }
 
 double omission_probability(const Stats& st) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,9 @@ struct SpecResult {
   std::string incomplete_reason;      ///< "state limit 1000000 reached", "interrupted", ...
   std::string error;                  ///< rendered diagnostics or internal error text
   std::vector<RuleId> checked_rules;  ///< rules the search checked, in id order; empty = all
+  /// spec_content_hash of the spec file as checked; empty when unknown (an older document, a
+  /// spec that could not be read). `replay` refuses a spec whose hash differs.
+  std::string spec_hash;
 };
 
 /// Result of a whole `check` run.
@@ -78,6 +82,10 @@ struct RunResult {
   std::string tool_version;
   std::vector<SpecResult> specs;
 };
+
+/// The content hash of a spec file's bytes as written in results: "xxh64:" and the 16 hex
+/// digits of XXH64 (seed 0), the value `xxhsum -H64` prints.
+std::string spec_content_hash(std::string_view bytes);
 
 /// "pass" / "violation" / "incomplete" / "error".
 std::string_view verdict_name(Verdict v);

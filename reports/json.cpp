@@ -1,5 +1,7 @@
 #include "reports/json.h"
 
+#include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "reports/escape.h"
@@ -16,6 +18,39 @@ constexpr Verdict kVerdicts[] = {Verdict::Pass, Verdict::Violation, Verdict::Inc
 // Strings go through sanitize_utf8 so that dumping never throws on invalid UTF-8.
 json str(std::string_view s) {
   return sanitize_utf8(s);
+}
+
+/// Lower-case hex of every byte.
+std::string hex_bytes(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    out += kDigits[u >> 4];
+    out += kDigits[u & 0xF];
+  }
+  return out;
+}
+
+/// The bytes hex_bytes wrote (either case); nullopt when `hex` is not pairs of hex digits.
+std::optional<std::string> bytes_from_hex(std::string_view hex) {
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]);
+    const int lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
 }
 
 json loc_to_json(const ResultLoc& loc) {
@@ -94,6 +129,23 @@ json stats_to_json(const Stats& st, const JsonOptions& o) {
 }
 
 // ---- reading ----
+
+/// At most this many bytes of a string from the document go into an error message.
+constexpr std::size_t kSnippetBytes = 64;
+
+/// A string from the document, cut for an error message (the caller's message is one line;
+/// cli's replay escapes control characters when printing it).
+std::string snippet(std::string_view s) {
+  if (s.size() <= kSnippetBytes) return std::string(s);
+  return std::string(s.substr(0, kSnippetBytes)) + "...";
+}
+
+/// A value from the document described without dumping it whole (it may be huge or deep).
+std::string describe_value(const json& j) {
+  if (j.is_number() || j.is_boolean() || j.is_null()) return snippet(j.dump());
+  if (j.is_string()) return "the string \"" + snippet(j.get_ref<const std::string&>()) + "\"";
+  return j.is_array() ? "an array" : "an object";
+}
 
 [[noreturn]] void schema_error(const std::string& where, const std::string& what) {
   throw JsonSchemaError("cancelcheck-result JSON: " + (where.empty() ? std::string("/") : where) +
@@ -175,8 +227,8 @@ ActorKind actor_from_json(const json& obj, const std::string& where) {
   for (std::size_t i = 0; i < std::size(kActorNames); ++i) {
     if (kActorNames[i] == name) return static_cast<ActorKind>(i);
   }
-  schema_error(where + "/actor",
-               "unknown actor \"" + name + "\" (expected driver, framework, target or originator)");
+  schema_error(where + "/actor", "unknown actor \"" + snippet(name) +
+                                     "\" (expected driver, framework, target or originator)");
 }
 
 TraceStep step_from_json(const json& j, const std::string& where) {
@@ -223,7 +275,7 @@ RuleId rule_from_json(const json& obj, const std::string& where) {
   for (const RuleInfo& r : all_rules()) {
     if (r.id == id) return r.rule;
   }
-  schema_error(where + "/rule", "unknown rule id \"" + id + "\"");
+  schema_error(where + "/rule", "unknown rule id \"" + snippet(id) + "\"");
 }
 
 Violation violation_from_json(const json& j, const std::string& where) {
@@ -284,6 +336,12 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
   object_at(j, where);
   SpecResult s;
   s.path = get_string(j, where, "path");
+  if (j.contains("path_bytes")) {
+    std::optional<std::string> bytes = bytes_from_hex(get_string(j, where, "path_bytes"));
+    if (!bytes) schema_error(where + "/path_bytes", "expected an even number of hex digits");
+    s.path = std::move(*bytes);
+  }
+  if (j.contains("spec_hash")) s.spec_hash = get_string(j, where, "spec_hash");
   s.title = get_string(j, where, "title");
   std::string verdict = get_string(j, where, "verdict");
   bool found = false;
@@ -294,7 +352,7 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
     }
   }
   if (!found)
-    schema_error(where + "/verdict", "unknown verdict \"" + verdict +
+    schema_error(where + "/verdict", "unknown verdict \"" + snippet(verdict) +
                                          "\" (expected pass, violation, incomplete or error)");
   const json& checked = array_at(field(j, where, "checked_rules"), where + "/checked_rules");
   for (std::size_t i = 0; i < checked.size(); ++i) {
@@ -308,7 +366,7 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
         known = true;
       }
     }
-    if (!known) schema_error(at, "unknown rule id \"" + id + "\"");
+    if (!known) schema_error(at, "unknown rule id \"" + snippet(id) + "\"");
   }
   s.stats = stats_from_json(field(j, where, "stats"), where + "/stats");
   s.incomplete_reason = get_string(j, where, "incomplete_reason");
@@ -323,6 +381,29 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
 
 }  // namespace
 
+std::size_t json_nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 nlohmann::json to_json(const RunResult& run, const JsonOptions& options) {
   json specs = json::array();
   for (const SpecResult& s : run.specs) {
@@ -330,14 +411,18 @@ nlohmann::json to_json(const RunResult& run, const JsonOptions& options) {
     for (const Violation& v : s.violations) violations.push_back(violation_to_json(v));
     json checked = json::array();
     for (RuleId r : s.checked_rules) checked.push_back(rule_info(r).id);
-    specs.push_back(json{{"path", str(s.path)},
-                         {"title", str(s.title)},
-                         {"verdict", verdict_name(s.verdict)},
-                         {"checked_rules", checked},
-                         {"stats", stats_to_json(s.stats, options)},
-                         {"incomplete_reason", str(s.incomplete_reason)},
-                         {"error", str(s.error)},
-                         {"violations", violations}});
+    json spec{{"path", str(s.path)},
+              {"title", str(s.title)},
+              {"verdict", verdict_name(s.verdict)},
+              {"checked_rules", checked},
+              {"stats", stats_to_json(s.stats, options)},
+              {"incomplete_reason", str(s.incomplete_reason)},
+              {"error", str(s.error)},
+              {"violations", violations}};
+    // A path that is not UTF-8 is written lossy (U+FFFD) in `path`, exactly in `path_bytes`.
+    if (sanitize_utf8(s.path) != s.path) spec["path_bytes"] = hex_bytes(s.path);
+    if (!s.spec_hash.empty()) spec["spec_hash"] = str(s.spec_hash);
+    specs.push_back(std::move(spec));
   }
   return json{{"schema", kJsonSchemaName},
               {"version", kJsonSchemaVersion},
@@ -349,13 +434,13 @@ RunResult run_result_from_json(const nlohmann::json& document) {
   object_at(document, "");
   std::string schema = get_string(document, "", "schema");
   if (schema != kJsonSchemaName) {
-    schema_error("/schema",
-                 "expected \"" + std::string(kJsonSchemaName) + "\", found \"" + schema + "\"");
+    schema_error("/schema", "expected \"" + std::string(kJsonSchemaName) + "\", found \"" +
+                                snippet(schema) + "\"");
   }
   const json& version = field(document, "", "version");
   if (!version.is_number_integer() || version.get<int64_t>() != kJsonSchemaVersion) {
     schema_error("/version", "this build reads version " + std::to_string(kJsonSchemaVersion) +
-                                 ", found " + version.dump());
+                                 ", found " + describe_value(version));
   }
   RunResult run;
   run.tool_version = get_string(document, "", "tool_version");
@@ -371,6 +456,12 @@ std::string render_json(const RunResult& run, const JsonOptions& options) {
 }
 
 RunResult parse_run_result(std::string_view text) {
+  // Checked before parsing, so that nothing recursive (nlohmann's copy, dump, comparison)
+  // ever meets an input-sized depth.
+  if (json_nesting_depth(text) > kMaxJsonDepth) {
+    throw JsonSchemaError("cancelcheck-result JSON: nested deeper than " +
+                          std::to_string(kMaxJsonDepth) + " levels");
+  }
   json document = json::parse(text, nullptr, false);
   if (document.is_discarded()) throw JsonSchemaError("cancelcheck-result JSON: not valid JSON");
   return run_result_from_json(document);

@@ -2,6 +2,7 @@
 // `cancelcheck replay` reads back. Documented field by field in docs/json-schema.md.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,14 @@ namespace cc::reports {
 inline constexpr std::string_view kJsonSchemaName = "cancelcheck-result";
 /// The schema version this build writes and reads.
 inline constexpr int kJsonSchemaVersion = 1;
+
+/// parse_run_result rejects a document nested deeper than this (arrays and objects; a
+/// cancelcheck document is at most 8 deep).
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+/// The deepest nesting of arrays and objects in JSON text, counting brackets outside
+/// strings; no recursion, any input. Malformed text gets a best-effort count.
+std::size_t json_nesting_depth(std::string_view text);
 
 /// Serialization switches.
 struct JsonOptions {
@@ -39,7 +48,7 @@ RunResult run_result_from_json(const nlohmann::json& document);
 std::string render_json(const RunResult& run, const JsonOptions& options = {});
 
 /// Parses text and reads it with run_result_from_json; throws JsonSchemaError on malformed
-/// JSON too.
+/// JSON too, and on nesting deeper than kMaxJsonDepth (checked before parsing).
 RunResult parse_run_result(std::string_view text);
 
 }  // namespace cc::reports
