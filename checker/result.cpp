@@ -18,6 +18,11 @@ std::string_view verdict_name(Verdict v) {
   return "?";
 }
 
+bool search_incomplete(const SpecResult& r) {
+  if (r.verdict == Verdict::Incomplete) return true;
+  return r.verdict == Verdict::Violation && !r.incomplete_reason.empty();
+}
+
 double omission_probability(const Stats& st) {
   if (!st.hash_compaction) return 0.0;
   const double n = static_cast<double>(st.states);

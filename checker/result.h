@@ -82,4 +82,8 @@ struct RunResult {
 /// "pass" / "violation" / "incomplete" / "error".
 std::string_view verdict_name(Verdict v);
 
+/// True when the spec's search did not finish: an Incomplete verdict, or violations found
+/// before a limit (--all) stopped the search. Every report and the exit code use this.
+bool search_incomplete(const SpecResult& r);
+
 }  // namespace cc
