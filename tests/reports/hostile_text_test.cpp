@@ -3,6 +3,8 @@
 // stays small whatever the spec holds.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,8 @@
 #include "reports/html.h"
 #include "reports/junit.h"
 #include "reports/text.h"
+#include "tests/app/run_tool.h"
+#include "tests/reliability/child.h"
 #include "tests/reports/fixture.h"
 
 namespace cc::test {
@@ -19,7 +23,7 @@ const std::vector<std::pair<std::string, std::string>> kBidi{
     {"\u202E", "\\u202E"}, {"\u202A", "\\u202A"}, {"\u2066", "\\u2066"}, {"\u2069", "\\u2069"},
     {"\u200E", "\\u200E"}, {"\u200F", "\\u200F"}, {"\u061C", "\\u061C"}};
 
-/// The double-completion run with `text` in every spec-provided string of the trace.
+/// The double-completion run with `text` in every spec-provided string of its first spec.
 RunResult run_with(const std::string& text) {
   RunResult run = sample_run();
   SpecResult& spec = run.specs.front();
@@ -43,10 +47,13 @@ RunResult run_with(const std::string& text) {
   return run;
 }
 
+/// The index and the first spec's trace pages.
 std::vector<std::string> pages(const RunResult& run) {
   std::vector<std::string> out{reports::render_html_index(run)};
-  for (const reports::HtmlTraceFile& f : reports::html_trace_files(run))
-    out.push_back(reports::render_html_trace(run, f.spec_index, f.violation_index));
+  for (const reports::HtmlTraceFile& f : reports::html_trace_files(run)) {
+    if (f.spec_index == 0)  // the spec run_with() changed
+      out.push_back(reports::render_html_trace(run, f.spec_index, f.violation_index));
+  }
   return out;
 }
 
@@ -79,6 +86,48 @@ TEST(HostileText, AHugeIdentifierKeepsThePagesSmall) {
   std::string index = reports::render_html_index(run);
   EXPECT_NE(index.find("<span class=\"verdict violation\">violation</span>"), std::string::npos);
   std::printf("[ figure ] 1 MB identifier: %zu bytes of HTML in all\n", total);
+}
+
+/// The bundled double completion with every `from` replaced by `to`, as a temporary spec.
+std::string edited_spec(const std::string& from, const std::string& to) {
+  std::string text =
+      read_file(std::string(CC_SOURCE_DIR) + "/specs/kmdf/cr001_double_completion.spec");
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return temp_file(text);
+}
+
+TEST(HostileText, ARealRunShowsBidiControlsInASpecLine) {
+  // A comment on the completing lines: it is part of the source line the reports show.
+  std::string spec = edited_spec("// BUG: second completion", "// evil\u202Elive");
+  std::string dir = temp_dir();
+  ChildRun r = run_child({"check", spec, "--no-progress", "--no-color", "--html", dir});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out.find("\u202E"), std::string::npos) << "raw U+202E on the terminal";
+  EXPECT_NE(r.out.find("evil\\u202Elive"), std::string::npos) << r.out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string page = read_file(e.path().string());
+    EXPECT_EQ(page.find("\u202E"), std::string::npos) << "raw U+202E in " << e.path();
+  }
+  std::filesystem::remove_all(dir);
+  std::remove(spec.c_str());
+}
+
+TEST(HostileText, ARealRunWithAHugeIdentifierWritesSmallPages) {
+  std::string spec = edited_spec("OnRead", "OnRead" + std::string(300'000, 'q'));
+  std::string dir = temp_dir();
+  ChildRun r = run_child({"check", spec, "--no-progress", "--no-color", "-q", "--html", dir});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    EXPECT_LT(e.file_size(), 256u << 10) << e.path();
+  }
+  EXPECT_NE(
+      read_file(dir + "/index.html").find("<span class=\"verdict violation\">violation</span>"),
+      std::string::npos);
+  std::filesystem::remove_all(dir);
+  std::remove(spec.c_str());
 }
 
 TEST(HostileText, ClipCutsAtACharacterBoundary) {
