@@ -46,8 +46,11 @@ class StopSignalScope {
  public:
   StopSignalScope() {
     g_interrupted = false;
-    for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
+    for (std::size_t i = 0; i < std::size(kStopSignals); ++i) {
       previous_[i] = std::signal(kStopSignals[i], on_stop_signal);
+      // A signal the caller ignores (e.g. SIGHUP under nohup) stays ignored.
+      if (previous_[i] == SIG_IGN) std::signal(kStopSignals[i], SIG_IGN);
+    }
   }
   ~StopSignalScope() {
     for (std::size_t i = 0; i < std::size(kStopSignals); ++i)
