@@ -13,6 +13,10 @@ class App;
 
 namespace cc {
 
+/// The largest --max-memory (MB) accepted: 1 PiB, far above any machine, and small enough
+/// that the limit in bytes cannot overflow.
+inline constexpr unsigned long long kMaxMemoryMb = 1ULL << 30;
+
 /// Everything `check` accepts on the command line.
 struct CheckCommandOptions {
   std::vector<std::string> paths;
@@ -46,7 +50,8 @@ struct CheckCommandOptions {
 /// Registers the check options on a CLI11 subcommand.
 void add_check_options(CLI::App& cmd, CheckCommandOptions& opts);
 
-/// Parses -D texts into Defines; prints an error and returns false on malformed input.
+/// Parses -D texts into Defines; prints an error and returns false on malformed input or on
+/// one name given twice with different values.
 bool parse_defines(const std::vector<std::string>& texts, Defines& out);
 
 /// Runs `check`; returns the process exit code.

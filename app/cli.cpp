@@ -47,25 +47,21 @@ int print_rules(const std::string& key) {
 int run_parse(const std::vector<std::string>& paths, const std::vector<std::string>& defines_text) {
   Defines defines;
   if (!parse_defines(defines_text, defines)) return static_cast<int>(ExitCode::SpecError);
-  std::vector<std::string> missing;
-  std::vector<std::string> files = collect_spec_files(paths, missing);
-  for (const std::string& m : missing) {
-    std::cerr << fmt::format("cancelcheck: error: no such file or directory: '{}'\n", m);
-  }
-  if (files.empty() && missing.empty()) {
+  const SpecFileList list = collect_spec_files(paths);
+  std::size_t bad = report_unwalkable(list);
+  if (list.files.empty() && bad == 0) {
     std::cerr << "cancelcheck: error: no .spec files found\n";
     return static_cast<int>(ExitCode::SpecError);
   }
   bool color = isatty(STDERR_FILENO) != 0;
-  std::size_t bad = missing.size();
-  for (const std::string& f : files) {
+  for (const std::string& f : list.files) {
     SourceManager sm;
     Diagnostics diags;
     auto spec = load_spec(sm, f, defines, diags);
     diags.print(std::cerr, sm, color);
     if (!spec || diags.has_errors()) ++bad;
   }
-  std::cout << fmt::format("{} spec(s) parsed, {} with errors\n", files.size(), bad);
+  std::cout << fmt::format("{} spec(s) parsed, {} with errors\n", list.files.size(), bad);
   return bad ? static_cast<int>(ExitCode::SpecError) : 0;
 }
 

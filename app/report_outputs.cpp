@@ -1,6 +1,11 @@
 #include "app/report_outputs.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "app/check_command.h"
+#include "model/source.h"
 #include "reports/atomic_file.h"
 #include "reports/baseline.h"
 #include "reports/html.h"
@@ -27,17 +33,92 @@ std::string or_default(const std::string& explicit_path, const std::string& out_
   return (fs::path(out_dir) / name).string();
 }
 
-/// The directory a report file will be written into must exist or be creatable.
-std::string check_parent(const std::string& file) {
-  if (file.empty()) return {};
-  fs::path parent = fs::path(file).parent_path();
-  if (parent.empty()) return {};
+/// One output and the option that names it.
+struct NamedOutput {
+  std::string option;   ///< "--json", or "--out (results.json)" for a default
+  std::string path;     ///< the file written (for --html: its index.html)
+  bool folder = false;  ///< --html: `path` is index.html inside the folder given
+};
+
+std::vector<NamedOutput> named_outputs(const ReportPaths& p, const CheckCommandOptions& o) {
+  std::vector<NamedOutput> out;
+  auto add = [&](const std::string& path, const std::string& given, const char* option,
+                 const char* default_name, bool folder) {
+    if (path.empty()) return;
+    std::string label =
+        given.empty() ? fmt::format("--out ({})", default_name) : std::string(option);
+    out.push_back({label, folder ? (fs::path(path) / "index.html").string() : path, folder});
+  };
+  add(p.json, o.json_path, "--json", "results.json", false);
+  add(p.sarif, o.sarif_path, "--sarif", "results.sarif", false);
+  add(p.junit, o.junit_path, "--junit", "results.xml", false);
+  add(p.html_dir, o.html_dir, "--html", "html", true);
+  add(p.write_baseline, p.write_baseline, "--write-baseline", "", false);
+  return out;
+}
+
+fs::path canonical_or_self(const std::string& path) {
   std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) return fmt::format("cannot create directory '{}': {}", parent.string(), ec.message());
-  if (fs::exists(file, ec) && fs::is_directory(file, ec)) {
-    return fmt::format("'{}' is a directory, expected a file path", file);
+  fs::path c = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? fs::path(path).lexically_normal() : c;
+}
+
+/// Two options naming one file, or an output over an input: nothing is created yet.
+std::string check_conflicts(const std::vector<NamedOutput>& outputs, const ReportPaths& p,
+                            const std::vector<std::string>& specs) {
+  std::vector<fs::path> canon;
+  for (const NamedOutput& n : outputs) canon.push_back(canonical_or_self(n.path));
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      if (canon[i] == canon[j]) {
+        return fmt::format("{} and {} both write '{}'", outputs[i].option, outputs[j].option,
+                           outputs[i].path);
+      }
+    }
   }
+  const fs::path baseline = p.baseline.empty() ? fs::path() : canonical_or_self(p.baseline);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    // Updating a baseline in place is fine: it is read before the search.
+    if (!baseline.empty() && canon[i] == baseline && outputs[i].option != "--write-baseline") {
+      return fmt::format("{} '{}' would overwrite the --baseline file", outputs[i].option,
+                         outputs[i].path);
+    }
+    for (const std::string& spec : specs) {
+      if (canon[i] == canonical_or_self(spec)) {
+        return fmt::format("{} '{}' would overwrite the input spec '{}'", outputs[i].option,
+                           outputs[i].path, spec);
+      }
+    }
+  }
+  return {};
+}
+
+/// The folder `file` goes into exists (or is created) and takes a new file: a probe file is
+/// created and removed again. `file` itself must not be a folder.
+std::string check_writable(const NamedOutput& n) {
+  std::error_code ec;
+  const fs::path file(n.path);
+  if (!n.folder && fs::is_directory(file, ec)) {
+    return fmt::format("{} '{}' is a folder, expected a file path", n.option, n.path);
+  }
+  fs::path folder = file.parent_path();
+  if (folder.empty()) folder = ".";
+  if (fs::exists(folder, ec) && !fs::is_directory(folder, ec)) {
+    return fmt::format("{}: '{}' is not a folder", n.option, folder.string());
+  }
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return fmt::format("{}: cannot create folder '{}': {}", n.option, folder.string(),
+                       ec.message());
+  }
+  const fs::path probe = folder / fmt::format(".cancelcheck-probe-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fmt::format("{}: cannot write into folder '{}': {}", n.option, folder.string(),
+                       std::strerror(errno));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
   return {};
 }
 
@@ -58,17 +139,17 @@ ReportPaths resolve_report_paths(const CheckCommandOptions& o) {
   return p;
 }
 
-std::string prepare_report_outputs(const ReportPaths& p) {
-  for (const std::string* f : {&p.json, &p.sarif, &p.junit, &p.write_baseline}) {
-    std::string problem = check_parent(*f);
+std::string prepare_report_outputs(const ReportPaths& p, const CheckCommandOptions& o,
+                                   const std::vector<std::string>& specs) {
+  const std::vector<NamedOutput> outputs = named_outputs(p, o);
+  std::string problem = check_conflicts(outputs, p, specs);
+  if (!problem.empty()) return problem;
+  for (const NamedOutput& n : outputs) {
+    problem = check_writable(n);
     if (!problem.empty()) return problem;
   }
-  if (!p.html_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(p.html_dir, ec);
-    if (ec) return fmt::format("cannot create directory '{}': {}", p.html_dir, ec.message());
-  }
-  if (!p.baseline.empty() && !fs::exists(p.baseline)) {
+  std::error_code ec;
+  if (!p.baseline.empty() && !fs::exists(p.baseline, ec)) {
     return fmt::format("baseline file '{}' does not exist", p.baseline);
   }
   return {};
@@ -82,12 +163,13 @@ void print_spec_result(std::ostream& out, const SpecResult& result, bool color) 
 }
 
 reports::Baseline read_baseline(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("baseline '{}': cannot be read", path));
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text;
+  std::string error;
+  if (!read_file_capped(path, kMaxBaselineBytes, text, error)) {
+    throw std::runtime_error(fmt::format("baseline: {}", error));
+  }
   try {
-    return reports::parse_baseline(text.str());
+    return reports::parse_baseline(text);
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("baseline '{}': {}", path, e.what()));
   }
@@ -130,7 +212,7 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
     }
   }
   for (const SpecResult& s : run.specs) {
-    if (s.verdict == Verdict::Incomplete) ++g.incomplete;
+    if (search_incomplete(s)) ++g.incomplete;
     for (const Violation& v : s.violations) {
       ++g.violations;
       if (!v.accepted && gates(fail_on, v.rule)) ++g.gating_violations;

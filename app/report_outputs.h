@@ -37,16 +37,22 @@ struct GateSummary {
 /// Applies --out defaults to the explicit report options.
 ReportPaths resolve_report_paths(const CheckCommandOptions& opts);
 
-/// Checks before the (possibly long) search that the outputs can be written;
-/// returns an error message or empty.
-std::string prepare_report_outputs(const ReportPaths& paths);
+/// Checks before the (possibly long) search that every output can be written: no output is
+/// a folder, two options do not name one file, no output overwrites an input spec in `specs`
+/// or the --baseline (--write-baseline may replace it), every output folder exists or is
+/// created and accepts a new file. Returns an error message naming the option(s), or empty.
+std::string prepare_report_outputs(const ReportPaths& paths, const CheckCommandOptions& opts,
+                                   const std::vector<std::string>& specs);
+
+/// Largest --baseline file read (16 MiB, tens of thousands of entries).
+inline constexpr std::size_t kMaxBaselineBytes = std::size_t{16} << 20;
 
 /// Prints one spec's verdict and traces to the terminal.
 void print_spec_result(std::ostream& out, const SpecResult& result, bool color);
 
 /// Reads the --baseline file before the search, so that each spec's result can be matched
 /// (and printed as accepted) as soon as it is checked. Throws std::runtime_error naming the
-/// file when it cannot be read or parsed.
+/// file when it cannot be read (or is over kMaxBaselineBytes) or parsed.
 reports::Baseline read_baseline(const std::string& path);
 
 /// Matches one spec's violations against what is left of the baseline (each entry accepts

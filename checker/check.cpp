@@ -1,5 +1,7 @@
 #include "checker/check.h"
 
+#include <chrono>
+#include <cstdio>
 #include <map>
 
 #include <fmt/format.h>
@@ -56,8 +58,24 @@ void keep_last_model(Violation& v) {
   }
 }
 
+std::string limit_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", seconds);  // as the explorer writes its limits
+  return buf;
+}
+
+/// The search gets what is left of the time limit; its reason then names the limit the user
+/// gave, not what was left of it.
+void restate_time_limit(std::string& reason, double left, double given) {
+  const std::string said = "time limit " + limit_text(left) + " s reached";
+  if (reason.starts_with(said)) {
+    reason = "time limit " + limit_text(given) + " s reached" + reason.substr(said.size());
+  }
+}
+
 SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
                              const CheckOptions& opts) {
+  const auto started = opts.started.value_or(std::chrono::steady_clock::now());
   std::string unsupported;
   std::unique_ptr<TransitionSystem> ts;
   SpecResult r;
@@ -84,8 +102,22 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
     ts->set_decider(decider.get());
   }
   ts->set_reductions(opts.por, opts.symmetry);
+  CheckOptions search = opts;
+  if (opts.time_limit_s > 0) {
+    const double spent =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (spent >= opts.time_limit_s) {
+      r.title = spec.title;
+      r.verdict = Verdict::Incomplete;
+      r.incomplete_reason = fmt::format("time limit {} s reached while building the model",
+                                        limit_text(opts.time_limit_s));
+      return r;
+    }
+    search.time_limit_s = opts.time_limit_s - spent;
+  }
   try {
-    r = explore(*ts, opts);
+    r = explore(*ts, search);
+    restate_time_limit(r.incomplete_reason, search.time_limit_s, opts.time_limit_s);
   } catch (const ModelLimit& e) {
     r = SpecResult{};
     r.verdict = Verdict::Incomplete;

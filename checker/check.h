@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -26,7 +27,10 @@ struct CheckOptions {
   /// subtracted from the search's budget, and the resident set is watched while it runs);
   /// false = it bounds only the search's structures (unit tests of the accounting).
   bool limit_process_memory = true;
-  double time_limit_s = 0;           ///< 0 = unlimited
+  double time_limit_s = 0;  ///< 0 = unlimited
+  /// When work on the spec began (reading it): time_limit_s counts from here, so loading,
+  /// parsing and building the model use up the same budget. Unset = from check_spec's call.
+  std::optional<std::chrono::steady_clock::time_point> started;
   unsigned threads = 1;
   /// Keep an 8-byte hash per visited state instead of the state (depth-first, probabilistic:
   /// two states with one hash count as one; the verdict says so). docs/explorer.md.

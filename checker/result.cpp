@@ -27,6 +27,11 @@ std::string spec_content_hash(std::string_view bytes) {
   return fmt::format("xxh64:{:016x}", XXH64(bytes.data(), bytes.size(), 0));
 }
 
+bool search_incomplete(const SpecResult& r) {
+  if (r.verdict == Verdict::Incomplete) return true;
+  return r.verdict == Verdict::Violation && !r.incomplete_reason.empty();
+}
+
 double omission_probability(const Stats& st) {
   if (!st.hash_compaction) return 0.0;
   const double n = static_cast<double>(st.states);

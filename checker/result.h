@@ -90,4 +90,8 @@ std::string spec_content_hash(std::string_view bytes);
 /// "pass" / "violation" / "incomplete" / "error".
 std::string_view verdict_name(Verdict v);
 
+/// True when the spec's search did not finish: an Incomplete verdict, or violations found
+/// before a limit (--all) stopped the search. Every report and the exit code use this.
+bool search_incomplete(const SpecResult& r);
+
 }  // namespace cc

@@ -1,7 +1,7 @@
 #include "model/source.h"
 
+#include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,15 +19,42 @@ FileId SourceManager::add(std::string path, std::string text) {
   return FileId{static_cast<uint32_t>(files_.size() - 1)};
 }
 
-FileId SourceManager::load(const std::string& path, std::string& error) {
+bool read_file_capped(const std::string& path, std::size_t cap, std::string& text,
+                      std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = fmt::format("cannot open '{}'", path);
-    return {};
+    return false;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return add(path, buf.str());
+  text.clear();
+  // Chunks, so that a small file costs no cap-sized buffer; one byte past the cap tells a
+  // file of exactly `cap` bytes from a larger one.
+  constexpr std::size_t kChunk = std::size_t{64} << 10;
+  while (in && text.size() <= cap) {
+    const std::size_t old = text.size();
+    const std::size_t want = std::min(kChunk, cap + 1 - old);
+    text.resize(old + want);
+    in.read(text.data() + old, static_cast<std::streamsize>(want));
+    text.resize(old + static_cast<std::size_t>(in.gcount()));
+  }
+  if (text.size() > cap) {
+    text.clear();
+    text.shrink_to_fit();
+    error = fmt::format("'{}' is larger than {} MiB ({} bytes), the most cancelcheck reads", path,
+                        cap >> 20, cap);
+    return false;
+  }
+  if (in.bad()) {
+    error = fmt::format("cannot read '{}'", path);
+    return false;
+  }
+  return true;
+}
+
+FileId SourceManager::load(const std::string& path, std::string& error) {
+  std::string text;
+  if (!read_file_capped(path, kMaxSpecFileBytes, text, error)) return {};
+  return add(path, std::move(text));
 }
 
 std::string_view SourceManager::line_text(FileId id, uint32_t line) const {

@@ -1,6 +1,7 @@
 // Source files, locations and ranges shared by every layer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -8,6 +9,16 @@
 #include <vector>
 
 namespace cc {
+
+/// Largest spec file read: 1 MiB (300 times the largest bundled spec). A larger file, or an endless
+/// one such as /dev/zero, is a "cannot read" diagnostic (exit 2) instead of unbounded reading,
+/// memory and parsing time.
+inline constexpr std::size_t kMaxSpecFileBytes = std::size_t{1} << 20;
+
+/// Reads at most `cap` bytes of a file into `text`; false with `error` set (naming the file
+/// and, for a larger or endless file, the cap) when it cannot be opened or is larger.
+bool read_file_capped(const std::string& path, std::size_t cap, std::string& text,
+                      std::string& error);
 
 /// Index of a file registered in a SourceManager.
 struct FileId {
@@ -45,7 +56,8 @@ class SourceManager {
  public:
   /// Registers text under a path and returns its id.
   FileId add(std::string path, std::string text);
-  /// Reads a file from disk; returns an invalid id and sets `error` if it cannot be read.
+  /// Reads a file from disk (at most kMaxSpecFileBytes); returns an invalid id and sets
+  /// `error` if it cannot be read or is larger.
   FileId load(const std::string& path, std::string& error);
   /// The file behind an id.
   const SourceFile& file(FileId id) const { return *files_.at(id.value); }

@@ -48,6 +48,37 @@ std::string u_escape(unsigned value) {
 
 }  // namespace
 
+std::size_t bidi_control_at(std::string_view text, std::size_t i, unsigned& code_point) {
+  const auto at = [&](std::size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0U;
+  };
+  if (at(0) == 0xD8 && at(1) == 0x9C) {
+    code_point = 0x061C;
+    return 2;
+  }
+  if (at(0) != 0xE2) return 0;
+  const unsigned cp = 0x2000 | ((at(1) & 0x3FU) << 6) | (at(2) & 0x3FU);
+  if ((at(1) & 0xC0) != 0x80 || (at(2) & 0xC0) != 0x80) return 0;
+  if (cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+      (cp >= 0x2066 && cp <= 0x2069)) {
+    code_point = cp;
+    return 3;
+  }
+  return 0;
+}
+
+std::string visible_code_point(unsigned code_point) {
+  return u_escape(code_point);
+}
+
+std::string clip_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "\u2026 (" + std::to_string(text.size() - cut) +
+         " more bytes)";
+}
+
 std::string sanitize_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -72,7 +103,14 @@ std::string markup_escape(std::string_view text, bool xml) {
   std::string clean = sanitize_utf8(text);
   std::string out;
   out.reserve(clean.size() + 16);
-  for (char c : clean) {
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    unsigned cp = 0;
+    if (const std::size_t len = bidi_control_at(clean, i, cp); len != 0) {
+      out += u_escape(cp);
+      i += len - 1;
+      continue;
+    }
+    const char c = clean[i];
     const char* entity = nullptr;
     switch (c) {
       case '&':

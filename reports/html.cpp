@@ -284,8 +284,19 @@ constexpr std::string_view kScript = R"JS(
 
 // ---------------------------------------------------------------------------------------------
 
+// What one cell or line shows of a spec string: a spec line, a call, a message, a value.
+// Names (activities, objects, fields) show less. Longer text ends in "... (N more bytes)",
+// so a page stays a few hundred bytes per cell whatever the spec holds.
+constexpr std::size_t kMaxLineBytes = 500;
+constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxErrorBytes = 64 << 10;  // a spec's diagnostics
+
 std::string esc(std::string_view s) {
-  return html_escape(s);
+  return html_escape(clip_text(s, kMaxLineBytes));
+}
+
+std::string esc_name(std::string_view s) {
+  return html_escape(clip_text(s, kMaxNameBytes));
 }
 
 std::string page_start(std::string_view title) {
@@ -378,7 +389,7 @@ std::string compact_source(std::string_view source) {
 
 // Activity names with a break opportunity before '[' so "OnReadComplete[rd]" wraps whole.
 std::string name_html(std::string_view name) {
-  std::string escaped = esc(name);
+  std::string escaped = esc_name(name);
   std::string out;
   for (char c : escaped) {
     if (c == '[') out += "<wbr>";
@@ -415,7 +426,7 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, const st
   std::string card =
       fmt::format("<div class=\"card {}\">", kActorClass[static_cast<std::size_t>(s.actor)]);
   if (!flag.empty()) card += fmt::format("<span class=\"flag\">{}</span>", flag);
-  card += fmt::format("<div class=\"who\">{}</div>", esc(s.activity_name));
+  card += fmt::format("<div class=\"who\">{}</div>", esc_name(s.activity_name));
   card += fmt::format("<div class=\"call\">{}",
                       call_html(s.action.empty() ? std::string("(internal step)") : s.action));
   if (!s.result.empty())
@@ -446,10 +457,17 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, const st
 
 // Text for the embedded panel data: valid UTF-8, control characters shown as \uXXXX like
 // html_escape does for the rest of the page.
-std::string visible(std::string_view text) {
-  std::string clean = sanitize_utf8(text);
+std::string visible(std::string_view text, std::size_t max_bytes = kMaxLineBytes) {
+  std::string clean = sanitize_utf8(clip_text(text, max_bytes));
   std::string out;
-  for (char c : clean) {
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    unsigned cp = 0;
+    if (const std::size_t len = bidi_control_at(clean, i, cp); len != 0) {
+      out += visible_code_point(cp);
+      i += len - 1;
+      continue;
+    }
+    const char c = clean[i];
     if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
       out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
     } else {
@@ -466,14 +484,15 @@ std::string trace_json(const Violation& v, std::size_t initial) {
     for (const ObjectView& o : s.objects) {
       ordered_json fields = ordered_json::array();
       for (const auto& [name, value] : o.fields)
-        fields.push_back(ordered_json::array({visible(name), visible(value)}));
-      objects.push_back(
-          ordered_json{{"name", visible(o.name)}, {"kind", visible(o.kind)}, {"fields", fields}});
+        fields.push_back(ordered_json::array({visible(name, kMaxNameBytes), visible(value)}));
+      objects.push_back(ordered_json{{"name", visible(o.name, kMaxNameBytes)},
+                                     {"kind", visible(o.kind, kMaxNameBytes)},
+                                     {"fields", fields}});
     }
     ordered_json choices = ordered_json::array();
     for (const std::string& c : s.choices) choices.push_back(visible(c));
     steps.push_back(ordered_json{
-        {"who", visible(s.activity_name)},
+        {"who", visible(s.activity_name, kMaxNameBytes)},
         {"call", visible(call_text(s))},
         {"note", visible(s.note)},
         {"loc", s.loc.line == 0 ? std::string() : visible(loc_label(s.loc))},
@@ -496,7 +515,7 @@ std::string rule_box(const RuleInfo& rule) {
   std::string out = "<section class=\"box rulebox\"><h2>Rule</h2>";
   out += fmt::format("<div><span class=\"rule-id\">{}</span> <b>{}</b></div>", esc(rule.id),
                      esc(rule.name));
-  out += fmt::format("<p>{}</p>", esc(rule.full));
+  out += fmt::format("<p>{}</p>", html_escape(rule.full));  // the catalogue's own text: whole
   if (!rule.aliases.empty())
     out += fmt::format("<p class=\"aliases\">SDV rules: {}</p>", esc(rule.aliases));
   out += "</section>";
@@ -597,7 +616,7 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
           "\u00b7 step {}</span>"
           "<span class=\"who\">{}</span><code>{}</code></div>",
           i, i + 1, flag_text(static_cast<int>(k) + 1, race_order.size(), violating), i + 1,
-          esc(s.activity_name), esc(call_text(s)));
+          esc_name(s.activity_name), esc(call_text(s)));
     }
     out += "</div>\n";
   }
@@ -684,6 +703,9 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
   Stats total;
   for (const SpecResult& s : run.specs) {
     ++counts[static_cast<std::size_t>(s.verdict)];
+    // A search stopped by a limit after finding violations is counted as incomplete as well.
+    if (s.verdict != Verdict::Incomplete && search_incomplete(s))
+      ++counts[static_cast<std::size_t>(Verdict::Incomplete)];
     violations += s.violations.size();
     for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
     total.states += s.stats.states;
@@ -741,7 +763,7 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
       }
       out += "</ul>";
     }
-    if (s.verdict == Verdict::Incomplete) {
+    if (search_incomplete(s)) {
       out +=
           "<span class=\"reason\">search incomplete: " +
           esc(s.incomplete_reason.empty() ? std::string("no reason given") : s.incomplete_reason) +
@@ -750,7 +772,7 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
       out += "<span class=\"muted\">no violation, complete search</span>";
     }
     if (s.verdict == Verdict::Error && !s.error.empty())
-      out += "<pre class=\"err\">" + esc(s.error) + "</pre>";
+      out += "<pre class=\"err\">" + html_escape(clip_text(s.error, kMaxErrorBytes)) + "</pre>";
     out += "</td>";
     if (s.verdict == Verdict::Error) {
       out += "<td class=\"n\">\u2013</td><td class=\"n\">\u2013</td><td class=\"n\">\u2013</td>";

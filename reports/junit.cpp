@@ -95,7 +95,7 @@ std::string suite(const SpecResult& spec, const JunitOptions& o, Counts& total) 
         for (const Violation* v : found) body += render_text_violation(*v, text);
         cases += fmt::format(">\n      <failure message={} type={}>{}</failure>\n    </testcase>\n",
                              attr(message), attr(info.id), content(body));
-      } else if (spec.verdict == Verdict::Incomplete) {
+      } else if (search_incomplete(spec)) {
         ++c.skipped;
         std::string reason = "search incomplete";
         if (!spec.incomplete_reason.empty()) reason += ": " + spec.incomplete_reason;

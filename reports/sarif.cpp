@@ -205,10 +205,11 @@ ordered_json build_sarif(const RunResult& run) {
     for (const Violation& v : s.violations) results.push_back(result_for(s, v));
     specs.push_back(ordered_json{
         {"path", str(s.path)}, {"verdict", verdict_name(s.verdict)}, {"states", s.stats.states}});
-    if (s.verdict == Verdict::Error || s.verdict == Verdict::Incomplete) {
+    if (s.verdict == Verdict::Error || search_incomplete(s)) {
       bool error = s.verdict == Verdict::Error;
       successful = successful && !error;
-      std::string text = s.path + ": " + std::string(verdict_name(s.verdict));
+      // A search that found violations before a limit stopped it is incomplete too.
+      std::string text = s.path + ": " + std::string(error ? "error" : "incomplete");
       std::string detail = error ? s.error : s.incomplete_reason;
       if (!detail.empty()) text += ": " + detail;
       notifications.push_back(ordered_json{

@@ -26,12 +26,20 @@ std::string paint(const TextOptions& o, std::string_view color, std::string_view
   return fmt::format("{}{}{}", color, text, kReset);
 }
 
-// Spec text on a terminal: valid UTF-8 and no raw control characters (escape sequences).
+// Spec text on a terminal: valid UTF-8, no raw control characters (escape sequences) and no
+// invisible bidi controls (shown as \uXXXX, so a line reads in the order it runs).
 std::string clean(std::string_view text) {
   std::string s = sanitize_utf8(text);
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned cp = 0;
+    if (const std::size_t len = bidi_control_at(s, i, cp); len != 0) {
+      out += visible_code_point(cp);
+      i += len - 1;
+      continue;
+    }
+    const char c = s[i];
     if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
       out += fmt::format("\\x{:02X}", static_cast<unsigned char>(c));
     } else if (c == 0x7F) {
@@ -204,14 +212,20 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
     detail = fmt::format("{} violation{}", spec.violations.size(),
                          spec.violations.size() == 1 ? "" : "s");
   }
-  if (spec.verdict == Verdict::Incomplete && !spec.incomplete_reason.empty()) {
-    detail += (detail.empty() ? "" : "; ") + clean(spec.incomplete_reason);
+  if (search_incomplete(spec)) {
+    // Violations found before a limit stopped the search: the verdict stays "violation" but
+    // the search is incomplete, and the line says so.
+    std::string reason =
+        spec.incomplete_reason.empty() ? "no reason given" : spec.incomplete_reason;
+    if (spec.verdict != Verdict::Incomplete) reason = "search incomplete: " + reason;
+    detail += (detail.empty() ? "" : "; ") + clean(reason);
   }
   if (spec.stats.hash_compaction && spec.verdict == Verdict::Pass) {
     detail += (detail.empty() ? "" : "; ") +
-              fmt::format("probabilistic: hash compaction, a state may have been missed with "
-                          "probability up to {:.1e}",
-                          omission_probability(spec.stats));
+              fmt::format(
+                  "probabilistic: hash compaction, a state may have been missed with "
+                  "probability up to {:.1e}",
+                  omission_probability(spec.stats));
   }
   std::string line =
       fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
@@ -220,9 +234,13 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
     line += "  " + paint(o, kDim, render_text_stats(spec.stats, o));
   out += line + '\n';
   if (spec.verdict == Verdict::Error && !spec.error.empty()) {
-    std::string text = sanitize_utf8(spec.error);
-    if (text.back() != '\n') text += '\n';
-    out += text;
+    // Line by line, so that control and bidi characters are shown but newlines are kept.
+    std::string_view rest(spec.error);
+    while (!rest.empty()) {
+      const std::size_t nl = rest.find('\n');
+      out += clean(rest.substr(0, nl)) + '\n';
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
   }
   for (const Violation& v : spec.violations) out += render_text_violation(v, o);
   return out;
@@ -233,8 +251,14 @@ std::string render_text_summary(const RunResult& run, const TextOptions& o) {
   std::size_t violations = 0;
   std::size_t accepted = 0;
   Stats total;
+  std::size_t incomplete = 0;            // every spec whose search did not finish
+  std::size_t incomplete_violating = 0;  // ... of which counted as "violation" too
   for (const SpecResult& s : run.specs) {
     ++counts[static_cast<std::size_t>(s.verdict)];
+    if (search_incomplete(s)) {
+      ++incomplete;
+      if (s.verdict != Verdict::Incomplete) ++incomplete_violating;
+    }
     violations += s.violations.size();
     for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
     total.states += s.stats.states;
@@ -245,14 +269,17 @@ std::string render_text_summary(const RunResult& run, const TextOptions& o) {
     total.z3_cached += s.stats.z3_cached;
     total.z3_seconds += s.stats.z3_seconds;
   }
-  std::string out = fmt::format(
-      "{} spec{} checked: {} pass, {} violation, {} incomplete, {} error; {} violation{} found",
-      run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1], counts[2],
-      counts[3], violations, violations == 1 ? "" : "s");
+  std::string incomplete_text = std::to_string(incomplete) + " incomplete";
+  if (incomplete_violating > 0)
+    incomplete_text += fmt::format(" ({} with violations)", incomplete_violating);
+  std::string out =
+      fmt::format("{} spec{} checked: {} pass, {} violation, {}, {} error; {} violation{} found",
+                  run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1],
+                  incomplete_text, counts[3], violations, violations == 1 ? "" : "s");
   if (accepted > 0)
     out += fmt::format(" ({} accepted by the baseline, {} new)", accepted, violations - accepted);
   std::string_view color = counts[3] > 0 || violations > accepted ? kRed
-                           : counts[2] > 0                        ? kYellow
+                           : incomplete > 0                       ? kYellow
                                                                   : kGreen;
   std::string result = paint(o, color, out) + '\n';
   if (!run.specs.empty()) result += "total: " + render_text_stats(total, o) + '\n';

@@ -31,7 +31,8 @@ ChildRun run_child(const std::vector<std::string>& args, const ChildOptions& opt
   std::string out_path = dir + "/stdout";
   std::string err_path = dir + "/stderr";
   std::vector<std::string> argv_s;
-  argv_s.push_back(CC_CANCELCHECK_EXE);
+  const char* other = std::getenv("CC_TEST_CANCELCHECK");
+  argv_s.push_back(other != nullptr && *other != '\0' ? other : CC_CANCELCHECK_EXE);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_s) argv.push_back(a.data());
