@@ -34,7 +34,7 @@
 namespace cc {
 
 // ---------------------------------------------------------------------------------------------
-// Readings the documents leave open (keep in step with docs/decisions.md).
+// Readings the documents leave open (keep in step with docs/semantics/ and docs/decisions.md).
 // ---------------------------------------------------------------------------------------------
 namespace reading {
 /// `==` on request handles compares the object and the epoch the handle was read at.
@@ -52,7 +52,7 @@ constexpr bool kCancelFlagCheckedBeforeMayFail = true;
 /// tables; the explorer's reading, adopted.
 constexpr bool kSendAndForgetOnlyReceived = true;
 /// WdfRequestRequeue puts the request back even on a purged queue (only forwarding returns
-/// STATUS_WDF_BUSY there, decisions.md "EvtIoStop"). The explorer's reading, adopted.
+/// STATUS_WDF_BUSY there, docs/semantics/kmdf.md). The explorer's reading, adopted.
 constexpr bool kRequeueIgnoresPurge = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
