@@ -1,5 +1,5 @@
-// The reference executor (see ref_executor.h). Written from the design documents only:
-// semantics.md §1-§5, decisions.md "Semantics (KMDF)", "(NDIS)", "(APPC)" and replay.md. Every
+// The reference executor (see ref_executor.h). Written from the semantics documents only:
+// docs/semantics/ (kmdf.md, ndis.md, appc.md), decisions.md and replay.md. Every
 // place where those documents leave a detail open and this file had to pick one is a named constant
 // in the "Readings" block below.
 //
@@ -34,7 +34,7 @@
 namespace cc {
 
 // ---------------------------------------------------------------------------------------------
-// Readings the documents leave open (keep in step with docs/decisions.md).
+// Readings the documents leave open (keep in step with docs/semantics/ and docs/decisions.md).
 // ---------------------------------------------------------------------------------------------
 namespace reading {
 /// `==` on request handles compares the object and the epoch the handle was read at.
@@ -52,13 +52,13 @@ constexpr bool kCancelFlagCheckedBeforeMayFail = true;
 /// tables; the explorer's reading, adopted.
 constexpr bool kSendAndForgetOnlyReceived = true;
 /// WdfRequestRequeue puts the request back even on a purged queue (only forwarding returns
-/// STATUS_WDF_BUSY there, decisions.md "EvtIoStop"). The explorer's reading, adopted.
+/// STATUS_WDF_BUSY there, docs/semantics/kmdf.md). The explorer's reading, adopted.
 constexpr bool kRequeueIgnoresPurge = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
-/// NDIS (semantics.md §3): the protocol may cancel an id once it has handed over every NBL it
-/// marked with it, and only while one of them is still out (not returned up).
+/// NDIS (docs/semantics/ndis.md): the protocol may cancel an id once it has handed over every
+/// NBL it marked with it, and only while one of them is still out (not returned up).
 constexpr bool kCancelSendAfterAllHandedOver = true;
 /// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
 /// (double completion), not a plain use after the hand-over.
@@ -74,7 +74,7 @@ constexpr const char* kOwnPartialId = "partial_id";
 constexpr const char* kOtherPartialId = "partial_id(other#1)";
 constexpr uint32_t kPartialIdBits = 8;
 constexpr uint32_t kPartialIdShift = 24;
-/// APPC (semantics.md §4): WinAPPCCancelAsyncRequest on a verb that has completed returns
+/// APPC (docs/semantics/appc.md): WinAPPCCancelAsyncRequest on a verb that has completed returns
 /// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
 /// may return WAPPCINVALID instead (both explored).
 constexpr const char* kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
@@ -967,7 +967,7 @@ void RefMachine::env_timer(const std::string& tname) {
   throw ReplayError{fmt::format("no timer named '{}'", tname)};
 }
 
-// ---- NDIS environment (semantics.md §3) ----
+// ---- NDIS environment (docs/semantics/ndis.md) ----
 
 const ast::FnDecl* RefMachine::filter_fn(int f, const char* handler) const {
   if (f < 0 || static_cast<std::size_t>(f) >= spec_->filters.size()) return nullptr;
@@ -1064,7 +1064,7 @@ void RefMachine::env_miniport(const std::string& nname) {
   throw ReplayError{fmt::format("no NBL named '{}'", nname)};
 }
 
-// ---- APPC environment (semantics.md §4) ----
+// ---- APPC environment (docs/semantics/appc.md) ----
 
 void RefMachine::post_completion(int t, int32_t rc) {
   Task& tk = tasks_[static_cast<std::size_t>(t)];
@@ -2216,7 +2216,7 @@ Val RefMachine::call_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   throw RefUnsupported(fmt::format("{} is not executed by the reference executor", name));
 }
 
-// ---- NDIS calls (semantics.md §3) ----
+// ---- NDIS calls (docs/semantics/ndis.md) ----
 
 Nbl& RefMachine::nbl_arg(const Val& v, ApiId api) {
   if (v.i <= 0 || static_cast<std::size_t>(v.i) > nbls_.size())
@@ -2326,7 +2326,7 @@ Val RefMachine::call_ndis(ApiId id, std::vector<Val>& args) {
   throw RefUnsupported(fmt::format("{} is not executed by the reference executor", name));
 }
 
-// ---- APPC calls (semantics.md §4) ----
+// ---- APPC calls (docs/semantics/appc.md) ----
 
 Vcb& RefMachine::vcb_arg(const Val& v, ApiId api) {
   if (v.i <= 0 || static_cast<std::size_t>(v.i) > vcbs_.size())

@@ -204,7 +204,7 @@ struct DeviceDecl {
   bool implicit = false;         ///< created for top-level queues
 };
 
-/// How a lower driver behaves (semantics.md §2).
+/// How a lower driver behaves (docs/semantics/kmdf.md "Readings", Targets).
 enum class TargetBehaviour : uint8_t { Cancelable, Uncancelable, Pending, Late };
 
 /// target NAME : behaviour [may_fail] [completes {S, ...}];

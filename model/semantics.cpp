@@ -25,7 +25,7 @@ namespace k {
 #undef CC_CONST
 }  // namespace k
 
-/// Where a request is and who owns it (semantics.md §1).
+/// Where a request is and who owns it (docs/semantics/kmdf.md "Objects and state").
 enum class Place : uint8_t {
   NotArrived,
   Queued,           ///< framework owns it (where = queue)
@@ -83,7 +83,7 @@ enum class ActKind : uint8_t {
   FilterCancel,        ///< FilterCancelSendNetBufferLists (subject: a cancel_send line)
 };
 
-// ---- NDIS (semantics.md §1 "NET_BUFFER_LIST", §3) ----
+// ---- NDIS (docs/semantics/ndis.md) ----
 
 /// Who owns a NET_BUFFER_LIST.
 enum class NblOwner : uint8_t {
@@ -127,7 +127,7 @@ constexpr uint32_t kOtherPartialIds = 1;
 /// complete by two paths (it comes back from the miniport and goes up again): CR001.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
 
-// ---- APPC (semantics.md §1 "APPC asynchronous verb", §4) ----
+// ---- APPC (docs/semantics/appc.md) ----
 
 /// VCB and task record layouts (bytes).
 enum VcbField : uint32_t { kVState = 0, kVTask = 1, kVRc = 4, kVcbStride = 8 };
@@ -295,8 +295,8 @@ std::string appc_code_text(int32_t v) {
   return std::to_string(v);
 }
 
-/// Verbs that may be issued while a receive is outstanding on the conversation (reference
-/// notes §4, "One outstanding verb per conversation").
+/// Verbs that may be issued while a receive is outstanding on the conversation
+/// (docs/semantics/appc.md, WinAsyncAPPC).
 bool verb_allowed_during_receive(int32_t verb) {
   for (int32_t v : {k::DEALLOCATE, k::GET_ATTRIBUTES, k::GET_TYPE, k::REQUEST_TO_SEND,
                     k::SEND_ERROR, k::TEST_RTS, k::TP_ENDED}) {

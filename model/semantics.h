@@ -1,4 +1,4 @@
-// The framework semantics (design: semantics.md §1-§5: KMDF, NDIS, APPC) as a
+// The framework semantics (docs/semantics/: kmdf.md, ndis.md, appc.md) as a
 // TransitionSystem over flat byte states: requests, queues, targets, NBLs, verbs, VCBs,
 // locks, events, timers, globals and activities (callback instances, threads) laid out once
 // per spec.

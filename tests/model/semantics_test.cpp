@@ -328,7 +328,7 @@ std::vector<Case> cases() {
   };
 }
 
-// ---- NDIS (semantics.md §3) and APPC (§4) ----
+// ---- NDIS (docs/semantics/ndis.md) and APPC (docs/semantics/appc.md) ----
 
 // A filter f over miniport m (BEHAVIOUR) whose send, completion and cancel handlers have the
 // given bodies (parameters n; n, st; id); the protocol sends SENDS NBLs with cancel id 1.
