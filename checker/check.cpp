@@ -9,7 +9,7 @@
 #include "checker/explorer.h"
 #include "checker/replay.h"
 #include "checker/z3_adapter.h"
-#include "model/semantics.h"
+#include "engine/semantics.h"
 
 namespace cc {
 namespace {
@@ -24,7 +24,7 @@ void number_lanes(Violation& v) {
   }
 }
 
-/// The semantics' view of the Z3 adapter (model/sym_decider.h).
+/// The semantics' view of the Z3 adapter (engine/sym_decider.h).
 class SolverDecider final : public SymDecider {
  public:
   explicit SolverDecider(SymSolver& solver) : solver_(solver) {}

@@ -4,7 +4,7 @@
 
 #include "checker/check.h"
 #include "checker/result.h"
-#include "model/transition.h"
+#include "engine/transition.h"
 
 namespace cc {
 

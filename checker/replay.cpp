@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "checker/ref_executor.h"
+#include "reference/ref_executor.h"
 
 namespace cc {
 namespace {

@@ -1,5 +1,5 @@
 // Replay: runs a counterexample's schedule (its steps' event keys and choice tokens,
-// docs/replay.md) through the reference executor (checker/ref_executor.h) and checks that it
+// docs/replay.md) through the reference executor (reference/ref_executor.h) and checks that it
 // reaches the same rule at the same step with the same API results on every step. check_spec
 // confirms every violation this way; `cancelcheck replay` does it for a --json document.
 #pragma once

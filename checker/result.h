@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/rules.h"
-#include "model/trace.h"
+#include "engine/trace.h"
 
 namespace cc {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "model/sym.h"
+#include "engine/sym.h"
 
 namespace cc {
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "model/sym_cancel_id.h"
+#include "engine/sym_cancel_id.h"
 
 namespace cc {
 

@@ -11,7 +11,7 @@
 
 #include "checker/result.h"
 #include "checker/sym_cache.h"
-#include "model/sym.h"
+#include "engine/sym.h"
 
 namespace cc {
 

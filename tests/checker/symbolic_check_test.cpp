@@ -9,7 +9,7 @@
 #include "checker/check.h"
 #include "checker/replay.h"
 #include "model/frontend.h"
-#include "model/semantics.h"
+#include "engine/semantics.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "checker/z3_adapter.h"
-#include "model/sym.h"
+#include "engine/sym.h"
 
 namespace cc {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "checker/z3_adapter.h"
-#include "model/sym.h"
-#include "model/sym_cancel_id.h"
+#include "engine/sym.h"
+#include "engine/sym_cancel_id.h"
 
 namespace cc {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <span>
 
-#include "model/sym.h"
+#include "engine/sym.h"
 
 namespace cc {
 

@@ -1,4 +1,4 @@
-#include "model/sym_cancel_id.h"
+#include "engine/sym_cancel_id.h"
 
 #include <algorithm>
 

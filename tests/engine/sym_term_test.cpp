@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "model/sym.h"
-#include "model/sym_cancel_id.h"
+#include "engine/sym.h"
+#include "engine/sym_cancel_id.h"
 
 namespace cc {
 namespace {

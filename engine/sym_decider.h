@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "model/sym.h"
+#include "engine/sym.h"
 
 namespace cc {
 

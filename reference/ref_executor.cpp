@@ -17,7 +17,7 @@
 //   - nondeterminism goes through a Chooser: replay takes the trace's tokens in order, the
 //     successor enumeration tries every outcome (depth-first over the choice points).
 // Steps run on a copy of the machine that is committed only when the step can be taken.
-#include "checker/ref_executor.h"
+#include "reference/ref_executor.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "model/frontend.h"
-#include "model/program.h"
+#include "engine/program.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {

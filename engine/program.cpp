@@ -1,4 +1,4 @@
-#include "model/program.h"
+#include "engine/program.h"
 
 #include <algorithm>
 

@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "model/frontend.h"
-#include "model/semantics.h"
+#include "engine/semantics.h"
 #include "tests/app/run_tool.h"
-#include "tests/model/collect_sink.h"
+#include "tests/engine/collect_sink.h"
 
 namespace cc {
 namespace {

@@ -14,8 +14,8 @@
 
 #include "model/rules.h"
 #include "model/source.h"
-#include "model/sym_decider.h"
-#include "model/trace.h"
+#include "engine/sym_decider.h"
+#include "engine/trace.h"
 
 namespace cc {
 

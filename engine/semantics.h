@@ -10,7 +10,7 @@
 
 #include "model/ast.h"
 #include "model/source.h"
-#include "model/transition.h"
+#include "engine/transition.h"
 
 namespace cc {
 

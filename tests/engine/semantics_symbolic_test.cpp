@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "model/frontend.h"
-#include "model/semantics.h"
-#include "model/sym_cancel_id.h"
+#include "engine/semantics.h"
+#include "engine/sym_cancel_id.h"
 #include "tests/app/run_tool.h"
-#include "tests/model/collect_sink.h"
+#include "tests/engine/collect_sink.h"
 
 namespace cc {
 namespace {

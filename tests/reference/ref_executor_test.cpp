@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "checker/ref_executor.h"
+#include "reference/ref_executor.h"
 #include "model/frontend.h"
 
 namespace cc {

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "model/transition.h"
+#include "engine/transition.h"
 
 namespace cc::test {
 

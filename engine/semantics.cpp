@@ -1,4 +1,4 @@
-#include "model/semantics.h"
+#include "engine/semantics.h"
 
 #include <algorithm>
 #include <array>
@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "model/api.h"
-#include "model/program.h"
-#include "model/sym.h"
-#include "model/sym_cancel_id.h"
+#include "engine/program.h"
+#include "engine/sym.h"
+#include "engine/sym_cancel_id.h"
 
 namespace cc {
 namespace {

@@ -1,4 +1,4 @@
-#include "model/sym.h"
+#include "engine/sym.h"
 
 #include <xxhash.h>
 
