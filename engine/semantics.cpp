@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "model/api.h"
 #include "engine/program.h"
 #include "engine/sym.h"
 #include "engine/sym_cancel_id.h"
+#include "model/api.h"
 
 namespace cc {
 namespace {
@@ -974,25 +974,15 @@ bool KmdfSystem::request_local(const Instr& in, bool callbacks_local) {
       return false;
     case Op::Api:
       if (in.loc.kind == LocKind::Global) return false;
-      switch (in.api()) {
-        case ApiId::WdfRequestSend:
-        case ApiId::WdfRequestSendAndForget:
-        case ApiId::WdfRequestCancelSentRequest:
-        case ApiId::WdfRequestComplete:
-        case ApiId::WdfRequestCompleteWithInformation:
-        case ApiId::WdfRequestGetStatus:
-        case ApiId::WdfRequestUnmarkCancelable:
-        case ApiId::WdfRequestIsCanceled:
-        case ApiId::WdfObjectReference:
-        case ApiId::WdfObjectDereference:
+      switch (api_info(in.api()).footprint) {  // declared in model/api.def
+        case ApiFootprint::OwnRequest:
           return true;
-        case ApiId::WdfRequestSetCompletionRoutine:
-        case ApiId::WdfRequestMarkCancelable:
-        case ApiId::WdfRequestMarkCancelableEx:
+        case ApiFootprint::OwnRequestCallback:
           return callbacks_local;
-        default:  // queues, created requests, locks, events, timers, NDIS, APPC, lists
+        case ApiFootprint::Shared:
           return false;
       }
+      return false;
     default:  // register computation, control flow, assert/assume, atomic, return
       return true;
   }
@@ -3995,8 +3985,8 @@ std::string KmdfSystem::build_symbolic() {
 
 std::optional<bool> KmdfSystem::sym_split(SymTermId cond) {
   if (++sym_forks_ > kMaxSymForks) {
-    throw ModelLimit(fmt::format("a step branched on symbolic values more than {} times",
-                                 kMaxSymForks));
+    throw ModelLimit(
+        fmt::format("a step branched on symbolic values more than {} times", kMaxSymForks));
   }
   const bool holds = oracle_.choose(2) == 1;
   const SymTermId side = holds ? cond : pool_.mk_not(cond);

@@ -5,7 +5,7 @@
 namespace cc {
 namespace {
 
-#define CC_API(name, ret, domain, min_args, ...) \
+#define CC_API(name, ret, domain, footprint, min_args, ...) \
   constexpr TypeKind kParams_##name[] = {TypeKind::Void __VA_OPT__(, ) __VA_ARGS__};
 #define Request TypeKind::Request
 #define Target TypeKind::Target
@@ -52,9 +52,14 @@ namespace {
 
 // kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
 const std::array kApis = {
-#define CC_API(name, ret, domain, min_args, ...)      \
-  ApiInfo{ApiId::name,       #name,    TypeKind::ret, \
-          ApiDomain::domain, min_args, std::span<const TypeKind>(kParams_##name).subspan(1)},
+#define CC_API(name, ret, domain, footprint, min_args, ...) \
+  ApiInfo{ApiId::name,                                      \
+          #name,                                            \
+          TypeKind::ret,                                    \
+          ApiDomain::domain,                                \
+          ApiFootprint::footprint,                          \
+          min_args,                                         \
+          std::span<const TypeKind>(kParams_##name).subspan(1)},
 #include "model/api.def"
 #undef CC_API
 };

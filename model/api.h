@@ -12,7 +12,7 @@ namespace cc {
 
 /// Identifies a row of model/api.def.
 enum class ApiId : uint8_t {
-#define CC_API(name, ret, domain, min_args, ...) name,
+#define CC_API(name, ret, domain, footprint, min_args, ...) name,
 #include "model/api.def"
 #undef CC_API
 };
@@ -20,12 +20,21 @@ enum class ApiId : uint8_t {
 /// Which part of the product's semantics an API belongs to.
 enum class ApiDomain : uint8_t { Kmdf, Ndis, Appc, Builtin };
 
+/// What a call may read or write (model/api.def, "Footprint"): partial-order reduction runs
+/// a request's component alone only while its calls touch nothing but that request.
+enum class ApiFootprint : uint8_t {
+  OwnRequest,          ///< only the request it is given
+  OwnRequestCallback,  ///< that request, and a callback registered to run on it
+  Shared,              ///< objects other activities or requests can reach
+};
+
 /// One row of the API table.
 struct ApiInfo {
   ApiId id;
   std::string_view name;
   TypeKind result;
   ApiDomain domain;
+  ApiFootprint footprint;
   uint8_t min_args;
   std::span<const TypeKind> params;  ///< all parameters; the first min_args are required
 };

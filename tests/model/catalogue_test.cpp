@@ -50,6 +50,37 @@ TEST(ApiTable, SignaturesMatchTheDesign) {
   for (const ApiInfo& a : all_apis()) EXPECT_LE(a.min_args, a.params.size()) << a.name;
 }
 
+// Footprints (model/api.def): a call marked as touching only its own request takes that
+// request first, is a KMDF call, and the calls that move a request between queues, create or
+// delete one, or touch any other object are Shared (a wrong footprint hides interleavings).
+TEST(ApiTable, FootprintsAreConservative) {
+  std::size_t own = 0;
+  for (const ApiInfo& a : all_apis()) {
+    if (a.footprint == ApiFootprint::Shared) continue;
+    ++own;
+    SCOPED_TRACE(std::string(a.name));
+    EXPECT_EQ(a.domain, ApiDomain::Kmdf);
+    ASSERT_FALSE(a.params.empty());
+    EXPECT_EQ(a.params[0], TypeKind::Request);
+    for (std::size_t i = 1; i < a.params.size(); ++i) {
+      const TypeKind p = a.params[i];
+      EXPECT_TRUE(p == TypeKind::Status || p == TypeKind::Int || p == TypeKind::Bool ||
+                  p == TypeKind::Target || p == TypeKind::Fn);
+      // A callback argument is registered on the request: the footprint must say so.
+      if (p == TypeKind::Fn) {
+        EXPECT_EQ(a.footprint, ApiFootprint::OwnRequestCallback);
+      }
+    }
+  }
+  EXPECT_EQ(own, 13U);
+  for (const char* shared :
+       {"WdfRequestForwardToIoQueue", "WdfRequestRequeue", "WdfRequestReuse",
+        "WdfRequestStopAcknowledge", "WdfIoQueueRetrieveNextRequest", "WdfRequestCreate",
+        "WdfObjectDelete", "KeSetEvent", "WdfSpinLockAcquire", "WdfTimerStart", "push"}) {
+    EXPECT_EQ(api_info(*find_api(shared)).footprint, ApiFootprint::Shared) << shared;
+  }
+}
+
 TEST(ApiTable, Constants) {
   const ConstantInfo* c = find_constant("STATUS_CANCELLED");
   ASSERT_NE(c, nullptr);
