@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "model/rules.h"
 #include "engine/trace.h"
+#include "model/rules.h"
 
 namespace cc {
 

@@ -196,9 +196,9 @@ class StateStore {
   uint64_t peak_bytes_ = 0;
 
   // prefault(): chunks and a doubled table allocated and touched ahead of use.
-  std::vector<Chunk> spare_chunks_;  ///< used by add_chunk() first, in order
+  std::vector<Chunk> spare_chunks_;       ///< used by add_chunk() first, in order
   std::vector<Chunk> spare_byte_chunks_;  ///< used by reserve_bytes() first, in order
-  uint32_t* spare_table_ = nullptr;  ///< spare_capacity_ slots (>= 2 x capacity_), all zero
+  uint32_t* spare_table_ = nullptr;       ///< spare_capacity_ slots (>= 2 x capacity_), all zero
   uint64_t spare_capacity_ = 0;
   uint64_t spare_bytes_ = 0;
 };

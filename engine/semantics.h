@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/transition.h"
 #include "model/ast.h"
 #include "model/source.h"
-#include "engine/transition.h"
 
 namespace cc {
 

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "model/rules.h"
-#include "model/source.h"
 #include "engine/sym_decider.h"
 #include "engine/trace.h"
+#include "model/rules.h"
+#include "model/source.h"
 
 namespace cc {
 

@@ -30,10 +30,10 @@
 #include <fmt/ranges.h>
 
 #include "app/spec_files.h"
-#include "reference/ref_executor.h"
-#include "model/frontend.h"
 #include "engine/semantics.h"
 #include "engine/transition.h"
+#include "model/frontend.h"
+#include "reference/ref_executor.h"
 
 namespace cc {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "checker/check.h"
 #include "checker/replay.h"
-#include "model/frontend.h"
 #include "engine/semantics.h"
+#include "model/frontend.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {

@@ -1,8 +1,8 @@
 // Lowering to three-address code: which instructions are visible steps, and liveness.
 #include <gtest/gtest.h>
 
-#include "model/frontend.h"
 #include "engine/program.h"
+#include "model/frontend.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {

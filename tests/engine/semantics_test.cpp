@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "model/frontend.h"
 #include "engine/semantics.h"
+#include "model/frontend.h"
 #include "tests/app/run_tool.h"
 #include "tests/engine/collect_sink.h"
 
@@ -20,7 +20,7 @@ namespace {
 struct Outcome {
   std::optional<Finding> finding;
   std::size_t states = 0;
-  std::string error;  ///< front-end diagnostics or unsupported construct
+  std::string error;            ///< front-end diagnostics or unsupported construct
   std::size_t pack_errors = 0;  ///< successors that pack() / unpack() did not give back
 };
 

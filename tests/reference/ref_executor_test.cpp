@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "reference/ref_executor.h"
 #include "model/frontend.h"
+#include "reference/ref_executor.h"
 
 namespace cc {
 namespace {

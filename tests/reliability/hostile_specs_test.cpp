@@ -22,9 +22,11 @@ std::string read_spec(const std::string& decls, const std::string& body,
                       const std::string& arrive = "1") {
   return "spec \"hostile\";\n" + decls +
          "\nqueue reads : sequential {\n  EvtIoRead = OnRead;\n}\n"
-         "fn OnRead(request req) {\n" + body +
+         "fn OnRead(request req) {\n" +
+         body +
          "\n  WdfRequestComplete(req, STATUS_SUCCESS);\n}\n"
-         "environment {\n  arrive reads x " + arrive + ";\n}\n";
+         "environment {\n  arrive reads x " +
+         arrive + ";\n}\n";
 }
 
 ChildRun check(const std::string& spec_text, std::vector<std::string> extra = {},
@@ -56,12 +58,13 @@ TEST(HostileSpecs, IntMaxArriveCountFromDefineIsADiagnostic) {
 }
 
 TEST(HostileSpecs, IntMaxLoopBoundEndsWithinLimits) {
-  ChildRun r = check(read_spec("const N = 2147483647;",
-                               "  int i = 0;\n  while (i < N) {\n    i = i + 1;\n  }"),
-                     {"--time-limit", "20"}, 90);
+  ChildRun r = check(
+      read_spec("const N = 2147483647;", "  int i = 0;\n  while (i < N) {\n    i = i + 1;\n  }"),
+      {"--time-limit", "20"}, 90);
   expect_clean_end(r);
   EXPECT_TRUE(r.exit_code == kIncomplete || r.exit_code == kSpecError)
-      << "exit " << r.exit_code << "\n" << r.out << r.err;
+      << "exit " << r.exit_code << "\n"
+      << r.out << r.err;
   EXPECT_LT(r.seconds, 60) << r.out;
 }
 
@@ -93,8 +96,8 @@ TEST(HostileSpecs, TwoHundredLevelsOfNesting) {
   EXPECT_EQ(deep.exit_code, kSpecError) << deep.out;
   EXPECT_NE(deep.err.find("nesting too deep"), std::string::npos) << deep.err;
   // ... and 198 levels of parentheses are fine.
-  ChildRun parens = check(read_spec("const N = " + std::string(198, '(') + "1" +
-                                    std::string(198, ')') + ";", ""));
+  ChildRun parens = check(
+      read_spec("const N = " + std::string(198, '(') + "1" + std::string(198, ')') + ";", ""));
   expect_clean_end(parens);
   EXPECT_EQ(parens.exit_code, kPass) << parens.out << parens.err;
 }
@@ -112,8 +115,8 @@ TEST(HostileSpecs, FarTooDeepNestingIsADiagnostic) {
 }
 
 TEST(HostileSpecs, DeepParenthesesAreADiagnostic) {
-  ChildRun r = check(read_spec("const N = " + std::string(100000, '(') + "1" +
-                               std::string(100000, ')') + ";", ""));
+  ChildRun r = check(read_spec(
+      "const N = " + std::string(100000, '(') + "1" + std::string(100000, ')') + ";", ""));
   expect_clean_end(r);
   EXPECT_EQ(r.exit_code, kSpecError) << r.out;
 }
@@ -121,7 +124,8 @@ TEST(HostileSpecs, DeepParenthesesAreADiagnostic) {
 TEST(HostileSpecs, FiveThousandDeclarations) {
   std::string decls;
   for (int i = 0; i < 5000; ++i) decls += "global int g" + std::to_string(i) + " = 0;\n";
-  for (int i = 0; i < 5000; ++i) decls += "const C" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
+  for (int i = 0; i < 5000; ++i)
+    decls += "const C" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
   ChildRun r = check(read_spec(decls, "  g4999 = C4999;"));
   expect_clean_end(r);
   EXPECT_EQ(r.exit_code, kPass) << r.out << r.err.substr(0, 2000);

@@ -63,8 +63,7 @@ std::set<std::string> keys(const SpecResult& r) {
   std::set<std::string> out;
   for (const Violation& v : r.violations) {
     out.insert(v.violating_step ? std::string(rule_info(v.rule).id) + "@" +
-                                      std::to_string(v.loc.line) + ":" +
-                                      std::to_string(v.loc.col)
+                                      std::to_string(v.loc.line) + ":" + std::to_string(v.loc.col)
                                 : std::string(rule_info(v.rule).id) + "@end");
   }
   return out;
@@ -119,8 +118,8 @@ TEST(ReliabilityProbes, NondeterministicLocalLoopIsAModelLimit) {
 // Through the binary: --time-limit 1 ends it as incomplete (exit 4), and so does Ctrl-C.
 TEST(ReliabilityProbes, NondeterministicLocalLoopHonoursTheLimitsAndSigint) {
   const std::string spec = data("nondet_loop2.spec");
-  test::ChildRun r = test::run_child({"check", spec, "--time-limit", "1", "--no-progress"},
-                                     {.deadline_s = 60});
+  test::ChildRun r =
+      test::run_child({"check", spec, "--time-limit", "1", "--no-progress"}, {.deadline_s = 60});
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
   r = test::run_child({"check", spec, "--no-progress"},
@@ -146,10 +145,10 @@ TEST(ReliabilityProbes, ExecutorsAgreeOnGetStatusShiftsAtomicWaitsAndRequeue) {
     RuleId rule;
   };
   const Case cases[] = {
-      {"getstatus.spec", RuleId::ApiMisuse},         // RequestGetStatusValid
-      {"shift2.spec", RuleId::Assertion},            // 1 << 33 == 0, not 2
-      {"shift_sign.spec", RuleId::Assertion},        // -8 >> 40 == -1
-      {"appc_dl.spec", RuleId::Deadlock},            // atomic GetMessage after its own verb
+      {"getstatus.spec", RuleId::ApiMisuse},   // RequestGetStatusValid
+      {"shift2.spec", RuleId::Assertion},      // 1 << 33 == 0, not 2
+      {"shift_sign.spec", RuleId::Assertion},  // -8 >> 40 == -1
+      {"appc_dl.spec", RuleId::Deadlock},      // atomic GetMessage after its own verb
       {"stopack_requeue_at_target.spec", RuleId::UseAfterFree},  // requeue of a sent request
       {"symbolic_stale_cancel_id.spec", RuleId::StaleCancelId},  // id nonzero in the model
   };
