@@ -627,10 +627,10 @@ class KmdfSystem final : public TransitionSystem {
   void set_path_condition(const PathCondition& pc);
   bool feasible(const PathCondition& pc);
   SymTermId cond_of(SymTermId t);
-  /// Splits the step on a symbolic condition as a branch does (one oracle choice: 1 = the
-  /// condition holds): returns the side this execution takes, with the path condition
-  /// updated, or nullopt when that side is infeasible (the execution is dropped).
-  std::optional<bool> sym_split(SymTermId cond);
+  /// Splits the step on a symbolic condition as a branch does: oracle choice 1 takes
+  /// `on_one`, 0 takes `on_zero` (its negation). Returns whether choice 1 was taken, with the
+  /// path condition updated, or nullopt when that side is infeasible (the execution is dropped).
+  std::optional<bool> sym_split(SymTermId on_one, SymTermId on_zero);
   std::string slot_text(const uint8_t* p, TypeKind t) const;
   std::optional<Outcome> exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in);
   std::vector<std::pair<std::string, std::string>> symbolic_values();
@@ -3175,7 +3175,8 @@ Outcome KmdfSystem::exec_ndis(const Instr& in, const std::array<int32_t, 4>& arg
       if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol &&
           p[kNIdEpoch] != p[kNEpoch]) {
         // A symbolic id is set only where it is nonzero: the trace's model must say so too.
-        const std::optional<bool> nonzero = sym_split(cond_of(term_at(p + kNCancelId)));
+        const SymTermId set = cond_of(term_at(p + kNCancelId));
+        const std::optional<bool> nonzero = sym_split(set, pool_.mk_not(set));
         if (!nonzero) return Outcome::Infeasible;
         id_set = *nonzero;
       }
@@ -3983,23 +3984,27 @@ std::string KmdfSystem::build_symbolic() {
   return {};
 }
 
-std::optional<bool> KmdfSystem::sym_split(SymTermId cond) {
+std::optional<bool> KmdfSystem::sym_split(SymTermId on_one, SymTermId on_zero) {
   if (++sym_forks_ > kMaxSymForks) {
-    throw ModelLimit(
-        fmt::format("a step branched on symbolic values more than {} times", kMaxSymForks));
+    throw ModelLimit(fmt::format(
+        "{} branched on symbolic values more than {} times in one step (a local loop over "
+        "a symbolic bound?)",
+        lane_of(self_), kMaxSymForks));
   }
-  const bool holds = oracle_.choose(2) == 1;
-  const SymTermId side = holds ? cond : pool_.mk_not(cond);
+  const bool one = oracle_.choose(2) == 1;
+  const SymTermId side = one ? on_one : on_zero;
   PathCondition npc = path_condition();
   npc.add(pool_, side);
   if (!feasible(npc)) return std::nullopt;
+  // When the other side is infeasible the condition is implied: the path condition stays as
+  // it is, so states that differ only by implied conjuncts coincide.
   PathCondition other = path_condition();
-  other.add(pool_, holds ? pool_.mk_not(cond) : cond);
-  if (feasible(other)) {  // otherwise implied: the path condition stays as it is
+  other.add(pool_, one ? on_zero : on_one);
+  if (feasible(other)) {
     set_path_condition(npc);
     if (rec_) note(fmt::format("assuming {}", sym_to_string(pool_, side)));
   }
-  return holds;
+  return one;
 }
 
 SymTermId KmdfSystem::term_at(const uint8_t* p) {
@@ -4212,28 +4217,12 @@ std::optional<Outcome> KmdfSystem::exec_symbolic(uint32_t a, const CodeUnit& u, 
       if (!is_sym(in.a)) return std::nullopt;
       // Fork: choice 0 falls through, choice 1 jumps; each side adds its condition to the
       // path condition and is dropped when the solver finds that unsatisfiable.
-      if (++sym_forks_ > kMaxSymForks) {
-        throw ModelLimit(fmt::format(
-            "{} branched on symbolic values more than {} times in one step (a local loop over "
-            "a symbolic bound?)",
-            lane_of(a), kMaxSymForks));
-      }
       const SymTermId c = cond_of(term(in.a));
-      const bool jumps = oracle_.choose(2) == 1;
-      const bool nonzero = (in.op == Op::JumpIfNonZero) == jumps;
-      const SymTermId side = nonzero ? c : pool_.mk_not(c);
-      PathCondition npc = path_condition();
-      npc.add(pool_, side);
-      if (!feasible(npc)) return Outcome::Infeasible;
-      // When the other side is infeasible the condition is implied: the path condition stays
-      // as it is, so states that differ only by implied conjuncts coincide.
-      PathCondition other = path_condition();
-      other.add(pool_, nonzero ? pool_.mk_not(c) : c);
-      if (feasible(other)) {
-        set_path_condition(npc);
-        if (rec_) note(fmt::format("assuming {}", sym_to_string(pool_, side)));
-      }
-      if (!jumps) return next();
+      const SymTermId zero = pool_.mk_not(c);
+      const std::optional<bool> jumps =
+          in.op == Op::JumpIfNonZero ? sym_split(c, zero) : sym_split(zero, c);
+      if (!jumps) return Outcome::Infeasible;
+      if (!*jumps) return next();
       set16(act(a) + kAPc, static_cast<uint16_t>(in.target));
       return Outcome::Continue;
     }

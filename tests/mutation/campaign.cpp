@@ -104,8 +104,7 @@ std::string run_modes(const std::string& name, const std::string& text, const Se
     std::string line = fmt::format("{} ", m);
     try {
       const SpecResult r = check_spec(*spec, sm, o);
-      const bool incomplete = r.verdict == Verdict::Incomplete || !r.incomplete_reason.empty();
-      line += incomplete ? "incomplete" : std::string(verdict_name(r.verdict));
+      line += search_incomplete(r) ? "incomplete" : std::string(verdict_name(r.verdict));
       // A transition's violation is compared with its location; an end state's only by rule:
       // which of several blocked activities names a deadlock depends on the slot order that
       // symmetry reduction canonicalises, not on what is reachable.
