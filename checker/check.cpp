@@ -9,7 +9,7 @@
 #include "checker/explorer.h"
 #include "checker/replay.h"
 #include "checker/z3_adapter.h"
-#include "engine/semantics.h"
+#include "modules/registry.h"
 
 namespace cc {
 namespace {

@@ -33,6 +33,28 @@ enum class ActorKind : uint8_t {
   Originator,  ///< the outside world (I/O manager cancel, protocol send/cancel, power)
 };
 
+/// What a step did to an object, as explain() reads it: typed, never parsed from the words.
+enum class EventKind : uint8_t {
+  Completes,           ///< completed it (the driver, the framework or the lower driver)
+  Frees,               ///< freed it
+  Gives,               ///< gave ownership away (to a queue or a target)
+  GivesBelow,          ///< sent an NBL below to a miniport
+  HandlesResult,       ///< handled a verb's result
+  Reuses,              ///< WdfRequestReuse
+  UnmarkCancelled,     ///< WdfRequestUnmarkCancelable returned STATUS_CANCELLED for it
+  ClosesConversation,  ///< an APPC cancel closed its conversation
+  Cancels,             ///< the originator cancelled it
+  CancelSent,          ///< WdfRequestCancelSentRequest reached it
+  WipesCancel,         ///< WdfRequestReuse wiped its pending cancel
+  CancelIgnored,       ///< MarkCancelableEx said it was cancelled and nobody completed it
+};
+
+/// One typed event of a step.
+struct StepEvent {
+  EventKind kind = EventKind::Completes;
+  std::string object;  ///< "req#1", "nbl#2", "task#1"
+};
+
 /// One step of a counterexample.
 struct TraceStep {
   uint32_t activity = 0;      ///< stable activity number within the trace (lane)
@@ -53,6 +75,7 @@ struct TraceStep {
   std::vector<std::string> calls;
   std::vector<std::pair<std::string, std::string>> symbolic_values;  ///< from Z3's model
   std::vector<ObjectView> objects;  ///< object states *after* the step
+  std::vector<StepEvent> events;    ///< typed events, for explain() (not rendered)
 };
 
 }  // namespace cc

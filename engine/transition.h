@@ -34,6 +34,9 @@ struct Finding {
   SourceLoc loc;        ///< spec location of the violation; invalid when there is none
   std::string message;  ///< one line naming the objects ("req#1 completed twice")
   std::string object;   ///< the object it is about ("req#1"), for explain(); may be empty
+  /// True for an end-state finding about an activity that waits forever (`object` is its
+  /// lane): a deadlock or a wait for a message that never comes.
+  bool waits = false;
 };
 
 /// The race in words, computed from a whole trace.

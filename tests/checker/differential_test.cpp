@@ -30,7 +30,7 @@
 #include <fmt/ranges.h>
 
 #include "app/spec_files.h"
-#include "engine/semantics.h"
+#include "modules/registry.h"
 #include "engine/transition.h"
 #include "model/frontend.h"
 #include "reference/ref_executor.h"

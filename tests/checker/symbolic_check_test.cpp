@@ -8,7 +8,7 @@
 
 #include "checker/check.h"
 #include "checker/replay.h"
-#include "engine/semantics.h"
+#include "modules/registry.h"
 #include "model/frontend.h"
 #include "tests/app/run_tool.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/semantics.h"
+#include "modules/registry.h"
 #include "engine/sym_cancel_id.h"
 #include "model/frontend.h"
 #include "tests/app/run_tool.h"

@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/semantics.h"
+#include "modules/registry.h"
 #include "model/frontend.h"
 #include "tests/app/run_tool.h"
 #include "tests/engine/collect_sink.h"

@@ -1,0 +1,270 @@
+// The KMDF module: its static description, state regions, environment actors, and the hooks
+// by which the engine starts, names and finishes KMDF callbacks (docs/semantics/kmdf.md).
+#include "modules/kmdf/kmdf.h"
+
+#include "modules/kmdf/kmdf_module.h"
+
+namespace cc {
+namespace kmdf {
+
+std::string Kmdf::build() {
+  // Requests: arrivals in environment order, then created requests.
+  arrive_reqs_.resize(spec_.environment.size());
+  cancel_queue_.assign(spec_.queues.size(), false);
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    const ast::EnvItem& it = spec_.environment[i];
+    switch (it.kind) {
+      case ast::EnvKind::Arrive:
+        if (it.count_value < 0 || it.count_value > 200) {
+          return fmt::format("arrive count {} is outside 0..200", it.count_value);
+        }
+        for (int64_t n = 0; n < it.count_value; ++n) {
+          arrive_reqs_[i].push_back(static_cast<uint32_t>(reqs_.size()));
+          reqs_.push_back({.queue = it.object,
+                           .arrive_item = i,
+                           .name = fmt::format("req#{}", reqs_.size() + 1)});
+        }
+        break;
+      case ast::EnvKind::Cancel:
+        for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+          if (it.any || it.object == q) cancel_queue_[q] = true;
+        }
+        break;
+      case ast::EnvKind::Stop:
+        stop_items_.push_back(i);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const ast::CreatedRequestDecl& c : spec_.requests) {
+    reqs_.push_back({.created = true, .target = c.target, .name = c.name});
+  }
+  nreq_ = static_cast<uint32_t>(reqs_.size());
+  if (nreq_ > 200) return "more than 200 requests";
+  for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+    if (spec_.devices[d].sync_device) {
+      timer_device_ = static_cast<int32_t>(d);
+      break;
+    }
+  }
+  for (const ast::VarDecl& f : spec_.context) {
+    if (is_list(f.type)) return "lists in the request context are not supported";
+  }
+  return {};
+}
+
+uint64_t Kmdf::activities() const {
+  // Timers, up to four callbacks per request, and one more.
+  return spec_.timers.size() + 4ULL * nreq_ + 1;
+}
+
+void Kmdf::layout(Layout& layout) {
+  requests_ =
+      layout.add("kmdf.requests", kRCtx + 4 * static_cast<uint32_t>(spec_.context.size()), nreq_);
+  queues_ = layout.add("kmdf.queues", 2 + nreq_, static_cast<uint32_t>(spec_.queues.size()));
+  devices_ = layout.add("kmdf.devices", 2, static_cast<uint32_t>(spec_.devices.size()));
+  timers_ = layout.add("kmdf.timers", 1, static_cast<uint32_t>(spec_.timers.size()));
+  stop_flag_ = layout.add("kmdf.stop", 1, 1);  // the one stop happened
+}
+
+void Kmdf::env_actors(std::vector<EnvActor>& out) const {
+  const auto add = [&out](EnvKind kind, uint32_t index) {
+    out.push_back({0, static_cast<uint8_t>(kind), index});
+  };
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind == ast::EnvKind::Arrive) add(EnvKind::Arrive, i);
+  }
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+    std::array<uint32_t, 4> fns{};
+    if (spec_.queues[q].dispatch != ast::Dispatch::Manual && io_handler_fns(q, fns) > 0) {
+      add(EnvKind::Dispatch, q);
+    }
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (!reqs_[r].created && cancel_queue_[reqs_[r].queue]) add(EnvKind::Cancel, r);
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) add(EnvKind::Target, r);
+  if (!stop_items_.empty()) add(EnvKind::Stop, 0);
+  for (uint32_t t = 0; t < spec_.timers.size(); ++t) add(EnvKind::Timer, t);
+}
+
+void Kmdf::bind() {
+  env_cancel_of_.assign(nreq_, UINT32_MAX);
+  env_target_of_.assign(nreq_, UINT32_MAX);
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    env_cancel_of_[r] = c_.env_actor_number(*this, static_cast<uint8_t>(EnvKind::Cancel), r);
+    env_target_of_[r] = c_.env_actor_number(*this, static_cast<uint8_t>(EnvKind::Target), r);
+  }
+}
+
+bool Kmdf::symbolic() const {
+  for (const ast::TargetDecl& t : spec_.targets) {
+    if (t.completes_symbolic) return true;
+  }
+  for (const ast::EnvItem& it : spec_.environment) {
+    if (it.kind == ast::EnvKind::Stop && it.stop == ast::StopKind::Symbolic) return true;
+  }
+  return false;
+}
+
+int Kmdf::symbolic_param(ApiId api) const {
+  // The status a request completes with may be a term.
+  if (api != ApiId::WdfRequestComplete && api != ApiId::WdfRequestCompleteWithInformation) {
+    return -1;
+  }
+  const ApiInfo& info = api_info(api);
+  for (std::size_t i = 0; i < info.params.size(); ++i) {
+    if (info.params[i] == TypeKind::Status) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void Kmdf::initial_state() {
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    req(r)[kRSrcQueue] = kNoQueue;
+    if (reqs_[r].created) {
+      set_place(r, Place::Driver);
+      req(r)[kRRefs] = 1;
+    }
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      const ast::VarDecl& fd = spec_.context[f];
+      auto init = static_cast<int32_t>(fd.init_value);
+      set32(req(r) + kRCtx + 4 * f, init);
+    }
+  }
+  for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
+    s_[timers_.at(static_cast<uint32_t>(t))] = spec_.timers[t].manual ? 0 : 1;
+  }
+}
+
+uint32_t Kmdf::io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const {
+  uint32_t n = 0;
+  for (const char* h : {"EvtIoDefault", "EvtIoRead", "EvtIoWrite", "EvtIoDeviceControl"}) {
+    uint32_t fn = queue_handler(q, h);
+    if (fn != ast::kNone) out[n++] = fn;
+  }
+  return n;
+}
+
+uint32_t Kmdf::queue_handler(uint32_t q, std::string_view h) const {
+  for (const ast::HandlerBinding& b : spec_.queues[q].handlers) {
+    if (b.handler == h) return b.fn;
+  }
+  return ast::kNone;
+}
+
+// ======================================================================= activities
+
+uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1) {
+  const uint32_t slot = c_.occupy(static_cast<uint8_t>(kind), fn, subject);
+  uint8_t* p = act(slot);
+  int32_t dev = -1;
+  if (kind == ActKind::Timer) {
+    dev = timer_device_;
+  } else if (kind != ActKind::Completion && kind != ActKind::Thread && subject != kNoSlot) {
+    uint8_t q = req(subject)[kRSrcQueue];
+    if (q != kNoQueue) dev = device_of_queue(q);
+  }
+  if (dev >= 0 && spec_.devices[static_cast<std::size_t>(dev)].sync_device) {
+    p[kAFlags] |= kNeedsSync;
+  }
+  const CodeUnit& u = c_.unit_of(slot);
+  if (subject != kNoSlot && u.param_count >= 1) set_reg(slot, Reg{0}, handle(subject));
+  if (has_arg1 && u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
+  if (recording()) note(fmt::format("starts {}", lane_of(slot)));
+  return slot;
+}
+
+bool Kmdf::on_start(uint32_t a) {
+  uint8_t* p = act(a);
+  const auto kind = static_cast<ActKind>(p[kAKind]);
+  if ((p[kAFlags] & (kNeedsSync | kInherited)) == kNeedsSync) {
+    // Automatic serialization: the framework takes the device's lock before the callback.
+    uint8_t q = p[kASubject] ? req(p[kASubject] - 1u)[kRSrcQueue] : kNoQueue;
+    int32_t dev =
+        kind == ActKind::Timer ? timer_device_ : (q != kNoQueue ? device_of_queue(q) : -1);
+    if (dev >= 0) {
+      uint8_t* d = device(static_cast<uint32_t>(dev));
+      if (d[1] != 0) return false;
+      d[1] = static_cast<uint8_t>(a + 1);
+      p[kAFlags] |= kHoldsSync;
+    }
+  }
+  if (kind == ActKind::Cancel && p[kASubject] != 0) {
+    // EvtRequestCancel has been called: from now on the ownership protocol decides.
+    set_flag(p[kASubject] - 1u, kCancelStarted);
+    set_flag(p[kASubject] - 1u, kUnmarkCancelled, false);
+  }
+  return true;
+}
+
+Outcome Kmdf::on_finish(uint32_t a, const Instr& in) {
+  const uint8_t* p = act(a);
+  const auto kind = static_cast<ActKind>(p[kAKind]);
+  const uint32_t subject = p[kASubject] ? p[kASubject] - 1u : kNoSlot;
+  if ((p[kAFlags] & kHoldsSync) != 0) {
+    for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+      if (device(static_cast<uint32_t>(d))[1] == a + 1) device(static_cast<uint32_t>(d))[1] = 0;
+    }
+  }
+  if (kind != ActKind::Stop || subject == kNoSlot) return Outcome::Finished;
+  const std::string lane = lane_of(a);
+  bool handled = has(subject, kStopHandled);
+  set_flag(subject, static_cast<uint16_t>(kInStop | kStopHandled), false);
+  drop_ref(subject);  // the framework's hold across EvtIoStop
+  if (!handled) {
+    violation(RuleId::StopNotAcknowledged, in.src,
+              fmt::format("{} returned without completing, cancelling or acknowledging {}", lane,
+                          reqs_[subject].name),
+              reqs_[subject].name);
+    return Outcome::Violation;
+  }
+  return Outcome::Finished;
+}
+
+std::string Kmdf::lane(uint32_t a, std::string_view unit) const {
+  const uint8_t* p = act(a);
+  const auto kind = static_cast<ActKind>(p[kAKind]);
+  if (kind > ActKind::Timer) return {};  // another module's
+  if (p[kASubject] != 0 && kind != ActKind::Timer) {
+    return fmt::format("{}[{}]", unit, reqs_[p[kASubject] - 1].name);
+  }
+  return std::string(unit);
+}
+
+int32_t Kmdf::pin(int32_t h) const {
+  uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+  if (h == 0 || ((static_cast<uint32_t>(h) >> 16) & 0xFF) != kCurrentEpoch || r >= nreq_) return h;
+  return handle(r);
+}
+
+std::optional<int32_t> Kmdf::created_ref(int32_t imm) const {
+  auto r = static_cast<uint32_t>(nreq_ - spec_.requests.size()) + static_cast<uint32_t>(imm);
+  return static_cast<int32_t>((r + 1) | (kCurrentEpoch << 16));
+}
+
+int32_t* Kmdf::field(int32_t h, uint32_t field, const Instr& in, const char* what, bool& owns) {
+  owns = true;
+  auto r = check_handle(h, what, in, true);
+  if (!r) return nullptr;
+  return reinterpret_cast<int32_t*>(req(*r) + kRCtx + 4 * field);
+}
+
+}  // namespace kmdf
+
+std::unique_ptr<Module> make_kmdf_module(Core& core) {
+  return std::make_unique<kmdf::Kmdf>(core);
+}
+
+uint32_t kmdf_list_elements(const ast::Spec& spec) {
+  uint32_t n = static_cast<uint32_t>(spec.requests.size());
+  for (const ast::EnvItem& it : spec.environment) {
+    if (it.kind == ast::EnvKind::Arrive && it.count_value > 0) {
+      n += static_cast<uint32_t>(std::min<int64_t>(it.count_value, 1000));
+    }
+  }
+  return n;
+}
+
+}  // namespace cc

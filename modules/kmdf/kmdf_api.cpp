@@ -1,0 +1,331 @@
+// KMDF API calls (docs/semantics/kmdf.md, one section per call): each handler group checks
+// the caller's ownership of the request and carries the call out.
+#include "modules/kmdf/kmdf_module.h"
+
+namespace cc::kmdf {
+
+Outcome Kmdf::exec_api(ApiCall& call) {
+  switch (call.in->api()) {
+    case ApiId::WdfRequestSend:
+    case ApiId::WdfRequestSendAndForget:
+    case ApiId::WdfRequestCancelSentRequest:
+      return api_send(call);
+    case ApiId::WdfRequestComplete:
+    case ApiId::WdfRequestCompleteWithInformation:
+    case ApiId::WdfRequestGetStatus:
+    case ApiId::WdfRequestSetCompletionRoutine:
+      return api_complete(call);
+    case ApiId::WdfRequestMarkCancelable:
+    case ApiId::WdfRequestMarkCancelableEx:
+    case ApiId::WdfRequestUnmarkCancelable:
+    case ApiId::WdfRequestIsCanceled:
+      return api_cancelable(call);
+    case ApiId::WdfRequestReuse:
+      return api_reuse(call);
+    case ApiId::WdfRequestForwardToIoQueue:
+    case ApiId::WdfRequestRequeue:
+    case ApiId::WdfIoQueueRetrieveNextRequest:
+    case ApiId::WdfRequestStopAcknowledge:
+      return api_queue(call);
+    default:
+      return api_object(call);
+  }
+}
+
+Outcome Kmdf::api_send(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::array<int32_t, 4>& arg = call.arg;
+  const std::string name(api_info(in.api()).name);
+  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
+  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
+  switch (in.api()) {
+    case ApiId::WdfRequestSend:
+    case ApiId::WdfRequestSendAndForget: {
+      bool forget = in.api() == ApiId::WdfRequestSendAndForget;
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (forget && reqs_[*r].created) {
+        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn),
+                      rn);
+      }
+      if (!forget && req(*r)[kRComplFn] == 0) {
+        return misuse(fmt::format("WdfRequestSend of {} without a completion routine (set it "
+                                  "again after WdfRequestReuse)",
+                                  rn),
+                      rn);
+      }
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
+      }
+      auto t = static_cast<uint32_t>(arg[1]);
+      const ast::TargetDecl& td = spec_.targets.at(t);
+      if (has(*r, kCancelFlag)) {
+        set_status(*r, k::STATUS_CANCELLED);
+        if (rec_) note(fmt::format("{} is already cancelled: not sent", rn));
+        result(0);
+        break;
+      }
+      if (td.may_fail && choose(2, [](uint16_t c) {
+                           return std::string(c == 1 ? "send:fail" : "send:ok");
+                         }) == 1) {
+        set_status(*r, k::STATUS_INVALID_DEVICE_STATE);
+        if (rec_) note(fmt::format("target {} fails the send", td.name));
+        result(0);
+        break;
+      }
+      set_place(*r, Place::TargetPending);
+      req(*r)[kRWhere] = static_cast<uint8_t>(t);
+      set_flag(*r, kTargetCancelable, false);
+      set_flag(*r, kForget, forget);
+      set_status(*r, k::STATUS_PENDING);
+      if (rec_) note(fmt::format("gives {} to target {}", rn, td.name));
+      event(EventKind::Gives, rn);
+      result(1);
+      break;
+    }
+    case ApiId::WdfRequestCancelSentRequest: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      Place p = place(*r);
+      bool delivered = false;
+      if (has(*r, kInStop)) set_flag(*r, kStopHandled);
+      if (p == Place::TargetPending || p == Place::TargetDelivered) {
+        if (rec_) note(fmt::format("cancel sent for {}", reqs_[*r].name));
+        event(EventKind::CancelSent, reqs_[*r].name);
+        delivered = cancel_at_target(*r);
+      } else if (p == Place::Driver) {
+        set_flag(*r, kCancelFlag);
+        set_flag(*r, kCancelAimed);
+        if (rec_) note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
+        event(EventKind::CancelSent, reqs_[*r].name);
+      }
+      result(delivered ? 1 : 0);
+      break;
+    }
+    default:
+      throw std::logic_error(fmt::format("{} is not handled here", name));
+  }
+  return Outcome::Continue;
+}
+
+Outcome Kmdf::api_complete(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::array<int32_t, 4>& arg = call.arg;
+  const std::string name(api_info(in.api()).name);
+  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
+  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
+  const auto act_kind = static_cast<ActKind>(act(call.act)[kAKind]);
+  const uint32_t act_subject = act(call.act)[kASubject] ? act(call.act)[kASubject] - 1u : kNoSlot;
+  switch (in.api()) {
+    case ApiId::WdfRequestComplete:
+    case ApiId::WdfRequestCompleteWithInformation: {
+      int32_t h = arg[0];
+      uint32_t r0 = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+      if (h != 0 && r0 < nreq_ && req(r0)[kRCompletions] > 0 &&
+          (place(r0) == Place::Completed || place(r0) == Place::Freed)) {
+        ++req(r0)[kRCompletions];  // shown in the trace's state panel; never explored further
+        if (rec_) note(fmt::format("completes {} again", reqs_[r0].name));
+        event(EventKind::Completes, reqs_[r0].name);
+        violation(RuleId::DoubleCompletion, in.src,
+                  fmt::format("{} completed twice", reqs_[r0].name), reqs_[r0].name);
+        return Outcome::Violation;
+      }
+      auto r = check_handle(h, name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (reqs_[*r].created) {
+        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate (delete it "
+                                  "with WdfObjectDelete)",
+                                  name, rn),
+                      rn);
+      }
+      if (!require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        violation(RuleId::CompleteWhileCancelable, in.src,
+                  fmt::format("{} completed while still marked cancelable", rn), rn);
+        return Outcome::Violation;
+      }
+      if (has(*r, kUnmarkCancelled) && !(act_kind == ActKind::Cancel && act_subject == *r)) {
+        violation(RuleId::CompleteAfterUnmarkCancelled, in.src,
+                  fmt::format("{} completed after WdfRequestUnmarkCancelable returned "
+                              "STATUS_CANCELLED (its cancel routine will complete it)",
+                              rn),
+                  rn);
+        return Outcome::Violation;
+      }
+      complete(*r, arg[1], false);
+      break;
+    }
+    case ApiId::WdfRequestGetStatus: {
+      auto r = check_handle(arg[0], name, in, true);
+      if (!r) return Outcome::Violation;
+      if (place(*r) == Place::TargetPending || place(*r) == Place::TargetDelivered) {
+        // docs/semantics: the status is defined once WdfRequestSend failed or the target
+        // completed the request (SDV RequestGetStatusValid).
+        return misuse(fmt::format("{} on {} while target {} still holds it: the status is "
+                                  "defined only after the target completes it or the send fails",
+                                  name, reqs_[*r].name, spec_.targets[req(*r)[kRWhere]].name),
+                      reqs_[*r].name);
+      }
+      if (tagged(req(*r) + kRStatus)) {  // a symbolic status: the result is the term
+        call.ret = get32(req(*r) + kRStatus);
+        c_.sym_result_ = true;
+        if (rec_) {
+          rec_->results[call.rec_at] = slot_text(req(*r) + kRStatus, TypeKind::Status);
+          rec_->calls.back() = name + "=?";
+        }
+        break;
+      }
+      result(get32(req(*r) + kRStatus));
+      break;
+    }
+    case ApiId::WdfRequestSetCompletionRoutine: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      req(*r)[kRComplFn] = static_cast<uint8_t>(arg[1] + 1);
+      break;
+    }
+    default:
+      throw std::logic_error(fmt::format("{} is not handled here", name));
+  }
+  return Outcome::Continue;
+}
+
+Outcome Kmdf::api_cancelable(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::array<int32_t, 4>& arg = call.arg;
+  const std::string name(api_info(in.api()).name);
+  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
+  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
+  const uint32_t a = call.act;
+  switch (in.api()) {
+    case ApiId::WdfRequestMarkCancelable:
+    case ApiId::WdfRequestMarkCancelableEx: {
+      bool ex = in.api() == ApiId::WdfRequestMarkCancelableEx;
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      if (req(*r)[kRCancelFn] != 0) {
+        if (!ex) {
+          return misuse(fmt::format("WdfRequestMarkCancelable on {}, which is already "
+                                    "cancelable",
+                                    rn),
+                        rn);
+        }
+        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        break;
+      }
+      bool purging = req(*r)[kRSrcQueue] != kNoQueue && !queue_accepting(req(*r)[kRSrcQueue]);
+      if (has(*r, kCancelFlag) || purging) {
+        set_flag(*r, kCancelAimed);
+        if (ex) {
+          set_flag(*r, kExIgnored);
+          if (rec_) note(fmt::format("{} was already cancelled: the driver must complete it", rn));
+          event(EventKind::CancelIgnored, rn);
+          result(k::STATUS_CANCELLED);
+          break;
+        }
+        set_flag(*r, kFired);
+        if (rec_) {
+          note(fmt::format(
+              "{} was already cancelled: its cancel routine runs before the call returns", rn));
+        }
+        uint32_t child = spawn(ActKind::Cancel, static_cast<uint32_t>(arg[1]), *r, 0, false);
+        act(child)[kAFlags] |= kInherited;
+        act(a)[kAWait] = static_cast<uint8_t>(child + 1);
+        break;
+      }
+      req(*r)[kRCancelFn] = static_cast<uint8_t>(arg[1] + 1);
+      set_flag(*r, static_cast<uint16_t>(kFired | kCancelStarted), false);
+      if (ex) result(k::STATUS_SUCCESS);
+      break;
+    }
+    case ApiId::WdfRequestUnmarkCancelable: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        req(*r)[kRCancelFn] = 0;
+        result(k::STATUS_SUCCESS);
+      } else if (has(*r, kFired)) {
+        if (!has(*r, kCancelStarted)) set_flag(*r, kUnmarkCancelled);
+        if (rec_) note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
+        event(EventKind::UnmarkCancelled, reqs_[*r].name);
+        result(k::STATUS_CANCELLED);
+      } else {
+        result(k::STATUS_INVALID_PARAMETER);
+      }
+      break;
+    }
+    case ApiId::WdfRequestIsCanceled: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      if (req(*r)[kRCancelFn] != 0) {
+        return misuse(fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
+                                  "(unmark it first)",
+                                  reqs_[*r].name),
+                      reqs_[*r].name);
+      }
+      result(has(*r, kCancelFlag) ? 1 : 0);
+      break;
+    }
+    default:
+      throw std::logic_error(fmt::format("{} is not handled here", name));
+  }
+  return Outcome::Continue;
+}
+
+Outcome Kmdf::api_reuse(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::array<int32_t, 4>& arg = call.arg;
+  const std::string name(api_info(in.api()).name);
+  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
+  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
+  const uint32_t a = call.act;
+  const CodeUnit& u = *call.unit;
+  switch (in.api()) {
+    case ApiId::WdfRequestReuse: {
+      auto r = check_handle(arg[0], name, in, false);
+      if (!r) return Outcome::Violation;
+      const std::string& rn = reqs_[*r].name;
+      Place p = place(*r);
+      if (p == Place::TargetPending || p == Place::TargetDelivered) {
+        return misuse(fmt::format("WdfRequestReuse of {} while it is still active at target {}", rn,
+                                  spec_.targets[req(*r)[kRWhere]].name),
+                      rn);
+      }
+      if (!require_owned(*r, name, in)) return Outcome::Violation;
+      if (!reqs_[*r].created && in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
+        result(k::STATUS_WDF_REQUEST_INVALID_STATE);
+        break;
+      }
+      int32_t old = handle(*r);
+      ++req(*r)[kREpoch];
+      if (has(*r, kCancelFlag)) {
+        set_flag(*r, kWiped);
+        if (rec_) note(fmt::format("wipes the pending cancel of {}", rn));
+        event(EventKind::WipesCancel, rn);
+      }
+      set_flag(*r, kCancelFlag, false);
+      set_flag(*r, static_cast<uint16_t>(kTargetCancelable | kFired | kUnmarkCancelled), false);
+      req(*r)[kRComplFn] = 0;
+      set_status(*r, k::STATUS_SUCCESS);
+      if (rec_) note(fmt::format("reuses {}", rn));
+      event(EventKind::Reuses, rn);
+      // The reusing code knows about the reuse: its own registers follow the new epoch.
+      int32_t fresh = handle(*r);
+      for (std::size_t i = 0; i < u.reg_types.size(); ++i) {
+        if (u.reg_types[i] == TypeKind::Request && reg(a, Reg{static_cast<uint16_t>(i)}) == old) {
+          set_reg(a, Reg{static_cast<uint16_t>(i)}, fresh);
+        }
+      }
+      result(k::STATUS_SUCCESS);
+      break;
+    }
+    default:
+      throw std::logic_error(fmt::format("{} is not handled here", name));
+  }
+  return Outcome::Continue;
+}
+
+}  // namespace cc::kmdf

@@ -1,0 +1,243 @@
+// The world around a KMDF driver (docs/semantics/kmdf.md, "Environment"): the I/O manager's
+// arrivals and cancels, the framework's dispatch, power-down and removal, timers, and the
+// lower driver behind each I/O target.
+#include "modules/kmdf/kmdf_module.h"
+
+namespace cc::kmdf {
+
+RunResult Kmdf::run_env(const EnvActor& e) {
+  switch (static_cast<EnvKind>(e.kind)) {
+    case EnvKind::Arrive:
+      return env_arrive(e.index);
+    case EnvKind::Dispatch:
+      return env_dispatch(e.index);
+    case EnvKind::Cancel:
+      return env_cancel(e.index);
+    case EnvKind::Target:
+      return env_target(e.index);
+    case EnvKind::Stop:
+      return env_stop();
+    case EnvKind::Timer:
+      return env_timer(e.index);
+  }
+  return RunResult::Disabled;
+}
+
+RunResult Kmdf::env_arrive(uint32_t item) {
+  const EnvActor e{0, 0, item};
+  const ast::EnvItem& it = spec_.environment[e.index];
+  for (uint32_t r : arrive_reqs_[e.index]) {
+    if (place(r) != Place::NotArrived) continue;
+    if (rec_) {
+      rec_->lane = "I/O manager";
+      rec_->event = fmt::format("arrive {}", spec_.queues[it.object].name);
+      rec_->actor = ActorKind::Originator;
+      rec_->first_src(it.range);
+      rec_->actions.push_back(
+          fmt::format("{} arrives at queue {}", reqs_[r].name, spec_.queues[it.object].name));
+      rec_->results.emplace_back();
+    }
+    req(r)[kRRefs] = 1;
+    if (!queue_accepting(it.object)) {
+      set_place(r, Place::Driver);
+      note("the queue is purged");
+      complete(r, k::STATUS_INVALID_DEVICE_STATE, true);
+    } else {
+      queue_push(it.object, r, false);
+    }
+    return RunResult::Done;
+  }
+  return RunResult::Disabled;
+}
+
+RunResult Kmdf::env_dispatch(uint32_t q) {
+  const EnvActor e{0, 0, q};
+  uint8_t* qp = queue(e.index);
+  const ast::QueueDecl& qd = spec_.queues[e.index];
+  if (qp[0] == 0) return RunResult::Disabled;
+  if (qd.dispatch == ast::Dispatch::Sequential && qp[1] != 0) return RunResult::Disabled;
+  uint32_t r = qp[2];
+  std::array<uint32_t, 4> fns{};
+  uint32_t n = io_handler_fns(e.index, fns);
+  uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n),
+                                   [&](uint16_t c) { return "handler:" + fn_name(fns[c]); })
+                          : 0];
+  queue_remove(e.index, r);
+  set_place(r, Place::Driver);
+  req(r)[kRSrcQueue] = static_cast<uint8_t>(e.index);
+  if (qd.dispatch == ast::Dispatch::Sequential) qp[1] = static_cast<uint8_t>(r + 1);
+  if (rec_) {
+    rec_->lane = "framework";
+    rec_->event = fmt::format("dispatch {}", qd.name);
+    rec_->actor = ActorKind::Framework;
+    rec_->actions.push_back(
+        fmt::format("delivers {} from {} to {}", reqs_[r].name, qd.name, fn_name(fn)));
+    rec_->results.emplace_back();
+    rec_->first_src(qd.range);
+  }
+  spawn(ActKind::IoHandler, fn, r, 0, true);
+  return RunResult::Done;
+}
+
+RunResult Kmdf::env_cancel(uint32_t r0) {
+  const EnvActor e{0, 0, r0};
+  uint32_t r = e.index;
+  Place p = place(r);
+  if (p == Place::NotArrived || p == Place::Completed || p == Place::Freed ||
+      has(r, kOrigCancelled)) {
+    return RunResult::Disabled;
+  }
+  if (rec_) {
+    rec_->lane = "I/O manager";
+    rec_->event = fmt::format("cancel {}", reqs_[r].name);
+    rec_->actor = ActorKind::Originator;
+    rec_->actions.push_back(fmt::format("cancels {}", reqs_[r].name));
+    event(EventKind::Cancels, reqs_[r].name);
+    rec_->results.emplace_back();
+    for (const ast::EnvItem& it : spec_.environment) {
+      if (it.kind == ast::EnvKind::Cancel) {
+        rec_->first_src(it.range);
+        break;
+      }
+    }
+  }
+  originator_cancel(r);
+  return RunResult::Done;
+}
+
+RunResult Kmdf::env_target(uint32_t r0) {
+  const EnvActor e{0, 0, r0};
+  uint32_t r = e.index;
+  Place p = place(r);
+  if (p != Place::TargetPending && p != Place::TargetDelivered) return RunResult::Disabled;
+  uint32_t t = req(r)[kRWhere];
+  const ast::TargetDecl& td = spec_.targets[t];
+  if (rec_) {
+    rec_->lane = fmt::format("target {}", td.name);
+    rec_->event = fmt::format("target {}", reqs_[r].name);
+    rec_->actor = ActorKind::Target;
+    rec_->first_src(td.range);
+  }
+  if (p == Place::TargetPending) {
+    if (rec_) rec_->choices.emplace_back("target:take");
+    set_place(r, Place::TargetDelivered);
+    bool marks = td.behaviour == ast::TargetBehaviour::Cancelable ||
+                 td.behaviour == ast::TargetBehaviour::Pending;
+    if (rec_) {
+      rec_->actions.push_back(
+          fmt::format("takes {}{}", reqs_[r].name, marks ? " and marks it cancelable" : ""));
+      rec_->results.emplace_back();
+    }
+    if (marks) {
+      set_flag(r, kTargetCancelable);
+      if (has(r, kCancelFlag)) target_complete(r, k::STATUS_CANCELLED);
+    }
+    return RunResult::Done;
+  }
+  // Delivered: mark late, or complete.
+  bool can_mark = td.behaviour == ast::TargetBehaviour::Late && !has(r, kTargetCancelable);
+  bool can_complete = td.behaviour != ast::TargetBehaviour::Pending;
+  std::vector<int32_t> statuses;
+  for (int64_t v : td.completes_values) statuses.push_back(static_cast<int32_t>(v));
+  if (statuses.empty() && !td.completes_symbolic) statuses.push_back(k::STATUS_SUCCESS);
+  const std::size_t sym_option = td.completes_symbolic ? 1 : 0;  // last: `symbolic`
+  uint16_t options =
+      static_cast<uint16_t>((can_mark ? 1 : 0) + (can_complete ? statuses.size() + sym_option : 0));
+  if (options == 0) return RunResult::Disabled;
+  uint16_t c = choose(options, [&](uint16_t i) {
+    if (can_mark && i == 0) return std::string("target:mark");
+    if (i - (can_mark ? 1U : 0U) == statuses.size()) return std::string("target:complete:symbolic");
+    return "target:complete:" + render(statuses[i - (can_mark ? 1 : 0)], TypeKind::Status);
+  });
+  if (can_mark && c == 0) {
+    set_flag(r, kTargetCancelable);
+    if (rec_) {
+      rec_->actions.push_back(fmt::format("marks {} cancelable", reqs_[r].name));
+      rec_->results.emplace_back();
+    }
+    if (has(r, kCancelFlag)) target_complete(r, k::STATUS_CANCELLED);
+    return RunResult::Done;
+  }
+  if (c - (can_mark ? 1U : 0U) == statuses.size()) {
+    target_complete_symbolic(r);
+    return RunResult::Done;
+  }
+  int32_t st = statuses[c - (can_mark ? 1 : 0)];
+  if (rec_) {
+    rec_->actions.push_back(
+        fmt::format("completes {} with {}", reqs_[r].name, render(st, TypeKind::Status)));
+    rec_->results.emplace_back();
+  }
+  event(EventKind::Completes, reqs_[r].name);
+  target_complete(r, st);
+  return RunResult::Done;
+}
+
+RunResult Kmdf::env_stop() {
+  if (s_[stop_flag_.offset] != 0) return RunResult::Disabled;
+  s_[stop_flag_.offset] = 1;
+  const ast::EnvItem& it = spec_.environment[stop_items_[0]];
+  bool purge = it.stop == ast::StopKind::Purge;
+  if (it.stop == ast::StopKind::Any) purge = c_.oracle_.choose(2) == 1;
+  SymTermId stop_action;  // `stop symbolic`: the flags EvtIoStop sees are a term
+  if (it.stop == ast::StopKind::Symbolic) {
+    purge = c_.oracle_.choose(2) == 1;
+    stop_action = symbolic_stop_action(purge);
+    if (!stop_action.valid()) return RunResult::Disabled;
+  }
+  if (rec_) rec_->choices.emplace_back(purge ? "stop:purge" : "stop:suspend");
+  if (rec_) {
+    rec_->lane = "framework";
+    rec_->event = "stop";
+    rec_->actor = ActorKind::Framework;
+    rec_->first_src(it.range);
+    rec_->actions.push_back(purge ? "device removal: stops the queues (purge)"
+                                  : "device power-down: stops the queues (suspend)");
+    rec_->results.emplace_back();
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    Place p = place(r);
+    if (reqs_[r].created || has(r, kForget) || has(r, kCancelFlag)) continue;
+    if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+    uint8_t q = req(r)[kRSrcQueue];
+    if (q == kNoQueue || !spec_.queues[q].power_managed) continue;
+    uint32_t fn = queue_handler(q, "EvtIoStop");
+    if (fn == ast::kNone) continue;
+    int32_t fl = (purge ? k::WdfRequestStopActionPurge : k::WdfRequestStopActionSuspend) |
+                 (req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0);
+    set_flag(r, kInStop);
+    set_flag(r, kStopHandled, false);
+    ++req(r)[kRRefs];
+    uint32_t slot = spawn(ActKind::Stop, fn, r, fl, true);
+    if (stop_action.valid()) symbolic_stop_flags(slot, r, stop_action);
+  }
+  if (purge) {
+    for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
+      device(static_cast<uint32_t>(d))[0] |= 1;
+    }
+    for (uint32_t r = 0; r < nreq_; ++r) {
+      if (place(r) == Place::Queued) cancel_queued(r);
+    }
+  }
+  return RunResult::Done;
+}
+
+RunResult Kmdf::env_timer(uint32_t t) {
+  const EnvActor e{0, 0, t};
+  uint8_t& st = s_[timers_.at(e.index)];
+  if (st != 1) return RunResult::Disabled;
+  st = 2;
+  const ast::TimerDecl& td = spec_.timers[e.index];
+  if (rec_) {
+    rec_->lane = "framework";
+    rec_->event = fmt::format("timer {}", td.name);
+    rec_->actor = ActorKind::Framework;
+    rec_->first_src(td.range);
+    rec_->actions.push_back(fmt::format("timer {} fires", td.name));
+    rec_->results.emplace_back();
+  }
+  spawn(ActKind::Timer, td.fn, kNoSlot, 0, false);
+  return RunResult::Done;
+}
+
+}  // namespace cc::kmdf

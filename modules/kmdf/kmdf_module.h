@@ -1,0 +1,236 @@
+// The KMDF module's private declarations (docs/semantics/kmdf.md): requests and their
+// ownership, queues and their dispatch, I/O targets, devices' automatic serialization,
+// power-down and removal (EvtIoStop), timers. Shared by the modules/kmdf/*.cpp files only.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "engine/module_base.h"
+
+namespace cc::kmdf {
+
+/// Named constants from model/constants.def (k::STATUS_CANCELLED, ...).
+namespace k {
+#define CC_CONST(name, type, value) constexpr int32_t name = static_cast<int32_t>(value##U);
+#include "model/constants.def"
+#undef CC_CONST
+}  // namespace k
+
+/// Where a request is and who owns it (docs/semantics/kmdf.md "Objects and state").
+enum class Place : uint8_t {
+  NotArrived,
+  Queued,           ///< framework owns it (where = queue)
+  Driver,           ///< the driver owns it
+  TargetPending,    ///< sent, not yet taken by the target (where = target)
+  TargetDelivered,  ///< the target holds it (where = target)
+  Completed,        ///< completed (or deleted), still referenced
+  Freed,
+};
+
+/// Request flag bits.
+enum ReqFlag : uint16_t {
+  kCancelFlag = 1U << 0,        ///< sticky IRP cancel flag
+  kTargetCancelable = 1U << 1,  ///< the lower driver marked it cancelable
+  kCancelAimed = 1U << 2,       ///< a cancel (originator or CancelSentRequest) was aimed at it
+  kOrigCancelled = 1U << 3,     ///< the originator's one cancel happened
+  kUnmarkCancelled = 1U << 4,   ///< Unmark returned STATUS_CANCELLED; cancel routine pending
+  kFired = 1U << 5,             ///< its cancel routine was started
+  kInStop = 1U << 6,            ///< EvtIoStop is running for it
+  kStopHandled = 1U << 7,       ///< completed / cancel-sent / acknowledged during EvtIoStop
+  kForwarded = 1U << 8,         ///< forwarded or requeued (EvtIoCanceledOnQueue applies)
+  kDeleted = 1U << 9,           ///< WdfObjectDelete was called (created requests)
+  kWiped = 1U << 10,            ///< WdfRequestReuse wiped a pending cancel
+  kExIgnored = 1U << 11,        ///< MarkCancelableEx returned STATUS_CANCELLED
+  kForget = 1U << 12,           ///< sent with WdfRequestSendAndForget
+  kCancelStarted = 1U << 13,    ///< its cancel routine has begun to run
+};
+
+/// Request record layout (bytes).
+enum ReqField : uint32_t {
+  kRPlace = 0,
+  kRWhere = 1,
+  kRSrcQueue = 2,
+  kRCancelFn = 3,
+  kRComplFn = 4,
+  kRRefs = 5,
+  kREpoch = 6,
+  kRCompletions = 7,
+  kRFlags = 8,
+  kRStatus = 12,
+  kRCtx = 16,
+};
+
+/// Activity kinds (who started it); 0 is the engine's spec thread.
+enum class ActKind : uint8_t {
+  Thread,
+  IoHandler,
+  Stop,
+  CanceledOnQueue,
+  Cancel,
+  Completion,
+  Timer,
+};
+
+/// True when an activity of this kind works on a request (its subject is a request index).
+constexpr bool subject_is_request(ActKind k) {
+  return k == ActKind::IoHandler || k == ActKind::Stop || k == ActKind::CanceledOnQueue ||
+         k == ActKind::Cancel || k == ActKind::Completion;
+}
+
+/// Environment actor kinds.
+enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer };
+
+constexpr uint8_t kNoQueue = 0xFF;
+
+/// The KMDF module.
+class Kmdf final : public ModuleBase {
+ public:
+  explicit Kmdf(Core& core) : ModuleBase(core) {}
+  std::string_view name() const override { return "kmdf"; }
+  ApiDomain domain() const override { return ApiDomain::Kmdf; }
+  std::string build() override;
+  uint64_t activities() const override;
+  void layout(Layout& layout) override;
+  void env_actors(std::vector<EnvActor>& out) const override;
+  void bind() override;
+  bool symbolic() const override;
+  bool por_possible() const override { return stop_items_.empty(); }
+  void initial_state() override;
+  Outcome exec_api(ApiCall& call) override;
+  RunResult run_env(const EnvActor& e) override;
+  int symbolic_param(ApiId api) const override;
+  bool on_start(uint32_t a) override;
+  Outcome on_finish(uint32_t a, const Instr& in) override;
+  int32_t pin(int32_t h) const override;
+  std::optional<int32_t> created_ref(int32_t imm) const override;
+  int32_t* field(int32_t h, uint32_t field, const Instr& in, const char* what, bool& owns) override;
+  void canonicalize() override;
+  bool has_symmetry() const override;
+  void rename_slots(const std::array<uint8_t, 256>& new_of) override;
+  uint32_t components() const override { return nreq_; }
+  bool closed_component(uint32_t r, std::vector<uint32_t>& actors) override;
+  std::optional<Finding> end_state(EndPhase phase) override;
+  std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
+  std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
+  std::string lane(uint32_t a, std::string_view unit) const override;
+  void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;
+
+ private:
+  struct ReqInfo {
+    bool created = false;
+    uint32_t queue = ast::kNone;   ///< arrival queue (received)
+    uint32_t target = ast::kNone;  ///< created requests: their target
+    uint32_t arrive_item = ast::kNone;
+    std::string name;
+  };
+
+  // ---- static description ----
+  std::vector<ReqInfo> reqs_;
+  std::vector<std::vector<uint32_t>> arrive_reqs_;  ///< per env item: its requests
+  std::vector<uint32_t> stop_items_;                ///< env items that are `stop`
+  std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
+  int32_t timer_device_ = -1;                       ///< sync device timers belong to
+  uint32_t nreq_ = 0;
+  Region requests_, queues_, devices_, timers_, stop_flag_;
+  std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
+  std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
+  bool sym_status_ = false;  ///< the status being completed is a term (a symbolic target)
+
+  // ---- symmetry scratch (kept to avoid allocating per successor) ----
+  std::vector<uint32_t> req_order_;    ///< canonicalize: old request of each new one
+  std::vector<uint8_t> req_new_of_;    ///< canonicalize: new index of each request
+  std::vector<std::string> req_keys_;  ///< canonicalize: sort key of each request
+  /// Per request the descriptions of the callbacks referring to it, one description, one
+  /// callback's requests.
+  std::vector<std::vector<std::string>> req_views_;
+  std::string req_view_;
+  std::vector<uint32_t> view_count_;  ///< descriptions per request
+  std::vector<uint32_t> req_refs_;
+  std::vector<uint8_t> buf_;
+
+  // ---- layout access ----
+  uint8_t* req(uint32_t r) const { return s_ + requests_.at(r); }
+  Place place(uint32_t r) const { return static_cast<Place>(req(r)[kRPlace]); }
+  void set_place(uint32_t r, Place p) { req(r)[kRPlace] = static_cast<uint8_t>(p); }
+  uint16_t flags(uint32_t r) const { return get16(req(r) + kRFlags); }
+  bool has(uint32_t r, uint16_t f) const { return (flags(r) & f) != 0; }
+  void set_flag(uint32_t r, uint16_t f, bool on = true) {
+    uint16_t v = flags(r);
+    set16(req(r) + kRFlags, on ? (v | f) : (v & ~f));
+  }
+  uint8_t* queue(uint32_t q) const { return s_ + queues_.at(q); }
+  uint8_t* device(uint32_t d) const { return s_ + devices_.at(d); }
+  void set_status(uint32_t r, int32_t v) {
+    set32(req(r) + kRStatus, v);
+    if (sym()) set_tag(req(r) + kRStatus, false);
+  }
+  /// The status being completed is a term: a symbolic completion status or target.
+  bool status_symbolic() const { return sym_status_ || c_.sym_arg_.valid(); }
+
+  /// A handle: request number + 1, and the epoch it was read at.
+  int32_t handle(uint32_t r) const {
+    return static_cast<int32_t>((r + 1) | (static_cast<uint32_t>(req(r)[kREpoch]) << 16));
+  }
+  /// The spec name of a created request denotes its current I/O: a handle with this epoch
+  /// never goes stale; copying it into a variable pins the epoch of that moment.
+  static constexpr uint32_t kCurrentEpoch = 0xFF;
+
+  // ---- activities ----
+  uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
+  int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
+  uint32_t io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const;
+  uint32_t queue_handler(uint32_t q, std::string_view h) const;
+  std::string place_text(uint32_t r) const;
+
+  // ---- requests (kmdf_requests.cpp) ----
+  std::optional<uint32_t> check_handle(int32_t h, std::string_view api, const Instr& in,
+                                       bool allow_completed);
+  bool require_owned(uint32_t r, std::string_view api, const Instr& in);
+  void complete(uint32_t r, int32_t status, bool by_framework);
+  void drop_ref(uint32_t r);
+  void free_request(uint32_t r);
+  void release_current(uint32_t r);
+  void queue_remove(uint32_t q, uint32_t r);
+  void queue_push(uint32_t q, uint32_t r, bool at_head);
+  void cancel_queued(uint32_t r);
+  void originator_cancel(uint32_t r);
+  void target_complete(uint32_t r, int32_t status);
+  bool cancel_at_target(uint32_t r);
+  bool queue_accepting(uint32_t q) const;
+  Outcome misuse(const Instr& in, std::string msg, std::string obj = {}) {
+    violation(RuleId::ApiMisuse, in.src, std::move(msg), std::move(obj));
+    return Outcome::Violation;
+  }
+
+  // ---- API handlers (kmdf_api.cpp, kmdf_api_queue.cpp) ----
+  Outcome api_send(ApiCall& call);
+  Outcome api_complete(ApiCall& call);
+  Outcome api_cancelable(ApiCall& call);
+  Outcome api_reuse(ApiCall& call);
+  Outcome api_queue(ApiCall& call);
+  Outcome api_object(ApiCall& call);
+
+  // ---- environment (kmdf_env.cpp) ----
+  RunResult env_arrive(uint32_t item);
+  RunResult env_dispatch(uint32_t q);
+  RunResult env_cancel(uint32_t r);
+  RunResult env_target(uint32_t r);
+  RunResult env_stop();
+  RunResult env_timer(uint32_t t);
+
+  // ---- reductions (kmdf_reduce.cpp) ----
+  int32_t rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const;
+  void request_keys();
+  void callback_views();
+  void rename_requests();
+  bool handle_escapes(uint32_t r) const;
+
+  // ---- symbolic data (kmdf_view.cpp) ----
+  void target_complete_symbolic(uint32_t r);
+  SymTermId symbolic_stop_action(bool purge);
+  void symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action);
+};
+
+}  // namespace cc::kmdf

@@ -1,0 +1,209 @@
+// KMDF requests: handles, ownership, completion, queues, and cancellation as the framework
+// carries it out (docs/semantics/kmdf.md).
+#include "modules/kmdf/kmdf_module.h"
+
+namespace cc::kmdf {
+
+std::optional<uint32_t> Kmdf::check_handle(int32_t h, std::string_view api, const Instr& in,
+                                           bool allow_completed) {
+  if (h == 0) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL request handle", api));
+    return std::nullopt;
+  }
+  uint32_t r = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
+  if (r >= nreq_) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on an invalid request handle", api));
+    return std::nullopt;
+  }
+  const std::string& name = reqs_[r].name;
+  if (place(r) == Place::Freed) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} after it was freed", api, name),
+              name);
+    return std::nullopt;
+  }
+  uint32_t epoch = (static_cast<uint32_t>(h) >> 16) & 0xFF;
+  if (epoch != kCurrentEpoch && epoch != req(r)[kREpoch]) {
+    violation(RuleId::UseAfterReuse, in.src,
+              fmt::format("{} acts on {} through a handle read before WdfRequestReuse", api, name),
+              name);
+    return std::nullopt;
+  }
+  if (!allow_completed && place(r) == Place::Completed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was completed", api, name), name);
+    return std::nullopt;
+  }
+  return r;
+}
+
+bool Kmdf::require_owned(uint32_t r, std::string_view api, const Instr& in) {
+  Place p = place(r);
+  if (p == Place::Driver) return true;
+  const std::string& name = reqs_[r].name;
+  std::string where;
+  switch (p) {
+    case Place::Queued:
+      where =
+          fmt::format("queued at {} (the framework owns it)", spec_.queues[req(r)[kRWhere]].name);
+      break;
+    case Place::TargetPending:
+    case Place::TargetDelivered:
+      where = fmt::format("at target {} (ownership was given away)",
+                          spec_.targets[req(r)[kRWhere]].name);
+      break;
+    default:
+      where = "completed";
+      break;
+  }
+  violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} while it is {}", api, name, where),
+            name);
+  return false;
+}
+
+void Kmdf::free_request(uint32_t r) {
+  set_place(r, Place::Freed);
+  if (rec_) note(fmt::format("frees {}", reqs_[r].name));
+  event(EventKind::Frees, reqs_[r].name);
+}
+
+void Kmdf::drop_ref(uint32_t r) {
+  uint8_t& refs = req(r)[kRRefs];
+  if (refs > 0) --refs;
+  bool gone = place(r) == Place::Completed;
+  if (refs == 0 && gone) free_request(r);
+}
+
+void Kmdf::release_current(uint32_t r) {
+  uint8_t q = req(r)[kRSrcQueue];
+  if (q != kNoQueue && queue(q)[1] == r + 1) queue(q)[1] = 0;
+}
+
+void Kmdf::complete(uint32_t r, int32_t status, bool by_framework) {
+  uint8_t* p = req(r);
+  ++p[kRCompletions];
+  set32(p + kRStatus, status);
+  if (sym()) set_tag(p + kRStatus, status_symbolic());
+  set_place(r, Place::Completed);
+  p[kRCancelFn] = 0;
+  release_current(r);
+  if (has(r, kInStop)) set_flag(r, kStopHandled);
+  set_flag(r, kUnmarkCancelled, false);
+  if (rec_)
+    note(fmt::format("{}completes {} with {}", by_framework ? "the framework " : "", reqs_[r].name,
+                     render(status, TypeKind::Status)));
+  event(EventKind::Completes, reqs_[r].name);
+  drop_ref(r);
+}
+
+void Kmdf::queue_remove(uint32_t q, uint32_t r) {
+  uint8_t* p = queue(q);
+  uint8_t n = p[0];
+  for (uint8_t i = 0; i < n; ++i) {
+    if (p[2 + i] == r) {
+      std::memmove(p + 2 + i, p + 3 + i, n - i - 1);
+      p[2 + n - 1] = 0;
+      p[0] = static_cast<uint8_t>(n - 1);
+      return;
+    }
+  }
+}
+
+void Kmdf::queue_push(uint32_t q, uint32_t r, bool at_head) {
+  uint8_t* p = queue(q);
+  uint8_t n = p[0];
+  if (at_head) {
+    std::memmove(p + 3, p + 2, n);
+    p[2] = static_cast<uint8_t>(r);
+  } else {
+    p[2 + n] = static_cast<uint8_t>(r);
+  }
+  p[0] = static_cast<uint8_t>(n + 1);
+  set_place(r, Place::Queued);
+  req(r)[kRWhere] = static_cast<uint8_t>(q);
+}
+
+bool Kmdf::queue_accepting(uint32_t q) const {
+  return (device(static_cast<uint32_t>(device_of_queue(q)))[0] & 1) == 0;
+}
+
+void Kmdf::cancel_queued(uint32_t r) {
+  uint32_t q = req(r)[kRWhere];
+  queue_remove(q, r);
+  uint32_t fn = queue_handler(q, "EvtIoCanceledOnQueue");
+  if (fn != ast::kNone && has(r, kForwarded)) {
+    set_place(r, Place::Driver);
+    req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+    if (rec_)
+      note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
+                       spec_.queues[q].name));
+    spawn(ActKind::CanceledOnQueue, fn, r, 0, false);
+  } else {
+    if (rec_) note(fmt::format("cancelled while queued at {}", spec_.queues[q].name));
+    complete(r, k::STATUS_CANCELLED, true);
+  }
+}
+
+void Kmdf::target_complete(uint32_t r, int32_t status) {
+  uint8_t* p = req(r);
+  set_flag(r, kTargetCancelable, false);
+  set32(p + kRStatus, status);
+  if (sym()) set_tag(p + kRStatus, status_symbolic());
+  const std::string& tname = spec_.targets[p[kRWhere]].name;
+  if (has(r, kForget)) {
+    set_flag(r, kForget, false);
+    set_place(r, Place::Driver);
+    if (rec_) note(fmt::format("target {} finishes {} (sent and forgotten)", tname, reqs_[r].name));
+    complete(r, status, true);
+    return;
+  }
+  set_place(r, Place::Driver);
+  if (rec_)
+    note(fmt::format("target {} returns {} with {}", tname, reqs_[r].name,
+                     render(status, TypeKind::Status)));
+  if (p[kRComplFn] != 0) {
+    uint32_t slot = spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
+    if (status_symbolic() && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 2) {
+      set_tag(reg_ptr(slot, Reg{1}), true);
+    }
+  }
+}
+
+/// A cancel reaches a request at a target: returns true if it was cancelled at once.
+bool Kmdf::cancel_at_target(uint32_t r) {
+  set_flag(r, kCancelFlag);
+  set_flag(r, kCancelAimed);
+  if (place(r) == Place::TargetPending ||
+      (place(r) == Place::TargetDelivered && has(r, kTargetCancelable))) {
+    target_complete(r, k::STATUS_CANCELLED);
+    return true;
+  }
+  return false;
+}
+
+void Kmdf::originator_cancel(uint32_t r) {
+  set_flag(r, kOrigCancelled);
+  set_flag(r, kCancelAimed);
+  switch (place(r)) {
+    case Place::Queued:
+      cancel_queued(r);
+      break;
+    case Place::Driver: {
+      set_flag(r, kCancelFlag);
+      uint8_t fn = req(r)[kRCancelFn];
+      if (fn != 0) {
+        req(r)[kRCancelFn] = 0;
+        set_flag(r, kFired);
+        spawn(ActKind::Cancel, fn - 1u, r, 0, false);
+      }
+      break;
+    }
+    case Place::TargetPending:
+    case Place::TargetDelivered:
+      cancel_at_target(r);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace cc::kmdf

@@ -1,0 +1,188 @@
+// KMDF's end-state rules, its words for traces and the state panel, and its symbolic parts
+// (a symbolic completion status, a symbolic stop) (docs/semantics/kmdf.md, docs/symbolic.md).
+#include "modules/kmdf/kmdf_module.h"
+
+namespace cc::kmdf {
+
+std::optional<Finding> Kmdf::end_state(EndPhase phase) {
+  auto handler_loc = [&](uint32_t r) {
+    if (reqs_[r].created) {
+      return spec_.requests[r - (nreq_ - spec_.requests.size())].range.begin;
+    }
+    uint8_t q = req(r)[kRSrcQueue];
+    if (q == kNoQueue)
+      q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
+    if (q != kNoQueue) {
+      std::array<uint32_t, 4> fns{};
+      if (io_handler_fns(q, fns) > 0) return spec_.fns[fns[0]].range.begin;
+      return spec_.queues[q].range.begin;
+    }
+    return SourceLoc{};
+  };
+  auto pending = [&](uint32_t r) {
+    if (reqs_[r].created) return false;
+    Place p = place(r);
+    return p == Place::Queued || p == Place::Driver || p == Place::TargetPending ||
+           p == Place::TargetDelivered;
+  };
+  auto at_target = [&](uint32_t r) {
+    return place(r) == Place::TargetPending || place(r) == Place::TargetDelivered;
+  };
+  if (phase == EndPhase::Early) {
+    // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
+    for (uint32_t r = 0; r < nreq_; ++r) {
+      if ((pending(r) || at_target(r)) && has(r, kCancelAimed) &&
+          has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
+        return Finding{
+            RuleId::LostCancel, handler_loc(r),
+            fmt::format("{} is still pending at the end: its cancel was lost ({})", reqs_[r].name,
+                        has(r, kWiped) ? "wiped by WdfRequestReuse"
+                                       : "MarkCancelableEx returned STATUS_CANCELLED and "
+                                         "the driver did not complete it"),
+            reqs_[r].name};
+      }
+    }
+    return std::nullopt;
+  }
+  if (phase != EndPhase::Final) return std::nullopt;
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (!pending(r)) continue;
+    if (has(r, kCancelAimed)) {
+      return Finding{RuleId::LostCancel, handler_loc(r),
+                     fmt::format("{} is still pending at the end although it was cancelled (the "
+                                 "cancel was never honoured)",
+                                 reqs_[r].name),
+                     reqs_[r].name};
+    }
+    return Finding{RuleId::NeverCompleted, handler_loc(r),
+                   fmt::format("{} is never completed ({})", reqs_[r].name, place_text(r)),
+                   reqs_[r].name};
+  }
+  return std::nullopt;
+}
+
+std::optional<Finding> Kmdf::stuck(uint32_t a, const Instr& /*in*/, std::string& why) {
+  const uint8_t* p = act(a);
+  if ((p[kAFlags] & (kStarted | kNeedsSync)) == kNeedsSync) {
+    why = "waits for the device's automatic synchronization lock";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Kmdf::type_text(int32_t v, TypeKind t) const {
+  switch (t) {
+    case TypeKind::Request: {
+      if (v == 0) return "NULL";
+      uint32_t r = (static_cast<uint32_t>(v) & 0xFFFF) - 1;
+      if (r >= nreq_) return "<bad handle>";
+      uint32_t epoch = (static_cast<uint32_t>(v) >> 16) & 0xFF;
+      if (s_ && epoch != kCurrentEpoch && epoch != req(r)[kREpoch])
+        return fmt::format("{} (before reuse)", reqs_[r].name);
+      return reqs_[r].name;
+    }
+    case TypeKind::Queue:
+      return static_cast<std::size_t>(v) < spec_.queues.size() ? spec_.queues[v].name : "?";
+    case TypeKind::Target:
+      return static_cast<std::size_t>(v) < spec_.targets.size() ? spec_.targets[v].name : "?";
+    case TypeKind::Timer:
+      return static_cast<std::size_t>(v) < spec_.timers.size() ? spec_.timers[v].name : "?";
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string Kmdf::place_text(uint32_t r) const {
+  switch (place(r)) {
+    case Place::NotArrived:
+      return "not arrived";
+    case Place::Queued:
+      return fmt::format("queued at {}", spec_.queues[req(r)[kRWhere]].name);
+    case Place::Driver:
+      return "owned by the driver";
+    case Place::TargetPending:
+      return fmt::format("sent to {}", spec_.targets[req(r)[kRWhere]].name);
+    case Place::TargetDelivered:
+      return fmt::format("held by target {}", spec_.targets[req(r)[kRWhere]].name);
+    case Place::Completed:
+      return has(r, kDeleted) ? "deleted" : "completed";
+    case Place::Freed:
+      return "freed";
+  }
+  return "?";
+}
+
+void Kmdf::objects(ViewPhase phase, std::vector<ObjectView>& out) const {
+  if (phase == ViewPhase::AfterSync) {
+    for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
+      uint8_t st = s_[timers_.at(static_cast<uint32_t>(t))];
+      out.push_back({spec_.timers[t].name,
+                     "timer",
+                     {{"state", st == 1   ? "armed"
+                                : st == 2 ? "fired"
+                                          : "idle"}}});
+    }
+    return;
+  }
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (place(r) == Place::NotArrived) continue;
+    ObjectView o;
+    o.name = reqs_[r].name;
+    o.kind = "request";
+    const uint8_t* p = req(r);
+    o.fields.emplace_back("place", place_text(r));
+    o.fields.emplace_back("cancelable", p[kRCancelFn] ? fn_name(p[kRCancelFn] - 1u) : "no");
+    o.fields.emplace_back("cancel flag", has(r, kCancelFlag) ? "set" : "clear");
+    o.fields.emplace_back("refs", std::to_string(p[kRRefs]));
+    o.fields.emplace_back("epoch", std::to_string(p[kREpoch]));
+    o.fields.emplace_back("completions", std::to_string(p[kRCompletions]));
+    o.fields.emplace_back("status", slot_text(p + kRStatus, TypeKind::Status));
+    for (std::size_t f = 0; f < spec_.context.size(); ++f) {
+      o.fields.emplace_back(spec_.context[f].name,
+                            slot_text(p + kRCtx + 4 * f, spec_.context[f].type));
+    }
+    out.push_back(std::move(o));
+  }
+}
+
+void Kmdf::target_complete_symbolic(uint32_t r) {
+  // One variable per request and epoch: a reused request completes with a fresh status.
+  std::string name = fmt::format("status({}", reqs_[r].name);
+  if (req(r)[kREpoch] != 0) name += fmt::format("@{}", req(r)[kREpoch]);
+  name += ")";
+  SymTermId st = sym_var(name, kIntWidth);
+  if (rec_) {
+    rec_->actions.push_back(fmt::format("completes {} with {}", reqs_[r].name, name));
+    rec_->results.emplace_back();
+  }
+  event(EventKind::Completes, reqs_[r].name);
+  sym_status_ = true;
+  c_.sym_render_ = st;
+  target_complete(r, static_cast<int32_t>(st.value));
+  sym_status_ = false;
+  c_.sym_render_ = SymTermId{};
+}
+
+SymTermId Kmdf::symbolic_stop_action(bool purge) {
+  // The kind of stop is the variable stop.action ∈ {Suspend, Purge}. The framework's own
+  // reaction (purging the queues) depends on it, so the stop event forks on it under the path
+  // condition; the driver's tests of the flags are then decided by the solver.
+  SymTermId action = sym_var("stop.action", kIntWidth);
+  SymTermId suspend = pool_.int_const(k::WdfRequestStopActionSuspend);
+  SymTermId purge_c = pool_.int_const(k::WdfRequestStopActionPurge);
+  PathCondition npc = path_condition();
+  npc.add(pool_, pool_.mk_or(pool_.mk_eq(action, suspend), pool_.mk_eq(action, purge_c)));
+  npc.add(pool_, pool_.mk_eq(action, purge ? purge_c : suspend));
+  if (!feasible(npc)) return SymTermId{};
+  set_path_condition(npc);
+  return action;
+}
+
+void Kmdf::symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action) {
+  const CodeUnit& u = prog_.units[act(slot)[kAUnit] - 1u];
+  if (u.param_count < 2) return;
+  // The cancelable bit is the framework's own knowledge of the request: concrete.
+  int32_t bit = req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0;
+  put_term(reg_ptr(slot, Reg{1}), pool_.bv_or(action, pool_.int_const(bit)));
+}
+
+}  // namespace cc::kmdf
