@@ -20,6 +20,7 @@ namespace cc {
 
 namespace {
 
+/// A queue callback that receives requests (EvtIoRead, EvtIoWrite, EvtIoDefault, ...).
 bool is_evtio_handler(const std::string& h) {
   return h.rfind("EvtIo", 0) == 0 && h != "EvtIoStop" && h != "EvtIoCanceledOnQueue" &&
          h != "EvtIoResume";
@@ -634,8 +635,6 @@ bool RefMachine::run_kmdf_env(const std::string& key) {
   return true;
 }
 
-// ---- environment events ----
-
 void RefMachine::env_arrive(const std::string& qname) {
   for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
     const ast::EnvItem& item = spec_->environment[k];
@@ -826,7 +825,7 @@ void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
 // ---- KMDF end states ----
 
 namespace {
-/// A request the end state still counts as pending.
+/// A request the end state still counts as pending (a created one only while at its target).
 bool pending(const Req& r) {
   if (r.received) return r.alive();
   return r.at_target();

@@ -18,10 +18,11 @@
 //     successor enumeration tries every outcome (depth-first over the choice points).
 // Steps run on a copy of the machine that is committed only when the step can be taken.
 //
-// Files: ref_walker.cpp (the interpreter, scheduling, synchronisation objects, the public API
-// of ref_executor.h), ref_kmdf.cpp, ref_ndis.cpp and ref_appc.cpp (each framework's API calls,
-// environment events and end-state checks). RefMachine::call_api routes a call by the Domain
-// column of model/api.def.
+// Files: ref_walker.cpp (the interpreter, scheduling, synchronisation objects, the end-state
+// check's order), ref_kmdf.cpp, ref_ndis.cpp and ref_appc.cpp (each framework's API calls,
+// environment events and end-state checks), ref_executor.cpp (the public API of
+// ref_executor.h). RefMachine::call_api routes a call by the Domain column of model/api.def, so
+// an API is added with one case in its framework's call_*_api.
 #pragma once
 
 #include <cstddef>
@@ -415,7 +416,7 @@ class RefMachine {
 
  private:
   // ---- static info ----
-  const ast::Spec* spec_;
+  const ast::Spec* spec_;      ///< the checked spec the machine runs
   SymbolicValues sym_values_;  ///< the trace's model, by variable name
   /// The concrete value of a symbolic variable (an unlisted one is 0, the canonical value of an
   /// unconstrained variable): int<N> below 32 bits zero-extends, int<32> is two's complement.
@@ -425,41 +426,41 @@ class RefMachine {
     if (width < 64) v &= (uint64_t{1} << width) - 1;
     return static_cast<int32_t>(static_cast<uint32_t>(v));
   }
-  const SourceManager* sm_;
-  std::vector<int> queue_device_;
-  std::vector<int> timer_device_;
-  std::size_t list_capacity_ = 0;
-  int created_base_ = 0;  ///< index of the first created request in reqs_
+  const SourceManager* sm_;        ///< the spec's sources
+  std::vector<int> queue_device_;  ///< per queue: its device
+  std::vector<int> timer_device_;  ///< per timer: the device whose lock its callback takes, -1
+  std::size_t list_capacity_ = 0;  ///< the most elements a list may hold
+  int created_base_ = 0;           ///< index of the first created request in reqs_
 
   // ---- state ----
-  std::vector<Req> reqs_;
-  std::vector<QueueSt> queues_;
-  std::vector<int> lock_holder_;
-  std::vector<bool> event_set_;
-  std::vector<bool> timer_armed_;
-  std::vector<Val> globals_;
-  std::vector<std::vector<Val>> global_lists_;
-  std::vector<int> device_holder_;
-  std::deque<Act> acts_;
-  int next_act_id_ = 1;
-  std::vector<int> arrived_;    ///< per environment item: requests arrived so far
-  std::vector<int> first_req_;  ///< per environment item: index of its first request
-  bool stopped_ = false;
+  std::vector<Req> reqs_;                       ///< received requests, then created ones
+  std::vector<QueueSt> queues_;                 ///< per queue
+  std::vector<int> lock_holder_;                ///< per spin lock: the holding activity, -1
+  std::vector<bool> event_set_;                 ///< per event
+  std::vector<bool> timer_armed_;               ///< per timer
+  std::vector<Val> globals_;                    ///< per global
+  std::vector<std::vector<Val>> global_lists_;  ///< per global: its elements when it is a list
+  std::vector<int> device_holder_;  ///< per device: the activity holding its sync lock, -1
+  std::deque<Act> acts_;            ///< the live activities, in creation order
+  int next_act_id_ = 1;             ///< the id the next activity gets
+  std::vector<int> arrived_;        ///< per environment item: requests arrived so far
+  std::vector<int> first_req_;      ///< per environment item: index of its first request
+  bool stopped_ = false;            ///< the stop event happened
   // NDIS / APPC
-  std::vector<Nbl> nbls_;
+  std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
   std::vector<bool> cancel_send_done_;  ///< per environment item
-  std::vector<Vcb> vcbs_;
-  std::vector<Task> tasks_;
-  std::vector<bool> conv_closed_;
-  std::deque<int> messages_;  ///< queued completion messages (task indices)
-  bool sna_quirk_ = false;
+  std::vector<Vcb> vcbs_;               ///< allocated VCBs (vcb#N is vcbs_[N - 1])
+  std::vector<Task> tasks_;             ///< issued verbs (task#N is tasks_[N - 1])
+  std::vector<bool> conv_closed_;       ///< per conversation: a cancel closed it
+  std::deque<int> messages_;            ///< queued completion messages (task indices)
+  bool sna_quirk_ = false;              ///< the spec sets SNA_WAPPCINVALID_QUIRK
 
   // ---- per-step context ----
-  Chooser* ch_ = nullptr;
-  Outcome* out_ = nullptr;
-  int cur_ = -1;  ///< id of the activity moving
-  int budget_ = 0;
-  std::size_t statements_ = 0;
+  Chooser* ch_ = nullptr;        ///< resolves the step's choices
+  Outcome* out_ = nullptr;       ///< what the step did so far
+  int cur_ = -1;                 ///< id of the activity moving
+  int budget_ = 0;               ///< 1 until the step has done its visible operation
+  std::size_t statements_ = 0;   ///< statements run in this step
   bool end_step_after_ = false;  ///< the operation just done ends the step (the caller waits)
 
   // ==== ref_walker.cpp: activities and scheduling ====

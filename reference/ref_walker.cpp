@@ -1,8 +1,9 @@
 // The reference executor's interpreter (see ref_machine.h): the machine's construction, the
 // scheduling of activities and environment events, the statement and expression walker, the
 // language builtins, the synchronisation objects every framework shares (spin locks, events,
-// timers), the end-state check's order, and the public API of ref_executor.h. Each framework's
-// calls, environment events and end states are in ref_kmdf.cpp, ref_ndis.cpp and ref_appc.cpp.
+// timers) and the end-state check's order. Each framework's calls, environment events and end
+// states are in ref_kmdf.cpp, ref_ndis.cpp and ref_appc.cpp; the public API of ref_executor.h
+// is in ref_executor.cpp.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
