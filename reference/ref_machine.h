@@ -514,10 +514,10 @@ class RefMachine {
   // ==== ref_walker.cpp: the interpreter ====
   /// Runs statements of the current activity until the step ends.
   void run_steps();
-  /// Runs one statement (or loop test) under the cursor at `ctl_index`.
-  void exec_stmt(std::size_t ctl_index);
-  /// One iteration test of the while / for-in cursor `c` at `ctl_index`.
-  void exec_loop(std::size_t ctl_index, const Ctl& c);
+  /// Runs one statement (or loop test) under the cursor at index `ci` of the current frame.
+  void exec_stmt(std::size_t ci);
+  /// One iteration test of the while / for-in cursor `c`, at index `ci` of the current frame.
+  void exec_loop(std::size_t ci, const Ctl& c);
   /// Pushes a cursor over `n` statements onto the current frame.
   void push_ctl(Ctl::Kind kind, const ast::StmtPtr* stmts, std::size_t n);
   /// Returns `v` from the current frame to its call site (or ends the activity).
