@@ -1,5 +1,5 @@
 // Differential test: the explorer's TransitionSystem (engine/semantics.cpp) against the
-// reference executor (reference/ref_executor.cpp), which share nothing but the AST. For every
+// reference executor (reference/), which share nothing but the AST. For every
 // spec of the corpus that both execute, plus the feature specs below, the two must agree on
 // every way to move from a state (event keys and choice tokens, as a multiset), on each
 // taken step's API calls and violation, and at an end state on the end-state finding.

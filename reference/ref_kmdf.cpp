@@ -1,0 +1,886 @@
+// The reference executor's KMDF semantics (docs/semantics/kmdf.md): requests and queues, the
+// request life cycle, the KMDF calls (call_kmdf_api and its groups), the KMDF environment
+// events (arrive, dispatch, cancel, target, stop) and the KMDF end-state checks. The spin
+// locks, events and timers KMDF calls reach are the walker's (ref_walker.cpp).
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "model/api.h"
+#include "reference/ref_machine.h"
+
+namespace cc {
+
+namespace {
+
+/// A queue callback that receives requests (EvtIoRead, EvtIoWrite, EvtIoDefault, ...).
+bool is_evtio_handler(const std::string& h) {
+  return h.rfind("EvtIo", 0) == 0 && h != "EvtIoStop" && h != "EvtIoCanceledOnQueue" &&
+         h != "EvtIoResume";
+}
+
+}  // namespace
+
+void RefMachine::init_kmdf(const ast::Spec& spec) {
+  queues_.resize(spec.queues.size());
+  for (const ast::QueueDecl& q : spec.queues) queue_device_.push_back(static_cast<int>(q.device));
+
+  // Received requests: numbered by arrive line, then arrival order.
+  arrived_.assign(spec.environment.size(), 0);
+  first_req_.assign(spec.environment.size(), -1);
+  for (std::size_t k = 0; k < spec.environment.size(); ++k) {
+    const ast::EnvItem& item = spec.environment[k];
+    if (item.kind != ast::EnvKind::Arrive) continue;
+    first_req_[k] = static_cast<int>(reqs_.size());
+    for (int64_t n = 0; n < item.count_value; ++n) {
+      Req r;
+      r.name = fmt::format("req#{}", reqs_.size() + 1);
+      r.received = true;
+      r.arrive_queue = static_cast<int>(item.object);
+      reqs_.push_back(std::move(r));
+    }
+  }
+  created_base_ = static_cast<int>(reqs_.size());
+  for (const ast::CreatedRequestDecl& c : spec.requests) {
+    Req r;
+    r.name = c.name;
+    r.received = false;
+    r.place = Place::Driver;
+    r.refs = 1;
+    reqs_.push_back(std::move(r));
+  }
+  for (Req& r : reqs_) {
+    r.ctx.resize(spec.context.size());
+    r.ctx_lists.resize(spec.context.size());
+    for (std::size_t f = 0; f < spec.context.size(); ++f) {
+      if (spec.context[f].type != TypeKind::Request)
+        r.ctx[f].i = static_cast<int32_t>(spec.context[f].init_value);
+    }
+  }
+  list_capacity_ = reqs_.size();
+}
+
+int RefMachine::sync_device_of_queue(int q) const {
+  int d = device_of_queue(q);
+  if (d < 0 || static_cast<std::size_t>(d) >= spec_->devices.size()) return -1;
+  return spec_->devices[static_cast<std::size_t>(d)].sync_device ? d : -1;
+}
+
+int RefMachine::sync_device_of_req(int r) const {
+  const Req& q = reqs_[static_cast<std::size_t>(r)];
+  if (!q.received) return -1;
+  return sync_device_of_queue(q.queue >= 0 ? q.queue : q.arrive_queue);
+}
+
+int RefMachine::find_req(const std::string& name) const {
+  for (std::size_t k = 0; k < reqs_.size(); ++k) {
+    if (reqs_[k].name == name) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+// ---- request life cycle ----
+
+void RefMachine::release_ref(int r) {
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  --q.refs;
+  bool gone = q.received ? q.place == Place::Completed : q.deleted;
+  if (q.refs <= 0 && gone) {
+    q.refs = 0;
+    q.place = Place::Freed;
+  }
+}
+
+void RefMachine::leave_sequential(int r) {
+  for (QueueSt& q : queues_) {
+    if (q.current == r) q.current = -1;
+  }
+}
+
+void RefMachine::complete_request(int r, int32_t st) {
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  ++q.completions;
+  q.status = st;
+  leave_sequential(r);
+  q.place = Place::Completed;
+  q.target = -1;
+  q.target_cancelable = false;
+  if (q.stop_pending) q.stop_handled = true;
+  release_ref(r);
+}
+
+void RefMachine::target_completes(int r, int32_t st) {
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  q.place = Place::Driver;
+  q.target = -1;
+  q.target_cancelable = false;
+  q.status = st;
+  if (q.send_and_forget) {
+    complete_request(r, st);  // the framework completes it upward
+    return;
+  }
+  if (q.completion_fn >= 0) {
+    const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(q.completion_fn)];
+    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Completion, r,
+                   {Val{0, r, q.epoch}, Val{st}}, -1);
+  }
+}
+
+/// A cancel reaching a request the driver owns or has at a target: the originator's starts
+/// the cancel routine of a cancelable request; at a target it completes the request when the
+/// target can be cancelled; otherwise it only sets the sticky cancel flag.
+void RefMachine::cancel_reaches(int r, bool originator) {
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  if (reading::kEveryCancelSetsFlag) q.cancel_flag = true;
+  switch (q.place) {
+    case Place::Driver:
+      if (originator && q.cancel_fn >= 0) {
+        const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(q.cancel_fn)];
+        q.cancel_fn = -1;
+        q.cancel_routine_started = true;
+        q.cancel_routine_act =
+            start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Cancel, r,
+                           {Val{0, r, q.epoch}}, sync_device_of_req(r));
+      } else {
+        q.cancel_flag = true;
+      }
+      break;
+    case Place::TargetPending:
+      target_completes(r, K().cancelled);
+      break;
+    case Place::TargetHeld:
+      if (q.target_cancelable) {
+        target_completes(r, K().cancelled);
+      } else {
+        q.cancel_flag = true;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void RefMachine::cancel_on_queue(int r) {
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  QueueSt& qs = queues_[static_cast<std::size_t>(q.queue)];
+  qs.items.erase(std::remove(qs.items.begin(), qs.items.end(), r), qs.items.end());
+  const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
+  uint32_t handler = ast::kNone;
+  for (const ast::HandlerBinding& h : decl.handlers) {
+    if (h.handler == "EvtIoCanceledOnQueue") handler = h.fn;
+  }
+  if (q.forwarded && handler != ast::kNone) {
+    q.place = Place::Driver;
+    q.cancel_flag = true;
+    const ast::FnDecl& fn = spec_->fns[handler];
+    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::CanceledOnQueue, r,
+                   {Val{0, r, q.epoch}}, sync_device_of_queue(q.queue));
+    return;
+  }
+  q.place = Place::Driver;
+  complete_request(r, K().cancelled);
+}
+
+Req& RefMachine::check_handle(const Val& h, ApiId api, bool needs_ownership) {
+  const std::string name = api_name(api);
+  if (h.req < 0) violation(RuleId::UseAfterFree, fmt::format("{} on a NULL request handle", name));
+  Req& q = reqs_[static_cast<std::size_t>(h.req)];
+  bool completing =
+      api == ApiId::WdfRequestComplete || api == ApiId::WdfRequestCompleteWithInformation;
+  if (completing && q.completions >= 1)
+    violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", q.name));
+  if (q.place == Place::Freed)
+    violation(RuleId::UseAfterFree, fmt::format("{} on {} after it was freed", name, q.name));
+  if (stale(h)) {
+    violation(
+        RuleId::UseAfterReuse,
+        fmt::format("{} acts on {} through a handle read before WdfRequestReuse", name, q.name));
+  }
+  bool exempt = api == ApiId::WdfRequestCancelSentRequest || api == ApiId::WdfRequestGetStatus ||
+                api == ApiId::WdfObjectReference || api == ApiId::WdfObjectDereference ||
+                api == ApiId::WdfRequestStopAcknowledge;
+  if ((q.place == Place::Completed || q.deleted) && !exempt) {
+    violation(RuleId::UseAfterFree, fmt::format("{} on {} after it was completed", name, q.name));
+  }
+  if (needs_ownership && (q.place == Place::Queued || q.at_target())) {
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {}, which the driver gave away ({})", name, q.name,
+                          q.place == Place::Queued ? "queued" : "at its target"));
+  }
+  return q;
+}
+
+void RefMachine::stop_callback_returns(const Act& a) {
+  Req& q = reqs_[static_cast<std::size_t>(a.req)];
+  q.stop_pending = false;
+  if (!q.stop_handled) {
+    violation(RuleId::StopNotAcknowledged,
+              fmt::format("{} returned without completing, cancelling or acknowledging {}", a.key,
+                          q.name));
+  }
+  release_ref(a.req);
+}
+
+// ---- KMDF calls ----
+
+Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
+  switch (id) {
+    case ApiId::WdfSpinLockAcquire:
+    case ApiId::WdfSpinLockRelease:
+    case ApiId::KeSetEvent:
+    case ApiId::KeClearEvent:
+    case ApiId::KeWaitForSingleObject:
+    case ApiId::WdfTimerStart:
+    case ApiId::WdfTimerStop:
+      return call_sync_api(id, args);
+    case ApiId::WdfRequestSend:
+    case ApiId::WdfRequestSendAndForget:
+    case ApiId::WdfRequestCancelSentRequest:
+      return kmdf_target_api(id, args);
+    case ApiId::WdfRequestComplete:
+    case ApiId::WdfRequestCompleteWithInformation:
+    case ApiId::WdfRequestGetStatus:
+    case ApiId::WdfRequestSetCompletionRoutine:
+      return kmdf_completion_api(id, args);
+    case ApiId::WdfRequestMarkCancelable:
+    case ApiId::WdfRequestMarkCancelableEx:
+    case ApiId::WdfRequestUnmarkCancelable:
+    case ApiId::WdfRequestIsCanceled:
+      return kmdf_cancel_api(id, args);
+    case ApiId::WdfRequestForwardToIoQueue:
+    case ApiId::WdfRequestRequeue:
+    case ApiId::WdfIoQueueRetrieveNextRequest:
+    case ApiId::WdfRequestStopAcknowledge:
+      return kmdf_queue_api(e, id, args);
+    case ApiId::WdfRequestReuse:
+    case ApiId::WdfObjectReference:
+    case ApiId::WdfObjectDereference:
+    case ApiId::WdfObjectDelete:
+      return kmdf_object_api(id, args);
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+Val RefMachine::kmdf_target_api(ApiId id, std::vector<Val>& args) {
+  switch (id) {
+    case ApiId::WdfRequestSend:
+    case ApiId::WdfRequestSendAndForget: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      if (id == ApiId::WdfRequestSendAndForget && !r.received &&
+          reading::kSendAndForgetOnlyReceived) {
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("WdfRequestSendAndForget on {}, a request created with WdfRequestCreate",
+                        r.name));
+      }
+      if (id == ApiId::WdfRequestSend && r.completion_fn < 0) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} sends {} without a completion routine", cur().key, r.name));
+      }
+      if (reading::kSendWhileCancelableIsMisuse && r.cancel_fn >= 0) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
+      }
+      const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(args[1].i)];
+      if (reading::kCancelFlagCheckedBeforeMayFail && r.cancel_flag) {
+        r.status = K().cancelled;
+        return result(id, 0);
+      }
+      if (t.may_fail && choose({"send:ok", "send:fail"}) == 1) {
+        r.status = K().invalid_device_state;
+        return result(id, 0);
+      }
+      if (!reading::kCancelFlagCheckedBeforeMayFail && r.cancel_flag) {
+        r.status = K().cancelled;
+        return result(id, 0);
+      }
+      r.place = Place::TargetPending;
+      r.target = args[1].i;
+      r.target_cancelable = false;
+      r.send_and_forget = id == ApiId::WdfRequestSendAndForget;
+      return result(id, 1);
+    }
+    case ApiId::WdfRequestCancelSentRequest: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (r.stop_pending) r.stop_handled = true;
+      bool delivered = false;
+      if (r.place == Place::TargetPending || (r.place == Place::TargetHeld && r.target_cancelable))
+        delivered = true;
+      if (r.place == Place::Driver || r.at_target()) cancel_reaches(args[0].req, false);
+      return result(id, delivered ? 1 : 0);
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
+  switch (id) {
+    case ApiId::WdfRequestComplete:
+    case ApiId::WdfRequestCompleteWithInformation: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      if (!r.received)
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("{} completes driver-created {} (delete it instead)", cur().key, r.name));
+      if (r.cancel_fn >= 0)
+        violation(RuleId::CompleteWhileCancelable,
+                  fmt::format("{} completed while still marked cancelable", r.name));
+      const Act* routine = find_act(r.cancel_routine_act);
+      if (r.unmark_cancelled && cur_ != r.cancel_routine_act &&
+          (!reading::kCr007OnlyBeforeCancelRoutineRuns ||
+           (routine != nullptr && !routine->started))) {
+        violation(
+            RuleId::CompleteAfterUnmarkCancelled,
+            fmt::format("{} completed after WdfRequestUnmarkCancelable returned STATUS_CANCELLED",
+                        r.name));
+      }
+      complete_request(args[0].req, args[1].i);
+      return Val{};
+    }
+    case ApiId::WdfRequestGetStatus: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (r.at_target()) {  // undefined until the target completes it (RequestGetStatusValid)
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} reads the status of {} while its target still holds it",
+                              cur().key, r.name));
+      }
+      return result(id, r.status);
+    }
+    case ApiId::WdfRequestSetCompletionRoutine: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      r.completion_fn = args[1].i;
+      return Val{};
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
+  switch (id) {
+    case ApiId::WdfRequestMarkCancelable:
+    case ApiId::WdfRequestMarkCancelableEx: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      const bool ex = id == ApiId::WdfRequestMarkCancelableEx;
+      if (r.cancel_fn >= 0) {
+        if (!ex)
+          violation(RuleId::ApiMisuse,
+                    fmt::format("{} marks {} cancelable twice", cur().key, r.name));
+        return result(id, K().invalid_device_request);
+      }
+      bool purged = r.queue >= 0 && !queues_[static_cast<std::size_t>(r.queue)].accepting;
+      if (r.cancel_flag || purged) {
+        if (ex) {
+          r.markex_cancelled = true;
+          return result(id, K().cancelled);
+        }
+        // The cancel routine runs before the call returns, as its own activity, under the
+        // caller's locks; the caller waits for it.
+        const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(args[1].i)];
+        int me = cur_;
+        int rid = args[0].req;
+        int id2 = start_activity(fmt::format("{}[{}]", fn.name, r.name), fn, Role::Cancel, rid,
+                                 {Val{0, rid, r.epoch}}, -1);
+        acts_.back().inline_caller = me;
+        cur().waiting_inline = id2;
+        r.cancel_routine_started = true;
+        r.cancel_routine_act = id2;
+        end_step_after_ = true;
+        return Val{};
+      }
+      r.cancel_fn = args[1].i;
+      r.cancel_routine_started = false;
+      r.unmark_cancelled = false;
+      return ex ? result(id, K().success) : Val{};
+    }
+    case ApiId::WdfRequestUnmarkCancelable: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      if (r.cancel_fn >= 0) {
+        r.cancel_fn = -1;
+        return result(id, K().success);
+      }
+      if (r.cancel_routine_started) {
+        r.unmark_cancelled = true;
+        return result(id, K().cancelled);
+      }
+      return result(id, K().invalid_parameter);
+    }
+    case ApiId::WdfRequestIsCanceled: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      if (r.cancel_fn >= 0) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable", r.name));
+      }
+      return result(id, r.cancel_flag ? 1 : 0);
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) {
+  const std::string name = api_name(id);
+  switch (id) {
+    case ApiId::WdfRequestForwardToIoQueue:
+    case ApiId::WdfRequestRequeue: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, true);
+      if (r.cancel_fn >= 0) {
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("{} of {} while it is marked cancelable (unmark it first)", name, r.name));
+      }
+      int target_q = id == ApiId::WdfRequestRequeue ? r.queue : args[1].i;
+      if (!r.received || r.queue < 0) return result(id, K().invalid_device_request);
+      if (id == ApiId::WdfRequestForwardToIoQueue) {
+        if (target_q == r.queue || device_of_queue(target_q) != device_of_queue(r.queue)) {
+          return result(id, K().invalid_device_request);
+        }
+      } else if (spec_->queues[static_cast<std::size_t>(r.queue)].dispatch !=
+                 ast::Dispatch::Manual) {
+        return result(id, K().invalid_device_request);
+      }
+      QueueSt& qs = queues_[static_cast<std::size_t>(target_q)];
+      if (!qs.accepting &&
+          (id == ApiId::WdfRequestForwardToIoQueue || !reading::kRequeueIgnoresPurge)) {
+        return result(id, K().wdf_busy);
+      }
+      leave_sequential(args[0].req);
+      r.place = Place::Queued;
+      r.queue = target_q;
+      r.forwarded = true;
+      if (id == ApiId::WdfRequestRequeue) {
+        qs.items.push_front(args[0].req);
+      } else {
+        qs.items.push_back(args[0].req);
+      }
+      // The queue refuses a request whose cancel flag is set: it is cancelled as it enters.
+      if (r.cancel_flag) cancel_on_queue(args[0].req);
+      return result(id, K().success);
+    }
+    case ApiId::WdfIoQueueRetrieveNextRequest: {
+      const Expr& out_arg = *e.args[1];
+      LRef out = lvalue(out_arg.kind == ExprKind::AddrOf ? *out_arg.args[0] : out_arg);
+      visible();
+      record(id);
+      auto q = static_cast<std::size_t>(args[0].i);
+      if (spec_->queues[q].dispatch != ast::Dispatch::Manual)
+        return result(id, K().invalid_device_request);
+      QueueSt& qs = queues_[q];
+      if (qs.items.empty()) return result(id, K().no_more_entries);
+      if (out.kind == LRef::Context)
+        check_context(out.handle, "WdfIoQueueRetrieveNextRequest output");
+      int r = qs.items.front();
+      qs.items.pop_front();
+      Req& rr = reqs_[static_cast<std::size_t>(r)];
+      rr.place = Place::Driver;
+      rr.queue = static_cast<int>(q);
+      store(out, Val{0, r, rr.epoch});
+      return result(id, K().success);
+    }
+    case ApiId::WdfRequestStopAcknowledge: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (cur().role != Role::Stop) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestStopAcknowledge of {} outside EvtIoStop", r.name));
+      }
+      if (args[1].i != 0) {
+        // Requeueing hands the request back to its queue: only the owner can (a request that
+        // is queued, at its target or completed was given away); then it must not be
+        // cancelable.
+        if (r.place != Place::Driver) {
+          violation(RuleId::UseAfterFree,
+                    fmt::format("WdfRequestStopAcknowledge(requeue) of {}, which the driver does "
+                                "not own ({})",
+                                r.name, r.at_target() ? "at its target" : "given away"));
+        } else if (r.cancel_fn >= 0) {
+          violation(RuleId::ApiMisuse,
+                    fmt::format("WdfRequestStopAcknowledge(requeue) of {} while it is cancelable",
+                                r.name));
+        }
+        leave_sequential(args[0].req);
+        r.place = Place::Queued;
+        queues_[static_cast<std::size_t>(r.queue)].items.push_front(args[0].req);
+      }
+      if (r.stop_pending) r.stop_handled = true;
+      return Val{};
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
+  switch (id) {
+    case ApiId::WdfRequestReuse: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (r.at_target())
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestReuse of {} while it is at its target", r.name));
+      if (r.place == Place::Queued)
+        violation(RuleId::UseAfterFree,
+                  fmt::format("WdfRequestReuse of {}, which is queued", r.name));
+      int32_t flags = args.size() > 1 ? args[1].i : 0;
+      if (r.received && (flags & K().reuse_new_irp) != 0) return result(id, K().invalid_state);
+      const uint32_t old = r.epoch;  // the handle passed is current (stale ones failed above)
+      if (r.cancel_flag) r.wiped = true;
+      ++r.epoch;
+      r.cancel_flag = false;
+      r.completion_fn = -1;
+      r.target_cancelable = false;
+      r.status = K().success;
+      r.send_and_forget = false;
+      r.cancel_routine_started = false;
+      r.unmark_cancelled = false;
+      // The calling activity knows about the reuse: its request variables follow.
+      for (Frame& f : cur().frames) {
+        for (std::size_t k = 0; k < f.locals.size() && k < f.fn->locals.size(); ++k) {
+          Val& v = f.locals[k];
+          if (f.fn->locals[k].type == TypeKind::Request && v.req == args[0].req && v.epoch == old)
+            v.epoch = r.epoch;
+        }
+      }
+      return result(id, K().success);
+    }
+    case ApiId::WdfObjectReference: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      ++r.refs;
+      return Val{};
+    }
+    case ApiId::WdfObjectDereference: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      bool framework_ref = r.received ? r.place != Place::Completed : !r.deleted;
+      if (framework_ref && r.refs <= 1) {
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("WdfObjectDereference of {} would drop the framework's reference", r.name));
+      }
+      release_ref(args[0].req);
+      return Val{};
+    }
+    case ApiId::WdfObjectDelete: {
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (r.received)
+        violation(RuleId::ApiMisuse, fmt::format("WdfObjectDelete of received {}", r.name));
+      if (r.at_target())
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfObjectDelete of {} while it is at its target", r.name));
+      r.deleted = true;
+      release_ref(args[0].req);
+      return Val{};
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+// ---- KMDF environment events ----
+
+bool RefMachine::run_kmdf_env(const std::string& key) {
+  if (key == "stop") {
+    env_stop();
+  } else if (auto q = key_rest(key, "arrive ")) {
+    env_arrive(*q);
+  } else if (auto q2 = key_rest(key, "dispatch ")) {
+    env_dispatch(*q2);
+  } else if (auto r = key_rest(key, "cancel ")) {
+    env_cancel(*r);
+  } else if (auto r2 = key_rest(key, "target ")) {
+    env_target(*r2);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void RefMachine::env_arrive(const std::string& qname) {
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& item = spec_->environment[k];
+    if (item.kind != ast::EnvKind::Arrive || item.object_name != qname) continue;
+    if (arrived_[k] >= item.count_value) continue;
+    int r = first_req_[k] + arrived_[k]++;
+    Req& q = reqs_[static_cast<std::size_t>(r)];
+    q.refs = 1;
+    q.status = K().success;
+    q.queue = static_cast<int>(item.object);
+    QueueSt& qs = queues_[item.object];
+    if (!qs.accepting) {  // purged: completed at once
+      q.place = Place::Driver;
+      complete_request(r, K().invalid_device_state);
+      return;
+    }
+    q.place = Place::Queued;
+    qs.items.push_back(r);
+    return;
+  }
+  throw BlockedSig{fmt::format("no request is left to arrive at queue {}", qname)};
+}
+
+void RefMachine::env_dispatch(const std::string& qname) {
+  int qi = -1;
+  for (std::size_t k = 0; k < spec_->queues.size(); ++k) {
+    if (spec_->queues[k].name == qname) qi = static_cast<int>(k);
+  }
+  if (qi < 0) throw ReplayError{fmt::format("no queue named '{}'", qname)};
+  const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(qi)];
+  QueueSt& qs = queues_[static_cast<std::size_t>(qi)];
+  std::vector<uint32_t> handlers;
+  std::vector<std::string> options;
+  for (const ast::HandlerBinding& h : decl.handlers) {
+    if (is_evtio_handler(h.handler) && h.fn != ast::kNone) {
+      handlers.push_back(h.fn);
+      options.push_back("handler:" + spec_->fns[h.fn].name);
+    }
+  }
+  if (qs.items.empty()) throw BlockedSig{fmt::format("queue {} is empty", qname)};
+  if (decl.dispatch == ast::Dispatch::Manual)
+    throw BlockedSig{fmt::format("queue {} is manual", qname)};
+  if (handlers.empty()) throw BlockedSig{fmt::format("queue {} has no EvtIo callback", qname)};
+  if (decl.dispatch == ast::Dispatch::Sequential && qs.current >= 0) {
+    throw BlockedSig{
+        fmt::format("sequential queue {} is still busy with {}", qname, req_name(qs.current))};
+  }
+  std::size_t pick = handlers.size() > 1 ? choose(options) : 0;
+  int r = qs.items.front();
+  qs.items.pop_front();
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  q.place = Place::Driver;
+  q.queue = qi;
+  if (decl.dispatch == ast::Dispatch::Sequential) qs.current = r;
+  const ast::FnDecl& fn = spec_->fns[handlers[pick]];
+  start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::EvtIo, r, {Val{0, r, q.epoch}},
+                 sync_device_of_queue(qi));
+}
+
+void RefMachine::env_cancel(const std::string& rname) {
+  int r = find_req(rname);
+  if (r < 0) throw ReplayError{fmt::format("no request named '{}'", rname)};
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  bool covered = false;
+  for (const ast::EnvItem& item : spec_->environment) {
+    if (item.kind != ast::EnvKind::Cancel) continue;
+    if (item.any || static_cast<int>(item.object) == q.arrive_queue) covered = true;
+  }
+  if (!q.received || !covered)
+    throw BlockedSig{fmt::format("{} cannot be cancelled by its originator", rname)};
+  if (!q.alive()) throw BlockedSig{fmt::format("{} is not pending", rname)};
+  if (q.originator_cancelled) throw BlockedSig{fmt::format("{} was already cancelled", rname)};
+  q.originator_cancelled = true;
+  if (q.place == Place::Queued) {
+    cancel_on_queue(r);
+    return;
+  }
+  cancel_reaches(r, true);
+}
+
+void RefMachine::env_target(const std::string& rname) {
+  int r = find_req(rname);
+  if (r < 0) throw ReplayError{fmt::format("no request named '{}'", rname)};
+  Req& q = reqs_[static_cast<std::size_t>(r)];
+  if (!q.at_target()) throw BlockedSig{fmt::format("{} is not at a target", rname)};
+  const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(q.target)];
+  std::vector<std::string> options;
+  std::vector<int32_t> statuses;
+  if (q.place == Place::TargetPending) {
+    options.emplace_back("target:take");
+  } else {
+    if (t.behaviour == ast::TargetBehaviour::Late && !q.target_cancelable)
+      options.emplace_back("target:mark");
+    if (t.behaviour != ast::TargetBehaviour::Pending) {
+      if (t.completes_values.empty()) {
+        statuses.push_back(K().success);
+      } else {
+        for (int64_t v : t.completes_values) statuses.push_back(static_cast<int32_t>(v));
+      }
+      for (int32_t s : statuses) options.push_back("target:complete:" + status_text(s));
+      if (t.completes_symbolic) options.emplace_back("target:complete:symbolic");
+    }
+  }
+  if (options.empty())
+    throw BlockedSig{fmt::format("target {} holds {} until it is cancelled", t.name, rname)};
+  const std::string& pick = options[choose(options)];
+  if (pick == "target:take") {
+    q.place = Place::TargetHeld;
+    if (t.behaviour == ast::TargetBehaviour::Cancelable ||
+        t.behaviour == ast::TargetBehaviour::Pending) {
+      q.target_cancelable = true;
+      if (q.cancel_flag) target_completes(r, K().cancelled);
+    }
+  } else if (pick == "target:mark") {
+    q.target_cancelable = true;
+    if (q.cancel_flag) target_completes(r, K().cancelled);
+  } else if (pick == "target:complete:symbolic") {
+    std::string var = fmt::format("status({}", q.name);
+    if (q.epoch != 0) var += fmt::format("@{}", q.epoch);
+    target_completes(r, symbolic_value(var + ")", 32));
+  } else {
+    std::size_t k = static_cast<std::size_t>(&pick - options.data()) -
+                    (options.size() - statuses.size() - (t.completes_symbolic ? 1 : 0));
+    target_completes(r, statuses[k]);
+  }
+}
+
+void RefMachine::env_stop() {
+  const ast::EnvItem* line = nullptr;
+  for (const ast::EnvItem& item : spec_->environment) {
+    if (item.kind == ast::EnvKind::Stop && line == nullptr) line = &item;
+  }
+  if (line == nullptr) throw ReplayError{"the spec has no stop event"};
+  if (stopped_) throw BlockedSig{"the device stopped already"};
+  std::vector<std::string> options;
+  // `stop symbolic` replays like `stop any`: the token names the kind, and the flags the
+  // driver sees are the model's value of stop.action with the cancelable bit.
+  if (line->stop != ast::StopKind::Purge) options.emplace_back("stop:suspend");
+  if (line->stop != ast::StopKind::Suspend) options.emplace_back("stop:purge");
+  bool purge = options[choose(options)] == "stop:purge";
+  stopped_ = true;
+  for (std::size_t k = 0; k < reqs_.size(); ++k) {
+    Req& q = reqs_[k];
+    if (!q.received || !(q.place == Place::Driver || q.at_target())) continue;
+    if (q.queue < 0 || q.send_and_forget || q.cancel_flag) continue;
+    const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
+    if (!decl.power_managed) continue;
+    uint32_t handler = ast::kNone;
+    for (const ast::HandlerBinding& h : decl.handlers) {
+      if (h.handler == "EvtIoStop") handler = h.fn;
+    }
+    if (handler == ast::kNone) continue;
+    int32_t flags = purge ? K().stop_purge : K().stop_suspend;
+    if (q.cancel_fn >= 0) flags |= K().stop_cancelable;
+    ++q.refs;  // the framework holds a reference across the call
+    q.stop_pending = true;
+    q.stop_handled = false;
+    const ast::FnDecl& fn = spec_->fns[handler];
+    int r = static_cast<int>(k);
+    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Stop, r,
+                   {Val{0, r, q.epoch}, Val{flags}}, sync_device_of_queue(q.queue));
+  }
+  if (purge) {
+    for (QueueSt& qs : queues_) qs.accepting = false;
+    for (std::size_t qi = 0; qi < queues_.size(); ++qi) {
+      std::deque<int> items = queues_[qi].items;
+      for (int r : items) cancel_on_queue(r);
+    }
+  }
+}
+
+void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& item = spec_->environment[k];
+    if (item.kind == ast::EnvKind::Arrive && arrived_[k] < item.count_value)
+      keys.insert("arrive " + item.object_name);
+    if (item.kind == ast::EnvKind::Stop && !stopped_) keys.insert("stop");
+  }
+  for (std::size_t q = 0; q < queues_.size(); ++q) {
+    if (!queues_[q].items.empty()) keys.insert("dispatch " + spec_->queues[q].name);
+  }
+  for (const Req& r : reqs_) {
+    if (r.received && r.alive() && !r.originator_cancelled) keys.insert("cancel " + r.name);
+    if (r.at_target()) keys.insert("target " + r.name);
+  }
+}
+
+// ---- KMDF end states ----
+
+namespace {
+/// A request the end state still counts as pending (a created one only while at its target).
+bool pending(const Req& r) {
+  if (r.received) return r.alive();
+  return r.at_target();
+}
+}  // namespace
+
+std::optional<RefEndFinding> RefMachine::kmdf_end_lost_cancel() const {
+  for (const Req& r : reqs_) {
+    if (!pending(r)) continue;
+    if (r.wiped)
+      return RefEndFinding{
+          RuleId::LostCancel,
+          fmt::format("{} is still pending: its cancel was wiped by WdfRequestReuse", r.name)};
+    if (r.markex_cancelled) {
+      return RefEndFinding{RuleId::LostCancel,
+                           fmt::format("{} is still pending: MarkCancelableEx returned "
+                                       "STATUS_CANCELLED and it was not completed",
+                                       r.name)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RefEndFinding> RefMachine::kmdf_end_pending() const {
+  for (const Req& r : reqs_) {
+    if (pending(r) && r.cancel_flag) {
+      return RefEndFinding{RuleId::LostCancel,
+                           fmt::format("{} is still pending although it was cancelled", r.name)};
+    }
+  }
+  for (const Req& r : reqs_) {
+    if (r.received && pending(r))
+      return RefEndFinding{RuleId::NeverCompleted, fmt::format("{} is never completed", r.name)};
+  }
+  return std::nullopt;
+}
+
+void RefMachine::describe_kmdf(std::ostringstream& o) const {
+  static const char* places[] = {"not arrived",    "queued",    "driver", "pending at target",
+                                 "held by target", "completed", "freed"};
+  for (const Req& r : reqs_) {
+    o << fmt::format(
+        "  {}: {}{}{} cancelable={} flag={} tcancel={} croutine={} refs={} epoch={} status={} "
+        "completions={}{}{}{}\n",
+        r.name, places[static_cast<int>(r.place)],
+        r.place == Place::Queued ? " at " + spec_->queues[static_cast<std::size_t>(r.queue)].name
+                                 : "",
+        r.at_target() ? " " + spec_->targets[static_cast<std::size_t>(r.target)].name : "",
+        r.cancel_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.cancel_fn)].name : "no",
+        r.cancel_flag, r.target_cancelable,
+        r.completion_fn >= 0 ? spec_->fns[static_cast<std::size_t>(r.completion_fn)].name : "none",
+        r.refs, r.epoch, status_text(r.status), r.completions, r.wiped ? " wiped" : "",
+        r.markex_cancelled ? " markex-cancelled" : "",
+        r.unmark_cancelled ? " unmark-cancelled" : "");
+  }
+}
+
+}  // namespace cc

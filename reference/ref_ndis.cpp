@@ -1,0 +1,293 @@
+// The reference executor's NDIS semantics (docs/semantics/ndis.md), filter drivers only: the
+// NBLs, the NDIS calls (call_ndis_api), the NDIS environment events (send, cancel_send,
+// miniport) and the NDIS end-state check. NdisAcquireSpinLock / NdisReleaseSpinLock are the
+// walker's spin locks (ref_walker.cpp).
+#include <cstdint>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "model/api.h"
+#include "reference/ref_machine.h"
+
+namespace cc {
+
+void RefMachine::init_ndis(const ast::Spec& spec) {
+  // NBLs the protocol sends: numbered after the send lines, in line order.
+  cancel_send_done_.assign(spec.environment.size(), false);
+  for (std::size_t k = 0; k < spec.environment.size(); ++k) {
+    const ast::EnvItem& item = spec.environment[k];
+    if (item.kind != ast::EnvKind::Send) continue;
+    for (int64_t n = 0; n < item.count_value; ++n) {
+      Nbl b;
+      b.name = fmt::format("nbl#{}", nbls_.size() + 1);
+      b.filter = static_cast<int>(item.object);
+      b.send_item = static_cast<int>(k);
+      b.protocol_id = static_cast<int32_t>(item.cancel_id_value);
+      b.cancel_id = b.protocol_id;
+      nbls_.push_back(std::move(b));
+    }
+  }
+  list_capacity_ += nbls_.size() + (spec.filters.empty() ? 0 : reading::kFilterNblPool);
+}
+
+// ---- NDIS environment (docs/semantics/ndis.md) ----
+
+const ast::FnDecl* RefMachine::filter_fn(int f, const char* handler) const {
+  if (f < 0 || static_cast<std::size_t>(f) >= spec_->filters.size()) return nullptr;
+  for (const ast::HandlerBinding& h : spec_->filters[static_cast<std::size_t>(f)].handlers) {
+    if (h.handler == handler && h.fn != ast::kNone) return &spec_->fns[h.fn];
+  }
+  return nullptr;
+}
+
+void RefMachine::env_send(const std::string& fname) {
+  for (std::size_t k = 0; k < nbls_.size(); ++k) {
+    Nbl& b = nbls_[k];
+    if (!b.from_protocol || b.owner != NblOwner::Above) continue;
+    if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
+    b.owner = NblOwner::Filter;
+    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferLists")) {
+      int id = start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback,
+                              -1, {Val{static_cast<int32_t>(k + 1)}}, -1);
+      acts_.back().sending_nbl = static_cast<int>(k);
+      b.in_send = id > 0;
+    }
+    return;
+  }
+  throw BlockedSig{fmt::format("the protocol has nothing left to send to {}", fname)};
+}
+
+bool RefMachine::cancel_send_ready(std::size_t item) const {
+  const ast::EnvItem& it = spec_->environment[item];
+  if (cancel_send_done_[item]) return false;
+  for (std::size_t k = 0; k < item; ++k) {  // the protocol cancels an id once
+    const ast::EnvItem& o = spec_->environment[k];
+    if (o.kind == ast::EnvKind::CancelSend && o.object == it.object &&
+        o.cancel_id_value == it.cancel_id_value) {
+      return false;
+    }
+  }
+  bool some = false;
+  bool out = false;
+  for (const Nbl& b : nbls_) {
+    if (!b.from_protocol || b.filter != static_cast<int>(it.object) ||
+        b.protocol_id != it.cancel_id_value) {
+      continue;
+    }
+    some = true;
+    if ((b.owner == NblOwner::Above || b.in_send) && reading::kCancelSendAfterAllHandedOver)
+      return false;
+    if (b.owner != NblOwner::ReturnedUp && b.owner != NblOwner::Above) out = true;
+  }
+  return some && out;
+}
+
+void RefMachine::env_cancel_send(const std::string& rest) {
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& it = spec_->environment[k];
+    if (it.kind != ast::EnvKind::CancelSend) continue;
+    std::string key = fmt::format("{} {}", spec_->filters[it.object].name, it.cancel_id_value);
+    if (key != rest) continue;
+    if (!cancel_send_ready(k)) continue;
+    cancel_send_done_[k] = true;
+    for (Nbl& b : nbls_) {
+      if (b.from_protocol && b.filter == static_cast<int>(it.object) &&
+          b.protocol_id == it.cancel_id_value && b.owner != NblOwner::ReturnedUp) {
+        b.cancelled = true;
+      }
+    }
+    if (const ast::FnDecl* fn =
+            filter_fn(static_cast<int>(it.object), "FilterCancelSendNetBufferLists")) {
+      start_activity(fmt::format("{}[cancel_id {}]", fn->name, it.cancel_id_value), *fn,
+                     Role::FilterCallback, -1, {Val{static_cast<int32_t>(it.cancel_id_value)}}, -1);
+    }
+    return;
+  }
+  throw BlockedSig{fmt::format("the protocol cannot cancel '{}' now", rest)};
+}
+
+void RefMachine::env_miniport(const std::string& nname) {
+  for (std::size_t k = 0; k < nbls_.size(); ++k) {
+    Nbl& b = nbls_[k];
+    if (b.name != nname) continue;
+    if (b.owner != NblOwner::Below) throw BlockedSig{fmt::format("{} is not below", nname)};
+    const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(b.miniport)];
+    if (m.pending && !b.aborted)
+      throw BlockedSig{fmt::format("miniport {} holds {} until it is cancelled", m.name, nname)};
+    int32_t st = named(b.aborted ? "NDIS_STATUS_SEND_ABORTED" : "NDIS_STATUS_SUCCESS");
+    b.owner = NblOwner::Filter;
+    b.aborted = false;
+    ++b.uses;
+    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferListsComplete")) {
+      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                     {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+    }
+    return;
+  }
+  throw ReplayError{fmt::format("no NBL named '{}'", nname)};
+}
+
+bool RefMachine::run_ndis_env(const std::string& key) {
+  if (auto f = key_rest(key, "send ")) {
+    env_send(*f);
+  } else if (auto c = key_rest(key, "cancel_send ")) {
+    env_cancel_send(*c);
+  } else if (auto n = key_rest(key, "miniport ")) {
+    env_miniport(*n);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void RefMachine::ndis_candidate_events(std::set<std::string>& keys) const {
+  for (const Nbl& b : nbls_) {
+    if (b.from_protocol && b.owner == NblOwner::Above)
+      keys.insert("send " + spec_->filters[static_cast<std::size_t>(b.filter)].name);
+    if (b.owner == NblOwner::Below) keys.insert("miniport " + b.name);
+  }
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& it = spec_->environment[k];
+    if (it.kind == ast::EnvKind::CancelSend && cancel_send_ready(k))
+      keys.insert(
+          fmt::format("cancel_send {} {}", spec_->filters[it.object].name, it.cancel_id_value));
+  }
+}
+
+// ---- NDIS calls (docs/semantics/ndis.md) ----
+
+Nbl& RefMachine::nbl_arg(const Val& v, ApiId api) {
+  if (v.i <= 0 || static_cast<std::size_t>(v.i) > nbls_.size())
+    violation(RuleId::UseAfterFree, fmt::format("{} on a NULL NBL", api_name(api)));
+  Nbl& b = nbls_[static_cast<std::size_t>(v.i - 1)];
+  if (b.owner == NblOwner::Freed)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {} after it was freed", api_name(api), b.name));
+  return b;
+}
+
+Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
+  if (id == ApiId::NdisAcquireSpinLock || id == ApiId::NdisReleaseSpinLock)
+    return call_sync_api(id, args);
+  const std::string name = api_name(id);
+  visible();
+  record(id);
+  auto not_owned = [&](const Nbl& b) {
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {}, which the filter does not own", name, b.name));
+  };
+  switch (id) {
+    case ApiId::NdisFSendNetBufferLists: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.owner == NblOwner::ReturnedUp && reading::kSendAfterReturnIsDoubleCompletion)
+        violation(RuleId::DoubleCompletion,
+                  fmt::format("{} sent below after it was completed upward", b.name));
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
+        violation(
+            RuleId::StaleCancelId,
+            fmt::format("{} re-sent with cancel id {} from an earlier use", b.name, b.cancel_id));
+      }
+      b.owner = NblOwner::Below;
+      b.miniport = args[1].i;
+      b.aborted = false;
+      return Val{};
+    }
+    case ApiId::NdisFSendNetBufferListsComplete: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (!b.from_protocol)
+        violation(RuleId::DoubleCompletion, fmt::format("filter-allocated {} passed up", b.name));
+      if (b.owner == NblOwner::ReturnedUp)
+        violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", b.name));
+      if (b.owner == NblOwner::Below)
+        violation(RuleId::DoubleCompletion,
+                  fmt::format("{} completed upward while the miniport has it", b.name));
+      b.owner = NblOwner::ReturnedUp;
+      return Val{};
+    }
+    case ApiId::NdisFCancelSendNetBufferLists: {
+      const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(args[0].i)];
+      if (m.cancelable || m.pending) {
+        for (Nbl& b : nbls_) {
+          if (b.owner == NblOwner::Below && b.miniport == args[0].i && b.cancel_id == args[1].i)
+            b.aborted = true;
+        }
+      }
+      return Val{};
+    }
+    case ApiId::NdisGeneratePartialCancelId:
+      return result(id, symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits));
+    case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
+    case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      if (id == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) return result(id, b.cancel_id);
+      const int32_t own = symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits);
+      const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
+      const auto high =
+          static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
+      if (args[1].i != 0 && own != other && high == other) {
+        violation(RuleId::CancelIdCollision,
+                  fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "
+                              "partial id {:#x}",
+                              b.name, static_cast<uint32_t>(args[1].i), other));
+      }
+      b.cancel_id = args[1].i;
+      b.id_use = b.uses;
+      return Val{};
+    }
+    case ApiId::NdisAllocateNetBufferList: {
+      std::size_t allocated = 0;
+      for (const Nbl& b : nbls_) allocated += b.from_protocol ? 0 : 1;
+      if (allocated >= reading::kFilterNblPool)
+        throw RefUnsupported("NdisAllocateNetBufferList beyond the NBL pool");
+      Nbl b;
+      b.name = fmt::format("nbl#{}", nbls_.size() + 1);
+      b.from_protocol = false;
+      b.owner = NblOwner::Filter;
+      nbls_.push_back(std::move(b));
+      return result(id, static_cast<int32_t>(nbls_.size()));
+    }
+    case ApiId::NdisFreeNetBufferList: {
+      Nbl& b = nbl_arg(args[0], id);
+      if (b.from_protocol)
+        violation(RuleId::ApiMisuse, fmt::format("NdisFreeNetBufferList of protocol {}", b.name));
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      b.owner = NblOwner::Freed;
+      return Val{};
+    }
+    default:
+      break;
+  }
+  not_executed(id);
+}
+
+// ---- NDIS end state ----
+
+std::optional<RefEndFinding> RefMachine::ndis_end_check() const {
+  for (const Nbl& b : nbls_) {
+    if (!b.from_protocol || (b.owner != NblOwner::Filter && b.owner != NblOwner::Below)) continue;
+    if (b.cancelled)
+      return RefEndFinding{RuleId::LostCancel,
+                           fmt::format("{} is still out although its id was cancelled", b.name)};
+    return RefEndFinding{RuleId::NeverCompleted,
+                         fmt::format("{} never returns to the protocol", b.name)};
+  }
+  return std::nullopt;
+}
+
+void RefMachine::describe_ndis(std::ostringstream& o) const {
+  static const char* owners[] = {"above", "filter", "below", "returned up", "freed"};
+  for (const Nbl& b : nbls_) {
+    o << fmt::format("  {}: {} id={} uses={} id_use={}{}{}\n", b.name,
+                     owners[static_cast<int>(b.owner)], b.cancel_id, b.uses, b.id_use,
+                     b.aborted ? " aborted" : "", b.cancelled ? " cancelled" : "");
+  }
+}
+
+}  // namespace cc
