@@ -248,6 +248,7 @@ Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::WdfRequestCompleteWithInformation:
     case ApiId::WdfRequestGetStatus:
     case ApiId::WdfRequestSetCompletionRoutine:
+    case ApiId::WdfRequestGetIoQueue:
       return kmdf_completion_api(id, args);
     case ApiId::WdfRequestMarkCancelable:
     case ApiId::WdfRequestMarkCancelableEx:
@@ -364,6 +365,20 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
                               cur().key, r.name));
       }
       return result(id, r.status);
+    }
+    case ApiId::WdfRequestGetIoQueue: {
+      // The queue it was delivered from; none for a created request (KMDF returns NULL,
+      // which no WDFQUEUE variable of a spec can hold).
+      visible();
+      record(id);
+      Req& r = check_handle(args[0], id, false);
+      if (!r.received || r.queue < 0) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestGetIoQueue on {}, a request created with "
+                              "WdfRequestCreate: it belongs to no queue",
+                              r.name));
+      }
+      return result(id, r.queue);
     }
     case ApiId::WdfRequestSetCompletionRoutine: {
       visible();

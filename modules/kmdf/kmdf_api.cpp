@@ -15,6 +15,8 @@ Outcome Kmdf::exec_api(ApiCall& call) {
     case ApiId::WdfRequestGetStatus:
     case ApiId::WdfRequestSetCompletionRoutine:
       return api_complete(call);
+    case ApiId::WdfRequestGetIoQueue:
+      return api_get_io_queue(call);
     case ApiId::WdfRequestMarkCancelable:
     case ApiId::WdfRequestMarkCancelableEx:
     case ApiId::WdfRequestUnmarkCancelable:
@@ -30,6 +32,26 @@ Outcome Kmdf::exec_api(ApiCall& call) {
     default:
       return api_object(call);
   }
+}
+
+/// WdfRequestGetIoQueue: the queue the request was delivered from (docs/semantics/kmdf.md).
+/// After completion the handle may not be used (InvalidReqAccess: CR004); a created request
+/// has no queue, and the NULL KMDF returns is not a WDFQUEUE value a spec can hold (CR008).
+Outcome Kmdf::api_get_io_queue(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::string name(api_info(in.api()).name);
+  auto r = check_handle(call.arg[0], name, in, false);
+  if (!r) return Outcome::Violation;
+  const uint8_t q = req(*r)[kRSrcQueue];
+  if (reqs_[*r].created || q == kNoQueue) {
+    return misuse(in,
+                  fmt::format("{} on {}, a request created with WdfRequestCreate: it belongs to "
+                              "no queue (KMDF returns NULL)",
+                              name, reqs_[*r].name),
+                  reqs_[*r].name);
+  }
+  ModuleBase::result(call, q);
+  return Outcome::Continue;
 }
 
 Outcome Kmdf::api_send(ApiCall& call) {

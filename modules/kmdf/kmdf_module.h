@@ -207,6 +207,7 @@ class Kmdf final : public ModuleBase {
   // ---- API handlers (kmdf_api.cpp, kmdf_api_queue.cpp) ----
   Outcome api_send(ApiCall& call);
   Outcome api_complete(ApiCall& call);
+  Outcome api_get_io_queue(ApiCall& call);
   Outcome api_cancelable(ApiCall& call);
   Outcome api_reuse(ApiCall& call);
   Outcome api_queue(ApiCall& call);
