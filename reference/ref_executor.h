@@ -1,7 +1,7 @@
 // The reference executor: a second, deliberately simple implementation of the KMDF, NDIS and
 // APPC semantics (docs/semantics/kmdf.md, ndis.md, appc.md; docs/decisions.md; docs/replay.md).
 //
-// It shares nothing with the explorer's transition code (engine/semantics.cpp, program.cpp):
+// It shares nothing with the explorer's transition code (engine/, modules/):
 // it walks the checked AST directly with plain objects (requests, queues, activities with a
 // resumable statement cursor) and moves one step at a time, named the way traces name them
 // (event keys and choice tokens of docs/replay.md). `replay` (checker/replay.h) uses it to

@@ -154,9 +154,8 @@ Outcome Appc::api_vcb(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
   auto code_result = [&](int32_t v) {
-    result(v);
+    result(call, v);
     if (rec_) rec_->results[call.rec_at] = appc_code_text(v);
   };
   switch (in.api()) {
@@ -167,7 +166,7 @@ Outcome Appc::api_vcb(ApiCall& call) {
         throw ModelLimit(fmt::format("vcb_alloc called more than {} times", kVcbPool));
       vcb(v)[kVState] = static_cast<uint8_t>(VcbState::Allocated);
       if (rec_) note(fmt::format("allocates {}", vcb_name(v)));
-      result(static_cast<int32_t>(v + 1));
+      result(call, static_cast<int32_t>(v + 1));
       return Outcome::Continue;
     }
     case ApiId::vcb_free: {
@@ -218,9 +217,8 @@ Outcome Appc::api_verb(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
   auto code_result = [&](int32_t v) {
-    result(v);
+    result(call, v);
     if (rec_) rec_->results[call.rec_at] = appc_code_text(v);
   };
   switch (in.api()) {
@@ -232,7 +230,7 @@ Outcome Appc::api_verb(ApiCall& call) {
       const std::string& cn = spec_.conversations[c].name;
       if (s_[conv_.at(c)] != 0) {
         if (rec_) note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
-        result(0);
+        result(call, 0);
         return Outcome::Continue;
       }
       for (uint32_t t = 0; t < ntask_; ++t) {
@@ -241,7 +239,7 @@ Outcome Appc::api_verb(ApiCall& call) {
             !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
           if (rec_)
             note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
-          result(0);
+          result(call, 0);
           return Outcome::Continue;
         }
       }
@@ -258,7 +256,7 @@ Outcome Appc::api_verb(ApiCall& call) {
       vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
       if (rec_)
         note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
-      result(static_cast<int32_t>(t + 1));
+      result(call, static_cast<int32_t>(t + 1));
       return Outcome::Continue;
     }
     case ApiId::WinAPPCCancelAsyncRequest: {
@@ -295,7 +293,7 @@ Outcome Appc::api_verb(ApiCall& call) {
           if (c_.finding_) return Outcome::Violation;
         }
       }
-      result(0);
+      result(call, 0);
       if (rec_) rec_->results[call.rec_at] = "0 (cancelled)";
       return Outcome::Continue;
     }
@@ -318,7 +316,7 @@ Outcome Appc::api_verb(ApiCall& call) {
                   vcb_name(v));
         return Outcome::Violation;
       }
-      result(static_cast<int32_t>(t + 1));
+      result(call, static_cast<int32_t>(t + 1));
       return Outcome::Continue;
     }
     default:

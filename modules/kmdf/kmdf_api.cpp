@@ -58,8 +58,6 @@ Outcome Kmdf::api_send(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   switch (in.api()) {
     case ApiId::WdfRequestSend:
     case ApiId::WdfRequestSendAndForget: {
@@ -68,24 +66,25 @@ Outcome Kmdf::api_send(ApiCall& call) {
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (forget && reqs_[*r].created) {
-        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn),
-                      rn);
+        return misuse(
+            in, fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn), rn);
       }
       if (!forget && req(*r)[kRComplFn] == 0) {
-        return misuse(fmt::format("WdfRequestSend of {} without a completion routine (set it "
+        return misuse(in,
+                      fmt::format("WdfRequestSend of {} without a completion routine (set it "
                                   "again after WdfRequestReuse)",
                                   rn),
                       rn);
       }
       if (req(*r)[kRCancelFn] != 0) {
-        return misuse(fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
+        return misuse(in, fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
       }
       auto t = static_cast<uint32_t>(arg[1]);
       const ast::TargetDecl& td = spec_.targets.at(t);
       if (has(*r, kCancelFlag)) {
         set_status(*r, k::STATUS_CANCELLED);
         if (rec_) note(fmt::format("{} is already cancelled: not sent", rn));
-        result(0);
+        result(call, 0);
         break;
       }
       if (td.may_fail && choose(2, [](uint16_t c) {
@@ -93,7 +92,7 @@ Outcome Kmdf::api_send(ApiCall& call) {
                          }) == 1) {
         set_status(*r, k::STATUS_INVALID_DEVICE_STATE);
         if (rec_) note(fmt::format("target {} fails the send", td.name));
-        result(0);
+        result(call, 0);
         break;
       }
       set_place(*r, Place::TargetPending);
@@ -103,7 +102,7 @@ Outcome Kmdf::api_send(ApiCall& call) {
       set_status(*r, k::STATUS_PENDING);
       if (rec_) note(fmt::format("gives {} to target {}", rn, td.name));
       event(EventKind::Gives, rn);
-      result(1);
+      result(call, 1);
       break;
     }
     case ApiId::WdfRequestCancelSentRequest: {
@@ -122,7 +121,7 @@ Outcome Kmdf::api_send(ApiCall& call) {
         if (rec_) note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
         event(EventKind::CancelSent, reqs_[*r].name);
       }
-      result(delivered ? 1 : 0);
+      result(call, delivered ? 1 : 0);
       break;
     }
     default:
@@ -135,8 +134,6 @@ Outcome Kmdf::api_complete(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   const auto act_kind = static_cast<ActKind>(act(call.act)[kAKind]);
   const uint32_t act_subject = act(call.act)[kASubject] ? act(call.act)[kASubject] - 1u : kNoSlot;
   switch (in.api()) {
@@ -157,7 +154,8 @@ Outcome Kmdf::api_complete(ApiCall& call) {
       if (!r) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (reqs_[*r].created) {
-        return misuse(fmt::format("{} on {}, a request created with WdfRequestCreate (delete it "
+        return misuse(in,
+                      fmt::format("{} on {}, a request created with WdfRequestCreate (delete it "
                                   "with WdfObjectDelete)",
                                   name, rn),
                       rn);
@@ -185,7 +183,8 @@ Outcome Kmdf::api_complete(ApiCall& call) {
       if (place(*r) == Place::TargetPending || place(*r) == Place::TargetDelivered) {
         // docs/semantics: the status is defined once WdfRequestSend failed or the target
         // completed the request (SDV RequestGetStatusValid).
-        return misuse(fmt::format("{} on {} while target {} still holds it: the status is "
+        return misuse(in,
+                      fmt::format("{} on {} while target {} still holds it: the status is "
                                   "defined only after the target completes it or the send fails",
                                   name, reqs_[*r].name, spec_.targets[req(*r)[kRWhere]].name),
                       reqs_[*r].name);
@@ -199,7 +198,7 @@ Outcome Kmdf::api_complete(ApiCall& call) {
         }
         break;
       }
-      result(get32(req(*r) + kRStatus));
+      result(call, get32(req(*r) + kRStatus));
       break;
     }
     case ApiId::WdfRequestSetCompletionRoutine: {
@@ -218,8 +217,6 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   const uint32_t a = call.act;
   switch (in.api()) {
     case ApiId::WdfRequestMarkCancelable:
@@ -230,12 +227,13 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
       const std::string& rn = reqs_[*r].name;
       if (req(*r)[kRCancelFn] != 0) {
         if (!ex) {
-          return misuse(fmt::format("WdfRequestMarkCancelable on {}, which is already "
+          return misuse(in,
+                        fmt::format("WdfRequestMarkCancelable on {}, which is already "
                                     "cancelable",
                                     rn),
                         rn);
         }
-        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        result(call, k::STATUS_INVALID_DEVICE_REQUEST);
         break;
       }
       bool purging = req(*r)[kRSrcQueue] != kNoQueue && !queue_accepting(req(*r)[kRSrcQueue]);
@@ -245,7 +243,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
           set_flag(*r, kExIgnored);
           if (rec_) note(fmt::format("{} was already cancelled: the driver must complete it", rn));
           event(EventKind::CancelIgnored, rn);
-          result(k::STATUS_CANCELLED);
+          result(call, k::STATUS_CANCELLED);
           break;
         }
         set_flag(*r, kFired);
@@ -260,7 +258,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
       }
       req(*r)[kRCancelFn] = static_cast<uint8_t>(arg[1] + 1);
       set_flag(*r, static_cast<uint16_t>(kFired | kCancelStarted), false);
-      if (ex) result(k::STATUS_SUCCESS);
+      if (ex) result(call, k::STATUS_SUCCESS);
       break;
     }
     case ApiId::WdfRequestUnmarkCancelable: {
@@ -268,14 +266,14 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       if (req(*r)[kRCancelFn] != 0) {
         req(*r)[kRCancelFn] = 0;
-        result(k::STATUS_SUCCESS);
+        result(call, k::STATUS_SUCCESS);
       } else if (has(*r, kFired)) {
         if (!has(*r, kCancelStarted)) set_flag(*r, kUnmarkCancelled);
         if (rec_) note(fmt::format("Unmark returned STATUS_CANCELLED for {}", reqs_[*r].name));
         event(EventKind::UnmarkCancelled, reqs_[*r].name);
-        result(k::STATUS_CANCELLED);
+        result(call, k::STATUS_CANCELLED);
       } else {
-        result(k::STATUS_INVALID_PARAMETER);
+        result(call, k::STATUS_INVALID_PARAMETER);
       }
       break;
     }
@@ -283,12 +281,13 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
       auto r = check_handle(arg[0], name, in, false);
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       if (req(*r)[kRCancelFn] != 0) {
-        return misuse(fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
+        return misuse(in,
+                      fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
                                   "(unmark it first)",
                                   reqs_[*r].name),
                       reqs_[*r].name);
       }
-      result(has(*r, kCancelFlag) ? 1 : 0);
+      result(call, has(*r, kCancelFlag) ? 1 : 0);
       break;
     }
     default:
@@ -301,8 +300,6 @@ Outcome Kmdf::api_reuse(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   const uint32_t a = call.act;
   const CodeUnit& u = *call.unit;
   switch (in.api()) {
@@ -312,13 +309,14 @@ Outcome Kmdf::api_reuse(ApiCall& call) {
       const std::string& rn = reqs_[*r].name;
       Place p = place(*r);
       if (p == Place::TargetPending || p == Place::TargetDelivered) {
-        return misuse(fmt::format("WdfRequestReuse of {} while it is still active at target {}", rn,
+        return misuse(in,
+                      fmt::format("WdfRequestReuse of {} while it is still active at target {}", rn,
                                   spec_.targets[req(*r)[kRWhere]].name),
                       rn);
       }
       if (!require_owned(*r, name, in)) return Outcome::Violation;
       if (!reqs_[*r].created && in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
-        result(k::STATUS_WDF_REQUEST_INVALID_STATE);
+        result(call, k::STATUS_WDF_REQUEST_INVALID_STATE);
         break;
       }
       int32_t old = handle(*r);
@@ -341,7 +339,7 @@ Outcome Kmdf::api_reuse(ApiCall& call) {
           set_reg(a, Reg{static_cast<uint16_t>(i)}, fresh);
         }
       }
-      result(k::STATUS_SUCCESS);
+      result(call, k::STATUS_SUCCESS);
       break;
     }
     default:

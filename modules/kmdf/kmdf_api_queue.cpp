@@ -8,8 +8,6 @@ Outcome Kmdf::api_queue(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   const uint32_t a = call.act;
   const auto act_kind = static_cast<ActKind>(act(call.act)[kAKind]);
   switch (in.api()) {
@@ -20,18 +18,19 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       auto q2 = static_cast<uint32_t>(arg[1]);
       uint8_t src = req(*r)[kRSrcQueue];
       if (req(*r)[kRCancelFn] != 0) {
-        return misuse(fmt::format("WdfRequestForwardToIoQueue of {} while it is marked "
+        return misuse(in,
+                      fmt::format("WdfRequestForwardToIoQueue of {} while it is marked "
                                   "cancelable (unmark it first)",
                                   rn),
                       rn);
       }
       if (reqs_[*r].created || src == kNoQueue || src == q2 ||
           device_of_queue(src) != device_of_queue(q2)) {
-        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        result(call, k::STATUS_INVALID_DEVICE_REQUEST);
         break;
       }
       if (!queue_accepting(q2)) {
-        result(k::STATUS_WDF_BUSY);
+        result(call, k::STATUS_WDF_BUSY);
         break;
       }
       release_current(*r);
@@ -41,7 +40,7 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       if (rec_) note(fmt::format("gives {} to queue {}", rn, spec_.queues[q2].name));
       event(EventKind::Gives, rn);
       if (has(*r, kCancelFlag)) cancel_queued(*r);
-      result(k::STATUS_SUCCESS);
+      result(call, k::STATUS_SUCCESS);
       break;
     }
     case ApiId::WdfRequestRequeue: {
@@ -50,10 +49,11 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       const std::string& rn = reqs_[*r].name;
       uint8_t src = req(*r)[kRSrcQueue];
       if (req(*r)[kRCancelFn] != 0) {
-        return misuse(fmt::format("WdfRequestRequeue of {} while it is marked cancelable", rn), rn);
+        return misuse(in, fmt::format("WdfRequestRequeue of {} while it is marked cancelable", rn),
+                      rn);
       }
       if (src == kNoQueue || spec_.queues[src].dispatch != ast::Dispatch::Manual) {
-        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        result(call, k::STATUS_INVALID_DEVICE_REQUEST);
         break;
       }
       release_current(*r);
@@ -62,16 +62,16 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       if (rec_) note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
       event(EventKind::Gives, rn);
       if (has(*r, kCancelFlag)) cancel_queued(*r);
-      result(k::STATUS_SUCCESS);
+      result(call, k::STATUS_SUCCESS);
       break;
     }
     case ApiId::WdfIoQueueRetrieveNextRequest: {
       auto q = static_cast<uint32_t>(arg[0]);
       int32_t out = 0;
       if (spec_.queues[q].dispatch != ast::Dispatch::Manual) {
-        result(k::STATUS_INVALID_DEVICE_REQUEST);
+        result(call, k::STATUS_INVALID_DEVICE_REQUEST);
       } else if (queue(q)[0] == 0) {
-        result(k::STATUS_NO_MORE_ENTRIES);
+        result(call, k::STATUS_NO_MORE_ENTRIES);
       } else {
         uint32_t r = queue(q)[2];
         queue_remove(q, r);
@@ -79,7 +79,7 @@ Outcome Kmdf::api_queue(ApiCall& call) {
         req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
         out = handle(r);
         if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
-        result(k::STATUS_SUCCESS);
+        result(call, k::STATUS_SUCCESS);
       }
       bool bad = false;
       int32_t* p = c_.loc_ptr(a, in.loc, in, "WdfIoQueueRetrieveNextRequest", bad);
@@ -94,13 +94,14 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       if (!r) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (act_kind != ActKind::Stop) {
-        return misuse(fmt::format("WdfRequestStopAcknowledge on {} outside EvtIoStop", rn), rn);
+        return misuse(in, fmt::format("WdfRequestStopAcknowledge on {} outside EvtIoStop", rn), rn);
       }
       bool requeue = arg[1] != 0;
       if (requeue) {
         if (!require_owned(*r, name, in)) return Outcome::Violation;
         if (req(*r)[kRCancelFn] != 0) {
-          return misuse(fmt::format("WdfRequestStopAcknowledge(TRUE) on {} while it is marked "
+          return misuse(in,
+                        fmt::format("WdfRequestStopAcknowledge(TRUE) on {} while it is marked "
                                     "cancelable",
                                     rn),
                         rn);
@@ -126,8 +127,6 @@ Outcome Kmdf::api_object(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
-  auto misuse = [&](std::string msg, std::string obj = {}) { return this->misuse(in, msg, obj); };
   switch (in.api()) {
     case ApiId::WdfObjectReference: {
       auto r = check_handle(arg[0], name, in, true);
@@ -139,7 +138,8 @@ Outcome Kmdf::api_object(ApiCall& call) {
       auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
       if (req(*r)[kRRefs] <= (place(*r) == Place::Completed ? 0 : 1)) {
-        return misuse(fmt::format("WdfObjectDereference of {} drops a reference it does not hold",
+        return misuse(in,
+                      fmt::format("WdfObjectDereference of {} drops a reference it does not hold",
                                   reqs_[*r].name),
                       reqs_[*r].name);
       }
@@ -151,14 +151,15 @@ Outcome Kmdf::api_object(ApiCall& call) {
       if (!r) return Outcome::Violation;
       const std::string& rn = reqs_[*r].name;
       if (!reqs_[*r].created) {
-        return misuse(fmt::format("WdfObjectDelete on {}, a request the driver received (complete "
+        return misuse(in,
+                      fmt::format("WdfObjectDelete on {}, a request the driver received (complete "
                                   "it instead)",
                                   rn),
                       rn);
       }
       if (place(*r) != Place::Driver) {
-        return misuse(fmt::format("WdfObjectDelete on {} while it is still active at a target", rn),
-                      rn);
+        return misuse(
+            in, fmt::format("WdfObjectDelete on {} while it is still active at a target", rn), rn);
       }
       set_flag(*r, kDeleted);
       set_place(*r, Place::Completed);
@@ -168,13 +169,13 @@ Outcome Kmdf::api_object(ApiCall& call) {
     }
     case ApiId::WdfTimerStart: {
       uint8_t& st = s_[timers_.at(static_cast<uint32_t>(arg[0]))];
-      result(st == 1 ? 1 : 0);
+      result(call, st == 1 ? 1 : 0);
       st = 1;
       break;
     }
     case ApiId::WdfTimerStop: {
       uint8_t& st = s_[timers_.at(static_cast<uint32_t>(arg[0]))];
-      result(st == 1 ? 1 : 0);
+      result(call, st == 1 ? 1 : 0);
       if (st == 1) st = 0;
       break;
     }

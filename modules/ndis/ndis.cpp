@@ -515,7 +515,6 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  auto result = [&](int32_t v) { ModuleBase::result(call, v); };
   // Touching an NBL the filter does not own: below (given away) or already returned up.
   auto not_owned = [&](uint32_t n) {
     violation(RuleId::UseAfterFree, in.src,
@@ -551,7 +550,7 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
             rec_->calls.back() = fmt::format("{}=?", name);
           }
         } else {
-          result(get32(p + kNCancelId));
+          result(call, get32(p + kNCancelId));
         }
       } else if (sym()) {
         const SymTermId id = c_.sym_arg_.valid() ? c_.sym_arg_ : pool_.int_const(arg[1]);
@@ -577,7 +576,7 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
       }
       set_owner(n, NblOwner::Filter);
       if (rec_) note(fmt::format("allocates {}", nbls_[n].name));
-      result(static_cast<int32_t>(n + 1));
+      result(call, static_cast<int32_t>(n + 1));
       return Outcome::Continue;
     }
     case ApiId::NdisFreeNetBufferList: {

@@ -1,4 +1,4 @@
-// Differential test: the explorer's TransitionSystem (engine/semantics.cpp) against the
+// Differential test: the explorer's TransitionSystem (engine/ with modules/) against the
 // reference executor (reference/), which share nothing but the AST. For every
 // spec of the corpus that both execute, plus the feature specs below, the two must agree on
 // every way to move from a state (event keys and choice tokens, as a multiset), on each
