@@ -11,14 +11,14 @@ Core::Core(const ast::Spec& spec, const SourceManager& sm, Program prog)
 Core::~Core() = default;
 
 void Core::add_module(std::unique_ptr<Module> m) {
+  const auto d = static_cast<std::size_t>(m->domain());
+  if (d < by_domain_.size() && by_domain_[d] == nullptr) by_domain_[d] = m.get();
   modules_.push_back(std::move(m));
 }
 
 Module* Core::module_for(ApiDomain domain) const {
-  for (const std::unique_ptr<Module>& m : modules_) {
-    if (m->domain() == domain) return m.get();
-  }
-  return nullptr;
+  const auto d = static_cast<std::size_t>(domain);
+  return d < by_domain_.size() ? by_domain_[d] : nullptr;
 }
 
 std::string Core::build() {

@@ -42,6 +42,7 @@ std::string Kmdf::build() {
   }
   nreq_ = static_cast<uint32_t>(reqs_.size());
   if (nreq_ > 200) return "more than 200 requests";
+  for (const std::vector<uint32_t>& cls : arrive_reqs_) symmetric_ = symmetric_ || cls.size() > 1;
   for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
     if (spec_.devices[d].sync_device) {
       timer_device_ = static_cast<int32_t>(d);

@@ -133,6 +133,7 @@ class Kmdf final : public ModuleBase {
   std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
   int32_t timer_device_ = -1;                       ///< sync device timers belong to
   uint32_t nreq_ = 0;
+  bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
   Region requests_, queues_, devices_, timers_, stop_flag_;
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver

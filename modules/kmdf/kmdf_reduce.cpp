@@ -8,10 +8,7 @@
 namespace cc::kmdf {
 
 bool Kmdf::has_symmetry() const {
-  for (const std::vector<uint32_t>& cls : arrive_reqs_) {
-    if (cls.size() > 1) return true;
-  }
-  return false;
+  return symmetric_;
 }
 
 int32_t Kmdf::rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const {
