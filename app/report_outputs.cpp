@@ -211,10 +211,11 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
       g.internal_error = true;
     }
   }
+  const RunTotals t = totals(run);
+  g.incomplete = t.incomplete;
+  g.violations = t.violations;
   for (const SpecResult& s : run.specs) {
-    if (search_incomplete(s)) ++g.incomplete;
     for (const Violation& v : s.violations) {
-      ++g.violations;
       if (!v.accepted && gates(fail_on, v.rule)) ++g.gating_violations;
     }
   }

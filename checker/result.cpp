@@ -32,6 +32,39 @@ bool search_incomplete(const SpecResult& r) {
   return r.verdict == Verdict::Violation && !r.incomplete_reason.empty();
 }
 
+RunTotals totals(const RunResult& run) {
+  RunTotals t;
+  for (const SpecResult& s : run.specs) {
+    switch (s.verdict) {
+      case Verdict::Pass:
+        ++t.pass;
+        break;
+      case Verdict::Violation:
+        ++t.violation;
+        break;
+      case Verdict::Incomplete:
+        break;  // counted below, with the violating searches a limit stopped
+      case Verdict::Error:
+        ++t.error;
+        break;
+    }
+    if (search_incomplete(s)) {
+      ++t.incomplete;
+      if (s.verdict != Verdict::Incomplete) ++t.incomplete_violating;
+    }
+    t.violations += s.violations.size();
+    for (const Violation& v : s.violations) t.accepted += v.accepted ? 1 : 0;
+    t.stats.states += s.stats.states;
+    t.stats.transitions += s.stats.transitions;
+    t.stats.max_depth = std::max(t.stats.max_depth, s.stats.max_depth);
+    t.stats.seconds += s.stats.seconds;
+    t.stats.z3_queries += s.stats.z3_queries;
+    t.stats.z3_cached += s.stats.z3_cached;
+    t.stats.z3_seconds += s.stats.z3_seconds;
+  }
+  return t;
+}
+
 double omission_probability(const Stats& st) {
   if (!st.hash_compaction) return 0.0;
   const double n = static_cast<double>(st.states);

@@ -2,6 +2,7 @@
 // SARIF, JUnit) and `replay` reads back. Plain data, no pointers into the AST.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -93,5 +94,23 @@ std::string_view verdict_name(Verdict v);
 /// True when the spec's search did not finish: an Incomplete verdict, or violations found
 /// before a limit (--all) stopped the search. Every report and the exit code use this.
 bool search_incomplete(const SpecResult& r);
+
+/// What a whole run amounts to: the counts and summed statistics of the text summary, the HTML
+/// index, the JUnit/SARIF totals and the exit code, counted here once for all of them.
+struct RunTotals {
+  std::size_t pass = 0;                  ///< specs with the verdict pass
+  std::size_t violation = 0;             ///< specs with the verdict violation
+  std::size_t incomplete = 0;            ///< specs whose search did not finish (search_incomplete)
+  std::size_t incomplete_violating = 0;  ///< ... of which have the verdict violation
+  std::size_t error = 0;                 ///< specs with the verdict error
+  std::size_t violations = 0;            ///< violations found, accepted ones included
+  std::size_t accepted = 0;              ///< violations accepted by the baseline
+  /// states, transitions, seconds and the Z3 counts and time summed, max_depth the deepest;
+  /// the other fields (sizes, memory, reduced, hash_compaction) stay zero.
+  Stats stats;
+};
+
+/// The totals of a run, over its specs in order.
+RunTotals totals(const RunResult& run);
 
 }  // namespace cc

@@ -1,6 +1,7 @@
 #include "model/diagnostics.h"
 
 #include "model/lexer.h"
+#include "model/term_style.h"
 
 #include <algorithm>
 #include <array>
@@ -30,13 +31,6 @@ constexpr std::size_t kMaxKeptWarnings = 50;
 /// Source lines wider than this are shown as a window around the caret.
 constexpr uint32_t kMaxShownColumns = 160;
 constexpr uint32_t kTabStop = 8;
-
-constexpr std::string_view kReset = "\x1b[0m";
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kRed = "\x1b[1;31m";
-constexpr std::string_view kMagenta = "\x1b[1;35m";
-constexpr std::string_view kCyan = "\x1b[1;36m";
-constexpr std::string_view kGreen = "\x1b[1;32m";
 
 /// Length of the UTF-8 sequence starting at s[i], or 0 if it is not valid UTF-8.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
@@ -129,49 +123,45 @@ void print_source(std::ostream& out, std::string_view line, const SourceRange& r
   caret.append(shown_start - first, ' ');
   caret += '^';
   if (shown_end > shown_start + 1) caret.append(shown_end - shown_start - 1, '~');
-  if (color) out << kGreen;
-  out << caret;
-  if (color) out << kReset;
-  out << "\n";
+  out << term::paint(color, term::Color::Green, caret) << "\n";
 }
 
 void print_one(std::ostream& out, const SourceManager& sm, const Diagnostic& d, bool color) {
   const SourceLoc& loc = d.range.begin;
   bool has_file = loc.file.valid();
-  if (color) out << kBold;
+  // The heading in bold, its label in the severity's colour; then the message in bold.
+  std::string heading;
   if (has_file) {
     const std::string& path = sm.file(loc.file).path;
     if (loc.line != 0) {
-      out << fmt::format("{}:{}:{}: ", path, loc.line, loc.col);
+      heading = fmt::format("{}:{}:{}: ", path, loc.line, loc.col);
     } else {
-      out << path << ": ";
+      heading = path + ": ";
     }
   } else {
-    out << "cancelcheck: ";
+    heading = "cancelcheck: ";
   }
   std::string_view label;
-  std::string_view label_color;
+  term::Color label_color = term::Color::Red;
   switch (d.severity) {
     case Severity::Error:
       label = "error: ";
-      label_color = kRed;
+      label_color = term::Color::Red;
       break;
     case Severity::Warning:
       label = "warning: ";
-      label_color = kMagenta;
+      label_color = term::Color::Magenta;
       break;
     case Severity::Note:
       label = "note: ";
-      label_color = kCyan;
+      label_color = term::Color::Cyan;
       break;
   }
-  if (color) out << label_color;
-  out << label;
-  if (color) out << kReset << kBold;
-  out << d.message;
-  if (!d.hint.empty()) out << "; " << d.hint;
-  if (color) out << kReset;
-  out << "\n";
+  if (color) heading += term::start(label_color);
+  heading += label;
+  std::string message = d.message;
+  if (!d.hint.empty()) message += "; " + d.hint;
+  out << term::bold(color, heading) << term::bold(color, message) << "\n";
   if (has_file && loc.line != 0 && loc.line <= sm.file(loc.file).line_starts.size()) {
     print_source(out, sm.line_text(loc.file, loc.line), d.range, color);
   }

@@ -143,11 +143,8 @@ BaselineOutcome apply_baseline(RunResult& run, const Baseline& baseline, Baselin
 }
 
 std::size_t count_new_violations(const RunResult& run) {
-  std::size_t n = 0;
-  for (const SpecResult& s : run.specs) {
-    for (const Violation& v : s.violations) n += v.accepted ? 0 : 1;
-  }
-  return n;
+  const RunTotals t = totals(run);
+  return t.violations - t.accepted;
 }
 
 nlohmann::json baseline_to_json(const Baseline& baseline) {

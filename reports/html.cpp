@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "reports/atomic_file.h"
 #include "reports/escape.h"
@@ -697,43 +698,30 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
 
 std::string render_html_index(const RunResult& run, const HtmlOptions& options) {
   std::vector<HtmlTraceFile> files = html_trace_files(run);
-  std::size_t counts[4] = {0, 0, 0, 0};
-  std::size_t violations = 0;
-  std::size_t accepted = 0;
-  Stats total;
-  for (const SpecResult& s : run.specs) {
-    ++counts[static_cast<std::size_t>(s.verdict)];
-    // A search stopped by a limit after finding violations is counted as incomplete as well.
-    if (s.verdict != Verdict::Incomplete && search_incomplete(s))
-      ++counts[static_cast<std::size_t>(Verdict::Incomplete)];
-    violations += s.violations.size();
-    for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
-    total.states += s.stats.states;
-    total.transitions += s.stats.transitions;
-    total.max_depth = std::max(total.max_depth, s.stats.max_depth);
-    total.seconds += s.stats.seconds;
-  }
+  const RunTotals t = totals(run);
   std::string out = page_start("cancelcheck results");
   out += "<body data-ready=\"1\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " +
          esc(run.tool_version) +
          "</div>\n<h1 class=\"headline\">Check results</h1>\n<div class=\"summary\">";
   out += fmt::format("<span class=\"chip\">{} spec{}</span>", run.specs.size(),
                      run.specs.size() == 1 ? "" : "s");
-  constexpr Verdict kOrder[] = {Verdict::Pass, Verdict::Violation, Verdict::Incomplete,
-                                Verdict::Error};
-  for (Verdict verdict : kOrder) {
-    out += fmt::format("<span class=\"verdict {0}\">{1} {0}</span>", verdict_name(verdict),
-                       counts[static_cast<std::size_t>(verdict)]);
+  // "incomplete" counts a search stopped by a limit after finding violations as well.
+  const std::pair<Verdict, std::size_t> chips[] = {{Verdict::Pass, t.pass},
+                                                   {Verdict::Violation, t.violation},
+                                                   {Verdict::Incomplete, t.incomplete},
+                                                   {Verdict::Error, t.error}};
+  for (const auto& [verdict, count] : chips) {
+    out += fmt::format("<span class=\"verdict {0}\">{1} {0}</span>", verdict_name(verdict), count);
   }
-  out += fmt::format("<span class=\"chip\">{} violation{}</span>", violations,
-                     violations == 1 ? "" : "s");
-  if (accepted > 0)
+  out += fmt::format("<span class=\"chip\">{} violation{}</span>", t.violations,
+                     t.violations == 1 ? "" : "s");
+  if (t.accepted > 0)
     out += fmt::format("<span class=\"chip warn\">{} accepted in the baseline, {} new</span>",
-                       accepted, violations - accepted);
+                       t.accepted, t.violations - t.accepted);
   out +=
       fmt::format("<span class=\"chip\">{} states \u00b7 {} transitions \u00b7 depth {}{}</span>",
-                  with_commas(total.states), with_commas(total.transitions), total.max_depth,
-                  options.timings ? " \u00b7 " + duration_text(total.seconds) : std::string());
+                  with_commas(t.stats.states), with_commas(t.stats.transitions), t.stats.max_depth,
+                  options.timings ? " \u00b7 " + duration_text(t.stats.seconds) : std::string());
   out +=
       "</div>\n</header>\n<div class=\"wrap\"><div class=\"tablebox\"><table "
       "class=\"index\">\n<thead><tr><th>Spec</th>"

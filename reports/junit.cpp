@@ -129,17 +129,14 @@ std::string suite(const SpecResult& spec, const JunitOptions& o, Counts& total) 
 
 std::string render_junit(const RunResult& run, const JunitOptions& options) {
   Counts total;
-  double seconds = 0.0;
   std::string suites;
-  for (const SpecResult& spec : run.specs) {
-    suites += suite(spec, options, total);
-    seconds += spec.stats.seconds;
-  }
+  for (const SpecResult& spec : run.specs) suites += suite(spec, options, total);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<testsuites name=\"cancelcheck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
       "skipped=\"{}\"{}>\n",
-      total.tests, total.failures, total.errors, total.skipped, time_attr(options, seconds));
+      total.tests, total.failures, total.errors, total.skipped,
+      time_attr(options, totals(run).stats.seconds));
   out += suites;
   out += "</testsuites>\n";
   return out;

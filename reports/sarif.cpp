@@ -200,14 +200,12 @@ ordered_json build_sarif(const RunResult& run) {
   ordered_json results = ordered_json::array();
   ordered_json notifications = ordered_json::array();
   ordered_json specs = ordered_json::array();
-  bool successful = true;
   for (const SpecResult& s : run.specs) {
     for (const Violation& v : s.violations) results.push_back(result_for(s, v));
     specs.push_back(ordered_json{
         {"path", str(s.path)}, {"verdict", verdict_name(s.verdict)}, {"states", s.stats.states}});
     if (s.verdict == Verdict::Error || search_incomplete(s)) {
       bool error = s.verdict == Verdict::Error;
-      successful = successful && !error;
       // A search that found violations before a limit stopped it is incomplete too.
       std::string text = s.path + ": " + std::string(error ? "error" : "incomplete");
       std::string detail = error ? s.error : s.incomplete_reason;
@@ -221,7 +219,7 @@ ordered_json build_sarif(const RunResult& run) {
                                            ordered_json{{"uri", path_to_uri(s.path)}}}}}}})}});
     }
   }
-  ordered_json invocation{{"executionSuccessful", successful}};
+  ordered_json invocation{{"executionSuccessful", totals(run).error == 0}};
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = notifications;
 
   ordered_json sarif_run{{"tool", ordered_json{{"driver", driver}}},

@@ -5,26 +5,15 @@
 #include <algorithm>
 #include <string_view>
 
+#include "model/term_style.h"
 #include "reports/escape.h"
 
 namespace cc::reports {
 namespace {
 
-constexpr std::string_view kReset = "\x1b[0m";
-constexpr std::string_view kBold = "\x1b[1m";
-constexpr std::string_view kRed = "\x1b[1;31m";
-constexpr std::string_view kGreen = "\x1b[1;32m";
-constexpr std::string_view kYellow = "\x1b[1;33m";
-constexpr std::string_view kBlue = "\x1b[1;34m";
-constexpr std::string_view kMagenta = "\x1b[1;35m";
-constexpr std::string_view kDim = "\x1b[2m";
 constexpr std::size_t kMaxActivityWidth = 28;
 
-// Wraps text in an ANSI colour when colour is on.
-std::string paint(const TextOptions& o, std::string_view color, std::string_view text) {
-  if (!o.color) return std::string(text);
-  return fmt::format("{}{}{}", color, text, kReset);
-}
+using term::Color;
 
 // Spec text on a terminal: valid UTF-8, no raw control characters (escape sequences) and no
 // invisible bidi controls (shown as \uXXXX, so a line reads in the order it runs).
@@ -100,13 +89,13 @@ void append_source(std::string& out, const ResultLoc& loc, const TextOptions& o)
   if (loc.line == 0 || loc.source.empty()) return;
   std::string number = std::to_string(loc.line);
   std::string gutter(number.size(), ' ');
-  out += fmt::format(" {} | {}\n", paint(o, kBlue, number), clean(loc.source));
+  out += fmt::format(" {} | {}\n", term::paint(o.color, Color::Blue, number), clean(loc.source));
   if (loc.col == 0) return;
   std::string pad;
   for (std::size_t i = 0; i + 1 < loc.col && i < loc.source.size(); ++i) {
     pad += loc.source[i] == '\t' ? '\t' : ' ';
   }
-  out += fmt::format(" {} | {}{}\n", gutter, pad, paint(o, kRed, "^"));
+  out += fmt::format(" {} | {}{}\n", gutter, pad, term::paint(o.color, Color::Red, "^"));
 }
 
 std::string step_line(const Violation& v, std::size_t i, std::size_t name_width,
@@ -119,21 +108,23 @@ std::string step_line(const Violation& v, std::size_t i, std::size_t name_width,
   if (width(name) < name_width) name += std::string(name_width - width(name), ' ');
   std::string call = clean(s.action);
   if (!s.result.empty()) call += " -> " + clean(s.result);
-  std::string line = fmt::format(
-      "  {} {:>{}}  {}  {}", racing || violating ? paint(o, kMagenta, marker) : marker, i + 1,
-      number_width, paint(o, kBold, name), racing || violating ? paint(o, kMagenta, call) : call);
+  std::string line =
+      fmt::format("  {} {:>{}}  {}  {}",
+                  racing || violating ? term::paint(o.color, Color::Magenta, marker) : marker,
+                  i + 1, number_width, term::bold(o.color, name),
+                  racing || violating ? term::paint(o.color, Color::Magenta, call) : call);
   if (s.loc.line != 0)
-    line += "  " + paint(o, kDim, fmt::format("({}:{})", clean(s.loc.file), s.loc.line));
+    line += "  " + term::dim(o.color, fmt::format("({}:{})", clean(s.loc.file), s.loc.line));
   line += '\n';
   std::string indent(4 + number_width + 2, ' ');
-  if (!s.note.empty()) line += indent + paint(o, kDim, "- " + clean(s.note)) + '\n';
+  if (!s.note.empty()) line += indent + term::dim(o.color, "- " + clean(s.note)) + '\n';
   if (!s.symbolic_values.empty()) {
     std::string values;
     for (const auto& [name_text, value] : s.symbolic_values) {
       if (!values.empty()) values += ", ";
       values += clean(name_text) + " = " + clean(value);
     }
-    line += indent + paint(o, kDim, "- values: " + values) + '\n';
+    line += indent + term::dim(o.color, "- values: " + values) + '\n';
   }
   return line;
 }
@@ -161,7 +152,8 @@ std::string render_text_stats(const Stats& st, const TextOptions& o) {
 std::string render_text_violation(const Violation& v, const TextOptions& o) {
   const RuleInfo& rule = rule_info(v.rule);
   std::string out;
-  std::string severity = v.accepted ? paint(o, kYellow, "warning:") : paint(o, kRed, "error:");
+  std::string severity = v.accepted ? term::paint(o.color, Color::Yellow, "warning:")
+                                    : term::paint(o.color, Color::Red, "error:");
   // An end-state violation may have no line; name the spec (from the trace) rather than nothing.
   std::string where = v.loc.file.empty() ? std::string("<no location>") : loc_text(v.loc);
   if (v.loc.file.empty()) {
@@ -172,13 +164,14 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
       }
     }
   }
-  out +=
-      fmt::format("{}: {} {}{}\n", paint(o, kBold, where), severity,
-                  paint(o, kBold, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
-                  v.accepted ? " (accepted by the baseline)" : "");
+  out += fmt::format(
+      "{}: {} {}{}\n", term::bold(o.color, where), severity,
+      term::bold(o.color, fmt::format("[{} {}] {}", rule.id, rule.name, clean(v.message))),
+      v.accepted ? " (accepted by the baseline)" : "");
   append_source(out, v.loc, o);
   if (!v.headline.empty() && v.headline != v.message) {
-    out += fmt::format("  {} {}\n", paint(o, kMagenta, "race:"), clean(v.headline));
+    out +=
+        fmt::format("  {} {}\n", term::paint(o.color, Color::Magenta, "race:"), clean(v.headline));
   }
   if (o.traces && !v.trace.empty()) {
     out += fmt::format("  trace ({} step{}{}):\n", v.trace.size(), v.trace.size() == 1 ? "" : "s",
@@ -192,21 +185,21 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
       out += step_line(v, i, name_width, number_width, o);
     if (!v.violating_step) {
       out +=
-          fmt::format("  {} {}\n", paint(o, kMagenta, "end:"),
+          fmt::format("  {} {}\n", term::paint(o.color, Color::Magenta, "end:"),
                       fmt::format("no step breaks the rule by itself; the state after step {} does",
                                   v.trace.size()));
     }
   }
-  out += fmt::format("  {} {}\n", paint(o, kBlue, "= why:"), rule.brief);
+  out += fmt::format("  {} {}\n", term::paint(o.color, Color::Blue, "= why:"), rule.brief);
   return out;
 }
 
 std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
   std::string out;
   std::string verdict(verdict_name(spec.verdict));
-  std::string_view color = spec.verdict == Verdict::Pass         ? kGreen
-                           : spec.verdict == Verdict::Incomplete ? kYellow
-                                                                 : kRed;
+  Color color = spec.verdict == Verdict::Pass         ? Color::Green
+                : spec.verdict == Verdict::Incomplete ? Color::Yellow
+                                                      : Color::Red;
   std::string detail;
   if (spec.verdict == Verdict::Violation || !spec.violations.empty()) {
     detail = fmt::format("{} violation{}", spec.violations.size(),
@@ -227,11 +220,11 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
                   "probability up to {:.1e}",
                   omission_probability(spec.stats));
   }
-  std::string line =
-      fmt::format("{}: {}", paint(o, kBold, clean(spec.path)), paint(o, color, verdict));
+  std::string line = fmt::format("{}: {}", term::bold(o.color, clean(spec.path)),
+                                 term::paint(o.color, color, verdict));
   if (!detail.empty()) line += " (" + detail + ")";
   if (spec.verdict != Verdict::Error)
-    line += "  " + paint(o, kDim, render_text_stats(spec.stats, o));
+    line += "  " + term::dim(o.color, render_text_stats(spec.stats, o));
   out += line + '\n';
   if (spec.verdict == Verdict::Error && !spec.error.empty()) {
     // Line by line, so that control and bidi characters are shown but newlines are kept.
@@ -247,42 +240,22 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
 }
 
 std::string render_text_summary(const RunResult& run, const TextOptions& o) {
-  std::size_t counts[4] = {0, 0, 0, 0};
-  std::size_t violations = 0;
-  std::size_t accepted = 0;
-  Stats total;
-  std::size_t incomplete = 0;            // every spec whose search did not finish
-  std::size_t incomplete_violating = 0;  // ... of which counted as "violation" too
-  for (const SpecResult& s : run.specs) {
-    ++counts[static_cast<std::size_t>(s.verdict)];
-    if (search_incomplete(s)) {
-      ++incomplete;
-      if (s.verdict != Verdict::Incomplete) ++incomplete_violating;
-    }
-    violations += s.violations.size();
-    for (const Violation& v : s.violations) accepted += v.accepted ? 1 : 0;
-    total.states += s.stats.states;
-    total.transitions += s.stats.transitions;
-    total.max_depth = std::max(total.max_depth, s.stats.max_depth);
-    total.seconds += s.stats.seconds;
-    total.z3_queries += s.stats.z3_queries;
-    total.z3_cached += s.stats.z3_cached;
-    total.z3_seconds += s.stats.z3_seconds;
-  }
-  std::string incomplete_text = std::to_string(incomplete) + " incomplete";
-  if (incomplete_violating > 0)
-    incomplete_text += fmt::format(" ({} with violations)", incomplete_violating);
+  const RunTotals t = totals(run);
+  std::string incomplete_text = std::to_string(t.incomplete) + " incomplete";
+  if (t.incomplete_violating > 0)
+    incomplete_text += fmt::format(" ({} with violations)", t.incomplete_violating);
   std::string out =
       fmt::format("{} spec{} checked: {} pass, {} violation, {}, {} error; {} violation{} found",
-                  run.specs.size(), run.specs.size() == 1 ? "" : "s", counts[0], counts[1],
-                  incomplete_text, counts[3], violations, violations == 1 ? "" : "s");
-  if (accepted > 0)
-    out += fmt::format(" ({} accepted by the baseline, {} new)", accepted, violations - accepted);
-  std::string_view color = counts[3] > 0 || violations > accepted ? kRed
-                           : incomplete > 0                       ? kYellow
-                                                                  : kGreen;
-  std::string result = paint(o, color, out) + '\n';
-  if (!run.specs.empty()) result += "total: " + render_text_stats(total, o) + '\n';
+                  run.specs.size(), run.specs.size() == 1 ? "" : "s", t.pass, t.violation,
+                  incomplete_text, t.error, t.violations, t.violations == 1 ? "" : "s");
+  if (t.accepted > 0)
+    out += fmt::format(" ({} accepted by the baseline, {} new)", t.accepted,
+                       t.violations - t.accepted);
+  Color color = t.error > 0 || t.violations > t.accepted ? Color::Red
+                : t.incomplete > 0                       ? Color::Yellow
+                                                         : Color::Green;
+  std::string result = term::paint(o.color, color, out) + '\n';
+  if (!run.specs.empty()) result += "total: " + render_text_stats(t.stats, o) + '\n';
   return result;
 }
 
