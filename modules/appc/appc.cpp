@@ -94,6 +94,11 @@ class Appc final : public ModuleBase {
   static std::string task_name(uint32_t t) { return fmt::format("task#{}", t + 1); }
   static std::string vcb_name(uint32_t v) { return fmt::format("vcb#{}", v + 1); }
   std::optional<uint32_t> vcb_handle(int32_t h, std::string_view api, const Instr& in);
+  /// An APPC return code as the call's result, shown by name in the trace.
+  void code_result(ApiCall& call, int32_t v) {
+    result(call, v);
+    if (rec_) rec_->results[call.rec_at] = appc_code_text(v);
+  }
   void post_completion(uint32_t t, int32_t rc, const Instr* in);
 };
 
@@ -154,10 +159,6 @@ Outcome Appc::api_vcb(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  auto code_result = [&](int32_t v) {
-    result(call, v);
-    if (rec_) rec_->results[call.rec_at] = appc_code_text(v);
-  };
   switch (in.api()) {
     case ApiId::vcb_alloc: {
       uint32_t v = 0;
@@ -204,7 +205,7 @@ Outcome Appc::api_vcb(ApiCall& call) {
         if (rec_) note(fmt::format("handles the result of {}", task_name(t)));
         event(EventKind::HandlesResult, task_name(t));
       }
-      code_result(get32(vcb(*v) + kVRc));
+      code_result(call, get32(vcb(*v) + kVRc));
       return Outcome::Continue;
     }
     default:
@@ -217,10 +218,6 @@ Outcome Appc::api_verb(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  auto code_result = [&](int32_t v) {
-    result(call, v);
-    if (rec_) rec_->results[call.rec_at] = appc_code_text(v);
-  };
   switch (in.api()) {
     case ApiId::WinAsyncAPPC: {
       auto v = vcb_handle(arg[0], name, in);
@@ -263,7 +260,7 @@ Outcome Appc::api_verb(ApiCall& call) {
       int32_t h = arg[0];
       if (h <= 0 || static_cast<uint32_t>(h) > ntask_ ||
           task_state(static_cast<uint32_t>(h - 1)) == TaskState::None) {
-        code_result(k::WAPPCINVALID);
+        code_result(call, k::WAPPCINVALID);
         return Outcome::Continue;
       }
       auto t = static_cast<uint32_t>(h - 1);
@@ -277,7 +274,7 @@ Outcome Appc::api_verb(ApiCall& call) {
                            task_state(t) == TaskState::Completed
                                ? ": its completion message is still queued"
                                : " and its message was received"));
-        code_result(invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
+        code_result(call, invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
         return Outcome::Continue;
       }
       uint32_t c = task(t)[kTConv];

@@ -125,6 +125,14 @@ class Ndis final : public ModuleBase {
   bool cancel_send_enabled(uint32_t item) const;
   std::string nbl_place(uint32_t n) const;
   std::optional<uint32_t> nbl_handle(int32_t h, std::string_view api, const Instr& in);
+  /// Touching an NBL the filter does not own: below (given away) or already returned up.
+  Outcome not_owned(const Instr& in, std::string_view api, uint32_t n) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} while it is {} (the filter gave up ownership)", api,
+                          nbls_[n].name, nbl_place(n)),
+              nbls_[n].name);
+    return Outcome::Violation;
+  }
   /// CR012: can `id`, set on NBL `n`, collide with another driver's cancel id?
   Outcome check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in);
   /// The cancel id of NBL `n` as traces show it (a term when symbolic).
@@ -411,14 +419,6 @@ Outcome Ndis::api_send(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  // Touching an NBL the filter does not own: below (given away) or already returned up.
-  auto not_owned = [&](uint32_t n) {
-    violation(RuleId::UseAfterFree, in.src,
-              fmt::format("{} on {} while it is {} (the filter gave up ownership)", name,
-                          nbls_[n].name, nbl_place(n)),
-              nbls_[n].name);
-    return Outcome::Violation;
-  };
   switch (in.api()) {
     case ApiId::NdisFSendNetBufferLists: {
       auto n = nbl_handle(arg[0], name, in);
@@ -433,7 +433,7 @@ Outcome Ndis::api_send(ApiCall& call) {
                   nn);
         return Outcome::Violation;
       }
-      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
       bool id_set = get32(p + kNCancelId) != 0;
       if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol &&
           p[kNIdEpoch] != p[kNEpoch]) {
@@ -515,14 +515,6 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
-  // Touching an NBL the filter does not own: below (given away) or already returned up.
-  auto not_owned = [&](uint32_t n) {
-    violation(RuleId::UseAfterFree, in.src,
-              fmt::format("{} on {} while it is {} (the filter gave up ownership)", name,
-                          nbls_[n].name, nbl_place(n)),
-              nbls_[n].name);
-    return Outcome::Violation;
-  };
   switch (in.api()) {
     case ApiId::NdisGeneratePartialCancelId: {
       // Always symbolic: a spec that calls it is a symbolic spec (build_symbolic).
@@ -539,7 +531,7 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
     case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
       auto n = nbl_handle(arg[0], name, in);
       if (!n) return Outcome::Violation;
-      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
       uint8_t* p = nbl(*n);
       if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
         if (sym() && tagged(p + kNCancelId)) {  // a symbolic id: the result is the term
@@ -589,7 +581,7 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
             nbls_[*n].name);
         return Outcome::Violation;
       }
-      if (owner(*n) != NblOwner::Filter) return not_owned(*n);
+      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
       set_owner(*n, NblOwner::Freed);
       if (rec_) note(fmt::format("frees {}", nbls_[*n].name));
       event(EventKind::Frees, nbls_[*n].name);
