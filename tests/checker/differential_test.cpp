@@ -30,9 +30,9 @@
 #include <fmt/ranges.h>
 
 #include "app/spec_files.h"
-#include "modules/registry.h"
 #include "engine/transition.h"
 #include "model/frontend.h"
+#include "modules/registry.h"
 #include "reference/ref_executor.h"
 
 namespace cc {

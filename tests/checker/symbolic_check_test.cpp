@@ -8,8 +8,8 @@
 
 #include "checker/check.h"
 #include "checker/replay.h"
-#include "modules/registry.h"
 #include "model/frontend.h"
+#include "modules/registry.h"
 #include "tests/app/run_tool.h"
 
 namespace cc {

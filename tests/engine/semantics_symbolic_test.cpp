@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "modules/registry.h"
 #include "engine/sym_cancel_id.h"
 #include "model/frontend.h"
+#include "modules/registry.h"
 #include "tests/app/run_tool.h"
 #include "tests/engine/collect_sink.h"
 

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "modules/registry.h"
 #include "model/frontend.h"
+#include "modules/registry.h"
 #include "tests/app/run_tool.h"
 #include "tests/engine/collect_sink.h"
 
