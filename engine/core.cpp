@@ -64,7 +64,10 @@ std::string Core::build() {
   }
   if (nact_ + env_.size() > UINT16_MAX) return "too many actors";
   static_assert(kOrphanOwner > 250, "activity numbers must not reach the orphan marker");
-  for (const std::unique_ptr<Module>& m : modules_) m->bind();
+  for (const std::unique_ptr<Module>& m : modules_) {
+    m->bind();
+    if (m->has_symmetry()) symmetric_.push_back(m.get());
+  }
   build_por();
   por_ = por_possible_;
   for (const CodeUnit& u : prog_.units)

@@ -281,6 +281,7 @@ class Core final : public TransitionSystem {
  private:
   std::vector<std::unique_ptr<Module>> modules_;
   std::array<Module*, 4> by_domain_{};  ///< the module of each ApiDomain (module_for)
+  std::vector<Module*> symmetric_;      ///< the modules with objects to canonicalize
   Factory factory_ = nullptr;
   std::vector<EnvActor> env_;
   Region locks_, events_, flags_, globals_, acts_;

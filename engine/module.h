@@ -129,7 +129,8 @@ class Module {
   // ---- reductions ----
   /// Renames the state so that interchangeable objects are in canonical order (symmetry).
   virtual void canonicalize() {}
-  /// True when the module has interchangeable objects to canonicalize.
+  /// True when the module has interchangeable objects to canonicalize (asked once, after
+  /// build(): canonicalize() is called only on such modules).
   virtual bool has_symmetry() const { return false; }
   /// Activity slots were renumbered: `new_of[old]` is each slot's new number. Renames every
   /// slot reference the module keeps in the state.

@@ -82,7 +82,7 @@ RunResult Core::run_actor(uint32_t actor) {
   }
   if (r == RunResult::Done) {
     if (symmetry_) {
-      for (const std::unique_ptr<Module>& m : modules_) m->canonicalize();
+      for (Module* m : symmetric_) m->canonicalize();
     }
     if (sort_slots_) canonicalize_slots();
   }
@@ -92,7 +92,7 @@ RunResult Core::run_actor(uint32_t actor) {
 void Core::canonicalize(std::span<uint8_t> state) {
   s_ = state.data();
   if (symmetry_) {
-    for (const std::unique_ptr<Module>& m : modules_) m->canonicalize();
+    for (Module* m : symmetric_) m->canonicalize();
   }
   if (sort_slots_) canonicalize_slots();
   s_ = nullptr;

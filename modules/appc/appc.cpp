@@ -3,15 +3,10 @@
 
 #include <array>
 
+#include "model/named_constants.h"
+
 namespace cc {
 namespace {
-
-/// Named constants from model/constants.def (k::AP_OK, ...).
-namespace k {
-#define CC_CONST(name, type, value) constexpr int32_t name = static_cast<int32_t>(value##U);
-#include "model/constants.def"
-#undef CC_CONST
-}  // namespace k
 
 /// VCB and task record layouts (bytes).
 enum VcbField : uint32_t { kVState = 0, kVTask = 1, kVRc = 4, kVcbStride = 8 };

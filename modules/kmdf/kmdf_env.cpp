@@ -24,9 +24,8 @@ RunResult Kmdf::run_env(const EnvActor& e) {
 }
 
 RunResult Kmdf::env_arrive(uint32_t item) {
-  const EnvActor e{0, 0, item};
-  const ast::EnvItem& it = spec_.environment[e.index];
-  for (uint32_t r : arrive_reqs_[e.index]) {
+  const ast::EnvItem& it = spec_.environment[item];
+  for (uint32_t r : arrive_reqs_[item]) {
     if (place(r) != Place::NotArrived) continue;
     if (rec_) {
       rec_->lane = "I/O manager";
@@ -51,20 +50,19 @@ RunResult Kmdf::env_arrive(uint32_t item) {
 }
 
 RunResult Kmdf::env_dispatch(uint32_t q) {
-  const EnvActor e{0, 0, q};
-  uint8_t* qp = queue(e.index);
-  const ast::QueueDecl& qd = spec_.queues[e.index];
+  uint8_t* qp = queue(q);
+  const ast::QueueDecl& qd = spec_.queues[q];
   if (qp[0] == 0) return RunResult::Disabled;
   if (qd.dispatch == ast::Dispatch::Sequential && qp[1] != 0) return RunResult::Disabled;
   uint32_t r = qp[2];
   std::array<uint32_t, 4> fns{};
-  uint32_t n = io_handler_fns(e.index, fns);
+  uint32_t n = io_handler_fns(q, fns);
   uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n),
                                    [&](uint16_t c) { return "handler:" + fn_name(fns[c]); })
                           : 0];
-  queue_remove(e.index, r);
+  queue_remove(q, r);
   set_place(r, Place::Driver);
-  req(r)[kRSrcQueue] = static_cast<uint8_t>(e.index);
+  req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
   if (qd.dispatch == ast::Dispatch::Sequential) qp[1] = static_cast<uint8_t>(r + 1);
   if (rec_) {
     rec_->lane = "framework";
@@ -79,9 +77,7 @@ RunResult Kmdf::env_dispatch(uint32_t q) {
   return RunResult::Done;
 }
 
-RunResult Kmdf::env_cancel(uint32_t r0) {
-  const EnvActor e{0, 0, r0};
-  uint32_t r = e.index;
+RunResult Kmdf::env_cancel(uint32_t r) {
   Place p = place(r);
   if (p == Place::NotArrived || p == Place::Completed || p == Place::Freed ||
       has(r, kOrigCancelled)) {
@@ -105,9 +101,7 @@ RunResult Kmdf::env_cancel(uint32_t r0) {
   return RunResult::Done;
 }
 
-RunResult Kmdf::env_target(uint32_t r0) {
-  const EnvActor e{0, 0, r0};
-  uint32_t r = e.index;
+RunResult Kmdf::env_target(uint32_t r) {
   Place p = place(r);
   if (p != Place::TargetPending && p != Place::TargetDelivered) return RunResult::Disabled;
   uint32_t t = req(r)[kRWhere];
@@ -223,11 +217,10 @@ RunResult Kmdf::env_stop() {
 }
 
 RunResult Kmdf::env_timer(uint32_t t) {
-  const EnvActor e{0, 0, t};
-  uint8_t& st = s_[timers_.at(e.index)];
+  uint8_t& st = s_[timers_.at(t)];
   if (st != 1) return RunResult::Disabled;
   st = 2;
-  const ast::TimerDecl& td = spec_.timers[e.index];
+  const ast::TimerDecl& td = spec_.timers[t];
   if (rec_) {
     rec_->lane = "framework";
     rec_->event = fmt::format("timer {}", td.name);

@@ -8,15 +8,9 @@
 #include <vector>
 
 #include "engine/module_base.h"
+#include "model/named_constants.h"
 
 namespace cc::kmdf {
-
-/// Named constants from model/constants.def (k::STATUS_CANCELLED, ...).
-namespace k {
-#define CC_CONST(name, type, value) constexpr int32_t name = static_cast<int32_t>(value##U);
-#include "model/constants.def"
-#undef CC_CONST
-}  // namespace k
 
 /// Where a request is and who owns it (docs/semantics/kmdf.md "Objects and state").
 enum class Place : uint8_t {

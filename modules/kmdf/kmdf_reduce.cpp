@@ -19,7 +19,6 @@ int32_t Kmdf::rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const
 }
 
 void Kmdf::canonicalize() {
-  if (!has_symmetry()) return;
   request_keys();
   callback_views();
   std::vector<std::vector<std::string>>& views = req_views_;

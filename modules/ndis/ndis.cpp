@@ -6,17 +6,12 @@
 #include <algorithm>
 #include <array>
 
+#include "model/named_constants.h"
+
 #include "engine/sym_cancel_id.h"
 
 namespace cc {
 namespace {
-
-/// Named constants from model/constants.def (k::NDIS_STATUS_SUCCESS, ...).
-namespace k {
-#define CC_CONST(name, type, value) constexpr int32_t name = static_cast<int32_t>(value##U);
-#include "model/constants.def"
-#undef CC_CONST
-}  // namespace k
 
 /// Who owns a NET_BUFFER_LIST.
 enum class NblOwner : uint8_t {
