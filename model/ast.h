@@ -184,22 +184,25 @@ struct HandlerBinding {
 /// Queue dispatch types.
 enum class Dispatch : uint8_t { Sequential, Parallel, Manual };
 
-/// queue NAME : dispatch [power_managed] { bindings }
+/// queue NAME : dispatch [power_managed|not_power_managed] { bindings }
 struct QueueDecl {
   std::string name;
   SourceRange range;
   Dispatch dispatch = Dispatch::Sequential;
+  std::optional<bool> power_managed_decl;  ///< as written; absent = KMDF's default
+  /// sema: power_managed_decl, else KMDF's default (power-managed unless the device is a filter)
   bool power_managed = false;
   std::vector<HandlerBinding> handlers;
   uint32_t device =
       kNone;  ///< Spec::devices index (parser; a top-level queue gets an implicit device)
 };
 
-/// device NAME [: sync_device] { queues }
+/// device NAME [: sync_device] [filter] { queues }
 struct DeviceDecl {
   std::string name;
   SourceRange range;
   bool sync_device = false;
+  bool filter = false;           ///< WdfFdoInitSetFilter: its queues default to not power-managed
   std::vector<uint32_t> queues;  ///< Spec::queues indices
   bool implicit = false;         ///< created for top-level queues
 };
@@ -308,6 +311,9 @@ struct EnvItem {
 struct Spec {
   FileId file;
   std::string title;  ///< from `spec "...";` (empty if absent)
+  /// `option sdv_strict;`: SDV rules read literally (EvtIoStop must act on its request before
+  /// it returns), stricter than the documentation (docs/semantics/kmdf.md).
+  bool sdv_strict = false;
   SourceRange title_range;
   std::vector<ConstDecl> consts;
   std::vector<DeviceDecl> devices;

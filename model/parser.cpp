@@ -17,10 +17,10 @@ namespace {
 
 using namespace ast;
 
-constexpr std::array<std::string_view, 18> kTopKeywords = {
-    "spec", "const",  "device", "queue",    "target",       "request",
-    "lock", "event",  "timer",  "global",   "symbolic",     "context",
-    "fn",   "thread", "filter", "miniport", "conversation", "environment"};
+constexpr std::array<std::string_view, 19> kTopKeywords = {
+    "spec",   "const",    "device",       "queue",       "target",  "request", "lock",
+    "event",  "timer",    "global",       "symbolic",    "context", "fn",      "thread",
+    "filter", "miniport", "conversation", "environment", "option"};
 
 constexpr std::array<std::string_view, 7> kValueTypeWords = {"bool", "int",  "status", "request",
                                                              "nbl",  "task", "vcb"};
@@ -425,6 +425,7 @@ class Parser {
     if (w == "miniport") return miniport_decl();
     if (w == "conversation") return conversation_decl();
     if (w == "environment") return environment_decl();
+    if (w == "option") return option_decl();
     Suggester s;
     for (auto k : kTopKeywords) s.add(k);
     std::string hint = s.hint(w);
@@ -465,16 +466,31 @@ class Parser {
     expect(Tok::Semi, "after the constant");
   }
 
+  /// option sdv_strict;  (docs/spec-language.md "Options")
+  void option_decl() {
+    advance();
+    if (accept_word("sdv_strict")) {
+      spec_->sdv_strict = true;
+    } else if (!unknown_keyword("option", {"sdv_strict"})) {
+      return;
+    }
+    expect(Tok::Semi, "after the option");
+  }
+
   void device_decl() {
     advance();
     DeviceDecl d;
     if (!name(d.name, d.range, "a device name")) return;
     if (accept(Tok::Colon)) {
-      if (accept_word("sync_device")) {
-        d.sync_device = true;
-      } else if (!unknown_keyword("device option", {"sync_device"})) {
-        return;
-      }
+      do {
+        if (accept_word("sync_device")) {
+          d.sync_device = true;
+        } else if (accept_word("filter")) {
+          d.filter = true;
+        } else if (!unknown_keyword("device option", {"sync_device", "filter"})) {
+          return;
+        }
+      } while (at(Tok::Ident));
     }
     uint32_t index = static_cast<uint32_t>(spec_->devices.size());
     spec_->devices.push_back(std::move(d));
@@ -557,8 +573,10 @@ class Parser {
     }
     while (at(Tok::Ident)) {
       if (accept_word("power_managed")) {
-        spec_->queues[index].power_managed = true;
-      } else if (!unknown_keyword("queue option", {"power_managed"})) {
+        spec_->queues[index].power_managed_decl = true;
+      } else if (accept_word("not_power_managed")) {
+        spec_->queues[index].power_managed_decl = false;
+      } else if (!unknown_keyword("queue option", {"power_managed", "not_power_managed"})) {
         return;
       }
     }

@@ -59,6 +59,7 @@ enum class Role : uint8_t {
   EvtIoDeviceControl,
   EvtIoStop,
   EvtIoCanceledOnQueue,
+  EvtIoResume,
   Completion,
   Cancel,
   Timer,
@@ -78,13 +79,14 @@ struct RoleInfo {
 };
 
 const RoleInfo& role_info(Role r) {
-  static const std::array<RoleInfo, 12> kRoles = {{
+  static const std::array<RoleInfo, 13> kRoles = {{
       {"EvtIoDefault", "(request [, int])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoRead", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoWrite", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoDeviceControl", "(request [, int code])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoStop", "(request, int flags)", {PClass::Request, PClass::Number}, 2, 2},
       {"EvtIoCanceledOnQueue", "(request)", {PClass::Request, PClass::Request}, 1, 1},
+      {"EvtIoResume", "(request)", {PClass::Request, PClass::Request}, 1, 1},
       {"a completion routine", "(request, status)", {PClass::Request, PClass::Number}, 2, 2},
       {"a cancel routine", "(request)", {PClass::Request, PClass::Request}, 1, 1},
       {"a timer function", "()", {PClass::Number, PClass::Number}, 0, 0},
@@ -95,13 +97,14 @@ const RoleInfo& role_info(Role r) {
   return kRoles.at(static_cast<std::size_t>(r));
 }
 
-constexpr std::array<std::pair<std::string_view, Role>, 6> kQueueHandlers = {{
+constexpr std::array<std::pair<std::string_view, Role>, 7> kQueueHandlers = {{
     {"EvtIoDefault", Role::EvtIoDefault},
     {"EvtIoRead", Role::EvtIoRead},
     {"EvtIoWrite", Role::EvtIoWrite},
     {"EvtIoDeviceControl", Role::EvtIoDeviceControl},
     {"EvtIoStop", Role::EvtIoStop},
     {"EvtIoCanceledOnQueue", Role::EvtIoCanceledOnQueue},
+    {"EvtIoResume", Role::EvtIoResume},
 }};
 
 constexpr std::array<std::pair<std::string_view, Role>, 3> kFilterHandlers = {{
@@ -666,6 +669,9 @@ class Sema {
   void check_queues() {
     for (QueueDecl& q : spec_.queues) {
       check_bindings(q.handlers, kQueueHandlers, "queue", q.name);
+      // KMDF's default (WdfUseDefault): power-managed unless the device is a filter.
+      const bool filter = q.device < spec_.devices.size() && spec_.devices[q.device].filter;
+      q.power_managed = q.power_managed_decl.value_or(!filter);
       if (q.dispatch == Dispatch::Manual) continue;
       bool has_request_handler = false;
       for (const HandlerBinding& b : q.handlers) {

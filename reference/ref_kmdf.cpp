@@ -137,24 +137,17 @@ void RefMachine::target_completes(int r, int32_t st) {
 /// the cancel routine of a cancelable request; at a target it completes the request when the
 /// target can be cancelled; otherwise it only sets the sticky cancel flag.
 void RefMachine::cancel_reaches(int r, bool originator) {
+  // The originator's IoCancelIrp sets the IRP's Cancel bit; WdfRequestCancelSentRequest sets
+  // the framework's cancelled state and, while the request is out, cancels the IRP too.
   Req& q = reqs_[static_cast<std::size_t>(r)];
-  if (reading::kEveryCancelSetsFlag) q.cancel_flag = true;
+  if (!originator) q.fx_canceled = true;
+  if (originator || q.at_target()) q.cancel_flag = true;
   switch (q.place) {
     case Place::Driver:
-      if (originator && q.cancel_fn >= 0) {
-        const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(q.cancel_fn)];
-        q.cancel_fn = -1;
-        q.cancel_routine_started = true;
-        q.cancel_routine_act =
-            start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Cancel, r,
-                           {Val{0, r, q.epoch}}, sync_device_of_req(r));
-      } else {
-        q.cancel_flag = true;
-      }
+      if (originator && q.cancel_fn >= 0 && !q.cancel_held) start_cancel_routine(r, q.cancel_fn);
       break;
     case Place::TargetPending:
-      target_completes(r, K().cancelled);
-      break;
+      break;  // the lower driver has set no cancel routine yet
     case Place::TargetHeld:
       if (q.target_cancelable) {
         target_completes(r, K().cancelled);
@@ -176,9 +169,14 @@ void RefMachine::cancel_on_queue(int r) {
   for (const ast::HandlerBinding& h : decl.handlers) {
     if (h.handler == "EvtIoCanceledOnQueue") handler = h.fn;
   }
-  if (q.forwarded && handler != ast::kNone) {
+  q.fx_canceled = true;
+  if (q.presented && handler != ast::kNone) {
     q.place = Place::Driver;
-    q.cancel_flag = true;
+    if (decl.dispatch == ast::Dispatch::Sequential && qs.current < 0) qs.current = r;
+    if (power_ == PowerPhase::Notifying && in_stage(q.queue)) {
+      q.coq_held = true;
+      return;
+    }
     const ast::FnDecl& fn = spec_->fns[handler];
     start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::CanceledOnQueue, r,
                    {Val{0, r, q.epoch}}, sync_device_of_queue(q.queue));
@@ -220,7 +218,7 @@ Req& RefMachine::check_handle(const Val& h, ApiId api, bool needs_ownership) {
 void RefMachine::stop_callback_returns(const Act& a) {
   Req& q = reqs_[static_cast<std::size_t>(a.req)];
   q.stop_pending = false;
-  if (!q.stop_handled) {
+  if (!q.stop_handled && spec_->sdv_strict) {
     violation(RuleId::StopNotAcknowledged,
               fmt::format("{} returned without completing, cancelling or acknowledging {}", a.key,
                           q.name));
@@ -294,7 +292,7 @@ Val RefMachine::kmdf_target_api(ApiId id, std::vector<Val>& args) {
                   fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
       }
       const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(args[1].i)];
-      if (reading::kCancelFlagCheckedBeforeMayFail && r.cancel_flag) {
+      if (reading::kCancelFlagCheckedBeforeMayFail && r.fx_canceled) {
         r.status = K().cancelled;
         return result(id, 0);
       }
@@ -302,7 +300,7 @@ Val RefMachine::kmdf_target_api(ApiId id, std::vector<Val>& args) {
         r.status = K().invalid_device_state;
         return result(id, 0);
       }
-      if (!reading::kCancelFlagCheckedBeforeMayFail && r.cancel_flag) {
+      if (!reading::kCancelFlagCheckedBeforeMayFail && r.fx_canceled) {
         r.status = K().cancelled;
         return result(id, 0);
       }
@@ -317,9 +315,7 @@ Val RefMachine::kmdf_target_api(ApiId id, std::vector<Val>& args) {
       record(id);
       Req& r = check_handle(args[0], id, false);
       if (r.stop_pending) r.stop_handled = true;
-      bool delivered = false;
-      if (r.place == Place::TargetPending || (r.place == Place::TargetHeld && r.target_cancelable))
-        delivered = true;
+      bool delivered = r.place == Place::TargetHeld && r.target_cancelable;
       if (r.place == Place::Driver || r.at_target()) cancel_reaches(args[0].req, false);
       return result(id, delivered ? 1 : 0);
     }
@@ -407,7 +403,7 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
                     fmt::format("{} marks {} cancelable twice", cur().key, r.name));
         return result(id, K().invalid_device_request);
       }
-      bool purged = r.queue >= 0 && !queues_[static_cast<std::size_t>(r.queue)].accepting;
+      bool purged = r.queue >= 0 && queues_[static_cast<std::size_t>(r.queue)].cancel_dispatched;
       if (r.cancel_flag || purged) {
         if (ex) {
           r.markex_cancelled = true;
@@ -421,6 +417,7 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
         int id2 = start_activity(fmt::format("{}[{}]", fn.name, r.name), fn, Role::Cancel, rid,
                                  {Val{0, rid, r.epoch}}, -1);
         acts_.back().inline_caller = me;
+        r.fx_canceled = true;
         cur().waiting_inline = id2;
         r.cancel_routine_started = true;
         r.cancel_routine_act = id2;
@@ -449,12 +446,13 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
     case ApiId::WdfRequestIsCanceled: {
       visible();
       record(id);
-      Req& r = check_handle(args[0], id, true);
+      Req& r = check_handle(args[0], id, false);
+      if (r.place != Place::Driver) return result(id, 0);  // not owned: FALSE
       if (r.cancel_fn >= 0) {
         violation(RuleId::ApiMisuse,
                   fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable", r.name));
       }
-      return result(id, r.cancel_flag ? 1 : 0);
+      return result(id, r.cancel_flag || r.fx_canceled ? 1 : 0);
     }
     default:
       break;
@@ -476,6 +474,13 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
             fmt::format("{} of {} while it is marked cancelable (unmark it first)", name, r.name));
       }
       int target_q = id == ApiId::WdfRequestRequeue ? r.queue : args[1].i;
+      if (id == ApiId::WdfRequestRequeue && cur().role == Role::CanceledOnQueue &&
+          cur().req == args[0].req) {
+        violation(RuleId::ApiMisuse,
+                  fmt::format("WdfRequestRequeue of {} in EvtIoCanceledOnQueue: the driver cannot "
+                              "requeue it",
+                              r.name));
+      }
       if (!r.received || r.queue < 0) return result(id, K().invalid_device_request);
       if (id == ApiId::WdfRequestForwardToIoQueue) {
         if (target_q == r.queue || device_of_queue(target_q) != device_of_queue(r.queue)) {
@@ -486,21 +491,23 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
         return result(id, K().invalid_device_request);
       }
       QueueSt& qs = queues_[static_cast<std::size_t>(target_q)];
-      if (!qs.accepting &&
-          (id == ApiId::WdfRequestForwardToIoQueue || !reading::kRequeueIgnoresPurge)) {
+      if (!qs.accepting && id == ApiId::WdfRequestForwardToIoQueue) {
         return result(id, K().wdf_busy);
       }
       leave_sequential(args[0].req);
       r.place = Place::Queued;
       r.queue = target_q;
       r.forwarded = true;
+      r.presented = true;
       if (id == ApiId::WdfRequestRequeue) {
         qs.items.push_front(args[0].req);
       } else {
         qs.items.push_back(args[0].req);
       }
-      // The queue refuses a request whose cancel flag is set: it is cancelled as it enters.
-      if (r.cancel_flag) cancel_on_queue(args[0].req);
+      // The queue refuses a request whose IRP was cancelled: it is cancelled as it enters; a
+      // requeue during a purge is cancelled too (FxIoQueue::Requeue).
+      if (r.cancel_flag || (id == ApiId::WdfRequestRequeue && qs.cancel_dispatched))
+        cancel_on_queue(args[0].req);
       return result(id, K().success);
     }
     case ApiId::WdfIoQueueRetrieveNextRequest: {
@@ -509,9 +516,10 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
       visible();
       record(id);
       auto q = static_cast<std::size_t>(args[0].i);
-      if (spec_->queues[q].dispatch != ast::Dispatch::Manual)
-        return result(id, K().invalid_device_request);
+      if (spec_->queues[q].dispatch == ast::Dispatch::Parallel)
+        return result(id, K().invalid_device_state);
       QueueSt& qs = queues_[q];
+      if (powered_off(static_cast<int>(q)) || !qs.dispatching) return result(id, K().wdf_paused);
       if (qs.items.empty()) return result(id, K().no_more_entries);
       if (out.kind == LRef::Context)
         check_context(out.handle, "WdfIoQueueRetrieveNextRequest output");
@@ -520,6 +528,8 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
       Req& rr = reqs_[static_cast<std::size_t>(r)];
       rr.place = Place::Driver;
       rr.queue = static_cast<int>(q);
+      rr.presented = true;
+      if (spec_->queues[q].dispatch == ast::Dispatch::Sequential && qs.current < 0) qs.current = r;
       store(out, Val{0, r, rr.epoch});
       return result(id, K().success);
     }
@@ -547,9 +557,14 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
         }
         leave_sequential(args[0].req);
         r.place = Place::Queued;
-        queues_[static_cast<std::size_t>(r.queue)].items.push_front(args[0].req);
+        r.presented = true;
+        QueueSt& qs = queues_[static_cast<std::size_t>(r.queue)];
+        qs.items.push_front(args[0].req);
+        // FxIoQueue::ProcessAcknowledgedRequests: during a purge it is cancelled instead.
+        if (r.cancel_flag || qs.cancel_dispatched) cancel_on_queue(args[0].req);
       }
       if (r.stop_pending) r.stop_handled = true;
+      r.stop_acked = true;
       return Val{};
     }
     default:
@@ -571,14 +586,17 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
         violation(RuleId::UseAfterFree,
                   fmt::format("WdfRequestReuse of {}, which is queued", r.name));
       int32_t flags = args.size() > 1 ? args[1].i : 0;
-      if (r.received && (flags & K().reuse_new_irp) != 0) return result(id, K().invalid_state);
+      // Documented: STATUS_WDF_REQUEST_INVALID_STATE for an IRP supplied to a request not
+      // from WdfRequestCreateFromIrp (a spec cannot supply one).
+      if ((flags & K().reuse_new_irp) != 0) return result(id, K().invalid_state);
       const uint32_t old = r.epoch;  // the handle passed is current (stale ones failed above)
-      if (r.cancel_flag) r.wiped = true;
+      if (r.cancel_flag || r.fx_canceled) r.wiped = true;
       ++r.epoch;
       r.cancel_flag = false;
+      r.fx_canceled = false;
       r.completion_fn = -1;
       r.target_cancelable = false;
-      r.status = K().success;
+      r.status = args.size() > 2 ? args[2].i : K().success;
       r.send_and_forget = false;
       r.cancel_routine_started = false;
       r.unmark_cancelled = false;
@@ -636,6 +654,8 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
 bool RefMachine::run_kmdf_env(const std::string& key) {
   if (key == "stop") {
     env_stop();
+  } else if (key == "power") {
+    env_power();
   } else if (auto q = key_rest(key, "arrive ")) {
     env_arrive(*q);
   } else if (auto q2 = key_rest(key, "dispatch ")) {
@@ -690,12 +710,22 @@ void RefMachine::env_dispatch(const std::string& qname) {
     }
   }
   if (qs.items.empty()) throw BlockedSig{fmt::format("queue {} is empty", qname)};
+  if (power_held(qi)) throw BlockedSig{fmt::format("queue {} is held for power", qname)};
+  if (!qs.dispatching) throw BlockedSig{fmt::format("queue {} is stopped", qname)};
   if (decl.dispatch == ast::Dispatch::Manual)
     throw BlockedSig{fmt::format("queue {} is manual", qname)};
   if (handlers.empty()) throw BlockedSig{fmt::format("queue {} has no EvtIo callback", qname)};
-  if (decl.dispatch == ast::Dispatch::Sequential && qs.current >= 0) {
-    throw BlockedSig{
-        fmt::format("sequential queue {} is still busy with {}", qname, req_name(qs.current))};
+  if (decl.dispatch == ast::Dispatch::Sequential) {
+    int busy = qs.current;
+    for (std::size_t k = 0; k < reqs_.size() && busy < 0; ++k) {
+      const Req& o = reqs_[k];
+      if (o.queue == qi && !o.send_and_forget && (o.place == Place::Driver || o.at_target()))
+        busy = static_cast<int>(k);
+    }
+    if (busy >= 0) {
+      throw BlockedSig{
+          fmt::format("sequential queue {} is still busy with {}", qname, req_name(busy))};
+    }
   }
   std::size_t pick = handlers.size() > 1 ? choose(options) : 0;
   int r = qs.items.front();
@@ -703,6 +733,7 @@ void RefMachine::env_dispatch(const std::string& qname) {
   Req& q = reqs_[static_cast<std::size_t>(r)];
   q.place = Place::Driver;
   q.queue = qi;
+  q.presented = true;
   if (decl.dispatch == ast::Dispatch::Sequential) qs.current = r;
   const ast::FnDecl& fn = spec_->fns[handlers[pick]];
   start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::EvtIo, r, {Val{0, r, q.epoch}},
@@ -777,57 +808,14 @@ void RefMachine::env_target(const std::string& rname) {
   }
 }
 
-void RefMachine::env_stop() {
-  const ast::EnvItem* line = nullptr;
-  for (const ast::EnvItem& item : spec_->environment) {
-    if (item.kind == ast::EnvKind::Stop && line == nullptr) line = &item;
-  }
-  if (line == nullptr) throw ReplayError{"the spec has no stop event"};
-  if (stopped_) throw BlockedSig{"the device stopped already"};
-  std::vector<std::string> options;
-  // `stop symbolic` replays like `stop any`: the token names the kind, and the flags the
-  // driver sees are the model's value of stop.action with the cancelable bit.
-  if (line->stop != ast::StopKind::Purge) options.emplace_back("stop:suspend");
-  if (line->stop != ast::StopKind::Suspend) options.emplace_back("stop:purge");
-  bool purge = options[choose(options)] == "stop:purge";
-  stopped_ = true;
-  for (std::size_t k = 0; k < reqs_.size(); ++k) {
-    Req& q = reqs_[k];
-    if (!q.received || !(q.place == Place::Driver || q.at_target())) continue;
-    if (q.queue < 0 || q.send_and_forget || q.cancel_flag) continue;
-    const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
-    if (!decl.power_managed) continue;
-    uint32_t handler = ast::kNone;
-    for (const ast::HandlerBinding& h : decl.handlers) {
-      if (h.handler == "EvtIoStop") handler = h.fn;
-    }
-    if (handler == ast::kNone) continue;
-    int32_t flags = purge ? K().stop_purge : K().stop_suspend;
-    if (q.cancel_fn >= 0) flags |= K().stop_cancelable;
-    ++q.refs;  // the framework holds a reference across the call
-    q.stop_pending = true;
-    q.stop_handled = false;
-    const ast::FnDecl& fn = spec_->fns[handler];
-    int r = static_cast<int>(k);
-    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Stop, r,
-                   {Val{0, r, q.epoch}, Val{flags}}, sync_device_of_queue(q.queue));
-  }
-  if (purge) {
-    for (QueueSt& qs : queues_) qs.accepting = false;
-    for (std::size_t qi = 0; qi < queues_.size(); ++qi) {
-      std::deque<int> items = queues_[qi].items;
-      for (int r : items) cancel_on_queue(r);
-    }
-  }
-}
-
 void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
   for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
     const ast::EnvItem& item = spec_->environment[k];
     if (item.kind == ast::EnvKind::Arrive && arrived_[k] < item.count_value)
       keys.insert("arrive " + item.object_name);
-    if (item.kind == ast::EnvKind::Stop && !stopped_) keys.insert("stop");
   }
+  if (power_ == PowerPhase::On && stop_line_ < stop_lines().size()) keys.insert("stop");
+  if (power_ != PowerPhase::On && power_ != PowerPhase::Removed) keys.insert("power");
   for (std::size_t q = 0; q < queues_.size(); ++q) {
     if (!queues_[q].items.empty()) keys.insert("dispatch " + spec_->queues[q].name);
   }
@@ -865,6 +853,15 @@ std::optional<RefEndFinding> RefMachine::kmdf_end_lost_cancel() const {
 }
 
 std::optional<RefEndFinding> RefMachine::kmdf_end_pending() const {
+  if (power_ == PowerPhase::Waiting && power_waiting()) {
+    for (const Req& r : reqs_) {
+      if (!r.stop_notified || !r.stop_called || r.stop_acked || !pending(r)) continue;
+      return RefEndFinding{RuleId::StopNotAcknowledged,
+                           fmt::format("the power transition never finishes: EvtIoStop neither "
+                                       "acknowledged nor completed {}",
+                                       r.name)};
+    }
+  }
   for (const Req& r : reqs_) {
     if (pending(r) && r.cancel_flag) {
       return RefEndFinding{RuleId::LostCancel,

@@ -65,9 +65,6 @@ constexpr bool kCancelFlagCheckedBeforeMayFail = true;
 /// them upward, which a driver-created request cannot be (api-misuse). Not in the design's
 /// tables; the explorer's reading, adopted.
 constexpr bool kSendAndForgetOnlyReceived = true;
-/// WdfRequestRequeue puts the request back even on a purged queue (only forwarding returns
-/// STATUS_WDF_BUSY there, docs/semantics/kmdf.md). The explorer's reading, adopted.
-constexpr bool kRequeueIgnoresPurge = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
@@ -119,6 +116,7 @@ struct Consts {
   int32_t no_more_entries = named("STATUS_NO_MORE_ENTRIES");
   int32_t wdf_busy = named("STATUS_WDF_BUSY");
   int32_t invalid_state = named("STATUS_WDF_REQUEST_INVALID_STATE");
+  int32_t wdf_paused = named("STATUS_WDF_PAUSED");
   int32_t stop_suspend = named("WdfRequestStopActionSuspend");
   int32_t stop_purge = named("WdfRequestStopActionPurge");
   int32_t stop_cancelable = named("WdfRequestStopRequestCancelable");
@@ -207,8 +205,18 @@ struct Req {
   bool markex_cancelled = false;  ///< MarkCancelableEx returned STATUS_CANCELLED
   bool forwarded = false;         ///< forwarded or requeued (EvtIoCanceledOnQueue)
   bool send_and_forget = false;
-  bool stop_pending = false;  ///< its EvtIoStop is running
-  bool stop_handled = false;  ///< completed / cancel-sent / acknowledged while it ran
+  bool stop_pending = false;    ///< its EvtIoStop is running
+  bool stop_handled = false;    ///< completed / cancel-sent / acknowledged while it ran
+  bool fx_canceled = false;     ///< the framework's cancelled state (m_Canceled)
+  bool presented = false;       ///< delivered to the driver at least once (m_Presented)
+  bool stop_notified = false;   ///< in the power transition's notified set
+  bool stop_to_call = false;    ///< its EvtIoStop is still to be called
+  bool stop_acked = false;      ///< WdfRequestStopAcknowledge was called
+  bool stop_called = false;     ///< EvtIoStop was called for it in this transition
+  bool cancel_held = false;     ///< its EvtRequestCancel waits for the notifying phase to end
+  int held_cancel_fn = -1;      ///< that EvtRequestCancel
+  bool coq_held = false;        ///< its EvtIoCanceledOnQueue waits likewise
+  bool resume_to_call = false;  ///< its EvtIoResume is still to be called
   std::vector<Val> ctx;
   std::vector<std::vector<Val>> ctx_lists;
 
@@ -265,7 +273,12 @@ struct QueueSt {
   std::deque<int> items;
   int current = -1;  ///< sequential: the request being processed
   bool accepting = true;
+  bool dispatching = true;         ///< WdfIoQueueDispatchRequests
+  bool cancel_dispatched = false;  ///< a purge is in progress (m_CancelDispatchedRequests)
 };
+
+/// The device's power and removal phase (docs/semantics/kmdf.md "Power and removal").
+enum class PowerPhase : uint8_t { On, Starting, Notifying, Waiting, Off, Resuming, Removed };
 
 /// What an activity is: a thread, a timer or one of the callbacks the frameworks start.
 enum class Role : uint8_t {
@@ -276,6 +289,7 @@ enum class Role : uint8_t {
   CanceledOnQueue,
   Cancel,
   Completion,
+  Resume,
   FilterCallback  ///< FilterSendNetBufferLists / ...Complete / FilterCancelSendNetBufferLists
 };
 
@@ -440,12 +454,15 @@ class RefMachine {
   std::vector<bool> timer_armed_;               ///< per timer
   std::vector<Val> globals_;                    ///< per global
   std::vector<std::vector<Val>> global_lists_;  ///< per global: its elements when it is a list
-  std::vector<int> device_holder_;  ///< per device: the activity holding its sync lock, -1
-  std::deque<Act> acts_;            ///< the live activities, in creation order
-  int next_act_id_ = 1;             ///< the id the next activity gets
-  std::vector<int> arrived_;        ///< per environment item: requests arrived so far
-  std::vector<int> first_req_;      ///< per environment item: index of its first request
-  bool stopped_ = false;            ///< the stop event happened
+  std::vector<int> device_holder_;     ///< per device: the activity holding its sync lock, -1
+  std::deque<Act> acts_;               ///< the live activities, in creation order
+  int next_act_id_ = 1;                ///< the id the next activity gets
+  std::vector<int> arrived_;           ///< per environment item: requests arrived so far
+  std::vector<int> first_req_;         ///< per environment item: index of its first request
+  PowerPhase power_ = PowerPhase::On;  ///< the device's power phase
+  std::size_t stop_line_ = 0;          ///< `stop` lines started so far
+  bool purge_ = false;                 ///< the transition in progress is a removal
+  int stage_ = 0;  ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
   std::vector<bool> cancel_send_done_;  ///< per environment item
@@ -653,6 +670,24 @@ class RefMachine {
   void env_cancel(const std::string& rname);    ///< "cancel <request>" (its originator)
   void env_target(const std::string& rname);    ///< "target <request>"
   void env_stop();                              ///< "stop"
+  void env_power();                             ///< "power": the next framework power step
+  // power and removal (ref_kmdf_power.cpp)
+  /// The `stop` lines of the environment, in order.
+  std::vector<const ast::EnvItem*> stop_lines() const;
+  /// The transition in progress acts on queue q.
+  bool in_stage(int q) const;
+  /// Queue q delivers nothing because of a power transition.
+  bool power_held(int q) const;
+  /// Queue q is powered off (RetrieveNextRequest: STATUS_WDF_PAUSED).
+  bool powered_off(int q) const;
+  /// The driver-owned requests of the transition's queues become the notified set.
+  void power_snapshot();
+  /// A notified request nothing has acknowledged or taken from the driver.
+  bool power_waiting() const;
+  /// Starts EvtRequestCancel for r, or holds it while EvtIoStop calls are being made.
+  void start_cancel_routine(int r, int fn);
+  /// Removal's purge of the next group of queues.
+  void power_purge_stage();
   /// Keys of the KMDF environment events that may move.
   void kmdf_candidate_events(std::set<std::string>& keys) const;
   /// End state, first: a pending request whose cancel was lost by Reuse or MarkCancelableEx.

@@ -81,7 +81,7 @@ Outcome Kmdf::api_send(ApiCall& call) {
       }
       auto t = static_cast<uint32_t>(arg[1]);
       const ast::TargetDecl& td = spec_.targets.at(t);
-      if (has(*r, kCancelFlag)) {
+      if (has(*r, kFxCanceled)) {  // FxIoTarget::SubmitLocked reads m_Canceled only
         set_status(*r, k::STATUS_CANCELLED);
         if (rec_) note(fmt::format("{} is already cancelled: not sent", rn));
         result(call, 0);
@@ -111,12 +111,14 @@ Outcome Kmdf::api_send(ApiCall& call) {
       Place p = place(*r);
       bool delivered = false;
       if (has(*r, kInStop)) set_flag(*r, kStopHandled);
+      // FxRequestBase::Cancel: m_Canceled first; IoCancelIrp only while the request is out.
       if (p == Place::TargetPending || p == Place::TargetDelivered) {
+        set_flag(*r, kFxCanceled);
         if (rec_) note(fmt::format("cancel sent for {}", reqs_[*r].name));
         event(EventKind::CancelSent, reqs_[*r].name);
         delivered = cancel_at_target(*r);
       } else if (p == Place::Driver) {
-        set_flag(*r, kCancelFlag);
+        set_flag(*r, kFxCanceled);
         set_flag(*r, kCancelAimed);
         if (rec_) note(fmt::format("cancel sent for {}: sets its cancel flag", reqs_[*r].name));
         event(EventKind::CancelSent, reqs_[*r].name);
@@ -236,7 +238,8 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
         result(call, k::STATUS_INVALID_DEVICE_REQUEST);
         break;
       }
-      bool purging = req(*r)[kRSrcQueue] != kNoQueue && !queue_accepting(req(*r)[kRSrcQueue]);
+      const uint8_t src = req(*r)[kRSrcQueue];
+      bool purging = src != kNoQueue && (queue(src)[kQState] & kQCancelDispatched) != 0;
       if (has(*r, kCancelFlag) || purging) {
         set_flag(*r, kCancelAimed);
         if (ex) {
@@ -247,6 +250,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
           break;
         }
         set_flag(*r, kFired);
+        set_flag(*r, kFxCanceled);
         if (rec_) {
           note(fmt::format(
               "{} was already cancelled: its cancel routine runs before the call returns", rn));
@@ -257,7 +261,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
         break;
       }
       req(*r)[kRCancelFn] = static_cast<uint8_t>(arg[1] + 1);
-      set_flag(*r, static_cast<uint16_t>(kFired | kCancelStarted), false);
+      set_flag(*r, kFired | kCancelStarted, false);
       if (ex) result(call, k::STATUS_SUCCESS);
       break;
     }
@@ -279,7 +283,11 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
     }
     case ApiId::WdfRequestIsCanceled: {
       auto r = check_handle(arg[0], name, in, false);
-      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
+      if (!r) return Outcome::Violation;
+      if (place(*r) != Place::Driver) {  // documented: FALSE when the caller does not own it
+        result(call, 0);
+        break;
+      }
       if (req(*r)[kRCancelFn] != 0) {
         return misuse(in,
                       fmt::format("WdfRequestIsCanceled on {} while it is marked cancelable "
@@ -287,7 +295,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
                                   reqs_[*r].name),
                       reqs_[*r].name);
       }
-      result(call, has(*r, kCancelFlag) ? 1 : 0);
+      result(call, has(*r, kCancelFlag | kFxCanceled) ? 1 : 0);  // FxRequest::IsCancelled
       break;
     }
     default:
@@ -315,21 +323,21 @@ Outcome Kmdf::api_reuse(ApiCall& call) {
                       rn);
       }
       if (!require_owned(*r, name, in)) return Outcome::Violation;
-      if (!reqs_[*r].created && in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
+      if (in.nargs > 1 && (arg[1] & k::WDF_REQUEST_REUSE_SET_NEW_IRP) != 0) {
         result(call, k::STATUS_WDF_REQUEST_INVALID_STATE);
         break;
       }
       int32_t old = handle(*r);
       ++req(*r)[kREpoch];
-      if (has(*r, kCancelFlag)) {
+      if (has(*r, kCancelFlag | kFxCanceled)) {
         set_flag(*r, kWiped);
         if (rec_) note(fmt::format("wipes the pending cancel of {}", rn));
         event(EventKind::WipesCancel, rn);
       }
-      set_flag(*r, kCancelFlag, false);
-      set_flag(*r, static_cast<uint16_t>(kTargetCancelable | kFired | kUnmarkCancelled), false);
+      set_flag(*r, kCancelFlag | kFxCanceled, false);
+      set_flag(*r, kTargetCancelable | kFired | kUnmarkCancelled, false);
       req(*r)[kRComplFn] = 0;
-      set_status(*r, k::STATUS_SUCCESS);
+      set_status(*r, in.nargs > 2 ? arg[2] : k::STATUS_SUCCESS);  // ReuseParams->Status
       if (rec_) note(fmt::format("reuses {}", rn));
       event(EventKind::Reuses, rn);
       // The reusing code knows about the reuse: its own registers follow the new epoch.

@@ -52,6 +52,13 @@ Outcome Kmdf::api_queue(ApiCall& call) {
         return misuse(in, fmt::format("WdfRequestRequeue of {} while it is marked cancelable", rn),
                       rn);
       }
+      if (act_kind == ActKind::CanceledOnQueue && act(a)[kASubject] == *r + 1) {
+        return misuse(in,
+                      fmt::format("WdfRequestRequeue of {} in EvtIoCanceledOnQueue: the driver "
+                                  "cannot requeue it (the framework cancels it again)",
+                                  rn),
+                      rn);
+      }
       if (src == kNoQueue || spec_.queues[src].dispatch != ast::Dispatch::Manual) {
         result(call, k::STATUS_INVALID_DEVICE_REQUEST);
         break;
@@ -61,22 +68,32 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       set_flag(*r, kForwarded);
       if (rec_) note(fmt::format("gives {} back to queue {}", rn, spec_.queues[src].name));
       event(EventKind::Gives, rn);
-      if (has(*r, kCancelFlag)) cancel_queued(*r);
+      // FxIoQueue::Requeue: a purge in progress or a cancelled IRP cancels it instead.
+      if (has(*r, kCancelFlag) || (queue(src)[kQState] & kQCancelDispatched) != 0) {
+        cancel_queued(*r);
+      }
       result(call, k::STATUS_SUCCESS);
       break;
     }
     case ApiId::WdfIoQueueRetrieveNextRequest: {
       auto q = static_cast<uint32_t>(arg[0]);
       int32_t out = 0;
-      if (spec_.queues[q].dispatch != ast::Dispatch::Manual) {
-        result(call, k::STATUS_INVALID_DEVICE_REQUEST);
-      } else if (queue(q)[0] == 0) {
+      // FxIoQueue::GetRequest: not on parallel queues; paused while powered off or stopped.
+      if (spec_.queues[q].dispatch == ast::Dispatch::Parallel) {
+        result(call, k::STATUS_INVALID_DEVICE_STATE);
+      } else if (powered_off(q) || (queue(q)[kQState] & kQNotDispatching) != 0) {
+        result(call, k::STATUS_WDF_PAUSED);
+      } else if (queue(q)[kQCount] == 0) {
         result(call, k::STATUS_NO_MORE_ENTRIES);
       } else {
-        uint32_t r = queue(q)[2];
+        uint32_t r = queue(q)[kQItems];
         queue_remove(q, r);
         set_place(r, Place::Driver);
+        set_flag(r, kForwarded);  // presented
         req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+        if (spec_.queues[q].dispatch == ast::Dispatch::Sequential && queue(q)[kQCurrent] == 0) {
+          queue(q)[kQCurrent] = static_cast<uint8_t>(r + 1);
+        }
         out = handle(r);
         if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
         result(call, k::STATUS_SUCCESS);
@@ -109,12 +126,19 @@ Outcome Kmdf::api_queue(ApiCall& call) {
         uint8_t src = req(*r)[kRSrcQueue];
         release_current(*r);
         if (src != kNoQueue) queue_push(src, *r, true);
+        set_flag(*r, kForwarded);
         if (rec_)
           note(fmt::format("gives {} back to queue {}", rn,
                            src != kNoQueue ? spec_.queues[src].name : "?"));
         event(EventKind::Gives, rn);
+        // FxIoQueue::ProcessAcknowledgedRequests: during a purge it is cancelled instead.
+        if (src != kNoQueue &&
+            (has(*r, kCancelFlag) || (queue(src)[kQState] & kQCancelDispatched) != 0)) {
+          cancel_queued(*r);
+        }
       }
       set_flag(*r, kStopHandled);
+      set_flag(*r, kStopAcked);
       break;
     }
     default:

@@ -19,6 +19,8 @@ RunResult Kmdf::run_env(const EnvActor& e) {
       return env_stop();
     case EnvKind::Timer:
       return env_timer(e.index);
+    case EnvKind::Power:
+      return env_power();
   }
   return RunResult::Disabled;
 }
@@ -52,9 +54,21 @@ RunResult Kmdf::env_arrive(uint32_t item) {
 RunResult Kmdf::env_dispatch(uint32_t q) {
   uint8_t* qp = queue(q);
   const ast::QueueDecl& qd = spec_.queues[q];
-  if (qp[0] == 0) return RunResult::Disabled;
-  if (qd.dispatch == ast::Dispatch::Sequential && qp[1] != 0) return RunResult::Disabled;
-  uint32_t r = qp[2];
+  if (qp[kQCount] == 0 || power_held(q) || (qp[kQState] & kQNotDispatching) != 0) {
+    return RunResult::Disabled;
+  }
+  if (qd.dispatch == ast::Dispatch::Sequential) {
+    // The next request waits while the driver owns one from this queue (m_DriverIoCount).
+    if (qp[kQCurrent] != 0) return RunResult::Disabled;
+    for (uint32_t o = 0; o < nreq_; ++o) {
+      const Place po = place(o);
+      if (req(o)[kRSrcQueue] == q && !has(o, kForget) &&
+          (po == Place::Driver || po == Place::TargetPending || po == Place::TargetDelivered)) {
+        return RunResult::Disabled;
+      }
+    }
+  }
+  uint32_t r = qp[kQItems];
   std::array<uint32_t, 4> fns{};
   uint32_t n = io_handler_fns(q, fns);
   uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n),
@@ -62,8 +76,9 @@ RunResult Kmdf::env_dispatch(uint32_t q) {
                           : 0];
   queue_remove(q, r);
   set_place(r, Place::Driver);
+  set_flag(r, kForwarded);  // presented to the driver (m_Presented)
   req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
-  if (qd.dispatch == ast::Dispatch::Sequential) qp[1] = static_cast<uint8_t>(r + 1);
+  if (qd.dispatch == ast::Dispatch::Sequential) qp[kQCurrent] = static_cast<uint8_t>(r + 1);
   if (rec_) {
     rec_->lane = "framework";
     rec_->event = fmt::format("dispatch {}", qd.name);
@@ -164,55 +179,6 @@ RunResult Kmdf::env_target(uint32_t r) {
   }
   event(EventKind::Completes, reqs_[r].name);
   target_complete(r, st);
-  return RunResult::Done;
-}
-
-RunResult Kmdf::env_stop() {
-  if (s_[stop_flag_.offset] != 0) return RunResult::Disabled;
-  s_[stop_flag_.offset] = 1;
-  const ast::EnvItem& it = spec_.environment[stop_items_[0]];
-  bool purge = it.stop == ast::StopKind::Purge;
-  if (it.stop == ast::StopKind::Any) purge = c_.oracle_.choose(2) == 1;
-  SymTermId stop_action;  // `stop symbolic`: the flags EvtIoStop sees are a term
-  if (it.stop == ast::StopKind::Symbolic) {
-    purge = c_.oracle_.choose(2) == 1;
-    stop_action = symbolic_stop_action(purge);
-    if (!stop_action.valid()) return RunResult::Disabled;
-  }
-  if (rec_) rec_->choices.emplace_back(purge ? "stop:purge" : "stop:suspend");
-  if (rec_) {
-    rec_->lane = "framework";
-    rec_->event = "stop";
-    rec_->actor = ActorKind::Framework;
-    rec_->first_src(it.range);
-    rec_->actions.push_back(purge ? "device removal: stops the queues (purge)"
-                                  : "device power-down: stops the queues (suspend)");
-    rec_->results.emplace_back();
-  }
-  for (uint32_t r = 0; r < nreq_; ++r) {
-    Place p = place(r);
-    if (reqs_[r].created || has(r, kForget) || has(r, kCancelFlag)) continue;
-    if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
-    uint8_t q = req(r)[kRSrcQueue];
-    if (q == kNoQueue || !spec_.queues[q].power_managed) continue;
-    uint32_t fn = queue_handler(q, "EvtIoStop");
-    if (fn == ast::kNone) continue;
-    int32_t fl = (purge ? k::WdfRequestStopActionPurge : k::WdfRequestStopActionSuspend) |
-                 (req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0);
-    set_flag(r, kInStop);
-    set_flag(r, kStopHandled, false);
-    ++req(r)[kRRefs];
-    uint32_t slot = spawn(ActKind::Stop, fn, r, fl, true);
-    if (stop_action.valid()) symbolic_stop_flags(slot, r, stop_action);
-  }
-  if (purge) {
-    for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
-      device(static_cast<uint32_t>(d))[0] |= 1;
-    }
-    for (uint32_t r = 0; r < nreq_; ++r) {
-      if (place(r) == Place::Queued) cancel_queued(r);
-    }
-  }
   return RunResult::Done;
 }
 

@@ -24,8 +24,8 @@ enum class Place : uint8_t {
 };
 
 /// Request flag bits.
-enum ReqFlag : uint16_t {
-  kCancelFlag = 1U << 0,        ///< sticky IRP cancel flag
+enum ReqFlag : uint32_t {
+  kCancelFlag = 1U << 0,        ///< the IRP's Cancel bit (IoCancelIrp)
   kTargetCancelable = 1U << 1,  ///< the lower driver marked it cancelable
   kCancelAimed = 1U << 2,       ///< a cancel (originator or CancelSentRequest) was aimed at it
   kOrigCancelled = 1U << 3,     ///< the originator's one cancel happened
@@ -39,7 +39,47 @@ enum ReqFlag : uint16_t {
   kExIgnored = 1U << 11,        ///< MarkCancelableEx returned STATUS_CANCELLED
   kForget = 1U << 12,           ///< sent with WdfRequestSendAndForget
   kCancelStarted = 1U << 13,    ///< its cancel routine has begun to run
+  kFxCanceled = 1U << 14,       ///< the framework's cancelled state (FxRequestBase::m_Canceled)
+  kStopNotified = 1U << 15,     ///< in the power transition's notified set (m_PowerDriverNotified)
+  kStopToCall = 1U << 16,       ///< its EvtIoStop is still to be called in this transition
+  kStopAcked = 1U << 17,        ///< WdfRequestStopAcknowledge was called for it
+  kCancelHeld = 1U << 18,       ///< its EvtRequestCancel waits for the notifying phase to end
+  kCoqHeld = 1U << 19,          ///< its EvtIoCanceledOnQueue waits for that phase to end
+  kResumeToCall = 1U << 20,     ///< its EvtIoResume is still to be called
+  kStopCalled = 1U << 21,       ///< EvtIoStop was called for it in this transition
 };
+
+/// Queue record layout (bytes): count, current request + 1 (sequential), state, the FIFO.
+enum QueueField : uint32_t { kQCount = 0, kQCurrent = 1, kQState = 2, kQItems = 3 };
+
+/// Queue state bits (WDF_IO_QUEUE_STATE and FxIoQueue's own flags, inverted so 0 = started).
+enum QueueState : uint8_t {
+  kQNotAccepting = 1U << 0,      ///< WdfIoQueueAcceptRequests clear
+  kQNotDispatching = 1U << 1,    ///< WdfIoQueueDispatchRequests clear (WdfIoQueueStop)
+  kQCancelDispatched = 1U << 2,  ///< m_CancelDispatchedRequests: a purge is in progress
+  kQShutdown = 1U << 3,          ///< removal: WdfIoQueueStart cannot accept again
+};
+
+/// The device's power and removal state (docs/semantics/kmdf.md "Power and removal").
+enum class Power : uint8_t {
+  On,         ///< D0: queues dispatch
+  Starting,   ///< the power-down began: waiting until no queue callback is dispatching
+  Notifying,  ///< EvtIoStop is being called, one request at a time
+  Waiting,    ///< every notified request must be acknowledged or completed
+  Off,        ///< low power: power-managed queues hold new requests
+  Resuming,   ///< EvtIoResume is being called, one request at a time
+  Removed,    ///< after the removal purge: nothing more happens
+};
+
+/// Which queues a power transition acts on, in removal order.
+enum class Stage : uint8_t {
+  Hold,            ///< power-down of the power-managed queues (suspend)
+  PurgeManaged,    ///< removal: purge of the power-managed queues
+  PurgeUnmanaged,  ///< removal: purge of the other queues
+};
+
+/// Power region layout (bytes).
+enum PowerField : uint32_t { kPPhase = 0, kPLine = 1, kPPurge = 2, kPStage = 3 };
 
 /// Request record layout (bytes).
 enum ReqField : uint32_t {
@@ -53,7 +93,8 @@ enum ReqField : uint32_t {
   kRCompletions = 7,
   kRFlags = 8,
   kRStatus = 12,
-  kRCtx = 16,
+  kRHeldFn = 16,  ///< the cancel routine held back while EvtIoStop calls are made (fn + 1)
+  kRCtx = 20,
 };
 
 /// Activity kinds (who started it); 0 is the engine's spec thread.
@@ -65,16 +106,23 @@ enum class ActKind : uint8_t {
   Cancel,
   Completion,
   Timer,
+  /// Numbered after NDIS's kinds (7..9): activity kinds are one number space for all modules.
+  Resume = 10,
 };
+
+/// True for the activity kinds of this module.
+constexpr bool is_kmdf_kind(ActKind k) {
+  return k <= ActKind::Timer || k == ActKind::Resume;
+}
 
 /// True when an activity of this kind works on a request (its subject is a request index).
 constexpr bool subject_is_request(ActKind k) {
   return k == ActKind::IoHandler || k == ActKind::Stop || k == ActKind::CanceledOnQueue ||
-         k == ActKind::Cancel || k == ActKind::Completion;
+         k == ActKind::Cancel || k == ActKind::Completion || k == ActKind::Resume;
 }
 
 /// Environment actor kinds.
-enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer };
+enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer, Power };
 
 constexpr uint8_t kNoQueue = 0xFF;
 
@@ -90,7 +138,7 @@ class Kmdf final : public ModuleBase {
   void env_actors(std::vector<EnvActor>& out) const override;
   void bind() override;
   bool symbolic() const override;
-  bool por_possible() const override { return stop_items_.empty(); }
+  bool por_possible() const override { return stop_items_.empty() && !queue_state_apis_; }
   void initial_state() override;
   Outcome exec_api(ApiCall& call) override;
   RunResult run_env(const EnvActor& e) override;
@@ -123,12 +171,13 @@ class Kmdf final : public ModuleBase {
   // ---- static description ----
   std::vector<ReqInfo> reqs_;
   std::vector<std::vector<uint32_t>> arrive_reqs_;  ///< per env item: its requests
-  std::vector<uint32_t> stop_items_;                ///< env items that are `stop`
-  std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
-  int32_t timer_device_ = -1;                       ///< sync device timers belong to
+  std::vector<uint32_t> stop_items_;                ///< env items that are `stop`, in order
+  bool queue_state_apis_ = false;   ///< the spec stops, starts or purges queues itself
+  std::vector<bool> cancel_queue_;  ///< per queue: originator may cancel
+  int32_t timer_device_ = -1;       ///< sync device timers belong to
   uint32_t nreq_ = 0;
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
-  Region requests_, queues_, devices_, timers_, stop_flag_;
+  Region requests_, queues_, devices_, timers_, power_;
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
   bool sym_status_ = false;  ///< the status being completed is a term (a symbolic target)
@@ -149,11 +198,11 @@ class Kmdf final : public ModuleBase {
   uint8_t* req(uint32_t r) const { return s_ + requests_.at(r); }
   Place place(uint32_t r) const { return static_cast<Place>(req(r)[kRPlace]); }
   void set_place(uint32_t r, Place p) { req(r)[kRPlace] = static_cast<uint8_t>(p); }
-  uint16_t flags(uint32_t r) const { return get16(req(r) + kRFlags); }
-  bool has(uint32_t r, uint16_t f) const { return (flags(r) & f) != 0; }
-  void set_flag(uint32_t r, uint16_t f, bool on = true) {
-    uint16_t v = flags(r);
-    set16(req(r) + kRFlags, on ? (v | f) : (v & ~f));
+  uint32_t flags(uint32_t r) const { return static_cast<uint32_t>(get32(req(r) + kRFlags)); }
+  bool has(uint32_t r, uint32_t f) const { return (flags(r) & f) != 0; }
+  void set_flag(uint32_t r, uint32_t f, bool on = true) {
+    uint32_t v = flags(r);
+    set32(req(r) + kRFlags, static_cast<int32_t>(on ? (v | f) : (v & ~f)));
   }
   uint8_t* queue(uint32_t q) const { return s_ + queues_.at(q); }
   uint8_t* device(uint32_t d) const { return s_ + devices_.at(d); }
@@ -194,6 +243,21 @@ class Kmdf final : public ModuleBase {
   void target_complete(uint32_t r, int32_t status);
   bool cancel_at_target(uint32_t r);
   bool queue_accepting(uint32_t q) const;
+  /// The queue's callbacks are held by a power transition (no dispatch).
+  bool power_held(uint32_t q) const;
+  /// The queue is powered off (WdfIoQueueRetrieveNextRequest: STATUS_WDF_PAUSED).
+  bool powered_off(uint32_t q) const;
+  /// The power transition in progress acts on queue q.
+  bool in_stage(uint32_t q) const;
+  Power phase() const { return static_cast<Power>(s_[power_.offset + kPPhase]); }
+  void set_phase(Power p) { s_[power_.offset + kPPhase] = static_cast<uint8_t>(p); }
+  uint8_t& power_byte(PowerField f) const { return s_[power_.offset + f]; }
+  /// Starts EvtRequestCancel for r, or holds it while EvtIoStop calls are being made.
+  void start_cancel_routine(uint32_t r, uint32_t fn);
+  /// The framework cancels driver-owned cancelable requests of queue q (a purge).
+  void cancel_driver_cancelable(uint32_t q);
+  /// The framework cancels every queued request of queue q.
+  void cancel_all_queued(uint32_t q);
   Outcome misuse(const Instr& in, std::string msg, std::string obj = {}) {
     violation(RuleId::ApiMisuse, in.src, std::move(msg), std::move(obj));
     return Outcome::Violation;
@@ -215,6 +279,18 @@ class Kmdf final : public ModuleBase {
   RunResult env_target(uint32_t r);
   RunResult env_stop();
   RunResult env_timer(uint32_t t);
+  RunResult env_power();
+
+  // ---- power and removal (kmdf_power.cpp) ----
+  bool queue_dispatching(uint32_t q) const;
+  void power_snapshot();
+  RunResult power_notify_next();
+  bool power_waiting() const;
+  /// A power transition waits for a notified request that nothing will complete.
+  bool stuck_power() const { return phase() == Power::Waiting && power_waiting(); }
+  void power_done();
+  void release_held_callbacks();
+  void power_record(std::string action);
 
   // ---- reductions (kmdf_reduce.cpp) ----
   int32_t rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const;

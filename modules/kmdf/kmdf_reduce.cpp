@@ -60,13 +60,13 @@ void Kmdf::request_keys() {
   }
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     const uint8_t* p = queue(q);
-    for (uint32_t i = 0; i < p[0]; ++i) {
-      std::string& key = req_keys_[p[2 + i]];
+    for (uint32_t i = 0; i < p[kQCount]; ++i) {
+      std::string& key = req_keys_[p[kQItems + i]];
       key += 'Q';
       key.push_back(static_cast<char>(q));
       key.push_back(static_cast<char>(i));
     }
-    if (p[1] != 0) (req_keys_[p[1] - 1u] += 'S').push_back(static_cast<char>(q));
+    if (p[kQCurrent] != 0) (req_keys_[p[kQCurrent] - 1u] += 'S').push_back(static_cast<char>(q));
   }
   for (std::size_t g = 0; g < spec_.globals.size(); ++g) {
     const TypeKind t = spec_.globals[g].type;
@@ -178,8 +178,8 @@ void Kmdf::rename_requests() {
   // Queue entries (their order is kept) and a sequential queue's current request.
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     uint8_t* p = queue(q);
-    for (uint32_t i = 0; i < p[0]; ++i) p[2 + i] = req_new_of_[p[2 + i]];
-    if (p[1] != 0) p[1] = static_cast<uint8_t>(req_new_of_[p[1] - 1u] + 1u);
+    for (uint32_t i = 0; i < p[kQCount]; ++i) p[kQItems + i] = req_new_of_[p[kQItems + i]];
+    if (p[kQCurrent] != 0) p[kQCurrent] = static_cast<uint8_t>(req_new_of_[p[kQCurrent] - 1u] + 1u);
   }
   // Callback subjects and request registers.
   for (uint32_t a = 0; a < c_.nact_; ++a) {
@@ -275,7 +275,7 @@ bool Kmdf::closed_component(uint32_t r, std::vector<uint32_t>& actors) {
   if (pl == Place::NotArrived || pl == Place::Queued) return false;  // the queue is shared
   // Completing the current request of a sequential queue lets the next one be dispatched.
   const uint8_t q = req(r)[kRSrcQueue];
-  if (q != kNoQueue && queue(q)[1] == r + 1) return false;
+  if (q != kNoQueue && queue(q)[kQCurrent] == r + 1) return false;
   for (const uint8_t fn : {req(r)[kRCancelFn], req(r)[kRComplFn]}) {
     if (fn != 0 && !c_.fn_local(fn - 1u)) return false;
   }

@@ -75,7 +75,7 @@ void Kmdf::drop_ref(uint32_t r) {
 
 void Kmdf::release_current(uint32_t r) {
   uint8_t q = req(r)[kRSrcQueue];
-  if (q != kNoQueue && queue(q)[1] == r + 1) queue(q)[1] = 0;
+  if (q != kNoQueue && queue(q)[kQCurrent] == r + 1) queue(q)[kQCurrent] = 0;
 }
 
 void Kmdf::complete(uint32_t r, int32_t status, bool by_framework) {
@@ -97,12 +97,12 @@ void Kmdf::complete(uint32_t r, int32_t status, bool by_framework) {
 
 void Kmdf::queue_remove(uint32_t q, uint32_t r) {
   uint8_t* p = queue(q);
-  uint8_t n = p[0];
+  uint8_t n = p[kQCount];
   for (uint8_t i = 0; i < n; ++i) {
-    if (p[2 + i] == r) {
-      std::memmove(p + 2 + i, p + 3 + i, n - i - 1);
-      p[2 + n - 1] = 0;
-      p[0] = static_cast<uint8_t>(n - 1);
+    if (p[kQItems + i] == r) {
+      std::memmove(p + kQItems + i, p + kQItems + 1 + i, n - i - 1);
+      p[kQItems + n - 1] = 0;
+      p[kQCount] = static_cast<uint8_t>(n - 1);
       return;
     }
   }
@@ -110,32 +110,43 @@ void Kmdf::queue_remove(uint32_t q, uint32_t r) {
 
 void Kmdf::queue_push(uint32_t q, uint32_t r, bool at_head) {
   uint8_t* p = queue(q);
-  uint8_t n = p[0];
+  uint8_t n = p[kQCount];
   if (at_head) {
-    std::memmove(p + 3, p + 2, n);
-    p[2] = static_cast<uint8_t>(r);
+    std::memmove(p + kQItems + 1, p + kQItems, n);
+    p[kQItems] = static_cast<uint8_t>(r);
   } else {
-    p[2 + n] = static_cast<uint8_t>(r);
+    p[kQItems + n] = static_cast<uint8_t>(r);
   }
-  p[0] = static_cast<uint8_t>(n + 1);
+  p[kQCount] = static_cast<uint8_t>(n + 1);
   set_place(r, Place::Queued);
   req(r)[kRWhere] = static_cast<uint8_t>(q);
 }
 
 bool Kmdf::queue_accepting(uint32_t q) const {
-  return (device(static_cast<uint32_t>(device_of_queue(q)))[0] & 1) == 0;
+  return (queue(q)[kQState] & kQNotAccepting) == 0;
 }
 
 void Kmdf::cancel_queued(uint32_t r) {
+  // FxIoQueue::CancelForQueue: the framework cancels it (m_Canceled); a request the driver
+  // has seen before goes to EvtIoCanceledOnQueue, any other is completed STATUS_CANCELLED.
   uint32_t q = req(r)[kRWhere];
   queue_remove(q, r);
+  set_flag(r, kFxCanceled);
   uint32_t fn = queue_handler(q, "EvtIoCanceledOnQueue");
   if (fn != ast::kNone && has(r, kForwarded)) {
     set_place(r, Place::Driver);
     req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+    if (spec_.queues[q].dispatch == ast::Dispatch::Sequential && queue(q)[kQCurrent] == 0) {
+      queue(q)[kQCurrent] = static_cast<uint8_t>(r + 1);
+    }
     if (rec_)
       note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
                        spec_.queues[q].name));
+    if (phase() == Power::Notifying && in_stage(q)) {
+      set_flag(r, kCoqHeld);
+      if (rec_) note("EvtIoCanceledOnQueue waits until EvtIoStop was called for all");
+      return;
+    }
     spawn(ActKind::CanceledOnQueue, fn, r, 0, false);
   } else {
     if (rec_) note(fmt::format("cancelled while queued at {}", spec_.queues[q].name));
@@ -168,12 +179,12 @@ void Kmdf::target_complete(uint32_t r, int32_t status) {
   }
 }
 
-/// A cancel reaches a request at a target: returns true if it was cancelled at once.
+/// A cancel (IoCancelIrp) reaches a request at a target: returns true if it was cancelled at
+/// once, which needs the lower driver's cancel routine (it marked the request cancelable).
 bool Kmdf::cancel_at_target(uint32_t r) {
   set_flag(r, kCancelFlag);
   set_flag(r, kCancelAimed);
-  if (place(r) == Place::TargetPending ||
-      (place(r) == Place::TargetDelivered && has(r, kTargetCancelable))) {
+  if (place(r) == Place::TargetDelivered && has(r, kTargetCancelable)) {
     target_complete(r, k::STATUS_CANCELLED);
     return true;
   }
@@ -188,13 +199,11 @@ void Kmdf::originator_cancel(uint32_t r) {
       cancel_queued(r);
       break;
     case Place::Driver: {
+      // IoCancelIrp sets the IRP's Cancel bit; only a cancelable request reaches the
+      // framework (_IrpCancelForDriver), which cancels it and calls EvtRequestCancel.
       set_flag(r, kCancelFlag);
       uint8_t fn = req(r)[kRCancelFn];
-      if (fn != 0) {
-        req(r)[kRCancelFn] = 0;
-        set_flag(r, kFired);
-        spawn(ActKind::Cancel, fn - 1u, r, 0, false);
-      }
+      if (fn != 0 && !has(r, kCancelHeld)) start_cancel_routine(r, fn - 1u);
       break;
     }
     case Place::TargetPending:

@@ -31,8 +31,7 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
   if (phase == EndPhase::Early) {
     // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
     for (uint32_t r = 0; r < nreq_; ++r) {
-      if ((pending(r) || at_target(r)) && has(r, kCancelAimed) &&
-          has(r, static_cast<uint16_t>(kWiped | kExIgnored))) {
+      if ((pending(r) || at_target(r)) && has(r, kCancelAimed) && has(r, kWiped | kExIgnored)) {
         return Finding{
             RuleId::LostCancel, handler_loc(r),
             fmt::format("{} is still pending at the end: its cancel was lost ({})", reqs_[r].name,
@@ -45,6 +44,22 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
     return std::nullopt;
   }
   if (phase != EndPhase::Final) return std::nullopt;
+  if (stuck_power()) {
+    // The framework waits for ever for a request it notified (EvtIoStop "takes no action":
+    // "the framework waits until the specified request is complete"; bugcheck 0x9F).
+    // A request that got no EvtIoStop (none registered, or cancelled by the framework) is
+    // reported below as never completed.
+    for (uint32_t r = 0; r < nreq_; ++r) {
+      if (!has(r, kStopNotified) || !has(r, kStopCalled) || has(r, kStopAcked) || !pending(r))
+        continue;
+      return Finding{
+          RuleId::StopNotAcknowledged, handler_loc(r),
+          fmt::format("the {} never finishes: EvtIoStop neither acknowledged nor "
+                      "completed {}, and nothing completes it",
+                      power_byte(kPPurge) != 0 ? "device removal" : "power-down", reqs_[r].name),
+          reqs_[r].name};
+    }
+  }
   for (uint32_t r = 0; r < nreq_; ++r) {
     if (!pending(r)) continue;
     if (has(r, kCancelAimed)) {
@@ -166,7 +181,8 @@ SymTermId Kmdf::symbolic_stop_action(bool purge) {
   // The kind of stop is the variable stop.action ∈ {Suspend, Purge}. The framework's own
   // reaction (purging the queues) depends on it, so the stop event forks on it under the path
   // condition; the driver's tests of the flags are then decided by the solver.
-  SymTermId action = sym_var("stop.action", kIntWidth);
+  // Removal calls EvtIoStop twice (suspend, then purge): one variable per kind of call.
+  SymTermId action = sym_var(purge ? "stop.purge.action" : "stop.action", kIntWidth);
   SymTermId suspend = pool_.int_const(k::WdfRequestStopActionSuspend);
   SymTermId purge_c = pool_.int_const(k::WdfRequestStopActionPurge);
   PathCondition npc = path_condition();

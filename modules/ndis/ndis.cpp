@@ -41,7 +41,8 @@ enum NblFlag : uint8_t {
   kNblInSend = 4,       ///< its FilterSendNetBufferLists call has not returned yet
 };
 
-/// Activity kinds (numbered after KMDF's so that slots sort as they always have).
+/// Activity kinds (numbered after KMDF's 1..6 so that slots sort as they always have; KMDF's
+/// EvtIoResume took 10 later: the kinds of all modules share one number space).
 constexpr uint8_t kFilterSend = 7;          ///< FilterSendNetBufferLists (subject: an NBL)
 constexpr uint8_t kFilterSendComplete = 8;  ///< FilterSendNetBufferListsComplete (an NBL)
 constexpr uint8_t kFilterCancel = 9;        ///< FilterCancelSendNetBufferLists (a cancel_send line)

@@ -196,10 +196,68 @@ std::vector<Case> cases() {
                    "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }",
                    "cancel any;"),
        "CR007", "UnmarkCancelable returned STATUS_CANCELLED"},
+      // The originator's cancel sets the IRP's Cancel bit, which MarkCancelableEx reads.
       {"MarkExOnCancelledIgnored",
-       one_request("WdfRequestCancelSentRequest(req); WdfRequestMarkCancelableEx(req, OnCancel);",
-                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       one_request("WdfRequestMarkCancelableEx(req, OnCancel);",
+                   "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }",
+                   "cancel any;"),
        "CR003", "MarkCancelableEx"},
+      // CancelSentRequest on a request never sent sets only the framework's cancelled state
+      // (FxRequestBase::Cancel): MarkCancelableEx still succeeds, the send fails.
+      {"CancelSentBeforeSendFailsTheSendNotTheMark",
+       one_request(
+           "WdfRequestCancelSentRequest(req); "
+           "assert(WdfRequestMarkCancelableEx(req, OnCancel) == STATUS_SUCCESS); "
+           "if (WdfRequestUnmarkCancelable(req) == STATUS_SUCCESS) { "
+           "WdfRequestSetCompletionRoutine(req, Done); "
+           "assert(!WdfRequestSend(req, t)); assert(WdfRequestIsCanceled(req)); "
+           "WdfRequestComplete(req, STATUS_CANCELLED); }",
+           kTarget + kDone + "fn OnCancel(request r) { WdfRequestComplete(r, STATUS_CANCELLED); }"),
+       "pass", ""},
+      // The originator's cancel of a request that is not cancelable sets only the IRP's bit:
+      // the send goes out (p14).
+      {"OriginatorCancelDoesNotStopTheSend",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); "
+                   "if (!WdfRequestSend(req, t)) { assert(FALSE); }",
+                   "target t : uncancelable;\n" + kDone, "cancel any;"),
+       "pass", ""},
+      {"IsCanceledOnARequestNotOwnedIsFalse",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfObjectReference(req); "
+                   "if (WdfRequestSend(req, t)) { assert(!WdfRequestIsCanceled(req)); "
+                   "WdfRequestCancelSentRequest(req); } "
+                   "else { WdfRequestComplete(req, WdfRequestGetStatus(req)); } "
+                   "WdfObjectDereference(req);",
+                   "target t : pending;\n" + kDone),
+       "pass", ""},
+      {"CancelSentBeforeTheTargetMarksReturnsFalse",
+       one_request("WdfRequestSetCompletionRoutine(req, Done); WdfObjectReference(req); "
+                   "if (WdfRequestSend(req, t)) { assert(!WdfRequestCancelSentRequest(req)); } "
+                   "else { WdfRequestComplete(req, WdfRequestGetStatus(req)); } "
+                   "WdfObjectDereference(req);",
+                   "target t : uncancelable;\n" + kDone),
+       "pass", ""},
+      {"RetrieveOnAParallelQueue",
+       one_request("request n = NULL; "
+                   "assert(WdfIoQueueRetrieveNextRequest(q, &n) == STATUS_INVALID_DEVICE_STATE); "
+                   "WdfRequestComplete(req, STATUS_SUCCESS);"),
+       "pass", ""},
+      {"ReuseWithANewIrpIsInvalidState",
+       "target t : cancelable;\nrequest rq = WdfRequestCreate(t);\n"
+       "thread T { assert(WdfRequestReuse(rq, WDF_REQUEST_REUSE_SET_NEW_IRP) == "
+       "STATUS_WDF_REQUEST_INVALID_STATE); }\nenvironment { }\n",
+       "pass", ""},
+      {"ReuseSetsTheStatusOfItsParams",
+       "target t : cancelable;\nrequest rq = WdfRequestCreate(t);\n"
+       "thread T { WdfRequestReuse(rq, WDF_REQUEST_REUSE_NO_FLAGS, STATUS_PENDING); "
+       "assert(WdfRequestGetStatus(rq) == STATUS_PENDING); }\nenvironment { }\n",
+       "pass", ""},
+      {"RequeueInEvtIoCanceledOnQueue",
+       "queue q : parallel { EvtIoRead = OnRead; }\nqueue m : manual { EvtIoCanceledOnQueue = Coq; "
+       "}\nfn OnRead(request req) { if (!NT_SUCCESS(WdfRequestForwardToIoQueue(req, m))) { "
+       "WdfRequestComplete(req, STATUS_CANCELLED); } }\n"
+       "fn Coq(request req) { WdfRequestRequeue(req); }\n"
+       "environment { arrive q x 1; cancel any; }\n",
+       "CR008", "cannot requeue"},
       {"MarkUnderTheLockItsCancelRoutineTakes",
        one_request("WdfSpinLockAcquire(L); WdfRequestMarkCancelable(req, OnCancel); "
                    "WdfSpinLockRelease(L);",
@@ -301,20 +359,57 @@ std::vector<Case> cases() {
        "thread Check { while (done < 2) { } assert(n == 2); }\n"
        "environment { arrive q x 2; }\n",
        "pass", ""},
+      // Doing nothing in EvtIoStop is allowed for a request that completes; one that waits
+      // at a `pending` target for a cancel that never comes blocks the removal.
       {"EvtIoStopMustAcknowledge",
-       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" + kTarget +
+       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n"
+       "target t : pending;\n" +
            kDone +
            "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
            "WdfRequestSend(req, t); }\nfn OnStop(request req, int flags) { }\n"
            "environment { arrive q x 1; stop purge; }\n",
+       "CR009", "never finishes"},
+      {"EvtIoStopMayTakeNoAction",
+       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" + kTarget +
+           kDone +
+           "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
+           "if (!WdfRequestSend(req, t)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); } }\n"
+           "fn OnStop(request req, int flags) { }\n"
+           "environment { arrive q x 1; stop any; }\n",
+       "pass", ""},
+      {"EvtIoStopStrictSdv",
+       "option sdv_strict;\n"
+       "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" +
+           kTarget + kDone +
+           "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
+           "if (!WdfRequestSend(req, t)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); } }\n"
+           "fn OnStop(request req, int flags) { }\n"
+           "environment { arrive q x 1; stop suspend; }\n",
        "CR009", "without completing"},
+      // Removal's purge cancels a cancelable request the driver holds (FxIoQueue::QueuePurge).
+      {"PurgeCancelsDriverCancelable",
+       "queue q : parallel { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n"
+       "fn OnRead(request req) { status s = WdfRequestMarkCancelableEx(req, OnCancel); "
+       "if (s != STATUS_SUCCESS) { WdfRequestComplete(req, s); } }\n"
+       "fn OnCancel(request req) { WdfRequestComplete(req, STATUS_CANCELLED); }\n"
+       "fn OnStop(request req, int flags) { if (flags & WdfRequestStopActionSuspend) { "
+       "WdfRequestStopAcknowledge(req, FALSE); } else { assert(FALSE); } }\n"
+       "environment { arrive q x 1; stop purge; }\n",
+       "pass", ""},
+      // A request that arrives while the device is in low power waits for the resume.
+      {"ArrivalInLowPowerWaitsForTheResume",
+       "queue q : parallel { EvtIoRead = OnRead; }\nglobal int resumed = 0;\n"
+       "fn OnRead(request req) { WdfRequestComplete(req, STATUS_SUCCESS); }\n"
+       "environment { arrive q x 1; stop suspend; }\n",
+       "pass", ""},
       {"EvtIoStopPurgeCancelsSent",
        "queue q : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }\n" + kTarget +
            kDone +
            "fn OnRead(request req) { WdfRequestSetCompletionRoutine(req, Done); "
            "if (!WdfRequestSend(req, t)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); } }\n"
-           "fn OnStop(request req, int flags) { assert(flags == WdfRequestStopActionPurge); "
-           "WdfRequestCancelSentRequest(req); }\n"
+           "fn OnStop(request req, int flags) { if (flags & WdfRequestStopActionSuspend) { "
+           "WdfRequestStopAcknowledge(req, FALSE); return; } "
+           "assert(flags == WdfRequestStopActionPurge); WdfRequestCancelSentRequest(req); }\n"
            "environment { arrive q x 1; stop purge; }\n",
        "pass", ""},
       {"PendingTargetNeedsACancel",

@@ -43,7 +43,8 @@ TEST(ApiTable, SignaturesMatchTheDesign) {
   EXPECT_EQ(s.params[1], TypeKind::Target);
   const ApiInfo& reuse = api_info(ApiId::WdfRequestReuse);
   EXPECT_EQ(reuse.min_args, 1);
-  EXPECT_EQ(reuse.params.size(), 2U);
+  EXPECT_EQ(reuse.params.size(), 3U);  // flags and ReuseParams->Status are optional
+  EXPECT_EQ(reuse.params[2], TypeKind::Status);
   EXPECT_EQ(api_info(ApiId::NdisGeneratePartialCancelId).params.size(), 0U);
   EXPECT_EQ(api_info(ApiId::WinAPPCCancelAsyncRequest).domain, ApiDomain::Appc);
   EXPECT_FALSE(find_api("WdfRequestCompelte").has_value());

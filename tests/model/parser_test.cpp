@@ -185,18 +185,26 @@ TEST(Parser, DevicesAndQueues) {
       "device d1 : sync_device { queue a : sequential { EvtIoDefault = f; } queue b : manual { } "
       "}\n"
       "queue top1 : parallel power_managed { EvtIoWrite = f; EvtIoDeviceControl = g; }\n"
-      "queue top2 : manual { EvtIoCanceledOnQueue = h; }\n");
+      "queue top2 : manual not_power_managed { EvtIoCanceledOnQueue = h; }\n"
+      "device f : filter sync_device { queue c : manual { } }\n"
+      "option sdv_strict;\n");
   const Spec& s = *p->spec;
-  ASSERT_EQ(s.devices.size(), 2U);
+  ASSERT_EQ(s.devices.size(), 3U);
+  EXPECT_TRUE(s.devices[2].filter);
+  EXPECT_TRUE(s.devices[2].sync_device);
+  EXPECT_FALSE(s.devices[0].filter);
+  EXPECT_TRUE(s.sdv_strict);
   EXPECT_TRUE(s.devices[0].sync_device);
   EXPECT_EQ(s.devices[0].queues, (std::vector<uint32_t>{0, 1}));
   EXPECT_TRUE(s.devices[1].implicit);
   EXPECT_EQ(s.devices[1].queues, (std::vector<uint32_t>{2, 3}));  // one implicit device
-  ASSERT_EQ(s.queues.size(), 4U);
+  ASSERT_EQ(s.queues.size(), 5U);
   EXPECT_EQ(s.queues[0].dispatch, Dispatch::Sequential);
   EXPECT_EQ(s.queues[1].dispatch, Dispatch::Manual);
-  EXPECT_FALSE(s.queues[0].power_managed);
-  EXPECT_TRUE(s.queues[2].power_managed);
+  // As written; sema resolves the default (tests/model/sema_test.cpp).
+  EXPECT_FALSE(s.queues[0].power_managed_decl.has_value());
+  EXPECT_EQ(s.queues[2].power_managed_decl, std::optional<bool>(true));
+  EXPECT_EQ(s.queues[3].power_managed_decl, std::optional<bool>(false));
   EXPECT_EQ(s.queues[2].device, 1U);
   EXPECT_EQ(s.queues[3].device, 1U);
   EXPECT_EQ(s.queues[2].handlers.size(), 2U);

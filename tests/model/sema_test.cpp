@@ -118,6 +118,20 @@ TEST(Sema, LocalsGetOneSlotEachEvenWhenShadowing) {
   EXPECT_EQ(fn(*c, "t").locals.size(), 0U);
 }
 
+// KMDF's WdfUseDefault: power-managed unless the device is a filter (FxIoQueue::Initialize).
+TEST(Sema, QueuesArePowerManagedByDefaultExceptOnFilters) {
+  auto c = check_ok(
+      "device fdo { queue a : manual { } queue b : manual not_power_managed { } }\n"
+      "device flt : filter { queue c : manual { } queue d : manual power_managed { } }\n"
+      "queue top : manual { }\n");
+  const ast::Spec& s = *c->spec;
+  EXPECT_TRUE(s.queues[0].power_managed);
+  EXPECT_FALSE(s.queues[1].power_managed);
+  EXPECT_FALSE(s.queues[2].power_managed);
+  EXPECT_TRUE(s.queues[3].power_managed);
+  EXPECT_TRUE(s.queues[4].power_managed);
+}
+
 TEST(Sema, CheckingTwiceGivesTheSameAnnotations) {
   auto c = check_ok("fn f(int a) { int b = a; } thread t { f(1); }");
   ASSERT_EQ(c->spec->fns[0].locals.size(), 2U);

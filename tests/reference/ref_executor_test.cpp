@@ -125,10 +125,13 @@ environment { }
   take(ex, "Reader");
   EXPECT_EQ(take(ex, "Reader").calls, std::vector<std::string>{"WdfRequestSend=1"});
   take(ex, "timer reset");
-  // The cancel reaches the request pending at the target: completed at once, the completion
-  // routine starts in that step.
+  // The lower driver has not taken the request yet, so it has set no cancel routine:
+  // IoCancelIrp only sets the IRP's Cancel bit and returns FALSE.
   RefStep cancel = take(ex, "OnReset");
-  EXPECT_EQ(cancel.calls, std::vector<std::string>{"WdfRequestCancelSentRequest=1"});
+  EXPECT_EQ(cancel.calls, std::vector<std::string>{"WdfRequestCancelSentRequest=0"});
+  EXPECT_FALSE(has(ex.enabled_events(), "OnDone[rd]"));
+  // The pending target takes it, marks it cancelable, sees the Cancel bit and completes it.
+  take(ex, "target rd", {"target:take"});
   EXPECT_TRUE(has(ex.enabled_events(), "OnDone[rd]"));
   EXPECT_EQ(take(ex, "OnDone[rd]").calls, std::vector<std::string>{"WdfRequestReuse=0"});
   take(ex, "OnDone[rd]");
@@ -142,10 +145,17 @@ environment { }
   EXPECT_NE(f->message.find("wiped by WdfRequestReuse"), std::string::npos) << f->message;
 }
 
+/// Takes the framework's power steps while there are any.
+void run_power(RefExecutor& ex) {
+  while (has(ex.enabled_events(), "power")) take(ex, "power");
+}
+
 TEST(RefExecutor, ForwardAfterPurgeFailsAndTheRequestIsNeverCompleted) {
+  // The source queue is not power-managed: removal purges the power-managed queue `pending`
+  // first, while OnWrite may still run (a power-managed source would be waited for).
   auto l = load(R"(
 device nic {
-  queue writes : parallel { EvtIoWrite = OnWrite; }
+  queue writes : parallel not_power_managed { EvtIoWrite = OnWrite; }
   queue pending : manual { }
 }
 fn OnWrite(request req) {
@@ -158,21 +168,22 @@ environment { arrive writes x 1; stop purge; }
   take(ex, "dispatch writes");
   RefStep stop = take(ex, "stop", {"stop:purge"});
   EXPECT_EQ(stop.choices, std::vector<std::string>{"stop:purge"});
+  for (int k = 0; k < 3; ++k) take(ex, "power");  // power-down, then the managed purge
   RefStep fwd = take(ex, "OnWrite[req#1]");
   EXPECT_EQ(fwd.calls,
             std::vector<std::string>{"WdfRequestForwardToIoQueue=-1071644156"});  // STATUS_WDF_BUSY
+  run_power(ex);
   EXPECT_TRUE(ex.at_end());
   auto f = ex.end_state_violation();
   ASSERT_TRUE(f);
   EXPECT_EQ(f->rule, RuleId::NeverCompleted);
 }
 
-TEST(RefExecutor, EvtIoStopThatDoesNotAcknowledge) {
-  auto l = load(R"(
+constexpr const char* kStopSuspendOnly = R"(
 device fx2 {
   queue reads : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }
 }
-target pipe : cancelable;
+target pipe : TARGET;
 fn OnRead(request req) {
   WdfRequestSetCompletionRoutine(req, OnDone);
   if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }
@@ -182,18 +193,67 @@ fn OnStop(request req, int flags) {
   if (flags & WdfRequestStopActionSuspend) { WdfRequestStopAcknowledge(req, FALSE); }
 }
 environment { arrive reads x 1; stop any; }
-)");
-  RefExecutor ex(*l->spec, l->sm);
+)";
+
+std::string stop_suspend_only(const std::string& target, bool strict) {
+  std::string s = kStopSuspendOnly;
+  s.replace(s.find("TARGET"), 6, target);
+  return strict ? "option sdv_strict;\n" + s : s;
+}
+
+/// Arrival, dispatch, the send, a removal, and the power steps up to the purge's EvtIoStop.
+void remove_with_read_out(RefExecutor& ex) {
   take(ex, "arrive reads");
   take(ex, "dispatch reads");
   take(ex, "OnRead[req#1]");
   take(ex, "OnRead[req#1]");
-  // Both kinds of stop are possible; purge calls OnStop with flags 2.
-  std::vector<RefSuccessor> moves = ex.successors();
+  // Both kinds of stop are possible.
   int stops = 0;
-  for (const RefSuccessor& m : moves) stops += m.event == "stop" ? 1 : 0;
+  for (const RefSuccessor& m : ex.successors()) stops += m.event == "stop" ? 1 : 0;
   EXPECT_EQ(stops, 2);
   take(ex, "stop", {"stop:purge"});
+  take(ex, "power");          // no callback runs: the power-managed queues stop
+  take(ex, "power");          // EvtIoStop(suspend)
+  take(ex, "OnStop[req#1]");  // acknowledged (and returns)
+  take(ex, "power");          // every call made
+  take(ex, "power");          // powered down; the removal purges
+  take(ex, "power");          // EvtIoStop(purge)
+}
+
+TEST(RefExecutor, EvtIoStopMayLeaveARequestThatCompletesToTheFramework) {
+  // Documented (EvtIoStop): taking no action is allowed; the transition waits for the request.
+  auto l = load(stop_suspend_only("cancelable", false));
+  RefExecutor ex(*l->spec, l->sm);
+  remove_with_read_out(ex);
+  RefStep ret = take(ex, "OnStop[req#1]");
+  EXPECT_FALSE(ret.violation);
+  take(ex, "power");  // every call made: waiting for the read
+  EXPECT_FALSE(has(ex.enabled_events(), "power"));
+  take(ex, "target req#1", {"target:take"});
+  take(ex, "target req#1", {"target:complete:STATUS_SUCCESS"});
+  take(ex, "OnDone[req#1]");
+  run_power(ex);
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
+}
+
+TEST(RefExecutor, EvtIoStopThatLeavesAReadWaitingForDataBlocksTheRemoval) {
+  auto l = load(stop_suspend_only("pending", false));
+  RefExecutor ex(*l->spec, l->sm);
+  remove_with_read_out(ex);
+  take(ex, "OnStop[req#1]");
+  take(ex, "power");
+  take(ex, "target req#1", {"target:take"});
+  EXPECT_TRUE(ex.at_end());
+  auto f = ex.end_state_violation();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->rule, RuleId::StopNotAcknowledged);
+}
+
+TEST(RefExecutor, StrictSdvReadingReportsEvtIoStopThatDoesNotAct) {
+  auto l = load(stop_suspend_only("cancelable", true));
+  RefExecutor ex(*l->spec, l->sm);
+  remove_with_read_out(ex);
   RefStep ret = take(ex, "OnStop[req#1]");
   ASSERT_TRUE(ret.violation);
   EXPECT_EQ(*ret.violation, RuleId::StopNotAcknowledged);
