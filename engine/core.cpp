@@ -183,7 +183,7 @@ std::string Core::render(int32_t v, TypeKind t) const {
     case TypeKind::Event:
       return static_cast<std::size_t>(v) < spec_.events.size() ? spec_.events[v].name : "?";
     case TypeKind::Fn:
-      return fn_name(static_cast<uint32_t>(v));
+      return v < 0 ? "NULL" : fn_name(static_cast<uint32_t>(v));
     case TypeKind::Void:
       return "";
     default:

@@ -66,8 +66,16 @@ enum ActField : uint32_t {
   kARegs = 8,
 };
 /// Activity flag bits. NeedsSync/HoldsSync/Inherited belong to a framework lock a module
-/// takes on the activity's behalf before it starts (KMDF's automatic serialization).
-enum ActFlag : uint8_t { kStarted = 1, kNeedsSync = 2, kHoldsSync = 4, kInherited = 8 };
+/// takes on the activity's behalf before it starts (KMDF's automatic serialization);
+/// ModuleWait: a call of the activity returns only when its module says so (Module::wait_over;
+/// KMDF's WdfIoQueueStopSynchronously).
+enum ActFlag : uint8_t {
+  kStarted = 1,
+  kNeedsSync = 2,
+  kHoldsSync = 4,
+  kInherited = 8,
+  kModuleWait = 16,
+};
 /// Activity kind of a spec thread (module kinds are numbered from 1).
 constexpr uint8_t kThreadKind = 0;
 

@@ -69,6 +69,12 @@ uint32_t unary(ast::UnaryOp op, uint32_t v) {
 RunResult Core::run_activity(uint32_t a) {
   uint8_t* p = act(a);
   if (p[kAUnit] == 0 || p[kAWait] != 0) return RunResult::Disabled;
+  if ((p[kAFlags] & kModuleWait) != 0) {
+    bool over = false;
+    for (const std::unique_ptr<Module>& m : modules_) over = over || m->wait_over(a);
+    if (!over) return RunResult::Disabled;
+    p[kAFlags] &= static_cast<uint8_t>(~kModuleWait);
+  }
   const CodeUnit& u = prog_.units[p[kAUnit] - 1];
   self_ = a;
   if (rec_) rec_->actor = ActorKind::Driver;
@@ -107,7 +113,8 @@ RunResult Core::run_activity(uint32_t a) {
         break;
     }
     if (vis) visible_done = true;
-    if (act(a)[kAWait] != 0) break;  // waits for an inline cancel routine
+    // Waits for an inline cancel routine, or for its module to let the call return.
+    if (act(a)[kAWait] != 0 || (act(a)[kAFlags] & kModuleWait) != 0) break;
     if (--budget == 0) {
       throw ModelLimit(fmt::format(
           "{} ran {} local instructions without reaching a visible step (an endless loop?)",

@@ -150,6 +150,12 @@ class Module {
     (void)phase;
     return std::nullopt;
   }
+  /// Activity `a`, which a call of this module left waiting (kModuleWait), may go on: its call
+  /// returns. Modules that never set the flag keep the default.
+  virtual bool wait_over(uint32_t a) {
+    (void)a;
+    return false;
+  }
   /// Why activity `a`, stuck at `in` in an end state, waits: a finding of its own, or nullopt
   /// to let the engine report a deadlock. `why` may be set to the words of the deadlock.
   virtual std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) {

@@ -124,8 +124,8 @@ class Lowerer {
       case ast::ExprKind::IntLit:
       case ast::ExprKind::BoolLit:
         return constant(e.int_value, e.range, e.type);
-      case ast::ExprKind::Null:
-        return constant(0, e.range, e.type);
+      case ast::ExprKind::Null:  // a NULL function is -1: 0 is the first function
+        return constant(e.type == TypeKind::Fn ? -1 : 0, e.range, e.type);
       case ast::ExprKind::Name:
         return name(e);
       case ast::ExprKind::Member: {

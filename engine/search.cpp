@@ -292,7 +292,7 @@ std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
     // The visible instruction it is stuck at (a first step may start with local code); an
     // activity waiting for an inline cancel routine is stuck at the call that started it.
     uint32_t pc = get16(p + kAPc);
-    if (p[kAWait] != 0) {
+    if (p[kAWait] != 0 || (p[kAFlags] & kModuleWait) != 0) {
       while (pc > 0 && u.code[pc - 1].op != Op::Api) --pc;
       if (pc > 0) --pc;
     }

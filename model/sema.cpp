@@ -60,6 +60,7 @@ enum class Role : uint8_t {
   EvtIoStop,
   EvtIoCanceledOnQueue,
   EvtIoResume,
+  QueueState,
   Completion,
   Cancel,
   Timer,
@@ -79,7 +80,7 @@ struct RoleInfo {
 };
 
 const RoleInfo& role_info(Role r) {
-  static const std::array<RoleInfo, 13> kRoles = {{
+  static const std::array<RoleInfo, 14> kRoles = {{
       {"EvtIoDefault", "(request [, int])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoRead", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoWrite", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
@@ -87,6 +88,7 @@ const RoleInfo& role_info(Role r) {
       {"EvtIoStop", "(request, int flags)", {PClass::Request, PClass::Number}, 2, 2},
       {"EvtIoCanceledOnQueue", "(request)", {PClass::Request, PClass::Request}, 1, 1},
       {"EvtIoResume", "(request)", {PClass::Request, PClass::Request}, 1, 1},
+      {"a queue state callback", "()", {PClass::Number, PClass::Number}, 0, 0},
       {"a completion routine", "(request, status)", {PClass::Request, PClass::Number}, 2, 2},
       {"a cancel routine", "(request)", {PClass::Request, PClass::Request}, 1, 1},
       {"a timer function", "()", {PClass::Number, PClass::Number}, 0, 0},
@@ -1578,8 +1580,12 @@ class Sema {
           break;
         }
         case TypeKind::Fn: {
-          if (a.kind == ExprKind::Null && id == ApiId::WdfRequestSetCompletionRoutine) {
-            a.type = TypeKind::Fn;  // clears the completion routine
+          const bool queue_callback = id == ApiId::WdfIoQueueStop || id == ApiId::WdfIoQueuePurge ||
+                                      id == ApiId::WdfIoQueueStopAndPurge ||
+                                      id == ApiId::WdfIoQueueDrain;
+          if (a.kind == ExprKind::Null &&
+              (id == ApiId::WdfRequestSetCompletionRoutine || queue_callback)) {
+            a.type = TypeKind::Fn;  // clears the completion routine / no callback
             break;
           }
           TypeKind at = value_of(a, check_expr(a, p));
@@ -1593,6 +1599,8 @@ class Sema {
           } else if (id == ApiId::WdfRequestMarkCancelable ||
                      id == ApiId::WdfRequestMarkCancelableEx) {
             roles_.push_back(RoleUse{a.sym.index, Role::Cancel, a.range});
+          } else if (queue_callback) {
+            roles_.push_back(RoleUse{a.sym.index, Role::QueueState, a.range});
           }
           break;
         }

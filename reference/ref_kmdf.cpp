@@ -173,7 +173,7 @@ void RefMachine::cancel_on_queue(int r) {
   if (q.presented && handler != ast::kNone) {
     q.place = Place::Driver;
     if (decl.dispatch == ast::Dispatch::Sequential && qs.current < 0) qs.current = r;
-    if (power_ == PowerPhase::Notifying && in_stage(q.queue)) {
+    if ((power_ == PowerPhase::Notifying || power_ == PowerPhase::Resuming) && in_stage(q.queue)) {
       q.coq_held = true;
       return;
     }
@@ -203,7 +203,8 @@ Req& RefMachine::check_handle(const Val& h, ApiId api, bool needs_ownership) {
   }
   bool exempt = api == ApiId::WdfRequestCancelSentRequest || api == ApiId::WdfRequestGetStatus ||
                 api == ApiId::WdfObjectReference || api == ApiId::WdfObjectDereference ||
-                api == ApiId::WdfRequestStopAcknowledge;
+                api == ApiId::WdfRequestStopAcknowledge || api == ApiId::WdfIoQueueFindRequest ||
+                api == ApiId::WdfIoQueueRetrieveFoundRequest;
   if ((q.place == Place::Completed || q.deleted) && !exempt) {
     violation(RuleId::UseAfterFree, fmt::format("{} on {} after it was completed", name, q.name));
   }
@@ -258,6 +259,20 @@ Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::WdfIoQueueRetrieveNextRequest:
     case ApiId::WdfRequestStopAcknowledge:
       return kmdf_queue_api(e, id, args);
+    case ApiId::WdfIoQueueStop:
+    case ApiId::WdfIoQueueStopSynchronously:
+    case ApiId::WdfIoQueueStart:
+    case ApiId::WdfIoQueuePurge:
+    case ApiId::WdfIoQueuePurgeSynchronously:
+    case ApiId::WdfIoQueueStopAndPurge:
+    case ApiId::WdfIoQueueStopAndPurgeSynchronously:
+    case ApiId::WdfIoQueueDrain:
+    case ApiId::WdfIoQueueDrainSynchronously:
+    case ApiId::WdfIoQueueGetState:
+      return kmdf_queue_state_api(id, args);
+    case ApiId::WdfIoQueueFindRequest:
+    case ApiId::WdfIoQueueRetrieveFoundRequest:
+      return kmdf_find_api(e, id, args);
     case ApiId::WdfRequestReuse:
     case ApiId::WdfObjectReference:
     case ApiId::WdfObjectDereference:
@@ -380,7 +395,7 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
       visible();
       record(id);
       Req& r = check_handle(args[0], id, true);
-      r.completion_fn = args[1].i;
+      r.completion_fn = args[1].i;  // -1 (NULL) clears it
       return Val{};
     }
     default:
@@ -409,8 +424,17 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
           r.markex_cancelled = true;
           return result(id, K().cancelled);
         }
-        // The cancel routine runs before the call returns, as its own activity, under the
-        // caller's locks; the caller waits for it.
+        // Called from a callback of the request's own queue, the routine runs from that
+        // queue's dispatch loop after the callback; from anywhere else it runs before the
+        // call returns, as its own activity, under the caller's locks; the caller waits.
+        const Role cr = cur().role;
+        if ((cr == Role::EvtIo || cr == Role::CanceledOnQueue || cr == Role::Cancel ||
+             cr == Role::Stop || cr == Role::Resume) &&
+            cur().req >= 0 && r.queue >= 0 &&
+            reqs_[static_cast<std::size_t>(cur().req)].queue == r.queue) {
+          start_cancel_routine(args[0].req, args[1].i);
+          return Val{};
+        }
         const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(args[1].i)];
         int me = cur_;
         int rid = args[0].req;
@@ -516,6 +540,14 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
       visible();
       record(id);
       auto q = static_cast<std::size_t>(args[0].i);
+      for (const Req& o : reqs_) {
+        if (o.found_ref && o.place == Place::Queued && o.queue == static_cast<int>(q)) {
+          violation(RuleId::ApiMisuse,
+                    fmt::format("WdfIoQueueRetrieveNextRequest on queue {} after "
+                                "WdfIoQueueFindRequest found {} there",
+                                spec_->queues[q].name, o.name));
+        }
+      }
       if (spec_->queues[q].dispatch == ast::Dispatch::Parallel)
         return result(id, K().invalid_device_state);
       QueueSt& qs = queues_[q];
@@ -540,6 +572,16 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
       if (cur().role != Role::Stop) {
         violation(RuleId::ApiMisuse,
                   fmt::format("WdfRequestStopAcknowledge of {} outside EvtIoStop", r.name));
+      }
+      if (args[1].i == 0 && spec_->sdv_strict && r.queue >= 0) {
+        bool resume = false;
+        for (const ast::HandlerBinding& h :
+             spec_->queues[static_cast<std::size_t>(r.queue)].handlers)
+          resume = resume || h.handler == "EvtIoResume";
+        if (!resume)
+          violation(
+              RuleId::ApiMisuse,
+              fmt::format("WdfRequestStopAcknowledge({}, FALSE) without EvtIoResume", r.name));
       }
       if (args[1].i != 0) {
         // Requeueing hands the request back to its queue: only the owner can (a request that
@@ -621,6 +663,7 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
       visible();
       record(id);
       Req& r = check_handle(args[0], id, false);
+      r.found_ref = false;
       bool framework_ref = r.received ? r.place != Place::Completed : !r.deleted;
       if (framework_ref && r.refs <= 1) {
         violation(
@@ -656,6 +699,8 @@ bool RefMachine::run_kmdf_env(const std::string& key) {
     env_stop();
   } else if (key == "power") {
     env_power();
+  } else if (auto qd = key_rest(key, "queue ")) {
+    env_queue_done(*qd);
   } else if (auto q = key_rest(key, "arrive ")) {
     env_arrive(*q);
   } else if (auto q2 = key_rest(key, "dispatch ")) {
@@ -754,6 +799,7 @@ void RefMachine::env_cancel(const std::string& rname) {
   if (!q.alive()) throw BlockedSig{fmt::format("{} is not pending", rname)};
   if (q.originator_cancelled) throw BlockedSig{fmt::format("{} was already cancelled", rname)};
   q.originator_cancelled = true;
+  q.cancel_flag = true;  // IoCancelIrp sets the IRP's Cancel bit wherever the request is
   if (q.place == Place::Queued) {
     cancel_on_queue(r);
     return;
@@ -817,6 +863,9 @@ void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
   if (power_ == PowerPhase::On && stop_line_ < stop_lines().size()) keys.insert("stop");
   if (power_ != PowerPhase::On && power_ != PowerPhase::Removed) keys.insert("power");
   for (std::size_t q = 0; q < queues_.size(); ++q) {
+    if (queues_[q].callback_fn >= 0) keys.insert("queue " + spec_->queues[q].name);
+  }
+  for (std::size_t q = 0; q < queues_.size(); ++q) {
     if (!queues_[q].items.empty()) keys.insert("dispatch " + spec_->queues[q].name);
   }
   for (const Req& r : reqs_) {
@@ -855,10 +904,10 @@ std::optional<RefEndFinding> RefMachine::kmdf_end_lost_cancel() const {
 std::optional<RefEndFinding> RefMachine::kmdf_end_pending() const {
   if (power_ == PowerPhase::Waiting && power_waiting()) {
     for (const Req& r : reqs_) {
-      if (!r.stop_notified || !r.stop_called || r.stop_acked || !pending(r)) continue;
+      if (!r.stop_notified || r.stop_acked || r.fx_canceled || !pending(r)) continue;
       return RefEndFinding{RuleId::StopNotAcknowledged,
-                           fmt::format("the power transition never finishes: EvtIoStop neither "
-                                       "acknowledged nor completed {}",
+                           fmt::format("the power transition never finishes: {} is neither "
+                                       "acknowledged nor completed",
                                        r.name)};
     }
   }

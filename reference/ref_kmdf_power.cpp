@@ -58,7 +58,8 @@ void RefMachine::start_cancel_routine(int r, int fn) {
   q.cancel_fn = -1;
   q.cancel_routine_started = true;
   q.fx_canceled = true;
-  if (power_ == PowerPhase::Notifying && q.queue >= 0 && in_stage(q.queue)) {
+  if ((power_ == PowerPhase::Notifying || power_ == PowerPhase::Resuming) && q.queue >= 0 &&
+      in_stage(q.queue)) {
     q.held_cancel_fn = fn;  // delivered when every EvtIoStop call has been made
     q.cancel_held = true;
     return;
@@ -71,7 +72,7 @@ void RefMachine::start_cancel_routine(int r, int fn) {
 void RefMachine::power_snapshot() {
   for (std::size_t k = 0; k < reqs_.size(); ++k) {
     Req& q = reqs_[k];
-    q.stop_notified = q.stop_to_call = q.stop_acked = q.stop_called = false;
+    q.stop_notified = q.stop_to_call = q.stop_acked = false;
     if (!q.received || q.send_and_forget || !held_by_driver(q) || q.queue < 0) continue;
     if (!in_stage(q.queue)) continue;
     q.stop_notified = true;
@@ -93,6 +94,7 @@ void RefMachine::power_purge_stage() {
     if (!in_stage(static_cast<int>(qi))) continue;
     QueueSt& qs = queues_[qi];
     qs.accepting = false;
+    qs.shutdown = true;
     qs.cancel_dispatched = true;
     while (!qs.items.empty()) cancel_on_queue(qs.items.front());
     for (std::size_t k = 0; k < reqs_.size(); ++k) {
@@ -152,10 +154,10 @@ void RefMachine::env_power() {
         if (!q.stop_to_call) continue;
         q.stop_to_call = false;
         if (!held_by_driver(q)) continue;  // completed meanwhile: off the driver-owned list
+        if (q.fx_canceled) continue;       // ProcessPowerEvents tests m_Canceled at the call
         const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
         int32_t flags = action | (q.cancel_fn >= 0 ? K().stop_cancelable : 0);
         ++q.refs;  // the framework holds a reference across the call
-        q.stop_called = true;
         q.stop_pending = true;
         q.stop_handled = false;
         const ast::FnDecl& fn = spec_->fns[handler_of(decl, "EvtIoStop")];
@@ -164,32 +166,13 @@ void RefMachine::env_power() {
                        {Val{0, r, q.epoch}, Val{flags}}, sync_device_of_queue(q.queue));
         return;
       }
-      for (std::size_t k = 0; k < reqs_.size(); ++k) {
-        Req& q = reqs_[k];
-        const int r = static_cast<int>(k);
-        if (q.cancel_held) {
-          q.cancel_held = false;
-          const int fn = q.held_cancel_fn;
-          q.held_cancel_fn = -1;
-          const ast::FnDecl& f = spec_->fns[static_cast<std::size_t>(fn)];
-          q.cancel_routine_act =
-              start_activity(fmt::format("{}[{}]", f.name, q.name), f, Role::Cancel, r,
-                             {Val{0, r, q.epoch}}, sync_device_of_req(r));
-        }
-        if (q.coq_held) {
-          q.coq_held = false;
-          const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
-          const ast::FnDecl& f = spec_->fns[handler_of(decl, "EvtIoCanceledOnQueue")];
-          start_activity(fmt::format("{}[{}]", f.name, q.name), f, Role::CanceledOnQueue, r,
-                         {Val{0, r, q.epoch}}, sync_device_of_queue(q.queue));
-        }
-      }
+      release_held_callbacks();
       power_ = PowerPhase::Waiting;
       return;
     }
     case PowerPhase::Waiting:
       if (power_waiting()) throw BlockedSig{"the power transition waits for a notified request"};
-      for (Req& q : reqs_) q.stop_notified = q.stop_acked = q.stop_called = false;
+      for (Req& q : reqs_) q.stop_notified = q.stop_acked = false;
       if (!purge_) {
         power_ = PowerPhase::Off;
       } else if (stage_ == 2) {
@@ -216,6 +199,7 @@ void RefMachine::env_power() {
         Req& q = reqs_[k];
         if (!q.resume_to_call) continue;
         q.resume_to_call = false;
+        if (!held_by_driver(q) || q.fx_canceled) continue;
         const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
         const ast::FnDecl& fn = spec_->fns[handler_of(decl, "EvtIoResume")];
         int r = static_cast<int>(k);
@@ -224,7 +208,30 @@ void RefMachine::env_power() {
         return;
       }
       power_ = PowerPhase::On;
+      release_held_callbacks();
       return;
+  }
+}
+
+void RefMachine::release_held_callbacks() {
+  for (std::size_t k = 0; k < reqs_.size(); ++k) {
+    Req& q = reqs_[k];
+    const int r = static_cast<int>(k);
+    if (q.cancel_held) {
+      q.cancel_held = false;
+      const int fn = q.held_cancel_fn;
+      q.held_cancel_fn = -1;
+      const ast::FnDecl& f = spec_->fns[static_cast<std::size_t>(fn)];
+      q.cancel_routine_act = start_activity(fmt::format("{}[{}]", f.name, q.name), f, Role::Cancel,
+                                            r, {Val{0, r, q.epoch}}, sync_device_of_req(r));
+    }
+    if (q.coq_held) {
+      q.coq_held = false;
+      const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
+      const ast::FnDecl& f = spec_->fns[handler_of(decl, "EvtIoCanceledOnQueue")];
+      start_activity(fmt::format("{}[{}]", f.name, q.name), f, Role::CanceledOnQueue, r,
+                     {Val{0, r, q.epoch}}, sync_device_of_queue(q.queue));
+    }
   }
 }
 

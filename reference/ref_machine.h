@@ -212,11 +212,11 @@ struct Req {
   bool stop_notified = false;   ///< in the power transition's notified set
   bool stop_to_call = false;    ///< its EvtIoStop is still to be called
   bool stop_acked = false;      ///< WdfRequestStopAcknowledge was called
-  bool stop_called = false;     ///< EvtIoStop was called for it in this transition
   bool cancel_held = false;     ///< its EvtRequestCancel waits for the notifying phase to end
   int held_cancel_fn = -1;      ///< that EvtRequestCancel
   bool coq_held = false;        ///< its EvtIoCanceledOnQueue waits likewise
   bool resume_to_call = false;  ///< its EvtIoResume is still to be called
+  bool found_ref = false;       ///< WdfIoQueueFindRequest found it; that reference is held
   std::vector<Val> ctx;
   std::vector<std::vector<Val>> ctx_lists;
 
@@ -275,6 +275,10 @@ struct QueueSt {
   bool accepting = true;
   bool dispatching = true;         ///< WdfIoQueueDispatchRequests
   bool cancel_dispatched = false;  ///< a purge is in progress (m_CancelDispatchedRequests)
+  bool shutdown = false;           ///< removal purged it: it never accepts again
+  int callback_fn = -1;            ///< the pending stop/purge callback
+  int wait = 0;                    ///< what it waits for: 0 none, 1 idle, 2 idle and empty
+  int sync_waiter = -1;            ///< the activity in a synchronous stop/purge of it
 };
 
 /// The device's power and removal phase (docs/semantics/kmdf.md "Power and removal").
@@ -290,6 +294,7 @@ enum class Role : uint8_t {
   Cancel,
   Completion,
   Resume,
+  QueueState,
   FilterCallback  ///< FilterSendNetBufferLists / ...Complete / FilterCancelSendNetBufferLists
 };
 
@@ -327,6 +332,7 @@ struct Act {
   int waiting_inline = -1;  ///< id of the inline cancel routine it waits for
   int sending_nbl = -1;     ///< FilterSendNetBufferLists: the NBL whose send call it is
   int inline_caller = -1;   ///< this is an inline cancel routine of that activity
+  int waiting_queue = -1;   ///< in a synchronous stop/purge of this queue
   std::vector<Frame> frames;
 };
 
@@ -662,6 +668,21 @@ class RefMachine {
   Val kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args);
   /// WdfRequestReuse, WdfObjectReference, WdfObjectDereference, WdfObjectDelete.
   Val kmdf_object_api(ApiId id, std::vector<Val>& args);
+  // queue states (ref_kmdf_queue.cpp)
+  /// WdfIoQueueStop/Start/Purge/StopAndPurge/Drain (and synchronous forms), GetState.
+  Val kmdf_queue_state_api(ApiId id, std::vector<Val>& args);
+  /// WdfIoQueueFindRequest, WdfIoQueueRetrieveFoundRequest.
+  Val kmdf_find_api(const Expr& e, ApiId id, std::vector<Val>& args);
+  /// Requests the driver owns from queue q.
+  int driver_owned(int q) const;
+  /// A callback of queue q (EvtIo, EvtIoCanceledOnQueue, EvtRequestCancel) still runs.
+  bool queue_dispatching(int q) const;
+  /// Queue q's stop (wait 1) or purge (wait 2) has nothing left to wait for.
+  bool queue_wait_done(int q, int wait) const;
+  /// "queue <name>": the pending stop/purge callback of that queue runs.
+  void env_queue_done(const std::string& qname);
+  /// Activity a, in a synchronous stop/purge, may return from it.
+  bool queue_wait_over(const Act& a);
   // KMDF environment
   /// Runs the KMDF environment event `key`; false when the key is not a KMDF one.
   bool run_kmdf_env(const std::string& key);
@@ -686,6 +707,8 @@ class RefMachine {
   bool power_waiting() const;
   /// Starts EvtRequestCancel for r, or holds it while EvtIoStop calls are being made.
   void start_cancel_routine(int r, int fn);
+  /// Starts the cancel callbacks held back while EvtIoStop / EvtIoResume calls were made.
+  void release_held_callbacks();
   /// Removal's purge of the next group of queues.
   void power_purge_stage();
   /// Keys of the KMDF environment events that may move.

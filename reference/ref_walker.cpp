@@ -122,6 +122,10 @@ void RefMachine::move_activity(Act& a) {
   if (a.waiting_inline >= 0 && find_act(a.waiting_inline) != nullptr) {
     throw BlockedSig{fmt::format("{} waits for its inline cancel routine to return", a.key)};
   }
+  if (a.waiting_queue >= 0 && !queue_wait_over(a)) {
+    throw BlockedSig{fmt::format("{} waits for queue {} to go idle", a.key,
+                                 spec_->queues[static_cast<std::size_t>(a.waiting_queue)].name)};
+  }
   if (!a.started) {
     if (a.device >= 0) {
       int holder = device_holder_[static_cast<std::size_t>(a.device)];
@@ -530,7 +534,8 @@ Val RefMachine::eval_uncached(const Expr& e) {
     case ExprKind::BoolLit:
       return Val{wrap(e.int_value)};
     case ExprKind::Null:
-      return Val{};
+      // A NULL function (no completion routine, no queue callback) is no function index.
+      return e.type == TypeKind::Fn ? Val{-1} : Val{};
     case ExprKind::Nondet: {
       std::size_t k = choose({"nondet:0", "nondet:1"});
       return Val{k == 0 ? 1 : 0};

@@ -91,6 +91,7 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
     add(EnvKind::Power, 0);
   }
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) add(EnvKind::Timer, t);
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) add(EnvKind::QueueDone, q);
 }
 
 void Kmdf::bind() {

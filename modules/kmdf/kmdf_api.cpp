@@ -24,6 +24,20 @@ Outcome Kmdf::exec_api(ApiCall& call) {
       return api_cancelable(call);
     case ApiId::WdfRequestReuse:
       return api_reuse(call);
+    case ApiId::WdfIoQueueStop:
+    case ApiId::WdfIoQueueStopSynchronously:
+    case ApiId::WdfIoQueueStart:
+    case ApiId::WdfIoQueuePurge:
+    case ApiId::WdfIoQueuePurgeSynchronously:
+    case ApiId::WdfIoQueueStopAndPurge:
+    case ApiId::WdfIoQueueStopAndPurgeSynchronously:
+    case ApiId::WdfIoQueueDrain:
+    case ApiId::WdfIoQueueDrainSynchronously:
+    case ApiId::WdfIoQueueGetState:
+      return api_queue_state(call);
+    case ApiId::WdfIoQueueFindRequest:
+    case ApiId::WdfIoQueueRetrieveFoundRequest:
+      return api_find(call);
     case ApiId::WdfRequestForwardToIoQueue:
     case ApiId::WdfRequestRequeue:
     case ApiId::WdfIoQueueRetrieveNextRequest:
@@ -206,7 +220,7 @@ Outcome Kmdf::api_complete(ApiCall& call) {
     case ApiId::WdfRequestSetCompletionRoutine: {
       auto r = check_handle(arg[0], name, in, false);
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
-      req(*r)[kRComplFn] = static_cast<uint8_t>(arg[1] + 1);
+      req(*r)[kRComplFn] = arg[1] < 0 ? 0 : static_cast<uint8_t>(arg[1] + 1);  // NULL clears
       break;
     }
     default:
@@ -247,6 +261,18 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
           if (rec_) note(fmt::format("{} was already cancelled: the driver must complete it", rn));
           event(EventKind::CancelIgnored, rn);
           result(call, k::STATUS_CANCELLED);
+          break;
+        }
+        // FxIoQueue::RequestCancelable: CancelForDriver. Called from a callback of the
+        // request's own queue (its dispatch loop is busy), the routine runs from that loop
+        // once the callback returns; called from anywhere else, before the call returns.
+        const auto ck = static_cast<ActKind>(act(a)[kAKind]);
+        const uint8_t caller_subject = act(a)[kASubject];
+        if ((ck == ActKind::IoHandler || ck == ActKind::CanceledOnQueue || ck == ActKind::Cancel ||
+             ck == ActKind::Stop || ck == ActKind::Resume) &&
+            caller_subject != 0 && src != kNoQueue && req(caller_subject - 1u)[kRSrcQueue] == src) {
+          if (rec_) note(fmt::format("{} was already cancelled: its cancel routine runs next", rn));
+          start_cancel_routine(*r, static_cast<uint32_t>(arg[1]));
           break;
         }
         set_flag(*r, kFired);

@@ -78,6 +78,17 @@ Outcome Kmdf::api_queue(ApiCall& call) {
     case ApiId::WdfIoQueueRetrieveNextRequest: {
       auto q = static_cast<uint32_t>(arg[0]);
       int32_t out = 0;
+      for (uint32_t o = 0; o < nreq_; ++o) {
+        if (has(o, kFoundRef) && place(o) == Place::Queued && req(o)[kRWhere] == q) {
+          return misuse(in,
+                        fmt::format("WdfIoQueueRetrieveNextRequest on queue {} after "
+                                    "WdfIoQueueFindRequest found {} there: retrieve it with "
+                                    "WdfIoQueueRetrieveFoundRequest (SDV "
+                                    "WdfIoQueueRetrieveNextRequest)",
+                                    spec_.queues[q].name, reqs_[o].name),
+                        reqs_[o].name);
+        }
+      }
       // FxIoQueue::GetRequest: not on parallel queues; paused while powered off or stopped.
       if (spec_.queues[q].dispatch == ast::Dispatch::Parallel) {
         result(call, k::STATUS_INVALID_DEVICE_STATE);
@@ -114,6 +125,15 @@ Outcome Kmdf::api_queue(ApiCall& call) {
         return misuse(in, fmt::format("WdfRequestStopAcknowledge on {} outside EvtIoStop", rn), rn);
       }
       bool requeue = arg[1] != 0;
+      const uint8_t sq = req(*r)[kRSrcQueue];
+      if (!requeue && spec_.sdv_strict && sq != kNoQueue &&
+          queue_handler(sq, "EvtIoResume") == ast::kNone) {
+        return misuse(in,
+                      fmt::format("WdfRequestStopAcknowledge({}, FALSE) on queue {}, which has no "
+                                  "EvtIoResume (SDV EvtIoStopResume)",
+                                  rn, spec_.queues[sq].name),
+                      rn);
+      }
       if (requeue) {
         if (!require_owned(*r, name, in)) return Outcome::Violation;
         if (req(*r)[kRCancelFn] != 0) {
@@ -167,6 +187,7 @@ Outcome Kmdf::api_object(ApiCall& call) {
                                   reqs_[*r].name),
                       reqs_[*r].name);
       }
+      set_flag(*r, kFoundRef, false);  // SDV WdfIoQueueRetrieveFoundRequest
       drop_ref(*r);
       break;
     }

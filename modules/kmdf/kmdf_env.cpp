@@ -21,6 +21,8 @@ RunResult Kmdf::run_env(const EnvActor& e) {
       return env_timer(e.index);
     case EnvKind::Power:
       return env_power();
+    case EnvKind::QueueDone:
+      return env_queue_done(e.index);
   }
   return RunResult::Disabled;
 }

@@ -46,11 +46,29 @@ enum ReqFlag : uint32_t {
   kCancelHeld = 1U << 18,       ///< its EvtRequestCancel waits for the notifying phase to end
   kCoqHeld = 1U << 19,          ///< its EvtIoCanceledOnQueue waits for that phase to end
   kResumeToCall = 1U << 20,     ///< its EvtIoResume is still to be called
-  kStopCalled = 1U << 21,       ///< EvtIoStop was called for it in this transition
+  kFoundRef = 1U << 21,         ///< WdfIoQueueFindRequest found it; the driver holds that reference
 };
 
-/// Queue record layout (bytes): count, current request + 1 (sequential), state, the FIFO.
-enum QueueField : uint32_t { kQCount = 0, kQCurrent = 1, kQState = 2, kQItems = 3 };
+/// Queue record layout (bytes): count, current request + 1 (sequential), state, the pending
+/// stop/purge callback (fn + 1) and what it waits for, the activity waiting in a synchronous
+/// stop/purge (slot + 1), the FIFO.
+enum QueueField : uint32_t {
+  kQCount = 0,
+  kQCurrent = 1,
+  kQState = 2,
+  kQCbFn = 3,
+  kQCbKind = 4,
+  kQSyncWaiter = 5,
+  kQItems = 6,
+};
+
+/// What a queue's stop or purge waits for before its callback runs or its synchronous call
+/// returns (FxIoQueue::DispatchEvents, m_IdleComplete / m_PurgeComplete).
+enum class QueueWait : uint8_t {
+  None,
+  Idle,    ///< WdfIoQueueStop / StopAndPurge: no request the driver owns from the queue
+  Purged,  ///< WdfIoQueuePurge / Drain: none owned and none queued
+};
 
 /// Queue state bits (WDF_IO_QUEUE_STATE and FxIoQueue's own flags, inverted so 0 = started).
 enum QueueState : uint8_t {
@@ -108,11 +126,12 @@ enum class ActKind : uint8_t {
   Timer,
   /// Numbered after NDIS's kinds (7..9): activity kinds are one number space for all modules.
   Resume = 10,
+  QueueState = 11,  ///< a queue's stop/purge/drain completion callback
 };
 
 /// True for the activity kinds of this module.
 constexpr bool is_kmdf_kind(ActKind k) {
-  return k <= ActKind::Timer || k == ActKind::Resume;
+  return k <= ActKind::Timer || k == ActKind::Resume || k == ActKind::QueueState;
 }
 
 /// True when an activity of this kind works on a request (its subject is a request index).
@@ -122,7 +141,7 @@ constexpr bool subject_is_request(ActKind k) {
 }
 
 /// Environment actor kinds.
-enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer, Power };
+enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer, Power, QueueDone };
 
 constexpr uint8_t kNoQueue = 0xFF;
 
@@ -138,7 +157,7 @@ class Kmdf final : public ModuleBase {
   void env_actors(std::vector<EnvActor>& out) const override;
   void bind() override;
   bool symbolic() const override;
-  bool por_possible() const override { return stop_items_.empty() && !queue_state_apis_; }
+  bool por_possible() const override;
   void initial_state() override;
   Outcome exec_api(ApiCall& call) override;
   RunResult run_env(const EnvActor& e) override;
@@ -155,6 +174,7 @@ class Kmdf final : public ModuleBase {
   bool closed_component(uint32_t r, std::vector<uint32_t>& actors) override;
   std::optional<Finding> end_state(EndPhase phase) override;
   std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
+  bool wait_over(uint32_t a) override;
   std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
   std::string lane(uint32_t a, std::string_view unit) const override;
   void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;
@@ -172,9 +192,8 @@ class Kmdf final : public ModuleBase {
   std::vector<ReqInfo> reqs_;
   std::vector<std::vector<uint32_t>> arrive_reqs_;  ///< per env item: its requests
   std::vector<uint32_t> stop_items_;                ///< env items that are `stop`, in order
-  bool queue_state_apis_ = false;   ///< the spec stops, starts or purges queues itself
-  std::vector<bool> cancel_queue_;  ///< per queue: originator may cancel
-  int32_t timer_device_ = -1;       ///< sync device timers belong to
+  std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
+  int32_t timer_device_ = -1;                       ///< sync device timers belong to
   uint32_t nreq_ = 0;
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
   Region requests_, queues_, devices_, timers_, power_;
@@ -271,6 +290,15 @@ class Kmdf final : public ModuleBase {
   Outcome api_reuse(ApiCall& call);
   Outcome api_queue(ApiCall& call);
   Outcome api_object(ApiCall& call);
+  Outcome api_queue_state(ApiCall& call);
+  Outcome api_find(ApiCall& call);
+
+  // ---- queue states (kmdf_queue_state.cpp) ----
+  /// Requests the driver owns from queue q (FxIoQueue::m_DriverIoCount).
+  uint32_t driver_owned(uint32_t q) const;
+  /// The stop/purge of queue q has nothing left to wait for.
+  bool queue_wait_done(uint32_t q, QueueWait w) const;
+  RunResult env_queue_done(uint32_t q);
 
   // ---- environment (kmdf_env.cpp) ----
   RunResult env_arrive(uint32_t item);

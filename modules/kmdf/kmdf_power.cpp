@@ -60,8 +60,8 @@ void Kmdf::start_cancel_routine(uint32_t r, uint32_t fn) {
   set_flag(r, kFired);
   set_flag(r, kFxCanceled);
   const uint8_t q = req(r)[kRSrcQueue];
-  if (phase() == Power::Notifying && q != kNoQueue && in_stage(q)) {
-    // ProcessCancelledRequests delivers nothing while EvtIoStop calls are being made.
+  if ((phase() == Power::Notifying || phase() == Power::Resuming) && q != kNoQueue && in_stage(q)) {
+    // ProcessCancelledRequests delivers nothing while EvtIoStop / EvtIoResume calls are made.
     req(r)[kRHeldFn] = static_cast<uint8_t>(fn + 1);
     set_flag(r, kCancelHeld);
     if (rec_) note(fmt::format("its cancel routine waits until EvtIoStop was called for all"));
@@ -97,7 +97,7 @@ void Kmdf::power_snapshot() {
   // FxIoQueue::ProcessPowerEvents: the driver-owned list becomes the notified list; EvtIoStop
   // is due for each request the framework has not cancelled (m_Canceled).
   for (uint32_t r = 0; r < nreq_; ++r) {
-    set_flag(r, kStopNotified | kStopToCall | kStopAcked | kStopCalled, false);
+    set_flag(r, kStopNotified | kStopToCall | kStopAcked, false);
     if (reqs_[r].created || has(r, kForget)) continue;
     const Place p = place(r);
     if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
@@ -123,11 +123,12 @@ RunResult Kmdf::power_notify_next() {
     set_flag(r, kStopToCall, false);
     const Place p = place(r);
     if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+    if (has(r, kFxCanceled)) continue;  // ProcessPowerEvents tests m_Canceled at the call
     const uint8_t q = req(r)[kRSrcQueue];
     const int32_t fl =
         stage_action(st) | (req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0);
     power_record(fmt::format("calls EvtIoStop for {}", reqs_[r].name));
-    set_flag(r, kInStop | kStopCalled);
+    set_flag(r, kInStop);
     set_flag(r, kStopHandled, false);
     ++req(r)[kRRefs];  // the framework's hold across EvtIoStop
     const uint32_t slot = spawn(ActKind::Stop, queue_handler(q, "EvtIoStop"), r, fl, true);
@@ -175,7 +176,7 @@ bool Kmdf::power_waiting() const {
 void Kmdf::power_done() {
   const auto st = static_cast<Stage>(power_byte(kPStage));
   for (uint32_t r = 0; r < nreq_; ++r) {
-    set_flag(r, kStopNotified | kStopAcked | kStopCalled, false);
+    set_flag(r, kStopNotified | kStopAcked, false);
   }
   if (power_byte(kPPurge) == 0) {
     power_record("the device is in low power: power-managed queues hold new requests");
@@ -276,12 +277,17 @@ RunResult Kmdf::env_power() {
       for (uint32_t r = 0; r < nreq_; ++r) {
         if (!has(r, kResumeToCall)) continue;
         set_flag(r, kResumeToCall, false);
+        const Place p = place(r);
+        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered)
+          continue;
+        if (has(r, kFxCanceled)) continue;
         power_record(fmt::format("calls EvtIoResume for {}", reqs_[r].name));
         spawn(ActKind::Resume, queue_handler(req(r)[kRSrcQueue], "EvtIoResume"), r, 0, false);
         return RunResult::Done;
       }
       power_record("the device is working again: the queues dispatch");
       set_phase(Power::On);
+      release_held_callbacks();
       return RunResult::Done;
     }
   }

@@ -142,7 +142,7 @@ void Kmdf::cancel_queued(uint32_t r) {
     if (rec_)
       note(fmt::format("the framework removes {} from {} and tells the driver", reqs_[r].name,
                        spec_.queues[q].name));
-    if (phase() == Power::Notifying && in_stage(q)) {
+    if ((phase() == Power::Notifying || phase() == Power::Resuming) && in_stage(q)) {
       set_flag(r, kCoqHeld);
       if (rec_) note("EvtIoCanceledOnQueue waits until EvtIoStop was called for all");
       return;
@@ -194,6 +194,7 @@ bool Kmdf::cancel_at_target(uint32_t r) {
 void Kmdf::originator_cancel(uint32_t r) {
   set_flag(r, kOrigCancelled);
   set_flag(r, kCancelAimed);
+  set_flag(r, kCancelFlag);  // IoCancelIrp sets the IRP's Cancel bit wherever the request is
   switch (place(r)) {
     case Place::Queued:
       cancel_queued(r);

@@ -47,16 +47,22 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
   if (stuck_power()) {
     // The framework waits for ever for a request it notified (EvtIoStop "takes no action":
     // "the framework waits until the specified request is complete"; bugcheck 0x9F).
-    // A request that got no EvtIoStop (none registered, or cancelled by the framework) is
-    // reported below as never completed.
+    // ("Using Power-Managed I/O Queues": without EvtIoStop the framework waits until the
+    // driver completes every request it owns). A request the framework cancelled gets no
+    // EvtIoStop; if it stays pending, its cancel was lost (below).
     for (uint32_t r = 0; r < nreq_; ++r) {
-      if (!has(r, kStopNotified) || !has(r, kStopCalled) || has(r, kStopAcked) || !pending(r))
+      if (!has(r, kStopNotified) || has(r, kStopAcked) || has(r, kFxCanceled) || !pending(r))
         continue;
+      const uint8_t q = req(r)[kRSrcQueue];
+      const bool has_stop = q != kNoQueue && queue_handler(q, "EvtIoStop") != ast::kNone;
       return Finding{
           RuleId::StopNotAcknowledged, handler_loc(r),
-          fmt::format("the {} never finishes: EvtIoStop neither acknowledged nor "
-                      "completed {}, and nothing completes it",
-                      power_byte(kPPurge) != 0 ? "device removal" : "power-down", reqs_[r].name),
+          fmt::format("the {} never finishes: {}, and nothing completes it",
+                      power_byte(kPPurge) != 0 ? "device removal" : "power-down",
+                      has_stop ? fmt::format("EvtIoStop neither acknowledged nor completed {}",
+                                             reqs_[r].name)
+                               : fmt::format("the driver holds {} and its queue has no EvtIoStop",
+                                             reqs_[r].name)),
           reqs_[r].name};
     }
   }
@@ -80,6 +86,13 @@ std::optional<Finding> Kmdf::stuck(uint32_t a, const Instr& /*in*/, std::string&
   const uint8_t* p = act(a);
   if ((p[kAFlags] & (kStarted | kNeedsSync)) == kNeedsSync) {
     why = "waits for the device's automatic synchronization lock";
+  }
+  for (uint32_t q = 0; q < spec_.queues.size() && (p[kAFlags] & kModuleWait) != 0; ++q) {
+    if (queue(q)[kQSyncWaiter] != a + 1) continue;
+    why = fmt::format(
+        "waits for queue {} to {}: {} request(s) the driver owns from it{}", spec_.queues[q].name,
+        static_cast<QueueWait>(queue(q)[kQCbKind]) == QueueWait::Purged ? "empty" : "go idle",
+        driver_owned(q), queue_dispatching(q) ? ", a callback of it still runs" : "");
   }
   return std::nullopt;
 }

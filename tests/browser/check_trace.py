@@ -253,7 +253,7 @@ def check_real(args, out):
 
     # End-state violations: no violating step, an END STATE row after the last step.
     for page, lanes_n, steps, racing, selected in (
-            ("cr010_deadlock-CR010-1.html", 3, 5, [], "step-5"),
+            ("cr010_deadlock-CR010-1.html", 4, 11, [], "step-11"),
             ("003_reuse_wipes_stop_cancel-CR003-1.html", 6, 12, ["step-8", "step-9"], "step-8")):
         dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, page))
         elements, _, _ = check_page(parse(dom), "real " + page, lanes_n, steps, racing, selected)

@@ -138,8 +138,13 @@ environment { arrive reads x 1; }
 // act on its request before it returns.
 constexpr const char* kStopSpec = R"(
 option sdv_strict;
-device fx2 { queue reads : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; } }
+device fx2 {
+  queue reads : parallel power_managed {
+    EvtIoRead = OnRead; EvtIoStop = OnStop; EvtIoResume = OnResume;
+  }
+}
 target pipe : cancelable;
+fn OnResume(request req) { }
 fn OnRead(request req) {
   WdfRequestSetCompletionRoutine(req, OnReadComplete);
   if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }

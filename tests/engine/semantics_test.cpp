@@ -258,10 +258,21 @@ std::vector<Case> cases() {
        "fn Coq(request req) { WdfRequestRequeue(req); }\n"
        "environment { arrive q x 1; cancel any; }\n",
        "CR008", "cannot requeue"},
+      // From EvtIoRead the routine is deferred until the callback returns (the queue's
+      // dispatch loop is busy): no deadlock. From a timer (a DPC) it runs inline: deadlock.
       {"MarkUnderTheLockItsCancelRoutineTakes",
        one_request("WdfSpinLockAcquire(L); WdfRequestMarkCancelable(req, OnCancel); "
                    "WdfSpinLockRelease(L);",
                    "lock L;\nfn OnCancel(request r) { WdfSpinLockAcquire(L); "
+                   "WdfRequestComplete(r, STATUS_CANCELLED); WdfSpinLockRelease(L); }",
+                   "cancel any;"),
+       "pass", ""},
+      {"MarkFromADpcUnderTheLockItsCancelRoutineTakes",
+       one_request("cur = req; WdfTimerStart(tk);",
+                   "lock L;\nglobal request cur = NULL;\ntimer tk = OnTk manual;\n"
+                   "fn OnTk() { request r = cur; WdfSpinLockAcquire(L); "
+                   "WdfRequestMarkCancelable(r, OnCancel); WdfSpinLockRelease(L); }\n"
+                   "fn OnCancel(request r) { WdfSpinLockAcquire(L); "
                    "WdfRequestComplete(r, STATUS_CANCELLED); WdfSpinLockRelease(L); }",
                    "cancel any;"),
        "CR010", "deadlock"},

@@ -176,14 +176,19 @@ environment { arrive writes x 1; stop purge; }
   EXPECT_TRUE(ex.at_end());
   auto f = ex.end_state_violation();
   ASSERT_TRUE(f);
-  EXPECT_EQ(f->rule, RuleId::NeverCompleted);
+  // The removal waits for ever for the request the driver holds ("Using Power-Managed I/O
+  // Queues": without EvtIoStop the framework waits until the driver completes it).
+  EXPECT_EQ(f->rule, RuleId::StopNotAcknowledged);
 }
 
 constexpr const char* kStopSuspendOnly = R"(
 device fx2 {
-  queue reads : parallel power_managed { EvtIoRead = OnRead; EvtIoStop = OnStop; }
+  queue reads : parallel power_managed {
+    EvtIoRead = OnRead; EvtIoStop = OnStop; EvtIoResume = OnResume;
+  }
 }
 target pipe : TARGET;
+fn OnResume(request req) { }
 fn OnRead(request req) {
   WdfRequestSetCompletionRoutine(req, OnDone);
   if (!WdfRequestSend(req, pipe)) { WdfRequestComplete(req, WdfRequestGetStatus(req)); }
@@ -259,32 +264,65 @@ TEST(RefExecutor, StrictSdvReadingReportsEvtIoStopThatDoesNotAct) {
   EXPECT_EQ(*ret.violation, RuleId::StopNotAcknowledged);
 }
 
-TEST(RefExecutor, MarkCancelableOnACancelledRequestUnderTheRoutinesLockDeadlocks) {
-  auto l = load(R"(
+constexpr const char* kMarkUnderLock = R"(
 lock L;
+global request cur = NULL;
+timer tick = OnTick manual;
 device d { queue q : parallel { EvtIoRead = OnRead; } }
-fn OnRead(request req) {
-  WdfSpinLockAcquire(L);
-  WdfRequestMarkCancelable(req, OnCancel);
-  WdfSpinLockRelease(L);
-}
+fn OnRead(request req) { MARK }
+fn OnTick() { request r = cur; WdfSpinLockAcquire(L); WdfRequestMarkCancelable(r, OnCancel); WdfSpinLockRelease(L); }
 fn OnCancel(request req) {
   WdfSpinLockAcquire(L);
   WdfSpinLockRelease(L);
   WdfRequestComplete(req, STATUS_CANCELLED);
 }
 environment { arrive q x 1; cancel any; }
-)");
+)";
+
+// Outside the queue's dispatch loop (a DPC, here a timer) the cancel routine of an already
+// cancelled request runs before WdfRequestMarkCancelable returns, on the same thread: under a
+// lock it takes, that is a deadlock (the WdfRequestMarkCancelable page).
+TEST(RefExecutor, MarkCancelableOnACancelledRequestUnderTheRoutinesLockDeadlocks) {
+  std::string text = kMarkUnderLock;
+  text.replace(text.find("MARK"), 4, "cur = req; WdfTimerStart(tick);");
+  auto l = load(text);
   RefExecutor ex(*l->spec, l->sm);
   take(ex, "arrive q");
   take(ex, "dispatch q");
-  take(ex, "OnRead[req#1]");  // acquires L
-  take(ex, "cancel req#1");   // not cancelable yet: only the flag
-  take(ex, "OnRead[req#1]");  // MarkCancelable runs OnCancel inline and waits for it
+  take(ex, "OnRead[req#1]");  // cur = req
+  take(ex, "OnRead[req#1]");  // starts the timer, returns
+  take(ex, "cancel req#1");   // not cancelable yet: only the IRP's Cancel bit
+  take(ex, "timer tick");
+  take(ex, "OnTick");  // reads cur
+  take(ex, "OnTick");  // acquires L
+  take(ex, "OnTick");  // MarkCancelable runs OnCancel inline and waits for it; OnCancel
+                       // blocks on L, which OnTick holds
   EXPECT_EQ(ex.enabled_events(), std::vector<std::string>{});
   auto f = ex.end_state_violation();
   ASSERT_TRUE(f);
   EXPECT_EQ(f->rule, RuleId::Deadlock);
+}
+
+// Inside an EvtIo callback the queue's dispatch loop is busy (FxIoQueue::DispatchInternalEvents
+// does not re-enter it): the cancel routine runs after the callback, which released the lock.
+TEST(RefExecutor, MarkCancelableInsideEvtIoReadDefersTheCancelRoutine) {
+  std::string text = kMarkUnderLock;
+  text.replace(text.find("MARK"), 4,
+               "WdfSpinLockAcquire(L); WdfRequestMarkCancelable(req, OnCancel); "
+               "WdfSpinLockRelease(L);");
+  auto l = load(text);
+  RefExecutor ex(*l->spec, l->sm);
+  take(ex, "arrive q");
+  take(ex, "dispatch q");
+  take(ex, "OnRead[req#1]");  // acquires L
+  take(ex, "cancel req#1");
+  take(ex, "OnRead[req#1]");  // MarkCancelable: the routine is started, not run inline
+  EXPECT_TRUE(has(ex.enabled_events(), "OnRead[req#1]"));
+  take(ex, "OnRead[req#1]");  // releases L and returns
+  while (has(ex.enabled_events(), "OnCancel[req#1]")) take(ex, "OnCancel[req#1]");
+  while (has(ex.enabled_events(), "timer tick")) take(ex, "timer tick");
+  EXPECT_TRUE(ex.at_end());
+  EXPECT_FALSE(ex.end_state_violation());
 }
 
 TEST(RefExecutor, CancelRoutineOfACancelableRequest) {
