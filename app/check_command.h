@@ -30,6 +30,8 @@ struct CheckCommandOptions {
   std::string html_dir;
   std::string baseline_path;        ///< accepted violations (do not gate)
   std::string write_baseline_path;  ///< write the current violations as a baseline
+  bool fail_on_stale = false;       ///< baseline entries that matched nothing fail the run
+  std::string source_root;          ///< SARIF/baseline paths are relative to it (empty = default)
   std::string search = "bfs";
   bool hash_compaction = false;  ///< --hash-compaction
   std::string por = "on";
