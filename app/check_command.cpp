@@ -181,8 +181,7 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_flag("--progress", o.progress, "Show a progress line (default: on a terminal)");
   cmd.add_flag("--no-progress", o.no_progress, "Never show the progress line");
   cmd.add_flag("-q,--quiet", o.quiet, "Print only the summary");
-  cmd.add_flag("--color", o.color, "Colour the terminal report");
-  cmd.add_flag("--no-color", o.no_color, "Never colour the terminal report");
+  add_color_flags(cmd, o.color);
 }
 
 bool parse_defines(const std::vector<std::string>& texts, Defines& out) {
@@ -377,8 +376,8 @@ int run_check(const CheckCommandOptions& o) {
   std::vector<Defines> spec_defines;
   if (!split_defines(files, defines, spec_defines)) return kSpecError;
 
-  bool color = !o.no_color && (o.color || isatty(STDOUT_FILENO) != 0);
-  bool diag_color = !o.no_color && (o.color || isatty(STDERR_FILENO) != 0);
+  const bool color = use_color(o.color, STDOUT_FILENO);
+  const bool diag_color = use_color(o.color, STDERR_FILENO);
 
   RunResult run;
   run.tool_version = version_string();
@@ -427,6 +426,8 @@ int run_check(const CheckCommandOptions& o) {
     std::cerr << "cancelcheck: error: " << gate.output_error << "\n";
     return static_cast<int>(ExitCode::Internal);
   }
+  if (outcome.internal_error)
+    std::cerr << "cancelcheck: internal error\n" << internal_error_advice();
   if (outcome.internal_error || gate.internal_error) return static_cast<int>(ExitCode::Internal);
   if (outcome.spec_error) return kSpecError;
   if (gate.gating_violations > 0) return static_cast<int>(ExitCode::Violation);

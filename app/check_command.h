@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "app/color.h"
 #include "checker/check.h"
 #include "model/frontend.h"
 
@@ -45,8 +46,7 @@ struct CheckCommandOptions {
   bool progress = false;
   bool no_progress = false;
   bool quiet = false;
-  bool color = false;
-  bool no_color = false;
+  ColorFlags color;  ///< --color / --no-color
 };
 
 /// Registers the check options on a CLI11 subcommand.
