@@ -52,7 +52,7 @@ TEST(TextReport, ColourIsOptional) {
   TextOptions color;
   color.color = true;
   std::string out = render_text_violation(test::fx2_double_completion(), color);
-  EXPECT_TRUE(contains(out, "\x1b[1;31merror:\x1b[0m"));
+  EXPECT_TRUE(contains(out, "\x1b[1m\x1b[31merror:\x1b[0m"));
 }
 
 TEST(TextReport, ControlCharactersCannotReachTheTerminal) {
