@@ -122,6 +122,22 @@ std::string check_writable(const NamedOutput& n) {
   return {};
 }
 
+/// The HTML options: the text of every spec with a trace page, read again now and kept only
+/// when its content hash is the one the checker saw (an edited spec gets no source view).
+reports::HtmlOptions html_options(const RunResult& run) {
+  reports::HtmlOptions options;
+  for (const SpecResult& s : run.specs) {
+    if (s.violations.empty() || s.spec_hash.empty()) continue;
+    std::string text;
+    std::string error;
+    if (read_file_capped(s.path, kMaxSpecFileBytes, text, error) &&
+        spec_content_hash(text) == s.spec_hash) {
+      options.sources[s.path] = std::move(text);
+    }
+  }
+  return options;
+}
+
 bool gates(const std::vector<RuleId>& fail_on, RuleId rule) {
   return fail_on.empty() || std::find(fail_on.begin(), fail_on.end(), rule) != fail_on.end();
 }
@@ -234,7 +250,7 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
   write(p.sarif, reports::render_sarif(run, reports::SarifOptions{.source_root = p.root}));
   write(p.junit, reports::render_junit(run));
   if (!p.html_dir.empty()) {
-    std::string err = reports::write_html_reports(run, p.html_dir);
+    std::string err = reports::write_html_reports(run, p.html_dir, html_options(run));
     if (!err.empty() && g.output_error.empty()) g.output_error = err;
     if (err.empty()) g.written.push_back((fs::path(p.html_dir) / "index.html").string());
   }

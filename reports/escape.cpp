@@ -57,8 +57,8 @@ std::string sanitize_utf8(std::string_view text) {
   }
   // nlohmann's serializer replaces every invalid UTF-8 sequence by U+FFFD; reading the JSON
   // string back gives the cleaned text.
-  const std::string quoted =
-      nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string quoted = nlohmann::json(std::string(text))
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return nlohmann::json::parse(quoted).get<std::string>();
 }
 
