@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/catalogue_commands.h"
+#include "app/lsp.h"
 #include "app/spec_files.h"
 #include "checker/z3_adapter.h"
 #include "model/api.h"
@@ -128,6 +129,10 @@ void define_cli(CLI::App& app, CliState& st) {
       "apis", "List every supported call with its domain, signature and what the model does");
   apis->add_option("name", st.api_name, "One call, e.g. WdfRequestSend");
   add_color_flags(*apis, st.apis_color);
+
+  app.add_subcommand("lsp",
+                     "Language server for .spec files on stdin/stdout (diagnostics, hover, go to "
+                     "definition, document symbols)");
 }
 
 int run_cli(int argc, char** argv) {
@@ -155,6 +160,7 @@ int run_cli(int argc, char** argv) {
       }
       return print_rules(std::cout, st.rule_key, use_color(st.rules_color, STDOUT_FILENO));
     }
+    if (app.got_subcommand("lsp")) return run_language_server(std::cin, std::cout);
     if (app.got_subcommand("apis")) {
       return print_apis(std::cout, st.api_name, use_color(st.apis_color, STDOUT_FILENO));
     }

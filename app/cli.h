@@ -1,4 +1,4 @@
-// The command-line interface (CLI11): check, parse, replay, rules, apis.
+// The command-line interface (CLI11): check, parse, replay, rules, apis, lsp.
 #pragma once
 
 #include <string>

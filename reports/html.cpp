@@ -335,6 +335,30 @@ std::string help_dialog() {
          "address.</p></div></div>\n";
 }
 
+// The END STATE row of an end-state violation: no step breaks the rule by itself, the state
+// after the last step does (a request still pending, a lost cancel, every activity blocked).
+std::string end_state_row(const Violation& v, const RuleInfo& rule, std::size_t lane_count) {
+  std::string out;
+  // No step breaks the rule by itself: the state after the last step does (a request still
+  // pending, a lost cancel, every activity blocked). Say so where the trace ends.
+  out += fmt::format(
+      "<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
+      "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
+      "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
+      std::max<std::size_t>(lane_count, 1), v.trace.empty() ? 0 : v.trace.size() - 1,
+      v.trace.size(), esc(v.message));
+  out += fmt::format(
+      "<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
+      "and nothing can change it any more.</div>",
+      esc(rule.brief), v.trace.size());
+  if (v.loc.line != 0) {
+    out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
+                       esc(compact_source(v.loc.source)));
+  }
+  out += "</div></td></tr>\n";
+  return out;
+}
+
 std::string rule_box(const RuleInfo& rule) {
   std::string out = "<section class=\"box rulebox\"><h2>Rule</h2>";
   out += fmt::format("<div><span class=\"rule-id\">{}</span> <b>{}</b></div>", esc(rule.id),
@@ -480,25 +504,7 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
     }
     out += "</tr>\n";
   }
-  if (end_state) {
-    // No step breaks the rule by itself: the state after the last step does (a request still
-    // pending, a lost cancel, every activity blocked). Say so where the trace ends.
-    out += fmt::format(
-        "<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
-        "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
-        "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
-        std::max<std::size_t>(lanes.size(), 1), v.trace.empty() ? 0 : v.trace.size() - 1,
-        v.trace.size(), esc(v.message));
-    out += fmt::format(
-        "<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
-        "and nothing can change it any more.</div>",
-        esc(rule.brief), v.trace.size());
-    if (v.loc.line != 0) {
-      out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
-                         esc(compact_source(v.loc.source)));
-    }
-    out += "</div></td></tr>\n";
-  }
+  if (end_state) out += end_state_row(v, rule, lanes.size());
   out += "</tbody>\n</table>\n</section>\n<aside class=\"panel\">\n";
   out +=
       "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
