@@ -150,6 +150,8 @@ class SpecReplay {
         std::cerr << fmt::format(
             "cancelcheck: internal error: {}: the trace and the reference executor disagree at {}",
             what, r.message);
+        if (!r.message.empty() && r.message.back() != '\n') std::cerr << "\n";
+        std::cerr << internal_error_advice();
         return ExitCode::Internal;
       case ReplayStatus::Unsupported:
         std::cerr << fmt::format("cancelcheck: {}: not replayed: {}\n", what, r.message);

@@ -178,7 +178,8 @@ TEST(SarifReport, SourceRootGivesRelativeUrisUnderSrcroot) {
   outside.specs[0].path = "/elsewhere/x.spec";
   outside.specs[0].violations[0].loc.file.clear();
   const nlohmann::json outside_log = to_sarif(outside, options);
-  const auto& art = outside_log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  const auto& art =
+      outside_log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
   EXPECT_EQ(art["uri"], "file:///elsewhere/x.spec");
   EXPECT_FALSE(art.contains("uriBaseId"));
 }
