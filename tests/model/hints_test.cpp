@@ -2,6 +2,7 @@
 // "write 'fn NAME(...)'", and 'cancel all' gets "write 'cancel any;'".
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "model/api.h"
@@ -65,8 +66,13 @@ TEST(ApiDocs, EveryApiHasASummary) {
         << api_signature(a);
   }
   EXPECT_EQ(api_signature(api_info(ApiId::WdfRequestSend)), "bool WdfRequestSend(request, target)");
-  EXPECT_EQ(api_signature(api_info(ApiId::WdfRequestReuse)),
-            "status WdfRequestReuse(request, [int])");
+  // Optional parameters are bracketed: as many as the row has beyond its required ones.
+  for (const ApiInfo& a : all_apis()) {
+    const std::string sig = api_signature(a);
+    EXPECT_EQ(static_cast<std::size_t>(std::count(sig.begin(), sig.end(), '[')),
+              a.params.size() - a.min_args)
+        << sig;
+  }
 }
 
 }  // namespace
