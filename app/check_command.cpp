@@ -138,7 +138,14 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_option("--baseline", o.baseline_path,
                  "Baseline file of accepted violations: they are reported but do not fail the run");
   cmd.add_option("--write-baseline", o.write_baseline_path,
-                 "Write the violations found to this baseline file");
+                 "Write the violations found to this baseline file (they then do not fail the "
+                 "run: exit 0 unless a spec is incomplete or has an error)");
+  cmd.add_flag("--fail-on-stale", o.fail_on_stale,
+               "Exit 1 when a --baseline entry matched no violation (fixed or changed: prune it)");
+  cmd.add_option("--source-root", o.source_root,
+                 "Folder that SARIF URIs (uriBaseId SRCROOT), baseline paths and fingerprints are "
+                 "relative to (default: the enclosing repository's root, else the current folder)")
+      ->check(CLI::ExistingDirectory);
   cmd.add_option("--search", o.search, "Search order")->check(CLI::IsMember({"bfs", "dfs"}));
   cmd.add_option("--threads", o.threads,
                  "Worker threads for the breadth-first search (level-synchronous; results never "
@@ -174,8 +181,7 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
   cmd.add_flag("--progress", o.progress, "Show a progress line (default: on a terminal)");
   cmd.add_flag("--no-progress", o.no_progress, "Never show the progress line");
   cmd.add_flag("-q,--quiet", o.quiet, "Print only the summary");
-  cmd.add_flag("--color", o.color, "Colour the terminal report");
-  cmd.add_flag("--no-color", o.no_color, "Never colour the terminal report");
+  add_color_flags(cmd, o.color);
 }
 
 bool parse_defines(const std::vector<std::string>& texts, Defines& out) {
@@ -370,8 +376,8 @@ int run_check(const CheckCommandOptions& o) {
   std::vector<Defines> spec_defines;
   if (!split_defines(files, defines, spec_defines)) return kSpecError;
 
-  bool color = !o.no_color && (o.color || isatty(STDOUT_FILENO) != 0);
-  bool diag_color = !o.no_color && (o.color || isatty(STDERR_FILENO) != 0);
+  const bool color = use_color(o.color, STDOUT_FILENO);
+  const bool diag_color = use_color(o.color, STDERR_FILENO);
 
   RunResult run;
   run.tool_version = version_string();
@@ -399,7 +405,8 @@ int run_check(const CheckCommandOptions& o) {
     outcome.spec_error = outcome.spec_error || one.spec_error;
     outcome.internal_error = outcome.internal_error || one.internal_error;
     if (!one.spec_error) {  // (the diagnostics of a spec error are on stderr already)
-      if (baseline) baselined += apply_baseline_to_spec(result, *baseline, run.tool_version);
+      if (baseline)
+        baselined += apply_baseline_to_spec(result, *baseline, run.tool_version, paths.root);
       if (!o.quiet) print_spec_result(std::cout, result, color);
     }
     run.specs.push_back(std::move(result));
@@ -409,14 +416,22 @@ int run_check(const CheckCommandOptions& o) {
   applied.baseline.clear();  // already matched, spec by spec
   GateSummary gate = write_reports_and_gate(run, applied, fail_on, o);
   gate.baselined = baselined;
+  if (baseline) gate.stale = std::move(baseline->entries);  // what no violation matched
   print_run_summary(std::cout, run, gate, color);
+  if (!gate.baseline_error.empty()) {
+    std::cerr << "cancelcheck: error: " << gate.baseline_error << "\n";
+    return kSpecError;
+  }
   if (!gate.output_error.empty()) {
     std::cerr << "cancelcheck: error: " << gate.output_error << "\n";
     return static_cast<int>(ExitCode::Internal);
   }
+  if (outcome.internal_error)
+    std::cerr << "cancelcheck: internal error\n" << internal_error_advice();
   if (outcome.internal_error || gate.internal_error) return static_cast<int>(ExitCode::Internal);
   if (outcome.spec_error) return kSpecError;
   if (gate.gating_violations > 0) return static_cast<int>(ExitCode::Violation);
+  if (o.fail_on_stale && !gate.stale.empty()) return static_cast<int>(ExitCode::Violation);
   if (gate.incomplete > 0) return static_cast<int>(ExitCode::Incomplete);
   return static_cast<int>(ExitCode::Ok);
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "app/color.h"
 #include "checker/check.h"
 #include "model/frontend.h"
 
@@ -30,6 +31,8 @@ struct CheckCommandOptions {
   std::string html_dir;
   std::string baseline_path;        ///< accepted violations (do not gate)
   std::string write_baseline_path;  ///< write the current violations as a baseline
+  bool fail_on_stale = false;       ///< baseline entries that matched nothing fail the run
+  std::string source_root;          ///< SARIF/baseline paths are relative to it (empty = default)
   std::string search = "bfs";
   bool hash_compaction = false;  ///< --hash-compaction
   std::string por = "on";
@@ -43,8 +46,7 @@ struct CheckCommandOptions {
   bool progress = false;
   bool no_progress = false;
   bool quiet = false;
-  bool color = false;
-  bool no_color = false;
+  ColorFlags color;  ///< --color / --no-color
 };
 
 /// Registers the check options on a CLI11 subcommand.

@@ -90,7 +90,7 @@ class SpecReplay {
     const FileId file = sm.add(shown_, std::move(*bytes));
     std::unique_ptr<ast::Spec> spec = parse_spec(sm, file, diags);
     if (spec) check_spec(*spec, sm, defines_, diags);
-    diags.print(std::cerr, sm, isatty(STDERR_FILENO) != 0);
+    diags.print(std::cerr, sm, use_color(o_.color, STDERR_FILENO));
     if (!spec || diags.has_errors()) {
       std::cerr << fmt::format("cancelcheck: error: cannot load spec '{}' to replay its trace\n",
                                shown_);
@@ -150,6 +150,8 @@ class SpecReplay {
         std::cerr << fmt::format(
             "cancelcheck: internal error: {}: the trace and the reference executor disagree at {}",
             what, r.message);
+        if (!r.message.empty() && r.message.back() != '\n') std::cerr << "\n";
+        std::cerr << internal_error_advice();
         return ExitCode::Internal;
       case ReplayStatus::Unsupported:
         std::cerr << fmt::format("cancelcheck: {}: not replayed: {}\n", what, r.message);
@@ -169,6 +171,7 @@ void add_replay_options(CLI::App& app, ReplayCommandOptions& o) {
   app.add_flag("--force", o.force,
                "Replay even when the spec's content differs from the one the trace was checked "
                "against (a disagreement then exits 2, not 3)");
+  add_color_flags(app, o.color);
 }
 
 int run_replay(const ReplayCommandOptions& o) {

@@ -9,6 +9,8 @@ namespace CLI {
 class App;
 }
 
+#include "app/color.h"
+
 namespace cc {
 
 /// Everything `replay` accepts on the command line.
@@ -17,6 +19,7 @@ struct ReplayCommandOptions {
   std::string spec;                  ///< spec to replay against (default: each result's path)
   std::vector<std::string> defines;  ///< raw NAME=VALUE texts, as given to check
   bool force = false;                ///< replay even when the spec's content hash differs
+  ColorFlags color;                  ///< --color / --no-color (the spec's diagnostics)
 };
 
 /// Registers the replay subcommand's arguments on `app`.

@@ -122,6 +122,22 @@ std::string check_writable(const NamedOutput& n) {
   return {};
 }
 
+/// The HTML options: the text of every spec with a trace page, read again now and kept only
+/// when its content hash is the one the checker saw (an edited spec gets no source view).
+reports::HtmlOptions html_options(const RunResult& run) {
+  reports::HtmlOptions options;
+  for (const SpecResult& s : run.specs) {
+    if (s.violations.empty() || s.spec_hash.empty()) continue;
+    std::string text;
+    std::string error;
+    if (read_file_capped(s.path, kMaxSpecFileBytes, text, error) &&
+        spec_content_hash(text) == s.spec_hash) {
+      options.sources[s.path] = std::move(text);
+    }
+  }
+  return options;
+}
+
 bool gates(const std::vector<RuleId>& fail_on, RuleId rule) {
   return fail_on.empty() || std::find(fail_on.begin(), fail_on.end(), rule) != fail_on.end();
 }
@@ -136,6 +152,8 @@ ReportPaths resolve_report_paths(const CheckCommandOptions& o) {
   p.html_dir = or_default(o.html_dir, o.out_dir, "html");
   p.baseline = o.baseline_path;
   p.write_baseline = o.write_baseline_path;
+  p.root = o.source_root.empty() ? reports::default_source_root()
+                                 : reports::SourceRoot(fs::path(o.source_root));
   return p;
 }
 
@@ -176,11 +194,13 @@ reports::Baseline read_baseline(const std::string& path) {
 }
 
 std::size_t apply_baseline_to_spec(SpecResult& spec, reports::Baseline& remaining,
-                                   const std::string& tool_version) {
+                                   const std::string& tool_version,
+                                   const reports::SourceRoot& root) {
   RunResult one;
   one.tool_version = tool_version;
   one.specs.push_back(std::move(spec));
-  reports::BaselineOutcome outcome = reports::apply_baseline(one, remaining);
+  reports::BaselineOutcome outcome =
+      reports::apply_baseline(one, remaining, reports::BaselineMode::Mark, root);
   remaining.entries = std::move(outcome.stale);
   spec = std::move(one.specs.front());
   return outcome.accepted;
@@ -190,9 +210,10 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
                                    const std::vector<RuleId>& fail_on,
                                    const CheckCommandOptions& /*opts*/) {
   GateSummary g;
+  g.baseline_written = !p.write_baseline.empty();
   if (!p.write_baseline.empty()) {
     std::string err = reports::write_file_atomic(
-        p.write_baseline, reports::render_baseline(reports::make_baseline(run)));
+        p.write_baseline, reports::render_baseline(reports::make_baseline(run, p.root)));
     if (!err.empty())
       g.output_error = err;
     else
@@ -203,12 +224,11 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
     std::stringstream text;
     text << in.rdbuf();
     try {
-      reports::BaselineOutcome outcome =
-          reports::apply_baseline(run, reports::parse_baseline(text.str()));
+      reports::BaselineOutcome outcome = reports::apply_baseline(
+          run, reports::parse_baseline(text.str()), reports::BaselineMode::Mark, p.root);
       g.baselined = outcome.accepted;
     } catch (const std::exception& e) {
-      g.output_error = fmt::format("baseline '{}': {}", p.baseline, e.what());
-      g.internal_error = true;
+      g.baseline_error = fmt::format("baseline '{}': {}", p.baseline, e.what());
     }
   }
   const RunTotals t = totals(run);
@@ -216,7 +236,8 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
   g.violations = t.violations;
   for (const SpecResult& s : run.specs) {
     for (const Violation& v : s.violations) {
-      if (!v.accepted && gates(fail_on, v.rule)) ++g.gating_violations;
+      // A run that writes a baseline accepts what it found.
+      if (!v.accepted && gates(fail_on, v.rule) && p.write_baseline.empty()) ++g.gating_violations;
     }
   }
   auto write = [&](const std::string& path, const std::string& content) {
@@ -226,10 +247,10 @@ GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& p,
     if (err.empty()) g.written.push_back(path);
   };
   write(p.json, reports::render_json(run));
-  write(p.sarif, reports::render_sarif(run));
+  write(p.sarif, reports::render_sarif(run, reports::SarifOptions{.source_root = p.root}));
   write(p.junit, reports::render_junit(run));
   if (!p.html_dir.empty()) {
-    std::string err = reports::write_html_reports(run, p.html_dir);
+    std::string err = reports::write_html_reports(run, p.html_dir, html_options(run));
     if (!err.empty() && g.output_error.empty()) g.output_error = err;
     if (err.empty()) g.written.push_back((fs::path(p.html_dir) / "index.html").string());
   }
@@ -241,8 +262,19 @@ void print_run_summary(std::ostream& out, const RunResult& run, const GateSummar
   t.color = color;
   out << reports::render_text_summary(run, t);
   if (g.violations != g.gating_violations + g.baselined) {
-    out << fmt::format("{} violation(s) do not gate the exit code (--fail-on)\n",
-                       g.violations - g.gating_violations - g.baselined);
+    out << fmt::format("{} violation(s) do not gate the exit code ({})\n",
+                       g.violations - g.gating_violations - g.baselined,
+                       g.baseline_written ? "--write-baseline accepts them" : "--fail-on");
+  }
+  if (!g.stale.empty()) {
+    out << fmt::format(
+        "{} baseline entr{} matched no violation (fixed, or the statement changed; prune them "
+        "with --write-baseline):\n",
+        g.stale.size(), g.stale.size() == 1 ? "y" : "ies");
+    for (const reports::BaselineEntry& e : g.stale) {
+      out << fmt::format("  stale: {} {}:{} {} [{}]\n", e.rule, e.spec, e.line, e.message,
+                         e.fingerprint);
+    }
   }
   for (const std::string& w : g.written) out << "wrote " << w << "\n";
 }

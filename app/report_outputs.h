@@ -8,6 +8,7 @@
 #include "checker/result.h"
 #include "model/rules.h"
 #include "reports/baseline.h"
+#include "reports/source_root.h"
 
 namespace cc {
 
@@ -21,20 +22,24 @@ struct ReportPaths {
   std::string html_dir;
   std::string baseline;        ///< read: accepted violations
   std::string write_baseline;  ///< written: current violations
+  reports::SourceRoot root;    ///< --source-root (or its default): SARIF URIs, fingerprints
 };
 
 /// What the run amounts to for CI.
 struct GateSummary {
-  std::size_t violations = 0;         ///< all violations found
-  std::size_t gating_violations = 0;  ///< selected by --fail-on and not in the baseline
-  std::size_t baselined = 0;          ///< accepted by the baseline
-  std::size_t incomplete = 0;         ///< specs without a complete verdict
-  bool internal_error = false;        ///< e.g. an unreadable baseline
-  std::string output_error;           ///< a report that could not be written
-  std::vector<std::string> written;   ///< files written, for the summary
+  std::size_t violations = 0;                 ///< all violations found
+  std::size_t gating_violations = 0;          ///< selected by --fail-on and not in the baseline
+  std::size_t baselined = 0;                  ///< accepted by the baseline
+  std::size_t incomplete = 0;                 ///< specs without a complete verdict
+  std::vector<reports::BaselineEntry> stale;  ///< baseline entries no violation matched
+  bool internal_error = false;                ///< a report renderer failed
+  std::string baseline_error;                 ///< a malformed --baseline: a usage error (exit 2)
+  bool baseline_written = false;              ///< --write-baseline: no violation gates
+  std::string output_error;                   ///< a report that could not be written
+  std::vector<std::string> written;           ///< files written, for the summary
 };
 
-/// Applies --out defaults to the explicit report options.
+/// Applies --out defaults to the explicit report options and resolves --source-root.
 ReportPaths resolve_report_paths(const CheckCommandOptions& opts);
 
 /// Checks before the (possibly long) search that every output can be written: no output is
@@ -58,15 +63,17 @@ reports::Baseline read_baseline(const std::string& path);
 /// Matches one spec's violations against what is left of the baseline (each entry accepts
 /// one violation) and removes the entries it used. Returns how many it accepted.
 std::size_t apply_baseline_to_spec(SpecResult& spec, reports::Baseline& remaining,
-                                   const std::string& tool_version);
+                                   const std::string& tool_version,
+                                   const reports::SourceRoot& root);
 
 /// Applies the baseline (unless paths.baseline is empty) and --fail-on, writes every
-/// requested report atomically.
+/// requested report atomically. With --write-baseline no violation gates: the file written
+/// accepts them all.
 GateSummary write_reports_and_gate(RunResult& run, const ReportPaths& paths,
                                    const std::vector<RuleId>& fail_on,
                                    const CheckCommandOptions& opts);
 
-/// Prints the closing summary line(s).
+/// Prints the closing summary line(s), and the stale baseline entries.
 void print_run_summary(std::ostream& out, const RunResult& run, const GateSummary& gate,
                        bool color);
 

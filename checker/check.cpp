@@ -144,9 +144,19 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
     if (rr.status == ReplayStatus::Reproduced) {
       v.replayed = true;
     } else if (rr.status != ReplayStatus::Unsupported && !model_may_be_missing) {
+      // Both executors' views: the explorer's schedule, step by step, and where the reference
+      // executor parted from it.
+      std::string explorer_view;
+      for (std::size_t i = 0; i < v.trace.size(); ++i) {
+        const TraceStep& step = v.trace[i];
+        explorer_view += fmt::format("    {:>3} [{}] {}{}\n", i + 1, step.activity_name,
+                                     step.action, step.result.empty() ? "" : " -> " + step.result);
+      }
       throw ReplayMismatch(
-          fmt::format("the {} counterexample ({}) does not replay in the reference executor:\n{}",
-                      rule_info(v.rule).id, v.message, rr.message));
+          fmt::format("the {} counterexample ({}) does not replay in the reference executor.\n"
+                      "  the explorer's view: {} at the end of this schedule:\n{}"
+                      "  the reference executor's view: {}",
+                      rule_info(v.rule).id, v.message, v.message, explorer_view, rr.message));
     }
   }
   // ---- end of replay confirmation

@@ -14,6 +14,12 @@
 
 namespace cc {
 
+std::string z3_version() {
+  unsigned major = 0, minor = 0, build = 0, revision = 0;
+  Z3_get_version(&major, &minor, &build, &revision);
+  return fmt::format("{}.{}.{}", major, minor, build);
+}
+
 class SymSolver::Impl {
  public:
   /// Runs one query on a fresh Z3 solver; updates the call counters in `stats`.

@@ -15,6 +15,9 @@
 
 namespace cc {
 
+/// The linked Z3's version ("4.8.12"), for `cancelcheck --version` and bug reports.
+std::string z3_version();
+
 /// Solver limits and behaviour.
 struct SolverOptions {
   uint32_t timeout_ms = 10'000;  ///< per Z3 call; 0 = none. Expiry gives SatKind::Unknown

@@ -428,13 +428,38 @@ class Parser {
     if (w == "option") return option_decl();
     Suggester s;
     for (auto k : kTopKeywords) s.add(k);
-    std::string hint = s.hint(w);
+    std::string hint;
+    const bool c_header = peek().kind == Tok::Ident && peek(2).kind == Tok::LParen;
+    if (c_header) {
+      // A C function header ("void OnTimer(...)", "NTSTATUS OnRead(...)").
+      hint = fmt::format("spec functions have no return type: write 'fn {}(...)'",
+                         peek().text.substr(0, 40));
+    } else {
+      hint = s.hint(w);
+    }
     if (hint.empty() && (is_type_word(w) || peek().kind == Tok::LParen)) {
       hint = is_type_word(w) ? "globals are declared with 'global TYPE NAME;'"
                              : "functions are declared with 'fn NAME(...) { ... }'";
     }
     error(DiagId::ExpectedDeclaration, cur().range(),
           fmt::format("expected a declaration, found '{}'", w.substr(0, 40)), hint);
+    if (c_header) skip_c_header();
+  }
+
+  /// After a C function header ("void OnTimer(...)") was reported: skips the return type, the
+  /// name and the parameter list, so that recovery skips the body as one block.
+  void skip_c_header() {
+    advance();
+    advance();
+    int depth = 0;
+    while (!at(Tok::Eof)) {
+      if (at(Tok::LParen)) ++depth;
+      if (at(Tok::RParen) && --depth == 0) {
+        advance();
+        return;
+      }
+      advance();
+    }
   }
 
   void spec_title() {

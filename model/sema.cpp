@@ -576,8 +576,11 @@ class Sema {
       for (const auto& [n, e] : names_) {
         if (e.cat == Cat::Sym && e.kind == kind) s.add(n);
       }
-      report(DiagId::UnknownIdentifier, r, fmt::format("unknown {} '{}'", kind_word, name),
-             s.hint(name));
+      std::string hint = s.hint(name);
+      if (hint.empty() && purpose == "'cancel'" && (name == "all" || name == "every")) {
+        hint = "write 'cancel any;' to cancel requests of every queue";
+      }
+      report(DiagId::UnknownIdentifier, r, fmt::format("unknown {} '{}'", kind_word, name), hint);
       return kNone;
     }
     const Entry& e = it->second;

@@ -6,18 +6,20 @@
 namespace cc::term {
 namespace {
 
-// fmt writes bold as "\x1b[1m", dim (faint) as "\x1b[2m" and the reset as "\x1b[0m". A bold
-// colour it writes as two sequences ("\x1b[1m\x1b[31m"); the output has always used one
-// ("\x1b[1;31m"), so the bold colours are spelled out here.
-constexpr std::string_view kBoldColor[] = {
-    "\x1b[1;31m",  // Red
-    "\x1b[1;32m",  // Green
-    "\x1b[1;33m",  // Yellow
-    "\x1b[1;34m",  // Blue
-    "\x1b[1;35m",  // Magenta
-    "\x1b[1;36m",  // Cyan
+// fmt's escape sequences: bold "\x1b[1m", faint "\x1b[2m", a colour "\x1b[31m" etc., the reset
+// "\x1b[0m"; a bold colour is bold followed by the colour.
+constexpr fmt::terminal_color kColors[] = {
+    fmt::terminal_color::red,      // Red
+    fmt::terminal_color::green,    // Green
+    fmt::terminal_color::yellow,   // Yellow
+    fmt::terminal_color::blue,     // Blue
+    fmt::terminal_color::magenta,  // Magenta
+    fmt::terminal_color::cyan,     // Cyan
 };
-constexpr std::string_view kReset = "\x1b[0m";
+
+fmt::text_style bold_color(Color color) {
+  return fmt::emphasis::bold | fmt::fg(kColors[static_cast<std::size_t>(color)]);
+}
 
 }  // namespace
 
@@ -29,12 +31,18 @@ std::string dim(bool enabled, std::string_view text) {
   return enabled ? fmt::format(fmt::emphasis::faint, "{}", text) : std::string(text);
 }
 
-std::string_view start(Color color) {
-  return kBoldColor[static_cast<std::size_t>(color)];
+std::string start(Color color) {
+  // fmt writes the style, the text and a reset; the reset of an empty text is cut off.
+  std::string styled = fmt::format(bold_color(color), "{}", "");
+  constexpr std::string_view kReset = "\x1b[0m";
+  if (styled.size() >= kReset.size() && styled.ends_with(kReset)) {
+    styled.resize(styled.size() - kReset.size());
+  }
+  return styled;
 }
 
 std::string paint(bool enabled, Color color, std::string_view text) {
-  return enabled ? fmt::format("{}{}{}", start(color), text, kReset) : std::string(text);
+  return enabled ? fmt::format(bold_color(color), "{}", text) : std::string(text);
 }
 
 }  // namespace cc::term

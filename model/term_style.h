@@ -1,4 +1,4 @@
-// Terminal colours: the ANSI escape sequences of the compiler-like diagnostics
+// Terminal colours (fmt/color.h) of the compiler-like diagnostics
 // (model/diagnostics.cpp) and the text report (reports/text.cpp), in this one place. Whether
 // colour is on (--color, --no-color, a terminal) stays the caller's decision: `enabled`.
 #pragma once
@@ -23,6 +23,6 @@ std::string paint(bool enabled, Color color, std::string_view text);
 
 /// The sequence that switches `color` on, for a colour that runs on into the text after it
 /// until that text's own reset (a diagnostic's "error: " label inside its bold heading).
-std::string_view start(Color color);
+std::string start(Color color);
 
 }  // namespace cc::term

@@ -6,6 +6,11 @@
 #include <stdexcept>
 #include <tuple>
 
+#include <fmt/format.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "reports/escape.h"
 
 namespace cc::reports {
@@ -14,7 +19,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kBaselineSchema = "cancelcheck-baseline";
-constexpr int kBaselineVersion = 1;
+constexpr int kBaselineVersion = 2;
+// Version 1 files hold fingerprints of an earlier hash (FNV-1a of the path as typed).
+constexpr int kOldFingerprintVersion = 1;
 
 // Collapses whitespace runs to one space, trims, and replaces digit runs by "0" so that
 // object numbering (req#1 vs req#2) and counts do not change the fingerprint.
@@ -44,31 +51,6 @@ std::string normalize(std::string_view text) {
   return out;
 }
 
-// 64-bit FNV-1a: simple, stable across platforms and releases.
-uint64_t fnv1a(std::string_view data, uint64_t hash = 0xcbf29ce484222325ULL) {
-  for (char c : data) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
-std::string hex64(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = kDigits[v & 0xF];
-    v >>= 4;
-  }
-  return out;
-}
-
-std::string slashes(std::string_view path) {
-  std::string p(path);
-  std::replace(p.begin(), p.end(), '\\', '/');
-  return p;
-}
-
 auto entry_key(const BaselineEntry& e) {
   return std::tie(e.fingerprint, e.spec, e.line, e.message);
 }
@@ -86,22 +68,24 @@ std::string need_string(const json& obj, const std::string& where, const char* k
 
 }  // namespace
 
-std::string violation_fingerprint(const SpecResult& spec, const Violation& v) {
+std::string violation_fingerprint(const SpecResult& spec, const Violation& v,
+                                  const SourceRoot& root) {
   std::string where =
       v.loc.source.empty() ? "L" + std::to_string(v.loc.line) : normalize(v.loc.source);
   // Fields are joined with 0x1F (unit separator), which spec text does not contain.
-  std::string key = std::string(rule_info(v.rule).id) + '\x1f' + slashes(spec.path) + '\x1f' +
-                    where + '\x1f' + normalize(v.message);
-  // Two differently seeded passes give 128 bits, so accidental collisions are negligible.
-  return hex64(fnv1a(key)) + hex64(fnv1a(key, 0x84222325cbf29ce4ULL));
+  std::string key = std::string(rule_info(v.rule).id) + '\x1f' + root.stable_path(spec.path) +
+                    '\x1f' + where + '\x1f' + normalize(v.message);
+  // XXH3's 128-bit variant (seed 0): stable across platforms and xxHash releases.
+  const XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
-Baseline make_baseline(const RunResult& run) {
+Baseline make_baseline(const RunResult& run, const SourceRoot& root) {
   Baseline b;
   for (const SpecResult& s : run.specs) {
     for (const Violation& v : s.violations) {
-      b.entries.push_back(BaselineEntry{violation_fingerprint(s, v),
-                                        std::string(rule_info(v.rule).id), slashes(s.path),
+      b.entries.push_back(BaselineEntry{violation_fingerprint(s, v, root),
+                                        std::string(rule_info(v.rule).id), root.stable_path(s.path),
                                         v.loc.line, sanitize_utf8(v.message)});
     }
   }
@@ -111,7 +95,8 @@ Baseline make_baseline(const RunResult& run) {
   return b;
 }
 
-BaselineOutcome apply_baseline(RunResult& run, const Baseline& baseline, BaselineMode mode) {
+BaselineOutcome apply_baseline(RunResult& run, const Baseline& baseline, BaselineMode mode,
+                               const SourceRoot& root) {
   std::map<std::string, std::vector<std::size_t>> available;  // fingerprint -> entry indices
   for (std::size_t i = 0; i < baseline.entries.size(); ++i) {
     available[baseline.entries[i].fingerprint].push_back(i);
@@ -120,7 +105,7 @@ BaselineOutcome apply_baseline(RunResult& run, const Baseline& baseline, Baselin
   BaselineOutcome outcome;
   for (SpecResult& s : run.specs) {
     for (Violation& v : s.violations) {
-      auto it = available.find(violation_fingerprint(s, v));
+      auto it = available.find(violation_fingerprint(s, v, root));
       if (it != available.end() && !it->second.empty()) {
         used[it->second.front()] = true;
         it->second.erase(it->second.begin());
@@ -171,6 +156,12 @@ Baseline baseline_from_json(const nlohmann::json& document) {
   auto version = document.find("version");
   if (version == document.end() || !version->is_number_integer() ||
       version->get<int64_t>() != kBaselineVersion) {
+    if (version != document.end() && version->is_number_integer() &&
+        version->get<int64_t>() == kOldFingerprintVersion) {
+      bad("/version",
+          "version 1 holds fingerprints of an earlier release that this build no longer "
+          "computes; write a new baseline with --write-baseline");
+    }
     bad("/version", "this build reads version " + std::to_string(kBaselineVersion));
   }
   auto accepted = document.find("accepted");

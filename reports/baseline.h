@@ -1,5 +1,5 @@
 // Baselines: accepted known violations, keyed by a stable fingerprint, so CI can gate on new
-// violations only. The file format (schema "cancelcheck-baseline", version 1) is in
+// violations only. The file format (schema "cancelcheck-baseline", version 2) is in
 // docs/reports.md.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checker/result.h"
+#include "reports/source_root.h"
 
 namespace cc::reports {
 
@@ -16,7 +17,7 @@ namespace cc::reports {
 struct BaselineEntry {
   std::string fingerprint;  ///< violation_fingerprint(): what matching uses
   std::string rule;         ///< "CR001"
-  std::string spec;         ///< spec path as given on the command line
+  std::string spec;         ///< spec path relative to the source root
   uint32_t line = 0;        ///< reported line when the baseline was written (informational)
   std::string message;      ///< the violation's message (informational)
   friend bool operator==(const BaselineEntry&, const BaselineEntry&) = default;
@@ -41,23 +42,25 @@ struct BaselineOutcome {
   std::vector<BaselineEntry> stale;  ///< entries that matched nothing (fixed; prune them)
 };
 
-/// Stable identity of a violation: a hex hash of rule id, spec path ('/' separators), the
-/// violating source line's text (or its number when no text) and the message with whitespace
-/// collapsed and digit runs normalised. No timings, state counts or trace details.
-std::string violation_fingerprint(const SpecResult& spec, const Violation& violation);
+/// Stable identity of a violation: the 128-bit XXH3 hash (32 hex digits) of rule id, spec path
+/// relative to `root` ('/' separators), the violating source line's text (or its number when
+/// no text) and the message with whitespace collapsed and digit runs normalised. No timings,
+/// state counts, trace details or working directory.
+std::string violation_fingerprint(const SpecResult& spec, const Violation& violation,
+                                  const SourceRoot& root = {});
 
-/// A baseline accepting every violation of the run.
-Baseline make_baseline(const RunResult& run);
+/// A baseline accepting every violation of the run; spec paths relative to `root`.
+Baseline make_baseline(const RunResult& run, const SourceRoot& root = {});
 
 /// Matches the run's violations against the baseline (each entry accepts one violation) and
-/// marks or removes the accepted ones.
+/// marks or removes the accepted ones; fingerprints are taken relative to `root`.
 BaselineOutcome apply_baseline(RunResult& run, const Baseline& baseline,
-                               BaselineMode mode = BaselineMode::Mark);
+                               BaselineMode mode = BaselineMode::Mark, const SourceRoot& root = {});
 
 /// Number of violations in the run not accepted by a baseline (what a CI gate counts).
 std::size_t count_new_violations(const RunResult& run);
 
-/// The baseline as a JSON document ("schema": "cancelcheck-baseline", "version": 1).
+/// The baseline as a JSON document ("schema": "cancelcheck-baseline", "version": 2).
 nlohmann::json baseline_to_json(const Baseline& baseline);
 
 /// baseline_to_json serialized with two-space indentation and a final newline.

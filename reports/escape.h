@@ -6,7 +6,8 @@
 
 namespace cc::reports {
 
-/// Replaces invalid UTF-8 sequences with U+FFFD so every format receives valid text.
+/// Replaces invalid UTF-8 sequences with U+FFFD (nlohmann::json's error_handler_t::replace) so
+/// every format receives valid text.
 std::string sanitize_utf8(std::string_view text);
 
 /// Length of the invisible bidirectional-text control at text[i] (U+061C, U+200E, U+200F,

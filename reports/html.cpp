@@ -10,6 +10,7 @@
 
 #include "reports/atomic_file.h"
 #include "reports/escape.h"
+#include "reports/html_assets.h"
 #include "reports/text.h"
 
 namespace cc::reports {
@@ -27,261 +28,6 @@ constexpr std::string_view kActorTitle[] = {
 // ---------------------------------------------------------------------------------------------
 // Styles and script shared by the pages. Everything is inline: the pages open from disk,
 // offline, and are safe to attach to a bug report.
-
-constexpr std::string_view kCss = R"CSS(
-:root {
-  --bg: #f6f7f9; --card: #ffffff; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb;
-  --driver: #2563eb; --framework: #7c3aed; --target: #0f766e; --originator: #b45309;
-  --race: #dc2626; --race-bg: #fef2f2; --sel: #2563eb; --sel-bg: #eef4ff; --changed: #fef3c7;
-  --mono: ui-monospace, "SFMono-Regular", "Cascadia Mono", Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace;
-}
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { background: var(--bg); color: var(--ink); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-a { color: var(--driver); text-decoration: none; }
-a:hover { text-decoration: underline; }
-code, .mono { font-family: var(--mono); font-size: 12.5px; }
-header.top { background: var(--card); border-bottom: 1px solid var(--line); padding: 12px 24px 14px; }
-.crumbs { color: var(--muted); font-size: 12.5px; display: flex; gap: 8px; flex-wrap: wrap; align-items: center; }
-.crumbs .path { font-family: var(--mono); color: var(--ink); }
-.rulebar { display: flex; gap: 10px; align-items: center; margin-top: 8px; flex-wrap: wrap; }
-.rule-id { background: var(--race); color: #fff; font-weight: 700; border-radius: 6px; padding: 2px 8px; font-size: 13px; letter-spacing: .02em; }
-.rule-name { font-weight: 700; font-size: 15px; }
-.chip { border: 1px solid var(--line); border-radius: 999px; padding: 1px 9px; font-size: 12px; color: var(--muted); background: #fff; }
-.chip.ok { color: #15803d; border-color: #bbf7d0; background: #f0fdf4; }
-.chip.warn { color: #b45309; border-color: #fde68a; background: #fffbeb; }
-h1.headline { font-size: 21px; line-height: 1.35; margin: 8px 0 4px; font-weight: 650; max-width: 1100px; }
-.message { margin: 0; color: #374151; }
-.message code { color: var(--muted); }
-.racers { display: flex; gap: 10px; margin-top: 10px; flex-wrap: wrap; }
-.racer { display: flex; gap: 8px; align-items: baseline; border: 1px solid #fecaca; background: var(--race-bg); border-radius: 8px; padding: 5px 10px; cursor: pointer; max-width: 100%; min-width: 0; }
-.racer:hover { border-color: var(--race); }
-.racer .tag { background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 11.5px; font-weight: 700; white-space: nowrap; }
-.where { margin: 2px 0 0; color: var(--muted); font-size: 12.5px; }
-.where code { color: #374151; }
-.racer .who { font-weight: 600; white-space: nowrap; }
-.racer code { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.layout { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 18px; padding: 14px 24px 24px; align-items: start; }
-.tracebox { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: auto; }
-table.trace { border-collapse: separate; border-spacing: 0; width: 100%; table-layout: fixed; }
-table.trace th.lane { text-align: center; }
-table.trace th { position: sticky; top: 0; z-index: 2; background: #fbfbfc; border-bottom: 1px solid var(--line); padding: 10px 8px 8px; text-align: left; vertical-align: bottom; font-size: 12.5px; }
-table.trace th.num { width: 46px; }
-th.lane .lname { display: block; font-weight: 700; overflow-wrap: break-word; }
-th.lane .lkind { display: inline-block; margin-top: 3px; font-size: 10.5px; font-weight: 600; text-transform: uppercase; letter-spacing: .05em; color: #fff; border-radius: 4px; padding: 0 6px; }
-th.lane { border-top: 4px solid var(--c); }
-th.lane .lkind { background: var(--c); }
-.driver { --c: var(--driver); } .framework { --c: var(--framework); } .target { --c: var(--target); } .originator { --c: var(--originator); }
-tr.step td { padding: 5px 8px; border-bottom: 1px solid #f1f2f4; vertical-align: top; }
-tr.step td.lane { background-image: linear-gradient(var(--c), var(--c)); background-size: 2px 100%; background-repeat: no-repeat; background-position: 50% 0; background-clip: padding-box; }
-tr.step td.lane { --c: #e5e7eb; }
-td.num { font-weight: 700; color: var(--muted); text-align: right; font-variant-numeric: tabular-nums; padding-right: 10px !important; }
-tr.step { cursor: pointer; }
-tr.step:hover td { background-color: #fafafa; }
-.card { position: relative; z-index: 1; width: max-content; min-width: 100%; max-width: 185%; border: 1px solid var(--line); border-left: 4px solid var(--c); border-radius: 7px; background: #fff; padding: 4px 9px 5px; box-shadow: 0 1px 2px rgba(0,0,0,.04); }
-td.lane.mid .card { left: 50%; transform: translateX(-50%); }
-td.lane.last .card { left: 100%; transform: translateX(-100%); }
-td.lane.first .card { left: 0; }
-.card .who { font-size: 11px; font-weight: 700; color: var(--c); letter-spacing: .02em; overflow-wrap: anywhere; }
-.card .call { font-family: var(--mono); font-size: 12.5px; font-weight: 600; overflow-wrap: break-word; }
-.card .ret { font-family: var(--mono); font-size: 12px; font-weight: 600; color: #047857; white-space: nowrap; }
-.card .note { color: var(--muted); font-size: 12.5px; margin-top: 1px; }
-.card .vals { font-family: var(--mono); font-size: 11.5px; color: #6d28d9; margin-top: 2px; }
-.card .src { margin-top: 3px; font-size: 11.5px; color: var(--muted); display: flex; gap: 6px; min-width: 0; }
-.card .src .ln { font-family: var(--mono); white-space: nowrap; }
-.card .src code { font-size: 11.5px; color: #374151; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.card .flag { position: absolute; top: -8px; right: 8px; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; }
-tr.step.racing td { background-color: var(--race-bg); }
-tr.step.racing td.num { color: var(--race); }
-tr.step.racing .card { border-color: #fca5a5; border-left-color: var(--race); box-shadow: 0 0 0 2px rgba(220,38,38,.18); }
-tr.step.selected td { background-color: var(--sel-bg); }
-tr.step.selected td.num { color: var(--sel); box-shadow: inset 4px 0 0 var(--sel); }
-tr.step.selected.racing td { background-color: #fde8e8; }
-tr.step.selected .card { box-shadow: 0 0 0 2px var(--sel); }
-tr.endstate td { padding: 8px; border-top: 2px dashed #fca5a5; background: var(--race-bg); vertical-align: top; }
-tr.endstate td.num { color: var(--race); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
-.endcard { position: relative; border: 1px solid #fca5a5; border-left: 4px solid var(--race); border-radius: 7px; background: #fff; padding: 8px 11px 7px; cursor: pointer; }
-.endcard .flag { position: static; display: inline-block; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; margin-right: 8px; }
-.endcard .what { font-weight: 650; }
-.endcard .note { color: var(--muted); font-size: 12.5px; margin-top: 3px; }
-.endcard .src { margin-top: 3px; font-size: 11.5px; color: var(--muted); }
-.endcard .src code { color: #374151; }
-aside.panel { position: sticky; top: 12px; display: flex; flex-direction: column; gap: 14px; max-height: calc(100vh - 24px); overflow: auto; }
-.box { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
-.box h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 0 8px; }
-.box h2 b { color: var(--ink); }
-.sel-call { font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
-.sel-src { margin: 4px 0 8px; font-size: 11.5px; color: var(--muted); overflow-wrap: anywhere; }
-.sel-src code { display: block; margin-top: 2px; padding: 4px 7px; background: #f9fafb; border: 1px solid var(--line); border-radius: 6px; color: var(--ink); font-size: 11.5px; white-space: pre-wrap; overflow-wrap: anywhere; }
-.sel-note { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
-.sel-replay { color: var(--muted); font-size: 11.5px; margin-top: 4px; overflow-wrap: anywhere; }
-.sel-replay code { font-size: 11px; }
-.obj { border: 1px solid var(--line); border-radius: 8px; margin-top: 8px; overflow: hidden; }
-.obj .oh { display: flex; justify-content: space-between; gap: 8px; align-items: center; background: #f9fafb; padding: 5px 9px; border-bottom: 1px solid var(--line); }
-.obj .oname { font-weight: 700; font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
-.obj .okind { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
-.obj.touched { border-color: #f59e0b; }
-.obj table { width: 100%; border-collapse: collapse; }
-.obj td { padding: 3px 9px; font-size: 12.5px; vertical-align: top; border-top: 1px solid #f3f4f6; overflow-wrap: anywhere; }
-.obj td.k { color: var(--muted); width: 42%; }
-.obj td.v { font-family: var(--mono); font-size: 12px; }
-.obj tr.changed td { background: var(--changed); }
-.obj .was { display: block; color: #92400e; font-size: 11px; }
-.obj .was s { color: #b45309; }
-.empty { color: var(--muted); font-style: italic; }
-.rulebox p { margin: 6px 0 0; color: #374151; }
-.rulebox .aliases { font-size: 12px; color: var(--muted); }
-.keys { color: var(--muted); font-size: 12px; }
-.keys kbd { font-family: var(--mono); font-size: 11px; border: 1px solid #d1d5db; border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: #fff; color: var(--ink); }
-footer { color: var(--muted); font-size: 12px; padding: 0 24px 20px; white-space: pre-line; }
-table.index { width: 100%; border-collapse: collapse; background: var(--card); }
-table.index th, table.index td { padding: 8px 12px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-table.index th { background: #fbfbfc; font-size: 12.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
-table.index td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.verdict { font-weight: 700; border-radius: 999px; padding: 1px 10px; font-size: 12px; display: inline-block; }
-.verdict.pass { background: #dcfce7; color: #166534; } .verdict.violation { background: #fee2e2; color: #991b1b; }
-.verdict.incomplete { background: #fef3c7; color: #92400e; } .verdict.error { background: #ede9fe; color: #5b21b6; }
-.vlist { margin: 0; padding: 0; list-style: none; }
-.vlist li { margin: 2px 0; }
-.rid { font-weight: 700; color: var(--race); font-family: var(--mono); font-size: 12.5px; }
-.vlist .rid { font-weight: 700; color: var(--race); font-family: var(--mono); font-size: 12.5px; }
-.accepted { color: var(--muted); font-size: 12px; }
-pre.err { background: #faf5ff; border: 1px solid #e9d5ff; border-radius: 6px; padding: 8px; white-space: pre-wrap; margin: 6px 0 0; font-size: 12px; }
-.summary { display: flex; gap: 10px; flex-wrap: wrap; margin-top: 10px; align-items: center; }
-.reason { display: block; margin-top: 3px; color: #92400e; font-size: 12.5px; }
-.muted { color: var(--muted); font-size: 12px; }
-h2.section { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 22px 0 8px; }
-table.index td.rules { font-size: 12.5px; }
-table.index tr.rule td:first-child { white-space: nowrap; }
-.rulelinks a { white-space: nowrap; }
-.wrap { padding: 18px 24px; }
-.tablebox { border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
-@media (max-width: 1000px) { .layout { grid-template-columns: 1fr; } aside.panel { position: static; max-height: none; } }
-)CSS";
-
-constexpr std::string_view kScript = R"JS(
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('cc-data').textContent);
-  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.step'));
-  var racing = data.racing;
-  var current = -1;
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-  function fieldMap(obj) {
-    var m = {};
-    if (obj) obj.fields.forEach(function (f) { m[f[0]] = f[1]; });
-    return m;
-  }
-  function renderPanel(i) {
-    var step = data.steps[i];
-    var prev = i > 0 ? data.steps[i - 1].objects : [];
-    var prevByName = {};
-    prev.forEach(function (o) { prevByName[o.name] = o; });
-    document.getElementById('sel-num').textContent = String(i + 1);
-    var call = document.getElementById('sel-call');
-    call.textContent = step.who + ': ' + step.call;
-    var src = document.getElementById('sel-src');
-    while (src.firstChild) src.removeChild(src.firstChild);
-    if (step.loc) {
-      src.appendChild(el('span', null, step.loc));
-      if (step.code) src.appendChild(el('code', null, step.code));
-    } else {
-      src.appendChild(el('span', null, 'no spec line (environment step)'));
-    }
-    var note = document.getElementById('sel-note');
-    note.textContent = step.note;
-    var replay = document.getElementById('sel-replay');
-    while (replay.firstChild) replay.removeChild(replay.firstChild);
-    if (step.event) {
-      replay.appendChild(document.createTextNode('replay: event '));
-      replay.appendChild(el('code', null, step.event));
-      if (step.choices.length > 0) {
-        replay.appendChild(document.createTextNode(' \u00b7 choices '));
-        replay.appendChild(el('code', null, step.choices.join(', ')));
-      }
-    }
-    var box = document.getElementById('objects');
-    while (box.firstChild) box.removeChild(box.firstChild);
-    if (step.objects.length === 0) { box.appendChild(el('div', 'empty', 'No objects recorded at this step.')); }
-    step.objects.forEach(function (o) {
-      var before = prevByName[o.name];
-      var old = fieldMap(before);
-      var card = el('div', 'obj');
-      var head = el('div', 'oh');
-      head.appendChild(el('span', 'oname', o.name));
-      head.appendChild(el('span', 'okind', o.kind + (before || i === 0 ? '' : ' \u00b7 new')));
-      card.appendChild(head);
-      var table = el('table');
-      var touched = false;
-      o.fields.forEach(function (f) {
-        var tr = el('tr');
-        var changed = i > 0 && (!(f[0] in old) || old[f[0]] !== f[1]);
-        if (changed) { tr.className = 'changed'; touched = true; }
-        tr.appendChild(el('td', 'k', f[0]));
-        var v = el('td', 'v', f[1]);
-        if (changed && (f[0] in old)) {
-          var was = el('span', 'was', 'was ');
-          was.appendChild(el('s', null, old[f[0]]));
-          v.appendChild(was);
-        }
-        tr.appendChild(v);
-        table.appendChild(tr);
-      });
-      if (touched) card.className = 'obj touched';
-      card.appendChild(table);
-      box.appendChild(card);
-    });
-  }
-  function select(i, scroll) {
-    if (i < 0 || i >= rows.length) return;
-    if (current >= 0) rows[current].classList.remove('selected');
-    current = i;
-    rows[i].classList.add('selected');
-    rows[i].setAttribute('aria-selected', 'true');
-    renderPanel(i);
-    if (scroll) rows[i].scrollIntoView({block: 'nearest'});
-  }
-  rows.forEach(function (row, i) {
-    row.addEventListener('click', function () { select(i, false); });
-  });
-  Array.prototype.forEach.call(document.querySelectorAll('[data-goto]'), function (b) {
-    b.addEventListener('click', function () { select(Number(b.getAttribute('data-goto')), true); });
-  });
-  function nextRacing(dir) {
-    if (racing.length === 0) return current;
-    var sorted = racing.slice().sort(function (a, b) { return a - b; });
-    if (dir > 0) {
-      for (var k = 0; k < sorted.length; k++) if (sorted[k] > current) return sorted[k];
-      return sorted[0];
-    }
-    for (var j = sorted.length - 1; j >= 0; j--) if (sorted[j] < current) return sorted[j];
-    return sorted[sorted.length - 1];
-  }
-  document.addEventListener('keydown', function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    var k = e.key, target = current;
-    if (k === 'j' || k === 'ArrowDown') target = current + 1;
-    else if (k === 'k' || k === 'ArrowUp') target = current - 1;
-    else if (k === 'Home') target = 0;
-    else if (k === 'End') target = rows.length - 1;
-    else if (k === 'n') target = nextRacing(1);
-    else if (k === 'p' || k === 'N') target = nextRacing(-1);
-    else return;
-    e.preventDefault();
-    select(Math.max(0, Math.min(rows.length - 1, target)), true);
-  });
-  var start = data.initial;
-  var m = /^#step-(\d+)$/.exec(location.hash);
-  if (m && Number(m[1]) >= 1 && Number(m[1]) <= rows.length) start = Number(m[1]) - 1;
-  if (rows.length > 0) select(start, false);
-  document.body.setAttribute('data-ready', '1');
-})();
-)JS";
 
 // ---------------------------------------------------------------------------------------------
 
@@ -308,7 +54,7 @@ std::string page_start(std::string_view title) {
       "'unsafe-inline'; "
       "script-src 'unsafe-inline'; img-src data:\">\n"
       "<title>{}</title>\n<style>{}</style>\n</head>\n",
-      esc(title), kCss);
+      esc(title), html_css());
 }
 
 // File-name-safe stem of a spec path: the file name without extension, [A-Za-z0-9._-] only.
@@ -448,8 +194,8 @@ std::string step_card(const TraceStep& s, const std::string& spec_path, const st
                                  ? "line\u00a0" + std::to_string(s.loc.line)
                                  : base_name(s.loc.file) + ":" + std::to_string(s.loc.line);
     card += fmt::format(
-        "<div class=\"src\" title=\"{}\"><span class=\"ln\">{}</span><code>{}</code></div>",
-        esc(loc_label(s.loc) + "  " + s.loc.source), esc(line_label),
+        "<div class=\"src\" title=\"{}\"><a class=\"ln\" href=\"#L{}\">{}</a><code>{}</code></div>",
+        esc(loc_label(s.loc) + "  " + s.loc.source), s.loc.line, esc(line_label),
         esc(compact_source(s.loc.source)));
   }
   card += "</div>";
@@ -478,14 +224,32 @@ std::string visible(std::string_view text, std::size_t max_bytes = kMaxLineBytes
   return out;
 }
 
-std::string trace_json(const Violation& v, std::size_t initial) {
+// The line of the spec's own file a step runs, or 0 (environment steps, other files).
+uint32_t own_line(const TraceStep& s, const std::string& spec_path) {
+  return s.loc.line != 0 && (s.loc.file.empty() || s.loc.file == spec_path) ? s.loc.line : 0;
+}
+
+std::string trace_json(const Violation& v, const std::string& spec_path, std::size_t initial) {
+  // The Z3 model's values of symbolic terms ("status(req#1)" = "0xC00000B5 ..."): one model
+  // for the whole path, so a field that holds a term shows its value at every step.
+  std::map<std::string, std::string> model;
+  for (const TraceStep& s : v.trace) {
+    for (const auto& [term, value] : s.symbolic_values) model[term] = value;
+  }
   ordered_json steps = ordered_json::array();
   for (const TraceStep& s : v.trace) {
     ordered_json objects = ordered_json::array();
     for (const ObjectView& o : s.objects) {
       ordered_json fields = ordered_json::array();
-      for (const auto& [name, value] : o.fields)
-        fields.push_back(ordered_json::array({visible(name, kMaxNameBytes), visible(value)}));
+      for (const auto& [name, value] : o.fields) {
+        auto term = model.find(value);
+        if (term == model.end()) {
+          fields.push_back(ordered_json::array({visible(name, kMaxNameBytes), visible(value)}));
+        } else {  // [name, value, the term it is the value of]
+          fields.push_back(ordered_json::array(
+              {visible(name, kMaxNameBytes), visible(term->second), visible(value)}));
+        }
+      }
       objects.push_back(ordered_json{{"name", visible(o.name, kMaxNameBytes)},
                                      {"kind", visible(o.kind, kMaxNameBytes)},
                                      {"fields", fields}});
@@ -498,6 +262,7 @@ std::string trace_json(const Violation& v, std::size_t initial) {
         {"note", visible(s.note)},
         {"loc", s.loc.line == 0 ? std::string() : visible(loc_label(s.loc))},
         {"code", s.loc.line == 0 ? std::string() : visible(compact_source(s.loc.source))},
+        {"line", own_line(s, spec_path)},
         {"event", visible(s.event)},
         {"choices", choices},
         {"objects", objects}});
@@ -510,6 +275,88 @@ std::string trace_json(const Violation& v, std::size_t initial) {
   }
   ordered_json data{{"steps", steps}, {"racing", racing}, {"initial", initial}};
   return json_for_script(data.dump());
+}
+
+/// Most lines the source view shows (a spec is at most 1 MiB; its lines are clipped like any
+/// other spec string).
+constexpr std::size_t kMaxSourceLines = 20000;
+
+// The spec's source beside the trace: one item per line, id "L<n>"; lines that steps run are
+// "used" (data-steps: their 0-based step numbers), the racing and violating steps' lines "race".
+std::string source_box(const Violation& v, const std::string& spec_path, std::string_view text) {
+  std::map<uint32_t, std::vector<std::size_t>> steps_at;
+  std::set<uint32_t> race_lines;
+  for (std::size_t i = 0; i < v.trace.size(); ++i) {
+    const uint32_t line = own_line(v.trace[i], spec_path);
+    if (line == 0) continue;
+    steps_at[line].push_back(i);
+    const bool violating = v.violating_step && v.violating_step->value == i;
+    if (violating || std::find(v.racing_steps.begin(), v.racing_steps.end(),
+                               StepIndex{static_cast<uint32_t>(i)}) != v.racing_steps.end()) {
+      race_lines.insert(line);
+    }
+  }
+  std::string out =
+      "<section class=\"box source\"><h2>Spec source</h2><div class=\"lines\" "
+      "id=\"source-lines\"><ol>";
+  uint32_t n = 0;
+  std::size_t start = 0;
+  while (start <= text.size() && n < kMaxSourceLines) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end == text.size() && start == end && n > 0) break;  // the final newline
+    ++n;
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string cls;
+    std::string data;
+    if (auto it = steps_at.find(n); it != steps_at.end()) {
+      cls = race_lines.count(n) ? "used race" : "used";
+      for (std::size_t i : it->second) data += (data.empty() ? "" : ",") + std::to_string(i);
+      data = fmt::format(" data-steps=\"{}\" title=\"step {}\"", data, it->second.front() + 1);
+    }
+    out += fmt::format("<li id=\"L{0}\"{1}{2}><span class=\"ln\">{0}</span><code>{3}</code></li>",
+                       n, cls.empty() ? "" : " class=\"" + cls + "\"", data, esc(line));
+    start = end + 1;
+  }
+  out += "</ol></div></section>\n";
+  return out;
+}
+
+std::string help_dialog() {
+  return "<div id=\"help\" role=\"dialog\" aria-modal=\"true\" aria-labelledby=\"help-title\" "
+         "hidden><div class=\"dlg\"><h2 id=\"help-title\">Keys</h2><dl>"
+         "<dt>j / \u2193</dt><dd>next step</dd><dt>k / \u2191</dt><dd>previous step</dd>"
+         "<dt>Home / End</dt><dd>first / last step</dd>"
+         "<dt>n / p</dt><dd>next / previous racing step</dd>"
+         "<dt>click</dt><dd>a row selects its step; a source line selects the step that runs "
+         "it</dd><dt>?</dt><dd>this help</dd><dt>Esc</dt><dd>close it</dd></dl>"
+         "<p class=\"keys\">Links: <code>#step-N</code> and <code>#LN</code> (a spec line) in the "
+         "address.</p></div></div>\n";
+}
+
+// The END STATE row of an end-state violation: no step breaks the rule by itself, the state
+// after the last step does (a request still pending, a lost cancel, every activity blocked).
+std::string end_state_row(const Violation& v, const RuleInfo& rule, std::size_t lane_count) {
+  std::string out;
+  // No step breaks the rule by itself: the state after the last step does (a request still
+  // pending, a lost cancel, every activity blocked). Say so where the trace ends.
+  out += fmt::format(
+      "<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
+      "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
+      "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
+      std::max<std::size_t>(lane_count, 1), v.trace.empty() ? 0 : v.trace.size() - 1,
+      v.trace.size(), esc(v.message));
+  out += fmt::format(
+      "<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
+      "and nothing can change it any more.</div>",
+      esc(rule.brief), v.trace.size());
+  if (v.loc.line != 0) {
+    out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
+                       esc(compact_source(v.loc.source)));
+  }
+  out += "</div></td></tr>\n";
+  return out;
 }
 
 std::string rule_box(const RuleInfo& rule) {
@@ -546,7 +393,7 @@ std::vector<HtmlTraceFile> html_trace_files(const RunResult& run) {
 }
 
 std::string render_html_trace(const RunResult& run, std::size_t spec_index,
-                              std::size_t violation_index, const HtmlOptions& /*options*/) {
+                              std::size_t violation_index, const HtmlOptions& options) {
   const SpecResult& spec = run.specs.at(spec_index);
   const Violation& v = spec.violations.at(violation_index);
   const RuleInfo& rule = rule_info(v.rule);
@@ -624,8 +471,9 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
   // Lanes keep a readable width; many activities scroll sideways instead of squeezing.
   out += fmt::format(
       "</header>\n<main class=\"layout\">\n<section class=\"tracebox\">\n"
-      "<table class=\"trace\" style=\"min-width: {}px\">\n<thead><tr><th class=\"num\">#</th>",
-      46 + 150 * lanes.size());
+      "<table class=\"trace\" role=\"grid\" aria-label=\"the schedule, one row per step\" "
+      "style=\"--lanes: {}\">\n<thead><tr><th class=\"num\">#</th>",
+      lanes.size());
   for (const Lane& lane : lanes) {
     auto actor = static_cast<std::size_t>(lane.actor);
     out += fmt::format(
@@ -642,8 +490,10 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
     std::string cls = "step";
     if (racing || violating) cls += " racing";
     if (violating) cls += " violating";
-    out += fmt::format("<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\"><td class=\"num\">{}</td>",
-                       cls, i + 1, i, i + 1);
+    out += fmt::format(
+        "<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\" aria-selected=\"false\"><td "
+        "class=\"num\">{}</td>",
+        cls, i + 1, i, i + 1);
     std::size_t lane = lane_index[s.activity];
     for (std::size_t l = 0; l < lanes.size(); ++l) {
       std::string_view place = l == 0 ? "first" : l + 1 == lanes.size() ? "last" : "mid";
@@ -654,25 +504,7 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
     }
     out += "</tr>\n";
   }
-  if (end_state) {
-    // No step breaks the rule by itself: the state after the last step does (a request still
-    // pending, a lost cancel, every activity blocked). Say so where the trace ends.
-    out += fmt::format(
-        "<tr class=\"endstate\" id=\"end\"><td class=\"num\">end</td><td colspan=\"{}\">"
-        "<div class=\"endcard\" data-goto=\"{}\" title=\"Show the state after step {}\">"
-        "<span class=\"flag\">END STATE</span><span class=\"what\">{}</span>",
-        std::max<std::size_t>(lanes.size(), 1), v.trace.empty() ? 0 : v.trace.size() - 1,
-        v.trace.size(), esc(v.message));
-    out += fmt::format(
-        "<div class=\"note\">{} No step breaks the rule by itself: the state after step {} does, "
-        "and nothing can change it any more.</div>",
-        esc(rule.brief), v.trace.size());
-    if (v.loc.line != 0) {
-      out += fmt::format("<div class=\"src\">{} <code>{}</code></div>", esc(loc_label(v.loc)),
-                         esc(compact_source(v.loc.source)));
-    }
-    out += "</div></td></tr>\n";
-  }
+  if (end_state) out += end_state_row(v, rule, lanes.size());
   out += "</tbody>\n</table>\n</section>\n<aside class=\"panel\">\n";
   out +=
       "<section class=\"box\"><h2>State after step <b id=\"sel-num\">\u2013</b></h2>"
@@ -680,19 +512,22 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
       "<div class=\"sel-src\" id=\"sel-src\"></div><div id=\"objects\"><div class=\"empty\">"
       "Select a step to see the objects.</div></div><div class=\"sel-replay\" "
       "id=\"sel-replay\"></div></section>\n";
+  if (auto src = options.sources.find(spec.path); src != options.sources.end()) {
+    out += source_box(v, spec.path, src->second);
+  }
   out += rule_box(rule) + "\n";
   out +=
       "<section class=\"box keys\"><h2>Keys</h2><kbd>j</kbd>/<kbd>\u2193</kbd> next step \u00b7 "
       "<kbd>k</kbd>/<kbd>\u2191</kbd> previous \u00b7 <kbd>Home</kbd>/<kbd>End</kbd> first/last "
       "\u00b7 "
-      "<kbd>n</kbd>/<kbd>p</kbd> next/previous racing step \u00b7 click a row to select it. "
-      "Changed fields are highlighted.</section>\n";
-  out += "</aside>\n</main>\n";
+      "<kbd>n</kbd>/<kbd>p</kbd> next/previous racing step \u00b7 <kbd>?</kbd> help \u00b7 click a "
+      "row or a source line to select it. Changed fields are highlighted.</section>\n";
+  out += "</aside>\n</main>\n" + help_dialog();
   out += fmt::format("<footer>cancelcheck {} \u00b7 {} steps \u00b7 {} activities</footer>\n",
                      esc(run.tool_version), v.trace.size(), lanes.size());
   out += fmt::format("<script type=\"application/json\" id=\"cc-data\">{}</script>\n",
-                     trace_json(v, initial));
-  out += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
+                     trace_json(v, spec.path, initial));
+  out += fmt::format("<script>{}</script>\n</body>\n</html>\n", html_trace_script());
   return out;
 }
 
@@ -700,7 +535,7 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
   std::vector<HtmlTraceFile> files = html_trace_files(run);
   const RunTotals t = totals(run);
   std::string out = page_start("cancelcheck results");
-  out += "<body data-ready=\"1\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " +
+  out += "<body data-ready=\"0\">\n<header class=\"top\">\n<div class=\"crumbs\">cancelcheck " +
          esc(run.tool_version) +
          "</div>\n<h1 class=\"headline\">Check results</h1>\n<div class=\"summary\">";
   out += fmt::format("<span class=\"chip\">{} spec{}</span>", run.specs.size(),
@@ -723,17 +558,24 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
                   with_commas(t.stats.states), with_commas(t.stats.transitions), t.stats.max_depth,
                   options.timings ? " \u00b7 " + duration_text(t.stats.seconds) : std::string());
   out +=
-      "</div>\n</header>\n<div class=\"wrap\"><div class=\"tablebox\"><table "
-      "class=\"index\">\n<thead><tr><th>Spec</th>"
+      "</div>\n</header>\n<div class=\"wrap\"><div class=\"filters\" role=\"search\"><input "
+      "id=\"filter-text\" type=\"search\" placeholder=\"Search specs, titles, rules, messages "
+      "(press /)\" aria-label=\"Search the specs\"><select id=\"filter-verdict\" "
+      "aria-label=\"Show only one verdict\"><option value=\"\">every verdict</option><option "
+      "value=\"violation\">violation</option><option value=\"pass\">pass</option><option "
+      "value=\"incomplete\">incomplete</option><option "
+      "value=\"error\">error</option></select><span "
+      "class=\"count\" id=\"filter-count\" aria-live=\"polite\"></span></div><div "
+      "class=\"tablebox\"><table class=\"index\">\n<thead><tr><th>Spec</th>"
       "<th>Verdict</th><th>Violations</th><th>States</th><th>Transitions</th><th>Depth</th>";
   if (options.timings) out += "<th>Time</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (std::size_t si = 0; si < run.specs.size(); ++si) {
     const SpecResult& s = run.specs[si];
     out += fmt::format(
-        "<tr class=\"spec\"><td id=\"spec-{}\"><code>{}</code>{}</td><td><span class=\"verdict "
-        "{}\">{}</span></td><td>",
-        si + 1, esc(s.path),
+        "<tr class=\"spec\" data-verdict=\"{}\"><td id=\"spec-{}\"><code>{}</code>{}</td><td><span "
+        "class=\"verdict {}\">{}</span></td><td>",
+        verdict_name(s.verdict), si + 1, esc(s.path),
         s.title.empty() ? "" : "<br><span class=\"accepted\">" + esc(s.title) + "</span>",
         verdict_name(s.verdict), verdict_name(s.verdict));
     if (!s.violations.empty()) {
@@ -802,7 +644,7 @@ std::string render_html_index(const RunResult& run, const HtmlOptions& options) 
       "<footer>{}</footer>\n",
       esc(render_text_summary(
           run, TextOptions{.color = false, .timings = options.timings, .traces = false})));
-  out += "</body>\n</html>\n";
+  out += fmt::format("<script>{}</script>\n</body>\n</html>\n", html_index_script());
   return out;
 }
 

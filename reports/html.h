@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ namespace cc::reports {
 /// HTML switches.
 struct HtmlOptions {
   bool timings = true;  ///< show times and states/s on the index (off = byte-stable output)
+  /// Spec path -> the spec's text, shown beside its traces with every step linked to its line
+  /// (a spec without an entry gets no source view).
+  std::map<std::string, std::string> sources;
 };
 
 /// The page of one violation and its deterministic file name.

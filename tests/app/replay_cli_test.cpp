@@ -166,6 +166,11 @@ TEST(ReplayCli, DifferentApiResultIsAnInternalError) {
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.err.find("WdfRequestSend=0"), std::string::npos) << r.err;  // the trace's view
   EXPECT_NE(r.err.find("WdfRequestSend=1"), std::string::npos) << r.err;  // the executor's
+  // Actionable: it is a bug, the workaround, where to report it and with which version.
+  EXPECT_NE(r.err.find("This is a bug in cancelcheck"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--por off --symmetry off --threads 1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/issues"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" build, Z3 "), std::string::npos) << r.err;
   std::remove(path.c_str());
 }
 

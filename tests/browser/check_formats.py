@@ -21,6 +21,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--generator", required=True)
     parser.add_argument("--schema", required=True)
+    parser.add_argument("--junit-schema", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -62,6 +63,13 @@ def main():
         fail("the CR001 code flow has %d locations, expected 9" % len(flow))
 
     # JUnit: a real XML parser must accept it, hostile names included.
+    # The Jenkins xunit schema (tests/data/junit/junit-10.xsd) takes the hostile fixture too.
+    proc = subprocess.run(["xmllint", "--noout", "--schema", args.junit_schema,
+                           os.path.join(args.out, "result.xml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        print("FAIL: result.xml does not validate against the xunit schema:\n" + proc.stderr.decode()[-3000:],
+              file=sys.stderr)
+        sys.exit(1)
     with open(os.path.join(args.out, "result.xml"), "rb") as f:
         doc = xml.dom.minidom.parseString(f.read())
     suites = doc.getElementsByTagName("testsuite")

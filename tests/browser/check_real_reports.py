@@ -5,7 +5,9 @@ then: SARIF against the OASIS SARIF 2.1.0 schema (python3-jsonschema), JUnit wit
 parser (a suite per spec, a test case per rule, each failure holding its trace), the JSON
 result against what the other two say. Then the same for a spec whose title, folder and file
 name are markup, and for a run with a baseline (suppressed results stay valid SARIF).
-Fails loudly on any mismatch.
+JUnit is validated against the Jenkins xunit schema (tests/data/junit/junit-10.xsd, xmllint).
+SARIF is checked against GitHub code scanning's ingestion rules too, and its fingerprints are
+compared across runs from three working directories. Fails loudly on any mismatch.
 """
 import argparse
 import json
@@ -46,6 +48,69 @@ def validate_sarif(validator, path, what):
     return sarif
 
 
+def validate_junit(xsd, path, what):
+    proc = subprocess.run(["xmllint", "--noout", "--schema", xsd, path], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        fail("%s: JUnit does not validate against %s:\n%s" % (what, xsd, proc.stderr.decode()[-3000:]))
+
+
+# GitHub code scanning's SARIF upload rules and limits (docs: "SARIF support for code scanning").
+GITHUB_LIMITS = {"runs": 20, "results": 25000, "rules": 25000, "thread_flow_locations": 10000,
+                 "locations": 1000, "related": 1000, "tags": 20}
+
+
+def check_github_rules(sarif, what, root_uri):
+    if len(sarif["runs"]) > GITHUB_LIMITS["runs"]:
+        fail("%s: more runs than code scanning takes" % what)
+    run0 = sarif["runs"][0]
+    driver = run0["tool"]["driver"]
+    if not driver.get("informationUri", "").startswith("https://"):
+        fail("%s: tool.driver.informationUri missing" % what)
+    if not run0.get("automationDetails", {}).get("id", "").endswith("/"):
+        fail("%s: automationDetails.id must be '<category>/'" % what)
+    base = run0.get("originalUriBaseIds", {}).get("SRCROOT", {}).get("uri", "")
+    if base != root_uri:
+        fail("%s: originalUriBaseIds.SRCROOT is %r, expected %r" % (what, base, root_uri))
+    if len(driver["rules"]) > GITHUB_LIMITS["rules"]:
+        fail("%s: too many rules" % what)
+    for rule in driver["rules"]:
+        if not rule.get("helpUri", "").startswith("https://") or not rule.get("help", {}).get("text"):
+            fail("%s: rule %s lacks helpUri or help" % (what, rule["id"]))
+        if len(rule["properties"]["tags"]) > GITHUB_LIMITS["tags"]:
+            fail("%s: rule %s has too many tags" % (what, rule["id"]))
+    if len(run0["results"]) > GITHUB_LIMITS["results"]:
+        fail("%s: too many results" % what)
+    for r in run0["results"]:
+        if not r.get("message", {}).get("text") or not r.get("ruleId"):
+            fail("%s: a result without ruleId or message.text" % what)
+        if r.get("baselineState") not in ("new", "unchanged", "updated", "absent"):
+            fail("%s: result without baselineState" % what)
+        if not r.get("partialFingerprints"):
+            fail("%s: result without partialFingerprints" % what)
+        if len(r["locations"]) > GITHUB_LIMITS["locations"] or len(r.get("relatedLocations", [])) > GITHUB_LIMITS["related"]:
+            fail("%s: too many locations" % what)
+        for loc in r["locations"] + r.get("relatedLocations", []):
+            art = loc["physicalLocation"]["artifactLocation"]
+            # Code scanning maps a URI to a repository file: relative under SRCROOT, no "..".
+            if art.get("uriBaseId") != "SRCROOT" or art["uri"].startswith(("/", "file:")) or ".." in art["uri"].split("/"):
+                fail("%s: artifact location %r is not relative to SRCROOT" % (what, art))
+            region = loc["physicalLocation"].get("region")
+            if region is not None and region.get("startLine", 0) < 1:
+                fail("%s: a region without a startLine" % what)
+        for flow in r.get("codeFlows", []):
+            for tf in flow["threadFlows"]:
+                if len(tf["locations"]) > GITHUB_LIMITS["thread_flow_locations"]:
+                    fail("%s: thread flow too long" % what)
+
+
+def fingerprints(path):
+    with open(path, encoding="utf-8") as f:
+        sarif = json.load(f)
+    return [(r["ruleId"], r["partialFingerprints"]["cancelcheck/v2"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+            for r in sarif["runs"][0]["results"]]
+
+
 def reports(out, name):
     d = os.path.join(out, name)
     return d, ["--sarif", os.path.join(d, "r.sarif"), "--junit", os.path.join(d, "r.xml"),
@@ -57,6 +122,7 @@ def main():
     parser.add_argument("--cancelcheck", required=True)
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("--schema", required=True)
+    parser.add_argument("--junit-schema", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -119,6 +185,30 @@ def main():
         if rules[r["ruleIndex"]]["id"] != r["ruleId"]:
             fail("corpus: ruleIndex does not point at the rule")
 
+    check_github_rules(sarif, "corpus", "file://" + os.path.realpath(source) + "/")
+    validate_junit(args.junit_schema, os.path.join(d, "r.xml"), "corpus")
+    # The schema must be able to reject: "skipped" on <testsuites> is what Jenkins refused.
+    with open(os.path.join(d, "r.xml"), encoding="utf-8") as f:
+        junit_text = f.read()
+    broken_xml = os.path.join(out, "broken-junit.xml")
+    with open(broken_xml, "w", encoding="utf-8") as f:
+        f.write(junit_text.replace('<testsuites name="cancelcheck"', '<testsuites name="cancelcheck" skipped="1"', 1))
+    if subprocess.run(["xmllint", "--noout", "--schema", args.junit_schema, broken_xml],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+        fail("the xunit schema accepted <testsuites skipped=...>; the check is not working")
+
+    # Fingerprints do not depend on the working directory: the same specs from the source
+    # folder, from specs/ and, with --source-root, from an unrelated folder by absolute path.
+    fp_root = fingerprints(os.path.join(d, "r.sarif"))
+    from_specs = os.path.join(out, "from-specs.sarif")
+    run(cancelcheck, os.path.join(source, "specs"), [".", "--sarif", from_specs], 1)
+    elsewhere = os.path.join(out, "elsewhere")
+    os.makedirs(elsewhere)
+    run(cancelcheck, elsewhere, [os.path.join(source, "specs"), "--source-root", source, "--sarif", "r.sarif"], 1)
+    for other in (from_specs, os.path.join(elsewhere, "r.sarif")):
+        if sorted(fingerprints(other)) != sorted(fp_root):
+            fail("fingerprints or URIs of %s differ from the run in the source folder" % other)
+
     with open(os.path.join(d, "r.xml"), "rb") as f:
         doc = xml.dom.minidom.parseString(f.read())
     suites = doc.getElementsByTagName("testsuite")
@@ -154,8 +244,10 @@ def main():
         fail("cr001 spec title changed; update this test")
     with open(os.path.join(folder, HOSTILE_FILE), "w", encoding="utf-8") as f:
         f.write(text.replace(old, 'spec "%s";' % HOSTILE_TITLE.replace('"', '\\"')))
-    run(cancelcheck, evil, [HOSTILE_FOLDER, "--sarif", "r.sarif", "--junit", "r.xml", "--json", "r.json"], 1)
+    run(cancelcheck, evil, [HOSTILE_FOLDER, "--source-root", ".", "--sarif", "r.sarif", "--junit", "r.xml", "--json",
+                            "r.json"], 1)
     sarif = validate_sarif(validator, os.path.join(evil, "r.sarif"), "hostile")
+    validate_junit(args.junit_schema, os.path.join(evil, "r.xml"), "hostile")
     hostile_path = os.path.join(HOSTILE_FOLDER, HOSTILE_FILE)
     if sarif["runs"][0]["results"][0]["properties"]["spec"] != hostile_path:
         fail("hostile: SARIF spec path changed")
@@ -175,14 +267,25 @@ def main():
     if result["specs"][0]["title"] != HOSTILE_TITLE or result["specs"][0]["path"] != hostile_path:
         fail("hostile: the JSON result does not keep the title and path exactly")
 
-    # 3. A baseline from the KMDF specs accepts all of them: exit 0, suppressed results, valid SARIF.
+    # 3. A baseline from the KMDF specs accepts all of them: writing it exits 0, checking with it
+    # exits 0 with suppressed results (valid SARIF) and passed JUnit cases with a note.
     baseline = os.path.join(out, "baseline.json")
-    run(cancelcheck, source, ["specs/kmdf", "--write-baseline", baseline], 1)
-    run(cancelcheck, source, ["specs/kmdf", "--baseline", baseline, "--sarif", os.path.join(out, "baseline.sarif")], 0)
+    run(cancelcheck, source, ["specs/kmdf", "--write-baseline", baseline], 0)
+    junit_baseline = os.path.join(out, "baseline.xml")
+    run(cancelcheck, source, ["specs/kmdf", "--baseline", baseline, "--sarif", os.path.join(out, "baseline.sarif"),
+                              "--junit", junit_baseline], 0)
     sarif = validate_sarif(validator, os.path.join(out, "baseline.sarif"), "baseline")
     states = set(r.get("baselineState") for r in sarif["runs"][0]["results"])
     if states != {"unchanged"}:
         fail("baseline: result baseline states %r" % states)
+    validate_junit(args.junit_schema, junit_baseline, "baseline")
+    with open(junit_baseline, "rb") as f:
+        doc = xml.dom.minidom.parseString(f.read())
+    if doc.getElementsByTagName("failure") or doc.documentElement.getAttribute("failures") != "0":
+        fail("baseline: accepted violations are still JUnit failures")
+    notes = [n for n in doc.getElementsByTagName("system-out") if "accepted in the baseline" in n.firstChild.data]
+    if len(notes) == 0:
+        fail("baseline: no note on the accepted violations")
 
     print("real run: %d specs, %d violations; SARIF valid against %s (corpus, hostile names, baseline); "
           "JUnit %d suites x %d rules; JSON consistent" % (len(specs), len(violations), os.path.basename(args.schema),

@@ -6,7 +6,9 @@ spec whose title, folder and file name are markup.
 
 Checks, after the page's own script has run: one lane per activity, one row per step, the
 racing steps highlighted, a selected row and a filled state panel, keyboard and click
-navigation (through a harness page that drives the trace in an iframe), the hostile spec strings
+navigation (through a harness page that drives the trace in an iframe), the source view and
+its links both ways, aria-selected on one row, the ? help, the layout at 800 px, the index search
+and filter, Z3 values in the state panel of a symbolic trace, the hostile spec strings
 present as text, and no element or handler injected by them. Saves screenshots next to the
 DOM dumps as test artefacts. Fails (never skips) when Chromium is missing.
 """
@@ -129,6 +131,93 @@ document.getElementById('frame').addEventListener('load', function () {
 EXPECTED_KEYS = "step-7|step-8|step-6|step-9|step-9|step-1|step-7|step-9|step-7|step-9|step-4|4|statearmedwas idle"
 
 
+FEATURE_HARNESS = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>feature harness</title></head>
+<body><pre id="out">not run</pre><iframe id="frame" src="%s" width="%d" height="900"></iframe>
+<script>
+document.getElementById('frame').addEventListener('load', function () {
+  var w = document.getElementById('frame').contentWindow, d = w.document, log = [];
+  function key(k) { d.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
+  function sel() {
+    var r = d.querySelectorAll('tr.step.selected');
+    return r.length === 1 ? r[0].id : 'selected=' + r.length;
+  }
+  function cur() {
+    var c = d.querySelectorAll('#source-lines li.cur');
+    return c.length === 1 ? c[0].id : 'cur=' + c.length;
+  }
+  try {
+%s
+  } catch (e) { log.push('error ' + e); }
+  document.getElementById('out').textContent = log.join('|');
+});
+</script></body></html>
+"""
+
+# The source view and its links both ways, aria-selected on one row only, the ? help.
+SOURCE_AND_KEYS = """
+    log.push(sel() + ' ' + cur());
+    key('j'); key('j'); key('k');
+    log.push(d.querySelectorAll('tr.step[aria-selected="true"]').length + ' aria-selected');
+    log.push(Array.prototype.map.call(d.querySelectorAll('#source-lines li.race'), function (l) { return l.id; }).join(','));
+    d.getElementById('L53').click(); log.push(sel() + ' ' + cur());
+    log.push(d.querySelector('#step-3 a.ln').getAttribute('href'));
+    var help = d.getElementById('help');
+    log.push(help.hidden); key('?'); log.push(help.hidden); key('Escape'); log.push(help.hidden);
+"""
+SOURCE_AND_KEYS_EXPECTED = "step-9 L43|1 aria-selected|L43,L53|step-14 L53|#L31|true|false|true"
+
+# At 800 px the lanes fit the trace box, nothing scrolls the page sideways, the panel goes below.
+NARROW = """
+    var box = d.querySelector('.tracebox');
+    log.push(box.scrollWidth <= box.clientWidth + 1 ? 'lanes fit' : 'lanes overflow ' + box.scrollWidth + '>' + box.clientWidth);
+    log.push(d.documentElement.scrollWidth <= w.innerWidth + 1 ? 'page fits' : 'page overflow ' + d.documentElement.scrollWidth);
+    var panel = d.querySelector('aside.panel').getBoundingClientRect();
+    log.push(panel.top >= box.getBoundingClientRect().bottom - 1 ? 'panel below' : 'panel beside');
+"""
+NARROW_EXPECTED = "lanes fit|page fits|panel below"
+
+# The index's search box and verdict filter.
+INDEX_FILTER = """
+    function shown() {
+      return Array.prototype.filter.call(d.querySelectorAll('tr.spec'), function (r) { return r.offsetParent !== null; }).length;
+    }
+    log.push(shown());
+    var input = d.getElementById('filter-text');
+    input.value = 'cr001 fixed'; input.dispatchEvent(new Event('input')); log.push(shown());
+    input.value = ''; input.dispatchEvent(new Event('input'));
+    var v = d.getElementById('filter-verdict');
+    v.value = 'incomplete'; v.dispatchEvent(new Event('change')); log.push(shown());
+    log.push(d.getElementById('filter-count').textContent);
+"""
+INDEX_FILTER_EXPECTED = "7|1|1|1 of 7 specs"
+
+# A symbolic trace: the state panel shows the Z3 model's value, not the term.
+SYMBOLIC = """
+    key('End');
+    var objects = d.getElementById('objects').textContent;
+    log.push(objects.indexOf('0xC00000B5') >= 0 ? 'value' : 'no value');
+    log.push(objects.indexOf('symbolic status(req#1)') >= 0 ? 'term named' : 'term not named');
+"""
+SYMBOLIC_EXPECTED = "value|term named"
+
+
+def harness(chromium, html_dir, page, script, width=1400):
+    """Runs `script` against a page of html_dir loaded in an iframe `width` pixels wide."""
+    path = os.path.join(html_dir, "feature-harness.html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(FEATURE_HARNESS % (page, width, script))
+    dom = dump_dom(chromium, "file://" + path, ["--allow-file-access-from-files", "--window-size=1500,1000"])
+    os.remove(path)
+    pre = [e for e in parse(dom).walk() if e.attrs.get("id") == "out"]
+    return pre[0].all_text() if pre else "no output"
+
+
+def expect_harness(name, got, expected):
+    if got != expected:
+        fail("%s: got %r, expected %r" % (name, got, expected))
+
+
 def screenshot(chromium, url, path, size="1400,900"):
     run_chromium(chromium, ["--window-size=" + size, "--virtual-time-budget=2000", "--screenshot=" + path, url])
     if not os.path.exists(path) or os.path.getsize(path) < 10000:
@@ -205,7 +294,7 @@ def check_real(args, out):
                     ["specs/kmdf/cr001_double_completion.spec", "specs/kmdf/cr002_use_after_reuse.spec",
                      "specs/kmdf/cr010_deadlock.spec", "specs/seeds/003_reuse_wipes_stop_cancel.spec",
                      "specs/kmdf/cr001_double_completion_fixed.spec", "tests/data/incomplete_model_limit.spec",
-                     "--html", html_dir], 1)
+                     "specs/symbolic/status_timeout_double_completion.spec", "--html", html_dir], 1)
 
     # cr001: 5 lanes (I/O manager, framework, OnRead, OnCancel, OnTimer), 14 steps, the cancel
     # routine's completion (9) and the timer's (14) race; the page opens on step 9.
@@ -247,6 +336,19 @@ def check_real(args, out):
     if keys != expected_keys:
         fail("real cr001 keyboard navigation: got %r, expected %r" % (keys, expected_keys))
 
+    page = "cr001_double_completion-CR001-1.html"
+    expect_harness("real cr001 source view and keys", harness(args.chromium, html_dir, page, SOURCE_AND_KEYS),
+                   SOURCE_AND_KEYS_EXPECTED)
+    expect_harness("real cr001 at 800 px", harness(args.chromium, html_dir, page, NARROW, 800), NARROW_EXPECTED)
+    expect_harness("real symbolic trace", harness(args.chromium, html_dir,
+                                                  "status_timeout_double_completion-CR001-1.html", SYMBOLIC),
+                   SYMBOLIC_EXPECTED)
+    with open(os.path.join(source, "specs/kmdf/cr001_double_completion.spec"), encoding="utf-8") as f:
+        spec_lines = len(f.read().splitlines())
+    source_lines = [e for e in elements if e.tag == "li" and (e.attrs.get("id") or "").startswith("L")]
+    if len(source_lines) != spec_lines:
+        fail("real cr001: the source view has %d lines, the spec %d" % (len(source_lines), spec_lines))
+
     # cr002: 20 steps over 5 lanes.
     dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, "cr002_use_after_reuse-CR002-1.html"))
     check_page(parse(dom), "real cr002", 5, 20, ["step-19", "step-20"], "step-19")
@@ -267,8 +369,8 @@ def check_real(args, out):
     dom = dump_dom(args.chromium, "file://" + os.path.join(html_dir, "index.html"))
     index = list(parse(dom).walk())
     specs = [e for e in index if e.tag == "tr" and "spec" in e.classes()]
-    if len(specs) != 6:
-        fail("real index: %d spec rows, expected 6" % len(specs))
+    if len(specs) != 7:
+        fail("real index: %d spec rows, expected 7" % len(specs))
     links = sorted(set(e.attrs.get("href") for e in index if e.tag == "a" and e.attrs.get("href") != "index.html"))
     pages = sorted(f for f in os.listdir(html_dir) if f != "index.html")
     if links != pages:
@@ -276,6 +378,8 @@ def check_real(args, out):
     all_text = "".join(e.all_text() for e in specs)
     if "search incomplete: arrive count 250 is outside 0..200" not in all_text:
         fail("real index: the incomplete reason is missing")
+    expect_harness("real index search and filter", harness(args.chromium, html_dir, "index.html", INDEX_FILTER),
+                   INDEX_FILTER_EXPECTED)
 
     # A spec whose title, folder and file name are markup: the DOM shows them as text.
     evil_dir = os.path.join(out, "real-evil")
@@ -311,8 +415,10 @@ def check_real(args, out):
         fail("real hostile trace: the page title is not the escaped path: %r" % [t.all_text() for t in titles])
     dom = dump_dom(args.chromium, "file://" + os.path.join(evil_html, "index.html"))
     index = list(parse(dom).walk())
-    if [e for e in index if e.tag in ("script", "img") or (e.tag == "b" and e.all_text() == "bold")]:
+    if [e for e in index if e.tag == "img" or (e.tag == "b" and e.all_text() == "bold")]:
         fail("real hostile index: an element came from the spec's names")
+    if len([e for e in index if e.tag == "script"]) != 1:
+        fail("real hostile index: a <script> besides the page's own")
     if HOSTILE_TITLE not in "".join(e.all_text() for e in index if e.tag == "td"):
         fail("real hostile index: the title is not shown as text")
 
@@ -323,6 +429,7 @@ def check_real(args, out):
                os.path.join(shots, "real-cr010_deadlock-CR010-1.png"), "1400,1000")
     screenshot(args.chromium, evil, os.path.join(shots, "real-hostile-CR001-1.png"), "1400,1000")
     screenshot(args.chromium, "file://" + os.path.join(html_dir, "index.html"), os.path.join(shots, "real-index.png"))
+    screenshot(args.chromium, cr001, os.path.join(shots, "real-cr001-800px.png"), "800,1000")
     print("real HTML traces ok; screenshots in " + shots)
 
 
@@ -398,8 +505,8 @@ def check_fixture(args, out):
     links = [e.attrs.get("href") for e in index if e.tag == "a"]
     if "fx2_timer_cancel-CR001-1.html" not in links or "script____-CR006-1.html" not in links:
         fail("index: missing trace links %r" % links)
-    if [e for e in index if e.tag == "script"]:
-        fail("index: contains a <script> element")
+    if len([e for e in index if e.tag == "script"]) != 1:
+        fail("index: a <script> element besides the page's own search script")
 
     shots = os.path.join(out, "screenshots")
     os.makedirs(shots, exist_ok=True)

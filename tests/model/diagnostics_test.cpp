@@ -161,8 +161,8 @@ TEST(Diagnostics, ColourOnlyWhenAsked) {
   auto r = run("x.spec", "const A = B;\n");
   EXPECT_EQ(r->out.find('\x1b'), std::string::npos);
   std::string colored = printed(r->diags, r->sm, true);
-  EXPECT_NE(colored.find("\x1b[1;31merror: "), std::string::npos) << colored;
-  EXPECT_NE(colored.find("\x1b[1;32m"), std::string::npos);
+  EXPECT_NE(colored.find("\x1b[1m\x1b[31merror: "), std::string::npos) << colored;
+  EXPECT_NE(colored.find("\x1b[1m\x1b[32m"), std::string::npos);
   EXPECT_NE(colored.find("\x1b[0m"), std::string::npos);
 }
 

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <filesystem>
 
 #include "reports/baseline.h"
 #include "tests/reports/fixture.h"
@@ -12,7 +13,8 @@ TEST(Baseline, FingerprintIgnoresTimingsCountsTraceAndObjectNumbers) {
   b.specs[0].stats = Stats{};
   b.specs[0].violations[0].trace.pop_back();
   b.specs[0].violations[0].loc.line = 40;  // lines moved, same statement
-  b.specs[0].violations[0].message = "req#2  completed   twice: by OnCancel at step 8 and by OnTimer at step 11";
+  b.specs[0].violations[0].message =
+      "req#2  completed   twice: by OnCancel at step 8 and by OnTimer at step 11";
   EXPECT_EQ(violation_fingerprint(a.specs[0], a.specs[0].violations[0]),
             violation_fingerprint(b.specs[0], b.specs[0].violations[0]));
   EXPECT_EQ(violation_fingerprint(a.specs[0], a.specs[0].violations[0]).size(), 32U);
@@ -57,7 +59,8 @@ TEST(Baseline, MarkModeFlagsAcceptedAndCountsNewOnes) {
 TEST(Baseline, RemoveModeDropsAcceptedAndReportsStaleEntries) {
   RunResult run = test::sample_run();
   Baseline b = make_baseline(run);
-  b.entries.push_back(BaselineEntry{"00000000000000000000000000000000", "CR003", "gone.spec", 3, "fixed long ago"});
+  b.entries.push_back(
+      BaselineEntry{"00000000000000000000000000000000", "CR003", "gone.spec", 3, "fixed long ago"});
   BaselineOutcome out = apply_baseline(run, b, BaselineMode::Remove);
   EXPECT_EQ(out.accepted, 2U);
   EXPECT_EQ(out.new_violations, 0U);
@@ -90,9 +93,54 @@ TEST(Baseline, FileRoundTripAndErrors) {
   EXPECT_EQ(render_baseline(parse_baseline(text)), text);
   EXPECT_THROW(parse_baseline("{}"), std::runtime_error);
   EXPECT_THROW(parse_baseline("nope"), std::runtime_error);
-  EXPECT_THROW(parse_baseline(R"({"schema":"cancelcheck-baseline","version":2,"accepted":[]})"), std::runtime_error);
-  EXPECT_THROW(parse_baseline(R"({"schema":"cancelcheck-baseline","version":1,"accepted":[{"rule":"CR001"}]})"),
+  EXPECT_THROW(parse_baseline(R"({"schema":"cancelcheck-baseline","version":3,"accepted":[]})"),
                std::runtime_error);
+  EXPECT_THROW(
+      parse_baseline(
+          R"({"schema":"cancelcheck-baseline","version":2,"accepted":[{"rule":"CR001"}]})"),
+      std::runtime_error);
+  // A version 1 file (FNV fingerprints of the path as typed) says how to replace it.
+  try {
+    parse_baseline(R"({"schema":"cancelcheck-baseline","version":1,"accepted":[]})");
+    ADD_FAILURE() << "version 1 accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--write-baseline"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Baseline, FingerprintIsXxh3OfTheRootRelativePath) {
+  RunResult run = test::sample_run();
+  const SpecResult& spec = run.specs[0];
+  const Violation& v = spec.violations[0];
+  // The same spec named from two working directories: one fingerprint under one root.
+  const std::filesystem::path root = std::filesystem::temp_directory_path() / "cc-fp-root";
+  SpecResult from_root = spec;
+  from_root.path = (root / "specs/kmdf/fx2_timer_cancel.spec").string();
+  SpecResult relative = spec;  // "specs/kmdf/fx2_timer_cancel.spec" from the root itself
+  const SourceRoot source_root(root);
+  std::error_code ec;
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::create_directories(root, ec);
+  std::filesystem::current_path(root);
+  const std::string a = violation_fingerprint(relative, v, source_root);
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(violation_fingerprint(from_root, v, source_root), a);
+  EXPECT_EQ(source_root.stable_path(from_root.path), "specs/kmdf/fx2_timer_cancel.spec");
+  // Without a root, the path as given (so the same value as the root-relative one here).
+  EXPECT_EQ(violation_fingerprint(spec, v), a);
+  EXPECT_EQ(a.size(), 32U);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  // The baseline names the spec relative to the root, whatever was typed.
+  run.specs.resize(1);
+  RunResult absolute = run;
+  absolute.specs[0].path = from_root.path;
+  Baseline b = make_baseline(absolute, source_root);
+  bool found = false;
+  for (const BaselineEntry& e : b.entries)
+    found = found || e.spec == "specs/kmdf/fx2_timer_cancel.spec";
+  EXPECT_TRUE(found);
+  EXPECT_EQ(apply_baseline(run, b).accepted, b.entries.size());
+  std::filesystem::remove_all(root, ec);
 }
 
 }  // namespace

@@ -12,7 +12,9 @@ namespace {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (std::size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  for (std::size_t pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -36,12 +38,14 @@ TEST(HtmlReport, DeterministicUniqueFileNames) {
 TEST(HtmlReport, TracePageHasLanesRowsAndRacingHighlights) {
   RunResult run = test::sample_run();
   std::string html = render_html_trace(run, 0, 0);
-  EXPECT_EQ(count(html, "<th class=\"lane "), 5U);  // I/O manager, framework, OnRead, OnCancel, OnTimer
+  EXPECT_EQ(count(html, "<th class=\"lane "),
+            5U);  // I/O manager, framework, OnRead, OnCancel, OnTimer
   EXPECT_EQ(count(html, "<tr class=\"step"), 9U);
   EXPECT_EQ(count(html, "<tr class=\"step racing"), 2U);
   EXPECT_NE(html.find("<tr class=\"step racing\" id=\"step-7\""), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"step racing violating\" id=\"step-9\""), std::string::npos);
-  EXPECT_NE(html.find("OnCancel completed req#1 at step 7; OnTimer completed it again at step 9"), std::string::npos);
+  EXPECT_NE(html.find("OnCancel completed req#1 at step 7; OnTimer completed it again at step 9"),
+            std::string::npos);
   EXPECT_NE(html.find("<span class=\"rule-id\">CR001</span>"), std::string::npos);
   EXPECT_NE(html.find(std::string(rule_info(RuleId::DoubleCompletion).full)), std::string::npos);
   EXPECT_NE(html.find("WdfRequestComplete(<wbr>req#1, STATUS_CANCELLED)"), std::string::npos);
@@ -66,7 +70,7 @@ TEST(HtmlReport, EndStateViolationEndsWithAnEndStateRow) {
   EXPECT_NE(html.find("END STATE"), std::string::npos);
   EXPECT_NE(html.find("end-state violation"), std::string::npos);
   EXPECT_NE(html.find("data-goto=\"8\""), std::string::npos);  // the end row selects the last step
-  EXPECT_NE(html.find("\"initial\":8"), std::string::npos);     // and the page opens there
+  EXPECT_NE(html.find("\"initial\":8"), std::string::npos);    // and the page opens there
   // The message is the headline: shown once in the header (and once in the end row).
   EXPECT_EQ(count(html, "deadlock: OnRead[req#1] waits for OnCancel[req#1] to return"), 2U);
 }
@@ -90,7 +94,7 @@ TEST(HtmlReport, IndexListsRulesAndIncompleteReasons) {
   EXPECT_EQ(count(index, "<tr class=\"rule\">"), all_rules().size());
   EXPECT_NE(index.find("search incomplete: state limit 1000000 reached"), std::string::npos);
   EXPECT_NE(index.find("<td class=\"n\">2.00 s</td>"), std::string::npos);  // seconds from 1 s on
-  EXPECT_NE(index.find(" ms</td>"), std::string::npos);                        // milliseconds below
+  EXPECT_NE(index.find(" ms</td>"), std::string::npos);                     // milliseconds below
   EXPECT_NE(index.find("(9 steps)"), std::string::npos);
 }
 
@@ -126,14 +130,15 @@ TEST(HtmlReport, SpecStringsAreEscapedEverywhere) {
   EXPECT_EQ(html.find('\x07'), std::string::npos);
 
   std::string index = render_html_index(run);
-  EXPECT_EQ(count(index, "<script"), 0U);
+  EXPECT_EQ(count(index, "<script"), 1U);  // the search and filter script, nothing injected
   EXPECT_EQ(index.find("<img"), std::string::npos);
   EXPECT_NE(index.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
 
 TEST(HtmlReport, IndexListsSpecsVerdictsAndLinks) {
   std::string index = render_html_index(test::sample_run());
-  EXPECT_EQ(count(index, "<tr class=\"spec\">"), 5U);
+  EXPECT_EQ(count(index, "<tr class=\"spec\" data-verdict="), 5U);
+  EXPECT_NE(index.find("<input id=\"filter-text\" type=\"search\""), std::string::npos);
   EXPECT_NE(index.find("<a href=\"fx2_timer_cancel-CR001-1.html\">"), std::string::npos);
   EXPECT_NE(index.find("<a href=\"script____-CR006-1.html\">"), std::string::npos);
   EXPECT_NE(index.find("<span class=\"verdict incomplete\">incomplete</span>"), std::string::npos);
@@ -145,14 +150,43 @@ TEST(HtmlReport, IndexListsSpecsVerdictsAndLinks) {
 }
 
 TEST(HtmlReport, WritesIndexAndTraces) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("cc-reports-html-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("cc-reports-html-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   ASSERT_EQ(write_html_reports(test::sample_run(), dir), "");
   EXPECT_TRUE(std::filesystem::exists(dir / "index.html"));
   EXPECT_TRUE(std::filesystem::exists(dir / "fx2_timer_cancel-CR001-1.html"));
   EXPECT_TRUE(std::filesystem::exists(dir / "script____-CR006-1.html"));
   std::filesystem::remove_all(dir);
+}
+
+// The spec source beside the trace: one item per line, the lines steps run marked with their
+// steps, the racing and violating steps' lines marked as the race, cards linking to #LN.
+TEST(HtmlReport, SourceViewLinksStepsAndLines) {
+  RunResult run = test::sample_run();
+  const Violation& v = run.specs[0].violations[0];
+  std::string text;
+  for (int i = 1; i <= 40; ++i) text += "line " + std::to_string(i) + " <b>\n";
+  HtmlOptions options;
+  options.sources[run.specs[0].path] = text;
+  const std::string html = render_html_trace(run, 0, 0, options);
+  EXPECT_EQ(count(html, "<li id=\"L"), 40U);
+  // The source is escaped like any spec text.
+  EXPECT_EQ(html.find("line 5 <b>"), std::string::npos);
+  EXPECT_NE(html.find("line 5 &lt;b&gt;"), std::string::npos);
+  const uint32_t racing_line = v.trace[v.racing_steps[0].value].loc.line;
+  ASSERT_GT(racing_line, 0U);
+  EXPECT_NE(html.find("<li id=\"L" + std::to_string(racing_line) +
+                      "\" class=\"used race\" data-steps=\""),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<a class=\"ln\" href=\"#L" + std::to_string(racing_line) + "\">"),
+            std::string::npos);
+  EXPECT_NE(html.find("role=\"grid\""), std::string::npos);
+  EXPECT_NE(html.find("aria-selected=\"false\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"help\" role=\"dialog\""), std::string::npos);
+  // Without the text, no source view.
+  EXPECT_EQ(render_html_trace(run, 0, 0).find("id=\"source-lines\""), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <filesystem>
+
 #include "reports/baseline.h"
 #include "reports/sarif.h"
 #include "tests/reports/fixture.h"
@@ -39,12 +42,15 @@ TEST(SarifReport, OneResultPerViolationWithLocationAndCodeFlow) {
   EXPECT_EQ(r["ruleId"], "CR001");
   EXPECT_EQ(r["ruleIndex"], 0);
   EXPECT_EQ(r["level"], "error");
-  EXPECT_NE(r["message"]["text"].get<std::string>().find("req#1 completed twice"), std::string::npos);
+  EXPECT_NE(r["message"]["text"].get<std::string>().find("req#1 completed twice"),
+            std::string::npos);
   const auto& phys = r["locations"][0]["physicalLocation"];
   EXPECT_EQ(phys["artifactLocation"]["uri"], "specs/kmdf/fx2_timer_cancel.spec");
   EXPECT_EQ(phys["region"]["startLine"], 31);
   EXPECT_EQ(phys["region"]["startColumn"], 5);
-  EXPECT_EQ(r["partialFingerprints"]["cancelcheck/v1"], violation_fingerprint(run.specs[0], run.specs[0].violations[0]));
+  EXPECT_EQ(r["partialFingerprints"]["cancelcheck/v2"],
+            violation_fingerprint(run.specs[0], run.specs[0].violations[0]));
+  EXPECT_EQ(r["baselineState"], "new");
 
   const auto& flow = r["codeFlows"][0]["threadFlows"][0]["locations"];
   ASSERT_EQ(flow.size(), 9U);
@@ -107,7 +113,8 @@ TEST(SarifReport, AcceptedViolationsAreSuppressed) {
 TEST(SarifReport, HostilePathIsPercentEncodedAndOutputIsDeterministic) {
   RunResult run = test::sample_run();
   nlohmann::json log = to_sarif(run);
-  std::string uri = log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+  std::string uri =
+      log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
   EXPECT_EQ(uri.find('<'), std::string::npos);
   EXPECT_EQ(uri.find('"'), std::string::npos);
   EXPECT_EQ(render_sarif(run), render_sarif(test::sample_run()));
@@ -126,6 +133,55 @@ TEST(SarifReport, EndStateViolationWithoutLineHasNoRegion) {
   const auto& phys = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
   EXPECT_EQ(phys["artifactLocation"]["uri"], "specs/kmdf/fx2_timer_cancel.spec");
   EXPECT_FALSE(phys.contains("region"));
+}
+
+// What GitHub code scanning needs for stable alerts: URIs relative to a declared base,
+// rule help pages, the tool's home page, a category, the other racing step, baselineState.
+TEST(SarifReport, SourceRootGivesRelativeUrisUnderSrcroot) {
+  RunResult run = test::sample_run();
+  const std::filesystem::path root = std::filesystem::temp_directory_path() / "cc-sarif-root";
+  run.specs[0].path = (root / "specs/kmdf/fx2_timer_cancel.spec").string();
+  for (TraceStep& step : run.specs[0].violations[0].trace) step.loc.file.clear();
+  run.specs[0].violations[0].loc.file.clear();
+  SarifOptions options;
+  options.source_root = SourceRoot(root);
+  nlohmann::json log = to_sarif(run, options);
+  const auto& sarif_run = log["runs"][0];
+  EXPECT_EQ(sarif_run["originalUriBaseIds"]["SRCROOT"]["uri"],
+            "file://" + SourceRoot(root).dir().generic_string() + "/");
+  EXPECT_EQ(sarif_run["automationDetails"]["id"], "cancelcheck/");
+  EXPECT_FALSE(sarif_run["tool"]["driver"]["informationUri"].get<std::string>().empty());
+  for (const auto& rule : sarif_run["tool"]["driver"]["rules"]) {
+    const std::string uri = rule["helpUri"];
+    EXPECT_EQ(uri.rfind("https://", 0), 0U) << uri;
+    std::string id = rule["id"];
+    for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_NE(uri.find("docs/rules.md#" + id), std::string::npos) << uri;
+  }
+  const auto& r = sarif_run["results"][0];
+  const auto& artifact = r["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(artifact["uri"], "specs/kmdf/fx2_timer_cancel.spec");
+  EXPECT_EQ(artifact["uriBaseId"], "SRCROOT");
+  EXPECT_EQ(r["properties"]["spec"], "specs/kmdf/fx2_timer_cancel.spec");
+  // The same violation named by a relative path from the root: the same fingerprint.
+  EXPECT_EQ(
+      r["partialFingerprints"]["cancelcheck/v2"],
+      to_sarif(
+          test::sample_run())["runs"][0]["results"][0]["partialFingerprints"]["cancelcheck/v2"]);
+  // The first racing step (step 7, the cancel routine) is the related location.
+  ASSERT_EQ(r["relatedLocations"].size(), 1U);
+  EXPECT_EQ(r["relatedLocations"][0]["id"], 7);
+  EXPECT_EQ(r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            "SRCROOT");
+  // A spec outside the root keeps an absolute URI and no base.
+  RunResult outside = test::sample_run();
+  outside.specs[0].path = "/elsewhere/x.spec";
+  outside.specs[0].violations[0].loc.file.clear();
+  const nlohmann::json outside_log = to_sarif(outside, options);
+  const auto& art =
+      outside_log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(art["uri"], "file:///elsewhere/x.spec");
+  EXPECT_FALSE(art.contains("uriBaseId"));
 }
 
 }  // namespace
