@@ -548,13 +548,18 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
                                 spec_->queues[q].name, o.name));
         }
       }
-      if (spec_->queues[q].dispatch == ast::Dispatch::Parallel)
-        return result(id, K().invalid_device_state);
-      QueueSt& qs = queues_[q];
-      if (powered_off(static_cast<int>(q)) || !qs.dispatching) return result(id, K().wdf_paused);
-      if (qs.items.empty()) return result(id, K().no_more_entries);
       if (out.kind == LRef::Context)
         check_context(out.handle, "WdfIoQueueRetrieveNextRequest output");
+      // Documented: "If no request objects are in the queue, the location receives NULL".
+      const auto fail = [&](int32_t st) {
+        store(out, Val{});
+        return result(id, st);
+      };
+      if (spec_->queues[q].dispatch == ast::Dispatch::Parallel)
+        return fail(K().invalid_device_state);
+      QueueSt& qs = queues_[q];
+      if (powered_off(static_cast<int>(q)) || !qs.dispatching) return fail(K().wdf_paused);
+      if (qs.items.empty()) return fail(K().no_more_entries);
       int r = qs.items.front();
       qs.items.pop_front();
       Req& rr = reqs_[static_cast<std::size_t>(r)];

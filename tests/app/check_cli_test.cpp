@@ -49,8 +49,10 @@ TEST(CheckCli, DfsFindsTheViolationToo) {
 
 TEST(CheckCli, HashCompactionSaysThePassIsProbabilistic) {
   const std::string json = temp_file("hc.json");
-  auto r = run_tool("check specs/kmdf/cr001_double_completion_fixed.spec --hash-compaction "
-                    "--no-color --json " + json);
+  auto r = run_tool(
+      "check specs/kmdf/cr001_double_completion_fixed.spec --hash-compaction "
+      "--no-color --json " +
+      json);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("pass (probabilistic: hash compaction"), std::string::npos) << r.out;
   auto doc = nlohmann::json::parse(slurp(json));
@@ -65,8 +67,10 @@ TEST(CheckCli, HashCompactionSaysThePassIsProbabilistic) {
 
 TEST(CheckCli, DefineOverSeveralSpecsAppliesWhereDeclared) {
   const std::string json = temp_file("defs.json");
-  auto r = run_tool("check bench/specs/lock_contention.spec specs/kmdf/cr001_double_completion.spec "
-                    "-D N=3 -q --no-progress --json " + json);
+  auto r = run_tool(
+      "check bench/specs/lock_contention.spec specs/kmdf/cr001_double_completion.spec "
+      "-D N=3 -q --no-progress --json " +
+      json);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   auto doc = nlohmann::json::parse(slurp(json));
   auto n2 = run_tool("check bench/specs/lock_contention.spec -q --no-progress --json " + json);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "report_fixture: %s\n", error.c_str());
     return 1;
   }
-  for (const auto& f : cc::reports::html_trace_files(run)) std::printf("html/%s\n", f.file_name.c_str());
+  for (const auto& f : cc::reports::html_trace_files(run))
+    std::printf("html/%s\n", f.file_name.c_str());
   return 0;
 }

@@ -212,8 +212,8 @@ TEST(StateStore, BytesPerStateCloseToStateSizePlusSixteen) {
       worst = std::max(worst, after);
     }
   }
-  std::printf("bytes/state for %zu-byte states: %.1f (load 0.7) .. %.1f (load 0.35)\n", kSize,
-              best, worst);
+  std::printf("bytes/state for %zu-byte states: %.1f (load 0.7) .. %.1f (load 0.35)\n", kSize, best,
+              worst);
   EXPECT_LT(best, kSize + 25.0);  // 12 + 4 / 0.7 + two partly filled 4 MiB chunks
   EXPECT_LT(worst, kSize + 31.0);
 }

@@ -38,13 +38,12 @@ void strip_timings(nlohmann::json& j) {
 struct Reports {
   std::string json;   ///< without timing fields, re-serialized
   std::string sarif;  ///< bytes as written
-
 };
 
 Reports check_corpus(std::vector<std::string> extra) {
   std::string dir = temp_dir();
-  std::vector<std::string> args{"check", "specs/", "--no-progress", "--no-color", "-q",
-                                "--json", dir + "/r.json", "--sarif", dir + "/r.sarif"};
+  std::vector<std::string> args{"check",  "specs/",        "--no-progress", "--no-color",    "-q",
+                                "--json", dir + "/r.json", "--sarif",       dir + "/r.sarif"};
   args.insert(args.end(), extra.begin(), extra.end());
   ChildRun r = run_child(args);
   EXPECT_EQ(r.term_signal, 0);

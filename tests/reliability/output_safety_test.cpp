@@ -79,8 +79,9 @@ TEST(OutputSafety, SigkillMidSearchKeepsThePreviousCompleteReports) {
 
   ChildRun killed = run_child(with_reports(kLongRun, json, sarif),
                               {.deadline_s = 120, .signal = SIGKILL, .signal_after_s = 1.5});
-  ASSERT_EQ(killed.term_signal, SIGKILL) << "the run ended before the kill: exit "
-                                         << killed.exit_code << "\n" << killed.out;
+  ASSERT_EQ(killed.term_signal, SIGKILL)
+      << "the run ended before the kill: exit " << killed.exit_code << "\n"
+      << killed.out;
   EXPECT_EQ(read_file(json), old_json);
   EXPECT_EQ(read_file(sarif), old_sarif);
   EXPECT_TRUE(strays(dir, {"r.json", "r.sarif"}).empty());
@@ -104,8 +105,8 @@ TEST(OutputSafety, SigkillMidSearchLeavesNoReportWhenThereWasNone) {
 TEST(OutputSafety, SigkillAtAnyMomentNeverLeavesATruncatedReport) {
   std::string dir = temp_dir();
   std::string json = dir + "/r.json", sarif = dir + "/r.sarif";
-  std::vector<std::string> args{"check", "specs/", "--all", "--no-progress", "-q",
-                                "--json", json, "--sarif", sarif};
+  std::vector<std::string> args{"check", "specs/",  "--all", "--no-progress", "-q", "--json",
+                                json,    "--sarif", sarif};
   ChildRun whole = run_child(args);
   ASSERT_TRUE(whole.exit_code == 1) << whole.out << whole.err;
   double span = whole.seconds;

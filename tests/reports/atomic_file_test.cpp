@@ -32,7 +32,8 @@ TEST(AtomicFile, CreatesParentDirectoriesAndReplacesContent) {
   EXPECT_EQ(slurp(file), "second");
   // No temporary files are left behind.
   std::size_t entries = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "a" / "b")) ++entries;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "a" / "b"))
+    ++entries;
   EXPECT_EQ(entries, 1U);
   std::filesystem::remove_all(dir);
 }

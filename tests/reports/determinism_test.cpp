@@ -32,7 +32,8 @@ TEST(ReportDeterminism, TimingFreeOutputIsByteIdentical) {
   EXPECT_EQ(render_sarif(a), render_sarif(b));
   EXPECT_EQ(render_html_index(a, {.timings = false}), render_html_index(b, {.timings = false}));
   for (const HtmlTraceFile& f : html_trace_files(a)) {
-    EXPECT_EQ(render_html_trace(a, f.spec_index, f.violation_index), render_html_trace(b, f.spec_index, f.violation_index));
+    EXPECT_EQ(render_html_trace(a, f.spec_index, f.violation_index),
+              render_html_trace(b, f.spec_index, f.violation_index));
   }
   EXPECT_EQ(render_baseline(make_baseline(a)), render_baseline(make_baseline(b)));
 }

@@ -20,8 +20,8 @@ TEST(ReportEscape, XmlEscapesControlCharactersVisibly) {
 
 TEST(ReportEscape, InvalidUtf8IsReplaced) {
   EXPECT_EQ(sanitize_utf8("ok\xff"), "ok\xEF\xBF\xBD");
-  EXPECT_EQ(sanitize_utf8("\xC3\xA9"), "\xC3\xA9");          // é stays
-  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  EXPECT_EQ(sanitize_utf8("\xC3\xA9"), "\xC3\xA9");                                  // é stays
+  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 

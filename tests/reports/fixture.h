@@ -36,8 +36,8 @@ inline ResultLoc loc(std::string file, uint32_t line, uint32_t col, std::string 
 /// The request and timer of the double-completion trace in a given state.
 inline std::vector<ObjectView> fx2_objects(const std::string& state, const std::string& owner,
                                            const std::string& cancelable, const std::string& cancel,
-                                           const std::string& completions, const std::string& status,
-                                           const std::string& timer) {
+                                           const std::string& completions,
+                                           const std::string& status, const std::string& timer) {
   return {object("req#1 (reads)", "request",
                  {{"state", state},
                   {"owner", owner},
@@ -102,25 +102,30 @@ inline Violation fx2_double_completion() {
       step(1, "framework", A::Framework, "dispatch req#1 to EvtIoRead", "", "OnRead[req#1] starts",
            fx2_loc(6, 5, "    EvtIoRead = OnRead;"),
            fx2_objects("dispatched", "driver", "no", "no", "0", "-", "idle")),
-      step(2, "OnRead[req#1]", A::Driver, "WdfRequestMarkCancelableEx(req#1, OnCancel)", "STATUS_SUCCESS", "",
-           fx2_loc(14, 3, "  WdfRequestMarkCancelableEx(req, OnCancel);"),
+      step(2, "OnRead[req#1]", A::Driver, "WdfRequestMarkCancelableEx(req#1, OnCancel)",
+           "STATUS_SUCCESS", "", fx2_loc(14, 3, "  WdfRequestMarkCancelableEx(req, OnCancel);"),
            fx2_objects("dispatched", "driver", "yes", "no", "0", "-", "idle")),
       step(2, "OnRead[req#1]", A::Driver, "WdfTimerStart(timer#1, 10)", "FALSE", "OnRead returns",
            fx2_loc(15, 3, "  WdfTimerStart(timer, 10);"),
            fx2_objects("dispatched", "driver", "yes", "no", "0", "-", "armed")),
-      step(0, "I/O manager", A::Originator, "IoCancelIrp(req#1)", "TRUE", "the application cancels the read", {},
+      step(0, "I/O manager", A::Originator, "IoCancelIrp(req#1)", "TRUE",
+           "the application cancels the read", {},
            fx2_objects("dispatched", "driver", "yes", "yes", "0", "-", "armed")),
-      step(1, "framework", A::Framework, "call EvtRequestCancel(req#1)", "", "the request is no longer cancelable", {},
+      step(1, "framework", A::Framework, "call EvtRequestCancel(req#1)", "",
+           "the request is no longer cancelable", {},
            fx2_objects("dispatched", "driver", "no", "yes", "0", "-", "armed")),
       step(3, "OnCancel[req#1]", A::Driver, "WdfRequestComplete(req#1, STATUS_CANCELLED)", "", "",
            fx2_loc(22, 3, "  WdfRequestComplete(req, STATUS_CANCELLED);"),
            fx2_objects("completed", "I/O manager", "no", "yes", "1", "STATUS_CANCELLED", "armed")),
-      step(1, "framework", A::Framework, "timer#1 expires", "", "OnTimer[timer#1] starts",
-           fx2_loc(9, 5, "    EvtTimerFunc = OnTimer;"),
-           fx2_objects("completed", "I/O manager", "no", "yes", "1", "STATUS_CANCELLED", "running")),
-      step(4, "OnTimer[timer#1]", A::Driver, "WdfRequestComplete(req#1, STATUS_SUCCESS)", "", "req#1 was already completed at step 7",
+      step(
+          1, "framework", A::Framework, "timer#1 expires", "", "OnTimer[timer#1] starts",
+          fx2_loc(9, 5, "    EvtTimerFunc = OnTimer;"),
+          fx2_objects("completed", "I/O manager", "no", "yes", "1", "STATUS_CANCELLED", "running")),
+      step(4, "OnTimer[timer#1]", A::Driver, "WdfRequestComplete(req#1, STATUS_SUCCESS)", "",
+           "req#1 was already completed at step 7",
            fx2_loc(31, 5, "    WdfRequestComplete(req, STATUS_SUCCESS);"),
-           fx2_objects("completed twice", "I/O manager", "no", "yes", "2", "STATUS_SUCCESS", "running")),
+           fx2_objects("completed twice", "I/O manager", "no", "yes", "2", "STATUS_SUCCESS",
+                       "running")),
   };
   v.violating_step = StepIndex{8};
   v.racing_steps = {StepIndex{6}, StepIndex{8}};
@@ -138,16 +143,18 @@ inline Violation hostile_violation() {
   v.message = "completed " + kHostile + " while cancelable <img src=x onerror=alert(3)>";
   v.headline = kHostile + " completed the request at step 2 while it was still cancelable";
   v.loc = loc(kHostilePath, 3, 7, "  if (a < b && c > d) { x = \"</script>\"; }");
-  TraceStep s1 = step(0, kHostile, ActorKind::Driver, "WdfRequestMarkCancelableEx(" + kHostile + ", OnCancel)",
-                      "STATUS_SUCCESS", "note with </script><script>alert(2)</script>",
-                      loc(kHostilePath, 2, 3, "  <b>bold</b> & 'quoted' \"text\""),
-                      {object("</script><script>alert(4)</script>", "request\"&'",
-                              {{"state<", "pending & \"cancelable\""}, {"ctrl", std::string("bell\x07here")}})});
+  TraceStep s1 = step(
+      0, kHostile, ActorKind::Driver, "WdfRequestMarkCancelableEx(" + kHostile + ", OnCancel)",
+      "STATUS_SUCCESS", "note with </script><script>alert(2)</script>",
+      loc(kHostilePath, 2, 3, "  <b>bold</b> & 'quoted' \"text\""),
+      {object("</script><script>alert(4)</script>", "request\"&'",
+              {{"state<", "pending & \"cancelable\""}, {"ctrl", std::string("bell\x07here")}})});
   TraceStep s2 = step(1, "framework \u2028 \"&'", ActorKind::Framework, "dispatch", "", "", {},
                       {object("</script><script>alert(4)</script>", "request\"&'",
                               {{"state<", "completed"}, {"ctrl", std::string("bell\x07here")}})});
-  TraceStep s3 = step(0, kHostile, ActorKind::Driver, "WdfRequestComplete(" + kHostile + ", STATUS_SUCCESS)", "",
-                      "", v.loc, s2.objects);
+  TraceStep s3 =
+      step(0, kHostile, ActorKind::Driver, "WdfRequestComplete(" + kHostile + ", STATUS_SUCCESS)",
+           "", "", v.loc, s2.objects);
   s3.symbolic_values = {{"len<", "3&4"}};
   s3.choice = 2;
   v.trace = {s1, s2, s3};
@@ -177,7 +184,8 @@ inline RunResult sample_run() {
   evil.verdict = Verdict::Violation;
   evil.violations = {hostile_violation()};
   evil.stats = stats(42, 77, 3, 0.5, 5, 2, 0.25);
-  evil.checked_rules = {RuleId::DoubleCompletion, RuleId::CompleteWhileCancelable, RuleId::Assertion};
+  evil.checked_rules = {RuleId::DoubleCompletion, RuleId::CompleteWhileCancelable,
+                        RuleId::Assertion};
   run.specs.push_back(evil);
 
   SpecResult fixed;
@@ -198,7 +206,9 @@ inline RunResult sample_run() {
   SpecResult broken;
   broken.path = "specs/appc/broken.spec";
   broken.verdict = Verdict::Error;
-  broken.error = "specs/appc/broken.spec:3:1: error: unknown API 'WdfRequestCompleet'\n  3 | WdfRequestCompleet(req);\n    | ^";
+  broken.error =
+      "specs/appc/broken.spec:3:1: error: unknown API 'WdfRequestCompleet'\n  3 | "
+      "WdfRequestCompleet(req);\n    | ^";
   run.specs.push_back(broken);
   return run;
 }

@@ -34,12 +34,13 @@ bool same(const ObjectView& a, const ObjectView& b) {
 bool same(const TraceStep& a, const TraceStep& b) {
   return a.activity == b.activity && a.activity_name == b.activity_name && a.actor == b.actor &&
          a.action == b.action && a.result == b.result && a.note == b.note && same(a.loc, b.loc) &&
-         a.choice == b.choice && a.symbolic_values == b.symbolic_values && same(a.objects, b.objects);
+         a.choice == b.choice && a.symbolic_values == b.symbolic_values &&
+         same(a.objects, b.objects);
 }
 bool same(const Violation& a, const Violation& b) {
-  return a.rule == b.rule && a.message == b.message && a.headline == b.headline && same(a.loc, b.loc) &&
-         same(a.trace, b.trace) && a.violating_step == b.violating_step && a.racing_steps == b.racing_steps &&
-         a.replayed == b.replayed && a.accepted == b.accepted;
+  return a.rule == b.rule && a.message == b.message && a.headline == b.headline &&
+         same(a.loc, b.loc) && same(a.trace, b.trace) && a.violating_step == b.violating_step &&
+         a.racing_steps == b.racing_steps && a.replayed == b.replayed && a.accepted == b.accepted;
 }
 bool same(const Stats& a, const Stats& b) {
   return a.states == b.states && a.transitions == b.transitions && a.max_depth == b.max_depth &&
@@ -48,14 +49,14 @@ bool same(const Stats& a, const Stats& b) {
          a.z3_seconds == b.z3_seconds;
 }
 bool same(const SpecResult& a, const SpecResult& b) {
-  return a.path == b.path && a.title == b.title && a.verdict == b.verdict && same(a.violations, b.violations) &&
-         same(a.stats, b.stats) && a.incomplete_reason == b.incomplete_reason && a.error == b.error &&
+  return a.path == b.path && a.title == b.title && a.verdict == b.verdict &&
+         same(a.violations, b.violations) && same(a.stats, b.stats) &&
+         a.incomplete_reason == b.incomplete_reason && a.error == b.error &&
          a.checked_rules == b.checked_rules;
 }
 bool same(const RunResult& a, const RunResult& b) {
   return a.tool_version == b.tool_version && same(a.specs, b.specs);
 }
-
 
 TEST(JsonReport, RoundTripIsExact) {
   RunResult run = test::sample_run();
