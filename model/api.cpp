@@ -81,6 +81,17 @@ const ApiInfo& api_info(ApiId id) {
   return kApis.at(static_cast<std::size_t>(id));
 }
 
+bool waits_for_queue(ApiId id) {
+  return id == ApiId::WdfIoQueueStopSynchronously || id == ApiId::WdfIoQueuePurgeSynchronously ||
+         id == ApiId::WdfIoQueueStopAndPurgeSynchronously ||
+         id == ApiId::WdfIoQueueDrainSynchronously;
+}
+
+bool stops_or_purges_queue(ApiId id) {
+  return waits_for_queue(id) || id == ApiId::WdfIoQueueStop || id == ApiId::WdfIoQueuePurge ||
+         id == ApiId::WdfIoQueueStopAndPurge || id == ApiId::WdfIoQueueDrain;
+}
+
 std::optional<ApiId> find_api(std::string_view name) {
   for (const ApiInfo& a : kApis) {
     if (a.name == name) return a.id;

@@ -45,6 +45,11 @@ std::span<const ApiInfo> all_apis();
 const ApiInfo& api_info(ApiId id);
 /// Exact-name lookup.
 std::optional<ApiId> find_api(std::string_view name);
+/// WdfIoQueueStop / Purge / StopAndPurge / Drain or their synchronous forms: a call whose end
+/// depends on the requests of the queue (docs/semantics/kmdf.md "Queue states").
+bool stops_or_purges_queue(ApiId id);
+/// The synchronous forms of those calls: the caller waits until the queue is idle.
+bool waits_for_queue(ApiId id);
 
 /// A named constant from model/constants.def.
 struct ConstantInfo {

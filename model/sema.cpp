@@ -1583,9 +1583,7 @@ class Sema {
           break;
         }
         case TypeKind::Fn: {
-          const bool queue_callback = id == ApiId::WdfIoQueueStop || id == ApiId::WdfIoQueuePurge ||
-                                      id == ApiId::WdfIoQueueStopAndPurge ||
-                                      id == ApiId::WdfIoQueueDrain;
+          const bool queue_callback = stops_or_purges_queue(id) && !waits_for_queue(id);
           if (a.kind == ExprKind::Null &&
               (id == ApiId::WdfRequestSetCompletionRoutine || queue_callback)) {
             a.type = TypeKind::Fn;  // clears the completion routine / no callback

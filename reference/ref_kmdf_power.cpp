@@ -97,13 +97,7 @@ void RefMachine::power_purge_stage() {
     qs.shutdown = true;
     qs.cancel_dispatched = true;
     while (!qs.items.empty()) cancel_on_queue(qs.items.front());
-    for (std::size_t k = 0; k < reqs_.size(); ++k) {
-      Req& q = reqs_[k];
-      if (q.place == Place::Driver && q.queue == static_cast<int>(qi) && q.cancel_fn >= 0 &&
-          !q.cancel_held) {
-        start_cancel_routine(static_cast<int>(k), q.cancel_fn);
-      }
-    }
+    cancel_driver_cancelable(static_cast<int>(qi));
   }
   power_snapshot();
   power_ = PowerPhase::Notifying;

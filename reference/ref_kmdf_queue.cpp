@@ -21,6 +21,14 @@ int RefMachine::driver_owned(int q) const {
   return n;
 }
 
+void RefMachine::cancel_driver_cancelable(int q) {
+  for (std::size_t k = 0; k < reqs_.size(); ++k) {
+    Req& r = reqs_[k];
+    if (r.place == Place::Driver && r.queue == q && r.cancel_fn >= 0 && !r.cancel_held)
+      start_cancel_routine(static_cast<int>(k), r.cancel_fn);
+  }
+}
+
 bool RefMachine::queue_dispatching(int q) const {
   for (const Act& a : acts_) {
     if (a.done || a.req < 0) continue;
@@ -87,9 +95,7 @@ Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
     if (!qs.shutdown) qs.accepting = true;
     return Val{};
   }
-  const bool sync =
-      id == ApiId::WdfIoQueueStopSynchronously || id == ApiId::WdfIoQueuePurgeSynchronously ||
-      id == ApiId::WdfIoQueueStopAndPurgeSynchronously || id == ApiId::WdfIoQueueDrainSynchronously;
+  const bool sync = waits_for_queue(id);
   const int fn = sync || args.size() < 2 ? -1 : args[1].i;
   if ((sync || fn >= 0) && (qs.callback_fn >= 0 || qs.sync_waiter >= 0)) {
     violation(RuleId::ApiMisuse,
@@ -108,13 +114,6 @@ Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
                           api_name(id), decl.name));
   }
   int wait = 1;
-  const auto cancel_driver_cancelable = [&] {
-    for (std::size_t k = 0; k < reqs_.size(); ++k) {
-      Req& r = reqs_[k];
-      if (r.place == Place::Driver && r.queue == q && r.cancel_fn >= 0 && !r.cancel_held)
-        start_cancel_routine(static_cast<int>(k), r.cancel_fn);
-    }
-  };
   switch (id) {
     case ApiId::WdfIoQueueStop:  // FxIoQueue::QueueIdle: accept, do not dispatch
     case ApiId::WdfIoQueueStopSynchronously:
@@ -127,14 +126,14 @@ Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
       if (!qs.shutdown) qs.accepting = true;
       qs.cancel_dispatched = true;
       while (!qs.items.empty()) cancel_on_queue(qs.items.front());
-      cancel_driver_cancelable();
+      cancel_driver_cancelable(q);
       break;
     case ApiId::WdfIoQueuePurge:
     case ApiId::WdfIoQueuePurgeSynchronously:
       qs.accepting = false;
       qs.cancel_dispatched = true;
       while (!qs.items.empty()) cancel_on_queue(qs.items.front());
-      cancel_driver_cancelable();
+      cancel_driver_cancelable(q);
       wait = 2;
       break;
     default:  // Drain

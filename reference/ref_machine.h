@@ -675,6 +675,8 @@ class RefMachine {
   Val kmdf_find_api(const Expr& e, ApiId id, std::vector<Val>& args);
   /// Requests the driver owns from queue q.
   int driver_owned(int q) const;
+  /// The framework cancels queue q's cancelable requests the driver owns (a purge).
+  void cancel_driver_cancelable(int q);
   /// A callback of queue q (EvtIo, EvtIoCanceledOnQueue, EvtRequestCancel) still runs.
   bool queue_dispatching(int q) const;
   /// Queue q's stop (wait 1) or purge (wait 2) has nothing left to wait for.

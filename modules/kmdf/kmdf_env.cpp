@@ -61,14 +61,7 @@ RunResult Kmdf::env_dispatch(uint32_t q) {
   }
   if (qd.dispatch == ast::Dispatch::Sequential) {
     // The next request waits while the driver owns one from this queue (m_DriverIoCount).
-    if (qp[kQCurrent] != 0) return RunResult::Disabled;
-    for (uint32_t o = 0; o < nreq_; ++o) {
-      const Place po = place(o);
-      if (req(o)[kRSrcQueue] == q && !has(o, kForget) &&
-          (po == Place::Driver || po == Place::TargetPending || po == Place::TargetDelivered)) {
-        return RunResult::Disabled;
-      }
-    }
+    if (qp[kQCurrent] != 0 || driver_owned(q) != 0) return RunResult::Disabled;
   }
   uint32_t r = qp[kQItems];
   std::array<uint32_t, 4> fns{};

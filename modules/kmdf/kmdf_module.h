@@ -219,6 +219,11 @@ class Kmdf final : public ModuleBase {
   void set_place(uint32_t r, Place p) { req(r)[kRPlace] = static_cast<uint8_t>(p); }
   uint32_t flags(uint32_t r) const { return static_cast<uint32_t>(get32(req(r) + kRFlags)); }
   bool has(uint32_t r, uint32_t f) const { return (flags(r) & f) != 0; }
+  /// The driver holds r: it owns it or has sent it to a target.
+  bool held(uint32_t r) const {
+    const Place p = place(r);
+    return p == Place::Driver || p == Place::TargetPending || p == Place::TargetDelivered;
+  }
   void set_flag(uint32_t r, uint32_t f, bool on = true) {
     uint32_t v = flags(r);
     set32(req(r) + kRFlags, static_cast<int32_t>(on ? (v | f) : (v & ~f)));

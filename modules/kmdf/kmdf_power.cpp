@@ -99,8 +99,7 @@ void Kmdf::power_snapshot() {
   for (uint32_t r = 0; r < nreq_; ++r) {
     set_flag(r, kStopNotified | kStopToCall | kStopAcked, false);
     if (reqs_[r].created || has(r, kForget)) continue;
-    const Place p = place(r);
-    if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+    if (!held(r)) continue;
     const uint8_t q = req(r)[kRSrcQueue];
     if (q == kNoQueue || !in_stage(q)) continue;
     set_flag(r, kStopNotified);
@@ -121,8 +120,7 @@ RunResult Kmdf::power_notify_next() {
   for (uint32_t r = 0; r < nreq_; ++r) {
     if (!has(r, kStopToCall)) continue;
     set_flag(r, kStopToCall, false);
-    const Place p = place(r);
-    if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered) continue;
+    if (!held(r)) continue;
     if (has(r, kFxCanceled)) continue;  // ProcessPowerEvents tests m_Canceled at the call
     const uint8_t q = req(r)[kRSrcQueue];
     const int32_t fl =
@@ -167,8 +165,7 @@ bool Kmdf::power_waiting() const {
   // The transition waits for every notified request to be acknowledged or to leave the driver.
   for (uint32_t r = 0; r < nreq_; ++r) {
     if (!has(r, kStopNotified) || has(r, kStopAcked)) continue;
-    const Place p = place(r);
-    if (p == Place::Driver || p == Place::TargetPending || p == Place::TargetDelivered) return true;
+    if (held(r)) return true;
   }
   return false;
 }
@@ -258,9 +255,7 @@ RunResult Kmdf::env_power() {
       for (uint32_t r = 0; r < nreq_; ++r) {
         const uint8_t q = req(r)[kRSrcQueue];
         if (reqs_[r].created || has(r, kForget) || has(r, kFxCanceled) || q == kNoQueue) continue;
-        const Place p = place(r);
-        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered)
-          continue;
+        if (!held(r)) continue;
         if (!spec_.queues[q].power_managed || queue_handler(q, "EvtIoResume") == ast::kNone)
           continue;
         set_flag(r, kResumeToCall);
@@ -277,9 +272,7 @@ RunResult Kmdf::env_power() {
       for (uint32_t r = 0; r < nreq_; ++r) {
         if (!has(r, kResumeToCall)) continue;
         set_flag(r, kResumeToCall, false);
-        const Place p = place(r);
-        if (p != Place::Driver && p != Place::TargetPending && p != Place::TargetDelivered)
-          continue;
+        if (!held(r)) continue;
         if (has(r, kFxCanceled)) continue;
         power_record(fmt::format("calls EvtIoResume for {}", reqs_[r].name));
         spawn(ActKind::Resume, queue_handler(req(r)[kRSrcQueue], "EvtIoResume"), r, 0, false);

@@ -11,20 +11,7 @@ bool Kmdf::por_possible() const {
   if (!stop_items_.empty()) return false;
   for (const CodeUnit& u : prog_.units) {
     for (const Instr& in : u.code) {
-      if (in.op != Op::Api) continue;
-      switch (in.api()) {
-        case ApiId::WdfIoQueueStop:
-        case ApiId::WdfIoQueueStopSynchronously:
-        case ApiId::WdfIoQueuePurge:
-        case ApiId::WdfIoQueuePurgeSynchronously:
-        case ApiId::WdfIoQueueStopAndPurge:
-        case ApiId::WdfIoQueueStopAndPurgeSynchronously:
-        case ApiId::WdfIoQueueDrain:
-        case ApiId::WdfIoQueueDrainSynchronously:
-          return false;
-        default:
-          break;
-      }
+      if (in.op == Op::Api && stops_or_purges_queue(in.api())) return false;
     }
   }
   return true;
@@ -32,13 +19,7 @@ bool Kmdf::por_possible() const {
 
 uint32_t Kmdf::driver_owned(uint32_t q) const {
   uint32_t n = 0;
-  for (uint32_t r = 0; r < nreq_; ++r) {
-    const Place p = place(r);
-    if (req(r)[kRSrcQueue] == q && !has(r, kForget) &&
-        (p == Place::Driver || p == Place::TargetPending || p == Place::TargetDelivered)) {
-      ++n;
-    }
-  }
+  for (uint32_t r = 0; r < nreq_; ++r) n += req(r)[kRSrcQueue] == q && !has(r, kForget) && held(r);
   return n;
 }
 
