@@ -27,6 +27,7 @@ namespace {
 #define Task TypeKind::Task
 #define AnyList TypeKind::AnyList
 #define ListElem TypeKind::ListElem
+#define File TypeKind::File
 #include "model/api.def"
 #undef CC_API
 #undef Request
@@ -49,6 +50,7 @@ namespace {
 #undef Task
 #undef AnyList
 #undef ListElem
+#undef File
 
 // kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
 const std::array kApis = {

@@ -2,11 +2,13 @@
 // then read (never modified) by the semantics compiler and the reference executor.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/api.h"
@@ -205,6 +207,8 @@ struct DeviceDecl {
   bool filter = false;           ///< WdfFdoInitSetFilter: its queues default to not power-managed
   std::vector<uint32_t> queues;  ///< Spec::queues indices
   bool implicit = false;         ///< created for top-level queues
+  /// Device and file-object callbacks (EvtDeviceSurpriseRemoval, EvtFileCleanup, ...).
+  std::vector<HandlerBinding> handlers;
 };
 
 /// How a lower driver behaves (docs/semantics/kmdf.md "Readings", Targets).
@@ -281,16 +285,49 @@ struct ConversationDecl {
 
 /// Environment item kinds.
 enum class EnvKind : uint8_t {
-  Arrive,      ///< arrive QUEUE x COUNT;
+  Arrive,      ///< arrive QUEUE x COUNT [TYPE] [from FILE];
   Cancel,      ///< cancel any; / cancel QUEUE;
-  Stop,        ///< stop suspend|purge|any;
+  Stop,        ///< stop suspend|purge|surprise|any|symbolic;
   Send,        ///< send FILTER x COUNT cancel_id ID;
   CancelSend,  ///< cancel_send FILTER ID;
+  Close,       ///< close FILE; (the application closes its last handle)
 };
+
+/// The I/O request type a received request carries from its arrival (its IRP major function).
+/// Unspecified: fixed by the first request handler it is presented to (docs/spec-language.md).
+enum class IoType : uint8_t { Unspecified, Read, Write, Ioctl, InternalIoctl };
+
+/// The request handler KMDF presents a request of this type to, if the queue binds it
+/// (FxIoQueue::DispatchRequestToDriver); empty for Unspecified.
+constexpr std::string_view io_type_handler(IoType t) {
+  switch (t) {
+    case IoType::Read:
+      return "EvtIoRead";
+    case IoType::Write:
+      return "EvtIoWrite";
+    case IoType::Ioctl:
+      return "EvtIoDeviceControl";
+    case IoType::InternalIoctl:
+      return "EvtIoInternalDeviceControl";
+    case IoType::Unspecified:
+      break;
+  }
+  return {};
+}
+
+/// The request handlers in the order an unspecified request may be presented to them.
+constexpr std::array<std::pair<std::string_view, IoType>, 5> kIoHandlers = {{
+    {"EvtIoDefault", IoType::Unspecified},
+    {"EvtIoRead", IoType::Read},
+    {"EvtIoWrite", IoType::Write},
+    {"EvtIoDeviceControl", IoType::Ioctl},
+    {"EvtIoInternalDeviceControl", IoType::InternalIoctl},
+}};
 
 /// stop flavours.
 /// Symbolic: like Any, but EvtIoStop receives its flags as a symbolic value (docs/symbolic.md).
-enum class StopKind : uint8_t { Suspend, Purge, Any, Symbolic };
+/// Surprise: a surprise removal (EvtDeviceSurpriseRemoval, then the removal sequence).
+enum class StopKind : uint8_t { Suspend, Purge, Any, Symbolic, Surprise };
 
 /// One line of the environment block.
 struct EnvItem {
@@ -305,6 +342,10 @@ struct EnvItem {
   uint32_t object = kNone;      ///< sema: queue (Arrive/Cancel) or filter (Send/CancelSend) index
   int64_t count_value = 0;      ///< sema: folded count
   int64_t cancel_id_value = 0;  ///< sema: folded id
+  IoType io_type = IoType::Unspecified;  ///< Arrive: the requests' type
+  std::string file_name;                 ///< Arrive `from FILE` / Close: the file handle
+  SourceRange file_range;
+  uint32_t file = kNone;  ///< sema: index into Spec::files
 };
 
 /// A whole spec file.
@@ -331,6 +372,7 @@ struct Spec {
   std::vector<MiniportDecl> miniports;
   std::vector<ConversationDecl> conversations;
   std::vector<EnvItem> environment;
+  std::vector<std::string> files;  ///< sema: file handles named by `arrive ... from FILE`
   SourceRange environment_range;
 };
 

@@ -22,8 +22,8 @@ constexpr std::array<std::string_view, 19> kTopKeywords = {
     "event",  "timer",    "global",       "symbolic",    "context", "fn",      "thread",
     "filter", "miniport", "conversation", "environment", "option"};
 
-constexpr std::array<std::string_view, 7> kValueTypeWords = {"bool", "int",  "status", "request",
-                                                             "nbl",  "task", "vcb"};
+constexpr std::array<std::string_view, 8> kValueTypeWords = {"bool", "int",  "status", "request",
+                                                             "nbl",  "task", "vcb",    "file"};
 
 bool is_top_keyword(std::string_view w) {
   return std::find(kTopKeywords.begin(), kTopKeywords.end(), w) != kTopKeywords.end();
@@ -42,6 +42,7 @@ TypeKind scalar_type(std::string_view w) {
   if (w == "nbl") return TypeKind::Nbl;
   if (w == "task") return TypeKind::Task;
   if (w == "vcb") return TypeKind::Vcb;
+  if (w == "file") return TypeKind::File;
   return TypeKind::Error;
 }
 
@@ -527,9 +528,20 @@ class Parser {
         queue_decl(index);
       } else if (at_decl_start(true)) {
         break;
+      } else if (at(Tok::Ident) && peek().kind == Tok::Assign) {
+        // A device or file-object callback: EvtDeviceSurpriseRemoval = fn;
+        HandlerBinding b;
+        if (name(b.handler, b.range, "a callback name") &&
+            expect(Tok::Assign, "after the callback name") &&
+            name(b.fn_name, b.fn_range, "a function name")) {
+          spec_->devices[index].handlers.push_back(std::move(b));
+          expect(Tok::Semi, "after the callback binding");
+        }
       } else {
         error(DiagId::ExpectedDeclaration, cur().range(),
-              fmt::format("expected a 'queue' inside the device, found {}", found()));
+              fmt::format("expected a 'queue' or a device callback (EvtDeviceSurpriseRemoval = "
+                          "fn;) inside the device, found {}",
+                          found()));
       }
       if (panic_) sync_item(false);
       if (p_ == before) advance();
@@ -876,6 +888,22 @@ class Parser {
       if (!object("a queue name")) return;
       if (!expect_word("x", "after the queue name (write 'arrive QUEUE x COUNT;')")) return;
       item.count = expression();
+      if (panic_) return;
+      if (accept_word("read")) {
+        item.io_type = IoType::Read;
+      } else if (accept_word("write")) {
+        item.io_type = IoType::Write;
+      } else if (accept_word("ioctl")) {
+        item.io_type = IoType::Ioctl;
+      } else if (accept_word("internal_ioctl")) {
+        item.io_type = IoType::InternalIoctl;
+      } else if (at(Tok::Ident) && !at_word("from")) {
+        if (!unknown_keyword("request type", {"read", "write", "ioctl", "internal_ioctl", "from"}))
+          return;
+      }
+      if (accept_word("from")) {
+        if (!name(item.file_name, item.file_range, "a file handle name")) return;
+      }
     } else if (accept_word("cancel")) {
       item.kind = EnvKind::Cancel;
       if (accept_word("any")) {
@@ -893,7 +921,10 @@ class Parser {
         item.stop = StopKind::Any;
       } else if (accept_word("symbolic")) {
         item.stop = StopKind::Symbolic;
-      } else if (!unknown_keyword("stop kind", {"suspend", "purge", "any", "symbolic"})) {
+      } else if (accept_word("surprise")) {
+        item.stop = StopKind::Surprise;
+      } else if (!unknown_keyword("stop kind",
+                                  {"suspend", "purge", "surprise", "any", "symbolic"})) {
         return;
       }
     } else if (accept_word("send")) {
@@ -909,8 +940,12 @@ class Parser {
       item.kind = EnvKind::CancelSend;
       if (!object("a filter name")) return;
       item.cancel_id = expression();
+    } else if (accept_word("close")) {
+      item.kind = EnvKind::Close;
+      if (!name(item.file_name, item.file_range, "a file handle name")) return;
     } else {
-      unknown_keyword("environment event", {"arrive", "cancel", "stop", "send", "cancel_send"});
+      unknown_keyword("environment event",
+                      {"arrive", "cancel", "stop", "send", "cancel_send", "close"});
       panic_ = true;  // skip the rest of the item
       return;
     }

@@ -23,7 +23,8 @@ bool is_num(TypeKind t) {
   return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status;
 }
 bool is_handle(TypeKind t) {
-  return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task || t == TypeKind::Vcb;
+  return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task ||
+         t == TypeKind::Vcb || t == TypeKind::File;
 }
 bool is_list(TypeKind t) {
   return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
@@ -57,6 +58,7 @@ enum class Role : uint8_t {
   EvtIoRead,
   EvtIoWrite,
   EvtIoDeviceControl,
+  EvtIoInternalDeviceControl,
   EvtIoStop,
   EvtIoCanceledOnQueue,
   EvtIoResume,
@@ -67,9 +69,11 @@ enum class Role : uint8_t {
   FilterSend,
   FilterSendComplete,
   FilterCancelSend,
+  DeviceCallback,  ///< EvtDeviceSurpriseRemoval, EvtDeviceSelfManagedIo*
+  FileCallback,    ///< EvtFileCleanup, EvtFileClose
 };
 
-enum class PClass : uint8_t { Request, Nbl, Number };
+enum class PClass : uint8_t { Request, Nbl, Number, File };
 
 struct RoleInfo {
   std::string_view use;        ///< "EvtIoRead", "a completion routine", ...
@@ -80,11 +84,16 @@ struct RoleInfo {
 };
 
 const RoleInfo& role_info(Role r) {
-  static const std::array<RoleInfo, 14> kRoles = {{
+  static const std::array<RoleInfo, 17> kRoles = {{
       {"EvtIoDefault", "(request [, int])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoRead", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoWrite", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoDeviceControl", "(request [, int code])", {PClass::Request, PClass::Number}, 1, 2},
+      {"EvtIoInternalDeviceControl",
+       "(request [, int code])",
+       {PClass::Request, PClass::Number},
+       1,
+       2},
       {"EvtIoStop", "(request, int flags)", {PClass::Request, PClass::Number}, 2, 2},
       {"EvtIoCanceledOnQueue", "(request)", {PClass::Request, PClass::Request}, 1, 1},
       {"EvtIoResume", "(request)", {PClass::Request, PClass::Request}, 1, 1},
@@ -95,15 +104,18 @@ const RoleInfo& role_info(Role r) {
       {"FilterSendNetBufferLists", "(nbl)", {PClass::Nbl, PClass::Nbl}, 1, 1},
       {"FilterSendNetBufferListsComplete", "(nbl, status)", {PClass::Nbl, PClass::Number}, 2, 2},
       {"FilterCancelSendNetBufferLists", "(int cancel_id)", {PClass::Number, PClass::Number}, 1, 1},
+      {"a device callback", "()", {PClass::Number, PClass::Number}, 0, 0},
+      {"a file object callback", "(file)", {PClass::File, PClass::File}, 1, 1},
   }};
   return kRoles.at(static_cast<std::size_t>(r));
 }
 
-constexpr std::array<std::pair<std::string_view, Role>, 7> kQueueHandlers = {{
+constexpr std::array<std::pair<std::string_view, Role>, 8> kQueueHandlers = {{
     {"EvtIoDefault", Role::EvtIoDefault},
     {"EvtIoRead", Role::EvtIoRead},
     {"EvtIoWrite", Role::EvtIoWrite},
     {"EvtIoDeviceControl", Role::EvtIoDeviceControl},
+    {"EvtIoInternalDeviceControl", Role::EvtIoInternalDeviceControl},
     {"EvtIoStop", Role::EvtIoStop},
     {"EvtIoCanceledOnQueue", Role::EvtIoCanceledOnQueue},
     {"EvtIoResume", Role::EvtIoResume},
@@ -113,6 +125,16 @@ constexpr std::array<std::pair<std::string_view, Role>, 3> kFilterHandlers = {{
     {"FilterSendNetBufferLists", Role::FilterSend},
     {"FilterSendNetBufferListsComplete", Role::FilterSendComplete},
     {"FilterCancelSendNetBufferLists", Role::FilterCancelSend},
+}};
+
+constexpr std::array<std::pair<std::string_view, Role>, 7> kDeviceHandlers = {{
+    {"EvtDeviceSurpriseRemoval", Role::DeviceCallback},
+    {"EvtDeviceSelfManagedIoSuspend", Role::DeviceCallback},
+    {"EvtDeviceSelfManagedIoRestart", Role::DeviceCallback},
+    {"EvtDeviceSelfManagedIoFlush", Role::DeviceCallback},
+    {"EvtDeviceSelfManagedIoCleanup", Role::DeviceCallback},
+    {"EvtFileCleanup", Role::FileCallback},
+    {"EvtFileClose", Role::FileCallback},
 }};
 
 struct RoleUse {
@@ -197,6 +219,7 @@ class Sema {
     check_timers();
     check_queues();
     check_filters();
+    check_devices();
     std::vector<uint32_t> order = call_graph_order();
     fn_done_.assign(spec_.fns.size(), false);
     for (uint32_t i : order) {
@@ -645,6 +668,7 @@ class Sema {
         bool other = false;
         for (const auto& [n, r] : kQueueHandlers) other |= n == b.handler;
         for (const auto& [n, r] : kFilterHandlers) other |= n == b.handler;
+        for (const auto& [n, r] : kDeviceHandlers) other |= n == b.handler;
         if (other) {
           report(DiagId::UnknownHandler, b.range,
                  fmt::format("'{}' is not {} {} callback ({} callbacks: {})", b.handler,
@@ -681,20 +705,81 @@ class Sema {
       bool has_request_handler = false;
       for (const HandlerBinding& b : q.handlers) {
         has_request_handler |= b.handler == "EvtIoDefault" || b.handler == "EvtIoRead" ||
-                               b.handler == "EvtIoWrite" || b.handler == "EvtIoDeviceControl";
+                               b.handler == "EvtIoWrite" || b.handler == "EvtIoDeviceControl" ||
+                               b.handler == "EvtIoInternalDeviceControl";
       }
       if (!has_request_handler) {
         report(DiagId::MissingHandler, q.range,
                fmt::format("{} queue '{}' has no request handler; bind EvtIoDefault, EvtIoRead, "
-                           "EvtIoWrite or EvtIoDeviceControl (or make it 'manual')",
+                           "EvtIoWrite, EvtIoDeviceControl or EvtIoInternalDeviceControl (or "
+                           "make it 'manual')",
                            q.dispatch == Dispatch::Parallel ? "parallel" : "sequential", q.name));
       }
     }
   }
 
+  void check_devices() {
+    for (DeviceDecl& d : spec_.devices)
+      check_bindings(d.handlers, kDeviceHandlers, "device", d.name);
+  }
+
   void check_filters() {
     for (FilterDecl& f : spec_.filters)
       check_bindings(f.handlers, kFilterHandlers, "filter", f.name);
+  }
+
+  /// A typed arrival at a queue with neither the type's callback nor EvtIoDefault: KMDF
+  /// fails those requests (FxIoQueue::DispatchRequestToDriver); likely not what was meant.
+  void warn_unhandled_type(const EnvItem& item) {
+    if (item.io_type == IoType::Unspecified || item.object >= spec_.queues.size()) return;
+    const QueueDecl& q = spec_.queues[item.object];
+    if (q.dispatch == Dispatch::Manual) return;
+    for (const HandlerBinding& b : q.handlers) {
+      if (b.handler == io_type_handler(item.io_type) || b.handler == "EvtIoDefault") return;
+    }
+    report(DiagId::UnhandledRequestType, item.range,
+           fmt::format("queue '{}' has neither {} nor EvtIoDefault: the framework fails these "
+                       "requests with STATUS_INVALID_DEVICE_REQUEST",
+                       q.name, io_type_handler(item.io_type)));
+  }
+
+  /// The index of the item's file handle in Spec::files (handles are numbered in the order
+  /// the `arrive ... from FILE` lines name them); kNone when no arrive line opens it.
+  uint32_t file_index(const EnvItem& item) {
+    if (spec_.files.empty()) {
+      for (const EnvItem& a : spec_.environment) {
+        if (a.kind != EnvKind::Arrive || a.file_name.empty()) continue;
+        if (std::find(spec_.files.begin(), spec_.files.end(), a.file_name) == spec_.files.end())
+          spec_.files.push_back(a.file_name);
+      }
+    }
+    auto it = std::find(spec_.files.begin(), spec_.files.end(), item.file_name);
+    return it == spec_.files.end() ? kNone : static_cast<uint32_t>(it - spec_.files.begin());
+  }
+
+  /// `close FILE;` names a file handle some `arrive ... from FILE` line opened, once.
+  void check_close(EnvItem& item) {
+    item.file = file_index(item);
+    if (item.file == kNone) {
+      Suggester s;
+      for (const EnvItem& a : spec_.environment) {
+        if (a.kind == EnvKind::Arrive && !a.file_name.empty()) s.add(a.file_name);
+      }
+      report(DiagId::UnknownIdentifier, item.file_range,
+             fmt::format("unknown file handle '{}': no 'arrive ... from {}' line opens it",
+                         item.file_name, item.file_name),
+             s.hint(item.file_name));
+      return;
+    }
+    for (const EnvItem& other : spec_.environment) {
+      if (&other == &item) break;
+      if (other.kind == EnvKind::Close && other.file_name == item.file_name) {
+        report(DiagId::DuplicateDeclaration, item.range,
+               fmt::format("file handle '{}' is closed twice", item.file_name));
+        report(DiagId::NotePreviousDeclaration, other.range, "first closed here");
+        return;
+      }
+    }
   }
 
   void check_environment() {
@@ -717,7 +802,12 @@ class Sema {
           break;
         case EnvKind::Stop:
           break;
+        case EnvKind::Close:
+          check_close(item);
+          break;
       }
+      if (item.kind == EnvKind::Arrive && !item.file_name.empty()) item.file = file_index(item);
+      if (item.kind == EnvKind::Arrive) warn_unhandled_type(item);
       if (item.count) {
         int64_t v = 0;
         if (const_number(item.count.get(), v, "the count", TypeKind::Int)) {
@@ -1583,7 +1673,8 @@ class Sema {
           break;
         }
         case TypeKind::Fn: {
-          const bool queue_callback = stops_or_purges_queue(id) && !waits_for_queue(id);
+          const bool queue_callback = (stops_or_purges_queue(id) && !waits_for_queue(id)) ||
+                                      id == ApiId::WdfIoQueueReadyNotify;
           if (a.kind == ExprKind::Null &&
               (id == ApiId::WdfRequestSetCompletionRoutine || queue_callback)) {
             a.type = TypeKind::Fn;  // clears the completion routine / no callback
@@ -1687,6 +1778,9 @@ class Sema {
             break;
           case PClass::Number:
             ok = is_num(t);
+            break;
+          case PClass::File:
+            ok = t == TypeKind::File;
             break;
         }
       }

@@ -54,6 +54,8 @@ std::string_view type_name(TypeKind t) {
       return "any";
     case TypeKind::AnyList:
       return "list";
+    case TypeKind::File:
+      return "file";
     case TypeKind::ListElem:
       return "list element";
   }
@@ -69,6 +71,7 @@ bool is_value_type(TypeKind t) {
     case TypeKind::Nbl:
     case TypeKind::Task:
     case TypeKind::Vcb:
+    case TypeKind::File:
     case TypeKind::ListRequest:
     case TypeKind::ListNbl:
       return true;

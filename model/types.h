@@ -35,6 +35,7 @@ enum class TypeKind : uint8_t {
   Any,         ///< API signatures only: any value type
   AnyList,     ///< API signatures only: list<request> or list<nbl>
   ListElem,    ///< API signatures only: the element type of the list argument
+  File,        ///< a KMDF file object (WDFFILEOBJECT); its value is the handle index + 1
 };
 
 /// The spelling of a type in diagnostics ("request", "list<nbl>", "queue", ...).

@@ -65,6 +65,7 @@ void RefMachine::init_kmdf(const ast::Spec& spec) {
     }
   }
   list_capacity_ = reqs_.size();
+  file_state_.assign(spec.files.size(), 0);
 }
 
 int RefMachine::sync_device_of_queue(int q) const {
@@ -273,6 +274,10 @@ Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::WdfIoQueueFindRequest:
     case ApiId::WdfIoQueueRetrieveFoundRequest:
       return kmdf_find_api(e, id, args);
+    case ApiId::WdfRequestGetFileObject:
+    case ApiId::WdfIoQueueRetrieveRequestByFileObject:
+    case ApiId::WdfIoQueueReadyNotify:
+      return kmdf_file_api(e, id, args);
     case ApiId::WdfRequestReuse:
     case ApiId::WdfObjectReference:
     case ApiId::WdfObjectDereference:
@@ -346,6 +351,11 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
     case ApiId::WdfRequestCompleteWithInformation: {
       visible();
       record(id);
+      if (cur().role == Role::SurpriseRemoval)
+        violation(RuleId::ApiMisuse,
+                  fmt::format("{} completes a request from EvtDeviceSurpriseRemoval (SDV "
+                              "EvtSurpriseRemoveNoRequestComplete)",
+                              cur().key));
       Req& r = check_handle(args[0], id, true);
       if (!r.received)
         violation(
@@ -523,11 +533,13 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
       r.queue = target_q;
       r.forwarded = true;
       r.presented = true;
+      const bool was_empty = qs.items.empty();
       if (id == ApiId::WdfRequestRequeue) {
         qs.items.push_front(args[0].req);
       } else {
         qs.items.push_back(args[0].req);
       }
+      queue_added(target_q, was_empty);
       // The queue refuses a request whose IRP was cancelled: it is cancelled as it enters; a
       // requeue during a purge is cancelled too (FxIoQueue::Requeue).
       if (r.cancel_flag || (id == ApiId::WdfRequestRequeue && qs.cancel_dispatched))
@@ -606,7 +618,9 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
         r.place = Place::Queued;
         r.presented = true;
         QueueSt& qs = queues_[static_cast<std::size_t>(r.queue)];
+        const bool was_empty = qs.items.empty();
         qs.items.push_front(args[0].req);
+        queue_added(r.queue, was_empty);
         // FxIoQueue::ProcessAcknowledgedRequests: during a purge it is cancelled instead.
         if (r.cancel_flag || qs.cancel_dispatched) cancel_on_queue(args[0].req);
       }
@@ -714,6 +728,10 @@ bool RefMachine::run_kmdf_env(const std::string& key) {
     env_cancel(*r);
   } else if (auto r2 = key_rest(key, "target ")) {
     env_target(*r2);
+  } else if (auto f = key_rest(key, "close ")) {
+    env_close(*f);
+  } else if (auto q3 = key_rest(key, "ready ")) {
+    env_ready(*q3);
   } else {
     return false;
   }
@@ -730,7 +748,10 @@ void RefMachine::env_arrive(const std::string& qname) {
     q.refs = 1;
     q.status = K().success;
     q.queue = static_cast<int>(item.object);
+    q.type = item.io_type;
+    q.file = item.file == ast::kNone ? -1 : static_cast<int>(item.file);
     QueueSt& qs = queues_[item.object];
+    const bool was_empty = qs.items.empty();
     if (!qs.accepting) {  // purged: completed at once
       q.place = Place::Driver;
       complete_request(r, K().invalid_device_state);
@@ -738,6 +759,7 @@ void RefMachine::env_arrive(const std::string& qname) {
     }
     q.place = Place::Queued;
     qs.items.push_back(r);
+    queue_added(static_cast<int>(item.object), was_empty);
     return;
   }
   throw BlockedSig{fmt::format("no request is left to arrive at queue {}", qname)};
@@ -751,20 +773,16 @@ void RefMachine::env_dispatch(const std::string& qname) {
   if (qi < 0) throw ReplayError{fmt::format("no queue named '{}'", qname)};
   const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(qi)];
   QueueSt& qs = queues_[static_cast<std::size_t>(qi)];
-  std::vector<uint32_t> handlers;
-  std::vector<std::string> options;
+  bool any_handler = false;
   for (const ast::HandlerBinding& h : decl.handlers) {
-    if (is_evtio_handler(h.handler) && h.fn != ast::kNone) {
-      handlers.push_back(h.fn);
-      options.push_back("handler:" + spec_->fns[h.fn].name);
-    }
+    any_handler |= is_evtio_handler(h.handler) && h.fn != ast::kNone;
   }
   if (qs.items.empty()) throw BlockedSig{fmt::format("queue {} is empty", qname)};
   if (power_held(qi)) throw BlockedSig{fmt::format("queue {} is held for power", qname)};
   if (!qs.dispatching) throw BlockedSig{fmt::format("queue {} is stopped", qname)};
   if (decl.dispatch == ast::Dispatch::Manual)
     throw BlockedSig{fmt::format("queue {} is manual", qname)};
-  if (handlers.empty()) throw BlockedSig{fmt::format("queue {} has no EvtIo callback", qname)};
+  if (!any_handler) throw BlockedSig{fmt::format("queue {} has no EvtIo callback", qname)};
   if (decl.dispatch == ast::Dispatch::Sequential) {
     int busy = qs.current;
     for (std::size_t k = 0; k < reqs_.size() && busy < 0; ++k) {
@@ -777,15 +795,42 @@ void RefMachine::env_dispatch(const std::string& qname) {
           fmt::format("sequential queue {} is still busy with {}", qname, req_name(busy))};
     }
   }
-  std::size_t pick = handlers.size() > 1 ? choose(options) : 0;
   int r = qs.items.front();
-  qs.items.pop_front();
   Req& q = reqs_[static_cast<std::size_t>(r)];
+  // The callback for the request's type, else EvtIoDefault; a request of unknown type may be
+  // any type the queue has a callback for (FxIoQueue::DispatchRequestToDriver).
+  std::vector<std::pair<uint32_t, ast::IoType>> handlers;
+  auto bound = [&](std::string_view name) {
+    for (const ast::HandlerBinding& h : decl.handlers) {
+      if (h.handler == name && h.fn != ast::kNone) return h.fn;
+    }
+    return ast::kNone;
+  };
+  if (q.type != ast::IoType::Unspecified) {
+    uint32_t fn = bound(ast::io_type_handler(q.type));
+    if (fn == ast::kNone) fn = bound("EvtIoDefault");
+    if (fn != ast::kNone) handlers.emplace_back(fn, q.type);
+  } else {
+    for (const auto& [name, type] : ast::kIoHandlers) {
+      if (uint32_t fn = bound(name); fn != ast::kNone) handlers.emplace_back(fn, type);
+    }
+  }
+  qs.items.pop_front();
+  if (handlers.empty()) {  // the framework fails it
+    q.place = Place::Driver;
+    q.queue = qi;
+    complete_request(r, K().invalid_device_request);
+    return;
+  }
+  std::vector<std::string> options;
+  for (const auto& h : handlers) options.push_back("handler:" + spec_->fns[h.first].name);
+  std::size_t pick = handlers.size() > 1 ? choose(options) : 0;
+  q.type = handlers[pick].second;
   q.place = Place::Driver;
   q.queue = qi;
   q.presented = true;
   if (decl.dispatch == ast::Dispatch::Sequential) qs.current = r;
-  const ast::FnDecl& fn = spec_->fns[handlers[pick]];
+  const ast::FnDecl& fn = spec_->fns[handlers[pick].first];
   start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::EvtIo, r, {Val{0, r, q.epoch}},
                  sync_device_of_queue(qi));
 }
@@ -872,6 +917,11 @@ void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
   }
   for (std::size_t q = 0; q < queues_.size(); ++q) {
     if (!queues_[q].items.empty()) keys.insert("dispatch " + spec_->queues[q].name);
+    if (queues_[q].ready_fn >= 0 && queues_[q].transition)
+      keys.insert("ready " + spec_->queues[q].name);
+  }
+  for (std::size_t f = 0; f < file_state_.size(); ++f) {
+    if (file_state_[f] < 3) keys.insert("close " + spec_->files[f]);
   }
   for (const Req& r : reqs_) {
     if (r.received && r.alive() && !r.originator_cancelled) keys.insert("cancel " + r.name);

@@ -50,7 +50,27 @@ bool RefMachine::power_held(int q) const {
 bool RefMachine::powered_off(int q) const {
   if (power_ == PowerPhase::Removed) return true;
   if (!spec_->queues[static_cast<std::size_t>(q)].power_managed) return false;
-  return power_ == PowerPhase::Off || stage_ == 2;
+  return power_ == PowerPhase::Off || power_ == PowerPhase::Purging || stage_ == 2;
+}
+
+bool RefMachine::start_device_callbacks(Role role, const char* handler) {
+  bool any = false;
+  for (std::size_t d = 0; d < spec_->devices.size(); ++d) {
+    for (const ast::HandlerBinding& h : spec_->devices[d].handlers) {
+      if (h.handler != handler || h.fn == ast::kNone) continue;
+      const ast::FnDecl& fn = spec_->fns[h.fn];
+      start_activity(fn.name, fn, role, -1, {}, -1);
+      any = true;
+    }
+  }
+  return any;
+}
+
+bool RefMachine::pnp_busy() const {
+  for (const Act& a : acts_) {
+    if (!a.done && a.role == Role::Pnp) return true;
+  }
+  return false;
 }
 
 void RefMachine::start_cancel_routine(int r, int fn) {
@@ -108,16 +128,24 @@ void RefMachine::env_stop() {
   if (lines.empty()) throw ReplayError{"the spec has no stop event"};
   if (power_ != PowerPhase::On || stop_line_ >= lines.size())
     throw BlockedSig{"no power transition can begin now"};
+  if (pnp_busy()) throw BlockedSig{"a device callback of the last transition still runs"};
   const ast::EnvItem* line = lines[stop_line_];
   std::vector<std::string> options;
   // `stop symbolic` replays like `stop any`: the token names the kind, and the flags the
   // driver sees are the model's value of the stop action with the cancelable bit.
-  if (line->stop != ast::StopKind::Purge) options.emplace_back("stop:suspend");
-  if (line->stop != ast::StopKind::Suspend) options.emplace_back("stop:purge");
-  purge_ = options[choose(options)] == "stop:purge";
+  const bool surprise = line->stop == ast::StopKind::Surprise;
+  if (surprise) {
+    options.emplace_back("stop:surprise");
+  } else {
+    if (line->stop != ast::StopKind::Purge) options.emplace_back("stop:suspend");
+    if (line->stop != ast::StopKind::Suspend) options.emplace_back("stop:purge");
+  }
+  purge_ = options[choose(options)] != "stop:suspend";
   ++stop_line_;
   stage_ = 0;
   power_ = PowerPhase::Starting;
+  if (surprise) start_device_callbacks(Role::SurpriseRemoval, "EvtDeviceSurpriseRemoval");
+  start_device_callbacks(Role::Pnp, "EvtDeviceSelfManagedIoSuspend");
 }
 
 void RefMachine::env_power() {
@@ -125,7 +153,12 @@ void RefMachine::env_power() {
     case PowerPhase::On:
     case PowerPhase::Removed:
       throw BlockedSig{"no power transition is in progress"};
+    case PowerPhase::Purging:
+      if (pnp_busy()) throw BlockedSig{"the removal waits for EvtDeviceSelfManagedIoFlush"};
+      power_purge_stage();
+      return;
     case PowerPhase::Starting:
+      if (pnp_busy()) throw BlockedSig{"the power-down waits for EvtDeviceSelfManagedIoSuspend"};
       for (const Act& a : acts_) {
         if (a.done || a.req < 0) continue;
         if (a.role != Role::EvtIo && a.role != Role::CanceledOnQueue && a.role != Role::Cancel)
@@ -171,6 +204,9 @@ void RefMachine::env_power() {
         power_ = PowerPhase::Off;
       } else if (stage_ == 2) {
         power_ = PowerPhase::Removed;
+        start_device_callbacks(Role::Pnp, "EvtDeviceSelfManagedIoCleanup");
+      } else if (stage_ == 1 && start_device_callbacks(Role::Pnp, "EvtDeviceSelfManagedIoFlush")) {
+        power_ = PowerPhase::Purging;
       } else {
         power_purge_stage();
       }
@@ -203,6 +239,12 @@ void RefMachine::env_power() {
       }
       power_ = PowerPhase::On;
       release_held_callbacks();
+      for (std::size_t q = 0; q < queues_.size(); ++q) {
+        if (spec_->queues[q].power_managed && spec_->queues[q].dispatch == ast::Dispatch::Manual &&
+            !queues_[q].items.empty())
+          queues_[q].transition = true;
+      }
+      start_device_callbacks(Role::Pnp, "EvtDeviceSelfManagedIoRestart");
       return;
   }
 }

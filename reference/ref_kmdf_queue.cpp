@@ -93,7 +93,13 @@ Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
     qs.dispatching = true;
     qs.cancel_dispatched = false;
     if (!qs.shutdown) qs.accepting = true;
+    if (!qs.items.empty() && decl.dispatch == ast::Dispatch::Manual) qs.transition = true;
     return Val{};
+  }
+  if (cur().role == Role::SurpriseRemoval) {
+    violation(RuleId::ApiMisuse, fmt::format("{} on queue {} from EvtDeviceSurpriseRemoval (SDV "
+                                             "EvtSurpriseRemoveNoSuspendQueue)",
+                                             api_name(id), decl.name));
   }
   const bool sync = waits_for_queue(id);
   const int fn = sync || args.size() < 2 ? -1 : args[1].i;

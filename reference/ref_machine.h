@@ -217,6 +217,8 @@ struct Req {
   bool coq_held = false;        ///< its EvtIoCanceledOnQueue waits likewise
   bool resume_to_call = false;  ///< its EvtIoResume is still to be called
   bool found_ref = false;       ///< WdfIoQueueFindRequest found it; that reference is held
+  ast::IoType type = ast::IoType::Unspecified;  ///< its IRP major function, once known
+  int file = -1;  ///< the file handle it was sent on (Spec::files index), -1 if none
   std::vector<Val> ctx;
   std::vector<std::vector<Val>> ctx_lists;
 
@@ -279,10 +281,22 @@ struct QueueSt {
   int callback_fn = -1;            ///< the pending stop/purge callback
   int wait = 0;                    ///< what it waits for: 0 none, 1 idle, 2 idle and empty
   int sync_waiter = -1;            ///< the activity in a synchronous stop/purge of it
+  int ready_fn = -1;               ///< the EvtIoQueueState of WdfIoQueueReadyNotify
+  bool transition = false;         ///< went from empty to not empty: a notification is due
 };
 
 /// The device's power and removal phase (docs/semantics/kmdf.md "Power and removal").
-enum class PowerPhase : uint8_t { On, Starting, Notifying, Waiting, Off, Resuming, Removed };
+/// Purging: removal waits for EvtDeviceSelfManagedIoFlush before purging the other queues.
+enum class PowerPhase : uint8_t {
+  On,
+  Starting,
+  Notifying,
+  Waiting,
+  Off,
+  Resuming,
+  Removed,
+  Purging
+};
 
 /// What an activity is: a thread, a timer or one of the callbacks the frameworks start.
 enum class Role : uint8_t {
@@ -295,7 +309,10 @@ enum class Role : uint8_t {
   Completion,
   Resume,
   QueueState,
-  FilterCallback  ///< FilterSendNetBufferLists / ...Complete / FilterCancelSendNetBufferLists
+  FilterCallback,   ///< FilterSendNetBufferLists / ...Complete / FilterCancelSendNetBufferLists
+  Pnp,              ///< EvtDeviceSelfManagedIo*: the power path waits for it
+  SurpriseRemoval,  ///< EvtDeviceSurpriseRemoval: nothing waits for it
+  FileCallback,     ///< EvtFileCleanup / EvtFileClose
 };
 
 /// A statement cursor: a statement list, an atomic block or a loop in progress.
@@ -333,6 +350,7 @@ struct Act {
   int sending_nbl = -1;     ///< FilterSendNetBufferLists: the NBL whose send call it is
   int inline_caller = -1;   ///< this is an inline cancel routine of that activity
   int waiting_queue = -1;   ///< in a synchronous stop/purge of this queue
+  int file = -1;            ///< EvtFileCleanup / EvtFileClose: its file handle
   std::vector<Frame> frames;
 };
 
@@ -468,7 +486,8 @@ class RefMachine {
   PowerPhase power_ = PowerPhase::On;  ///< the device's power phase
   std::size_t stop_line_ = 0;          ///< `stop` lines started so far
   bool purge_ = false;                 ///< the transition in progress is a removal
-  int stage_ = 0;  ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
+  int stage_ = 0;                ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
+  std::vector<int> file_state_;  ///< per file handle: 0 open, 1 cleanup, 2 flushed, 3 closed
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
   std::vector<bool> cancel_send_done_;  ///< per environment item
@@ -713,6 +732,19 @@ class RefMachine {
   void release_held_callbacks();
   /// Removal's purge of the next group of queues.
   void power_purge_stage();
+  /// Starts device callback `handler` on every device that binds it; false when none does.
+  bool start_device_callbacks(Role role, const char* handler);
+  /// A device callback the power path waits for is running.
+  bool pnp_busy() const;
+  // file objects and ready notification (ref_kmdf_files.cpp)
+  void env_close(const std::string& fname);  ///< "close <file>"
+  void env_ready(const std::string& qname);  ///< "ready <queue>"
+  /// WdfRequestGetFileObject, WdfIoQueueRetrieveRequestByFileObject, WdfIoQueueReadyNotify.
+  Val kmdf_file_api(const Expr& e, ApiId id, std::vector<Val>& args);
+  /// A request was put in queue q: an empty manual queue owes a ready notification.
+  void queue_added(int q, bool was_empty);
+  /// The device a file handle was opened on.
+  int file_device(int f) const;
   /// Keys of the KMDF environment events that may move.
   void kmdf_candidate_events(std::set<std::string>& keys) const;
   /// End state, first: a pending request whose cancel was lost by Reuse or MarkCancelableEx.

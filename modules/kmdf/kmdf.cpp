@@ -22,6 +22,7 @@ std::string Kmdf::build() {
           arrive_reqs_[i].push_back(static_cast<uint32_t>(reqs_.size()));
           reqs_.push_back({.queue = it.object,
                            .arrive_item = i,
+                           .file = it.file,
                            .name = fmt::format("req#{}", reqs_.size() + 1)});
         }
         break;
@@ -36,6 +37,11 @@ std::string Kmdf::build() {
       default:
         break;
     }
+  }
+  file_device_.assign(spec_.files.size(), 0);
+  for (auto it = spec_.environment.rbegin(); it != spec_.environment.rend(); ++it) {
+    if (it->kind == ast::EnvKind::Arrive && it->file != ast::kNone)
+      file_device_[it->file] = spec_.queues[it->object].device;
   }
   for (const ast::CreatedRequestDecl& c : spec_.requests) {
     reqs_.push_back({.created = true, .target = c.target, .name = c.name});
@@ -56,8 +62,10 @@ std::string Kmdf::build() {
 }
 
 uint64_t Kmdf::activities() const {
-  // Timers, up to four callbacks per request, and one more.
-  return spec_.timers.size() + 4ULL * nreq_ + 1;
+  // Timers, up to four callbacks per request, five device callbacks per device, two per
+  // file handle, one queue-state callback per queue, and one more.
+  return spec_.timers.size() + 4ULL * nreq_ + 5ULL * spec_.devices.size() +
+         2ULL * spec_.files.size() + spec_.queues.size() + 1;
 }
 
 void Kmdf::layout(Layout& layout) {
@@ -67,6 +75,7 @@ void Kmdf::layout(Layout& layout) {
   devices_ = layout.add("kmdf.devices", 2, static_cast<uint32_t>(spec_.devices.size()));
   timers_ = layout.add("kmdf.timers", 1, static_cast<uint32_t>(spec_.timers.size()));
   power_ = layout.add("kmdf.power", 4, 1);  // Power, stop lines started, purge, Stage
+  files_ = layout.add("kmdf.files", 1, static_cast<uint32_t>(spec_.files.size()));  // FileState
 }
 
 void Kmdf::env_actors(std::vector<EnvActor>& out) const {
@@ -77,8 +86,9 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
     if (spec_.environment[i].kind == ast::EnvKind::Arrive) add(EnvKind::Arrive, i);
   }
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
-    std::array<uint32_t, 4> fns{};
-    if (spec_.queues[q].dispatch != ast::Dispatch::Manual && io_handler_fns(q, fns) > 0) {
+    IoHandlers hs;
+    if (spec_.queues[q].dispatch != ast::Dispatch::Manual &&
+        io_handler_fns(q, ast::IoType::Unspecified, hs) > 0) {
       add(EnvKind::Dispatch, q);
     }
   }
@@ -92,6 +102,10 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
   }
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) add(EnvKind::Timer, t);
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) add(EnvKind::QueueDone, q);
+  for (uint32_t f = 0; f < spec_.files.size(); ++f) add(EnvKind::Close, f);
+  for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+    if (spec_.queues[q].dispatch == ast::Dispatch::Manual) add(EnvKind::QueueReady, q);
+  }
 }
 
 void Kmdf::bind() {
@@ -143,11 +157,22 @@ void Kmdf::initial_state() {
   }
 }
 
-uint32_t Kmdf::io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const {
+uint32_t Kmdf::io_handler_fns(uint32_t q, ast::IoType type, IoHandlers& out) const {
   uint32_t n = 0;
-  for (const char* h : {"EvtIoDefault", "EvtIoRead", "EvtIoWrite", "EvtIoDeviceControl"}) {
-    uint32_t fn = queue_handler(q, h);
-    if (fn != ast::kNone) out[n++] = fn;
+  if (type != ast::IoType::Unspecified) {
+    // FxIoQueue::DispatchRequestToDriver: the type's own callback, else EvtIoDefault.
+    uint32_t fn = queue_handler(q, ast::io_type_handler(type));
+    if (fn == ast::kNone) fn = queue_handler(q, "EvtIoDefault");
+    if (fn == ast::kNone) return 0;
+    out.fns[0] = fn;
+    out.types[0] = type;
+    return 1;
+  }
+  for (const auto& [h, t] : ast::kIoHandlers) {
+    const uint32_t fn = queue_handler(q, h);
+    if (fn == ast::kNone) continue;
+    out.fns[n] = fn;
+    out.types[n++] = t;
   }
   return n;
 }
@@ -167,6 +192,12 @@ uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, 
   int32_t dev = -1;
   if (kind == ActKind::Timer) {
     dev = timer_device_;
+  } else if (kind == ActKind::FileCallback) {
+    dev = static_cast<int32_t>(file_device_[subject]);
+  } else if (kind == ActKind::QueueState) {
+    dev = subject != kNoSlot ? device_of_queue(subject) : -1;  // ready notification
+  } else if (!subject_is_request(kind)) {
+    dev = -1;  // PnP callbacks are not serialised with the I/O callbacks
   } else if (kind != ActKind::Completion && kind != ActKind::Thread && subject != kNoSlot) {
     uint8_t q = req(subject)[kRSrcQueue];
     if (q != kNoQueue) dev = device_of_queue(q);
@@ -175,7 +206,11 @@ uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, 
     p[kAFlags] |= kNeedsSync;
   }
   const CodeUnit& u = c_.unit_of(slot);
-  if (subject != kNoSlot && u.param_count >= 1) set_reg(slot, Reg{0}, handle(subject));
+  if (kind == ActKind::FileCallback) {
+    if (u.param_count >= 1) set_reg(slot, Reg{0}, static_cast<int32_t>(subject + 1));
+  } else if (subject != kNoSlot && u.param_count >= 1 && subject_is_request(kind)) {
+    set_reg(slot, Reg{0}, handle(subject));
+  }
   if (has_arg1 && u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
   if (recording()) note(fmt::format("starts {}", lane_of(slot)));
   return slot;
@@ -186,9 +221,18 @@ bool Kmdf::on_start(uint32_t a) {
   const auto kind = static_cast<ActKind>(p[kAKind]);
   if ((p[kAFlags] & (kNeedsSync | kInherited)) == kNeedsSync) {
     // Automatic serialization: the framework takes the device's lock before the callback.
-    uint8_t q = p[kASubject] ? req(p[kASubject] - 1u)[kRSrcQueue] : kNoQueue;
-    int32_t dev =
-        kind == ActKind::Timer ? timer_device_ : (q != kNoQueue ? device_of_queue(q) : -1);
+    const uint32_t subject = p[kASubject] ? p[kASubject] - 1u : kNoSlot;
+    int32_t dev = -1;
+    if (kind == ActKind::Timer) {
+      dev = timer_device_;
+    } else if (kind == ActKind::FileCallback) {
+      dev = static_cast<int32_t>(file_device_[subject]);
+    } else if (kind == ActKind::QueueState) {
+      dev = subject != kNoSlot ? device_of_queue(subject) : -1;
+    } else if (subject != kNoSlot && subject_is_request(kind)) {
+      const uint8_t q = req(subject)[kRSrcQueue];
+      dev = q != kNoQueue ? device_of_queue(q) : -1;
+    }
     if (dev >= 0) {
       uint8_t* d = device(static_cast<uint32_t>(dev));
       if (d[1] != 0) return false;
@@ -234,9 +278,13 @@ std::string Kmdf::lane(uint32_t a, std::string_view unit) const {
   const uint8_t* p = act(a);
   const auto kind = static_cast<ActKind>(p[kAKind]);
   if (!is_kmdf_kind(kind)) return {};  // another module's
-  if (p[kASubject] != 0 && kind != ActKind::Timer) {
-    return fmt::format("{}[{}]", unit, reqs_[p[kASubject] - 1].name);
+  if (p[kASubject] == 0) return std::string(unit);
+  if (kind == ActKind::FileCallback)
+    return fmt::format("{}[{}]", unit, spec_.files[p[kASubject] - 1]);
+  if (kind == ActKind::QueueState) {
+    return fmt::format("{}[{}]", unit, spec_.queues[p[kASubject] - 1].name);
   }
+  if (subject_is_request(kind)) return fmt::format("{}[{}]", unit, reqs_[p[kASubject] - 1].name);
   return std::string(unit);
 }
 

@@ -38,6 +38,10 @@ Outcome Kmdf::exec_api(ApiCall& call) {
     case ApiId::WdfIoQueueFindRequest:
     case ApiId::WdfIoQueueRetrieveFoundRequest:
       return api_find(call);
+    case ApiId::WdfIoQueueRetrieveRequestByFileObject:
+    case ApiId::WdfIoQueueReadyNotify:
+    case ApiId::WdfRequestGetFileObject:
+      return api_files(call);
     case ApiId::WdfRequestForwardToIoQueue:
     case ApiId::WdfRequestRequeue:
     case ApiId::WdfIoQueueRetrieveNextRequest:
@@ -156,6 +160,14 @@ Outcome Kmdf::api_complete(ApiCall& call) {
     case ApiId::WdfRequestComplete:
     case ApiId::WdfRequestCompleteWithInformation: {
       int32_t h = arg[0];
+      if (act_kind == ActKind::SurpriseRemoval) {
+        return misuse(in, fmt::format("{} from EvtDeviceSurpriseRemoval, which is not "
+                                      "synchronised with the power-down path (SDV "
+                                      "EvtSurpriseRemoveNoRequestComplete, "
+                                      "NoCancelFromEvtSurpriseRemove: complete requests in the "
+                                      "self-managed I/O callbacks)",
+                                      name));
+      }
       uint32_t r0 = (static_cast<uint32_t>(h) & 0xFFFF) - 1;
       if (h != 0 && r0 < nreq_ && req(r0)[kRCompletions] > 0 &&
           (place(r0) == Place::Completed || place(r0) == Place::Freed)) {

@@ -23,6 +23,10 @@ RunResult Kmdf::run_env(const EnvActor& e) {
       return env_power();
     case EnvKind::QueueDone:
       return env_queue_done(e.index);
+    case EnvKind::Close:
+      return env_close(e.index);
+    case EnvKind::QueueReady:
+      return env_queue_ready(e.index);
   }
   return RunResult::Disabled;
 }
@@ -41,6 +45,7 @@ RunResult Kmdf::env_arrive(uint32_t item) {
       rec_->results.emplace_back();
     }
     req(r)[kRRefs] = 1;
+    req(r)[kRType] = static_cast<uint8_t>(it.io_type);
     if (!queue_accepting(it.object)) {
       set_place(r, Place::Driver);
       note("the queue is purged");
@@ -64,11 +69,29 @@ RunResult Kmdf::env_dispatch(uint32_t q) {
     if (qp[kQCurrent] != 0 || driver_owned(q) != 0) return RunResult::Disabled;
   }
   uint32_t r = qp[kQItems];
-  std::array<uint32_t, 4> fns{};
-  uint32_t n = io_handler_fns(q, fns);
-  uint32_t fn = fns[n > 1 ? choose(static_cast<uint16_t>(n),
-                                   [&](uint16_t c) { return "handler:" + fn_name(fns[c]); })
-                          : 0];
+  IoHandlers hs;
+  const uint32_t n = io_handler_fns(q, static_cast<ast::IoType>(req(r)[kRType]), hs);
+  if (n == 0) {
+    // No callback for the request's type and no EvtIoDefault: the framework fails it.
+    queue_remove(q, r);
+    set_place(r, Place::Driver);
+    if (rec_) {
+      rec_->lane = "framework";
+      rec_->event = fmt::format("dispatch {}", qd.name);
+      rec_->actor = ActorKind::Framework;
+      rec_->actions.push_back(
+          fmt::format("{} has no callback for {}: fails it", qd.name, reqs_[r].name));
+      rec_->results.emplace_back();
+      rec_->first_src(qd.range);
+    }
+    complete(r, k::STATUS_INVALID_DEVICE_REQUEST, true);
+    return RunResult::Done;
+  }
+  const uint32_t c = n > 1 ? choose(static_cast<uint16_t>(n),
+                                    [&](uint16_t i) { return "handler:" + fn_name(hs.fns[i]); })
+                           : 0;
+  const uint32_t fn = hs.fns[c];
+  req(r)[kRType] = static_cast<uint8_t>(hs.types[c]);
   queue_remove(q, r);
   set_place(r, Place::Driver);
   set_flag(r, kForwarded);  // presented to the driver (m_Presented)

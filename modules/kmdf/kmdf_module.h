@@ -59,7 +59,8 @@ enum QueueField : uint32_t {
   kQCbFn = 3,
   kQCbKind = 4,
   kQSyncWaiter = 5,
-  kQItems = 6,
+  kQReadyFn = 6,  ///< the EvtIoQueueState registered with WdfIoQueueReadyNotify (fn + 1)
+  kQItems = 7,
 };
 
 /// What a queue's stop or purge waits for before its callback runs or its synchronous call
@@ -76,7 +77,12 @@ enum QueueState : uint8_t {
   kQNotDispatching = 1U << 1,    ///< WdfIoQueueDispatchRequests clear (WdfIoQueueStop)
   kQCancelDispatched = 1U << 2,  ///< m_CancelDispatchedRequests: a purge is in progress
   kQShutdown = 1U << 3,          ///< removal: WdfIoQueueStart cannot accept again
+  kQTransition = 1U << 4,        ///< m_TransitionFromEmpty: a ready notification is due
 };
+
+/// A file handle's life (docs/semantics/kmdf.md "File objects"): open, EvtFileCleanup
+/// running, flushed (waiting for its requests to finish), closed (EvtFileClose called).
+enum class FileState : uint8_t { Open, Cleanup, Flushed, Closed };
 
 /// The device's power and removal state (docs/semantics/kmdf.md "Power and removal").
 enum class Power : uint8_t {
@@ -87,6 +93,7 @@ enum class Power : uint8_t {
   Off,        ///< low power: power-managed queues hold new requests
   Resuming,   ///< EvtIoResume is being called, one request at a time
   Removed,    ///< after the removal purge: nothing more happens
+  Purging,    ///< removal: the purge of the other queues waits for EvtDeviceSelfManagedIoFlush
 };
 
 /// Which queues a power transition acts on, in removal order.
@@ -112,6 +119,7 @@ enum ReqField : uint32_t {
   kRFlags = 8,
   kRStatus = 12,
   kRHeldFn = 16,  ///< the cancel routine held back while EvtIoStop calls are made (fn + 1)
+  kRType = 17,    ///< its ast::IoType (Unspecified until a typed handler was presented it)
   kRCtx = 20,
 };
 
@@ -126,12 +134,16 @@ enum class ActKind : uint8_t {
   Timer,
   /// Numbered after NDIS's kinds (7..9): activity kinds are one number space for all modules.
   Resume = 10,
-  QueueState = 11,  ///< a queue's stop/purge/drain completion callback
+  QueueState = 11,       ///< a queue's stop/purge/drain or ready-notify callback (EvtIoQueueState)
+  Pnp = 16,              ///< a device callback the power path waits for (EvtDeviceSelfManagedIo*)
+  SurpriseRemoval = 17,  ///< EvtDeviceSurpriseRemoval: not synchronised with the power path
+  FileCallback = 18,     ///< EvtFileCleanup / EvtFileClose (subject: the file handle index)
 };
 
 /// True for the activity kinds of this module.
 constexpr bool is_kmdf_kind(ActKind k) {
-  return k <= ActKind::Timer || k == ActKind::Resume || k == ActKind::QueueState;
+  return k <= ActKind::Timer || k == ActKind::Resume || k == ActKind::QueueState ||
+         k == ActKind::Pnp || k == ActKind::SurpriseRemoval || k == ActKind::FileCallback;
 }
 
 /// True when an activity of this kind works on a request (its subject is a request index).
@@ -141,9 +153,26 @@ constexpr bool subject_is_request(ActKind k) {
 }
 
 /// Environment actor kinds.
-enum class EnvKind : uint8_t { Arrive, Dispatch, Cancel, Target, Stop, Timer, Power, QueueDone };
+enum class EnvKind : uint8_t {
+  Arrive,
+  Dispatch,
+  Cancel,
+  Target,
+  Stop,
+  Timer,
+  Power,
+  QueueDone,
+  Close,       ///< the application closes a file handle: cleanup, flush, close (index: file)
+  QueueReady,  ///< a manual queue's ready-notify callback is due (index: queue)
+};
 
 constexpr uint8_t kNoQueue = 0xFF;
+
+/// Request handlers a request may be presented to (fn index and the type it fixes).
+struct IoHandlers {
+  std::array<uint32_t, 5> fns{};
+  std::array<ast::IoType, 5> types{};
+};
 
 /// The KMDF module.
 class Kmdf final : public ModuleBase {
@@ -185,6 +214,7 @@ class Kmdf final : public ModuleBase {
     uint32_t queue = ast::kNone;   ///< arrival queue (received)
     uint32_t target = ast::kNone;  ///< created requests: their target
     uint32_t arrive_item = ast::kNone;
+    uint32_t file = ast::kNone;  ///< the file handle it is sent on (Spec::files index)
     std::string name;
   };
 
@@ -196,7 +226,8 @@ class Kmdf final : public ModuleBase {
   int32_t timer_device_ = -1;                       ///< sync device timers belong to
   uint32_t nreq_ = 0;
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
-  Region requests_, queues_, devices_, timers_, power_;
+  Region requests_, queues_, devices_, timers_, power_, files_;
+  std::vector<uint32_t> file_device_;    ///< per file handle: the device it was opened on
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
   bool sym_status_ = false;  ///< the status being completed is a term (a symbolic target)
@@ -248,7 +279,10 @@ class Kmdf final : public ModuleBase {
   // ---- activities ----
   uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
   int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
-  uint32_t io_handler_fns(uint32_t q, std::array<uint32_t, 4>& out) const;
+  /// The request handlers of queue q a request of `type` may be presented to, with the type
+  /// each fixes (an Unspecified request: every bound handler; a typed one: its own handler,
+  /// else EvtIoDefault, else none).
+  uint32_t io_handler_fns(uint32_t q, ast::IoType type, IoHandlers& out) const;
   uint32_t queue_handler(uint32_t q, std::string_view h) const;
   std::string place_text(uint32_t r) const;
 
@@ -324,6 +358,24 @@ class Kmdf final : public ModuleBase {
   void power_done();
   void release_held_callbacks();
   void power_record(std::string action);
+  /// The removal's purge of the queues of `next` (cancels, then EvtIoStop(Purge) calls).
+  void start_purge_stage(Stage next);
+  /// The function bound to device callback `h` on device d, ast::kNone when none.
+  uint32_t device_handler(uint32_t d, std::string_view h) const;
+  /// Starts device callback `h` on every device that binds it; false when none does.
+  bool spawn_device_callbacks(ActKind kind, std::string_view h);
+  /// A device callback the power path waits for is running.
+  bool pnp_busy() const;
+
+  // ---- file objects and ready notification (kmdf_files.cpp) ----
+  RunResult env_close(uint32_t f);
+  RunResult env_queue_ready(uint32_t q);
+  Outcome api_files(ApiCall& call);
+  /// A request was put in queue q: an empty manual queue owes a ready notification.
+  void note_transition(uint32_t q);
+  /// A callback of kind `kind` working on `subject` is running.
+  bool running(ActKind kind, uint32_t subject) const;
+  uint8_t& file_state(uint32_t f) const { return s_[files_.at(f)]; }
 
   // ---- reductions (kmdf_reduce.cpp) ----
   int32_t rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const;

@@ -37,7 +37,7 @@ bool Kmdf::powered_off(uint32_t q) const {
   const Power ph = phase();
   if (ph == Power::Removed) return true;
   if (!spec_.queues[q].power_managed) return false;
-  if (ph == Power::Off) return true;
+  if (ph == Power::Off || ph == Power::Purging) return true;
   // During removal the power-managed queues are off again once their purge finished.
   return static_cast<Stage>(power_byte(kPStage)) == Stage::PurgeUnmanaged;
 }
@@ -183,12 +183,29 @@ void Kmdf::power_done() {
   if (st == Stage::PurgeUnmanaged) {
     power_record("the device is removed");
     set_phase(Power::Removed);
+    // PnpEventRemovedCommonCode: self-managed I/O cleanup after the last purge.
+    spawn_device_callbacks(ActKind::Pnp, "EvtDeviceSelfManagedIoCleanup");
     return;
   }
+  const Stage next = st == Stage::Hold ? Stage::PurgeManaged : Stage::PurgeUnmanaged;
+  bool flush = false;
+  for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+    flush = flush || device_handler(d, "EvtDeviceSelfManagedIoFlush") != ast::kNone;
+  }
+  if (next == Stage::PurgeUnmanaged && flush) {
+    // Between the two purges: EvtDeviceSelfManagedIoFlush, which the removal waits for.
+    power_record("device removal: calls EvtDeviceSelfManagedIoFlush");
+    spawn_device_callbacks(ActKind::Pnp, "EvtDeviceSelfManagedIoFlush");
+    set_phase(Power::Purging);
+    return;
+  }
+  start_purge_stage(next);
+}
+
+void Kmdf::start_purge_stage(Stage next) {
   // Removal: purge the power-managed queues, then the others (FxPkgPnp::PnpCleanupForRemove,
   // PnpEventRemovedCommonCode): each stops accepting for good, its queued requests and the
   // driver's cancelable ones are cancelled, then EvtIoStop(Purge) for the rest.
-  const Stage next = st == Stage::Hold ? Stage::PurgeManaged : Stage::PurgeUnmanaged;
   power_byte(kPStage) = static_cast<uint8_t>(next);
   power_record(next == Stage::PurgeManaged ? "device removal: purges the power-managed queues"
                                            : "device removal: purges the other queues");
@@ -202,10 +219,38 @@ void Kmdf::power_done() {
   set_phase(Power::Notifying);
 }
 
+uint32_t Kmdf::device_handler(uint32_t d, std::string_view h) const {
+  for (const ast::HandlerBinding& b : spec_.devices[d].handlers) {
+    if (b.handler == h) return b.fn;
+  }
+  return ast::kNone;
+}
+
+bool Kmdf::spawn_device_callbacks(ActKind kind, std::string_view h) {
+  bool any = false;
+  for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+    const uint32_t fn = device_handler(d, h);
+    if (fn == ast::kNone) continue;
+    spawn(kind, fn, kNoSlot, 0, false);
+    any = true;
+  }
+  return any;
+}
+
+bool Kmdf::pnp_busy() const {
+  for (uint32_t a = 0; a < c_.nact_; ++a) {
+    const uint8_t* p = act(a);
+    if (p[kAUnit] != 0 && static_cast<ActKind>(p[kAKind]) == ActKind::Pnp) return true;
+  }
+  return false;
+}
+
 RunResult Kmdf::env_stop() {
   if (phase() != Power::On || power_byte(kPLine) >= stop_items_.size()) return RunResult::Disabled;
+  if (pnp_busy()) return RunResult::Disabled;  // PnP and power callbacks are serialised
   const ast::EnvItem& it = spec_.environment[stop_items_[power_byte(kPLine)]];
-  bool purge = it.stop == ast::StopKind::Purge;
+  const bool surprise = it.stop == ast::StopKind::Surprise;
+  bool purge = it.stop == ast::StopKind::Purge || surprise;
   if (it.stop == ast::StopKind::Any || it.stop == ast::StopKind::Symbolic) {
     purge = c_.oracle_.choose(2) == 1;
   }
@@ -214,15 +259,20 @@ RunResult Kmdf::env_stop() {
   power_byte(kPStage) = static_cast<uint8_t>(Stage::Hold);
   set_phase(Power::Starting);
   if (rec_) {
-    rec_->choices.emplace_back(purge ? "stop:purge" : "stop:suspend");
+    rec_->choices.emplace_back(surprise ? "stop:surprise" : purge ? "stop:purge" : "stop:suspend");
     rec_->lane = "framework";
     rec_->event = "stop";
     rec_->actor = ActorKind::Framework;
     rec_->first_src(it.range);
-    rec_->actions.push_back(purge ? "device removal: powers the device down, then purges"
-                                  : "device power-down: power-managed queues stop dispatching");
+    rec_->actions.push_back(surprise ? "surprise removal: powers the device down, then purges"
+                            : purge  ? "device removal: powers the device down, then purges"
+                                     : "device power-down: power-managed queues stop dispatching");
     rec_->results.emplace_back();
   }
+  // IRP_MN_SURPRISE_REMOVAL: EvtDeviceSurpriseRemoval, which nothing waits for; then, as for
+  // every power-down, EvtDeviceSelfManagedIoSuspend before the queues stop.
+  if (surprise) spawn_device_callbacks(ActKind::SurpriseRemoval, "EvtDeviceSurpriseRemoval");
+  spawn_device_callbacks(ActKind::Pnp, "EvtDeviceSelfManagedIoSuspend");
   return RunResult::Done;
 }
 
@@ -231,7 +281,12 @@ RunResult Kmdf::env_power() {
     case Power::On:
     case Power::Removed:
       return RunResult::Disabled;
+    case Power::Purging:
+      if (pnp_busy()) return RunResult::Disabled;
+      start_purge_stage(Stage::PurgeUnmanaged);
+      return RunResult::Done;
     case Power::Starting:
+      if (pnp_busy()) return RunResult::Disabled;  // EvtDeviceSelfManagedIoSuspend runs first
       // FxIoQueue::StartPowerTransitionOff: wait until no callback of a power-managed queue
       // is being dispatched.
       for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
@@ -281,6 +336,11 @@ RunResult Kmdf::env_power() {
       power_record("the device is working again: the queues dispatch");
       set_phase(Power::On);
       release_held_callbacks();
+      for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+        // FxIoQueue::ResumeProcessingForPower: a queue with requests owes a ready notification.
+        if (spec_.queues[q].power_managed && queue(q)[kQCount] > 0) note_transition(q);
+      }
+      spawn_device_callbacks(ActKind::Pnp, "EvtDeviceSelfManagedIoRestart");
       return RunResult::Done;
     }
   }

@@ -86,6 +86,7 @@ Outcome Kmdf::api_queue_state(ApiCall& call) {
   if (id == ApiId::WdfIoQueueStart) {
     qp[kQState] &= static_cast<uint8_t>(~(kQNotDispatching | kQCancelDispatched));
     if ((qp[kQState] & kQShutdown) == 0) qp[kQState] &= static_cast<uint8_t>(~kQNotAccepting);
+    if (qp[kQCount] > 0) note_transition(q);  // FxIoQueue::QueueStart
     if (rec_) note(fmt::format("queue {} accepts and dispatches again", qn));
     return Outcome::Continue;
   }
@@ -100,6 +101,13 @@ Outcome Kmdf::api_queue_state(ApiCall& call) {
                                   api_info(id).name, qn));
   }
   const ActKind caller = static_cast<ActKind>(act(call.act)[kAKind]);
+  if (caller == ActKind::SurpriseRemoval) {
+    return misuse(in, fmt::format("{} on queue {} from EvtDeviceSurpriseRemoval, which is not "
+                                  "synchronised with the power-down path (SDV "
+                                  "EvtSurpriseRemoveNoSuspendQueue, NoCancelFromEvtSurpriseRemove: "
+                                  "use the self-managed I/O callbacks)",
+                                  api_info(id).name, qn));
+  }
   if (sync && caller == ActKind::IoHandler) {
     return misuse(in, fmt::format("{} from a request handler (SDV NoIoQueuePurgeSynchronously: "
                                   "not from EvtIoDefault, EvtIoRead, EvtIoWrite or "

@@ -120,6 +120,7 @@ void Kmdf::queue_push(uint32_t q, uint32_t r, bool at_head) {
   p[kQCount] = static_cast<uint8_t>(n + 1);
   set_place(r, Place::Queued);
   req(r)[kRWhere] = static_cast<uint8_t>(q);
+  if (n == 0) note_transition(q);
 }
 
 bool Kmdf::queue_accepting(uint32_t q) const {

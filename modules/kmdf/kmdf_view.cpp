@@ -13,8 +13,10 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
     if (q == kNoQueue)
       q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
     if (q != kNoQueue) {
-      std::array<uint32_t, 4> fns{};
-      if (io_handler_fns(q, fns) > 0) return spec_.fns[fns[0]].range.begin;
+      IoHandlers hs;
+      if (io_handler_fns(q, ast::IoType::Unspecified, hs) > 0) {
+        return spec_.fns[hs.fns[0]].range.begin;
+      }
       return spec_.queues[q].range.begin;
     }
     return SourceLoc{};
@@ -114,6 +116,9 @@ std::optional<std::string> Kmdf::type_text(int32_t v, TypeKind t) const {
       return static_cast<std::size_t>(v) < spec_.targets.size() ? spec_.targets[v].name : "?";
     case TypeKind::Timer:
       return static_cast<std::size_t>(v) < spec_.timers.size() ? spec_.timers[v].name : "?";
+    case TypeKind::File:
+      if (v == 0) return "NULL";
+      return v > 0 && static_cast<std::size_t>(v) <= spec_.files.size() ? spec_.files[v - 1] : "?";
     default:
       return std::nullopt;
   }
