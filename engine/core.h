@@ -166,6 +166,9 @@ class Core final : public TransitionSystem {
   void initial_state(std::span<uint8_t> out) override;
   void successors(std::span<const uint8_t> state, SuccessorSink& sink) override;
   std::optional<Finding> end_state(std::span<const uint8_t> state) override;
+  bool discarded(std::span<const uint8_t> state) const override {
+    return state[infeasible_at_] != 0;
+  }
   TraceStep describe(std::span<const uint8_t> before, Label label,
                      std::vector<uint8_t>& after) override;
   Explanation explain(const Finding& finding, std::span<const TraceStep> trace) override;

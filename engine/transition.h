@@ -67,6 +67,12 @@ class TransitionSystem {
   virtual void successors(std::span<const uint8_t> state, SuccessorSink& sink) = 0;
   /// Checks a state without successors: deadlock, never-completed, lost-cancel.
   virtual std::optional<Finding> end_state(std::span<const uint8_t> state) = 0;
+  /// True for the leaf a discarded execution ends in (an assume() was false): the step that
+  /// led to it exists, the execution does not. Default: no such states.
+  virtual bool discarded(std::span<const uint8_t> state) const {
+    (void)state;
+    return false;
+  }
   /// Re-applies `label` to `before`, writes the successor to `after` (resized to
   /// state_size()) and describes the step for a trace. Throws std::logic_error when the
   /// label does not leave `before`.

@@ -141,6 +141,7 @@ void RefMachine::cancel_reaches(int r, bool originator) {
   // The originator's IoCancelIrp sets the IRP's Cancel bit; WdfRequestCancelSentRequest sets
   // the framework's cancelled state and, while the request is out, cancels the IRP too.
   Req& q = reqs_[static_cast<std::size_t>(r)];
+  q.cancel_aimed = true;
   if (!originator) q.fx_canceled = true;
   if (originator || q.at_target()) q.cancel_flag = true;
   switch (q.place) {
@@ -430,6 +431,7 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
       }
       bool purged = r.queue >= 0 && queues_[static_cast<std::size_t>(r.queue)].cancel_dispatched;
       if (r.cancel_flag || purged) {
+        r.cancel_aimed = true;
         if (ex) {
           r.markex_cancelled = true;
           return result(id, K().cancelled);
@@ -437,11 +439,16 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
         // Called from a callback of the request's own queue, the routine runs from that
         // queue's dispatch loop after the callback; from anywhere else it runs before the
         // call returns, as its own activity, under the caller's locks; the caller waits.
+        // A caller holding the queue's synchronization lock cannot dispatch either
+        // (FxIoQueue::CanThreadDispatchEventsLocked: m_CallbackLockPtr->IsOwner()).
         const Role cr = cur().role;
-        if ((cr == Role::EvtIo || cr == Role::CanceledOnQueue || cr == Role::Cancel ||
-             cr == Role::Stop || cr == Role::Resume) &&
-            cur().req >= 0 && r.queue >= 0 &&
-            reqs_[static_cast<std::size_t>(cur().req)].queue == r.queue) {
+        const bool own_queue = (cr == Role::EvtIo || cr == Role::CanceledOnQueue ||
+                                cr == Role::Cancel || cr == Role::Stop || cr == Role::Resume) &&
+                               cur().req >= 0 && r.queue >= 0 &&
+                               reqs_[static_cast<std::size_t>(cur().req)].queue == r.queue;
+        const bool holds_lock =
+            r.queue >= 0 && cur().holds_device && cur().device == sync_device_of_queue(r.queue);
+        if (own_queue || holds_lock) {
           start_cancel_routine(args[0].req, args[1].i);
           return Val{};
         }
@@ -967,7 +974,7 @@ std::optional<RefEndFinding> RefMachine::kmdf_end_pending() const {
     }
   }
   for (const Req& r : reqs_) {
-    if (pending(r) && r.cancel_flag) {
+    if (pending(r) && (r.cancel_flag || r.cancel_aimed)) {
       return RefEndFinding{RuleId::LostCancel,
                            fmt::format("{} is still pending although it was cancelled", r.name)};
     }

@@ -233,6 +233,7 @@ void RefMachine::env_power() {
         const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q.queue)];
         const ast::FnDecl& fn = spec_->fns[handler_of(decl, "EvtIoResume")];
         int r = static_cast<int>(k);
+        ++q.refs;  // ProcessPowerEvents: ADDREF(FXREQUEST_HOLD_TAG) around EvtIoResume
         start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Resume, r,
                        {Val{0, r, q.epoch}}, sync_device_of_queue(q.queue));
         return;

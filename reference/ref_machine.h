@@ -190,6 +190,7 @@ struct Req {
   int target = -1;        ///< target holding it (TargetPending / TargetHeld)
   int cancel_fn = -1;     ///< cancelable: the routine; -1 = not cancelable
   bool cancel_flag = false;
+  bool cancel_aimed = false;  ///< a cancel of either kind was aimed at it (sticky)
   bool target_cancelable = false;
   int completion_fn = -1;
   int refs = 0;

@@ -257,6 +257,7 @@ Outcome Kmdf::on_finish(uint32_t a, const Instr& in) {
       if (device(static_cast<uint32_t>(d))[1] == a + 1) device(static_cast<uint32_t>(d))[1] = 0;
     }
   }
+  if (kind == ActKind::Resume && subject != kNoSlot) drop_ref(subject);  // the framework's hold
   if (kind != ActKind::Stop || subject == kNoSlot) return Outcome::Finished;
   const std::string lane = lane_of(a);
   bool handled = has(subject, kStopHandled);

@@ -278,11 +278,17 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
         // FxIoQueue::RequestCancelable: CancelForDriver. Called from a callback of the
         // request's own queue (its dispatch loop is busy), the routine runs from that loop
         // once the callback returns; called from anywhere else, before the call returns.
+        // A caller holding the queue's synchronization lock cannot dispatch either
+        // (FxIoQueue::CanThreadDispatchEventsLocked: m_CallbackLockPtr->IsOwner()).
         const auto ck = static_cast<ActKind>(act(a)[kAKind]);
         const uint8_t caller_subject = act(a)[kASubject];
-        if ((ck == ActKind::IoHandler || ck == ActKind::CanceledOnQueue || ck == ActKind::Cancel ||
+        const bool own_queue =
+            (ck == ActKind::IoHandler || ck == ActKind::CanceledOnQueue || ck == ActKind::Cancel ||
              ck == ActKind::Stop || ck == ActKind::Resume) &&
-            caller_subject != 0 && src != kNoQueue && req(caller_subject - 1u)[kRSrcQueue] == src) {
+            caller_subject != 0 && src != kNoQueue && req(caller_subject - 1u)[kRSrcQueue] == src;
+        const bool holds_lock = src != kNoQueue && (act(a)[kAFlags] & kHoldsSync) != 0 &&
+                                device(static_cast<uint32_t>(device_of_queue(src)))[1] == a + 1;
+        if (own_queue || holds_lock) {
           if (rec_) note(fmt::format("{} was already cancelled: its cancel routine runs next", rn));
           start_cancel_routine(*r, static_cast<uint32_t>(arg[1]));
           break;

@@ -330,6 +330,7 @@ RunResult Kmdf::env_power() {
         if (!held(r)) continue;
         if (has(r, kFxCanceled)) continue;
         power_record(fmt::format("calls EvtIoResume for {}", reqs_[r].name));
+        ++req(r)[kRRefs];  // ProcessPowerEvents: ADDREF(FXREQUEST_HOLD_TAG) around the call
         spawn(ActKind::Resume, queue_handler(req(r)[kRSrcQueue], "EvtIoResume"), r, 0, false);
         return RunResult::Done;
       }

@@ -538,14 +538,20 @@ int schedules_per_spec() {
 struct Move {
   Label label;
   std::optional<Finding> finding;
+  bool discarded = false;  ///< the step ends a discarded execution (an assume() is false)
 };
 
 class Collect : public SuccessorSink {
  public:
+  explicit Collect(const TransitionSystem* ts = nullptr) : ts_(ts) {}
   std::vector<Move> moves;
-  void on_successor(Label label, std::span<const uint8_t>, const Finding* f) override {
-    moves.push_back(Move{label, f ? std::optional<Finding>(*f) : std::nullopt});
+  void on_successor(Label label, std::span<const uint8_t> after, const Finding* f) override {
+    moves.push_back(Move{label, f ? std::optional<Finding>(*f) : std::nullopt,
+                         ts_ != nullptr && ts_->discarded(after)});
   }
+
+ private:
+  const TransitionSystem* ts_;
 };
 
 std::string rule_text(std::optional<RuleId> r) {
@@ -622,9 +628,12 @@ struct Moves {
 
 Moves explorer_moves(TransitionSystem& ts, const std::vector<uint8_t>& state) {
   Moves m;
-  Collect c;
+  Collect c(&ts);
   ts.successors(state, c);
   m.moves = std::move(c.moves);
+  // A step into a discarded execution (an assume() is false) is not a move the reference
+  // executor lists: it drops the execution at the step.
+  std::erase_if(m.moves, [](const Move& mv) { return mv.discarded; });
   for (const Move& mv : m.moves) {
     std::vector<uint8_t> after;
     m.steps.push_back(ts.describe(state, mv.label, after));
