@@ -44,6 +44,7 @@ void RefMachine::init_kmdf(const ast::Spec& spec) {
       r.name = fmt::format("req#{}", reqs_.size() + 1);
       r.received = true;
       r.arrive_queue = static_cast<int>(item.object);
+      r.file = item.file == ast::kNone ? -1 : static_cast<int>(item.file);
       reqs_.push_back(std::move(r));
     }
   }
@@ -756,7 +757,6 @@ void RefMachine::env_arrive(const std::string& qname) {
     q.status = K().success;
     q.queue = static_cast<int>(item.object);
     q.type = item.io_type;
-    q.file = item.file == ast::kNone ? -1 : static_cast<int>(item.file);
     QueueSt& qs = queues_[item.object];
     const bool was_empty = qs.items.empty();
     if (!qs.accepting) {  // purged: completed at once

@@ -671,45 +671,71 @@ std::string compare_state(TransitionSystem& ts, const std::vector<uint8_t>& stat
   return "";
 }
 
-/// Takes the explorer's move `k` in `ref`; "" when the step agrees (calls and violation).
-std::string follow(TransitionSystem& ts, const Moves& m, std::size_t k, RefExecutor& ref,
-                   Totals& totals) {
+/// Takes the explorer's move `k` in every candidate executor and keeps each continuation that
+/// agrees (calls and violation); "" when one does. Two activities can answer to one key
+/// (replay.md names an activity by callback and request), and which of them the explorer moved
+/// may only show steps later, so every agreeing instance stays a candidate (at most
+/// kMaxCandidates).
+std::string follow(const Moves& m, std::size_t k, std::vector<RefExecutor>& refs, Totals& totals) {
+  constexpr std::size_t kMaxCandidates = 16;
   const TraceStep& step = m.steps[k];
   const std::optional<RuleId> er =
       m.moves[k].finding ? std::optional<RuleId>(m.moves[k].finding->rule) : std::nullopt;
-  RefStep got;
+  std::vector<RefExecutor> next;
+  std::string first_error;
   try {
-    // Two activities can answer to one key (replay.md names an activity by callback and
-    // request); take the instance that continues the way the explorer does.
-    const std::size_t instances = ref.instances(step.event);
-    if (instances > 1) {
-      ++totals.ambiguous;
-      std::multiset<std::string> want;
-      if (!er) want = explorer_moves(ts, m.afters[k]).keys;
-      for (std::size_t n = instances; n-- > 0;) {
+    for (const RefExecutor& ref : refs) {
+      const std::size_t instances = ref.instances(step.event);
+      if (instances > 1) ++totals.ambiguous;
+      for (std::size_t n = std::max<std::size_t>(instances, 1); n-- > 0;) {
         RefExecutor trial = ref;
-        RefStep r = trial.step(step.event, step.choices, n);
-        if (!r.ok || r.calls != step.calls || r.violation != er) continue;
-        if (!er && ref_moves(trial, nullptr) != want) continue;
-        got = r;
-        ref = std::move(trial);
-        break;
+        RefStep r = instances > 1 ? trial.step(step.event, step.choices, n)
+                                  : trial.step(step.event, step.choices);
+        if (!r.ok) {
+          if (first_error.empty())
+            first_error = "the reference executor cannot take the explorer's step: " + r.error;
+          continue;
+        }
+        if (r.calls != step.calls || r.violation != er) {
+          if (first_error.empty()) {
+            first_error = fmt::format(
+                "the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls "
+                "[{}] violation {} {}",
+                fmt::join(step.calls, " "), rule_text(er), er ? m.moves[k].finding->message : "",
+                fmt::join(r.calls, " "), rule_text(r.violation), r.violation_message);
+          }
+          continue;
+        }
+        if (next.size() < kMaxCandidates) next.push_back(std::move(trial));
       }
     }
-    if (!got.ok) got = ref.step(step.event, step.choices);
   } catch (const RefUnsupported& e) {
     return std::string("reference executor: unsupported: ") + e.what();
   }
   ++totals.steps;
-  if (!got.ok) return "the reference executor cannot take the explorer's step: " + got.error;
-  if (got.calls != step.calls || got.violation != er) {
-    return fmt::format(
-        "the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls [{}] "
-        "violation {} {}",
-        fmt::join(step.calls, " "), rule_text(er), er ? m.moves[k].finding->message : "",
-        fmt::join(got.calls, " "), rule_text(got.violation), got.violation_message);
-  }
+  if (next.empty()) return first_error;
+  refs = std::move(next);
   if (er) ++totals.violations;
+  return "";
+}
+
+/// compare_state over the candidates: keeps those that agree; "" when one does.
+std::string compare_any(TransitionSystem& ts, const std::vector<uint8_t>& state, const Moves& m,
+                        std::vector<RefExecutor>& refs, Totals& totals) {
+  std::string first;
+  std::vector<RefExecutor> kept;
+  for (RefExecutor& ref : refs) {
+    Totals t = totals;
+    std::string d = compare_state(ts, state, m, ref, t);
+    if (d.empty()) {
+      if (kept.empty()) totals = t;
+      kept.push_back(std::move(ref));
+    } else if (first.empty()) {
+      first = std::move(d);
+    }
+  }
+  if (kept.empty()) return first;
+  refs = std::move(kept);
   return "";
 }
 
@@ -738,20 +764,20 @@ std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng,
     ++totals.schedules;
     std::vector<uint8_t> state(ts.state_size());
     ts.initial_state(state);
-    RefExecutor ref = fresh;
+    std::vector<RefExecutor> refs{fresh};
     std::vector<std::string> schedule;
     const std::string where = fmt::format("schedule {}", n);
     for (int depth = 0; depth < kMaxDepth; ++depth) {
       Moves m = explorer_moves(ts, state);
-      if (std::string d = compare_state(ts, state, m, ref, totals); !d.empty())
-        return failure(path, where, schedule, d, ref);
+      if (std::string d = compare_any(ts, state, m, refs, totals); !d.empty())
+        return failure(path, where, schedule, d, refs.front());
       if (m.moves.empty()) break;
       const std::size_t pick =
           std::uniform_int_distribution<std::size_t>(0, m.moves.size() - 1)(rng);
       schedule.push_back(step_text(m.steps[pick]));
-      RefExecutor before = ref;
-      if (std::string d = follow(ts, m, pick, ref, totals); !d.empty())
-        return failure(path, where, schedule, d, before);
+      std::vector<RefExecutor> before = refs;
+      if (std::string d = follow(m, pick, refs, totals); !d.empty())
+        return failure(path, where, schedule, d, before.front());
       if (m.moves[pick].finding) break;
       state = std::move(m.afters[pick]);
     }
@@ -767,7 +793,7 @@ std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t ca
   TransitionSystem& ts = *sub.ts;
   struct Node {
     std::vector<uint8_t> state;
-    RefExecutor ref;
+    std::vector<RefExecutor> refs;  ///< candidates (see follow)
     std::vector<std::string> schedule;
   };
   std::deque<Node> queue;
@@ -775,7 +801,7 @@ std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t ca
   std::vector<uint8_t> init(ts.state_size());
   ts.initial_state(init);
   seen.insert(init);
-  queue.push_back(Node{init, RefExecutor(*sub.spec, sub.sm), {}});
+  queue.push_back(Node{init, {RefExecutor(*sub.spec, sub.sm)}, {}});
   std::size_t expanded = 0;
   while (!queue.empty() && expanded < cap) {
     Node node = std::move(queue.front());
@@ -783,15 +809,15 @@ std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t ca
     ++expanded;
     ++totals.states;
     Moves m = explorer_moves(ts, node.state);
-    if (std::string d = compare_state(ts, node.state, m, node.ref, totals); !d.empty()) {
-      return failure(path, "breadth-first state", node.schedule, d, node.ref);
+    if (std::string d = compare_any(ts, node.state, m, node.refs, totals); !d.empty()) {
+      return failure(path, "breadth-first state", node.schedule, d, node.refs.front());
     }
     for (std::size_t k = 0; k < m.moves.size(); ++k) {
-      RefExecutor next = node.ref;
+      std::vector<RefExecutor> next = node.refs;
       std::vector<std::string> schedule = node.schedule;
       schedule.push_back(step_text(m.steps[k]));
-      if (std::string d = follow(ts, m, k, next, totals); !d.empty()) {
-        return failure(path, "breadth-first step", schedule, d, node.ref);
+      if (std::string d = follow(m, k, next, totals); !d.empty()) {
+        return failure(path, "breadth-first step", schedule, d, node.refs.front());
       }
       if (m.moves[k].finding || !seen.insert(m.afters[k]).second) continue;
       queue.push_back(Node{m.afters[k], std::move(next), std::move(schedule)});
