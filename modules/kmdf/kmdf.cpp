@@ -109,6 +109,11 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
 }
 
 void Kmdf::bind() {
+  for (const CodeUnit& u : prog_.units) {
+    for (const Instr& in : u.code) {
+      if (in.op == Op::Api && in.api() == ApiId::WdfIoQueueReadyNotify) ready_notify_used_ = true;
+    }
+  }
   env_cancel_of_.assign(nreq_, UINT32_MAX);
   env_target_of_.assign(nreq_, UINT32_MAX);
   for (uint32_t r = 0; r < nreq_; ++r) {

@@ -84,7 +84,10 @@ RunResult Kmdf::env_close(uint32_t f) {
 }
 
 void Kmdf::note_transition(uint32_t q) {
-  if (spec_.queues[q].dispatch == ast::Dispatch::Manual) queue(q)[kQState] |= kQTransition;
+  // Tracked only when some code registers a ready notification (no state to tell apart else).
+  if (ready_notify_used_ && spec_.queues[q].dispatch == ast::Dispatch::Manual) {
+    queue(q)[kQState] |= kQTransition;
+  }
 }
 
 RunResult Kmdf::env_queue_ready(uint32_t q) {

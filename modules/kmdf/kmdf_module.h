@@ -228,6 +228,7 @@ class Kmdf final : public ModuleBase {
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
   Region requests_, queues_, devices_, timers_, power_, files_;
   std::vector<uint32_t> file_device_;    ///< per file handle: the device it was opened on
+  bool ready_notify_used_ = false;       ///< some code calls WdfIoQueueReadyNotify
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
   bool sym_status_ = false;  ///< the status being completed is a term (a symbolic target)

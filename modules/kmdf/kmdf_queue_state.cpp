@@ -9,6 +9,10 @@ namespace cc::kmdf {
 bool Kmdf::por_possible() const {
   // Completing any request of a queue can end its stop or purge: no request is independent.
   if (!stop_items_.empty()) return false;
+  // Completing a request of a file handle can let its close happen.
+  for (const ast::EnvItem& it : spec_.environment) {
+    if (it.kind == ast::EnvKind::Close) return false;
+  }
   for (const CodeUnit& u : prog_.units) {
     for (const Instr& in : u.code) {
       if (in.op == Op::Api && stops_or_purges_queue(in.api())) return false;
