@@ -62,10 +62,37 @@ std::string Kmdf::build() {
 }
 
 uint64_t Kmdf::activities() const {
-  // Timers, up to four callbacks per request, five device callbacks per device, two per
-  // file handle, one queue-state callback per queue, and one more.
-  return spec_.timers.size() + 4ULL * nreq_ + 5ULL * spec_.devices.size() +
-         2ULL * spec_.files.size() + spec_.queues.size() + 1;
+  // Timers, up to four callbacks per request, and one more; then only what the spec binds:
+  // per device one PnP callback at a time (the power path waits for each) and
+  // EvtDeviceSurpriseRemoval; per file handle one file callback (EvtFileClose waits for the
+  // cleanup); per manual queue one ready notification when the code registers one.
+  uint64_t n = spec_.timers.size() + 4ULL * nreq_ + 1;
+  for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+    for (const char* h : {"EvtDeviceSelfManagedIoSuspend", "EvtDeviceSelfManagedIoRestart",
+                          "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup"}) {
+      if (device_handler(d, h) != ast::kNone) {
+        ++n;
+        break;
+      }
+    }
+    if (device_handler(d, "EvtDeviceSurpriseRemoval") != ast::kNone) ++n;
+  }
+  for (uint32_t f = 0; f < spec_.files.size(); ++f) {
+    if (device_handler(file_device_[f], "EvtFileCleanup") != ast::kNone ||
+        device_handler(file_device_[f], "EvtFileClose") != ast::kNone) {
+      ++n;
+    }
+  }
+  bool ready = false;
+  for (const CodeUnit& u : prog_.units) {
+    for (const Instr& in : u.code) {
+      ready = ready || (in.op == Op::Api && in.api() == ApiId::WdfIoQueueReadyNotify);
+    }
+  }
+  if (ready) {
+    for (const ast::QueueDecl& q : spec_.queues) n += q.dispatch == ast::Dispatch::Manual ? 1 : 0;
+  }
+  return n;
 }
 
 void Kmdf::layout(Layout& layout) {
