@@ -86,7 +86,8 @@ fn OnRead(request req) { in_read = 1; in_read = 0; }
 fn OnStop(request req, int flags) { assert(in_read == 0); WdfRequestComplete(req, STATUS_CANCELLED); }
 environment { arrive q x 1; stop any; }
 )");
-  EXPECT_EQ(c->result.verdict, Verdict::Pass) << findings(*c);
+  // (A request delivered after the power-up is kept for ever: CR005, not the point here.)
+  EXPECT_FALSE(found(*c, RuleId::Assertion, "OnStop")) << findings(*c);
 }
 
 // A request arriving in low power waits in its power-managed queue; a queue that is not
