@@ -109,20 +109,12 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
                     fmt::format("return code of vcb#{} read while task#{} is outstanding",
                                 args[0].i, v.task + 1));
         }
-        const ast::FnDecl* me = cur().frames.front().fn;
-        if (tk.handler != nullptr && tk.handler != me &&
-            reading::kResultReadByTwoFunctionsIsDoubleCompletion) {
-          violation(RuleId::DoubleCompletion, fmt::format("task#{} handled by {} and {}",
-                                                          v.task + 1, tk.handler->name, me->name));
-        }
-        tk.handler = me;
       }
       return result(id, v.rc);
     }
     case ApiId::WinAsyncAPPC: {
       Vcb& v = vcb_arg(args[0], id);
       int conv = args[2].i;
-      if (conv_closed_[static_cast<std::size_t>(conv)]) return result(id, 0);
       int32_t verb = args[1].i;
       auto named_is = [&](int32_t x, std::initializer_list<const char*> names) {
         for (const char* n : names) {
@@ -130,13 +122,15 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
         }
         return false;
       };
+      int32_t fail = 0;  // reading::kVerbFailsThroughItsMessage
+      if (conv_closed_[static_cast<std::size_t>(conv)]) fail = named("AP_CONV_FAILURE_NO_RETRY");
       for (const Task& tk : tasks_) {
-        if (tk.state != TaskSt::Outstanding || tk.conv != conv) continue;
+        if (fail != 0 || tk.state != TaskSt::Outstanding || tk.conv != conv) continue;
         bool receive =
             named_is(tk.verb, {"RECEIVE_AND_WAIT", "RECEIVE_AND_POST", "MC_RECEIVE_AND_WAIT"});
         bool allowed = named_is(verb, {"DEALLOCATE", "GET_ATTRIBUTES", "GET_TYPE",
                                        "REQUEST_TO_SEND", "SEND_ERROR", "TEST_RTS", "TP_ENDED"});
-        if (!(receive && allowed)) return result(id, 0);  // AP_CONV_BUSY
+        if (!(receive && allowed)) fail = named("AP_CONV_BUSY");
       }
       if (tasks_.size() >= reading::kTaskPool)
         throw RefUnsupported("WinAsyncAPPC beyond the verb pool");
@@ -146,6 +140,8 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
       tk.verb = verb;
       tasks_.push_back(tk);
       v.task = static_cast<int>(tasks_.size() - 1);
+      if (fail != 0 && reading::kVerbFailsThroughItsMessage)
+        post_completion(static_cast<int>(tasks_.size() - 1), fail);
       return result(id, static_cast<int32_t>(tasks_.size()));
     }
     case ApiId::WinAPPCCancelAsyncRequest: {

@@ -68,9 +68,13 @@ constexpr bool kSendAndForgetOnlyReceived = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
-/// NDIS (docs/semantics/ndis.md): the protocol may cancel an id once it has handed over every
-/// NBL it marked with it, and only while one of them is still out (not returned up).
-constexpr bool kCancelSendAfterAllHandedOver = true;
+/// NDIS (docs/semantics/ndis.md): the protocol may cancel an id once it has issued the send of
+/// every NBL it marked with it — FilterSendNetBufferLists of one may still be running — and
+/// only while one of them is still out (not returned up).
+constexpr bool kCancelSendAfterAllSendsIssued = true;
+/// CR012: a driver that has not called NdisGeneratePartialCancelId owns no high byte, so any
+/// nonzero cancel id it sets may collide with another driver's.
+constexpr bool kNoPartialIdCollidesAlways = true;
 /// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
 /// (double completion), not a plain use after the hand-over.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -89,9 +93,10 @@ constexpr uint32_t kPartialIdShift = 24;
 /// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
 /// may return WAPPCINVALID instead (both explored).
 constexpr const char* kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
-/// A verb's result is "handled" when code reads its VCB's return code after it ended; two
-/// different functions handling it is a completion by two paths (CR001).
-constexpr bool kResultReadByTwoFunctionsIsDoubleCompletion = true;
+/// WinAsyncAPPC's nonzero handle only means the verb could be attempted: a verb on a busy
+/// conversation (AP_CONV_BUSY) or one a cancel closed (AP_CONV_FAILURE_NO_RETRY) gets a handle
+/// and fails through its VCB and its completion message.
+constexpr bool kVerbFailsThroughItsMessage = true;
 /// Upper bound on statements run in one step (a local loop that never reaches a visible
 /// operation).
 constexpr std::size_t kMaxStatementsPerStep = 200000;
@@ -241,7 +246,6 @@ struct Nbl {
   int uses = 0;            ///< completions by the miniport so far
   int id_use = 0;          ///< `uses` when the cancel id was last set
   bool aborted = false;    ///< a cancel for its id reached the miniport while it was below
-  bool in_send = false;    ///< the protocol's send call (FilterSendNetBufferLists) runs
   bool cancelled = false;  ///< the protocol cancelled its id before it came back
   int miniport = -1;
 };
@@ -265,7 +269,6 @@ struct Task {
   int32_t verb = 0;
   bool silent = false;
   int32_t rc = 0;
-  const ast::FnDecl* handler = nullptr;  ///< the function that first read its result
 };
 
 /// One KMDF queue: the requests waiting in it.
@@ -330,7 +333,6 @@ struct Act {
   bool started = false;
   bool done = false;
   int waiting_inline = -1;  ///< id of the inline cancel routine it waits for
-  int sending_nbl = -1;     ///< FilterSendNetBufferLists: the NBL whose send call it is
   int inline_caller = -1;   ///< this is an inline cancel routine of that activity
   int waiting_queue = -1;   ///< in a synchronous stop/purge of this queue
   std::vector<Frame> frames;
@@ -472,6 +474,7 @@ class RefMachine {
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
   std::vector<bool> cancel_send_done_;  ///< per environment item
+  bool partial_id_generated_ = false;   ///< NdisGeneratePartialCancelId was called (CR012)
   std::vector<Vcb> vcbs_;               ///< allocated VCBs (vcb#N is vcbs_[N - 1])
   std::vector<Task> tasks_;             ///< issued verbs (task#N is tasks_[N - 1])
   std::vector<bool> conv_closed_;       ///< per conversation: a cancel closed it

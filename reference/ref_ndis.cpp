@@ -52,10 +52,8 @@ void RefMachine::env_send(const std::string& fname) {
     if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
     b.owner = NblOwner::Filter;
     if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferLists")) {
-      int id = start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback,
-                              -1, {Val{static_cast<int32_t>(k + 1)}}, -1);
-      acts_.back().sending_nbl = static_cast<int>(k);
-      b.in_send = id > 0;
+      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                     {Val{static_cast<int32_t>(k + 1)}}, -1);
     }
     return;
   }
@@ -80,8 +78,7 @@ bool RefMachine::cancel_send_ready(std::size_t item) const {
       continue;
     }
     some = true;
-    if ((b.owner == NblOwner::Above || b.in_send) && reading::kCancelSendAfterAllHandedOver)
-      return false;
+    if (b.owner == NblOwner::Above && reading::kCancelSendAfterAllSendsIssued) return false;
     if (b.owner != NblOwner::ReturnedUp && b.owner != NblOwner::Above) out = true;
   }
   return some && out;
@@ -221,6 +218,7 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       return Val{};
     }
     case ApiId::NdisGeneratePartialCancelId:
+      partial_id_generated_ = true;
       return result(id, symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits));
     case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
     case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
@@ -231,6 +229,12 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
       const auto high =
           static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
+      if (args[1].i != 0 && !partial_id_generated_ && reading::kNoPartialIdCollidesAlways) {
+        violation(RuleId::CancelIdCollision,
+                  fmt::format("{} gets cancel id {:#x}, but the driver has no partial cancel id "
+                              "(NdisGeneratePartialCancelId was not called)",
+                              b.name, static_cast<uint32_t>(args[1].i)));
+      }
       if (args[1].i != 0 && own != other && high == other) {
         violation(RuleId::CancelIdCollision,
                   fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "

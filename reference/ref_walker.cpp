@@ -497,7 +497,6 @@ void RefMachine::finish_activity() {
   Act& a = cur();
   a.frames.clear();
   if (a.role == Role::Stop && a.req >= 0) stop_callback_returns(a);
-  if (a.sending_nbl >= 0) nbls_[static_cast<std::size_t>(a.sending_nbl)].in_send = false;
   if (a.holds_device) {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;
     a.holds_device = false;

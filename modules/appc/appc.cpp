@@ -17,7 +17,6 @@ enum TaskField : uint32_t {
   kTConv = 2,
   kTVerb = 3,
   kTFlags = 4,
-  kTHandler = 5,  ///< code unit + 1 that first read its result (vcb_primary_rc)
   kTRc = 6,       ///< int16: AP_OK / AP_CANCELED
   kTaskStride = 8,
 };
@@ -37,7 +36,8 @@ constexpr uint8_t kPartner = 0;
 
 /// APPC return codes by name (WAPPCALREADY, AP_CANCELED, ...), else the number.
 std::string appc_code_text(int32_t v) {
-  for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED"}) {
+  for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED", "AP_CONV_BUSY",
+                             "AP_CONV_FAILURE_NO_RETRY"}) {
     const ConstantInfo* c = find_constant(n);
     if (c != nullptr && static_cast<int32_t>(c->value) == v) return std::string(n);
   }
@@ -149,8 +149,6 @@ Outcome Appc::exec_api(ApiCall& call) {
 }
 
 Outcome Appc::api_vcb(ApiCall& call) {
-  const uint32_t a = call.act;
-  const CodeUnit& u = *call.unit;
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
@@ -187,17 +185,7 @@ Outcome Appc::api_vcb(ApiCall& call) {
                     task_name(t));
           return Outcome::Violation;
         }
-        uint8_t me = static_cast<uint8_t>(act(a)[kAUnit]);
-        uint8_t& h = task(t)[kTHandler];
-        if (h != 0 && h != me) {
-          violation(RuleId::DoubleCompletion, in.src,
-                    fmt::format("the completion of {} is handled by two paths ({} and {})",
-                                task_name(t), prog_.units[h - 1u].name, u.name),
-                    task_name(t));
-          return Outcome::Violation;
-        }
-        h = me;
-        if (rec_) note(fmt::format("handles the result of {}", task_name(t)));
+        if (rec_) note(fmt::format("reads the result of {}", task_name(t)));
         event(EventKind::HandlesResult, task_name(t));
       }
       code_result(call, get32(vcb(*v) + kVRc));
@@ -220,19 +208,21 @@ Outcome Appc::api_verb(ApiCall& call) {
       int32_t verb = arg[1];
       auto c = static_cast<uint32_t>(arg[2]);
       const std::string& cn = spec_.conversations[c].name;
+      // Reading: a nonzero handle only means the library could
+      // attempt the verb; a verb on a closed or busy conversation fails through its VCB and
+      // its completion message.
+      int32_t fail = 0;
+      std::string why;
       if (s_[conv_.at(c)] != 0) {
-        if (rec_) note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
-        result(call, 0);
-        return Outcome::Continue;
+        fail = k::AP_CONV_FAILURE_NO_RETRY;
+        why = fmt::format("conversation {} was closed by a cancel", cn);
       }
-      for (uint32_t t = 0; t < ntask_; ++t) {
+      for (uint32_t t = 0; t < ntask_ && fail == 0; ++t) {
         uint8_t* tp = task(t);
         if (task_state(t) == TaskState::Outstanding && tp[kTConv] == c &&
             !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
-          if (rec_)
-            note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
-          result(call, 0);
-          return Outcome::Continue;
+          fail = k::AP_CONV_BUSY;
+          why = fmt::format("{} is still outstanding on {}", task_name(t), cn);
         }
       }
       uint32_t t = 0;
@@ -246,9 +236,14 @@ Outcome Appc::api_verb(ApiCall& call) {
       tp[kTConv] = static_cast<uint8_t>(c);
       tp[kTVerb] = static_cast<uint8_t>(verb);
       vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
+      result(call, static_cast<int32_t>(t + 1));
+      if (fail != 0) {
+        if (rec_) note(fmt::format("{}: {} fails", why, task_name(t)));
+        post_completion(t, fail, &in);
+        return c_.finding_ ? Outcome::Violation : Outcome::Continue;
+      }
       if (rec_)
         note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
-      result(call, static_cast<int32_t>(t + 1));
       return Outcome::Continue;
     }
     case ApiId::WinAPPCCancelAsyncRequest: {

@@ -38,7 +38,6 @@ enum NblField : uint32_t {
 enum NblFlag : uint8_t {
   kNblAborted = 1,      ///< a cancel for its id reached the miniport while it was Below
   kNblCancelAimed = 2,  ///< the protocol cancelled its id before it was returned
-  kNblInSend = 4,       ///< its FilterSendNetBufferLists call has not returned yet
 };
 
 /// Activity kinds (numbered after KMDF's 1..6 so that slots sort as they always have; KMDF's
@@ -61,6 +60,9 @@ constexpr std::string_view kOwnPartialIdName = "partial_id";
 /// One other driver suffices: a single id collides with one of K distinct other ids iff it
 /// collides with one other id that differs from ours.
 constexpr uint32_t kOtherPartialIds = 1;
+/// Reading (CR012): a spec that never calls NdisGeneratePartialCancelId has no partial id of
+/// its own, so the high byte of any nonzero cancel id it sets may be another driver's.
+constexpr bool kNoPartialIdCollidesAlways = true;
 /// Reading: NdisFSendNetBufferLists on an NBL the filter already returned upward makes it
 /// complete by two paths (it comes back from the miniport and goes up again): CR001.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -94,7 +96,6 @@ class Ndis final : public ModuleBase {
     // The cancel id may be a term (CR012).
     return api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID ? 1 : -1;
   }
-  Outcome on_finish(uint32_t a, const Instr& in) override;
   std::optional<Finding> end_state(EndPhase phase) override;
   std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
   std::string lane(uint32_t a, std::string_view unit) const override;
@@ -231,14 +232,6 @@ void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int3
   if (recording()) note(fmt::format("starts {}", lane_of(slot)));
 }
 
-Outcome Ndis::on_finish(uint32_t a, const Instr& /*in*/) {
-  const uint8_t* p = act(a);
-  if (p[kAKind] == kFilterSend && p[kASubject] != 0) {
-    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);  // the call returned
-  }
-  return Outcome::Finished;
-}
-
 std::string Ndis::lane(uint32_t a, std::string_view unit) const {
   const uint8_t* p = act(a);
   if (p[kAKind] == kFilterSend || p[kAKind] == kFilterSendComplete) {
@@ -262,9 +255,10 @@ bool Ndis::send_enabled(uint32_t item) const {
   return false;
 }
 
-/// Reading: the protocol cancels an id once every NBL it marked with that id (for this
-/// filter) has been handed over — its FilterSendNetBufferLists call has returned, as the
-/// protocol's send call runs it — and only while one of them has not come back.
+/// Reading: the protocol cancels an id once it has issued the
+/// send of every NBL it marked with that id (for this filter) — possibly while
+/// FilterSendNetBufferLists of one of them is still running — and only while one of them has
+/// not come back.
 bool Ndis::cancel_send_enabled(uint32_t item) const {
   if (s_[env_flags_.at(item)] != 0) return false;
   const ast::EnvItem& it = spec_.environment[item];
@@ -275,7 +269,7 @@ bool Ndis::cancel_send_enabled(uint32_t item) const {
       continue;
     }
     any = true;
-    if (owner(n) == NblOwner::Above || (nbl(n)[kNFlags] & kNblInSend) != 0) return false;
+    if (owner(n) == NblOwner::Above) return false;
     if (owner(n) != NblOwner::ReturnedUp) outstanding = true;
   }
   return any && outstanding;
@@ -300,10 +294,7 @@ RunResult Ndis::run_env(const EnvActor& e) {
       }
       set_owner(n, NblOwner::Filter);
       uint32_t fn = filter_handler(it.object, "FilterSendNetBufferLists");
-      if (fn != ast::kNone) {
-        nbl(n)[kNFlags] |= kNblInSend;
-        spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
-      }
+      if (fn != ast::kNone) spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
       return RunResult::Done;
     }
     case kProtocolCancel: {
@@ -548,6 +539,15 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
         if (rec_)
           note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
       } else {
+        if (arg[1] != 0 && kNoPartialIdCollidesAlways) {
+          violation(RuleId::CancelIdCollision, in.src,
+                    fmt::format("the cancel id {} set on {} can collide with another driver's: "
+                                "this driver never obtained a partial cancel id "
+                                "(NdisGeneratePartialCancelId), so no high byte is its own",
+                                id_text(arg[1]), nbls_[*n].name),
+                    nbls_[*n].name);
+          return Outcome::Violation;
+        }
         set32(p + kNCancelId, arg[1]);
         p[kNIdEpoch] = p[kNEpoch];
         if (rec_)
