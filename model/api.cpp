@@ -21,6 +21,7 @@ namespace {
 #define Timer TypeKind::Timer
 #define Nbl TypeKind::Nbl
 #define Miniport TypeKind::Miniport
+#define Filter TypeKind::Filter
 #define Vcb TypeKind::Vcb
 #define Verb TypeKind::Verb
 #define Conversation TypeKind::Conversation
@@ -43,6 +44,7 @@ namespace {
 #undef Timer
 #undef Nbl
 #undef Miniport
+#undef Filter
 #undef Vcb
 #undef Verb
 #undef Conversation

@@ -75,6 +75,9 @@ constexpr bool kCancelSendAfterAllSendsIssued = true;
 /// CR012: a driver that has not called NdisGeneratePartialCancelId owns no high byte, so any
 /// nonzero cancel id it sets may collide with another driver's.
 constexpr bool kNoPartialIdCollidesAlways = true;
+/// A cancel reaching a `cancelable` miniport aborts a send only if the miniport still has it
+/// queued; one already on the wire completes normally ("miniport:queued" / "miniport:sent").
+constexpr bool kCancelableMiniportAbortsQueuedOnly = true;
 /// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
 /// (double completion), not a plain use after the hand-over.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -243,10 +246,11 @@ struct Nbl {
   int32_t protocol_id = 0;
   NblOwner owner = NblOwner::Above;
   int32_t cancel_id = 0;
-  int uses = 0;            ///< completions by the miniport so far
-  int id_use = 0;          ///< `uses` when the cancel id was last set
-  bool aborted = false;    ///< a cancel for its id reached the miniport while it was below
-  bool cancelled = false;  ///< the protocol cancelled its id before it came back
+  int uses = 0;                 ///< completions by the miniport so far
+  int id_use = 0;               ///< `uses` when the cancel id was last set
+  bool aborted = false;         ///< a cancel for its id reached the miniport while it was below
+  bool cancelled = false;       ///< the protocol cancelled its id before it came back
+  bool arrived_paused = false;  ///< handed to its filter while the filter was not running
   int miniport = -1;
 };
 
@@ -332,9 +336,10 @@ struct Act {
   bool holds_device = false;
   bool started = false;
   bool done = false;
-  int waiting_inline = -1;  ///< id of the inline cancel routine it waits for
-  int inline_caller = -1;   ///< this is an inline cancel routine of that activity
-  int waiting_queue = -1;   ///< in a synchronous stop/purge of this queue
+  int waiting_inline = -1;   ///< id of the inline cancel routine it waits for
+  int inline_caller = -1;    ///< this is an inline cancel routine of that activity
+  int waiting_queue = -1;    ///< in a synchronous stop/purge of this queue
+  int restarts_filter = -1;  ///< FilterRestart of this filter: it runs again when this returns
   std::vector<Frame> frames;
 };
 
@@ -473,13 +478,15 @@ class RefMachine {
   int stage_ = 0;  ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
-  std::vector<bool> cancel_send_done_;  ///< per environment item
+  std::vector<bool> cancel_send_done_;  ///< per environment item: its cancel_send or pause ran
   bool partial_id_generated_ = false;   ///< NdisGeneratePartialCancelId was called (CR012)
-  std::vector<Vcb> vcbs_;               ///< allocated VCBs (vcb#N is vcbs_[N - 1])
-  std::vector<Task> tasks_;             ///< issued verbs (task#N is tasks_[N - 1])
-  std::vector<bool> conv_closed_;       ///< per conversation: a cancel closed it
-  std::deque<int> messages_;            ///< queued completion messages (task indices)
-  bool sna_quirk_ = false;              ///< the spec sets SNA_WAPPCINVALID_QUIRK
+  /// Per driver declaration: 0 running, 1 pausing, 2 paused, 3 restarting.
+  std::vector<int> pause_state_;
+  std::vector<Vcb> vcbs_;          ///< allocated VCBs (vcb#N is vcbs_[N - 1])
+  std::vector<Task> tasks_;        ///< issued verbs (task#N is tasks_[N - 1])
+  std::vector<bool> conv_closed_;  ///< per conversation: a cancel closed it
+  std::deque<int> messages_;       ///< queued completion messages (task indices)
+  bool sna_quirk_ = false;         ///< the spec sets SNA_WAPPCINVALID_QUIRK
 
   // ---- per-step context ----
   Chooser* ch_ = nullptr;        ///< resolves the step's choices
@@ -728,17 +735,26 @@ class RefMachine {
   // ==== ref_ndis.cpp: NDIS (docs/semantics/ndis.md) ====
   /// The NBLs the protocol sends.
   void init_ndis(const ast::Spec& spec);
-  /// Filter `f`'s callback bound to `handler`, or nullptr.
+  /// Driver declaration `f`'s callback bound to `handler`, or nullptr.
   const ast::FnDecl* filter_fn(int f, const char* handler) const;
+  /// The callback of declaration `f` for a job, by its role: "send", "complete" or "cancel".
+  const ast::FnDecl* role_fn(int f, const std::string& job) const;
+  /// The declaration that owns the NBLs the spec's driver allocates (first non-miniport one).
+  int originator() const;
+  /// CR008 when call `id` is not one of NBL `b`'s driver role.
+  void check_role(ApiId id, const Nbl& b);
   /// The NBL a handle names (NULL and freed ones are violations).
   Nbl& nbl_arg(const Val& v, ApiId api);
   /// The NDIS calls.
   Val call_ndis_api(ApiId id, std::vector<Val>& args);
   /// Runs the NDIS environment event `key`; false when the key is not an NDIS one.
   bool run_ndis_env(const std::string& key);
-  void env_send(const std::string& fname);        ///< "send <filter>"
-  void env_cancel_send(const std::string& rest);  ///< "cancel_send <filter> <id>"
-  void env_miniport(const std::string& nname);    ///< "miniport <nbl>"
+  void env_send(const std::string& fname);                 ///< "send <filter>"
+  void env_cancel_send(const std::string& rest);           ///< "cancel_send <filter> <id>"
+  void env_miniport(const std::string& nname);             ///< "miniport <nbl>"
+  void env_pause(const std::string& fname, bool restart);  ///< "pause <f>" / "restart <f>"
+  /// The first protocol NBL the filter holds, or NBL of it below, or nullptr.
+  const Nbl* outstanding_nbl(int f) const;
   /// The protocol may cancel the id of environment item `item` now.
   bool cancel_send_ready(std::size_t item) const;
   /// Keys of the NDIS environment events that may move.

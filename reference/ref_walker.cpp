@@ -496,6 +496,7 @@ void RefMachine::do_return(Val v) {
 void RefMachine::finish_activity() {
   Act& a = cur();
   a.frames.clear();
+  if (a.restarts_filter >= 0) pause_state_[static_cast<std::size_t>(a.restarts_filter)] = 0;
   if (a.role == Role::Stop && a.req >= 0) stop_callback_returns(a);
   if (a.holds_device) {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;

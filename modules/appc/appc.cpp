@@ -17,7 +17,7 @@ enum TaskField : uint32_t {
   kTConv = 2,
   kTVerb = 3,
   kTFlags = 4,
-  kTRc = 6,       ///< int16: AP_OK / AP_CANCELED
+  kTRc = 6,  ///< int16: AP_OK / AP_CANCELED
   kTaskStride = 8,
 };
 enum class TaskState : uint8_t { None, Outstanding, Completed, Reaped };
