@@ -250,7 +250,9 @@ struct Nbl {
   int id_use = 0;               ///< `uses` when the cancel id was last set
   bool aborted = false;         ///< a cancel for its id reached the miniport while it was below
   bool cancelled = false;       ///< the protocol cancelled its id before it came back
-  bool arrived_paused = false;  ///< handed to its filter while the filter was not running
+  bool arrived_paused = false;  ///< handed to its filter while the filter was paused
+  bool in_send = false;         ///< its Filter/MiniportSendNetBufferLists call has not returned yet
+  bool in_complete = false;     ///< its ...SendNetBufferListsComplete call has not returned yet
   int miniport = -1;
 };
 
@@ -340,6 +342,8 @@ struct Act {
   int inline_caller = -1;    ///< this is an inline cancel routine of that activity
   int waiting_queue = -1;    ///< in a synchronous stop/purge of this queue
   int restarts_filter = -1;  ///< FilterRestart of this filter: it runs again when this returns
+  int sending_nbl = -1;      ///< FilterSendNetBufferLists: the NBL whose send call it is
+  int completing_nbl = -1;   ///< ...SendNetBufferListsComplete: the NBL it completes
   std::vector<Frame> frames;
 };
 
@@ -753,7 +757,9 @@ class RefMachine {
   void env_cancel_send(const std::string& rest);           ///< "cancel_send <filter> <id>"
   void env_miniport(const std::string& nname);             ///< "miniport <nbl>"
   void env_pause(const std::string& fname, bool restart);  ///< "pause <f>" / "restart <f>"
-  /// The first protocol NBL the filter holds, or NBL of it below, or nullptr.
+  /// NDIS restarts filter `f`: the sends that reached it while paused become ordinary ones.
+  void ndis_restarting(int f, bool has_callback);
+  /// The first protocol NBL filter `f` still holds, or NBL it originated that is below.
   const Nbl* outstanding_nbl(int f) const;
   /// The protocol may cancel the id of environment item `item` now.
   bool cancel_send_ready(std::size_t item) const;

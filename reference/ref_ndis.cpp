@@ -71,10 +71,13 @@ void RefMachine::env_send(const std::string& fname) {
     if (!b.from_protocol || b.owner != NblOwner::Above) continue;
     if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
     b.owner = NblOwner::Filter;
-    b.arrived_paused = pause_state_[static_cast<std::size_t>(b.filter)] != 0;  // a declared one
+    b.arrived_paused = pause_state_[static_cast<std::size_t>(b.filter)] == 2;  // paused
     if (const ast::FnDecl* fn = role_fn(b.filter, "send")) {
-      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
-                     {Val{static_cast<int32_t>(k + 1)}}, -1);
+      const int id =
+          start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                         {Val{static_cast<int32_t>(k + 1)}}, -1);
+      acts_.back().sending_nbl = static_cast<int>(k);
+      b.in_send = id > 0;
     }
     return;
   }
@@ -141,8 +144,11 @@ void RefMachine::env_miniport(const std::string& nname) {
     b.aborted = false;
     ++b.uses;
     if (const ast::FnDecl* fn = role_fn(b.filter, "complete")) {
-      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
-                     {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+      const int id =
+          start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                         {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+      acts_.back().completing_nbl = static_cast<int>(k);
+      b.in_complete = id > 0;
     }
     return;
   }
@@ -158,7 +164,8 @@ void RefMachine::env_pause(const std::string& fname, bool restart) {
     cancel_send_done_[k] = true;
     const ast::FnDecl* fn =
         filter_fn(static_cast<int>(it.object), restart ? "FilterRestart" : "FilterPause");
-    st = restart ? (fn ? 3 : 0) : 1;
+    st = 1;
+    if (restart) ndis_restarting(static_cast<int>(it.object), fn != nullptr);
     if (fn) {
       start_activity(fn->name, *fn, Role::FilterCallback, -1, {}, -1);
       if (restart) acts_.back().restarts_filter = static_cast<int>(it.object);
@@ -168,10 +175,18 @@ void RefMachine::env_pause(const std::string& fname, bool restart) {
   throw BlockedSig{fmt::format("NDIS cannot {} '{}' now", restart ? "restart" : "pause", fname)};
 }
 
+void RefMachine::ndis_restarting(int f, bool has_callback) {
+  pause_state_[static_cast<std::size_t>(f)] = has_callback ? 3 : 0;
+  for (Nbl& b : nbls_) {
+    if (b.filter == f) b.arrived_paused = false;  // an ordinary send from now on
+  }
+}
+
 const Nbl* RefMachine::outstanding_nbl(int f) const {
   for (const Nbl& b : nbls_) {
     if (b.filter != f) continue;
-    if (b.owner == NblOwner::Below || (b.owner == NblOwner::Filter && b.from_protocol)) return &b;
+    const bool held = b.owner == NblOwner::Filter && !b.in_send && !b.in_complete;
+    if (b.from_protocol ? held : b.owner == NblOwner::Below) return &b;
   }
   return nullptr;
 }
@@ -256,9 +271,9 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       check_role(id, b);
       const auto bf = static_cast<std::size_t>(b.filter);
       const int st = bf < pause_state_.size() ? pause_state_[bf] : 0;
-      if (st == 1 || st == 2 || b.arrived_paused)
+      if (st == 2 || (st == 1 && !b.from_protocol) || b.arrived_paused)
         violation(RuleId::SendWhilePaused,
-                  fmt::format("{} sent below while its filter is not running", b.name));
+                  fmt::format("{} sent below while its filter is paused", b.name));
       if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
         violation(
             RuleId::StaleCancelId,
@@ -282,7 +297,7 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       check_role(id, b);
       if (b.arrived_paused && args[1].i != named("NDIS_STATUS_PAUSED"))
         violation(RuleId::SendWhilePaused,
-                  fmt::format("{} arrived while its filter was not running and is returned "
+                  fmt::format("{} arrived while its filter was paused and is returned "
                               "without NDIS_STATUS_PAUSED",
                               b.name));
       b.owner = NblOwner::ReturnedUp;

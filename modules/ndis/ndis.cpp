@@ -165,7 +165,13 @@ void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int3
 
 Outcome Ndis::on_finish(uint32_t a, const Instr& /*in*/) {
   const uint8_t* p = act(a);
-  if (p[kAKind] == kFilterRestart) {  // FilterRestart returned: the module runs again
+  if (p[kAKind] == kFilterSend && p[kASubject] != 0) {  // the send call returned
+    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);
+  }
+  if (p[kAKind] == kFilterSendComplete && p[kASubject] != 0) {
+    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInComplete);
+  }
+  if (p[kAKind] == kFilterRestart) {  // FilterRestart returned: the module runs
     const uint32_t f = spec_.environment[p[kASubject] - 1u].object;
     set_pause_state(f, PauseState::Running);
     if (rec_) note(fmt::format("filter {} is running again", spec_.filters[f].name));
@@ -249,14 +255,20 @@ RunResult Ndis::env_send(uint32_t item) {
     rec_->results.emplace_back();
   }
   set_owner(n, NblOwner::Filter);
-  if (pause_state(it.object) != PauseState::Running) {
+  // Reading: a send that reaches a Paused filter must come back NDIS_STATUS_PAUSED. While it
+  // is Pausing the filter learns of the pause only when its FilterPause code runs, so a send
+  // then is judged by what the filter does with it when the pause completes (CR014).
+  if (pause_state(it.object) == PauseState::Paused) {
     nbl(n)[kNFlags] |= kNblArrivedPaused;
-    if (rec_)
-      note(fmt::format("{} is not running: {} must come back NDIS_STATUS_PAUSED", fname,
-                       nbls_[n].name));
+    if (rec_) {
+      note(fmt::format("{} is paused: {} must come back NDIS_STATUS_PAUSED", fname, nbls_[n].name));
+    }
   }
   uint32_t fn = handler(it.object, Callback::Send);
-  if (fn != ast::kNone) spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
+  if (fn != ast::kNone) {
+    nbl(n)[kNFlags] |= kNblInSend;
+    spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
+  }
   return RunResult::Done;
 }
 
@@ -317,7 +329,10 @@ RunResult Ndis::env_miniport(uint32_t n) {
                      role_noun(spec_.filters[nbls_[n].filter].role)));
   }
   uint32_t fn = handler(nbls_[n].filter, Callback::SendComplete);
-  if (fn != ast::kNone) spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
+  if (fn != ast::kNone) {
+    p[kNFlags] |= kNblInComplete;
+    spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
+  }
   return RunResult::Done;
 }
 
@@ -345,12 +360,22 @@ RunResult Ndis::env_pause(uint32_t item, bool restart) {
   s_[env_flags_.at(item)] = 1;
   const uint32_t fn = handler(f, restart ? Callback::Restart : Callback::Pause);
   if (restart) {
-    set_pause_state(f, fn == ast::kNone ? PauseState::Running : PauseState::Restarting);
+    restarting(f, fn != ast::kNone);
   } else {
     set_pause_state(f, PauseState::Pausing);
   }
   if (fn != ast::kNone) spawn(restart ? kFilterRestart : kFilterPause, fn, item, 0, 0);
   return RunResult::Done;
+}
+
+/// Reading: once NDIS restarts the filter, a send that reached it while it was paused and that
+/// it still holds is an ordinary send (its FilterSendNetBufferLists call decides by the state
+/// it sees).
+void Ndis::restarting(uint32_t f, bool has_callback) {
+  set_pause_state(f, has_callback ? PauseState::Restarting : PauseState::Running);
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (nbls_[n].filter == f) nbl(n)[kNFlags] &= static_cast<uint8_t>(~kNblArrivedPaused);
+  }
 }
 
 std::string Ndis::nbl_place(uint32_t n) const {
@@ -375,7 +400,10 @@ uint32_t Ndis::outstanding_nbl(uint32_t f) const {
   for (uint32_t n = 0; n < nnbl_; ++n) {
     if (nbls_[n].filter != f) continue;
     const NblOwner o = owner(n);
-    if (o == NblOwner::Below || (o == NblOwner::Filter && nbls_[n].from_protocol)) return n;
+    // Sends an overlying driver handed it that it still holds, and its own sends below.
+    const bool held =
+        o == NblOwner::Filter && (nbl(n)[kNFlags] & (kNblInSend | kNblInComplete)) == 0;
+    if (nbls_[n].from_protocol ? held : o == NblOwner::Below) return n;
   }
   return nnbl_;
 }

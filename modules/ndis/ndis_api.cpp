@@ -119,11 +119,13 @@ Outcome Ndis::api_send(ApiCall& call) {
   if (wrong_role(in, name, *n)) return Outcome::Violation;
   const uint32_t f = nbls_[*n].filter;
   const PauseState ps = f < spec_.filters.size() ? pause_state(f) : PauseState::Running;
-  if (ps == PauseState::Pausing || ps == PauseState::Paused ||
+  // Reading: Paused sends nothing; Pausing originates nothing new (sends it already held may
+  // still go below); a send that arrived while paused goes back with NDIS_STATUS_PAUSED.
+  if (ps == PauseState::Paused || (ps == PauseState::Pausing && !nbls_[*n].from_protocol) ||
       (p[kNFlags] & kNblArrivedPaused) != 0) {
     violation(RuleId::SendWhilePaused, in.src,
               (p[kNFlags] & kNblArrivedPaused) != 0
-                  ? fmt::format("{} reached {} while it was not running and is sent below "
+                  ? fmt::format("{} reached {} while it was paused and is sent below "
                                 "instead of being returned with NDIS_STATUS_PAUSED",
                                 nn, spec_.filters[f].name)
                   : fmt::format("{} is sent below while filter {} is {}", nn, spec_.filters[f].name,
@@ -181,7 +183,7 @@ Outcome Ndis::api_complete(ApiCall& call) {
   if (wrong_role(in, name, *n)) return Outcome::Violation;
   if ((p[kNFlags] & kNblArrivedPaused) != 0 && call.arg[1] != k::NDIS_STATUS_PAUSED) {
     violation(RuleId::SendWhilePaused, in.src,
-              fmt::format("{} reached {} while it was not running and is returned with {} "
+              fmt::format("{} reached {} while it was paused and is returned with {} "
                           "instead of NDIS_STATUS_PAUSED",
                           nn, spec_.filters[nbls_[*n].filter].name,
                           render(call.arg[1], TypeKind::Status)),

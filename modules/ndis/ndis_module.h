@@ -36,7 +36,9 @@ enum NblField : uint32_t {
 enum NblFlag : uint8_t {
   kNblAborted = 1,        ///< a cancel for its id reached the miniport while it was queued there
   kNblCancelAimed = 2,    ///< the protocol cancelled its id before it was returned
-  kNblArrivedPaused = 4,  ///< handed to its filter while the filter was pausing or paused
+  kNblArrivedPaused = 4,  ///< handed to its filter while the filter was paused
+  kNblInSend = 8,         ///< its Filter/MiniportSendNetBufferLists call has not returned yet
+  kNblInComplete = 16,    ///< its ...SendNetBufferListsComplete call has not returned yet
 };
 
 /// Reading: how many NBLs NdisAllocateNetBufferList can hand out in one execution (the state
@@ -129,8 +131,12 @@ class Ndis final : public ModuleBase {
   RunResult env_cancel_send(uint32_t item);
   RunResult env_miniport(uint32_t n);
   RunResult env_pause(uint32_t item, bool restart);
+  /// NDIS restarts filter `f` (Restarting until its FilterRestart returns, if it has one).
+  void restarting(uint32_t f, bool has_callback);
   std::string nbl_place(uint32_t n) const;
-  /// The first NBL of driver `f` still out (owned by it or below), or nnbl_.
+  /// The first send filter `f` must see back before its pause completes — a protocol NBL it
+  /// holds outside the send and send-complete calls of that NBL, or one it originated that is
+  /// below — or nnbl_.
   uint32_t outstanding_nbl(uint32_t f) const;
 
   // ---- ndis_api.cpp ----
