@@ -1,5 +1,7 @@
 #include "model/api.h"
 
+#include "model/named_constants.h"
+
 #include <array>
 
 namespace cc {
@@ -117,6 +119,10 @@ std::string_view constant_name(TypeKind type, int64_t value) {
     if (c.type == type && c.value == value) return c.name;
   }
   return {};
+}
+
+bool is_tp_verb(int64_t verb) {
+  return verb == k::TP_STARTED || verb == k::TP_ENDED || verb == k::RECEIVE_ALLOCATE;
 }
 
 }  // namespace cc

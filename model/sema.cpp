@@ -1595,6 +1595,17 @@ class Sema {
     return done ? f.return_type : TypeKind::Error;
   }
 
+  /// WinAsyncAPPC without a conversation: only a transaction-program verb may omit it.
+  void check_tp_verb(const Expr& verb) {
+    if (verb.kind != ExprKind::Name || verb.sym.kind != SymbolKind::BuiltinConst) return;
+    if (is_tp_verb(verb.int_value)) return;
+    report(DiagId::ArgumentCount, verb.range,
+           fmt::format("WinAsyncAPPC with {} must name a conversation: only the "
+                       "transaction-program verbs TP_STARTED, TP_ENDED and RECEIVE_ALLOCATE "
+                       "have none",
+                       verb.name));
+  }
+
   TypeKind check_api_call(Expr& e, ApiId id) {
     const ApiInfo& info = api_info(id);
     e.api = id;
@@ -1715,6 +1726,7 @@ class Sema {
       e.symbolic |= a.symbolic;
     }
     if (id == ApiId::NdisGeneratePartialCancelId) e.symbolic = true;
+    if (id == ApiId::WinAsyncAPPC && n == 2 && e.args[1]) check_tp_verb(*e.args[1]);
     if (info.result == TypeKind::ListElem) return elem_known ? elem : TypeKind::Error;
     return info.result;
   }
