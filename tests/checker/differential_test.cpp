@@ -470,9 +470,8 @@ fn OnCancel(int id) {
 thread Probe {
   nbl x = NdisAllocateNetBufferList();
   own = x;
-  // A concrete id: NdisGeneratePartialCancelId would make the spec symbolic (CR012), and
-  // symbolic specs are compared through replay instead.
-  NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, (0x5A << 24) | 5);
+  // No id: NdisGeneratePartialCancelId would make the spec symbolic (compared through replay
+  // instead), and a nonzero id without it is CR012 at once (the third feature spec has it).
   NdisFSendNetBufferLists(x, fast);
 }
 environment {
@@ -512,6 +511,153 @@ thread Button {
   }
 }
 environment {
+}
+)SPEC",
+    R"SPEC(spec "feature: NDIS miniport driver, cancel during send, id without partial id";
+miniport m {
+  MiniportSendNetBufferLists = OnSend;
+  MiniportCancelSend = OnCancel;
+}
+lock L;
+global list<nbl> q;
+global int cancelled = 0;
+fn OnSend(nbl n) {
+  NdisAcquireSpinLock(L);
+  if (cancelled != 0 && NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == cancelled) {
+    NdisReleaseSpinLock(L);
+    NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SEND_ABORTED);
+    return;
+  }
+  if (*) {
+    push(q, n);
+    NdisReleaseSpinLock(L);
+  } else {
+    NdisReleaseSpinLock(L);
+    if (*) {
+      NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SUCCESS);
+    } else {
+      NdisFSendNetBufferListsComplete(n, NDIS_STATUS_SUCCESS);
+    }
+  }
+}
+fn OnCancel(int id) {
+  list<nbl> ab;
+  NdisAcquireSpinLock(L);
+  cancelled = id;
+  for (n in q) {
+    if (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == id) {
+      push(ab, n);
+    }
+  }
+  for (n in ab) {
+    remove(q, n);
+  }
+  NdisReleaseSpinLock(L);
+  for (n in ab) {
+    NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SEND_ABORTED);
+  }
+}
+environment {
+  send m x 2 cancel_id 1;
+  send m x 1 cancel_id 2;
+  cancel_send m 1;
+}
+)SPEC",
+    R"SPEC(spec "feature: NDIS protocol driver, NdisCancelSendNetBufferLists, queued-only aborts";
+protocol p {
+  ProtocolSendNetBufferListsComplete = OnDone;
+}
+miniport fast : cancelable;
+miniport slow : pending;
+global int back = 0;
+thread Writer {
+  nbl a = NdisAllocateNetBufferList();
+  nbl b = NdisAllocateNetBufferList();
+  NdisSendNetBufferLists(a, fast);
+  NdisSendNetBufferLists(b, slow);
+  NdisCancelSendNetBufferLists(fast, 0);
+  NdisCancelSendNetBufferLists(slow, 0);
+  if (*) {
+    nbl c = NdisAllocateNetBufferList();
+    NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(c, 7);
+  }
+}
+fn OnDone(nbl n, status st) {
+  if (st == NDIS_STATUS_SEND_ABORTED) {
+    InterlockedIncrement(&back);
+  }
+  NdisFreeNetBufferList(n);
+}
+environment {
+}
+)SPEC",
+    R"SPEC(spec "feature: NDIS filter pause and restart";
+filter f {
+  FilterSendNetBufferLists = OnSend;
+  FilterSendNetBufferListsComplete = OnDone;
+  FilterPause = OnPause;
+  FilterRestart = OnRestart;
+}
+miniport nic : cancelable;
+lock L;
+global int paused = 0;
+global list<nbl> q;
+fn OnSend(nbl n) {
+  NdisAcquireSpinLock(L);
+  if (paused != 0) {
+    if (*) {
+      NdisReleaseSpinLock(L);
+      NdisFSendNetBufferListsComplete(n, NDIS_STATUS_PAUSED);
+      return;
+    }
+  }
+  if (*) {
+    push(q, n);
+    NdisReleaseSpinLock(L);
+    return;
+  }
+  NdisReleaseSpinLock(L);
+  NdisFSendNetBufferLists(n, nic);
+}
+fn OnDone(nbl n, status st) {
+  NdisFSendNetBufferListsComplete(n, st);
+}
+fn OnPause() {
+  list<nbl> held;
+  NdisAcquireSpinLock(L);
+  paused = 1;
+  nbl n = pop(q);
+  if (*) {
+    while (n != NULL) {
+      push(held, n);
+      n = pop(q);
+    }
+  } else if (n != NULL) {
+    push(q, n);
+  }
+  NdisReleaseSpinLock(L);
+  for (m in held) {
+    NdisFSendNetBufferListsComplete(m, NDIS_STATUS_PAUSED);
+  }
+  if (*) {
+    NdisFPauseComplete(f);
+  }
+  if (*) {
+    NdisFPauseComplete(f);
+  }
+}
+fn OnRestart() {
+  NdisAcquireSpinLock(L);
+  paused = 0;
+  nbl n = pop(q);
+  NdisReleaseSpinLock(L);
+  if (n != NULL) {
+    NdisFSendNetBufferLists(n, nic);
+  }
+}
+environment {
+  send f x 2;
+  pause f;
 }
 )SPEC",
 };
