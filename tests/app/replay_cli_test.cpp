@@ -61,7 +61,7 @@ TEST(ReplayCli, NdisAndAppcViolationsReproduce) {
   };
   for (const Case& c : {
            Case{"specs/ndis/cr001_unlink_without_lock.spec",
-                "CR001 double-completion reproduced at step 17"},
+                "CR001 double-completion reproduced at step 19"},
            Case{"specs/ndis/cr003_cancel_not_propagated.spec",
                 "CR003 lost-cancel reproduced at the end state"},
            Case{"specs/ndis/cr012_cancel_id_collision.spec",

@@ -478,11 +478,13 @@ std::vector<Case> ndis_appc_cases() {
                    "thread T { nbl x = NdisAllocateNetBufferList(); "
                    "NdisFSendNetBufferListsComplete(x, NDIS_STATUS_SUCCESS); }"),
        "CR001", "allocated by the filter"},
+      // The pending miniport aborts what the cancel reaches (no CR013); a cancel that runs
+      // before the send call passed the NBL down misses it, which is lost (probe p15).
       {"PendingMiniportAbortsOnlyOnCancel",
        filter_spec(kDown, "assert(st == NDIS_STATUS_SEND_ABORTED); " + kPassUp,
                    "NdisFCancelSendNetBufferLists(m, id);", "",
                    "send f x 1 cancel_id 1; cancel_send f 1;", "pending"),
-       "pass", ""},
+       "CR003", "the cancel was never passed down"},
       {"PendingMiniportWithoutCancelNeverReturns",
        filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 1;", "pending"), "CR005",
        "nbl#1 is never returned to the protocol"},
@@ -499,13 +501,15 @@ std::vector<Case> ndis_appc_cases() {
        filter_spec("sent = 1; " + kDown, kPassUp, "assert(sent == 1);", "global int sent = 0;",
                    "send f x 1 cancel_id 1; cancel_send f 1;"),
        "CR013", ""},
+      // One cancel for the id (no CR013 from the second line); a cancel that overtakes a
+      // send call misses that NBL, which is lost at the pending miniport (probe p15).
       {"ProtocolCancelsAnIdOnce",
        filter_spec(kDown, kPassUp,
                    "cancels = cancels + 1; assert(cancels == 1); "
                    "NdisFCancelSendNetBufferLists(m, id);",
                    "global int cancels = 0;",
                    "send f x 2 cancel_id 3; cancel_send f 3; cancel_send f 3;", "pending"),
-       "pass", ""},
+       "CR003", "the cancel was never passed down"},
       {"OwnNblCancelIdAndFree",
        filter_spec(kDown, kPassUp, "",
                    "thread T { nbl x = NdisAllocateNetBufferList(); "
