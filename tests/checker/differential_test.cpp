@@ -50,7 +50,8 @@ const std::map<std::string, std::string, std::less<>> kSkip = {};
 /// bugs. These exercise the rest of the semantics (forward/requeue/retrieve, queue cancels,
 /// stop with suspend and purge, late / pending / may_fail targets, send-and-forget, reuse of
 /// a created request, lists, helpers, atomic blocks, events, sync devices, inline cancel
-/// routines, StopAcknowledge with requeue), and the NDIS and APPC events and calls.
+/// routines, StopAcknowledge with requeue), and the NDIS and APPC events and calls; the NDIS
+/// driver roles and filter pause are files in tests/data/differential/ (kFeatureDir).
 const char* const kFeatureSpecs[] = {
     R"SPEC(spec "feature: forward, requeue, retrieve, canceled-on-queue, stop";
 const N = 2;
@@ -513,153 +514,6 @@ thread Button {
 environment {
 }
 )SPEC",
-    R"SPEC(spec "feature: NDIS miniport driver, cancel during send, id without partial id";
-miniport m {
-  MiniportSendNetBufferLists = OnSend;
-  MiniportCancelSend = OnCancel;
-}
-lock L;
-global list<nbl> q;
-global int cancelled = 0;
-fn OnSend(nbl n) {
-  NdisAcquireSpinLock(L);
-  if (cancelled != 0 && NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == cancelled) {
-    NdisReleaseSpinLock(L);
-    NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SEND_ABORTED);
-    return;
-  }
-  if (*) {
-    push(q, n);
-    NdisReleaseSpinLock(L);
-  } else {
-    NdisReleaseSpinLock(L);
-    if (*) {
-      NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SUCCESS);
-    } else {
-      NdisFSendNetBufferListsComplete(n, NDIS_STATUS_SUCCESS);
-    }
-  }
-}
-fn OnCancel(int id) {
-  list<nbl> ab;
-  NdisAcquireSpinLock(L);
-  cancelled = id;
-  for (n in q) {
-    if (NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(n) == id) {
-      push(ab, n);
-    }
-  }
-  for (n in ab) {
-    remove(q, n);
-  }
-  NdisReleaseSpinLock(L);
-  for (n in ab) {
-    NdisMSendNetBufferListsComplete(n, NDIS_STATUS_SEND_ABORTED);
-  }
-}
-environment {
-  send m x 2 cancel_id 1;
-  send m x 1 cancel_id 2;
-  cancel_send m 1;
-}
-)SPEC",
-    R"SPEC(spec "feature: NDIS protocol driver, NdisCancelSendNetBufferLists, queued-only aborts";
-protocol p {
-  ProtocolSendNetBufferListsComplete = OnDone;
-}
-miniport fast : cancelable;
-miniport slow : pending;
-global int back = 0;
-thread Writer {
-  nbl a = NdisAllocateNetBufferList();
-  nbl b = NdisAllocateNetBufferList();
-  NdisSendNetBufferLists(a, fast);
-  NdisSendNetBufferLists(b, slow);
-  NdisCancelSendNetBufferLists(fast, 0);
-  NdisCancelSendNetBufferLists(slow, 0);
-  if (*) {
-    nbl c = NdisAllocateNetBufferList();
-    NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(c, 7);
-  }
-}
-fn OnDone(nbl n, status st) {
-  if (st == NDIS_STATUS_SEND_ABORTED) {
-    InterlockedIncrement(&back);
-  }
-  NdisFreeNetBufferList(n);
-}
-environment {
-}
-)SPEC",
-    R"SPEC(spec "feature: NDIS filter pause and restart";
-filter f {
-  FilterSendNetBufferLists = OnSend;
-  FilterSendNetBufferListsComplete = OnDone;
-  FilterPause = OnPause;
-  FilterRestart = OnRestart;
-}
-miniport nic : cancelable;
-lock L;
-global int paused = 0;
-global list<nbl> q;
-fn OnSend(nbl n) {
-  NdisAcquireSpinLock(L);
-  if (paused != 0) {
-    if (*) {
-      NdisReleaseSpinLock(L);
-      NdisFSendNetBufferListsComplete(n, NDIS_STATUS_PAUSED);
-      return;
-    }
-  }
-  if (*) {
-    push(q, n);
-    NdisReleaseSpinLock(L);
-    return;
-  }
-  NdisReleaseSpinLock(L);
-  NdisFSendNetBufferLists(n, nic);
-}
-fn OnDone(nbl n, status st) {
-  NdisFSendNetBufferListsComplete(n, st);
-}
-fn OnPause() {
-  list<nbl> held;
-  NdisAcquireSpinLock(L);
-  paused = 1;
-  nbl n = pop(q);
-  if (*) {
-    while (n != NULL) {
-      push(held, n);
-      n = pop(q);
-    }
-  } else if (n != NULL) {
-    push(q, n);
-  }
-  NdisReleaseSpinLock(L);
-  for (m in held) {
-    NdisFSendNetBufferListsComplete(m, NDIS_STATUS_PAUSED);
-  }
-  if (*) {
-    NdisFPauseComplete(f);
-  }
-  if (*) {
-    NdisFPauseComplete(f);
-  }
-}
-fn OnRestart() {
-  NdisAcquireSpinLock(L);
-  paused = 0;
-  nbl n = pop(q);
-  NdisReleaseSpinLock(L);
-  if (n != NULL) {
-    NdisFSendNetBufferLists(n, nic);
-  }
-}
-environment {
-  send f x 2;
-  pause f;
-}
-)SPEC",
 };
 
 std::string test_file(const std::string& text) {
@@ -938,9 +792,13 @@ std::string run_exhaustive(Subject& sub, const std::string& path, std::size_t ca
   return "";
 }
 
+/// Feature specs kept as files (the NDIS roles and filter pause).
+constexpr const char* kFeatureDir = CC_SOURCE_DIR "/tests/data/differential";
+
 std::vector<std::string> all_subjects(std::vector<std::string>& temp_files) {
   std::vector<std::string> missing;
-  std::vector<std::string> paths = collect_spec_files({CC_SOURCE_DIR "/specs"}, missing);
+  std::vector<std::string> paths =
+      collect_spec_files({CC_SOURCE_DIR "/specs", kFeatureDir}, missing);
   for (const char* text : kFeatureSpecs) {
     temp_files.push_back(test_file(text));
     paths.push_back(temp_files.back());
@@ -949,7 +807,8 @@ std::vector<std::string> all_subjects(std::vector<std::string>& temp_files) {
 }
 
 bool is_feature(const std::string& path, const std::vector<std::string>& temp_files) {
-  return std::find(temp_files.begin(), temp_files.end(), path) != temp_files.end();
+  return path.rfind(kFeatureDir, 0) == 0 ||
+         std::find(temp_files.begin(), temp_files.end(), path) != temp_files.end();
 }
 
 TEST(Differential, ExplorerAgreesWithReferenceExecutorOnRandomSchedules) {
