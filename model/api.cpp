@@ -1,5 +1,7 @@
 #include "model/api.h"
 
+#include "model/named_constants.h"
+
 #include <array>
 
 namespace cc {
@@ -21,6 +23,7 @@ namespace {
 #define Timer TypeKind::Timer
 #define Nbl TypeKind::Nbl
 #define Miniport TypeKind::Miniport
+#define Filter TypeKind::Filter
 #define Vcb TypeKind::Vcb
 #define Verb TypeKind::Verb
 #define Conversation TypeKind::Conversation
@@ -44,6 +47,7 @@ namespace {
 #undef Timer
 #undef Nbl
 #undef Miniport
+#undef Filter
 #undef Vcb
 #undef Verb
 #undef Conversation
@@ -117,6 +121,10 @@ std::string_view constant_name(TypeKind type, int64_t value) {
     if (c.type == type && c.value == value) return c.name;
   }
   return {};
+}
+
+bool is_tp_verb(int64_t verb) {
+  return verb == k::TP_STARTED || verb == k::TP_ENDED || verb == k::RECEIVE_ALLOCATE;
 }
 
 }  // namespace cc

@@ -50,6 +50,10 @@ std::optional<ApiId> find_api(std::string_view name);
 bool stops_or_purges_queue(ApiId id);
 /// The synchronous forms of those calls: the caller waits until the queue is idle.
 bool waits_for_queue(ApiId id);
+/// APPC verbs that relate to the transaction program, not to a conversation (TP_STARTED,
+/// TP_ENDED, RECEIVE_ALLOCATE): WinAsyncAPPC may issue them without one
+/// (docs/semantics/appc.md).
+bool is_tp_verb(int64_t verb);
 
 /// A named constant from model/constants.def.
 struct ConstantInfo {

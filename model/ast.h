@@ -261,11 +261,16 @@ struct VarDecl {
   int64_t init_value = 0;  ///< sema: folded `init` (0 = zero / NULL / FALSE when absent)
 };
 
-/// filter NAME { FilterSendNetBufferLists = fn; ... }
+/// Which NDIS driver a `filter`, `protocol` or `miniport NAME { ... }` declaration describes.
+enum class NdisRole : uint8_t { Filter, Protocol, Miniport };
+
+/// filter NAME { FilterSendNetBufferLists = fn; ... }, protocol NAME { ... } (its own sends'
+/// completions) or miniport NAME { MiniportSendNetBufferLists = fn; ... } (the spec's miniport).
 struct FilterDecl {
   std::string name;
   SourceRange range;
   std::vector<HandlerBinding> handlers;
+  NdisRole role = NdisRole::Filter;
 };
 
 /// miniport NAME : cancelable|uncancelable|pending;
@@ -291,6 +296,7 @@ enum class EnvKind : uint8_t {
   Send,        ///< send FILTER x COUNT cancel_id ID;
   CancelSend,  ///< cancel_send FILTER ID;
   Close,       ///< close FILE; (the application closes its last handle)
+  Pause,       ///< pause FILTER; (NDIS pauses the filter module once, then restarts it)
 };
 
 /// The I/O request type a received request carries from its arrival (its IRP major function).

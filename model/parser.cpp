@@ -17,10 +17,10 @@ namespace {
 
 using namespace ast;
 
-constexpr std::array<std::string_view, 19> kTopKeywords = {
+constexpr std::array<std::string_view, 20> kTopKeywords = {
     "spec",   "const",    "device",       "queue",       "target",  "request", "lock",
     "event",  "timer",    "global",       "symbolic",    "context", "fn",      "thread",
-    "filter", "miniport", "conversation", "environment", "option"};
+    "filter", "miniport", "conversation", "environment", "option",  "protocol"};
 
 constexpr std::array<std::string_view, 8> kValueTypeWords = {"bool", "int",  "status", "request",
                                                              "nbl",  "task", "vcb",    "file"};
@@ -422,7 +422,8 @@ class Parser {
     if (w == "context") return context_decl();
     if (w == "fn") return fn_decl();
     if (w == "thread") return thread_decl();
-    if (w == "filter") return filter_decl();
+    if (w == "filter") return filter_decl(NdisRole::Filter, "filter");
+    if (w == "protocol") return filter_decl(NdisRole::Protocol, "protocol");
     if (w == "miniport") return miniport_decl();
     if (w == "conversation") return conversation_decl();
     if (w == "environment") return environment_decl();
@@ -814,14 +815,21 @@ class Parser {
     spec_->threads[index].body = block_stmt();
   }
 
-  void filter_decl() {
+  /// `filter NAME { ... }` or `protocol NAME { ... }`.
+  void filter_decl(NdisRole role, std::string_view what) {
     advance();
     FilterDecl f;
-    if (!name(f.name, f.range, "a filter name")) return;
+    f.role = role;
+    if (!name(f.name, f.range, fmt::format("a {} name", what))) return;
+    ndis_driver_body(std::move(f), what);
+  }
+
+  /// The callback bindings of an NDIS driver declaration whose name was read.
+  void ndis_driver_body(FilterDecl f, std::string_view what) {
     spec_->filters.push_back(std::move(f));
     std::size_t index = spec_->filters.size() - 1;
     std::vector<HandlerBinding> hs;
-    bindings(hs, "filter");
+    bindings(hs, what);
     spec_->filters[index].handlers = std::move(hs);
   }
 
@@ -829,6 +837,13 @@ class Parser {
     advance();
     MiniportDecl m;
     if (!name(m.name, m.range, "a miniport name")) return;
+    if (at(Tok::LBrace)) {  // `miniport NAME { ... }`: the spec's own miniport driver
+      FilterDecl f;
+      f.name = m.name;
+      f.range = m.range;
+      f.role = NdisRole::Miniport;
+      return ndis_driver_body(std::move(f), "miniport");
+    }
     spec_->miniports.push_back(std::move(m));
     if (accept(Tok::Colon)) {
       if (accept_word("cancelable")) {
@@ -943,9 +958,12 @@ class Parser {
     } else if (accept_word("close")) {
       item.kind = EnvKind::Close;
       if (!name(item.file_name, item.file_range, "a file handle name")) return;
+    } else if (accept_word("pause")) {
+      item.kind = EnvKind::Pause;
+      if (!object("a filter name")) return;
     } else {
       unknown_keyword("environment event",
-                      {"arrive", "cancel", "stop", "send", "cancel_send", "close"});
+                      {"arrive", "cancel", "stop", "send", "cancel_send", "pause", "close"});
       panic_ = true;  // skip the rest of the item
       return;
     }

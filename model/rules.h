@@ -8,7 +8,7 @@
 
 namespace cc {
 
-/// A checked rule (CR001..CR013).
+/// A checked rule (CR001..CR016).
 enum class RuleId : uint8_t {
 #define CC_RULE(e, id, name, brief, full, aliases) e,
 #include "model/rules.def"

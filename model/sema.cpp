@@ -69,6 +69,11 @@ enum class Role : uint8_t {
   FilterSend,
   FilterSendComplete,
   FilterCancelSend,
+  FilterPause,
+  FilterRestart,
+  ProtocolSendComplete,
+  MiniportSend,
+  MiniportCancelSend,
   DeviceCallback,  ///< EvtDeviceSurpriseRemoval, EvtDeviceSelfManagedIo*
   FileCallback,    ///< EvtFileCleanup, EvtFileClose
 };
@@ -84,7 +89,7 @@ struct RoleInfo {
 };
 
 const RoleInfo& role_info(Role r) {
-  static const std::array<RoleInfo, 17> kRoles = {{
+  static const std::array<RoleInfo, 22> kRoles = {{
       {"EvtIoDefault", "(request [, int])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoRead", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoWrite", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
@@ -104,6 +109,11 @@ const RoleInfo& role_info(Role r) {
       {"FilterSendNetBufferLists", "(nbl)", {PClass::Nbl, PClass::Nbl}, 1, 1},
       {"FilterSendNetBufferListsComplete", "(nbl, status)", {PClass::Nbl, PClass::Number}, 2, 2},
       {"FilterCancelSendNetBufferLists", "(int cancel_id)", {PClass::Number, PClass::Number}, 1, 1},
+      {"FilterPause", "()", {PClass::Number, PClass::Number}, 0, 0},
+      {"FilterRestart", "()", {PClass::Number, PClass::Number}, 0, 0},
+      {"ProtocolSendNetBufferListsComplete", "(nbl, status)", {PClass::Nbl, PClass::Number}, 2, 2},
+      {"MiniportSendNetBufferLists", "(nbl)", {PClass::Nbl, PClass::Nbl}, 1, 1},
+      {"MiniportCancelSend", "(int cancel_id)", {PClass::Number, PClass::Number}, 1, 1},
       {"a device callback", "()", {PClass::Number, PClass::Number}, 0, 0},
       {"a file object callback", "(file)", {PClass::File, PClass::File}, 1, 1},
   }};
@@ -121,10 +131,21 @@ constexpr std::array<std::pair<std::string_view, Role>, 8> kQueueHandlers = {{
     {"EvtIoResume", Role::EvtIoResume},
 }};
 
-constexpr std::array<std::pair<std::string_view, Role>, 3> kFilterHandlers = {{
+constexpr std::array<std::pair<std::string_view, Role>, 5> kFilterHandlers = {{
     {"FilterSendNetBufferLists", Role::FilterSend},
     {"FilterSendNetBufferListsComplete", Role::FilterSendComplete},
     {"FilterCancelSendNetBufferLists", Role::FilterCancelSend},
+    {"FilterPause", Role::FilterPause},
+    {"FilterRestart", Role::FilterRestart},
+}};
+
+constexpr std::array<std::pair<std::string_view, Role>, 1> kProtocolHandlers = {{
+    {"ProtocolSendNetBufferListsComplete", Role::ProtocolSendComplete},
+}};
+
+constexpr std::array<std::pair<std::string_view, Role>, 2> kMiniportHandlers = {{
+    {"MiniportSendNetBufferLists", Role::MiniportSend},
+    {"MiniportCancelSend", Role::MiniportCancelSend},
 }};
 
 constexpr std::array<std::pair<std::string_view, Role>, 7> kDeviceHandlers = {{
@@ -669,6 +690,8 @@ class Sema {
         for (const auto& [n, r] : kQueueHandlers) other |= n == b.handler;
         for (const auto& [n, r] : kFilterHandlers) other |= n == b.handler;
         for (const auto& [n, r] : kDeviceHandlers) other |= n == b.handler;
+        for (const auto& [n, r] : kProtocolHandlers) other |= n == b.handler;
+        for (const auto& [n, r] : kMiniportHandlers) other |= n == b.handler;
         if (other) {
           report(DiagId::UnknownHandler, b.range,
                  fmt::format("'{}' is not {} {} callback ({} callbacks: {})", b.handler,
@@ -724,8 +747,45 @@ class Sema {
   }
 
   void check_filters() {
-    for (FilterDecl& f : spec_.filters)
-      check_bindings(f.handlers, kFilterHandlers, "filter", f.name);
+    for (FilterDecl& f : spec_.filters) {
+      switch (f.role) {
+        case NdisRole::Filter:
+          check_bindings(f.handlers, kFilterHandlers, "filter", f.name);
+          break;
+        case NdisRole::Protocol:
+          check_bindings(f.handlers, kProtocolHandlers, "protocol", f.name);
+          break;
+        case NdisRole::Miniport:
+          check_bindings(f.handlers, kMiniportHandlers, "miniport", f.name);
+          break;
+      }
+    }
+  }
+
+  /// The environment keyword of an NDIS line, quoted.
+  static std::string_view env_word(EnvKind k) {
+    switch (k) {
+      case EnvKind::Send:
+        return "'send'";
+      case EnvKind::CancelSend:
+        return "'cancel_send'";
+      default:
+        return "'pause'";
+    }
+  }
+
+  /// `send`/`cancel_send` name a filter or the spec's miniport (a protocol sends its own NBLs);
+  /// `pause` names a filter.
+  void check_env_role(const EnvItem& item) {
+    if (item.object == kNone) return;
+    const FilterDecl& f = spec_.filters[item.object];
+    const bool ok =
+        item.kind == EnvKind::Pause ? f.role == NdisRole::Filter : f.role != NdisRole::Protocol;
+    if (ok) return;
+    report(DiagId::WrongKind, item.object_range,
+           fmt::format("{} names a {}, but '{}' is a {}", env_word(item.kind),
+                       item.kind == EnvKind::Pause ? "filter" : "filter or a miniport driver",
+                       f.name, f.role == NdisRole::Protocol ? "protocol" : "miniport driver"));
   }
 
   /// A typed arrival at a queue with neither the type's callback nor EvtIoDefault: KMDF
@@ -796,9 +856,10 @@ class Sema {
           break;
         case EnvKind::Send:
         case EnvKind::CancelSend:
-          item.object =
-              resolve_object(item.object_name, item.object_range, SymbolKind::Filter, "filter",
-                             item.kind == EnvKind::Send ? "'send'" : "'cancel_send'");
+        case EnvKind::Pause:
+          item.object = resolve_object(item.object_name, item.object_range, SymbolKind::Filter,
+                                       "filter", env_word(item.kind));
+          check_env_role(item);
           break;
         case EnvKind::Stop:
           break;
@@ -1624,6 +1685,17 @@ class Sema {
     return done ? f.return_type : TypeKind::Error;
   }
 
+  /// WinAsyncAPPC without a conversation: only a transaction-program verb may omit it.
+  void check_tp_verb(const Expr& verb) {
+    if (verb.kind != ExprKind::Name || verb.sym.kind != SymbolKind::BuiltinConst) return;
+    if (is_tp_verb(verb.int_value)) return;
+    report(DiagId::ArgumentCount, verb.range,
+           fmt::format("WinAsyncAPPC with {} must name a conversation: only the "
+                       "transaction-program verbs TP_STARTED, TP_ENDED and RECEIVE_ALLOCATE "
+                       "have none",
+                       verb.name));
+  }
+
   TypeKind check_api_call(Expr& e, ApiId id) {
     const ApiInfo& info = api_info(id);
     e.api = id;
@@ -1745,6 +1817,7 @@ class Sema {
       e.symbolic |= a.symbolic;
     }
     if (id == ApiId::NdisGeneratePartialCancelId) e.symbolic = true;
+    if (id == ApiId::WinAsyncAPPC && n == 2 && e.args[1]) check_tp_verb(*e.args[1]);
     if (info.result == TypeKind::ListElem) return elem_known ? elem : TypeKind::Error;
     return info.result;
   }

@@ -45,7 +45,8 @@ void RefMachine::env_partner(const std::string& tname) {
     Task& tk = tasks_[k];
     if (tk.state != TaskSt::Outstanding || tk.silent)
       throw BlockedSig{fmt::format("{} is not waiting for its partner", tname)};
-    if (spec_->conversations[static_cast<std::size_t>(tk.conv)].partner_may_not_answer &&
+    if (tk.conv >= 0 &&
+        spec_->conversations[static_cast<std::size_t>(tk.conv)].partner_may_not_answer &&
         choose({"partner:answer", "partner:silent"}) == 1) {
       tk.silent = true;
       return;
@@ -109,20 +110,11 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
                     fmt::format("return code of vcb#{} read while task#{} is outstanding",
                                 args[0].i, v.task + 1));
         }
-        const ast::FnDecl* me = cur().frames.front().fn;
-        if (tk.handler != nullptr && tk.handler != me &&
-            reading::kResultReadByTwoFunctionsIsDoubleCompletion) {
-          violation(RuleId::DoubleCompletion, fmt::format("task#{} handled by {} and {}",
-                                                          v.task + 1, tk.handler->name, me->name));
-        }
-        tk.handler = me;
       }
       return result(id, v.rc);
     }
     case ApiId::WinAsyncAPPC: {
       Vcb& v = vcb_arg(args[0], id);
-      int conv = args[2].i;
-      if (conv_closed_[static_cast<std::size_t>(conv)]) return result(id, 0);
       int32_t verb = args[1].i;
       auto named_is = [&](int32_t x, std::initializer_list<const char*> names) {
         for (const char* n : names) {
@@ -130,13 +122,20 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
         }
         return false;
       };
+      // A verb of the transaction program (not of a conversation) may name none.
+      const int conv = args.size() >= 3 ? args[2].i : -1;
+      if (conv < 0 && !named_is(verb, {"TP_STARTED", "TP_ENDED", "RECEIVE_ALLOCATE"}))
+        violation(RuleId::ApiMisuse, "WinAsyncAPPC of a conversation verb names no conversation");
+      int32_t fail = 0;  // reading::kVerbFailsThroughItsMessage
+      if (conv >= 0 && conv_closed_[static_cast<std::size_t>(conv)])
+        fail = named("AP_CONV_FAILURE_NO_RETRY");
       for (const Task& tk : tasks_) {
-        if (tk.state != TaskSt::Outstanding || tk.conv != conv) continue;
+        if (conv < 0 || fail != 0 || tk.state != TaskSt::Outstanding || tk.conv != conv) continue;
         bool receive =
             named_is(tk.verb, {"RECEIVE_AND_WAIT", "RECEIVE_AND_POST", "MC_RECEIVE_AND_WAIT"});
         bool allowed = named_is(verb, {"DEALLOCATE", "GET_ATTRIBUTES", "GET_TYPE",
                                        "REQUEST_TO_SEND", "SEND_ERROR", "TEST_RTS", "TP_ENDED"});
-        if (!(receive && allowed)) return result(id, 0);  // AP_CONV_BUSY
+        if (!(receive && allowed)) fail = named("AP_CONV_BUSY");
       }
       if (tasks_.size() >= reading::kTaskPool)
         throw RefUnsupported("WinAsyncAPPC beyond the verb pool");
@@ -146,6 +145,8 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
       tk.verb = verb;
       tasks_.push_back(tk);
       v.task = static_cast<int>(tasks_.size() - 1);
+      if (fail != 0 && reading::kVerbFailsThroughItsMessage)
+        post_completion(static_cast<int>(tasks_.size() - 1), fail);
       return result(id, static_cast<int32_t>(tasks_.size()));
     }
     case ApiId::WinAPPCCancelAsyncRequest: {
@@ -158,10 +159,13 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
           return result(id, named("WAPPCINVALID"));
         return result(id, named("WAPPCALREADY"));
       }
-      int conv = tk.conv;
-      conv_closed_[static_cast<std::size_t>(conv)] = true;
+      // A conversation verb closes its conversation; a TP verb ends the TP: all of them.
+      const int conv = tk.conv;
+      for (std::size_t c = 0; c < conv_closed_.size(); ++c) {
+        if (conv < 0 || static_cast<int>(c) == conv) conv_closed_[c] = true;
+      }
       for (std::size_t k = 0; k < tasks_.size(); ++k) {
-        if (tasks_[k].state == TaskSt::Outstanding && tasks_[k].conv == conv)
+        if (tasks_[k].state == TaskSt::Outstanding && (conv < 0 || tasks_[k].conv == conv))
           post_completion(static_cast<int>(k), named("AP_CANCELED"));
       }
       return result(id, 0);

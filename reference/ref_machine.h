@@ -68,9 +68,16 @@ constexpr bool kSendAndForgetOnlyReceived = true;
 /// Every cancel that reaches a request (originator, CancelSentRequest) sets its sticky
 /// cancel flag, whatever else it does.
 constexpr bool kEveryCancelSetsFlag = true;
-/// NDIS (docs/semantics/ndis.md): the protocol may cancel an id once it has handed over every
-/// NBL it marked with it, and only while one of them is still out (not returned up).
-constexpr bool kCancelSendAfterAllHandedOver = true;
+/// NDIS (docs/semantics/ndis.md): the protocol may cancel an id once it has issued the send of
+/// every NBL it marked with it — FilterSendNetBufferLists of one may still be running — and
+/// only while one of them is still out (not returned up).
+constexpr bool kCancelSendAfterAllSendsIssued = true;
+/// CR012: a driver that has not called NdisGeneratePartialCancelId owns no high byte, so any
+/// nonzero cancel id it sets may collide with another driver's.
+constexpr bool kNoPartialIdCollidesAlways = true;
+/// A cancel reaching a `cancelable` miniport aborts a send only if the miniport still has it
+/// queued; one already on the wire completes normally ("miniport:queued" / "miniport:sent").
+constexpr bool kCancelableMiniportAbortsQueuedOnly = true;
 /// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
 /// (double completion), not a plain use after the hand-over.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -89,9 +96,10 @@ constexpr uint32_t kPartialIdShift = 24;
 /// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
 /// may return WAPPCINVALID instead (both explored).
 constexpr const char* kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
-/// A verb's result is "handled" when code reads its VCB's return code after it ended; two
-/// different functions handling it is a completion by two paths (CR001).
-constexpr bool kResultReadByTwoFunctionsIsDoubleCompletion = true;
+/// WinAsyncAPPC's nonzero handle only means the verb could be attempted: a verb on a busy
+/// conversation (AP_CONV_BUSY) or one a cancel closed (AP_CONV_FAILURE_NO_RETRY) gets a handle
+/// and fails through its VCB and its completion message.
+constexpr bool kVerbFailsThroughItsMessage = true;
 /// Upper bound on statements run in one step (a local loop that never reaches a visible
 /// operation).
 constexpr std::size_t kMaxStatementsPerStep = 200000;
@@ -241,11 +249,13 @@ struct Nbl {
   int32_t protocol_id = 0;
   NblOwner owner = NblOwner::Above;
   int32_t cancel_id = 0;
-  int uses = 0;            ///< completions by the miniport so far
-  int id_use = 0;          ///< `uses` when the cancel id was last set
-  bool aborted = false;    ///< a cancel for its id reached the miniport while it was below
-  bool in_send = false;    ///< the protocol's send call (FilterSendNetBufferLists) runs
-  bool cancelled = false;  ///< the protocol cancelled its id before it came back
+  int uses = 0;                 ///< completions by the miniport so far
+  int id_use = 0;               ///< `uses` when the cancel id was last set
+  bool aborted = false;         ///< a cancel for its id reached the miniport while it was below
+  bool cancelled = false;       ///< the protocol cancelled its id before it came back
+  bool arrived_paused = false;  ///< handed to its filter while the filter was paused
+  bool in_send = false;         ///< its Filter/MiniportSendNetBufferLists call has not returned yet
+  bool in_complete = false;     ///< its ...SendNetBufferListsComplete call has not returned yet
   int miniport = -1;
 };
 
@@ -268,7 +278,6 @@ struct Task {
   int32_t verb = 0;
   bool silent = false;
   int32_t rc = 0;
-  const ast::FnDecl* handler = nullptr;  ///< the function that first read its result
 };
 
 /// One KMDF queue: the requests waiting in it.
@@ -347,11 +356,13 @@ struct Act {
   bool holds_device = false;
   bool started = false;
   bool done = false;
-  int waiting_inline = -1;  ///< id of the inline cancel routine it waits for
-  int sending_nbl = -1;     ///< FilterSendNetBufferLists: the NBL whose send call it is
-  int inline_caller = -1;   ///< this is an inline cancel routine of that activity
-  int waiting_queue = -1;   ///< in a synchronous stop/purge of this queue
-  int file = -1;            ///< EvtFileCleanup / EvtFileClose: its file handle
+  int waiting_inline = -1;   ///< id of the inline cancel routine it waits for
+  int inline_caller = -1;    ///< this is an inline cancel routine of that activity
+  int waiting_queue = -1;    ///< in a synchronous stop/purge of this queue
+  int restarts_filter = -1;  ///< FilterRestart of this filter: it runs again when this returns
+  int sending_nbl = -1;      ///< FilterSendNetBufferLists: the NBL whose send call it is
+  int completing_nbl = -1;   ///< ...SendNetBufferListsComplete: the NBL it completes
+  int file = -1;             ///< EvtFileCleanup / EvtFileClose: its file handle
   std::vector<Frame> frames;
 };
 
@@ -491,12 +502,15 @@ class RefMachine {
   std::vector<int> file_state_;  ///< per file handle: 0 open, 1 cleanup, 2 flushed, 3 closed
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
-  std::vector<bool> cancel_send_done_;  ///< per environment item
-  std::vector<Vcb> vcbs_;               ///< allocated VCBs (vcb#N is vcbs_[N - 1])
-  std::vector<Task> tasks_;             ///< issued verbs (task#N is tasks_[N - 1])
-  std::vector<bool> conv_closed_;       ///< per conversation: a cancel closed it
-  std::deque<int> messages_;            ///< queued completion messages (task indices)
-  bool sna_quirk_ = false;              ///< the spec sets SNA_WAPPCINVALID_QUIRK
+  std::vector<bool> cancel_send_done_;  ///< per environment item: its cancel_send or pause ran
+  bool partial_id_generated_ = false;   ///< NdisGeneratePartialCancelId was called (CR012)
+  /// Per driver declaration: 0 running, 1 pausing, 2 paused, 3 restarting.
+  std::vector<int> pause_state_;
+  std::vector<Vcb> vcbs_;          ///< allocated VCBs (vcb#N is vcbs_[N - 1])
+  std::vector<Task> tasks_;        ///< issued verbs (task#N is tasks_[N - 1])
+  std::vector<bool> conv_closed_;  ///< per conversation: a cancel closed it
+  std::deque<int> messages_;       ///< queued completion messages (task indices)
+  bool sna_quirk_ = false;         ///< the spec sets SNA_WAPPCINVALID_QUIRK
 
   // ---- per-step context ----
   Chooser* ch_ = nullptr;        ///< resolves the step's choices
@@ -758,17 +772,28 @@ class RefMachine {
   // ==== ref_ndis.cpp: NDIS (docs/semantics/ndis.md) ====
   /// The NBLs the protocol sends.
   void init_ndis(const ast::Spec& spec);
-  /// Filter `f`'s callback bound to `handler`, or nullptr.
+  /// Driver declaration `f`'s callback bound to `handler`, or nullptr.
   const ast::FnDecl* filter_fn(int f, const char* handler) const;
+  /// The callback of declaration `f` for a job, by its role: "send", "complete" or "cancel".
+  const ast::FnDecl* role_fn(int f, const std::string& job) const;
+  /// The declaration that owns the NBLs the spec's driver allocates (first non-miniport one).
+  int originator() const;
+  /// CR008 when call `id` is not one of NBL `b`'s driver role.
+  void check_role(ApiId id, const Nbl& b);
   /// The NBL a handle names (NULL and freed ones are violations).
   Nbl& nbl_arg(const Val& v, ApiId api);
   /// The NDIS calls.
   Val call_ndis_api(ApiId id, std::vector<Val>& args);
   /// Runs the NDIS environment event `key`; false when the key is not an NDIS one.
   bool run_ndis_env(const std::string& key);
-  void env_send(const std::string& fname);        ///< "send <filter>"
-  void env_cancel_send(const std::string& rest);  ///< "cancel_send <filter> <id>"
-  void env_miniport(const std::string& nname);    ///< "miniport <nbl>"
+  void env_send(const std::string& fname);                 ///< "send <filter>"
+  void env_cancel_send(const std::string& rest);           ///< "cancel_send <filter> <id>"
+  void env_miniport(const std::string& nname);             ///< "miniport <nbl>"
+  void env_pause(const std::string& fname, bool restart);  ///< "pause <f>" / "restart <f>"
+  /// NDIS restarts filter `f`: the sends that reached it while paused become ordinary ones.
+  void ndis_restarting(int f, bool has_callback);
+  /// The first protocol NBL filter `f` still holds, or NBL it originated that is below.
+  const Nbl* outstanding_nbl(int f) const;
   /// The protocol may cancel the id of environment item `item` now.
   bool cancel_send_ready(std::size_t item) const;
   /// Keys of the NDIS environment events that may move.

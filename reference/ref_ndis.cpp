@@ -33,6 +33,14 @@ void RefMachine::init_ndis(const ast::Spec& spec) {
     }
   }
   list_capacity_ += nbls_.size() + (spec.filters.empty() ? 0 : reading::kFilterNblPool);
+  pause_state_.assign(spec.filters.size(), 0);
+}
+
+int RefMachine::originator() const {
+  for (std::size_t f = 0; f < spec_->filters.size(); ++f) {
+    if (spec_->filters[f].role != ast::NdisRole::Miniport) return static_cast<int>(f);
+  }
+  return 0;
 }
 
 // ---- NDIS environment (docs/semantics/ndis.md) ----
@@ -45,15 +53,29 @@ const ast::FnDecl* RefMachine::filter_fn(int f, const char* handler) const {
   return nullptr;
 }
 
+const ast::FnDecl* RefMachine::role_fn(int f, const std::string& job) const {
+  if (f < 0 || static_cast<std::size_t>(f) >= spec_->filters.size()) return nullptr;
+  const ast::NdisRole r = spec_->filters[static_cast<std::size_t>(f)].role;
+  const bool mp = r == ast::NdisRole::Miniport;
+  if (job == "send")
+    return filter_fn(f, mp ? "MiniportSendNetBufferLists" : "FilterSendNetBufferLists");
+  if (job == "cancel")
+    return filter_fn(f, mp ? "MiniportCancelSend" : "FilterCancelSendNetBufferLists");
+  return filter_fn(f, r == ast::NdisRole::Protocol ? "ProtocolSendNetBufferListsComplete"
+                                                   : "FilterSendNetBufferListsComplete");
+}
+
 void RefMachine::env_send(const std::string& fname) {
   for (std::size_t k = 0; k < nbls_.size(); ++k) {
     Nbl& b = nbls_[k];
     if (!b.from_protocol || b.owner != NblOwner::Above) continue;
     if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
     b.owner = NblOwner::Filter;
-    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferLists")) {
-      int id = start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback,
-                              -1, {Val{static_cast<int32_t>(k + 1)}}, -1);
+    b.arrived_paused = pause_state_[static_cast<std::size_t>(b.filter)] == 2;  // paused
+    if (const ast::FnDecl* fn = role_fn(b.filter, "send")) {
+      const int id =
+          start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                         {Val{static_cast<int32_t>(k + 1)}}, -1);
       acts_.back().sending_nbl = static_cast<int>(k);
       b.in_send = id > 0;
     }
@@ -80,8 +102,7 @@ bool RefMachine::cancel_send_ready(std::size_t item) const {
       continue;
     }
     some = true;
-    if ((b.owner == NblOwner::Above || b.in_send) && reading::kCancelSendAfterAllHandedOver)
-      return false;
+    if (b.owner == NblOwner::Above && reading::kCancelSendAfterAllSendsIssued) return false;
     if (b.owner != NblOwner::ReturnedUp && b.owner != NblOwner::Above) out = true;
   }
   return some && out;
@@ -101,8 +122,7 @@ void RefMachine::env_cancel_send(const std::string& rest) {
         b.cancelled = true;
       }
     }
-    if (const ast::FnDecl* fn =
-            filter_fn(static_cast<int>(it.object), "FilterCancelSendNetBufferLists")) {
+    if (const ast::FnDecl* fn = role_fn(static_cast<int>(it.object), "cancel")) {
       start_activity(fmt::format("{}[cancel_id {}]", fn->name, it.cancel_id_value), *fn,
                      Role::FilterCallback, -1, {Val{static_cast<int32_t>(it.cancel_id_value)}}, -1);
     }
@@ -123,17 +143,60 @@ void RefMachine::env_miniport(const std::string& nname) {
     b.owner = NblOwner::Filter;
     b.aborted = false;
     ++b.uses;
-    if (const ast::FnDecl* fn = filter_fn(b.filter, "FilterSendNetBufferListsComplete")) {
-      start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
-                     {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+    if (const ast::FnDecl* fn = role_fn(b.filter, "complete")) {
+      const int id =
+          start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
+                         {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
+      acts_.back().completing_nbl = static_cast<int>(k);
+      b.in_complete = id > 0;
     }
     return;
   }
   throw ReplayError{fmt::format("no NBL named '{}'", nname)};
 }
 
+void RefMachine::env_pause(const std::string& fname, bool restart) {
+  for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
+    const ast::EnvItem& it = spec_->environment[k];
+    if (it.kind != ast::EnvKind::Pause || spec_->filters[it.object].name != fname) continue;
+    int& st = pause_state_[it.object];
+    if (restart ? !(cancel_send_done_[k] && st == 2) : (cancel_send_done_[k] || st != 0)) continue;
+    cancel_send_done_[k] = true;
+    const ast::FnDecl* fn =
+        filter_fn(static_cast<int>(it.object), restart ? "FilterRestart" : "FilterPause");
+    st = 1;
+    if (restart) ndis_restarting(static_cast<int>(it.object), fn != nullptr);
+    if (fn) {
+      start_activity(fn->name, *fn, Role::FilterCallback, -1, {}, -1);
+      if (restart) acts_.back().restarts_filter = static_cast<int>(it.object);
+    }
+    return;
+  }
+  throw BlockedSig{fmt::format("NDIS cannot {} '{}' now", restart ? "restart" : "pause", fname)};
+}
+
+void RefMachine::ndis_restarting(int f, bool has_callback) {
+  pause_state_[static_cast<std::size_t>(f)] = has_callback ? 3 : 0;
+  for (Nbl& b : nbls_) {
+    if (b.filter == f) b.arrived_paused = false;  // an ordinary send from now on
+  }
+}
+
+const Nbl* RefMachine::outstanding_nbl(int f) const {
+  for (const Nbl& b : nbls_) {
+    if (b.filter != f) continue;
+    const bool held = b.owner == NblOwner::Filter && !b.in_send && !b.in_complete;
+    if (b.from_protocol ? held : b.owner == NblOwner::Below) return &b;
+  }
+  return nullptr;
+}
+
 bool RefMachine::run_ndis_env(const std::string& key) {
-  if (auto f = key_rest(key, "send ")) {
+  if (auto p = key_rest(key, "pause ")) {
+    env_pause(*p, false);
+  } else if (auto r = key_rest(key, "restart ")) {
+    env_pause(*r, true);
+  } else if (auto f = key_rest(key, "send ")) {
     env_send(*f);
   } else if (auto c = key_rest(key, "cancel_send ")) {
     env_cancel_send(*c);
@@ -156,6 +219,12 @@ void RefMachine::ndis_candidate_events(std::set<std::string>& keys) const {
     if (it.kind == ast::EnvKind::CancelSend && cancel_send_ready(k))
       keys.insert(
           fmt::format("cancel_send {} {}", spec_->filters[it.object].name, it.cancel_id_value));
+    if (it.kind == ast::EnvKind::Pause) {
+      const int st = pause_state_[it.object];
+      const std::string& f = spec_->filters[it.object].name;
+      if (!cancel_send_done_[k] && st == 0) keys.insert("pause " + f);
+      if (cancel_send_done_[k] && st == 2) keys.insert("restart " + f);
+    }
   }
 }
 
@@ -171,6 +240,16 @@ Nbl& RefMachine::nbl_arg(const Val& v, ApiId api) {
   return b;
 }
 
+void RefMachine::check_role(ApiId id, const Nbl& b) {
+  ast::NdisRole want = ast::NdisRole::Filter;
+  if (id == ApiId::NdisSendNetBufferLists) want = ast::NdisRole::Protocol;
+  if (id == ApiId::NdisMSendNetBufferListsComplete) want = ast::NdisRole::Miniport;
+  if (static_cast<std::size_t>(b.filter) >= spec_->filters.size()) return;
+  if (spec_->filters[static_cast<std::size_t>(b.filter)].role != want)
+    violation(RuleId::ApiMisuse, fmt::format("{} on {}, which belongs to a driver of another role",
+                                             api_name(id), b.name));
+}
+
 Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
   if (id == ApiId::NdisAcquireSpinLock || id == ApiId::NdisReleaseSpinLock)
     return call_sync_api(id, args);
@@ -179,15 +258,22 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
   record(id);
   auto not_owned = [&](const Nbl& b) {
     violation(RuleId::UseAfterFree,
-              fmt::format("{} on {}, which the filter does not own", name, b.name));
+              fmt::format("{} on {}, which the driver does not own", name, b.name));
   };
   switch (id) {
-    case ApiId::NdisFSendNetBufferLists: {
+    case ApiId::NdisFSendNetBufferLists:
+    case ApiId::NdisSendNetBufferLists: {
       Nbl& b = nbl_arg(args[0], id);
       if (b.owner == NblOwner::ReturnedUp && reading::kSendAfterReturnIsDoubleCompletion)
         violation(RuleId::DoubleCompletion,
                   fmt::format("{} sent below after it was completed upward", b.name));
       if (b.owner != NblOwner::Filter) not_owned(b);
+      check_role(id, b);
+      const auto bf = static_cast<std::size_t>(b.filter);
+      const int st = bf < pause_state_.size() ? pause_state_[bf] : 0;
+      if (st == 2 || (st == 1 && !b.from_protocol) || b.arrived_paused)
+        violation(RuleId::SendWhilePaused,
+                  fmt::format("{} sent below while its filter is paused", b.name));
       if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
         violation(
             RuleId::StaleCancelId,
@@ -198,29 +284,54 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       b.aborted = false;
       return Val{};
     }
-    case ApiId::NdisFSendNetBufferListsComplete: {
+    case ApiId::NdisFSendNetBufferListsComplete:
+    case ApiId::NdisMSendNetBufferListsComplete: {
       Nbl& b = nbl_arg(args[0], id);
       if (!b.from_protocol)
-        violation(RuleId::DoubleCompletion, fmt::format("filter-allocated {} passed up", b.name));
+        violation(RuleId::DoubleCompletion, fmt::format("driver-allocated {} passed up", b.name));
       if (b.owner == NblOwner::ReturnedUp)
         violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", b.name));
       if (b.owner == NblOwner::Below)
         violation(RuleId::DoubleCompletion,
                   fmt::format("{} completed upward while the miniport has it", b.name));
+      check_role(id, b);
+      if (b.arrived_paused && args[1].i != named("NDIS_STATUS_PAUSED"))
+        violation(RuleId::SendWhilePaused,
+                  fmt::format("{} arrived while its filter was paused and is returned "
+                              "without NDIS_STATUS_PAUSED",
+                              b.name));
       b.owner = NblOwner::ReturnedUp;
       return Val{};
     }
-    case ApiId::NdisFCancelSendNetBufferLists: {
+    case ApiId::NdisFCancelSendNetBufferLists:
+    case ApiId::NdisCancelSendNetBufferLists: {
       const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(args[0].i)];
       if (m.cancelable || m.pending) {
         for (Nbl& b : nbls_) {
-          if (b.owner == NblOwner::Below && b.miniport == args[0].i && b.cancel_id == args[1].i)
-            b.aborted = true;
+          if (b.owner != NblOwner::Below || b.miniport != args[0].i || b.cancel_id != args[1].i)
+            continue;
+          if (!m.pending && reading::kCancelableMiniportAbortsQueuedOnly &&
+              choose({"miniport:queued", "miniport:sent"}) == 1)
+            continue;  // already on the wire: it completes normally
+          b.aborted = true;
         }
       }
       return Val{};
     }
+    case ApiId::NdisFPauseComplete: {
+      const auto f = static_cast<std::size_t>(args[0].i);
+      if (pause_state_[f] != 1)
+        violation(RuleId::PauseCompletion,
+                  fmt::format("NdisFPauseComplete({}) with no pause in progress",
+                              spec_->filters[f].name));
+      if (const Nbl* b = outstanding_nbl(static_cast<int>(f)))
+        violation(RuleId::PauseCompletion, fmt::format("the pause of {} completes while {} is out",
+                                                       spec_->filters[f].name, b->name));
+      pause_state_[f] = 2;
+      return Val{};
+    }
     case ApiId::NdisGeneratePartialCancelId:
+      partial_id_generated_ = true;
       return result(id, symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits));
     case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
     case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
@@ -231,6 +342,12 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
       const auto high =
           static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
+      if (args[1].i != 0 && !partial_id_generated_ && reading::kNoPartialIdCollidesAlways) {
+        violation(RuleId::CancelIdCollision,
+                  fmt::format("{} gets cancel id {:#x}, but the driver has no partial cancel id "
+                              "(NdisGeneratePartialCancelId was not called)",
+                              b.name, static_cast<uint32_t>(args[1].i)));
+      }
       if (args[1].i != 0 && own != other && high == other) {
         violation(RuleId::CancelIdCollision,
                   fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "
@@ -249,6 +366,7 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       Nbl b;
       b.name = fmt::format("nbl#{}", nbls_.size() + 1);
       b.from_protocol = false;
+      b.filter = originator();
       b.owner = NblOwner::Filter;
       nbls_.push_back(std::move(b));
       return result(id, static_cast<int32_t>(nbls_.size()));
@@ -277,6 +395,11 @@ std::optional<RefEndFinding> RefMachine::ndis_end_check() const {
                            fmt::format("{} is still out although its id was cancelled", b.name)};
     return RefEndFinding{RuleId::NeverCompleted,
                          fmt::format("{} never returns to the protocol", b.name)};
+  }
+  for (std::size_t f = 0; f < pause_state_.size(); ++f) {
+    if (pause_state_[f] == 1)
+      return RefEndFinding{RuleId::PauseCompletion,
+                           fmt::format("the pause of {} never completes", spec_->filters[f].name)};
   }
   return std::nullopt;
 }

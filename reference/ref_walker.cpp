@@ -496,9 +496,11 @@ void RefMachine::do_return(Val v) {
 void RefMachine::finish_activity() {
   Act& a = cur();
   a.frames.clear();
+  if (a.restarts_filter >= 0) pause_state_[static_cast<std::size_t>(a.restarts_filter)] = 0;
+  if (a.sending_nbl >= 0) nbls_[static_cast<std::size_t>(a.sending_nbl)].in_send = false;
+  if (a.completing_nbl >= 0) nbls_[static_cast<std::size_t>(a.completing_nbl)].in_complete = false;
   if (a.role == Role::Stop && a.req >= 0) stop_callback_returns(a);
   if (a.role == Role::Resume && a.req >= 0) release_ref(a.req);  // the framework's hold
-  if (a.sending_nbl >= 0) nbls_[static_cast<std::size_t>(a.sending_nbl)].in_send = false;
   if (a.holds_device) {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;
     a.holds_device = false;

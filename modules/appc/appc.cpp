@@ -17,8 +17,7 @@ enum TaskField : uint32_t {
   kTConv = 2,
   kTVerb = 3,
   kTFlags = 4,
-  kTHandler = 5,  ///< code unit + 1 that first read its result (vcb_primary_rc)
-  kTRc = 6,       ///< int16: AP_OK / AP_CANCELED
+  kTRc = 6,  ///< int16: AP_OK / AP_CANCELED
   kTaskStride = 8,
 };
 enum class TaskState : uint8_t { None, Outstanding, Completed, Reaped };
@@ -34,10 +33,13 @@ constexpr uint32_t kTaskPool = 4;
 constexpr std::string_view kSnaQuirkConst = "SNA_WAPPCINVALID_QUIRK";
 /// The module's one environment actor kind: the partner answers a verb (index: task).
 constexpr uint8_t kPartner = 0;
+/// A task's conversation byte for a transaction-program verb issued without one.
+constexpr uint8_t kNoConv = 0xFF;
 
 /// APPC return codes by name (WAPPCALREADY, AP_CANCELED, ...), else the number.
 std::string appc_code_text(int32_t v) {
-  for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED"}) {
+  for (std::string_view n : {"WAPPCALREADY", "WAPPCINVALID", "AP_OK", "AP_CANCELED", "AP_CONV_BUSY",
+                             "AP_CONV_FAILURE_NO_RETRY"}) {
     const ConstantInfo* c = find_constant(n);
     if (c != nullptr && static_cast<int32_t>(c->value) == v) return std::string(n);
   }
@@ -71,6 +73,19 @@ class Appc final : public ModuleBase {
   Outcome exec_api(ApiCall& call) override;
   Outcome api_vcb(ApiCall& call);
   Outcome api_verb(ApiCall& call);
+  /// WinAsyncAPPC: a new verb (failed at once on a busy or closed conversation).
+  Outcome api_issue(ApiCall& call);
+  /// WinAPPCCancelAsyncRequest.
+  Outcome api_cancel(ApiCall& call);
+  /// Where a conversation is declared; the spec's title for a TP verb's kNoConv.
+  SourceRange conv_range(uint32_t c) const {
+    return c < spec_.conversations.size() ? spec_.conversations[c].range : spec_.title_range;
+  }
+  /// A conversation's name; "the transaction program" for a TP verb's kNoConv.
+  std::string conv_name(uint32_t c) const {
+    return c < spec_.conversations.size() ? spec_.conversations[c].name
+                                          : std::string("the transaction program");
+  }
   RunResult run_env(const EnvActor& e) override;
   std::optional<Finding> end_state(EndPhase phase) override;
   std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
@@ -149,8 +164,6 @@ Outcome Appc::exec_api(ApiCall& call) {
 }
 
 Outcome Appc::api_vcb(ApiCall& call) {
-  const uint32_t a = call.act;
-  const CodeUnit& u = *call.unit;
   const Instr& in = *call.in;
   const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
@@ -187,17 +200,7 @@ Outcome Appc::api_vcb(ApiCall& call) {
                     task_name(t));
           return Outcome::Violation;
         }
-        uint8_t me = static_cast<uint8_t>(act(a)[kAUnit]);
-        uint8_t& h = task(t)[kTHandler];
-        if (h != 0 && h != me) {
-          violation(RuleId::DoubleCompletion, in.src,
-                    fmt::format("the completion of {} is handled by two paths ({} and {})",
-                                task_name(t), prog_.units[h - 1u].name, u.name),
-                    task_name(t));
-          return Outcome::Violation;
-        }
-        h = me;
-        if (rec_) note(fmt::format("handles the result of {}", task_name(t)));
+        if (rec_) note(fmt::format("reads the result of {}", task_name(t)));
         event(EventKind::HandlesResult, task_name(t));
       }
       code_result(call, get32(vcb(*v) + kVRc));
@@ -211,84 +214,12 @@ Outcome Appc::api_vcb(ApiCall& call) {
 
 Outcome Appc::api_verb(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
   switch (in.api()) {
-    case ApiId::WinAsyncAPPC: {
-      auto v = vcb_handle(arg[0], name, in);
-      if (!v) return Outcome::Violation;
-      int32_t verb = arg[1];
-      auto c = static_cast<uint32_t>(arg[2]);
-      const std::string& cn = spec_.conversations[c].name;
-      if (s_[conv_.at(c)] != 0) {
-        if (rec_) note(fmt::format("conversation {} was closed by a cancel: the verb fails", cn));
-        result(call, 0);
-        return Outcome::Continue;
-      }
-      for (uint32_t t = 0; t < ntask_; ++t) {
-        uint8_t* tp = task(t);
-        if (task_state(t) == TaskState::Outstanding && tp[kTConv] == c &&
-            !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
-          if (rec_)
-            note(fmt::format("{} is still outstanding on {}: AP_CONV_BUSY", task_name(t), cn));
-          result(call, 0);
-          return Outcome::Continue;
-        }
-      }
-      uint32_t t = 0;
-      while (t < ntask_ && task_state(t) != TaskState::None) ++t;
-      if (t == ntask_) {
-        throw ModelLimit(fmt::format("WinAsyncAPPC called more than {} times", kTaskPool));
-      }
-      uint8_t* tp = task(t);
-      tp[kTState] = static_cast<uint8_t>(TaskState::Outstanding);
-      tp[kTVcb] = static_cast<uint8_t>(*v);
-      tp[kTConv] = static_cast<uint8_t>(c);
-      tp[kTVerb] = static_cast<uint8_t>(verb);
-      vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
-      if (rec_)
-        note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
-      result(call, static_cast<int32_t>(t + 1));
-      return Outcome::Continue;
-    }
-    case ApiId::WinAPPCCancelAsyncRequest: {
-      int32_t h = arg[0];
-      if (h <= 0 || static_cast<uint32_t>(h) > ntask_ ||
-          task_state(static_cast<uint32_t>(h - 1)) == TaskState::None) {
-        code_result(call, k::WAPPCINVALID);
-        return Outcome::Continue;
-      }
-      auto t = static_cast<uint32_t>(h - 1);
-      if (task_state(t) != TaskState::Outstanding) {
-        bool invalid =
-            sna_quirk_ && choose(2, [](uint16_t c) {
-                            return std::string(c == 1 ? "cancel:invalid" : "cancel:already");
-                          }) == 1;
-        if (rec_)
-          note(fmt::format("{} has already completed{}", task_name(t),
-                           task_state(t) == TaskState::Completed
-                               ? ": its completion message is still queued"
-                               : " and its message was received"));
-        code_result(call, invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
-        return Outcome::Continue;
-      }
-      uint32_t c = task(t)[kTConv];
-      s_[conv_.at(c)] = 1;
-      task(t)[kTFlags] |= kTaskCancelled;
-      if (rec_)
-        note(fmt::format("purges {} and closes conversation {}", task_name(t),
-                         spec_.conversations[c].name));
-      event(EventKind::ClosesConversation, spec_.conversations[c].name);
-      for (uint32_t o = 0; o < ntask_; ++o) {
-        if (task_state(o) == TaskState::Outstanding && task(o)[kTConv] == c) {
-          post_completion(o, k::AP_CANCELED, &in);
-          if (c_.finding_) return Outcome::Violation;
-        }
-      }
-      result(call, 0);
-      if (rec_) rec_->results[call.rec_at] = "0 (cancelled)";
-      return Outcome::Continue;
-    }
+    case ApiId::WinAsyncAPPC:
+      return api_issue(call);
+    case ApiId::WinAPPCCancelAsyncRequest:
+      return api_cancel(call);
     case ApiId::GetMessage: {
       uint8_t* q = s_ + msg_.offset;
       if (q[0] == 0) return Outcome::Blocked;
@@ -317,6 +248,104 @@ Outcome Appc::api_verb(ApiCall& call) {
   throw std::logic_error(fmt::format("{} has no APPC semantics", name));
 }
 
+Outcome Appc::api_issue(ApiCall& call) {
+  const Instr& in = *call.in;
+  auto v = vcb_handle(call.arg[0], "WinAsyncAPPC", in);
+  if (!v) return Outcome::Violation;
+  const int32_t verb = call.arg[1];
+  // Reading: a transaction-program verb (TP_STARTED, TP_ENDED, RECEIVE_ALLOCATE) relates to
+  // the TP, not to a conversation, and may be issued without one; every other verb names one.
+  const bool on_conv = in.nargs >= 3;
+  if (!on_conv && !is_tp_verb(verb)) {
+    violation(
+        RuleId::ApiMisuse, in.src,
+        fmt::format("WinAsyncAPPC with {} names no conversation", render(verb, TypeKind::Verb)));
+    return Outcome::Violation;
+  }
+  const uint32_t c = on_conv ? static_cast<uint32_t>(call.arg[2]) : kNoConv;
+  const std::string cn = conv_name(c);
+  // Reading: a nonzero handle only means the library could attempt the verb; a verb on a
+  // closed or busy conversation fails through its VCB and its completion message.
+  int32_t fail = 0;
+  std::string why;
+  if (on_conv && s_[conv_.at(c)] != 0) {
+    fail = k::AP_CONV_FAILURE_NO_RETRY;
+    why = fmt::format("conversation {} was closed by a cancel", cn);
+  }
+  for (uint32_t t = 0; t < ntask_ && fail == 0 && on_conv; ++t) {
+    uint8_t* tp = task(t);
+    if (task_state(t) == TaskState::Outstanding && tp[kTConv] == c &&
+        !(is_receive_verb(tp[kTVerb]) && verb_allowed_during_receive(verb))) {
+      fail = k::AP_CONV_BUSY;
+      why = fmt::format("{} is still outstanding on {}", task_name(t), cn);
+    }
+  }
+  uint32_t t = 0;
+  while (t < ntask_ && task_state(t) != TaskState::None) ++t;
+  if (t == ntask_)
+    throw ModelLimit(fmt::format("WinAsyncAPPC called more than {} times", kTaskPool));
+  uint8_t* tp = task(t);
+  tp[kTState] = static_cast<uint8_t>(TaskState::Outstanding);
+  tp[kTVcb] = static_cast<uint8_t>(*v);
+  tp[kTConv] = static_cast<uint8_t>(c);
+  tp[kTVerb] = static_cast<uint8_t>(verb);
+  vcb(*v)[kVTask] = static_cast<uint8_t>(t + 1);
+  result(call, static_cast<int32_t>(t + 1));
+  if (fail != 0) {
+    if (rec_) note(fmt::format("{}: {} fails", why, task_name(t)));
+    post_completion(t, fail, &in);
+    return c_.finding_ ? Outcome::Violation : Outcome::Continue;
+  }
+  if (rec_) note(fmt::format("{} is outstanding on {} with {}", task_name(t), cn, vcb_name(*v)));
+  return Outcome::Continue;
+}
+
+Outcome Appc::api_cancel(ApiCall& call) {
+  const Instr& in = *call.in;
+  int32_t h = call.arg[0];
+  if (h <= 0 || static_cast<uint32_t>(h) > ntask_ ||
+      task_state(static_cast<uint32_t>(h - 1)) == TaskState::None) {
+    code_result(call, k::WAPPCINVALID);
+    return Outcome::Continue;
+  }
+  auto t = static_cast<uint32_t>(h - 1);
+  if (task_state(t) != TaskState::Outstanding) {
+    bool invalid = sna_quirk_ && choose(2, [](uint16_t c) {
+                                   return std::string(c == 1 ? "cancel:invalid" : "cancel:already");
+                                 }) == 1;
+    if (rec_)
+      note(fmt::format("{} has already completed{}", task_name(t),
+                       task_state(t) == TaskState::Completed
+                           ? ": its completion message is still queued"
+                           : " and its message was received"));
+    code_result(call, invalid ? k::WAPPCINVALID : k::WAPPCALREADY);
+    return Outcome::Continue;
+  }
+  // Conversation verb: purged, its conversation closed. TP verb: the TP ends, which closes
+  // every conversation and purges every outstanding verb.
+  const uint32_t c = task(t)[kTConv];
+  task(t)[kTFlags] |= kTaskCancelled;
+  for (uint32_t k = 0; k < spec_.conversations.size(); ++k) {
+    if (c != kNoConv && k != c) continue;
+    s_[conv_.at(k)] = 1;
+    event(EventKind::ClosesConversation, spec_.conversations[k].name);
+  }
+  if (rec_) {
+    note(c == kNoConv
+             ? fmt::format("purges {} and ends the transaction program", task_name(t))
+             : fmt::format("purges {} and closes conversation {}", task_name(t), conv_name(c)));
+  }
+  for (uint32_t o = 0; o < ntask_; ++o) {
+    if (task_state(o) == TaskState::Outstanding && (c == kNoConv || task(o)[kTConv] == c)) {
+      post_completion(o, k::AP_CANCELED, &in);
+      if (c_.finding_) return Outcome::Violation;
+    }
+  }
+  result(call, 0);
+  if (rec_) rec_->results[call.rec_at] = "0 (cancelled)";
+  return Outcome::Continue;
+}
+
 void Appc::post_completion(uint32_t t, int32_t rc, const Instr* in) {
   uint8_t* tp = task(t);
   uint32_t v = tp[kTVcb];
@@ -331,8 +360,7 @@ void Appc::post_completion(uint32_t t, int32_t rc, const Instr* in) {
   if (vcb_state(v) == VcbState::Freed) {
     std::string msg = fmt::format("the completion of {} writes {}, which was already freed",
                                   task_name(t), vcb_name(v));
-    violation(RuleId::UseAfterFree, in ? in->src : spec_.conversations[tp[kTConv]].range, msg,
-              vcb_name(v));
+    violation(RuleId::UseAfterFree, in ? in->src : conv_range(tp[kTConv]), msg, vcb_name(v));
     return;
   }
   set32(vcb(v) + kVRc, rc);
@@ -344,17 +372,17 @@ RunResult Appc::run_env(const EnvActor& e) {
   if (task_state(t) != TaskState::Outstanding || (tp[kTFlags] & kTaskSilent) != 0) {
     return RunResult::Disabled;
   }
-  const ast::ConversationDecl& cd = spec_.conversations[tp[kTConv]];
+  const uint32_t c = tp[kTConv];
   if (rec_) {
-    rec_->lane = fmt::format("partner {}", cd.name);
+    rec_->lane = c == kNoConv ? std::string("partner") : fmt::format("partner {}", conv_name(c));
     rec_->event = fmt::format("partner {}", task_name(t));
     rec_->actor = ActorKind::Target;
-    rec_->first_src(cd.range);
+    rec_->first_src(conv_range(c));
   }
-  if (cd.partner_may_not_answer && choose(2, [](uint16_t c) {
-                                     return std::string(c == 1 ? "partner:silent"
-                                                               : "partner:answer");
-                                   }) == 1) {
+  const bool may_not_answer = c != kNoConv && spec_.conversations[c].partner_may_not_answer;
+  if (may_not_answer && choose(2, [](uint16_t k) {
+                          return std::string(k == 1 ? "partner:silent" : "partner:answer");
+                        }) == 1) {
     tp[kTFlags] |= kTaskSilent;
     if (rec_) {
       rec_->actions.push_back(fmt::format("never answers {}", task_name(t)));
@@ -378,7 +406,7 @@ std::optional<Finding> Appc::end_state(EndPhase phase) {
   if (phase != EndPhase::Late) return std::nullopt;
   for (uint32_t t = 0; t < ntask_; ++t) {
     if (task_state(t) != TaskState::Outstanding) continue;
-    return Finding{RuleId::NeverCompleted, spec_.conversations[task(t)[kTConv]].range.begin,
+    return Finding{RuleId::NeverCompleted, conv_range(task(t)[kTConv]).begin,
                    fmt::format("{} is never completed: the partner never answers and nothing "
                                "cancels it",
                                task_name(t)),
@@ -435,7 +463,7 @@ void Appc::objects(ViewPhase phase, std::vector<ObjectView>& out) const {
     ObjectView o{task_name(t), "task", {}};
     o.fields.emplace_back("state", kStates[p[kTState]]);
     o.fields.emplace_back("verb", render(p[kTVerb], TypeKind::Verb));
-    o.fields.emplace_back("conversation", spec_.conversations[p[kTConv]].name);
+    o.fields.emplace_back("conversation", conv_name(p[kTConv]));
     o.fields.emplace_back("vcb", vcb_name(p[kTVcb]));
     if (task_state(t) != TaskState::Outstanding) {
       o.fields.emplace_back("result", appc_code_text(static_cast<int16_t>(get16(p + kTRc))));

@@ -1,139 +1,32 @@
-// The NDIS filter module (docs/semantics/ndis.md): NET_BUFFER_LISTs sent by the protocol
-// through the filter to the miniports, their cancel ids, NdisFCancelSendNetBufferLists, and
-// the protocol and miniports around the filter.
-#include "modules/ndis/ndis.h"
-
+// The NDIS module (docs/semantics/ndis.md): the NBLs and the world around the spec's NDIS
+// driver — the protocol above a filter or miniport driver, the miniports below, NDIS's pause
+// and restart of a filter — its end states and its words. The calls are in ndis_api.cpp.
 #include <algorithm>
 #include <array>
 
 #include "model/named_constants.h"
-
-#include "engine/sym_cancel_id.h"
+#include "modules/ndis/ndis.h"
+#include "modules/ndis/ndis_module.h"
 
 namespace cc {
-namespace {
+namespace ndis {
 
-/// Who owns a NET_BUFFER_LIST.
-enum class NblOwner : uint8_t {
-  Unallocated,  ///< a pool slot NdisAllocateNetBufferList has not handed out yet
-  Above,        ///< the protocol has not sent it yet
-  Filter,
-  Below,  ///< sent to the miniport: the filter relinquished ownership
-  ReturnedUp,
-  Freed,  ///< NdisFreeNetBufferList (filter-allocated NBLs)
-};
+std::string_view role_noun(ast::NdisRole r) {
+  switch (r) {
+    case ast::NdisRole::Filter:
+      return "filter";
+    case ast::NdisRole::Protocol:
+      return "protocol driver";
+    case ast::NdisRole::Miniport:
+      return "miniport driver";
+  }
+  return "driver";
+}
 
-/// NBL record layout (bytes).
-enum NblField : uint32_t {
-  kNOwner = 0,
-  kNFlags = 1,
-  kNEpoch = 2,        ///< uses completed by the miniport (a reused NBL starts a new use)
-  kNIdEpoch = 3,      ///< kNEpoch when its cancel id was last set
-  kNCompletions = 4,  ///< NdisFSendNetBufferListsComplete calls on it
-  kNMiniport = 5,     ///< Below: the miniport holding it
-  kNCancelId = 8,
-  kNStatus = 12,
-  kNblStride = 16,
-};
-enum NblFlag : uint8_t {
-  kNblAborted = 1,      ///< a cancel for its id reached the miniport while it was Below
-  kNblCancelAimed = 2,  ///< the protocol cancelled its id before it was returned
-  kNblInSend = 4,       ///< its FilterSendNetBufferLists call has not returned yet
-};
-
-/// Activity kinds (numbered after KMDF's 1..6 so that slots sort as they always have; KMDF's
-/// EvtIoResume took 10 later: the kinds of all modules share one number space).
-constexpr uint8_t kFilterSend = 7;          ///< FilterSendNetBufferLists (subject: an NBL)
-constexpr uint8_t kFilterSendComplete = 8;  ///< FilterSendNetBufferListsComplete (an NBL)
-constexpr uint8_t kFilterCancel = 9;        ///< FilterCancelSendNetBufferLists (a cancel_send line)
-/// Environment actor kinds.
-constexpr uint8_t kProtocolSend = 0;    ///< index: send line
-constexpr uint8_t kProtocolCancel = 1;  ///< index: cancel_send line
-constexpr uint8_t kMiniport = 2;        ///< index: NBL
-
-/// Reading: how many NBLs NdisAllocateNetBufferList can hand out in one execution (the
-/// state stays finite). The reference executor uses the same bound.
-constexpr uint32_t kFilterNblPool = 3;
-/// Reading (CR012): NdisGeneratePartialCancelId returns the 8-bit variable of this name (the
-/// spec is one driver); the other drivers' partial ids are kOtherPartialIds 8-bit variables
-/// "partial_id(other#K)", distinct from ours and from each other (docs/symbolic.md).
-constexpr std::string_view kOwnPartialIdName = "partial_id";
-/// One other driver suffices: a single id collides with one of K distinct other ids iff it
-/// collides with one other id that differs from ours.
-constexpr uint32_t kOtherPartialIds = 1;
-/// Reading: NdisFSendNetBufferLists on an NBL the filter already returned upward makes it
-/// complete by two paths (it comes back from the miniport and goes up again): CR001.
-constexpr bool kSendAfterReturnIsDoubleCompletion = true;
-
-/// A cancel id as a driver writes it: small ids in decimal, ids with a high byte in hex.
 std::string id_text(int32_t id) {
   if (id >= 0 && id < 0x10000) return std::to_string(id);
   return fmt::format("0x{:08X}", static_cast<uint32_t>(id));
 }
-
-class Ndis final : public ModuleBase {
- public:
-  explicit Ndis(Core& core) : ModuleBase(core) {}
-  std::string_view name() const override { return "ndis"; }
-  ApiDomain domain() const override { return ApiDomain::Ndis; }
-  std::string build() override;
-  uint64_t activities() const override;
-  void layout(Layout& layout) override;
-  void env_actors(std::vector<EnvActor>& out) const override;
-  bool symbolic() const override;
-  void initial_state() override;
-  Outcome exec_api(ApiCall& call) override;
-  Outcome api_send(ApiCall& call);
-  Outcome api_cancel_id(ApiCall& call);
-  RunResult run_env(const EnvActor& e) override;
-  std::optional<std::string> arg_text(ApiId api, uint32_t i, int32_t v) const override {
-    if (api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID && i == 1) return id_text(v);
-    return std::nullopt;
-  }
-  int symbolic_param(ApiId api) const override {
-    // The cancel id may be a term (CR012).
-    return api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID ? 1 : -1;
-  }
-  Outcome on_finish(uint32_t a, const Instr& in) override;
-  std::optional<Finding> end_state(EndPhase phase) override;
-  std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
-  std::string lane(uint32_t a, std::string_view unit) const override;
-  void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;
-
- private:
-  struct NblInfo {
-    std::string name;
-    bool from_protocol = false;
-    uint32_t filter = 0;
-    uint32_t send_item = ast::kNone;  ///< the send line that hands it over
-    int32_t protocol_id = 0;          ///< the cancel id the protocol set
-  };
-  std::vector<NblInfo> nbls_;
-  uint32_t nnbl_ = 0;
-  Region env_flags_, nbl_region_;
-
-  uint8_t* nbl(uint32_t n) const { return s_ + nbl_region_.at(n); }
-  NblOwner owner(uint32_t n) const { return static_cast<NblOwner>(nbl(n)[kNOwner]); }
-  void set_owner(uint32_t n, NblOwner o) { nbl(n)[kNOwner] = static_cast<uint8_t>(o); }
-  uint32_t filter_handler(uint32_t f, std::string_view h) const;
-  void spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1);
-  bool send_enabled(uint32_t item) const;
-  bool cancel_send_enabled(uint32_t item) const;
-  std::string nbl_place(uint32_t n) const;
-  std::optional<uint32_t> nbl_handle(int32_t h, std::string_view api, const Instr& in);
-  /// Touching an NBL the filter does not own: below (given away) or already returned up.
-  Outcome not_owned(const Instr& in, std::string_view api, uint32_t n) {
-    violation(RuleId::UseAfterFree, in.src,
-              fmt::format("{} on {} while it is {} (the filter gave up ownership)", api,
-                          nbls_[n].name, nbl_place(n)),
-              nbls_[n].name);
-    return Outcome::Violation;
-  }
-  /// CR012: can `id`, set on NBL `n`, collide with another driver's cancel id?
-  Outcome check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in);
-  /// The cancel id of NBL `n` as traces show it (a term when symbolic).
-  std::string nbl_id_text(uint32_t n) const;
-};
 
 std::string Ndis::build() {
   for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
@@ -150,7 +43,7 @@ std::string Ndis::build() {
                        .protocol_id = static_cast<int32_t>(it.cancel_id_value)});
     }
   }
-  // NBLs the filter may allocate: a fixed pool when the program allocates any.
+  // NBLs the driver may allocate: a fixed pool when the program allocates any.
   bool allocates = false;
   for (const CodeUnit& u : prog_.units) {
     for (const Instr& in : u.code) {
@@ -158,8 +51,8 @@ std::string Ndis::build() {
     }
   }
   if (allocates) {
-    for (uint32_t n = 0; n < kFilterNblPool; ++n) {
-      nbls_.push_back({.name = fmt::format("nbl#{}", nbls_.size() + 1)});
+    for (uint32_t n = 0; n < kDriverNblPool; ++n) {
+      nbls_.push_back({.name = fmt::format("nbl#{}", nbls_.size() + 1), .filter = originator()});
     }
   }
   nnbl_ = static_cast<uint32_t>(nbls_.size());
@@ -167,16 +60,28 @@ std::string Ndis::build() {
   return {};
 }
 
+uint32_t Ndis::originator() const {
+  for (uint32_t f = 0; f < spec_.filters.size(); ++f) {
+    if (spec_.filters[f].role != ast::NdisRole::Miniport) return f;
+  }
+  return 0;
+}
+
 uint64_t Ndis::activities() const {
-  // Per NBL a send and a send-complete callback; per cancel_send line a cancel callback.
+  // Per NBL a send and a send-complete callback; per cancel_send line a cancel callback; per
+  // pause line FilterPause and FilterRestart.
   uint64_t acts = 2ULL * nnbl_;
-  for (const ast::EnvItem& it : spec_.environment) acts += it.kind == ast::EnvKind::CancelSend;
+  for (const ast::EnvItem& it : spec_.environment) {
+    acts += it.kind == ast::EnvKind::CancelSend;
+    acts += it.kind == ast::EnvKind::Pause ? 2 : 0;
+  }
   return acts;
 }
 
 void Ndis::layout(Layout& layout) {
-  // Per environment line: cancel_send happened.
-  env_flags_ = layout.add("ndis.cancel_sends", 1, static_cast<uint32_t>(spec_.environment.size()));
+  // Per environment line: cancel_send / pause happened.
+  env_flags_ = layout.add("ndis.env_lines", 1, static_cast<uint32_t>(spec_.environment.size()));
+  pause_region_ = layout.add("ndis.pause", 1, static_cast<uint32_t>(spec_.filters.size()));
   nbl_region_ = layout.add("ndis.nbls", kNblStride, nnbl_, 4);
 }
 
@@ -196,6 +101,11 @@ void Ndis::env_actors(std::vector<EnvActor>& out) const {
     if (!repeated) out.push_back({0, kProtocolCancel, i});
   }
   for (uint32_t n = 0; n < nnbl_; ++n) out.push_back({0, kMiniport, n});
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind != ast::EnvKind::Pause) continue;
+    out.push_back({0, kPause, i});
+    out.push_back({0, kRestart, i});
+  }
 }
 
 bool Ndis::symbolic() const {
@@ -215,9 +125,31 @@ void Ndis::initial_state() {
   }
 }
 
-uint32_t Ndis::filter_handler(uint32_t f, std::string_view h) const {
+uint32_t Ndis::handler(uint32_t f, Callback cb) const {
   if (f >= spec_.filters.size()) return ast::kNone;
-  for (const ast::HandlerBinding& b : spec_.filters[f].handlers) {
+  const ast::FilterDecl& d = spec_.filters[f];
+  std::string_view h;
+  switch (cb) {
+    case Callback::Send:
+      h = d.role == ast::NdisRole::Miniport ? "MiniportSendNetBufferLists"
+                                            : "FilterSendNetBufferLists";
+      break;
+    case Callback::SendComplete:
+      h = d.role == ast::NdisRole::Protocol ? "ProtocolSendNetBufferListsComplete"
+                                            : "FilterSendNetBufferListsComplete";
+      break;
+    case Callback::Cancel:
+      h = d.role == ast::NdisRole::Miniport ? "MiniportCancelSend"
+                                            : "FilterCancelSendNetBufferLists";
+      break;
+    case Callback::Pause:
+      h = "FilterPause";
+      break;
+    case Callback::Restart:
+      h = "FilterRestart";
+      break;
+  }
+  for (const ast::HandlerBinding& b : d.handlers) {
     if (b.handler == h) return b.fn;
   }
   return ast::kNone;
@@ -233,8 +165,16 @@ void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int3
 
 Outcome Ndis::on_finish(uint32_t a, const Instr& /*in*/) {
   const uint8_t* p = act(a);
-  if (p[kAKind] == kFilterSend && p[kASubject] != 0) {
-    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);  // the call returned
+  if (p[kAKind] == kFilterSend && p[kASubject] != 0) {  // the send call returned
+    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);
+  }
+  if (p[kAKind] == kFilterSendComplete && p[kASubject] != 0) {
+    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInComplete);
+  }
+  if (p[kAKind] == kFilterRestart) {  // FilterRestart returned: the module runs
+    const uint32_t f = spec_.environment[p[kASubject] - 1u].object;
+    set_pause_state(f, PauseState::Running);
+    if (rec_) note(fmt::format("filter {} is running again", spec_.filters[f].name));
   }
   return Outcome::Finished;
 }
@@ -251,8 +191,10 @@ std::string Ndis::lane(uint32_t a, std::string_view unit) const {
   return {};
 }
 
+// ======================================================================= environment
+
 bool Ndis::send_enabled(uint32_t item) const {
-  // Lines for one filter hand their NBLs over in line order.
+  // Lines for one driver hand their NBLs over in line order.
   uint32_t f = spec_.environment[item].object;
   for (uint32_t n = 0; n < nnbl_; ++n) {
     const NblInfo& ni = nbls_[n];
@@ -262,9 +204,9 @@ bool Ndis::send_enabled(uint32_t item) const {
   return false;
 }
 
-/// Reading: the protocol cancels an id once every NBL it marked with that id (for this
-/// filter) has been handed over — its FilterSendNetBufferLists call has returned, as the
-/// protocol's send call runs it — and only while one of them has not come back.
+/// Reading: the protocol cancels an id once it has issued the send of every NBL it marked with
+/// that id (for this driver) — possibly while FilterSendNetBufferLists of one of them is still
+/// running — and only while one of them has not come back.
 bool Ndis::cancel_send_enabled(uint32_t item) const {
   if (s_[env_flags_.at(item)] != 0) return false;
   const ast::EnvItem& it = spec_.environment[item];
@@ -275,7 +217,7 @@ bool Ndis::cancel_send_enabled(uint32_t item) const {
       continue;
     }
     any = true;
-    if (owner(n) == NblOwner::Above || (nbl(n)[kNFlags] & kNblInSend) != 0) return false;
+    if (owner(n) == NblOwner::Above) return false;
     if (owner(n) != NblOwner::ReturnedUp) outstanding = true;
   }
   return any && outstanding;
@@ -283,88 +225,156 @@ bool Ndis::cancel_send_enabled(uint32_t item) const {
 
 RunResult Ndis::run_env(const EnvActor& e) {
   switch (e.kind) {
-    case kProtocolSend: {
-      if (!send_enabled(e.index)) return RunResult::Disabled;
-      const ast::EnvItem& it = spec_.environment[e.index];
-      uint32_t n = 0;
-      while (n < nnbl_ && !(nbls_[n].send_item == e.index && owner(n) == NblOwner::Above)) ++n;
-      const std::string& fname = spec_.filters[it.object].name;
-      if (rec_) {
-        rec_->lane = "protocol";
-        rec_->event = fmt::format("send {}", fname);
-        rec_->actor = ActorKind::Originator;
-        rec_->first_src(it.range);
-        rec_->actions.push_back(fmt::format("sends {} (cancel id {}) to filter {}", nbls_[n].name,
-                                            id_text(nbls_[n].protocol_id), fname));
-        rec_->results.emplace_back();
-      }
-      set_owner(n, NblOwner::Filter);
-      uint32_t fn = filter_handler(it.object, "FilterSendNetBufferLists");
-      if (fn != ast::kNone) {
-        nbl(n)[kNFlags] |= kNblInSend;
-        spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
-      }
-      return RunResult::Done;
+    case kProtocolSend:
+      return env_send(e.index);
+    case kProtocolCancel:
+      return env_cancel_send(e.index);
+    case kMiniport:
+      return env_miniport(e.index);
+    case kPause:
+      return env_pause(e.index, false);
+    default:
+      return env_pause(e.index, true);
+  }
+}
+
+RunResult Ndis::env_send(uint32_t item) {
+  if (!send_enabled(item)) return RunResult::Disabled;
+  const ast::EnvItem& it = spec_.environment[item];
+  uint32_t n = 0;
+  while (n < nnbl_ && !(nbls_[n].send_item == item && owner(n) == NblOwner::Above)) ++n;
+  const std::string& fname = spec_.filters[it.object].name;
+  if (rec_) {
+    rec_->lane = "protocol";
+    rec_->event = fmt::format("send {}", fname);
+    rec_->actor = ActorKind::Originator;
+    rec_->first_src(it.range);
+    rec_->actions.push_back(fmt::format("sends {} (cancel id {}) to {} {}", nbls_[n].name,
+                                        id_text(nbls_[n].protocol_id),
+                                        role_noun(spec_.filters[it.object].role), fname));
+    rec_->results.emplace_back();
+  }
+  set_owner(n, NblOwner::Filter);
+  // Reading: a send that reaches a Paused filter must come back NDIS_STATUS_PAUSED. While it
+  // is Pausing the filter learns of the pause only when its FilterPause code runs, so a send
+  // then is judged by what the filter does with it when the pause completes (CR015).
+  if (pause_state(it.object) == PauseState::Paused) {
+    nbl(n)[kNFlags] |= kNblArrivedPaused;
+    if (rec_) {
+      note(fmt::format("{} is paused: {} must come back NDIS_STATUS_PAUSED", fname, nbls_[n].name));
     }
-    case kProtocolCancel: {
-      if (!cancel_send_enabled(e.index)) return RunResult::Disabled;
-      const ast::EnvItem& it = spec_.environment[e.index];
-      s_[env_flags_.at(e.index)] = 1;
-      const std::string& fname = spec_.filters[it.object].name;
-      if (rec_) {
-        rec_->lane = "protocol";
-        rec_->event = fmt::format("cancel_send {} {}", fname, it.cancel_id_value);
-        rec_->actor = ActorKind::Originator;
-        rec_->first_src(it.range);
-        rec_->actions.push_back(fmt::format("cancels the sends with cancel id {} at filter {}",
-                                            id_text(static_cast<int32_t>(it.cancel_id_value)),
-                                            fname));
-        rec_->results.emplace_back();
-      }
-      for (uint32_t n = 0; n < nnbl_; ++n) {
-        const NblInfo& ni = nbls_[n];
-        if (ni.from_protocol && ni.filter == it.object && ni.protocol_id == it.cancel_id_value &&
-            owner(n) != NblOwner::ReturnedUp) {
-          nbl(n)[kNFlags] |= kNblCancelAimed;
-          if (rec_) note(fmt::format("cancels {}", ni.name));
-          event(EventKind::Cancels, ni.name);
-        }
-      }
-      uint32_t fn = filter_handler(it.object, "FilterCancelSendNetBufferLists");
-      if (fn != ast::kNone) {
-        spawn(kFilterCancel, fn, e.index, static_cast<int32_t>(it.cancel_id_value), 0);
-      }
-      return RunResult::Done;
+  }
+  uint32_t fn = handler(it.object, Callback::Send);
+  if (fn != ast::kNone) {
+    nbl(n)[kNFlags] |= kNblInSend;
+    spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
+  }
+  return RunResult::Done;
+}
+
+RunResult Ndis::env_cancel_send(uint32_t item) {
+  if (!cancel_send_enabled(item)) return RunResult::Disabled;
+  const ast::EnvItem& it = spec_.environment[item];
+  s_[env_flags_.at(item)] = 1;
+  const std::string& fname = spec_.filters[it.object].name;
+  if (rec_) {
+    rec_->lane = "protocol";
+    rec_->event = fmt::format("cancel_send {} {}", fname, it.cancel_id_value);
+    rec_->actor = ActorKind::Originator;
+    rec_->first_src(it.range);
+    rec_->actions.push_back(fmt::format("cancels the sends with cancel id {} at {} {}",
+                                        id_text(static_cast<int32_t>(it.cancel_id_value)),
+                                        role_noun(spec_.filters[it.object].role), fname));
+    rec_->results.emplace_back();
+  }
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    const NblInfo& ni = nbls_[n];
+    if (ni.from_protocol && ni.filter == it.object && ni.protocol_id == it.cancel_id_value &&
+        owner(n) != NblOwner::ReturnedUp) {
+      nbl(n)[kNFlags] |= kNblCancelAimed;
+      if (rec_) note(fmt::format("cancels {}", ni.name));
+      event(EventKind::Cancels, ni.name);
     }
-    default: {  // Miniport
-      uint32_t n = e.index;
-      if (owner(n) != NblOwner::Below) return RunResult::Disabled;
-      uint8_t* p = nbl(n);
-      const ast::MiniportDecl& md = spec_.miniports[p[kNMiniport]];
-      bool aborted = (p[kNFlags] & kNblAborted) != 0;
-      if (md.pending && !aborted) return RunResult::Disabled;  // held until cancelled
-      int32_t st = aborted ? k::NDIS_STATUS_SEND_ABORTED : k::NDIS_STATUS_SUCCESS;
-      if (rec_) {
-        rec_->lane = fmt::format("miniport {}", md.name);
-        rec_->event = fmt::format("miniport {}", nbls_[n].name);
-        rec_->actor = ActorKind::Target;
-        rec_->first_src(md.range);
-        rec_->actions.push_back(
-            fmt::format("completes {} with {}", nbls_[n].name, render(st, TypeKind::Status)));
-        rec_->results.emplace_back();
-      }
-      event(EventKind::Completes, nbls_[n].name);
-      set_owner(n, NblOwner::Filter);
-      p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
-      ++p[kNEpoch];
-      set32(p + kNStatus, st);
-      if (rec_) note(fmt::format("returns {} to the filter", nbls_[n].name));
-      uint32_t fn = filter_handler(nbls_[n].filter, "FilterSendNetBufferListsComplete");
-      if (fn != ast::kNone) {
-        spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
-      }
-      return RunResult::Done;
-    }
+  }
+  uint32_t fn = handler(it.object, Callback::Cancel);
+  if (fn != ast::kNone) {
+    spawn(kFilterCancel, fn, item, static_cast<int32_t>(it.cancel_id_value), 0);
+  }
+  return RunResult::Done;
+}
+
+RunResult Ndis::env_miniport(uint32_t n) {
+  if (owner(n) != NblOwner::Below) return RunResult::Disabled;
+  uint8_t* p = nbl(n);
+  const ast::MiniportDecl& md = spec_.miniports[p[kNMiniport]];
+  bool aborted = (p[kNFlags] & kNblAborted) != 0;
+  if (md.pending && !aborted) return RunResult::Disabled;  // held until cancelled
+  int32_t st = aborted ? k::NDIS_STATUS_SEND_ABORTED : k::NDIS_STATUS_SUCCESS;
+  if (rec_) {
+    rec_->lane = fmt::format("miniport {}", md.name);
+    rec_->event = fmt::format("miniport {}", nbls_[n].name);
+    rec_->actor = ActorKind::Target;
+    rec_->first_src(md.range);
+    rec_->actions.push_back(
+        fmt::format("completes {} with {}", nbls_[n].name, render(st, TypeKind::Status)));
+    rec_->results.emplace_back();
+  }
+  event(EventKind::Completes, nbls_[n].name);
+  set_owner(n, NblOwner::Filter);
+  p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+  ++p[kNEpoch];
+  set32(p + kNStatus, st);
+  if (rec_) {
+    note(fmt::format("returns {} to the {}", nbls_[n].name,
+                     role_noun(spec_.filters[nbls_[n].filter].role)));
+  }
+  uint32_t fn = handler(nbls_[n].filter, Callback::SendComplete);
+  if (fn != ast::kNone) {
+    p[kNFlags] |= kNblInComplete;
+    spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
+  }
+  return RunResult::Done;
+}
+
+/// Reading: NDIS pauses the filter of a `pause` line once, while it runs, at any moment; once
+/// the pause is complete it restarts it (FilterRestart, when bound). The filter module is
+/// Pausing from the start of FilterPause (docs: "The filter module enters the Pausing state at
+/// the start of execution in the FilterPause function").
+RunResult Ndis::env_pause(uint32_t item, bool restart) {
+  const ast::EnvItem& it = spec_.environment[item];
+  const uint32_t f = it.object;
+  const std::string& fname = spec_.filters[f].name;
+  const bool done = s_[env_flags_.at(item)] != 0;
+  if (restart ? !(done && pause_state(f) == PauseState::Paused)
+              : (done || pause_state(f) != PauseState::Running)) {
+    return RunResult::Disabled;
+  }
+  if (rec_) {
+    rec_->lane = "NDIS";
+    rec_->event = fmt::format("{} {}", restart ? "restart" : "pause", fname);
+    rec_->actor = ActorKind::Originator;
+    rec_->first_src(it.range);
+    rec_->actions.push_back(fmt::format("{} filter {}", restart ? "restarts" : "pauses", fname));
+    rec_->results.emplace_back();
+  }
+  s_[env_flags_.at(item)] = 1;
+  const uint32_t fn = handler(f, restart ? Callback::Restart : Callback::Pause);
+  if (restart) {
+    restarting(f, fn != ast::kNone);
+  } else {
+    set_pause_state(f, PauseState::Pausing);
+  }
+  if (fn != ast::kNone) spawn(restart ? kFilterRestart : kFilterPause, fn, item, 0, 0);
+  return RunResult::Done;
+}
+
+/// Reading: once NDIS restarts the filter, a send that reached it while it was paused and that
+/// it still holds is an ordinary send (its FilterSendNetBufferLists call decides by the state
+/// it sees).
+void Ndis::restarting(uint32_t f, bool has_callback) {
+  set_pause_state(f, has_callback ? PauseState::Restarting : PauseState::Running);
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (nbls_[n].filter == f) nbl(n)[kNFlags] &= static_cast<uint8_t>(~kNblArrivedPaused);
   }
 }
 
@@ -375,7 +385,7 @@ std::string Ndis::nbl_place(uint32_t n) const {
     case NblOwner::Above:
       return "held by the protocol";
     case NblOwner::Filter:
-      return "owned by the filter";
+      return fmt::format("owned by the {}", role_noun(spec_.filters[nbls_[n].filter].role));
     case NblOwner::Below:
       return fmt::format("sent below to miniport {}", spec_.miniports[nbl(n)[kNMiniport]].name);
     case NblOwner::ReturnedUp:
@@ -386,247 +396,16 @@ std::string Ndis::nbl_place(uint32_t n) const {
   return "?";
 }
 
-std::optional<uint32_t> Ndis::nbl_handle(int32_t h, std::string_view api, const Instr& in) {
-  if (h <= 0 || static_cast<uint32_t>(h) > nnbl_) {
-    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL NBL", api));
-    return std::nullopt;
+uint32_t Ndis::outstanding_nbl(uint32_t f) const {
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (nbls_[n].filter != f) continue;
+    const NblOwner o = owner(n);
+    // Sends an overlying driver handed it that it still holds, and its own sends below.
+    const bool held =
+        o == NblOwner::Filter && (nbl(n)[kNFlags] & (kNblInSend | kNblInComplete)) == 0;
+    if (nbls_[n].from_protocol ? held : o == NblOwner::Below) return n;
   }
-  auto n = static_cast<uint32_t>(h - 1);
-  if (owner(n) == NblOwner::Freed) {
-    violation(RuleId::UseAfterFree, in.src,
-              fmt::format("{} on {} after it was freed", api, nbls_[n].name), nbls_[n].name);
-    return std::nullopt;
-  }
-  return n;
-}
-
-Outcome Ndis::exec_api(ApiCall& call) {
-  switch (call.in->api()) {
-    case ApiId::NdisFSendNetBufferLists:
-    case ApiId::NdisFSendNetBufferListsComplete:
-    case ApiId::NdisFCancelSendNetBufferLists:
-      return api_send(call);
-    default:
-      return api_cancel_id(call);
-  }
-}
-
-Outcome Ndis::api_send(ApiCall& call) {
-  const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
-  std::string_view name = api_info(in.api()).name;
-  switch (in.api()) {
-    case ApiId::NdisFSendNetBufferLists: {
-      auto n = nbl_handle(arg[0], name, in);
-      if (!n) return Outcome::Violation;
-      uint8_t* p = nbl(*n);
-      const std::string& nn = nbls_[*n].name;
-      if (owner(*n) == NblOwner::ReturnedUp && kSendAfterReturnIsDoubleCompletion) {
-        violation(RuleId::DoubleCompletion, in.src,
-                  fmt::format("{} is sent below after it was completed upward: it completes by "
-                              "two paths",
-                              nn),
-                  nn);
-        return Outcome::Violation;
-      }
-      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
-      bool id_set = get32(p + kNCancelId) != 0;
-      if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol &&
-          p[kNIdEpoch] != p[kNEpoch]) {
-        // A symbolic id is set only where it is nonzero: the trace's model must say so too.
-        const SymTermId set = cond_of(term_at(p + kNCancelId));
-        const std::optional<bool> nonzero = sym_split(set, pool_.mk_not(set));
-        if (!nonzero) return Outcome::Infeasible;
-        id_set = *nonzero;
-      }
-      if (!nbls_[*n].from_protocol && id_set && p[kNIdEpoch] != p[kNEpoch]) {
-        violation(RuleId::StaleCancelId, in.src,
-                  fmt::format("{} is sent again with cancel id {} set before its last "
-                              "completion (clear or reset it on reuse)",
-                              nn, nbl_id_text(*n)),
-                  nn);
-        return Outcome::Violation;
-      }
-      set_owner(*n, NblOwner::Below);
-      p[kNMiniport] = static_cast<uint8_t>(arg[1]);
-      p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
-      if (rec_) note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[arg[1]].name));
-      event(EventKind::GivesBelow, nn);
-      return Outcome::Continue;
-    }
-    case ApiId::NdisFSendNetBufferListsComplete: {
-      auto n = nbl_handle(arg[0], name, in);
-      if (!n) return Outcome::Violation;
-      uint8_t* p = nbl(*n);
-      const std::string& nn = nbls_[*n].name;
-      std::string why;
-      if (!nbls_[*n].from_protocol) {
-        why = fmt::format("{} was allocated by the filter: it must not be passed up", nn);
-      } else if (owner(*n) == NblOwner::ReturnedUp) {
-        why = fmt::format("{} completed twice", nn);
-      } else if (owner(*n) == NblOwner::Below) {
-        why = fmt::format("{} completed upward while it is {}", nn, nbl_place(*n));
-      }
-      if (!why.empty()) {
-        ++p[kNCompletions];
-        if (rec_) note(fmt::format("completes {} again", nn));
-        event(EventKind::Completes, nn);
-        violation(RuleId::DoubleCompletion, in.src, why, nn);
-        return Outcome::Violation;
-      }
-      ++p[kNCompletions];
-      set_owner(*n, NblOwner::ReturnedUp);
-      set32(p + kNStatus, arg[1]);
-      if (rec_) note(fmt::format("completes {} with {}", nn, render(arg[1], TypeKind::Status)));
-      event(EventKind::Completes, nn);
-      return Outcome::Continue;
-    }
-    case ApiId::NdisFCancelSendNetBufferLists: {
-      const ast::MiniportDecl& md = spec_.miniports[arg[0]];
-      std::string hit;
-      for (uint32_t n = 0; n < nnbl_; ++n) {
-        if (sym() && owner(n) == NblOwner::Below && tagged(nbl(n) + kNCancelId)) {
-          throw ModelLimit(
-              fmt::format("{} compared with the symbolic cancel id of {}", name, nbls_[n].name));
-        }
-        if (owner(n) == NblOwner::Below && nbl(n)[kNMiniport] == arg[0] &&
-            get32(nbl(n) + kNCancelId) == arg[1] && (md.cancelable || md.pending)) {
-          nbl(n)[kNFlags] |= kNblAborted;
-          hit += (hit.empty() ? "" : ", ") + nbls_[n].name;
-        }
-      }
-      if (rec_)
-        note(fmt::format(
-            "passes the cancel of id {} down to {}{}", arg[1], md.name,
-            hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
-      return Outcome::Continue;
-    }
-    default:
-      break;
-  }
-  throw std::logic_error(fmt::format("{} has no NDIS semantics", name));
-}
-
-Outcome Ndis::api_cancel_id(ApiCall& call) {
-  const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
-  std::string_view name = api_info(in.api()).name;
-  switch (in.api()) {
-    case ApiId::NdisGeneratePartialCancelId: {
-      // Always symbolic: a spec that calls it is a symbolic spec (build_symbolic).
-      call.ret = static_cast<int32_t>(
-          pool_.to_int(c_.raw_var(kOwnPartialIdName, kPartialCancelIdWidth)).value);
-      c_.sym_result_ = true;
-      if (rec_) {
-        rec_->results[call.rec_at] = std::string(kOwnPartialIdName);
-        rec_->calls.back() = fmt::format("{}=?", name);
-      }
-      return Outcome::Continue;
-    }
-    case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
-    case ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID: {
-      auto n = nbl_handle(arg[0], name, in);
-      if (!n) return Outcome::Violation;
-      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
-      uint8_t* p = nbl(*n);
-      if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
-        if (sym() && tagged(p + kNCancelId)) {  // a symbolic id: the result is the term
-          call.ret = get32(p + kNCancelId);
-          c_.sym_result_ = true;
-          if (rec_) {
-            rec_->results[call.rec_at] = nbl_id_text(*n);
-            rec_->calls.back() = fmt::format("{}=?", name);
-          }
-        } else {
-          result(call, get32(p + kNCancelId));
-        }
-      } else if (sym()) {
-        const SymTermId id = c_.sym_arg_.valid() ? c_.sym_arg_ : pool_.int_const(arg[1]);
-        if (Outcome o = check_cancel_id_collision(*n, id, in); o != Outcome::Continue) return o;
-        put_term(p + kNCancelId, id);
-        p[kNIdEpoch] = p[kNEpoch];
-        if (rec_)
-          note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
-      } else {
-        set32(p + kNCancelId, arg[1]);
-        p[kNIdEpoch] = p[kNEpoch];
-        if (rec_)
-          note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, id_text(arg[1])));
-      }
-      return Outcome::Continue;
-    }
-    case ApiId::NdisAllocateNetBufferList: {
-      uint32_t n = 0;
-      while (n < nnbl_ && owner(n) != NblOwner::Unallocated) ++n;
-      if (n == nnbl_) {
-        throw ModelLimit(
-            fmt::format("NdisAllocateNetBufferList called more than {} times", kFilterNblPool));
-      }
-      set_owner(n, NblOwner::Filter);
-      if (rec_) note(fmt::format("allocates {}", nbls_[n].name));
-      result(call, static_cast<int32_t>(n + 1));
-      return Outcome::Continue;
-    }
-    case ApiId::NdisFreeNetBufferList: {
-      auto n = nbl_handle(arg[0], name, in);
-      if (!n) return Outcome::Violation;
-      if (nbls_[*n].from_protocol) {
-        violation(
-            RuleId::ApiMisuse, in.src,
-            fmt::format("NdisFreeNetBufferList of {}, which the protocol owns", nbls_[*n].name),
-            nbls_[*n].name);
-        return Outcome::Violation;
-      }
-      if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
-      set_owner(*n, NblOwner::Freed);
-      if (rec_) note(fmt::format("frees {}", nbls_[*n].name));
-      event(EventKind::Frees, nbls_[*n].name);
-      return Outcome::Continue;
-    }
-    default:
-      break;
-  }
-  throw std::logic_error(fmt::format("{} has no NDIS semantics", name));
-}
-
-Outcome Ndis::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in) {
-  if (pool_.const_value(id) == 0) return Outcome::Continue;  // clearing the id
-  const std::array<SymTermId, 1> own{c_.raw_var(kOwnPartialIdName, kPartialCancelIdWidth)};
-  std::vector<SymTermId> others;
-  for (uint32_t k = 1; k <= kOtherPartialIds; ++k) {
-    others.push_back(c_.raw_var(fmt::format("partial_id(other#{})", k), kPartialCancelIdWidth));
-  }
-  const CancelIdCollisionTerms terms = cancel_id_collision_terms(pool_, id, own, others);
-  PathCondition bad = path_condition();
-  bad.add(pool_, terms.distinct);
-  bad.add(pool_, terms.collision);
-  if (bad.is_false()) return Outcome::Continue;
-  if (c_.decider_ == nullptr)
-    throw std::logic_error("a symbolic spec is explored without a solver");
-  SymDecision d = c_.decider_->check(pool_, bad);
-  if (d.kind == SymSat::Unknown) {
-    if (c_.undecided_.empty()) c_.undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
-    return Outcome::Continue;
-  }
-  if (d.kind == SymSat::Unsat) return Outcome::Continue;
-  // The successor carries the collision, so the trace's model names the colliding driver.
-  set_path_condition(bad);
-  std::optional<uint64_t> v = pool_.const_value(id);
-  violation(RuleId::CancelIdCollision, in.src,
-            fmt::format("the cancel id {} set on {} can collide with another driver's: its high "
-                        "byte need not be this driver's partial cancel id "
-                        "(NdisGeneratePartialCancelId)",
-                        v ? id_text(static_cast<int32_t>(static_cast<uint32_t>(*v)))
-                          : sym_to_string(pool_, id, 200),
-                        nbls_[n].name),
-            nbls_[n].name);
-  return Outcome::Violation;
-}
-
-std::string Ndis::nbl_id_text(uint32_t n) const {
-  const uint8_t* p = nbl(n) + kNCancelId;
-  if (sym() && tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
-  return id_text(get32(p));
+  return nnbl_;
 }
 
 // ======================================================================= end states, words
@@ -643,14 +422,24 @@ std::optional<Finding> Ndis::end_state(EndPhase phase) {
                      fmt::format("{} is still {} at the end although the protocol cancelled its "
                                  "id {} ({})",
                                  nbls_[n].name, nbl_place(n), nbl_id_text(n),
-                                 o == NblOwner::Below ? "the cancel was never passed down"
-                                                      : "the filter never returned it"),
+                                 o == NblOwner::Below
+                                     ? std::string("the cancel was never passed down")
+                                     : fmt::format("the {} never returned it",
+                                                   role_noun(spec_.filters[nbls_[n].filter].role))),
                      nbls_[n].name};
     }
     return Finding{
         RuleId::NeverCompleted, at,
         fmt::format("{} is never returned to the protocol ({})", nbls_[n].name, nbl_place(n)),
         nbls_[n].name};
+  }
+  for (uint32_t f = 0; f < spec_.filters.size(); ++f) {
+    if (pause_state(f) != PauseState::Pausing) continue;
+    return Finding{RuleId::PauseCompletion, spec_.filters[f].range.begin,
+                   fmt::format("the pause of filter {} never completes (NdisFPauseComplete is "
+                               "never called)",
+                               spec_.filters[f].name),
+                   spec_.filters[f].name};
   }
   return std::nullopt;
 }
@@ -676,24 +465,33 @@ void Ndis::objects(ViewPhase phase, std::vector<ObjectView>& out) const {
     const uint8_t* p = nbl(n);
     ObjectView o{nbls_[n].name, "nbl", {}};
     o.fields.emplace_back("owner", nbl_place(n));
-    o.fields.emplace_back("origin", nbls_[n].from_protocol ? "protocol" : "filter");
+    o.fields.emplace_back("origin", nbls_[n].from_protocol ? "protocol" : "driver");
     o.fields.emplace_back("cancel id", nbl_id_text(n));
     if ((p[kNFlags] & kNblCancelAimed) != 0) o.fields.emplace_back("cancelled", "yes");
     if ((p[kNFlags] & kNblAborted) != 0) o.fields.emplace_back("aborted below", "yes");
+    if ((p[kNFlags] & kNblArrivedPaused) != 0) o.fields.emplace_back("arrived paused", "yes");
     o.fields.emplace_back("completions", std::to_string(p[kNCompletions]));
     if (!nbls_[n].from_protocol) o.fields.emplace_back("uses", std::to_string(p[kNEpoch]));
     out.push_back(std::move(o));
   }
+  static constexpr std::array<const char*, 4> kPause = {"running", "pausing", "paused",
+                                                        "restarting"};
+  for (const ast::EnvItem& it : spec_.environment) {
+    if (it.kind != ast::EnvKind::Pause) continue;
+    out.push_back({spec_.filters[it.object].name,
+                   "filter",
+                   {{"state", kPause[static_cast<uint8_t>(pause_state(it.object))]}}});
+  }
 }
 
-}  // namespace
+}  // namespace ndis
 
 std::unique_ptr<Module> make_ndis_module(Core& core) {
-  return std::make_unique<Ndis>(core);
+  return std::make_unique<ndis::Ndis>(core);
 }
 
 uint32_t ndis_list_elements(const ast::Spec& spec) {
-  uint32_t n = spec.filters.empty() ? 0 : kFilterNblPool;
+  uint32_t n = spec.filters.empty() ? 0 : ndis::kDriverNblPool;
   for (const ast::EnvItem& it : spec.environment) {
     if (it.kind == ast::EnvKind::Send && it.count_value > 0) {
       n += static_cast<uint32_t>(std::min<int64_t>(it.count_value, 1000));

@@ -61,15 +61,15 @@ TEST(ReplayCli, NdisAndAppcViolationsReproduce) {
   };
   for (const Case& c : {
            Case{"specs/ndis/cr001_unlink_without_lock.spec",
-                "CR001 double-completion reproduced at step 17"},
+                "CR001 double-completion reproduced at step 19"},
            Case{"specs/ndis/cr003_cancel_not_propagated.spec",
                 "CR003 lost-cancel reproduced at the end state"},
            Case{"specs/ndis/cr012_cancel_id_collision.spec",
                 "CR012 cancel-id-collision reproduced at step 5"},
            Case{"specs/appc/cr002_reuse_vcb_on_already.spec",
                 "CR002 use-after-reuse reproduced at step"},
-           Case{"specs/appc/cr003_verb_on_closed_conversation.spec",
-                "CR003 lost-cancel reproduced at the end state"},
+           Case{"specs/appc/cr004_cancel_and_message_both_handled.spec",
+                "CR004 use-after-free reproduced at step"},
        }) {
     nlohmann::json doc = checked(c.spec);
     EXPECT_TRUE(first_violation(doc)["replayed"].get<bool>()) << c.spec;

@@ -478,11 +478,13 @@ std::vector<Case> ndis_appc_cases() {
                    "thread T { nbl x = NdisAllocateNetBufferList(); "
                    "NdisFSendNetBufferListsComplete(x, NDIS_STATUS_SUCCESS); }"),
        "CR001", "allocated by the filter"},
+      // The pending miniport aborts what the cancel reaches (no CR013); a cancel that runs
+      // before the send call passed the NBL down misses it, which is lost (probe p15).
       {"PendingMiniportAbortsOnlyOnCancel",
        filter_spec(kDown, "assert(st == NDIS_STATUS_SEND_ABORTED); " + kPassUp,
                    "NdisFCancelSendNetBufferLists(m, id);", "",
                    "send f x 1 cancel_id 1; cancel_send f 1;", "pending"),
-       "pass", ""},
+       "CR003", "the cancel was never passed down"},
       {"PendingMiniportWithoutCancelNeverReturns",
        filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 1;", "pending"), "CR005",
        "nbl#1 is never returned to the protocol"},
@@ -494,25 +496,34 @@ std::vector<Case> ndis_appc_cases() {
                    "NdisFCancelSendNetBufferLists(m, id);", "",
                    "send f x 1 cancel_id 1; cancel_send f 1;", "uncancelable"),
        "pass", ""},
-      {"CancelComesAfterTheSendCallReturns",
+      // The protocol's cancel may run while FilterSendNetBufferLists of its id still runs.
+      {"CancelMayComeDuringTheSendCall",
        filter_spec("sent = 1; " + kDown, kPassUp, "assert(sent == 1);", "global int sent = 0;",
                    "send f x 1 cancel_id 1; cancel_send f 1;"),
-       "pass", ""},
+       "CR013", ""},
+      // One cancel for the id (no CR013 from the second line); a cancel that overtakes a
+      // send call misses that NBL, which is lost at the pending miniport (probe p15).
       {"ProtocolCancelsAnIdOnce",
        filter_spec(kDown, kPassUp,
                    "cancels = cancels + 1; assert(cancels == 1); "
                    "NdisFCancelSendNetBufferLists(m, id);",
                    "global int cancels = 0;",
                    "send f x 2 cancel_id 3; cancel_send f 3; cancel_send f 3;", "pending"),
-       "pass", ""},
+       "CR003", "the cancel was never passed down"},
       {"OwnNblCancelIdAndFree",
        filter_spec(kDown, kPassUp, "",
                    "thread T { nbl x = NdisAllocateNetBufferList(); "
-                   // A concrete id: partial cancel ids are symbolic (semantics_symbolic_test).
-                   "NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, 0x5A000000); "
-                   "assert(NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(x) == 0x5A000000); "
+                   // Id 0: partial cancel ids are symbolic (semantics_symbolic_test), and a
+                   // nonzero id without one collides (next case).
+                   "NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, 0); "
+                   "assert(NDIS_GET_NET_BUFFER_LIST_CANCEL_ID(x) == 0); "
                    "NdisFreeNetBufferList(x); }"),
        "pass", ""},
+      {"OwnIdWithoutPartialIdCollides",
+       filter_spec(kDown, kPassUp, "",
+                   "thread T { nbl x = NdisAllocateNetBufferList(); "
+                   "NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(x, 0x5A000000); }"),
+       "CR012", "never obtained a partial cancel id"},
       {"OwnNblFreedTwice",
        filter_spec(kDown, kPassUp, "",
                    "thread T { nbl x = NdisAllocateNetBufferList(); NdisFreeNetBufferList(x); "
@@ -538,15 +549,33 @@ std::vector<Case> ndis_appc_cases() {
        "CR013", ""},
       {"AppcCancelOfUnknownTaskIsInvalid",
        appc_spec("assert(WinAPPCCancelAsyncRequest(NULL) == WAPPCINVALID);"), "pass", ""},
+      // A verb on a closed or busy conversation gets a handle and fails through its message.
       {"AppcCancelClosesTheConversation",
-       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
+       appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); "
+                 "task t = WinAsyncAPPC(v, RECEIVE_AND_WAIT, c); "
                  "if (WinAPPCCancelAsyncRequest(t) == 0) { "
-                 "assert(WinAsyncAPPC(v, SEND_DATA, c) == NULL); } task m = GetMessage();"),
+                 "task u = WinAsyncAPPC(w, SEND_DATA, c); assert(u != NULL); "
+                 "task m = GetMessage(); task m2 = GetMessage(); "
+                 "assert(vcb_primary_rc(w) == AP_CONV_FAILURE_NO_RETRY); } "
+                 "else { task m = GetMessage(); }"),
        "pass", ""},
       {"AppcOneVerbPerConversation",
-       appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); atomic { "
-                 "task t = WinAsyncAPPC(v, SEND_DATA, c); assert(WinAsyncAPPC(w, SEND_DATA, c) == "
-                 "NULL); assert(WinAsyncAPPC(w, TEST_RTS, c) == NULL); } task m = GetMessage();"),
+       appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); task t = NULL; task u = NULL; "
+                 "atomic { t = WinAsyncAPPC(v, SEND_DATA, c); "
+                 "u = WinAsyncAPPC(w, TEST_RTS, c); } assert(u != NULL); "
+                 "task m = GetMessage(); assert(m == u && vcb_primary_rc(w) == AP_CONV_BUSY); "
+                 "task m2 = GetMessage(); assert(m2 == t);"),
+       "pass", ""},
+      {"AppcTwoReadersOfACompletedVerb",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, SEND_DATA, c); "
+                 "task m = GetMessage(); shared = v; KeSetEvent(e);",
+                 "",
+                 "global vcb shared = NULL; event e; "
+                 "thread Reader { KeWaitForSingleObject(e); int rc = vcb_primary_rc(shared); }"),
+       "pass", ""},
+      {"AppcTpVerbNeedsNoConversation",
+       appc_spec("vcb v = vcb_alloc(); task t = WinAsyncAPPC(v, TP_STARTED); "
+                 "task m = GetMessage(); assert(m == t && vcb_primary_rc(v) == AP_OK);"),
        "pass", ""},
       {"AppcTestRtsAllowedDuringReceive",
        appc_spec("vcb v = vcb_alloc(); vcb w = vcb_alloc(); atomic { "

@@ -221,8 +221,11 @@ TEST(GoldenCorpus, NdisAndAppcFoldersHaveABuggySpecPerRuleAndFixedTwins) {
     ASSERT_TRUE(twin_exp) << twin;
     EXPECT_EQ(twin_exp->verdict, "pass") << twin;
   }
-  EXPECT_EQ(ndis_rules, (std::set<std::string>{"CR001", "CR003", "CR004", "CR011", "CR012"}));
-  EXPECT_EQ(appc_rules, (std::set<std::string>{"CR001", "CR002", "CR003", "CR004"}));
+  EXPECT_EQ(ndis_rules,
+            (std::set<std::string>{"CR001", "CR003", "CR004", "CR011", "CR012", "CR015"}));
+  // Two functions reading a completed verb's VCB is harmless (probe p16) and a verb on a
+  // closed conversation gets its completion message: APPC has no CR001/CR003 pair any more.
+  EXPECT_EQ(appc_rules, (std::set<std::string>{"CR002", "CR004"}));
 }
 
 TEST(GoldenCorpus, EveryRuleHasABuggyAndAFixedSpec) {
@@ -236,7 +239,7 @@ TEST(GoldenCorpus, EveryRuleHasABuggyAndAFixedSpec) {
   }
   // CR013 (assertion) is the spec's own.
   for (const char* id : {"CR001", "CR002", "CR003", "CR004", "CR005", "CR006", "CR007", "CR008",
-                         "CR009", "CR010", "CR011", "CR012"}) {
+                         "CR009", "CR010", "CR011", "CR012", "CR015", "CR016"}) {
     EXPECT_TRUE(violated.count(id)) << "no spec violates " << id;
   }
   EXPECT_GE(passing, 10U);

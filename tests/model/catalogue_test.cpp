@@ -10,7 +10,7 @@ namespace cc {
 namespace {
 
 TEST(RuleCatalogue, IdsAreDenseAndUnique) {
-  ASSERT_EQ(all_rules().size(), 13U);
+  ASSERT_EQ(all_rules().size(), 15U);
   std::set<std::string_view> ids;
   for (std::size_t i = 0; i < all_rules().size(); ++i) {
     const RuleInfo& r = all_rules()[i];
@@ -29,7 +29,9 @@ TEST(RuleCatalogue, LookupByIdNameAndAlias) {
   EXPECT_EQ(find_rule("lost-cancel"), RuleId::LostCancel);
   EXPECT_EQ(find_rule("StopAckWithinEvtIoStop"), RuleId::ApiMisuse);
   EXPECT_EQ(find_rule(" DrvAckIoStop "), RuleId::StopNotAcknowledged);
-  EXPECT_FALSE(find_rule("CR014").has_value());
+  EXPECT_EQ(find_rule("NdisFilterTimedPauseComplete"), RuleId::PauseCompletion);
+  EXPECT_EQ(find_rule("send-while-paused"), RuleId::SendWhilePaused);
+  EXPECT_FALSE(find_rule("CR016").has_value());
   EXPECT_FALSE(find_rule("").has_value());
 }
 

@@ -517,6 +517,44 @@ TEST(Sema, CallbackSignaturesByRole) {
   EXPECT_EQ(comp.range.begin.col, 53U);
 }
 
+TEST(Sema, NdisRolesPauseLinesAndTpVerbs) {
+  auto c = check_ok(
+      "protocol p { ProtocolSendNetBufferListsComplete = Done; }\n"
+      "miniport m { MiniportSendNetBufferLists = Send; MiniportCancelSend = Cancel; }\n"
+      "filter f { FilterPause = Pause; FilterRestart = Restart; }\n"
+      "miniport nic : pending;\n"
+      "conversation cv;\n"
+      "fn Done(nbl n, status st) { }\n"
+      "fn Send(nbl n) { }\n"
+      "fn Cancel(int id) { }\n"
+      "fn Pause() { NdisFPauseComplete(f); }\n"
+      "fn Restart() { }\n"
+      "thread T { task t = WinAsyncAPPC(vcb_alloc(), TP_STARTED); }\n"
+      "environment { send m x 1 cancel_id 1; cancel_send m 1; pause f; }\n");
+  ASSERT_EQ(c->spec->filters.size(), 3U);
+  EXPECT_EQ(c->spec->filters[0].role, NdisRole::Protocol);
+  EXPECT_EQ(c->spec->filters[1].role, NdisRole::Miniport);
+  EXPECT_EQ(c->spec->filters[2].role, NdisRole::Filter);
+  ASSERT_EQ(c->spec->miniports.size(), 1U);  // `miniport m { ... }` is a driver, not below
+  EXPECT_EQ(c->spec->environment[2].kind, EnvKind::Pause);
+  EXPECT_EQ(c->spec->environment[2].object, 2U);
+  // Each role has its own callbacks; `pause` names a filter; `send` never names a protocol.
+  EXPECT_EQ(one_error("filter f { MiniportCancelSend = C; } fn C(int id) { }").id,
+            DiagId::UnknownHandler);
+  Diagnostic pause = one_error(
+      "protocol p { ProtocolSendNetBufferListsComplete = D; } fn D(nbl n, status st) { }\n"
+      "environment { pause p; }");
+  EXPECT_EQ(pause.id, DiagId::WrongKind);
+  EXPECT_EQ(pause.message, "'pause' names a filter, but 'p' is a protocol");
+  Diagnostic send = one_error(
+      "protocol p { ProtocolSendNetBufferListsComplete = D; } fn D(nbl n, status st) { }\n"
+      "environment { send p x 1; }");
+  EXPECT_EQ(send.message, "'send' names a filter or a miniport driver, but 'p' is a protocol");
+  // Only a transaction-program verb may omit the conversation.
+  Diagnostic verb = one_error("thread T { task t = WinAsyncAPPC(vcb_alloc(), SEND_DATA); }");
+  EXPECT_EQ(verb.id, DiagId::ArgumentCount);
+}
+
 TEST(Sema, BreakContinueAndLoops) {
   check_ok(
       "global list<request> l; fn f() { while (*) { if (*) { break; } continue; }\n"

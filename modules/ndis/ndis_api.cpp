@@ -1,0 +1,384 @@
+// The NDIS calls (docs/semantics/ndis.md, "API table"): sends, completions, cancels and cancel
+// ids for the filter, protocol and miniport-driver roles, the driver's NBL pool, and the
+// completion of a filter's pause.
+#include <array>
+
+#include "engine/sym_cancel_id.h"
+#include "model/named_constants.h"
+#include "modules/ndis/ndis_module.h"
+
+namespace cc::ndis {
+
+namespace {
+/// Reading (CR012): NdisGeneratePartialCancelId returns the 8-bit variable of this name (the
+/// spec is one driver); the other drivers' partial ids are kOtherPartialIds 8-bit variables
+/// "partial_id(other#K)", distinct from ours and from each other (docs/symbolic.md).
+constexpr std::string_view kOwnPartialIdName = "partial_id";
+/// One other driver suffices: a single id collides with one of K distinct other ids iff it
+/// collides with one other id that differs from ours.
+constexpr uint32_t kOtherPartialIds = 1;
+/// Reading (CR012): a spec that never calls NdisGeneratePartialCancelId has no partial id of
+/// its own, so the high byte of any nonzero cancel id it sets may be another driver's.
+constexpr bool kNoPartialIdCollidesAlways = true;
+/// Reading: NdisFSendNetBufferLists on an NBL the filter already returned upward makes it
+/// complete by two paths (it comes back from the miniport and goes up again): CR001.
+constexpr bool kSendAfterReturnIsDoubleCompletion = true;
+/// Reading: a `cancelable` miniport aborts only the sends it still has queued when the cancel
+/// reaches it; one it already handed to its hardware completes normally (both explored).
+constexpr bool kCancelableMiniportAbortsQueuedOnly = true;
+
+/// The role whose call `api` is, for the NBL calls that differ by role.
+std::optional<ast::NdisRole> role_of_call(ApiId api) {
+  switch (api) {
+    case ApiId::NdisFSendNetBufferLists:
+    case ApiId::NdisFSendNetBufferListsComplete:
+    case ApiId::NdisFCancelSendNetBufferLists:
+      return ast::NdisRole::Filter;
+    case ApiId::NdisSendNetBufferLists:
+    case ApiId::NdisCancelSendNetBufferLists:
+      return ast::NdisRole::Protocol;
+    case ApiId::NdisMSendNetBufferListsComplete:
+      return ast::NdisRole::Miniport;
+    default:
+      return std::nullopt;
+  }
+}
+}  // namespace
+
+Outcome Ndis::exec_api(ApiCall& call) {
+  switch (call.in->api()) {
+    case ApiId::NdisFSendNetBufferLists:
+    case ApiId::NdisSendNetBufferLists:
+      return api_send(call);
+    case ApiId::NdisFSendNetBufferListsComplete:
+    case ApiId::NdisMSendNetBufferListsComplete:
+      return api_complete(call);
+    case ApiId::NdisFCancelSendNetBufferLists:
+    case ApiId::NdisCancelSendNetBufferLists:
+      return api_cancel(call);
+    case ApiId::NdisAllocateNetBufferList:
+    case ApiId::NdisFreeNetBufferList:
+      return api_pool(call);
+    case ApiId::NdisFPauseComplete:
+      return api_pause_complete(call);
+    default:
+      return api_cancel_id(call);
+  }
+}
+
+std::optional<uint32_t> Ndis::nbl_handle(int32_t h, std::string_view api, const Instr& in) {
+  if (h <= 0 || static_cast<uint32_t>(h) > nnbl_) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on a NULL NBL", api));
+    return std::nullopt;
+  }
+  auto n = static_cast<uint32_t>(h - 1);
+  if (owner(n) == NblOwner::Freed) {
+    violation(RuleId::UseAfterFree, in.src,
+              fmt::format("{} on {} after it was freed", api, nbls_[n].name), nbls_[n].name);
+    return std::nullopt;
+  }
+  return n;
+}
+
+Outcome Ndis::not_owned(const Instr& in, std::string_view api, uint32_t n) {
+  violation(RuleId::UseAfterFree, in.src,
+            fmt::format("{} on {} while it is {} (the {} gave up ownership)", api, nbls_[n].name,
+                        nbl_place(n), role_noun(spec_.filters[nbls_[n].filter].role)),
+            nbls_[n].name);
+  return Outcome::Violation;
+}
+
+bool Ndis::wrong_role(const Instr& in, std::string_view api, uint32_t n) {
+  const std::optional<ast::NdisRole> want = role_of_call(in.api());
+  if (!want || nbls_[n].filter >= spec_.filters.size()) return false;
+  const ast::NdisRole have = spec_.filters[nbls_[n].filter].role;
+  // A protocol completes nothing upward; a filter's calls are its own.
+  if (have == *want) return false;
+  violation(RuleId::ApiMisuse, in.src,
+            fmt::format("{} is not a call of a {}: {} belongs to {} {}", api, role_noun(have),
+                        nbls_[n].name, role_noun(have), spec_.filters[nbls_[n].filter].name),
+            nbls_[n].name);
+  return true;
+}
+
+Outcome Ndis::api_send(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  auto n = nbl_handle(call.arg[0], name, in);
+  if (!n) return Outcome::Violation;
+  uint8_t* p = nbl(*n);
+  const std::string& nn = nbls_[*n].name;
+  if (owner(*n) == NblOwner::ReturnedUp && kSendAfterReturnIsDoubleCompletion) {
+    violation(RuleId::DoubleCompletion, in.src,
+              fmt::format(
+                  "{} is sent below after it was completed upward: it completes by two paths", nn),
+              nn);
+    return Outcome::Violation;
+  }
+  if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
+  if (wrong_role(in, name, *n)) return Outcome::Violation;
+  const uint32_t f = nbls_[*n].filter;
+  const PauseState ps = f < spec_.filters.size() ? pause_state(f) : PauseState::Running;
+  // Reading: Paused sends nothing; Pausing originates nothing new (sends it already held may
+  // still go below); a send that arrived while paused goes back with NDIS_STATUS_PAUSED.
+  if (ps == PauseState::Paused || (ps == PauseState::Pausing && !nbls_[*n].from_protocol) ||
+      (p[kNFlags] & kNblArrivedPaused) != 0) {
+    violation(RuleId::SendWhilePaused, in.src,
+              (p[kNFlags] & kNblArrivedPaused) != 0
+                  ? fmt::format("{} reached {} while it was paused and is sent below "
+                                "instead of being returned with NDIS_STATUS_PAUSED",
+                                nn, spec_.filters[f].name)
+                  : fmt::format("{} is sent below while filter {} is {}", nn, spec_.filters[f].name,
+                                ps == PauseState::Pausing ? "pausing" : "paused"),
+              nn);
+    return Outcome::Violation;
+  }
+  bool id_set = get32(p + kNCancelId) != 0;
+  if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol && p[kNIdEpoch] != p[kNEpoch]) {
+    // A symbolic id is set only where it is nonzero: the trace's model must say so too.
+    const SymTermId set = cond_of(term_at(p + kNCancelId));
+    const std::optional<bool> nonzero = sym_split(set, pool_.mk_not(set));
+    if (!nonzero) return Outcome::Infeasible;
+    id_set = *nonzero;
+  }
+  if (!nbls_[*n].from_protocol && id_set && p[kNIdEpoch] != p[kNEpoch]) {
+    violation(RuleId::StaleCancelId, in.src,
+              fmt::format("{} is sent again with cancel id {} set before its last completion "
+                          "(clear or reset it on reuse)",
+                          nn, nbl_id_text(*n)),
+              nn);
+    return Outcome::Violation;
+  }
+  set_owner(*n, NblOwner::Below);
+  p[kNMiniport] = static_cast<uint8_t>(call.arg[1]);
+  p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+  if (rec_) note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[call.arg[1]].name));
+  event(EventKind::GivesBelow, nn);
+  return Outcome::Continue;
+}
+
+Outcome Ndis::api_complete(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  auto n = nbl_handle(call.arg[0], name, in);
+  if (!n) return Outcome::Violation;
+  uint8_t* p = nbl(*n);
+  const std::string& nn = nbls_[*n].name;
+  std::string why;
+  if (!nbls_[*n].from_protocol) {
+    why = fmt::format("{} was allocated by the {}: it must not be passed up", nn,
+                      role_noun(spec_.filters[nbls_[*n].filter].role));
+  } else if (owner(*n) == NblOwner::ReturnedUp) {
+    why = fmt::format("{} completed twice", nn);
+  } else if (owner(*n) == NblOwner::Below) {
+    why = fmt::format("{} completed upward while it is {}", nn, nbl_place(*n));
+  }
+  if (!why.empty()) {
+    ++p[kNCompletions];
+    if (rec_) note(fmt::format("completes {} again", nn));
+    event(EventKind::Completes, nn);
+    violation(RuleId::DoubleCompletion, in.src, why, nn);
+    return Outcome::Violation;
+  }
+  if (wrong_role(in, name, *n)) return Outcome::Violation;
+  if ((p[kNFlags] & kNblArrivedPaused) != 0 && call.arg[1] != k::NDIS_STATUS_PAUSED) {
+    violation(RuleId::SendWhilePaused, in.src,
+              fmt::format("{} reached {} while it was paused and is returned with {} "
+                          "instead of NDIS_STATUS_PAUSED",
+                          nn, spec_.filters[nbls_[*n].filter].name,
+                          render(call.arg[1], TypeKind::Status)),
+              nn);
+    return Outcome::Violation;
+  }
+  ++p[kNCompletions];
+  set_owner(*n, NblOwner::ReturnedUp);
+  set32(p + kNStatus, call.arg[1]);
+  if (rec_) note(fmt::format("completes {} with {}", nn, render(call.arg[1], TypeKind::Status)));
+  event(EventKind::Completes, nn);
+  return Outcome::Continue;
+}
+
+Outcome Ndis::api_cancel(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  const ast::MiniportDecl& md = spec_.miniports[call.arg[0]];
+  std::string hit;
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (sym() && owner(n) == NblOwner::Below && tagged(nbl(n) + kNCancelId)) {
+      throw ModelLimit(
+          fmt::format("{} compared with the symbolic cancel id of {}", name, nbls_[n].name));
+    }
+    if (owner(n) != NblOwner::Below || nbl(n)[kNMiniport] != call.arg[0] ||
+        get32(nbl(n) + kNCancelId) != call.arg[1] || !(md.cancelable || md.pending)) {
+      continue;
+    }
+    // A pending miniport holds every send queued; a cancelable one may have sent it already.
+    const bool queued = md.pending || !kCancelableMiniportAbortsQueuedOnly ||
+                        choose(2, [](uint16_t c) {
+                          return std::string(c == 1 ? "miniport:sent" : "miniport:queued");
+                        }) == 0;
+    if (!queued) {
+      if (rec_) note(fmt::format("{} is already on the wire at {}", nbls_[n].name, md.name));
+      continue;
+    }
+    nbl(n)[kNFlags] |= kNblAborted;
+    hit += (hit.empty() ? "" : ", ") + nbls_[n].name;
+  }
+  if (rec_)
+    note(fmt::format(
+        "passes the cancel of id {} down to {}{}", call.arg[1], md.name,
+        hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
+  return Outcome::Continue;
+}
+
+Outcome Ndis::api_cancel_id(ApiCall& call) {
+  const Instr& in = *call.in;
+  const std::array<int32_t, 4>& arg = call.arg;
+  std::string_view name = api_info(in.api()).name;
+  if (in.api() == ApiId::NdisGeneratePartialCancelId) {
+    // Always symbolic: a spec that calls it is a symbolic spec (build_symbolic).
+    call.ret = static_cast<int32_t>(
+        pool_.to_int(c_.raw_var(kOwnPartialIdName, kPartialCancelIdWidth)).value);
+    c_.sym_result_ = true;
+    if (rec_) {
+      rec_->results[call.rec_at] = std::string(kOwnPartialIdName);
+      rec_->calls.back() = fmt::format("{}=?", name);
+    }
+    return Outcome::Continue;
+  }
+  auto n = nbl_handle(arg[0], name, in);
+  if (!n) return Outcome::Violation;
+  if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
+  uint8_t* p = nbl(*n);
+  if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
+    if (sym() && tagged(p + kNCancelId)) {  // a symbolic id: the result is the term
+      call.ret = get32(p + kNCancelId);
+      c_.sym_result_ = true;
+      if (rec_) {
+        rec_->results[call.rec_at] = nbl_id_text(*n);
+        rec_->calls.back() = fmt::format("{}=?", name);
+      }
+    } else {
+      result(call, get32(p + kNCancelId));
+    }
+    return Outcome::Continue;
+  }
+  if (sym()) {
+    const SymTermId id = c_.sym_arg_.valid() ? c_.sym_arg_ : pool_.int_const(arg[1]);
+    if (Outcome o = check_cancel_id_collision(*n, id, in); o != Outcome::Continue) return o;
+    put_term(p + kNCancelId, id);
+  } else {
+    if (arg[1] != 0 && kNoPartialIdCollidesAlways) {
+      violation(RuleId::CancelIdCollision, in.src,
+                fmt::format("the cancel id {} set on {} can collide with another driver's: this "
+                            "driver never obtained a partial cancel id "
+                            "(NdisGeneratePartialCancelId), so no high byte is its own",
+                            id_text(arg[1]), nbls_[*n].name),
+                nbls_[*n].name);
+      return Outcome::Violation;
+    }
+    set32(p + kNCancelId, arg[1]);
+  }
+  p[kNIdEpoch] = p[kNEpoch];
+  if (rec_) note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
+  return Outcome::Continue;
+}
+
+Outcome Ndis::api_pool(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  if (in.api() == ApiId::NdisAllocateNetBufferList) {
+    uint32_t n = 0;
+    while (n < nnbl_ && owner(n) != NblOwner::Unallocated) ++n;
+    if (n == nnbl_) {
+      throw ModelLimit(
+          fmt::format("NdisAllocateNetBufferList called more than {} times", kDriverNblPool));
+    }
+    set_owner(n, NblOwner::Filter);
+    if (rec_) note(fmt::format("allocates {}", nbls_[n].name));
+    result(call, static_cast<int32_t>(n + 1));
+    return Outcome::Continue;
+  }
+  auto n = nbl_handle(call.arg[0], name, in);
+  if (!n) return Outcome::Violation;
+  if (nbls_[*n].from_protocol) {
+    violation(RuleId::ApiMisuse, in.src,
+              fmt::format("NdisFreeNetBufferList of {}, which the protocol owns", nbls_[*n].name),
+              nbls_[*n].name);
+    return Outcome::Violation;
+  }
+  if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
+  set_owner(*n, NblOwner::Freed);
+  if (rec_) note(fmt::format("frees {}", nbls_[*n].name));
+  event(EventKind::Frees, nbls_[*n].name);
+  return Outcome::Continue;
+}
+
+/// Reading: the pause completes (NdisFPauseComplete, or FilterPause's own success written as
+/// that call) only once every send the filter was handed or originated has come back; a
+/// second completion, or one with no pause in progress, is CR015 too.
+Outcome Ndis::api_pause_complete(ApiCall& call) {
+  const Instr& in = *call.in;
+  const auto f = static_cast<uint32_t>(call.arg[0]);
+  const std::string& fname = spec_.filters[f].name;
+  if (pause_state(f) != PauseState::Pausing) {
+    violation(RuleId::PauseCompletion, in.src,
+              fmt::format("NdisFPauseComplete({}) while no pause of it is in progress (the pause "
+                          "completes twice, or was never started)",
+                          fname),
+              fname);
+    return Outcome::Violation;
+  }
+  if (const uint32_t n = outstanding_nbl(f); n < nnbl_) {
+    violation(RuleId::PauseCompletion, in.src,
+              fmt::format("the pause of filter {} completes while {} is still {}", fname,
+                          nbls_[n].name, nbl_place(n)),
+              nbls_[n].name);
+    return Outcome::Violation;
+  }
+  set_pause_state(f, PauseState::Paused);
+  if (rec_) note(fmt::format("filter {} is paused", fname));
+  return Outcome::Continue;
+}
+
+Outcome Ndis::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in) {
+  if (pool_.const_value(id) == 0) return Outcome::Continue;  // clearing the id
+  const std::array<SymTermId, 1> own{c_.raw_var(kOwnPartialIdName, kPartialCancelIdWidth)};
+  std::vector<SymTermId> others;
+  for (uint32_t k = 1; k <= kOtherPartialIds; ++k) {
+    others.push_back(c_.raw_var(fmt::format("partial_id(other#{})", k), kPartialCancelIdWidth));
+  }
+  const CancelIdCollisionTerms terms = cancel_id_collision_terms(pool_, id, own, others);
+  PathCondition bad = path_condition();
+  bad.add(pool_, terms.distinct);
+  bad.add(pool_, terms.collision);
+  if (bad.is_false()) return Outcome::Continue;
+  if (c_.decider_ == nullptr)
+    throw std::logic_error("a symbolic spec is explored without a solver");
+  SymDecision d = c_.decider_->check(pool_, bad);
+  if (d.kind == SymSat::Unknown) {
+    if (c_.undecided_.empty()) c_.undecided_ = d.reason.empty() ? "the solver gave up" : d.reason;
+    return Outcome::Continue;
+  }
+  if (d.kind == SymSat::Unsat) return Outcome::Continue;
+  // The successor carries the collision, so the trace's model names the colliding driver.
+  set_path_condition(bad);
+  std::optional<uint64_t> v = pool_.const_value(id);
+  violation(RuleId::CancelIdCollision, in.src,
+            fmt::format("the cancel id {} set on {} can collide with another driver's: its high "
+                        "byte need not be this driver's partial cancel id "
+                        "(NdisGeneratePartialCancelId)",
+                        v ? id_text(static_cast<int32_t>(static_cast<uint32_t>(*v)))
+                          : sym_to_string(pool_, id, 200),
+                        nbls_[n].name),
+            nbls_[n].name);
+  return Outcome::Violation;
+}
+
+std::string Ndis::nbl_id_text(uint32_t n) const {
+  const uint8_t* p = nbl(n) + kNCancelId;
+  if (sym() && tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
+  return id_text(get32(p));
+}
+
+}  // namespace cc::ndis
