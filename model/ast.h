@@ -289,7 +289,7 @@ enum class EnvKind : uint8_t {
   Arrive,      ///< arrive QUEUE x COUNT;
   Cancel,      ///< cancel any; / cancel QUEUE;
   Stop,        ///< stop suspend|purge|any;
-  Send,        ///< send FILTER x COUNT cancel_id ID;
+  Send,        ///< send FILTER x COUNT [cancel_id ID] [chain];
   CancelSend,  ///< cancel_send FILTER ID;
   Pause,       ///< pause FILTER; (NDIS pauses the filter module once, then restarts it)
 };
@@ -311,6 +311,7 @@ struct EnvItem {
   uint32_t object = kNone;      ///< sema: queue (Arrive/Cancel) or filter (Send/CancelSend) index
   int64_t count_value = 0;      ///< sema: folded count
   int64_t cancel_id_value = 0;  ///< sema: folded id
+  bool chain = false;  ///< Send: `... chain;`: the NBLs are handed over in one call, as a chain
 };
 
 /// A whole spec file.
