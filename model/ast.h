@@ -293,7 +293,7 @@ enum class EnvKind : uint8_t {
   Arrive,      ///< arrive QUEUE x COUNT [TYPE] [from FILE];
   Cancel,      ///< cancel any; / cancel QUEUE;
   Stop,        ///< stop suspend|purge|surprise|any|symbolic;
-  Send,        ///< send FILTER x COUNT cancel_id ID;
+  Send,        ///< send FILTER x COUNT [cancel_id ID] [chain];
   CancelSend,  ///< cancel_send FILTER ID;
   Close,       ///< close FILE; (the application closes its last handle)
   Pause,       ///< pause FILTER; (NDIS pauses the filter module once, then restarts it)
@@ -352,6 +352,7 @@ struct EnvItem {
   std::string file_name;                 ///< Arrive `from FILE` / Close: the file handle
   SourceRange file_range;
   uint32_t file = kNone;  ///< sema: index into Spec::files
+  bool chain = false;     ///< Send: `... chain;`: the NBLs are handed over in one call, as a chain
 };
 
 /// A whole spec file.

@@ -951,6 +951,8 @@ class Parser {
       item.count = expression();
       if (panic_) return;
       if (accept_word("cancel_id")) item.cancel_id = expression();
+      if (panic_) return;
+      item.chain = accept_word("chain");
     } else if (accept_word("cancel_send")) {
       item.kind = EnvKind::CancelSend;
       if (!object("a filter name")) return;

@@ -256,6 +256,8 @@ struct Nbl {
   bool arrived_paused = false;  ///< handed to its filter while the filter was paused
   bool in_send = false;         ///< its Filter/MiniportSendNetBufferLists call has not returned yet
   bool in_complete = false;     ///< its ...SendNetBufferListsComplete call has not returned yet
+  int next = -1;                ///< the next NBL of its chain (index), -1 none
+  int send_head = -1;           ///< the head of the chain it was handed to the driver in
   int miniport = -1;
 };
 
@@ -780,6 +782,10 @@ class RefMachine {
   int originator() const;
   /// CR008 when call `id` is not one of NBL `b`'s driver role.
   void check_role(ApiId id, const Nbl& b);
+  /// The checks of sending NBL `b` below with call `id` (CR004, CR001, CR008, CR016, CR011).
+  void check_send_below(const Nbl& b, ApiId id);
+  /// The checks of completing NBL `b` upward with status `st` (CR004, CR001, CR008, CR016).
+  void check_complete_up(const Nbl& b, ApiId id, int32_t st);
   /// The NBL a handle names (NULL and freed ones are violations).
   Nbl& nbl_arg(const Val& v, ApiId api);
   /// The NDIS calls.
@@ -792,6 +798,10 @@ class RefMachine {
   void env_pause(const std::string& fname, bool restart);  ///< "pause <f>" / "restart <f>"
   /// NDIS restarts filter `f`: the sends that reached it while paused become ordinary ones.
   void ndis_restarting(int f, bool has_callback);
+  /// The send callback of the chain headed by NBL `head` returned.
+  void ndis_send_returned(int head);
+  /// The NBLs of the chain that starts at `b` (a loop is CR008).
+  std::vector<Nbl*> ndis_chain(Nbl& b, ApiId id);
   /// The first protocol NBL filter `f` still holds, or NBL it originated that is below.
   const Nbl* outstanding_nbl(int f) const;
   /// The protocol may cancel the id of environment item `item` now.

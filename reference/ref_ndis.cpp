@@ -2,6 +2,7 @@
 // NBLs, the NDIS calls (call_ndis_api), the NDIS environment events (send, cancel_send,
 // miniport) and the NDIS end-state check. NdisAcquireSpinLock / NdisReleaseSpinLock are the
 // walker's spin locks (ref_walker.cpp).
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <sstream>
@@ -67,21 +68,39 @@ const ast::FnDecl* RefMachine::role_fn(int f, const std::string& job) const {
 
 void RefMachine::env_send(const std::string& fname) {
   for (std::size_t k = 0; k < nbls_.size(); ++k) {
-    Nbl& b = nbls_[k];
-    if (!b.from_protocol || b.owner != NblOwner::Above) continue;
-    if (spec_->filters[static_cast<std::size_t>(b.filter)].name != fname) continue;
-    b.owner = NblOwner::Filter;
-    b.arrived_paused = pause_state_[static_cast<std::size_t>(b.filter)] == 2;  // paused
-    if (const ast::FnDecl* fn = role_fn(b.filter, "send")) {
-      const int id =
-          start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
-                         {Val{static_cast<int32_t>(k + 1)}}, -1);
+    if (!nbls_[k].from_protocol || nbls_[k].owner != NblOwner::Above) continue;
+    if (spec_->filters[static_cast<std::size_t>(nbls_[k].filter)].name != fname) continue;
+    // One NBL, or with `chain` every NBL of its line still above, linked in line order.
+    const ast::EnvItem& line = spec_->environment[static_cast<std::size_t>(nbls_[k].send_item)];
+    std::vector<std::size_t> handed;
+    for (std::size_t j = k; j < nbls_.size(); ++j) {
+      if (nbls_[j].send_item != nbls_[k].send_item || nbls_[j].owner != NblOwner::Above) continue;
+      handed.push_back(j);
+      if (!line.chain) break;
+    }
+    const ast::FnDecl* fn = role_fn(nbls_[k].filter, "send");
+    for (std::size_t i = 0; i < handed.size(); ++i) {
+      Nbl& b = nbls_[handed[i]];
+      b.owner = NblOwner::Filter;
+      b.next = i + 1 < handed.size() ? static_cast<int>(handed[i + 1]) : -1;
+      b.send_head = static_cast<int>(k);
+      b.arrived_paused = pause_state_[static_cast<std::size_t>(b.filter)] == 2;  // paused
+      b.in_send = fn != nullptr;
+    }
+    if (fn) {
+      start_activity(fmt::format("{}[{}]", fn->name, nbls_[k].name), *fn, Role::FilterCallback, -1,
+                     {Val{static_cast<int32_t>(k + 1)}}, -1);
       acts_.back().sending_nbl = static_cast<int>(k);
-      b.in_send = id > 0;
     }
     return;
   }
   throw BlockedSig{fmt::format("the protocol has nothing left to send to {}", fname)};
+}
+
+void RefMachine::ndis_send_returned(int head) {
+  for (Nbl& b : nbls_) {
+    if (b.send_head == head) b.in_send = false;
+  }
 }
 
 bool RefMachine::cancel_send_ready(std::size_t item) const {
@@ -142,6 +161,7 @@ void RefMachine::env_miniport(const std::string& nname) {
     int32_t st = named(b.aborted ? "NDIS_STATUS_SEND_ABORTED" : "NDIS_STATUS_SUCCESS");
     b.owner = NblOwner::Filter;
     b.aborted = false;
+    b.next = -1;  // the miniport returns it alone
     ++b.uses;
     if (const ast::FnDecl* fn = role_fn(b.filter, "complete")) {
       const int id =
@@ -250,6 +270,58 @@ void RefMachine::check_role(ApiId id, const Nbl& b) {
                                              api_name(id), b.name));
 }
 
+std::vector<Nbl*> RefMachine::ndis_chain(Nbl& b, ApiId id) {
+  std::vector<Nbl*> out{&b};
+  for (int k = b.next; k >= 0; k = nbls_[static_cast<std::size_t>(k)].next) {
+    Nbl* m = &nbls_[static_cast<std::size_t>(k)];
+    if (std::find(out.begin(), out.end(), m) != out.end())
+      violation(RuleId::ApiMisuse, fmt::format("{} on a chain that loops", api_name(id)));
+    out.push_back(m);
+  }
+  return out;
+}
+
+void RefMachine::check_send_below(const Nbl& b, ApiId id) {
+  if (b.owner == NblOwner::Freed)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {} after it was freed", api_name(id), b.name));
+  if (b.owner == NblOwner::ReturnedUp && reading::kSendAfterReturnIsDoubleCompletion)
+    violation(RuleId::DoubleCompletion,
+              fmt::format("{} sent below after it was completed upward", b.name));
+  if (b.owner != NblOwner::Filter)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {}, which the driver does not own", api_name(id), b.name));
+  check_role(id, b);
+  const auto bf = static_cast<std::size_t>(b.filter);
+  const int st = bf < pause_state_.size() ? pause_state_[bf] : 0;
+  if (st == 2 || (st == 1 && !b.from_protocol) || b.arrived_paused)
+    violation(RuleId::SendWhilePaused,
+              fmt::format("{} sent below while its filter is paused", b.name));
+  if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
+    violation(RuleId::StaleCancelId,
+              fmt::format("{} re-sent with cancel id {} from an earlier use", b.name, b.cancel_id));
+  }
+}
+
+void RefMachine::check_complete_up(const Nbl& b, ApiId id, int32_t st) {
+  if (b.owner == NblOwner::Freed)
+    violation(RuleId::UseAfterFree,
+              fmt::format("{} on {} after it was freed", api_name(id), b.name));
+  if (!b.from_protocol)
+    violation(RuleId::DoubleCompletion, fmt::format("driver-allocated {} passed up", b.name));
+  if (b.owner == NblOwner::ReturnedUp)
+    violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", b.name));
+  if (b.owner == NblOwner::Below)
+    violation(RuleId::DoubleCompletion,
+              fmt::format("{} completed upward while the miniport has it", b.name));
+  check_role(id, b);
+  if (b.arrived_paused && st != named("NDIS_STATUS_PAUSED"))
+    violation(RuleId::SendWhilePaused,
+              fmt::format("{} arrived while its filter was paused and is returned without "
+                          "NDIS_STATUS_PAUSED",
+                          b.name));
+}
+
 Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
   if (id == ApiId::NdisAcquireSpinLock || id == ApiId::NdisReleaseSpinLock)
     return call_sync_api(id, args);
@@ -262,45 +334,39 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
   };
   switch (id) {
     case ApiId::NdisFSendNetBufferLists:
-    case ApiId::NdisSendNetBufferLists: {
-      Nbl& b = nbl_arg(args[0], id);
-      if (b.owner == NblOwner::ReturnedUp && reading::kSendAfterReturnIsDoubleCompletion)
-        violation(RuleId::DoubleCompletion,
-                  fmt::format("{} sent below after it was completed upward", b.name));
-      if (b.owner != NblOwner::Filter) not_owned(b);
-      check_role(id, b);
-      const auto bf = static_cast<std::size_t>(b.filter);
-      const int st = bf < pause_state_.size() ? pause_state_[bf] : 0;
-      if (st == 2 || (st == 1 && !b.from_protocol) || b.arrived_paused)
-        violation(RuleId::SendWhilePaused,
-                  fmt::format("{} sent below while its filter is paused", b.name));
-      if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
-        violation(
-            RuleId::StaleCancelId,
-            fmt::format("{} re-sent with cancel id {} from an earlier use", b.name, b.cancel_id));
+    case ApiId::NdisSendNetBufferLists:
+      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) check_send_below(*b, id);
+      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) {
+        b->owner = NblOwner::Below;
+        b->miniport = args[1].i;
+        b->aborted = false;
       }
-      b.owner = NblOwner::Below;
-      b.miniport = args[1].i;
-      b.aborted = false;
       return Val{};
-    }
     case ApiId::NdisFSendNetBufferListsComplete:
-    case ApiId::NdisMSendNetBufferListsComplete: {
+    case ApiId::NdisMSendNetBufferListsComplete:
+      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) check_complete_up(*b, id, args[1].i);
+      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) {
+        b->owner = NblOwner::ReturnedUp;
+        b->next = -1;
+      }
+      return Val{};
+    case ApiId::NET_BUFFER_LIST_NEXT_NBL:
+    case ApiId::NET_BUFFER_LIST_SET_NEXT_NBL: {
       Nbl& b = nbl_arg(args[0], id);
-      if (!b.from_protocol)
-        violation(RuleId::DoubleCompletion, fmt::format("driver-allocated {} passed up", b.name));
-      if (b.owner == NblOwner::ReturnedUp)
-        violation(RuleId::DoubleCompletion, fmt::format("{} completed twice", b.name));
-      if (b.owner == NblOwner::Below)
-        violation(RuleId::DoubleCompletion,
-                  fmt::format("{} completed upward while the miniport has it", b.name));
-      check_role(id, b);
-      if (b.arrived_paused && args[1].i != named("NDIS_STATUS_PAUSED"))
-        violation(RuleId::SendWhilePaused,
-                  fmt::format("{} arrived while its filter was paused and is returned "
-                              "without NDIS_STATUS_PAUSED",
-                              b.name));
-      b.owner = NblOwner::ReturnedUp;
+      if (b.owner != NblOwner::Filter) not_owned(b);
+      if (id == ApiId::NET_BUFFER_LIST_NEXT_NBL) return result(id, b.next + 1);
+      int link = -1;
+      if (args[1].i != 0) {
+        Nbl& m = nbl_arg(args[1], id);
+        if (m.owner != NblOwner::Filter) not_owned(m);
+        link = args[1].i - 1;
+        for (int k = link, steps = 0; k >= 0 && steps <= static_cast<int>(nbls_.size()); ++steps) {
+          if (&nbls_[static_cast<std::size_t>(k)] == &b)
+            violation(RuleId::ApiMisuse, fmt::format("linking {} makes its chain loop", b.name));
+          k = nbls_[static_cast<std::size_t>(k)].next;
+        }
+      }
+      b.next = link;
       return Val{};
     }
     case ApiId::NdisFCancelSendNetBufferLists:

@@ -166,7 +166,11 @@ void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int3
 Outcome Ndis::on_finish(uint32_t a, const Instr& /*in*/) {
   const uint8_t* p = act(a);
   if (p[kAKind] == kFilterSend && p[kASubject] != 0) {  // the send call returned
-    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);
+    for (uint32_t n = 0; n < nnbl_; ++n) {
+      if (nbl(n)[kNSendHead] == p[kASubject]) {
+        nbl(n)[kNFlags] &= static_cast<uint8_t>(~kNblInSend);
+      }
+    }
   }
   if (p[kAKind] == kFilterSendComplete && p[kASubject] != 0) {
     nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInComplete);
@@ -241,34 +245,43 @@ RunResult Ndis::run_env(const EnvActor& e) {
 RunResult Ndis::env_send(uint32_t item) {
   if (!send_enabled(item)) return RunResult::Disabled;
   const ast::EnvItem& it = spec_.environment[item];
-  uint32_t n = 0;
-  while (n < nnbl_ && !(nbls_[n].send_item == item && owner(n) == NblOwner::Above)) ++n;
+  // One NBL per call, or (`chain`) every NBL of the line still above, linked in order.
+  std::vector<uint32_t> handed;
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (nbls_[n].send_item != item || owner(n) != NblOwner::Above) continue;
+    handed.push_back(n);
+    if (!it.chain) break;
+  }
+  const uint32_t head = handed.front();
   const std::string& fname = spec_.filters[it.object].name;
   if (rec_) {
+    std::string names;
+    for (uint32_t n : handed) names += (names.empty() ? "" : ", ") + nbls_[n].name;
     rec_->lane = "protocol";
     rec_->event = fmt::format("send {}", fname);
     rec_->actor = ActorKind::Originator;
     rec_->first_src(it.range);
-    rec_->actions.push_back(fmt::format("sends {} (cancel id {}) to {} {}", nbls_[n].name,
-                                        id_text(nbls_[n].protocol_id),
-                                        role_noun(spec_.filters[it.object].role), fname));
+    rec_->actions.push_back(fmt::format(
+        "sends {}{} (cancel id {}) to {} {}", handed.size() > 1 ? "the chain " : "", names,
+        id_text(nbls_[head].protocol_id), role_noun(spec_.filters[it.object].role), fname));
     rec_->results.emplace_back();
   }
-  set_owner(n, NblOwner::Filter);
-  // Reading: a send that reaches a Paused filter must come back NDIS_STATUS_PAUSED. While it
-  // is Pausing the filter learns of the pause only when its FilterPause code runs, so a send
-  // then is judged by what the filter does with it when the pause completes (CR015).
-  if (pause_state(it.object) == PauseState::Paused) {
-    nbl(n)[kNFlags] |= kNblArrivedPaused;
-    if (rec_) {
-      note(fmt::format("{} is paused: {} must come back NDIS_STATUS_PAUSED", fname, nbls_[n].name));
-    }
+  const uint32_t fn = handler(it.object, Callback::Send);
+  for (std::size_t k = 0; k < handed.size(); ++k) {
+    uint8_t* p = nbl(handed[k]);
+    set_owner(handed[k], NblOwner::Filter);
+    p[kNNext] = static_cast<uint8_t>(k + 1 < handed.size() ? handed[k + 1] + 1 : 0);
+    p[kNSendHead] = static_cast<uint8_t>(head + 1);
+    // Reading: a send that reaches a Paused filter must come back NDIS_STATUS_PAUSED. While
+    // it is Pausing the filter learns of the pause only when its FilterPause code runs, so a
+    // send then is judged by what the filter does with it when the pause completes (CR015).
+    if (pause_state(it.object) == PauseState::Paused) p[kNFlags] |= kNblArrivedPaused;
+    if (fn != ast::kNone) p[kNFlags] |= kNblInSend;
   }
-  uint32_t fn = handler(it.object, Callback::Send);
-  if (fn != ast::kNone) {
-    nbl(n)[kNFlags] |= kNblInSend;
-    spawn(kFilterSend, fn, n, static_cast<int32_t>(n + 1), 0);
+  if (rec_ && pause_state(it.object) == PauseState::Paused) {
+    note(fmt::format("{} is paused: what it was handed must come back NDIS_STATUS_PAUSED", fname));
   }
+  if (fn != ast::kNone) spawn(kFilterSend, fn, head, static_cast<int32_t>(head + 1), 0);
   return RunResult::Done;
 }
 
@@ -322,6 +335,7 @@ RunResult Ndis::env_miniport(uint32_t n) {
   event(EventKind::Completes, nbls_[n].name);
   set_owner(n, NblOwner::Filter);
   p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+  p[kNNext] = 0;  // the miniport returns it alone
   ++p[kNEpoch];
   set32(p + kNStatus, st);
   if (rec_) {

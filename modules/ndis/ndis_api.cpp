@@ -1,6 +1,7 @@
 // The NDIS calls (docs/semantics/ndis.md, "API table"): sends, completions, cancels and cancel
 // ids for the filter, protocol and miniport-driver roles, the driver's NBL pool, and the
 // completion of a filter's pause.
+#include <algorithm>
 #include <array>
 
 #include "engine/sym_cancel_id.h"
@@ -61,6 +62,9 @@ Outcome Ndis::exec_api(ApiCall& call) {
       return api_pool(call);
     case ApiId::NdisFPauseComplete:
       return api_pause_complete(call);
+    case ApiId::NET_BUFFER_LIST_NEXT_NBL:
+    case ApiId::NET_BUFFER_LIST_SET_NEXT_NBL:
+      return api_chain(call);
     default:
       return api_cancel_id(call);
   }
@@ -101,27 +105,43 @@ bool Ndis::wrong_role(const Instr& in, std::string_view api, uint32_t n) {
   return true;
 }
 
-Outcome Ndis::api_send(ApiCall& call) {
-  const Instr& in = *call.in;
-  std::string_view name = api_info(in.api()).name;
-  auto n = nbl_handle(call.arg[0], name, in);
-  if (!n) return Outcome::Violation;
-  uint8_t* p = nbl(*n);
-  const std::string& nn = nbls_[*n].name;
-  if (owner(*n) == NblOwner::ReturnedUp && kSendAfterReturnIsDoubleCompletion) {
+std::optional<std::vector<uint32_t>> Ndis::chain_of(uint32_t n, std::string_view api,
+                                                    const Instr& in) {
+  std::vector<uint32_t> out{n};
+  for (uint32_t next = nbl(n)[kNNext]; next != 0; next = nbl(next - 1u)[kNNext]) {
+    if (std::find(out.begin(), out.end(), next - 1u) != out.end()) {
+      violation(RuleId::ApiMisuse, in.src,
+                fmt::format("{} on a chain that loops back to {}", api, nbls_[next - 1u].name),
+                nbls_[n].name);
+      return std::nullopt;
+    }
+    out.push_back(next - 1u);
+  }
+  return out;
+}
+
+Outcome Ndis::check_send(uint32_t n, std::string_view api, const Instr& in) {
+  uint8_t* p = nbl(n);
+  const std::string& nn = nbls_[n].name;
+  if (owner(n) == NblOwner::Freed) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} after it was freed", api, nn),
+              nn);
+    return Outcome::Violation;
+  }
+  if (owner(n) == NblOwner::ReturnedUp && kSendAfterReturnIsDoubleCompletion) {
     violation(RuleId::DoubleCompletion, in.src,
               fmt::format(
                   "{} is sent below after it was completed upward: it completes by two paths", nn),
               nn);
     return Outcome::Violation;
   }
-  if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
-  if (wrong_role(in, name, *n)) return Outcome::Violation;
-  const uint32_t f = nbls_[*n].filter;
+  if (owner(n) != NblOwner::Filter) return not_owned(in, api, n);
+  if (wrong_role(in, api, n)) return Outcome::Violation;
+  const uint32_t f = nbls_[n].filter;
   const PauseState ps = f < spec_.filters.size() ? pause_state(f) : PauseState::Running;
   // Reading: Paused sends nothing; Pausing originates nothing new (sends it already held may
   // still go below); a send that arrived while paused goes back with NDIS_STATUS_PAUSED.
-  if (ps == PauseState::Paused || (ps == PauseState::Pausing && !nbls_[*n].from_protocol) ||
+  if (ps == PauseState::Paused || (ps == PauseState::Pausing && !nbls_[n].from_protocol) ||
       (p[kNFlags] & kNblArrivedPaused) != 0) {
     violation(RuleId::SendWhilePaused, in.src,
               (p[kNFlags] & kNblArrivedPaused) != 0
@@ -134,44 +154,66 @@ Outcome Ndis::api_send(ApiCall& call) {
     return Outcome::Violation;
   }
   bool id_set = get32(p + kNCancelId) != 0;
-  if (id_set && tagged(p + kNCancelId) && !nbls_[*n].from_protocol && p[kNIdEpoch] != p[kNEpoch]) {
+  if (id_set && tagged(p + kNCancelId) && !nbls_[n].from_protocol && p[kNIdEpoch] != p[kNEpoch]) {
     // A symbolic id is set only where it is nonzero: the trace's model must say so too.
     const SymTermId set = cond_of(term_at(p + kNCancelId));
     const std::optional<bool> nonzero = sym_split(set, pool_.mk_not(set));
     if (!nonzero) return Outcome::Infeasible;
     id_set = *nonzero;
   }
-  if (!nbls_[*n].from_protocol && id_set && p[kNIdEpoch] != p[kNEpoch]) {
+  if (!nbls_[n].from_protocol && id_set && p[kNIdEpoch] != p[kNEpoch]) {
     violation(RuleId::StaleCancelId, in.src,
               fmt::format("{} is sent again with cancel id {} set before its last completion "
                           "(clear or reset it on reuse)",
-                          nn, nbl_id_text(*n)),
+                          nn, nbl_id_text(n)),
               nn);
     return Outcome::Violation;
   }
-  set_owner(*n, NblOwner::Below);
-  p[kNMiniport] = static_cast<uint8_t>(call.arg[1]);
-  p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
-  if (rec_) note(fmt::format("gives {} to miniport {}", nn, spec_.miniports[call.arg[1]].name));
-  event(EventKind::GivesBelow, nn);
   return Outcome::Continue;
 }
 
-Outcome Ndis::api_complete(ApiCall& call) {
+/// NdisFSendNetBufferLists / NdisSendNetBufferLists: the chain that starts at the NBL goes
+/// below, every NBL of it checked in chain order.
+Outcome Ndis::api_send(ApiCall& call) {
   const Instr& in = *call.in;
   std::string_view name = api_info(in.api()).name;
-  auto n = nbl_handle(call.arg[0], name, in);
-  if (!n) return Outcome::Violation;
-  uint8_t* p = nbl(*n);
-  const std::string& nn = nbls_[*n].name;
+  auto head = nbl_handle(call.arg[0], name, in);
+  if (!head) return Outcome::Violation;
+  auto chain = chain_of(*head, name, in);
+  if (!chain) return Outcome::Violation;
+  for (uint32_t n : *chain) {
+    if (Outcome o = check_send(n, name, in); o != Outcome::Continue) return o;
+  }
+  for (uint32_t n : *chain) {
+    uint8_t* p = nbl(n);
+    set_owner(n, NblOwner::Below);
+    p[kNMiniport] = static_cast<uint8_t>(call.arg[1]);
+    p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+    if (rec_) {
+      note(
+          fmt::format("gives {} to miniport {}", nbls_[n].name, spec_.miniports[call.arg[1]].name));
+    }
+    event(EventKind::GivesBelow, nbls_[n].name);
+  }
+  return Outcome::Continue;
+}
+
+Outcome Ndis::check_complete(uint32_t n, int32_t st, std::string_view api, const Instr& in) {
+  uint8_t* p = nbl(n);
+  const std::string& nn = nbls_[n].name;
+  if (owner(n) == NblOwner::Freed) {
+    violation(RuleId::UseAfterFree, in.src, fmt::format("{} on {} after it was freed", api, nn),
+              nn);
+    return Outcome::Violation;
+  }
   std::string why;
-  if (!nbls_[*n].from_protocol) {
+  if (!nbls_[n].from_protocol) {
     why = fmt::format("{} was allocated by the {}: it must not be passed up", nn,
-                      role_noun(spec_.filters[nbls_[*n].filter].role));
-  } else if (owner(*n) == NblOwner::ReturnedUp) {
+                      role_noun(spec_.filters[nbls_[n].filter].role));
+  } else if (owner(n) == NblOwner::ReturnedUp) {
     why = fmt::format("{} completed twice", nn);
-  } else if (owner(*n) == NblOwner::Below) {
-    why = fmt::format("{} completed upward while it is {}", nn, nbl_place(*n));
+  } else if (owner(n) == NblOwner::Below) {
+    why = fmt::format("{} completed upward while it is {}", nn, nbl_place(n));
   }
   if (!why.empty()) {
     ++p[kNCompletions];
@@ -180,21 +222,78 @@ Outcome Ndis::api_complete(ApiCall& call) {
     violation(RuleId::DoubleCompletion, in.src, why, nn);
     return Outcome::Violation;
   }
-  if (wrong_role(in, name, *n)) return Outcome::Violation;
-  if ((p[kNFlags] & kNblArrivedPaused) != 0 && call.arg[1] != k::NDIS_STATUS_PAUSED) {
+  if (wrong_role(in, api, n)) return Outcome::Violation;
+  if ((p[kNFlags] & kNblArrivedPaused) != 0 && st != k::NDIS_STATUS_PAUSED) {
     violation(RuleId::SendWhilePaused, in.src,
               fmt::format("{} reached {} while it was paused and is returned with {} "
                           "instead of NDIS_STATUS_PAUSED",
-                          nn, spec_.filters[nbls_[*n].filter].name,
-                          render(call.arg[1], TypeKind::Status)),
+                          nn, spec_.filters[nbls_[n].filter].name, render(st, TypeKind::Status)),
               nn);
     return Outcome::Violation;
   }
-  ++p[kNCompletions];
-  set_owner(*n, NblOwner::ReturnedUp);
-  set32(p + kNStatus, call.arg[1]);
-  if (rec_) note(fmt::format("completes {} with {}", nn, render(call.arg[1], TypeKind::Status)));
-  event(EventKind::Completes, nn);
+  return Outcome::Continue;
+}
+
+/// NdisFSendNetBufferListsComplete / NdisMSendNetBufferListsComplete: the chain that starts at
+/// the NBL goes back up with the status.
+Outcome Ndis::api_complete(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  auto head = nbl_handle(call.arg[0], name, in);
+  if (!head) return Outcome::Violation;
+  auto chain = chain_of(*head, name, in);
+  if (!chain) return Outcome::Violation;
+  for (uint32_t n : *chain) {
+    if (Outcome o = check_complete(n, call.arg[1], name, in); o != Outcome::Continue) return o;
+  }
+  for (uint32_t n : *chain) {
+    uint8_t* p = nbl(n);
+    ++p[kNCompletions];
+    set_owner(n, NblOwner::ReturnedUp);
+    p[kNNext] = 0;
+    set32(p + kNStatus, call.arg[1]);
+    if (rec_) {
+      note(fmt::format("completes {} with {}", nbls_[n].name,
+                       render(call.arg[1], TypeKind::Status)));
+    }
+    event(EventKind::Completes, nbls_[n].name);
+  }
+  return Outcome::Continue;
+}
+
+/// NET_BUFFER_LIST_NEXT_NBL / NET_BUFFER_LIST_SET_NEXT_NBL on a driver-owned NBL.
+Outcome Ndis::api_chain(ApiCall& call) {
+  const Instr& in = *call.in;
+  std::string_view name = api_info(in.api()).name;
+  auto n = nbl_handle(call.arg[0], name, in);
+  if (!n) return Outcome::Violation;
+  if (owner(*n) != NblOwner::Filter) return not_owned(in, name, *n);
+  if (in.api() == ApiId::NET_BUFFER_LIST_NEXT_NBL) {
+    result(call, nbl(*n)[kNNext]);
+    return Outcome::Continue;
+  }
+  uint8_t link = 0;
+  if (call.arg[1] != 0) {
+    auto m = nbl_handle(call.arg[1], name, in);
+    if (!m) return Outcome::Violation;
+    if (owner(*m) != NblOwner::Filter) return not_owned(in, name, *m);
+    for (uint32_t k = *m + 1, steps = 0; k != 0 && steps <= nnbl_; k = nbl(k - 1u)[kNNext]) {
+      ++steps;
+      if (k - 1u == *n) {
+        violation(
+            RuleId::ApiMisuse, in.src,
+            fmt::format("{}({}, {}) makes the chain loop", name, nbls_[*n].name, nbls_[*m].name),
+            nbls_[*n].name);
+        return Outcome::Violation;
+      }
+    }
+    link = static_cast<uint8_t>(*m + 1);
+  }
+  nbl(*n)[kNNext] = link;
+  if (rec_) {
+    note(link == 0 ? fmt::format("ends the chain at {}", nbls_[*n].name)
+                   : fmt::format("links {} to {}", nbls_[*n].name, nbls_[link - 1u].name));
+  }
   return Outcome::Continue;
 }
 

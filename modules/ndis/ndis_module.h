@@ -29,6 +29,8 @@ enum NblField : uint32_t {
   kNIdEpoch = 3,      ///< kNEpoch when its cancel id was last set
   kNCompletions = 4,  ///< NdisFSendNetBufferListsComplete calls on it
   kNMiniport = 5,     ///< Below: the miniport holding it
+  kNNext = 6,         ///< the next NBL of its chain + 1 (0: none)
+  kNSendHead = 7,     ///< the head + 1 of the chain it was handed to the driver in
   kNCancelId = 8,
   kNStatus = 12,
   kNblStride = 16,
@@ -146,6 +148,13 @@ class Ndis final : public ModuleBase {
   Outcome api_cancel_id(ApiCall& call);
   Outcome api_pool(ApiCall& call);
   Outcome api_pause_complete(ApiCall& call);
+  Outcome api_chain(ApiCall& call);
+  /// The NBLs of the chain that starts at `n`, in order; nullopt (after a CR008) if it loops.
+  std::optional<std::vector<uint32_t>> chain_of(uint32_t n, std::string_view api, const Instr& in);
+  /// The checks of sending NBL `n` below (CR001, CR004, CR008, CR016, CR011).
+  Outcome check_send(uint32_t n, std::string_view api, const Instr& in);
+  /// The checks of completing NBL `n` upward with `st` (CR001, CR008, CR016).
+  Outcome check_complete(uint32_t n, int32_t st, std::string_view api, const Instr& in);
   std::optional<uint32_t> nbl_handle(int32_t h, std::string_view api, const Instr& in);
   /// Touching an NBL the driver does not own: below (given away) or already returned up.
   Outcome not_owned(const Instr& in, std::string_view api, uint32_t n);

@@ -321,9 +321,15 @@ TEST(Parser, Environment) {
       "  send f x N cancel_id 0x0100;\n"
       "  send f x 1;\n"
       "  cancel_send f 0x0100;\n"
+      "  send f x 2 chain;\n"
+      "  pause f;\n"
       "}\n");
   const auto& env = p->spec->environment;
-  ASSERT_EQ(env.size(), 9U);
+  ASSERT_EQ(env.size(), 11U);
+  EXPECT_FALSE(env[6].chain);
+  EXPECT_TRUE(env[9].chain);
+  EXPECT_EQ(env[10].kind, EnvKind::Pause);
+  EXPECT_EQ(env[10].object_name, "f");
   EXPECT_EQ(env[0].kind, EnvKind::Arrive);
   EXPECT_EQ(env[0].object_range.begin.col, 10U);
   EXPECT_EQ(env[0].range.begin.col, 3U);

@@ -11,7 +11,7 @@ syn keyword ccOption sequential parallel manual power_managed sync_device cancel
 syn keyword ccOption pending late may_fail completes automatic partner_may_not_answer
 syn keyword ccType bool int status nbl task vcb list
 syn keyword ccBoolean TRUE FALSE NULL
-syn match ccApi "\<\(Wdf\a\+\|Ke\u\a\+\|Ndis\a\+\|NDIS_[SG]ET_NET_BUFFER_LIST_CANCEL_ID\|WinAsyncAPPC\|WinAPPC\a\+\|GetMessage\|vcb_\(alloc\|free\|primary_rc\)\|Interlocked\a\+\|NT_SUCCESS\)\ze\s*("
+syn match ccApi "\<\(Wdf\a\+\|Ke\u\a\+\|Ndis\a\+\|NDIS_[SG]ET_NET_BUFFER_LIST_CANCEL_ID\|NET_BUFFER_LIST_\(SET_\)\=NEXT_NBL\|WinAsyncAPPC\|WinAPPC\a\+\|GetMessage\|vcb_\(alloc\|free\|primary_rc\)\|Interlocked\a\+\|NT_SUCCESS\)\ze\s*("
 syn match ccBuiltin "\<\(push\|pop\|remove\|empty\|assert\|assume\)\ze\s*("
 syn match ccConstant "\<\(STATUS_\|NDIS_STATUS_\|AP_\|WAPPC\|WdfRequestStopAction\|WDF_REQUEST_\)[A-Za-z0-9_]*\>"
 syn match ccNumber "\<\(0[xX]\x\+\|\d\+\)\>"
