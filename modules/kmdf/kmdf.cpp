@@ -218,22 +218,31 @@ uint32_t Kmdf::queue_handler(uint32_t q, std::string_view h) const {
 
 // ======================================================================= activities
 
+int32_t Kmdf::callback_device(ActKind kind, uint32_t subject) const {
+  switch (kind) {
+    case ActKind::Timer:
+      return timer_device_;
+    case ActKind::FileCallback:
+      return static_cast<int32_t>(file_device_[subject]);
+    case ActKind::QueueState:  // a ready notification has its queue as subject
+      return subject != kNoSlot ? device_of_queue(subject) : -1;
+    case ActKind::Completion:
+    case ActKind::Thread:
+      return -1;
+    default:
+      break;
+  }
+  // PnP callbacks are not serialised with the I/O callbacks; request callbacks take the
+  // device of the queue the request came from.
+  if (!subject_is_request(kind) || subject == kNoSlot) return -1;
+  const uint8_t q = req(subject)[kRSrcQueue];
+  return q != kNoQueue ? device_of_queue(q) : -1;
+}
+
 uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1) {
   const uint32_t slot = c_.occupy(static_cast<uint8_t>(kind), fn, subject);
   uint8_t* p = act(slot);
-  int32_t dev = -1;
-  if (kind == ActKind::Timer) {
-    dev = timer_device_;
-  } else if (kind == ActKind::FileCallback) {
-    dev = static_cast<int32_t>(file_device_[subject]);
-  } else if (kind == ActKind::QueueState) {
-    dev = subject != kNoSlot ? device_of_queue(subject) : -1;  // ready notification
-  } else if (!subject_is_request(kind)) {
-    dev = -1;  // PnP callbacks are not serialised with the I/O callbacks
-  } else if (kind != ActKind::Completion && kind != ActKind::Thread && subject != kNoSlot) {
-    uint8_t q = req(subject)[kRSrcQueue];
-    if (q != kNoQueue) dev = device_of_queue(q);
-  }
+  const int32_t dev = callback_device(kind, subject);
   if (dev >= 0 && spec_.devices[static_cast<std::size_t>(dev)].sync_device) {
     p[kAFlags] |= kNeedsSync;
   }
@@ -253,18 +262,7 @@ bool Kmdf::on_start(uint32_t a) {
   const auto kind = static_cast<ActKind>(p[kAKind]);
   if ((p[kAFlags] & (kNeedsSync | kInherited)) == kNeedsSync) {
     // Automatic serialization: the framework takes the device's lock before the callback.
-    const uint32_t subject = p[kASubject] ? p[kASubject] - 1u : kNoSlot;
-    int32_t dev = -1;
-    if (kind == ActKind::Timer) {
-      dev = timer_device_;
-    } else if (kind == ActKind::FileCallback) {
-      dev = static_cast<int32_t>(file_device_[subject]);
-    } else if (kind == ActKind::QueueState) {
-      dev = subject != kNoSlot ? device_of_queue(subject) : -1;
-    } else if (subject != kNoSlot && subject_is_request(kind)) {
-      const uint8_t q = req(subject)[kRSrcQueue];
-      dev = q != kNoQueue ? device_of_queue(q) : -1;
-    }
+    const int32_t dev = callback_device(kind, p[kASubject] ? p[kASubject] - 1u : kNoSlot);
     if (dev >= 0) {
       uint8_t* d = device(static_cast<uint32_t>(dev));
       if (d[1] != 0) return false;

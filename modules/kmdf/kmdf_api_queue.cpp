@@ -97,16 +97,7 @@ Outcome Kmdf::api_queue(ApiCall& call) {
       } else if (queue(q)[kQCount] == 0) {
         result(call, k::STATUS_NO_MORE_ENTRIES);
       } else {
-        uint32_t r = queue(q)[kQItems];
-        queue_remove(q, r);
-        set_place(r, Place::Driver);
-        set_flag(r, kForwarded);  // presented
-        req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
-        if (spec_.queues[q].dispatch == ast::Dispatch::Sequential && queue(q)[kQCurrent] == 0) {
-          queue(q)[kQCurrent] = static_cast<uint8_t>(r + 1);
-        }
-        out = handle(r);
-        if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
+        out = retrieve(q, queue(q)[kQItems]);
         result(call, k::STATUS_SUCCESS);
       }
       bool bad = false;

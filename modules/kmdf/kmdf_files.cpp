@@ -167,15 +167,7 @@ Outcome Kmdf::api_files(ApiCall& call) {
     if (found == kNoSlot) {
       result(call, k::STATUS_NO_MORE_ENTRIES);
     } else {
-      queue_remove(q, found);
-      set_place(found, Place::Driver);
-      set_flag(found, kForwarded);  // presented
-      req(found)[kRSrcQueue] = static_cast<uint8_t>(q);
-      if (spec_.queues[q].dispatch == ast::Dispatch::Sequential && qp[kQCurrent] == 0) {
-        qp[kQCurrent] = static_cast<uint8_t>(found + 1);
-      }
-      out = handle(found);
-      if (rec_) note(fmt::format("retrieves {}", reqs_[found].name));
+      out = retrieve(q, found);
       result(call, k::STATUS_SUCCESS);
     }
   }

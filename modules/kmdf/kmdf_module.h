@@ -279,6 +279,11 @@ class Kmdf final : public ModuleBase {
 
   // ---- activities ----
   uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
+  /// The device whose automatic serialization a callback of `kind` on `subject` takes (-1:
+  /// none, before the device's sync_device setting is applied).
+  int32_t callback_device(ActKind kind, uint32_t subject) const;
+  /// Takes request r out of queue q for the driver (a retrieve call); returns its handle.
+  int32_t retrieve(uint32_t q, uint32_t r);
   int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
   /// The request handlers of queue q a request of `type` may be presented to, with the type
   /// each fixes (an Unspecified request: every bound handler; a typed one: its own handler,

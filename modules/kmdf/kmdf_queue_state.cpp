@@ -221,13 +221,7 @@ Outcome Kmdf::api_find(ApiCall& call) {
   } else if (!queued_at(*found)) {
     result(call, k::STATUS_NOT_FOUND);
   } else {
-    const uint32_t r = *found;
-    queue_remove(q, r);
-    set_place(r, Place::Driver);
-    set_flag(r, kForwarded);  // presented
-    req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
-    out = handle(r);
-    if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
+    out = retrieve(q, *found);
     result(call, k::STATUS_SUCCESS);
   }
   bool bad = false;

@@ -123,6 +123,20 @@ void Kmdf::queue_push(uint32_t q, uint32_t r, bool at_head) {
   if (n == 0) note_transition(q);
 }
 
+int32_t Kmdf::retrieve(uint32_t q, uint32_t r) {
+  queue_remove(q, r);
+  set_place(r, Place::Driver);
+  set_flag(r, kForwarded);  // presented
+  req(r)[kRSrcQueue] = static_cast<uint8_t>(q);
+  // A sequential queue's next request waits until the driver is done with this one (a
+  // manual queue has no current request).
+  if (spec_.queues[q].dispatch == ast::Dispatch::Sequential && queue(q)[kQCurrent] == 0) {
+    queue(q)[kQCurrent] = static_cast<uint8_t>(r + 1);
+  }
+  if (rec_) note(fmt::format("retrieves {}", reqs_[r].name));
+  return handle(r);
+}
+
 bool Kmdf::queue_accepting(uint32_t q) const {
   return (queue(q)[kQState] & kQNotAccepting) == 0;
 }

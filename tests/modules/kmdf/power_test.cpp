@@ -8,46 +8,15 @@
 #include <memory>
 #include <string>
 
-#include "checker/check.h"
-#include "model/frontend.h"
-#include "tests/app/run_tool.h"
+#include "tests/modules/kmdf/check_all.h"
 
 namespace cc {
 namespace {
 
-struct Checked {
-  SourceManager sm;
-  std::unique_ptr<ast::Spec> spec;
-  SpecResult result;
-};
-
-std::unique_ptr<Checked> check_all(const std::string& text) {
-  auto c = std::make_unique<Checked>();
-  Diagnostics diags;
-  c->spec = load_spec(c->sm, test::temp_file(text), {}, diags);
-  EXPECT_TRUE(c->spec != nullptr);
-  CheckOptions opts;
-  opts.all = true;
-  if (c->spec) c->result = check_spec(*c->spec, c->sm, opts);
-  return c;
-}
-
-/// The rules found, each with its first message, as "CRnnn: message" lines.
-std::string findings(const Checked& c) {
-  std::string out;
-  for (const Violation& v : c.result.violations) {
-    out += std::string(rule_info(v.rule).id) + ": " + v.message + "\n";
-    EXPECT_TRUE(v.replayed) << v.message;
-  }
-  return out;
-}
-
-bool found(const Checked& c, RuleId rule, const std::string& words) {
-  for (const Violation& v : c.result.violations) {
-    if (v.rule == rule && v.message.find(words) != std::string::npos) return true;
-  }
-  return false;
-}
+using test::check_all;
+using test::Checked;
+using test::findings;
+using test::found;
 
 // WdfRequestStopAcknowledge(FALSE): the driver keeps the request and the framework calls
 // EvtIoResume for it after the power-up (the assert marks that the call happened).
