@@ -101,13 +101,9 @@ RunResult Kmdf::env_queue_ready(uint32_t q) {
   qp[kQState] &= static_cast<uint8_t>(~kQTransition);
   const uint32_t fn = qp[kQReadyFn] - 1u;
   if (rec_) {
-    rec_->lane = "framework";
-    rec_->event = fmt::format("ready {}", spec_.queues[q].name);
-    rec_->actor = ActorKind::Framework;
-    rec_->first_src(spec_.queues[q].range);
-    rec_->actions.push_back(
+    framework_step(
+        fmt::format("ready {}", spec_.queues[q].name), spec_.queues[q].range,
         fmt::format("queue {} has requests: calls {}", spec_.queues[q].name, fn_name(fn)));
-    rec_->results.emplace_back();
   }
   spawn(ActKind::QueueState, fn, q, 0, false);
   return RunResult::Done;

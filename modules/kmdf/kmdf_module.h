@@ -364,6 +364,8 @@ class Kmdf final : public ModuleBase {
   void power_done();
   void release_held_callbacks();
   void power_record(std::string action);
+  /// Records a framework step of the trace: its event key, source and the one action.
+  void framework_step(std::string event, const SourceRange& src, std::string action);
   /// The removal's purge of the queues of `next` (cancels, then EvtIoStop(Purge) calls).
   void start_purge_stage(Stage next);
   /// The function bound to device callback `h` on device d, ast::kNone when none.

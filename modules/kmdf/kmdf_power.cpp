@@ -83,6 +83,16 @@ void Kmdf::cancel_all_queued(uint32_t q) {
   while (queue(q)[kQCount] != 0) cancel_queued(queue(q)[kQItems]);
 }
 
+void Kmdf::framework_step(std::string event, const SourceRange& src, std::string action) {
+  if (!rec_) return;
+  rec_->lane = "framework";
+  rec_->event = std::move(event);
+  rec_->actor = ActorKind::Framework;
+  rec_->first_src(src);
+  rec_->actions.push_back(std::move(action));
+  rec_->results.emplace_back();
+}
+
 void Kmdf::power_record(std::string action) {
   if (!rec_) return;
   rec_->lane = "framework";

@@ -44,13 +44,8 @@ RunResult Kmdf::env_queue_done(uint32_t q) {
   qp[kQCbKind] = 0;
   qp[kQState] &= static_cast<uint8_t>(~kQCancelDispatched);  // cleared by the callback
   if (rec_) {
-    rec_->lane = "framework";
-    rec_->event = fmt::format("queue {}", spec_.queues[q].name);
-    rec_->actor = ActorKind::Framework;
-    rec_->first_src(spec_.queues[q].range);
-    rec_->actions.push_back(
-        fmt::format("queue {} is idle: calls {}", spec_.queues[q].name, fn_name(fn)));
-    rec_->results.emplace_back();
+    framework_step(fmt::format("queue {}", spec_.queues[q].name), spec_.queues[q].range,
+                   fmt::format("queue {} is idle: calls {}", spec_.queues[q].name, fn_name(fn)));
   }
   spawn(ActKind::QueueState, fn, kNoSlot, 0, false);
   return RunResult::Done;
