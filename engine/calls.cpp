@@ -2,6 +2,7 @@
 // synchronisation objects (spin locks, kernel events), list operations, and the hand-off of
 // every other call to the module of its domain (engine/module.h).
 #include "engine/core.h"
+#include "model/named_constants.h"
 
 namespace cc {
 
@@ -37,7 +38,11 @@ Outcome Core::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
     rec_->results.emplace_back();
     rec_->calls.emplace_back(info.name);
   }
-  std::optional<Outcome> o = exec_sync(call);
+  std::optional<Outcome> o;
+  for (const std::unique_ptr<Module>& mod : modules_) {
+    if (!o) o = mod->check_call(call);
+  }
+  if (!o) o = exec_sync(call);
   if (!o) {
     if (m == nullptr) throw std::logic_error(fmt::format("{} has no semantics", info.name));
     o = m->exec_api(call);
@@ -76,6 +81,39 @@ std::optional<Outcome> Core::exec_sync(ApiCall& call) {
         violation(
             RuleId::ApiMisuse, in.src,
             fmt::format("{} releases lock {} it does not hold", lane_of(a), spec_.locks[l].name));
+        return Outcome::Violation;
+      }
+      owner = 0;
+      return Outcome::Continue;
+    }
+    case ApiId::WdfWaitLockAcquire: {
+      // WdfWaitLockAcquire: waits while another holds the lock; with a timeout argument the
+      // wait may end with STATUS_TIMEOUT instead (the engine lets the call wait by running it
+      // later, so a held lock gives STATUS_TIMEOUT now).
+      auto l = static_cast<uint32_t>(call.arg[0]);
+      uint8_t& owner = lock_owner(l);
+      if (owner == a + 1) {
+        violation(RuleId::Deadlock, in.src,
+                  fmt::format("{} acquires wait lock {} it already holds", lane_of(a),
+                              spec_.locks[l].name));
+        return Outcome::Violation;
+      }
+      if (owner != 0) {
+        if (in.nargs < 2) return Outcome::Blocked;
+        api_result(call, k::STATUS_TIMEOUT);
+        return Outcome::Continue;
+      }
+      owner = static_cast<uint8_t>(a + 1);
+      api_result(call, k::STATUS_SUCCESS);
+      return Outcome::Continue;
+    }
+    case ApiId::WdfWaitLockRelease: {
+      auto l = static_cast<uint32_t>(call.arg[0]);
+      uint8_t& owner = lock_owner(l);
+      if (owner != a + 1) {
+        violation(RuleId::ApiMisuse, in.src,
+                  fmt::format("{} releases wait lock {} it does not hold", lane_of(a),
+                              spec_.locks[l].name));
         return Outcome::Violation;
       }
       owner = 0;

@@ -367,6 +367,9 @@ Outcome Core::finish(uint32_t a, const Instr& in) {
       if (rec_) note(fmt::format("returns holding lock {}", spec_.locks[l].name));
     }
   }
+  // An inline callback's value is the result of the call that waits for it.
+  const bool has_value = in.op == Op::Return && in.imm == 1;
+  const int32_t value = has_value ? reg(a, in.a) : 0;
   Outcome result = Outcome::Finished;
   if (p[kAKind] != kThreadKind) {
     for (const std::unique_ptr<Module>& m : modules_) {
@@ -376,7 +379,18 @@ Outcome Core::finish(uint32_t a, const Instr& in) {
   std::memset(p, 0, acts_.stride);
   for (uint32_t w = 0; sym_ && w < acts_.stride; w += 4) set_tag(p + w, false);
   for (uint32_t b = 0; b < nact_; ++b) {
-    if (act(b)[kAWait] == a + 1) act(b)[kAWait] = 0;
+    if (act(b)[kAWait] != a + 1) continue;
+    act(b)[kAWait] = 0;
+    const CodeUnit& bu = unit_of(b);
+    const uint16_t pc = get16(act(b) + kAPc);
+    if (!has_value || pc == 0) continue;
+    const Instr& call = bu.code[pc - 1u];
+    if (call.op == Op::Api && api_info(call.api()).result != TypeKind::Void &&
+        call.a.value < bu.reg_types.size()) {
+      set_reg(b, call.a, value);
+      if (rec_)
+        note(fmt::format("{} returns {} to {}", api_info(call.api()).name, value, lane_of(b)));
+    }
   }
   return result;
 }

@@ -84,6 +84,12 @@ class Module {
   virtual void initial_state() {}
 
   // ---- transitions ----
+  /// Checks a call of any domain before it runs (KMDF: the IRQL and locks it is made under);
+  /// an outcome stops the call with it. Default: nothing to check.
+  virtual std::optional<Outcome> check_call(ApiCall& call) {
+    (void)call;
+    return std::nullopt;
+  }
   /// Executes a call of the module's domain. Sets `call.ret` for valued calls.
   virtual Outcome exec_api(ApiCall& call) = 0;
   /// Moves one of the module's environment actors.

@@ -420,8 +420,14 @@ class Lowerer {
       }
       case ast::StmtKind::Return: {
         if (frames_.size() == 1) {
-          if (s.value) expr(*s.value);
-          emit({.op = Op::Return, .src = s.range});
+          // A callback's value goes to the call that waits for it (an inline callback such
+          // as EvtInterruptSynchronize); imm = 1 marks a Return that carries one in `a`.
+          if (s.value) {
+            Reg v = expr(*s.value);
+            emit({.op = Op::Return, .a = v, .imm = 1, .src = s.range});
+          } else {
+            emit({.op = Op::Return, .src = s.range});
+          }
           break;
         }
         if (s.value) {
@@ -564,6 +570,9 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
         case Op::Assert:
         case Op::Assume:
           set(use, in.a.value);
+          break;
+        case Op::Return:
+          if (in.imm == 1) set(use, in.a.value);
           break;
         case Op::Load:
           use_loc(in.loc, false);

@@ -313,7 +313,8 @@ std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
     }
     if (why.empty() && in.op == Op::Api) {
       ApiId api = in.api();
-      if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock) {
+      if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock ||
+          api == ApiId::WdfWaitLockAcquire) {
         uint32_t l = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
         why = fmt::format("waits for lock {} held by {}", spec_.locks[l].name,
                           owner_text(lock_owner(l)));

@@ -31,6 +31,10 @@ namespace {
 #define AnyList TypeKind::AnyList
 #define ListElem TypeKind::ListElem
 #define File TypeKind::File
+#define Dpc TypeKind::Dpc
+#define WorkItem TypeKind::WorkItem
+#define Interrupt TypeKind::Interrupt
+#define WaitLock TypeKind::WaitLock
 #include "model/api.def"
 #undef CC_API
 #undef Request
@@ -55,6 +59,10 @@ namespace {
 #undef AnyList
 #undef ListElem
 #undef File
+#undef Dpc
+#undef WorkItem
+#undef Interrupt
+#undef WaitLock
 
 // kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
 const std::array kApis = {

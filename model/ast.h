@@ -87,6 +87,9 @@ enum class SymbolKind : uint8_t {
   Miniport,        ///< Spec::miniports
   Conversation,    ///< Spec::conversations
   Filter,          ///< Spec::filters
+  Dpc,             ///< Spec::timers (a `dpc` declaration)
+  WorkItem,        ///< Spec::timers (a `workitem` declaration)
+  Interrupt,       ///< Spec::interrupts
 };
 
 /// A resolved name.
@@ -203,7 +206,9 @@ struct QueueDecl {
 struct DeviceDecl {
   std::string name;
   SourceRange range;
-  bool sync_device = false;
+  bool sync_device = false;      ///< WdfSynchronizationScopeDevice
+  bool sync_queue = false;       ///< WdfSynchronizationScopeQueue: each queue on its own
+  bool passive = false;          ///< WdfExecutionLevelPassive: callbacks at PASSIVE_LEVEL
   bool filter = false;           ///< WdfFdoInitSetFilter: its queues default to not power-managed
   std::vector<uint32_t> queues;  ///< Spec::queues indices
   bool implicit = false;         ///< created for top-level queues
@@ -234,20 +239,51 @@ struct CreatedRequestDecl {
   uint32_t target = kNone;  ///< sema
 };
 
-/// lock NAME; / event NAME;
+/// lock NAME; / event NAME; / waitlock NAME;
 struct SimpleDecl {
   std::string name;
   SourceRange range;
+  bool wait = false;  ///< `waitlock`: a KMDF wait lock (WdfWaitLockCreate), else a spin lock
 };
 
-/// timer NAME = fn [manual];
+/// What a `timer`, `dpc` or `workitem` declaration creates.
+enum class DeferredKind : uint8_t { Timer, Dpc, WorkItem };
+
+/// The object whose synchronization scope a timer, DPC, work item or interrupt takes
+/// (its WDF_OBJECT_ATTRIBUTES ParentObject): a device or a queue.
+struct ParentRef {
+  std::string name;  ///< `parent NAME`; empty = the default device (docs/spec-language.md)
+  SourceRange range;
+  uint32_t device = kNone;  ///< sema: the parent device, or the device of the parent queue
+  uint32_t queue = kNone;   ///< sema: the parent queue, if the parent is a queue
+};
+
+/// timer NAME = fn [manual] [periodic] [passive] [parent P] [unsynchronized];
+/// dpc NAME = fn [parent P] [unsynchronized]; workitem NAME = fn [parent P] [unsynchronized];
 struct TimerDecl {
   std::string name;
   SourceRange range;
   std::string fn_name;
   SourceRange fn_range;
-  bool manual = false;
+  DeferredKind kind = DeferredKind::Timer;
+  bool manual = false;     ///< timers: not started at time zero
+  bool periodic = false;   ///< timers: stays armed when it fires (Period > 0)
+  bool passive = false;    ///< timers: WDF_OBJECT_ATTRIBUTES ExecutionLevel passive
+  bool serialized = true;  ///< AutomaticSerialization (TRUE by the CONFIG_INIT macros)
+  ParentRef parent;
   uint32_t fn = kNone;  ///< sema
+};
+
+/// interrupt NAME = isr [, dpc] [parent DEVICE] [synchronized];
+struct InterruptDecl {
+  std::string name;
+  SourceRange range;
+  std::string isr_name, dpc_name;
+  SourceRange isr_range, dpc_range;
+  bool serialized = false;  ///< AutomaticSerialization of EvtInterruptDpc (FALSE by default)
+  ParentRef parent;
+  uint32_t isr = kNone;  ///< sema
+  uint32_t dpc = kNone;  ///< sema (kNone: no EvtInterruptDpc)
 };
 
 /// global TYPE NAME [= init]; or top-level `symbolic int<N> NAME;`; also a context field.
@@ -297,6 +333,7 @@ enum class EnvKind : uint8_t {
   CancelSend,  ///< cancel_send FILTER ID;
   Close,       ///< close FILE; (the application closes its last handle)
   Pause,       ///< pause FILTER; (NDIS pauses the filter module once, then restarts it)
+  Interrupt,   ///< interrupt NAME x COUNT; (the device raises the interrupt COUNT times)
 };
 
 /// The I/O request type a received request carries from its arrival (its IRP major function).
@@ -370,7 +407,8 @@ struct Spec {
   std::vector<CreatedRequestDecl> requests;
   std::vector<SimpleDecl> locks;
   std::vector<SimpleDecl> events;
-  std::vector<TimerDecl> timers;
+  std::vector<TimerDecl> timers;  ///< timers, DPC objects and work items
+  std::vector<InterruptDecl> interrupts;
   std::vector<VarDecl> globals;  ///< includes top-level symbolic declarations
   std::vector<VarDecl> context;  ///< per-request context fields
   std::vector<FnDecl> fns;

@@ -17,10 +17,11 @@ namespace {
 
 using namespace ast;
 
-constexpr std::array<std::string_view, 20> kTopKeywords = {
-    "spec",   "const",    "device",       "queue",       "target",  "request", "lock",
-    "event",  "timer",    "global",       "symbolic",    "context", "fn",      "thread",
-    "filter", "miniport", "conversation", "environment", "option",  "protocol"};
+constexpr std::array<std::string_view, 24> kTopKeywords = {
+    "spec",   "const",    "device", "queue",    "target",       "request",
+    "lock",   "event",    "timer",  "global",   "symbolic",     "context",
+    "fn",     "thread",   "filter", "miniport", "conversation", "environment",
+    "option", "protocol", "dpc",    "workitem", "interrupt",    "waitlock"};
 
 constexpr std::array<std::string_view, 8> kValueTypeWords = {"bool", "int",  "status", "request",
                                                              "nbl",  "task", "vcb",    "file"};
@@ -172,6 +173,8 @@ class Parser {
     if (t.text == "context" || t.text == "environment") return n.kind == Tok::LBrace;
     if (t.text == "spec") return n.kind == Tok::String;
     if (t.text == "symbolic") return n.kind == Tok::Ident && n.text == "int";
+    // `interrupt NAME = isr;` declares; `interrupt NAME x N;` is an environment event.
+    if (t.text == "interrupt" && peek(2).kind == Tok::Ident && peek(2).text == "x") return false;
     return n.kind == Tok::Ident && !is_reserved_word(n.text);
   }
 
@@ -416,7 +419,11 @@ class Parser {
     if (w == "target") return target_decl();
     if (w == "request") return request_decl();
     if (w == "lock" || w == "event") return simple_decl(w == "lock" ? spec_->locks : spec_->events);
-    if (w == "timer") return timer_decl();
+    if (w == "waitlock") return simple_decl(spec_->locks, true);
+    if (w == "timer") return timer_decl(DeferredKind::Timer);
+    if (w == "dpc") return timer_decl(DeferredKind::Dpc);
+    if (w == "workitem") return timer_decl(DeferredKind::WorkItem);
+    if (w == "interrupt") return interrupt_decl();
     if (w == "global") return global_decl();
     if (w == "symbolic") return symbolic_global();
     if (w == "context") return context_decl();
@@ -512,9 +519,14 @@ class Parser {
       do {
         if (accept_word("sync_device")) {
           d.sync_device = true;
+        } else if (accept_word("sync_queue")) {
+          d.sync_queue = true;
+        } else if (accept_word("passive")) {
+          d.passive = true;
         } else if (accept_word("filter")) {
           d.filter = true;
-        } else if (!unknown_keyword("device option", {"sync_device", "filter"})) {
+        } else if (!unknown_keyword("device option",
+                                    {"sync_device", "sync_queue", "passive", "filter"})) {
           return;
         }
       } while (at(Tok::Ident));
@@ -708,27 +720,76 @@ class Parser {
     spec_->requests.push_back(std::move(r));
   }
 
-  void simple_decl(std::vector<SimpleDecl>& out) {
+  void simple_decl(std::vector<SimpleDecl>& out, bool wait = false) {
     std::string_view kw = advance().text;
     SimpleDecl d;
+    d.wait = wait;
     if (!name(d.name, d.range, fmt::format("a {} name", kw))) return;
     out.push_back(std::move(d));
     expect(Tok::Semi, fmt::format("after the {} declaration", kw));
   }
 
-  void timer_decl() {
-    advance();
+  /// `timer|dpc|workitem NAME = fn [options];` (docs/spec-language.md).
+  void timer_decl(DeferredKind kind) {
+    std::string_view kw = advance().text;
     TimerDecl t;
-    if (!name(t.name, t.range, "a timer name")) return;
-    if (expect(Tok::Assign, "after the timer name (write 'timer NAME = fn [manual];')") &&
-        name(t.fn_name, t.fn_range, "the timer's function name")) {
-      if (accept_word("manual")) t.manual = true;
+    t.kind = kind;
+    if (!name(t.name, t.range, fmt::format("a {} name", kw))) return;
+    if (!expect(Tok::Assign, fmt::format("after the {} name (write '{} NAME = fn;')", kw, kw)) ||
+        !name(t.fn_name, t.fn_range, fmt::format("the {}'s function name", kw))) {
       spec_->timers.push_back(std::move(t));
-      if (at(Tok::Ident) && !unknown_keyword("timer option", {"manual"})) return;
-      expect(Tok::Semi, "after the timer declaration");
       return;
     }
+    const bool timer = kind == DeferredKind::Timer;
+    while (at(Tok::Ident)) {
+      if (timer && accept_word("manual")) {
+        t.manual = true;
+      } else if (timer && accept_word("periodic")) {
+        t.periodic = true;
+      } else if (timer && accept_word("passive")) {
+        t.passive = true;
+      } else if (accept_word("unsynchronized")) {
+        t.serialized = false;
+      } else if (accept_word("parent")) {
+        if (!name(t.parent.name, t.parent.range, "a device or queue name")) break;
+      } else {
+        bool ok =
+            timer ? unknown_keyword("timer option",
+                                    {"manual", "periodic", "passive", "parent", "unsynchronized"})
+                  : unknown_keyword(fmt::format("{} option", kw), {"parent", "unsynchronized"});
+        if (!ok) {
+          spec_->timers.push_back(std::move(t));
+          return;
+        }
+      }
+    }
     spec_->timers.push_back(std::move(t));
+    expect(Tok::Semi, fmt::format("after the {} declaration", kw));
+  }
+
+  /// `interrupt NAME = isr [, dpc] [parent DEVICE] [synchronized];`
+  void interrupt_decl() {
+    advance();
+    InterruptDecl d;
+    if (!name(d.name, d.range, "an interrupt name")) return;
+    if (expect(Tok::Assign, "after the interrupt name (write 'interrupt NAME = isr, dpc;')") &&
+        name(d.isr_name, d.isr_range, "the EvtInterruptIsr function name")) {
+      if (accept(Tok::Comma)) name(d.dpc_name, d.dpc_range, "the EvtInterruptDpc function name");
+      while (at(Tok::Ident)) {
+        if (accept_word("synchronized")) {
+          d.serialized = true;
+        } else if (accept_word("parent")) {
+          if (!name(d.parent.name, d.parent.range, "a device name")) break;
+        } else if (!unknown_keyword("interrupt option", {"parent", "synchronized"})) {
+          spec_->interrupts.push_back(std::move(d));
+          return;
+        }
+      }
+      spec_->interrupts.push_back(std::move(d));
+      expect(Tok::Semi, "after the interrupt declaration");
+      return;
+    }
+    spec_->interrupts.push_back(std::move(d));
   }
 
   /// TYPE NAME [= expr] ;  (globals and context fields)
@@ -963,9 +1024,14 @@ class Parser {
     } else if (accept_word("pause")) {
       item.kind = EnvKind::Pause;
       if (!object("a filter name")) return;
+    } else if (accept_word("interrupt")) {
+      item.kind = EnvKind::Interrupt;
+      if (!object("an interrupt name")) return;
+      if (!expect_word("x", "after the interrupt name (write 'interrupt NAME x COUNT;')")) return;
+      item.count = expression();
     } else {
-      unknown_keyword("environment event",
-                      {"arrive", "cancel", "stop", "send", "cancel_send", "pause", "close"});
+      unknown_keyword("environment event", {"arrive", "cancel", "stop", "send", "cancel_send",
+                                            "pause", "close", "interrupt"});
       panic_ = true;  // skip the rest of the item
       return;
     }

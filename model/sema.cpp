@@ -86,7 +86,13 @@ void Sema::declare_all() {
     declare(spec_.events[i].name, sym(SymbolKind::Event, i, spec_.events[i].range));
   }
   for (uint32_t i = 0; i < spec_.timers.size(); ++i) {
-    declare(spec_.timers[i].name, sym(SymbolKind::Timer, i, spec_.timers[i].range));
+    constexpr std::array<SymbolKind, 3> kKinds = {SymbolKind::Timer, SymbolKind::Dpc,
+                                                  SymbolKind::WorkItem};
+    declare(spec_.timers[i].name, sym(kKinds.at(static_cast<std::size_t>(spec_.timers[i].kind)), i,
+                                      spec_.timers[i].range));
+  }
+  for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) {
+    declare(spec_.interrupts[i].name, sym(SymbolKind::Interrupt, i, spec_.interrupts[i].range));
   }
   for (uint32_t i = 0; i < spec_.globals.size(); ++i) {
     declare(spec_.globals[i].name, sym(SymbolKind::Global, i, spec_.globals[i].range));
@@ -395,10 +401,76 @@ void Sema::check_requests() {
 }
 
 void Sema::check_timers() {
+  constexpr std::array<std::string_view, 3> kWords = {"a timer", "a DPC object", "a work item"};
   for (TimerDecl& t : spec_.timers) {
-    t.fn = resolve_object(t.fn_name, t.fn_range, SymbolKind::Fn, "function", "a timer");
+    const std::string_view word = kWords.at(static_cast<std::size_t>(t.kind));
+    t.fn = resolve_object(t.fn_name, t.fn_range, SymbolKind::Fn, "function", word);
     if (t.fn != kNone) roles_.push_back(RoleUse{t.fn, Role::Timer, t.fn_range});
+    resolve_parent(t.parent, true);
+    // The parent's execution level decides whether automatic serialization is possible
+    // (WDF_TIMER_CONFIG, WDF_DPC_CONFIG, WDF_WORKITEM_CONFIG: "Remarks").
+    if (!t.serialized || t.parent.device == kNone) continue;
+    const DeviceDecl& d = spec_.devices[t.parent.device];
+    if (!d.sync_device && !d.sync_queue) continue;  // no scope: AutomaticSerialization is moot
+    const bool passive_cb = t.kind == DeferredKind::WorkItem || t.passive;
+    if (passive_cb != d.passive) {
+      report(DiagId::InvalidSerialization, t.range,
+             fmt::format("{} '{}' is serialized with '{}', whose callbacks run at {}: the "
+                         "framework cannot synchronize a {} callback with them, so its Create "
+                         "method fails",
+                         word, t.name, d.implicit ? std::string("the device") : d.name,
+                         d.passive ? "PASSIVE_LEVEL" : "DISPATCH_LEVEL",
+                         passive_cb ? "PASSIVE_LEVEL" : "DISPATCH_LEVEL"),
+             d.passive ? "write 'unsynchronized' (AutomaticSerialization = FALSE)"
+                       : "write 'unsynchronized', or give the device the option 'passive'");
+    }
   }
+  for (InterruptDecl& i : spec_.interrupts) {
+    i.isr = resolve_object(i.isr_name, i.isr_range, SymbolKind::Fn, "function", "an interrupt");
+    if (i.isr != kNone) roles_.push_back(RoleUse{i.isr, Role::Timer, i.isr_range});
+    if (!i.dpc_name.empty()) {
+      i.dpc = resolve_object(i.dpc_name, i.dpc_range, SymbolKind::Fn, "function", "an interrupt");
+      if (i.dpc != kNone) roles_.push_back(RoleUse{i.dpc, Role::Timer, i.dpc_range});
+    }
+    resolve_parent(i.parent, false);
+    if (i.serialized && i.parent.device != kNone && spec_.devices[i.parent.device].passive) {
+      report(DiagId::InvalidSerialization, i.range,
+             fmt::format("interrupt '{}' is synchronized with a device whose callbacks run at "
+                         "PASSIVE_LEVEL: EvtInterruptDpc runs at DISPATCH_LEVEL",
+                         i.name),
+             "drop 'synchronized'");
+    }
+  }
+}
+
+void Sema::resolve_parent(ParentRef& p, bool queue_ok) {
+  if (p.name.empty()) {
+    // The default parent: the first device with a synchronization scope, else the first one.
+    for (uint32_t d = 0; d < spec_.devices.size() && p.device == kNone; ++d) {
+      if (spec_.devices[d].sync_device || spec_.devices[d].sync_queue) p.device = d;
+    }
+    if (p.device == kNone && !spec_.devices.empty()) p.device = 0;
+    return;
+  }
+  auto it = names_.find(p.name);
+  if (it != names_.end() && it->second.cat == Cat::Device) {
+    p.device = it->second.index;
+    return;
+  }
+  if (queue_ok && it != names_.end() && it->second.cat == Cat::Sym &&
+      it->second.kind == SymbolKind::Queue) {
+    p.queue = it->second.index;
+    p.device = spec_.queues[p.queue].device;
+    return;
+  }
+  if (it == names_.end()) {
+    report(DiagId::UnknownIdentifier, p.range,
+           fmt::format("unknown {} '{}'", queue_ok ? "device or queue" : "device", p.name));
+    return;
+  }
+  report(DiagId::WrongKind, p.range,
+         fmt::format("'{}' is {} {}, but a parent must be {}", p.name, a_or_an(what(it->second)),
+                     what(it->second), queue_ok ? "a device or a queue" : "a device"));
 }
 
 void Sema::check_queues() {

@@ -99,6 +99,10 @@ void Sema::check_environment() {
         break;
       case EnvKind::Stop:
         break;
+      case EnvKind::Interrupt:
+        item.object = resolve_object(item.object_name, item.object_range, SymbolKind::Interrupt,
+                                     "interrupt", "'interrupt'");
+        break;
       case EnvKind::Close:
         check_close(item);
         break;

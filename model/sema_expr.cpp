@@ -77,11 +77,17 @@ TypeKind Sema::check_name(Expr& e) {
       case SymbolKind::Target:
         return TypeKind::Target;
       case SymbolKind::Lock:
-        return TypeKind::Lock;
+        return spec_.locks[en.index].wait ? TypeKind::WaitLock : TypeKind::Lock;
       case SymbolKind::Event:
         return TypeKind::Event;
       case SymbolKind::Timer:
         return TypeKind::Timer;
+      case SymbolKind::Dpc:
+        return TypeKind::Dpc;
+      case SymbolKind::WorkItem:
+        return TypeKind::WorkItem;
+      case SymbolKind::Interrupt:
+        return TypeKind::Interrupt;
       case SymbolKind::Fn:
         referenced_.at(en.index) = true;
         return TypeKind::Fn;

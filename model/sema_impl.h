@@ -105,7 +105,11 @@ inline const RoleInfo& role_info(Role r) {
       {"a queue state callback", "()", {PClass::Number, PClass::Number}, 0, 0},
       {"a completion routine", "(request, status)", {PClass::Request, PClass::Number}, 2, 2},
       {"a cancel routine", "(request)", {PClass::Request, PClass::Request}, 1, 1},
-      {"a timer function", "()", {PClass::Number, PClass::Number}, 0, 0},
+      {"a timer, DPC, work item or interrupt callback",
+       "()",
+       {PClass::Number, PClass::Number},
+       0,
+       0},
       {"FilterSendNetBufferLists", "(nbl)", {PClass::Nbl, PClass::Nbl}, 1, 1},
       {"FilterSendNetBufferListsComplete", "(nbl, status)", {PClass::Nbl, PClass::Number}, 2, 2},
       {"FilterCancelSendNetBufferLists", "(int cancel_id)", {PClass::Number, PClass::Number}, 1, 1},
@@ -192,6 +196,12 @@ inline std::string_view what(const Entry& e) {
       return "event";
     case SymbolKind::Timer:
       return "timer";
+    case SymbolKind::Dpc:
+      return "DPC object";
+    case SymbolKind::WorkItem:
+      return "work item";
+    case SymbolKind::Interrupt:
+      return "interrupt";
     case SymbolKind::Fn:
       return "function";
     case SymbolKind::CreatedRequest:
@@ -300,6 +310,8 @@ class Sema {
   void check_requests();
 
   void check_timers();
+  /// Resolves `parent NAME` (a device, or a queue when `queue_ok`), or picks the default.
+  void resolve_parent(ParentRef& p, bool queue_ok);
 
   template <std::size_t N>
   void check_bindings(std::vector<HandlerBinding>& bindings,

@@ -58,6 +58,14 @@ std::string_view type_name(TypeKind t) {
       return "file";
     case TypeKind::ListElem:
       return "list element";
+    case TypeKind::Dpc:
+      return "dpc";
+    case TypeKind::WorkItem:
+      return "workitem";
+    case TypeKind::Interrupt:
+      return "interrupt";
+    case TypeKind::WaitLock:
+      return "waitlock";
   }
   return "?";
 }

@@ -36,6 +36,10 @@ enum class TypeKind : uint8_t {
   AnyList,     ///< API signatures only: list<request> or list<nbl>
   ListElem,    ///< API signatures only: the element type of the list argument
   File,        ///< a KMDF file object (WDFFILEOBJECT); its value is the handle index + 1
+  Dpc,         ///< a KMDF DPC object (`dpc NAME = fn;`)
+  WorkItem,    ///< a KMDF work item (`workitem NAME = fn;`)
+  Interrupt,   ///< a KMDF interrupt object (`interrupt NAME = isr, dpc;`)
+  WaitLock,    ///< a KMDF wait lock (`waitlock NAME;`)
 };
 
 /// The spelling of a type in diagnostics ("request", "list<nbl>", "queue", ...).

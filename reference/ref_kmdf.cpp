@@ -72,7 +72,11 @@ void RefMachine::init_kmdf(const ast::Spec& spec) {
 int RefMachine::sync_device_of_queue(int q) const {
   int d = device_of_queue(q);
   if (d < 0 || static_cast<std::size_t>(d) >= spec_->devices.size()) return -1;
-  return spec_->devices[static_cast<std::size_t>(d)].sync_device ? d : -1;
+  const ast::DeviceDecl& dev = spec_->devices[static_cast<std::size_t>(d)];
+  if (dev.sync_device) return d;
+  // Queue scope: each queue has a lock of its own, numbered after the devices'.
+  if (dev.sync_queue) return static_cast<int>(spec_->devices.size()) + q;
+  return -1;
 }
 
 int RefMachine::sync_device_of_req(int r) const {
@@ -233,15 +237,27 @@ void RefMachine::stop_callback_returns(const Act& a) {
 // ---- KMDF calls ----
 
 Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
+  check_irql(id, args);
   switch (id) {
     case ApiId::WdfSpinLockAcquire:
     case ApiId::WdfSpinLockRelease:
     case ApiId::KeSetEvent:
     case ApiId::KeClearEvent:
     case ApiId::KeWaitForSingleObject:
+    case ApiId::WdfWaitLockAcquire:
+    case ApiId::WdfWaitLockRelease:
+      return call_sync_api(id, args);
     case ApiId::WdfTimerStart:
     case ApiId::WdfTimerStop:
-      return call_sync_api(id, args);
+    case ApiId::WdfDpcEnqueue:
+    case ApiId::WdfDpcCancel:
+    case ApiId::WdfWorkItemEnqueue:
+    case ApiId::WdfWorkItemFlush:
+    case ApiId::WdfInterruptQueueDpcForIsr:
+    case ApiId::WdfInterruptAcquireLock:
+    case ApiId::WdfInterruptReleaseLock:
+    case ApiId::WdfInterruptSynchronize:
+      return call_context_api(e, id, args);
     case ApiId::WdfRequestSend:
     case ApiId::WdfRequestSendAndForget:
     case ApiId::WdfRequestCancelSentRequest:

@@ -125,6 +125,7 @@ struct Consts {
   int32_t wdf_busy = named("STATUS_WDF_BUSY");
   int32_t invalid_state = named("STATUS_WDF_REQUEST_INVALID_STATE");
   int32_t wdf_paused = named("STATUS_WDF_PAUSED");
+  int32_t timeout = named("STATUS_TIMEOUT");
   int32_t stop_suspend = named("WdfRequestStopActionSuspend");
   int32_t stop_purge = named("WdfRequestStopActionPurge");
   int32_t stop_cancelable = named("WdfRequestStopRequestCancelable");
@@ -325,6 +326,11 @@ enum class Role : uint8_t {
   Pnp,              ///< EvtDeviceSelfManagedIo*: the power path waits for it
   SurpriseRemoval,  ///< EvtDeviceSurpriseRemoval: nothing waits for it
   FileCallback,     ///< EvtFileCleanup / EvtFileClose
+  Dpc,              ///< EvtDpcFunc
+  WorkItem,         ///< EvtWorkItem
+  Isr,              ///< EvtInterruptIsr: at DIRQL, under the interrupt's lock
+  InterruptDpc,     ///< EvtInterruptDpc
+  InterruptSync,    ///< WdfInterruptSynchronize's callback: inline, at DIRQL, under the lock
 };
 
 /// A statement cursor: a statement list, an atomic block or a loop in progress.
@@ -358,13 +364,16 @@ struct Act {
   bool holds_device = false;
   bool started = false;
   bool done = false;
-  int waiting_inline = -1;   ///< id of the inline cancel routine it waits for
-  int inline_caller = -1;    ///< this is an inline cancel routine of that activity
-  int waiting_queue = -1;    ///< in a synchronous stop/purge of this queue
-  int restarts_filter = -1;  ///< FilterRestart of this filter: it runs again when this returns
-  int sending_nbl = -1;      ///< FilterSendNetBufferLists: the NBL whose send call it is
-  int completing_nbl = -1;   ///< ...SendNetBufferListsComplete: the NBL it completes
-  int file = -1;             ///< EvtFileCleanup / EvtFileClose: its file handle
+  int waiting_inline = -1;    ///< id of the inline cancel routine it waits for
+  int inline_caller = -1;     ///< this is an inline cancel routine of that activity
+  int waiting_queue = -1;     ///< in a synchronous stop/purge of this queue
+  int restarts_filter = -1;   ///< FilterRestart of this filter: it runs again when this returns
+  int sending_nbl = -1;       ///< FilterSendNetBufferLists: the NBL whose send call it is
+  int completing_nbl = -1;    ///< ...SendNetBufferListsComplete: the NBL it completes
+  int file = -1;              ///< EvtFileCleanup / EvtFileClose: its file handle
+  int object = -1;            ///< timer / DPC / work item / interrupt callbacks: their object
+  int waiting_deferred = -1;  ///< in WdfTimerStop(Wait) / WdfDpcCancel(Wait) / Flush of this
+  const Expr* result_site = nullptr;  ///< inline callback: the caller's call it answers
   std::vector<Frame> frames;
 };
 
@@ -480,17 +489,19 @@ class RefMachine {
   }
   const SourceManager* sm_;        ///< the spec's sources
   std::vector<int> queue_device_;  ///< per queue: its device
-  std::vector<int> timer_device_;  ///< per timer: the device whose lock its callback takes, -1
   std::size_t list_capacity_ = 0;  ///< the most elements a list may hold
   int created_base_ = 0;           ///< index of the first created request in reqs_
 
   // ---- state ----
-  std::vector<Req> reqs_;                       ///< received requests, then created ones
-  std::vector<QueueSt> queues_;                 ///< per queue
-  std::vector<int> lock_holder_;                ///< per spin lock: the holding activity, -1
-  std::vector<bool> event_set_;                 ///< per event
-  std::vector<bool> timer_armed_;               ///< per timer
-  std::vector<Val> globals_;                    ///< per global
+  std::vector<Req> reqs_;             ///< received requests, then created ones
+  std::vector<QueueSt> queues_;       ///< per queue
+  std::vector<int> lock_holder_;      ///< per spin lock: the holding activity, -1
+  std::vector<bool> event_set_;       ///< per event
+  std::vector<int> deferred_state_;   ///< per timer/DPC/work item: 0 idle, 1 armed/queued, 2 fired
+  std::vector<int> int_lock_holder_;  ///< per interrupt: the activity holding its lock, -1
+  std::vector<bool> int_dpc_queued_;  ///< per interrupt: its EvtInterruptDpc is queued
+  std::vector<int> irq_raised_;       ///< per environment item: interrupts raised so far
+  std::vector<Val> globals_;          ///< per global
   std::vector<std::vector<Val>> global_lists_;  ///< per global: its elements when it is a list
   std::vector<int> device_holder_;     ///< per device: the activity holding its sync lock, -1
   std::deque<Act> acts_;               ///< the live activities, in creation order
@@ -567,8 +578,8 @@ class RefMachine {
   // ==== ref_walker.cpp: synchronisation objects (spin locks, events, timers) ====
   /// Spin locks (WDF and NDIS), KeSetEvent/KeClearEvent/KeWaitForSingleObject and timers.
   Val call_sync_api(ApiId id, std::vector<Val>& args);
-  /// Environment event "timer <name>": the timer fires.
-  void env_timer(const std::string& tname);
+  /// Environment events "timer|dpc|workitem <name>": the timer fires, the DPC or work item runs.
+  void env_deferred(const std::string& word, const std::string& name);
 
   // ==== ref_walker.cpp: the interpreter ====
   /// Runs statements of the current activity until the step ends.
@@ -657,6 +668,31 @@ class RefMachine {
   void check_context(const Val& h, const std::string& what);
   /// The API's name as specs spell it.
   std::string api_name(ApiId id) const { return std::string(api_info(id).name); }
+
+  // ==== ref_kmdf_contexts.cpp: timers, DPCs, work items, interrupts, IRQL ====
+  /// Timer, DPC, work-item and interrupt state.
+  void init_contexts(const ast::Spec& spec);
+  /// The synchronization lock (a device d, or queue q as devices + q) a timer, DPC, work item
+  /// or interrupt DPC callback takes, -1 for none.
+  int deferred_sync_lock(int t) const;
+  /// Keys of the contexts' environment events that may happen.
+  void contexts_candidate_events(std::set<std::string>& keys) const;
+  /// Runs "interrupt <I>" / "interrupt_dpc <I>"; false for another key.
+  bool run_contexts_env(const std::string& key);
+  /// Timer, DPC, work-item and interrupt calls.
+  Val call_context_api(const Expr& e, ApiId id, std::vector<Val>& args);
+  /// CR017: the call is made at an IRQL or under a lock its documentation forbids.
+  void check_irql(ApiId id, const std::vector<Val>& args);
+  /// Why the current activity runs at DISPATCH_LEVEL or above ("" when it may be PASSIVE).
+  std::string raised_irql(const Act& a, bool& dirql) const;
+  /// The spin lock (or interrupt lock) activity `a` holds, in words, or "".
+  std::string spin_lock_of(const Act& a) const;
+  /// A DPC-level callback other than `self` is queued or running (KeFlushQueuedDpcs).
+  bool dpcs_pending(int self) const;
+  /// Activity `a`'s WdfTimerStop/WdfDpcCancel(Wait)/WdfWorkItemFlush may return.
+  bool deferred_wait_over(const Act& a) const;
+  /// Releases the interrupt locks of the finishing activity.
+  void release_interrupt_locks(const Act& a);
 
   // ==== ref_kmdf.cpp: KMDF (docs/semantics/kmdf.md) ====
   /// Queues, received and created requests, their context fields.

@@ -55,23 +55,8 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm, const Sym
     : spec_(&spec), sym_values_(values), sm_(&sm) {
   lock_holder_.assign(spec.locks.size(), -1);
   event_set_.assign(spec.events.size(), false);
-  timer_armed_.resize(spec.timers.size());
-  for (std::size_t t = 0; t < spec.timers.size(); ++t) timer_armed_[t] = !spec.timers[t].manual;
-  device_holder_.assign(spec.devices.size(), -1);
-  // Timers belong to the spec's device when there is one; with several, to the first
-  // synchronized one (a timer declaration names no device).
-  int timer_dev = -1;
-  if (spec.devices.size() == 1) {
-    timer_dev = 0;
-  } else {
-    for (std::size_t d = 0; d < spec.devices.size(); ++d) {
-      if (spec.devices[d].sync_device) {
-        timer_dev = static_cast<int>(d);
-        break;
-      }
-    }
-  }
-  timer_device_.assign(spec.timers.size(), timer_dev);
+  // Synchronization locks: one per device, then one per queue (queue scope).
+  device_holder_.assign(spec.devices.size() + spec.queues.size(), -1);
 
   globals_.resize(spec.globals.size());
   global_lists_.resize(spec.globals.size());
@@ -85,6 +70,7 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm, const Sym
   }
 
   init_kmdf(spec);
+  init_contexts(spec);
   init_ndis(spec);
   init_appc(spec);
 
@@ -122,6 +108,14 @@ void RefMachine::move_activity(Act& a) {
   if (a.waiting_inline >= 0 && find_act(a.waiting_inline) != nullptr) {
     throw BlockedSig{fmt::format("{} waits for its inline cancel routine to return", a.key)};
   }
+  if (a.waiting_deferred >= 0) {
+    if (!deferred_wait_over(a)) {
+      throw BlockedSig{
+          fmt::format("{} waits for {} callbacks to return", a.key,
+                      spec_->timers[static_cast<std::size_t>(a.waiting_deferred)].name)};
+    }
+    a.waiting_deferred = -1;
+  }
   if (a.waiting_queue >= 0 && !queue_wait_over(a)) {
     throw BlockedSig{fmt::format("{} waits for queue {} to go idle", a.key,
                                  spec_->queues[static_cast<std::size_t>(a.waiting_queue)].name)};
@@ -130,7 +124,7 @@ void RefMachine::move_activity(Act& a) {
     if (a.device >= 0) {
       int holder = device_holder_[static_cast<std::size_t>(a.device)];
       if (holder != -1 && holder != a.id) {
-        throw BlockedSig{fmt::format("{} waits for the device's synchronization lock", a.key)};
+        throw BlockedSig{fmt::format("{} waits for its synchronization lock", a.key)};
       }
       device_holder_[static_cast<std::size_t>(a.device)] = a.id;
       a.holds_device = true;
@@ -158,9 +152,7 @@ void RefMachine::walker_candidate_events(std::set<std::string>& keys) const {
   for (const Act& a : acts_) {
     if (!a.done) keys.insert(a.key);
   }
-  for (std::size_t t = 0; t < timer_armed_.size(); ++t) {
-    if (timer_armed_[t]) keys.insert("timer " + spec_->timers[t].name);
-  }
+  contexts_candidate_events(keys);
 }
 
 Outcome RefMachine::run_event(const std::string& key, Chooser& ch, std::size_t instance) {
@@ -193,11 +185,7 @@ Outcome RefMachine::run_event(const std::string& key, Chooser& ch, std::size_t i
 }
 
 bool RefMachine::run_env(const std::string& key) {
-  if (run_kmdf_env(key)) return true;
-  if (auto t = key_rest(key, "timer ")) {
-    env_timer(*t);
-    return true;
-  }
+  if (run_kmdf_env(key) || run_contexts_env(key)) return true;
   return run_ndis_env(key) || run_appc_env(key);
 }
 
@@ -249,33 +237,40 @@ Val RefMachine::call_sync_api(ApiId id, std::vector<Val>& args) {
       gate_consume();
       record(id);
       return Val{};
-    case ApiId::WdfTimerStart:
-    case ApiId::WdfTimerStop: {
+    case ApiId::WdfWaitLockAcquire: {
+      // Waits while another holds it; with a timeout argument a held lock gives STATUS_TIMEOUT.
+      auto L = static_cast<std::size_t>(args[0].i);
+      const bool timeout = args.size() >= 2;
+      gate_prepare();
+      int holder = lock_holder_[L];
+      if (holder != -1 && holder != cur_ && !timeout) {
+        throw BlockedSig{fmt::format("wait lock {} is held", spec_->locks[L].name)};
+      }
+      gate_consume();
+      record(id);
+      if (holder == cur_) {
+        violation(RuleId::Deadlock, fmt::format("{} acquires wait lock {} it already holds",
+                                                cur().key, spec_->locks[L].name));
+      }
+      if (holder != -1) return result(id, K().timeout);
+      lock_holder_[L] = cur_;
+      return result(id, K().success);
+    }
+    case ApiId::WdfWaitLockRelease: {
+      auto L = static_cast<std::size_t>(args[0].i);
       visible();
       record(id);
-      auto t = static_cast<std::size_t>(args[0].i);
-      bool was = timer_armed_[t];
-      timer_armed_[t] = id == ApiId::WdfTimerStart;
-      return result(id, was ? 1 : 0);
+      if (lock_holder_[L] != cur_) {
+        violation(RuleId::ApiMisuse, fmt::format("{} releases wait lock {} it does not hold",
+                                                 cur().key, spec_->locks[L].name));
+      }
+      lock_holder_[L] = -1;
+      return Val{};
     }
     default:
       break;
   }
   not_executed(id);
-}
-
-void RefMachine::env_timer(const std::string& tname) {
-  for (std::size_t t = 0; t < spec_->timers.size(); ++t) {
-    if (spec_->timers[t].name != tname) continue;
-    if (!timer_armed_[t]) throw BlockedSig{fmt::format("timer {} is not armed", tname)};
-    timer_armed_[t] = false;
-    const ast::FnDecl& fn = spec_->fns[spec_->timers[t].fn];
-    int d = timer_device_[t];
-    if (d >= 0 && !spec_->devices[static_cast<std::size_t>(d)].sync_device) d = -1;
-    start_activity(fn.name, fn, Role::Timer, -1, {}, d);
-    return;
-  }
-  throw ReplayError{fmt::format("no timer named '{}'", tname)};
 }
 
 // ---- the interpreter ----
@@ -487,6 +482,11 @@ void RefMachine::do_return(Val v) {
   const Expr* site = a.frames.back().call_site;
   a.frames.pop_back();
   if (a.frames.empty()) {
+    // An inline callback's value answers the call that waits for it.
+    if (a.result_site != nullptr && a.inline_caller >= 0) {
+      if (Act* c = find_act(a.inline_caller); c != nullptr && !c->frames.empty())
+        c->frames.back().memo[a.result_site] = Val{v.i};
+    }
     finish_activity();
     return;
   }
@@ -505,6 +505,7 @@ void RefMachine::finish_activity() {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;
     a.holds_device = false;
   }
+  release_interrupt_locks(a);
   if (a.inline_caller >= 0) {
     if (Act* c = find_act(a.inline_caller)) c->waiting_inline = -1;
   }

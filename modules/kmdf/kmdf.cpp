@@ -49,11 +49,10 @@ std::string Kmdf::build() {
   nreq_ = static_cast<uint32_t>(reqs_.size());
   if (nreq_ > 200) return "more than 200 requests";
   for (const std::vector<uint32_t>& cls : arrive_reqs_) symmetric_ = symmetric_ || cls.size() > 1;
-  for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
-    if (spec_.devices[d].sync_device) {
-      timer_device_ = static_cast<int32_t>(d);
-      break;
-    }
+  irq_line_of_.assign(spec_.environment.size(), UINT32_MAX);
+  uint32_t lines = 0;
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind == ast::EnvKind::Interrupt) irq_line_of_[i] = lines++;
   }
   for (const ast::VarDecl& f : spec_.context) {
     if (is_list(f.type)) return "lists in the request context are not supported";
@@ -66,7 +65,9 @@ uint64_t Kmdf::activities() const {
   // per device one PnP callback at a time (the power path waits for each) and
   // EvtDeviceSurpriseRemoval; per file handle one file callback (EvtFileClose waits for the
   // cleanup); per manual queue one ready notification when the code registers one.
-  uint64_t n = spec_.timers.size() + 4ULL * nreq_ + 1;
+  // Timers, DPCs and work items two instances each (queued again while running), interrupts
+  // an ISR, two EvtInterruptDpc instances and a WdfInterruptSynchronize callback.
+  uint64_t n = 2 * spec_.timers.size() + 4 * spec_.interrupts.size() + 4ULL * nreq_ + 1;
   for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
     for (const char* h : {"EvtDeviceSelfManagedIoSuspend", "EvtDeviceSelfManagedIoRestart",
                           "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup"}) {
@@ -100,9 +101,10 @@ void Kmdf::layout(Layout& layout) {
       layout.add("kmdf.requests", kRCtx + 4 * static_cast<uint32_t>(spec_.context.size()), nreq_);
   queues_ = layout.add("kmdf.queues", kQItems + nreq_, static_cast<uint32_t>(spec_.queues.size()));
   devices_ = layout.add("kmdf.devices", 2, static_cast<uint32_t>(spec_.devices.size()));
-  timers_ = layout.add("kmdf.timers", 1, static_cast<uint32_t>(spec_.timers.size()));
+  timers_ = layout.add("kmdf.timers", 2, static_cast<uint32_t>(spec_.timers.size()));
   power_ = layout.add("kmdf.power", 4, 1);  // Power, stop lines started, purge, Stage
   files_ = layout.add("kmdf.files", 1, static_cast<uint32_t>(spec_.files.size()));  // FileState
+  layout_contexts(layout);
 }
 
 void Kmdf::env_actors(std::vector<EnvActor>& out) const {
@@ -132,6 +134,12 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
   for (uint32_t f = 0; f < spec_.files.size(); ++f) add(EnvKind::Close, f);
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     if (spec_.queues[q].dispatch == ast::Dispatch::Manual) add(EnvKind::QueueReady, q);
+  }
+  for (uint32_t i = 0; i < spec_.environment.size(); ++i) {
+    if (spec_.environment[i].kind == ast::EnvKind::Interrupt) add(EnvKind::Interrupt, i);
+  }
+  for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) {
+    if (spec_.interrupts[i].dpc != ast::kNone) add(EnvKind::InterruptDpc, i);
   }
 }
 
@@ -185,7 +193,9 @@ void Kmdf::initial_state() {
     }
   }
   for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
-    s_[timers_.at(static_cast<uint32_t>(t))] = spec_.timers[t].manual ? 0 : 1;
+    const ast::TimerDecl& td = spec_.timers[t];
+    deferred(static_cast<uint32_t>(t))[kDState] =
+        td.kind == ast::DeferredKind::Timer && !td.manual ? kDArmed : kDIdle;
   }
 }
 
@@ -221,7 +231,18 @@ uint32_t Kmdf::queue_handler(uint32_t q, std::string_view h) const {
 int32_t Kmdf::callback_device(ActKind kind, uint32_t subject) const {
   switch (kind) {
     case ActKind::Timer:
-      return timer_device_;
+    case ActKind::Dpc:
+    case ActKind::WorkItem:
+      return spec_.timers[subject].serialized
+                 ? static_cast<int32_t>(spec_.timers[subject].parent.device)
+                 : -1;
+    case ActKind::InterruptDpc:
+      return spec_.interrupts[subject].serialized
+                 ? static_cast<int32_t>(spec_.interrupts[subject].parent.device)
+                 : -1;
+    case ActKind::Isr:
+    case ActKind::InterruptSync:
+      return -1;
     case ActKind::FileCallback:
       return static_cast<int32_t>(file_device_[subject]);
     case ActKind::QueueState:  // a ready notification has its queue as subject
@@ -242,10 +263,7 @@ int32_t Kmdf::callback_device(ActKind kind, uint32_t subject) const {
 uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1) {
   const uint32_t slot = c_.occupy(static_cast<uint8_t>(kind), fn, subject);
   uint8_t* p = act(slot);
-  const int32_t dev = callback_device(kind, subject);
-  if (dev >= 0 && spec_.devices[static_cast<std::size_t>(dev)].sync_device) {
-    p[kAFlags] |= kNeedsSync;
-  }
+  if (sync_lock(kind, subject) >= 0) p[kAFlags] |= kNeedsSync;
   const CodeUnit& u = c_.unit_of(slot);
   if (kind == ActKind::FileCallback) {
     if (u.param_count >= 1) set_reg(slot, Reg{0}, static_cast<int32_t>(subject + 1));
@@ -261,12 +279,13 @@ bool Kmdf::on_start(uint32_t a) {
   uint8_t* p = act(a);
   const auto kind = static_cast<ActKind>(p[kAKind]);
   if ((p[kAFlags] & (kNeedsSync | kInherited)) == kNeedsSync) {
-    // Automatic serialization: the framework takes the device's lock before the callback.
-    const int32_t dev = callback_device(kind, p[kASubject] ? p[kASubject] - 1u : kNoSlot);
-    if (dev >= 0) {
-      uint8_t* d = device(static_cast<uint32_t>(dev));
-      if (d[1] != 0) return false;
-      d[1] = static_cast<uint8_t>(a + 1);
+    // Automatic serialization: the framework takes the device's (or the queue's) lock
+    // before the callback.
+    const int32_t l = sync_lock(kind, p[kASubject] ? p[kASubject] - 1u : kNoSlot);
+    if (l >= 0) {
+      uint8_t& holder = sync_holder(l);
+      if (holder != 0) return false;
+      holder = static_cast<uint8_t>(a + 1);
       p[kAFlags] |= kHoldsSync;
     }
   }
@@ -286,7 +305,11 @@ Outcome Kmdf::on_finish(uint32_t a, const Instr& in) {
     for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
       if (device(static_cast<uint32_t>(d))[1] == a + 1) device(static_cast<uint32_t>(d))[1] = 0;
     }
+    for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
+      if (queue(q)[kQSyncHolder] == a + 1) queue(q)[kQSyncHolder] = 0;
+    }
   }
+  release_interrupt_locks(a);
   if (kind == ActKind::Resume && subject != kNoSlot) drop_ref(subject);  // the framework's hold
   if (kind != ActKind::Stop || subject == kNoSlot) return Outcome::Finished;
   const std::string lane = lane_of(a);

@@ -38,6 +38,17 @@ Outcome Kmdf::exec_api(ApiCall& call) {
     case ApiId::WdfIoQueueFindRequest:
     case ApiId::WdfIoQueueRetrieveFoundRequest:
       return api_find(call);
+    case ApiId::WdfTimerStart:
+    case ApiId::WdfTimerStop:
+    case ApiId::WdfDpcEnqueue:
+    case ApiId::WdfDpcCancel:
+    case ApiId::WdfWorkItemEnqueue:
+    case ApiId::WdfWorkItemFlush:
+    case ApiId::WdfInterruptQueueDpcForIsr:
+    case ApiId::WdfInterruptAcquireLock:
+    case ApiId::WdfInterruptReleaseLock:
+    case ApiId::WdfInterruptSynchronize:
+      return api_contexts(call);
     case ApiId::WdfIoQueueRetrieveRequestByFileObject:
     case ApiId::WdfIoQueueReadyNotify:
     case ApiId::WdfRequestGetFileObject:
@@ -287,7 +298,8 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
              ck == ActKind::Stop || ck == ActKind::Resume) &&
             caller_subject != 0 && src != kNoQueue && req(caller_subject - 1u)[kRSrcQueue] == src;
         const bool holds_lock = src != kNoQueue && (act(a)[kAFlags] & kHoldsSync) != 0 &&
-                                device(static_cast<uint32_t>(device_of_queue(src)))[1] == a + 1;
+                                queue_sync_lock(src) >= 0 &&
+                                sync_holder(queue_sync_lock(src)) == a + 1;
         if (own_queue || holds_lock) {
           if (rec_) note(fmt::format("{} was already cancelled: its cancel routine runs next", rn));
           start_cancel_routine(*r, static_cast<uint32_t>(arg[1]));

@@ -203,18 +203,6 @@ Outcome Kmdf::api_object(ApiCall& call) {
       drop_ref(*r);
       break;
     }
-    case ApiId::WdfTimerStart: {
-      uint8_t& st = s_[timers_.at(static_cast<uint32_t>(arg[0]))];
-      result(call, st == 1 ? 1 : 0);
-      st = 1;
-      break;
-    }
-    case ApiId::WdfTimerStop: {
-      uint8_t& st = s_[timers_.at(static_cast<uint32_t>(arg[0]))];
-      result(call, st == 1 ? 1 : 0);
-      if (st == 1) st = 0;
-      break;
-    }
     default:
       throw std::logic_error(fmt::format("{} is not handled here", name));
   }

@@ -27,6 +27,10 @@ RunResult Kmdf::run_env(const EnvActor& e) {
       return env_close(e.index);
     case EnvKind::QueueReady:
       return env_queue_ready(e.index);
+    case EnvKind::Interrupt:
+      return env_interrupt(e.index);
+    case EnvKind::InterruptDpc:
+      return env_interrupt_dpc(e.index);
   }
   return RunResult::Disabled;
 }
@@ -197,23 +201,6 @@ RunResult Kmdf::env_target(uint32_t r) {
   }
   event(EventKind::Completes, reqs_[r].name);
   target_complete(r, st);
-  return RunResult::Done;
-}
-
-RunResult Kmdf::env_timer(uint32_t t) {
-  uint8_t& st = s_[timers_.at(t)];
-  if (st != 1) return RunResult::Disabled;
-  st = 2;
-  const ast::TimerDecl& td = spec_.timers[t];
-  if (rec_) {
-    rec_->lane = "framework";
-    rec_->event = fmt::format("timer {}", td.name);
-    rec_->actor = ActorKind::Framework;
-    rec_->first_src(td.range);
-    rec_->actions.push_back(fmt::format("timer {} fires", td.name));
-    rec_->results.emplace_back();
-  }
-  spawn(ActKind::Timer, td.fn, kNoSlot, 0, false);
   return RunResult::Done;
 }
 

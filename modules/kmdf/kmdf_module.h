@@ -59,8 +59,9 @@ enum QueueField : uint32_t {
   kQCbFn = 3,
   kQCbKind = 4,
   kQSyncWaiter = 5,
-  kQReadyFn = 6,  ///< the EvtIoQueueState registered with WdfIoQueueReadyNotify (fn + 1)
-  kQItems = 7,
+  kQReadyFn = 6,     ///< the EvtIoQueueState registered with WdfIoQueueReadyNotify (fn + 1)
+  kQSyncHolder = 7,  ///< the activity holding the queue's synchronization lock (slot + 1)
+  kQItems = 8,
 };
 
 /// What a queue's stop or purge waits for before its callback runs or its synchronous call
@@ -138,12 +139,19 @@ enum class ActKind : uint8_t {
   Pnp = 16,              ///< a device callback the power path waits for (EvtDeviceSelfManagedIo*)
   SurpriseRemoval = 17,  ///< EvtDeviceSurpriseRemoval: not synchronised with the power path
   FileCallback = 18,     ///< EvtFileCleanup / EvtFileClose (subject: the file handle index)
+  Dpc = 12,              ///< EvtDpcFunc (subject: the `dpc` object, a Spec::timers index)
+  WorkItem = 13,         ///< EvtWorkItem (subject: the `workitem` object)
+  Isr = 14,              ///< EvtInterruptIsr (subject: the interrupt); holds the interrupt lock
+  InterruptDpc = 15,     ///< EvtInterruptDpc (subject: the interrupt)
+  InterruptSync = 24,    ///< WdfInterruptSynchronize's callback (subject: the interrupt), inline
 };
 
 /// True for the activity kinds of this module.
 constexpr bool is_kmdf_kind(ActKind k) {
   return k <= ActKind::Timer || k == ActKind::Resume || k == ActKind::QueueState ||
-         k == ActKind::Pnp || k == ActKind::SurpriseRemoval || k == ActKind::FileCallback;
+         k == ActKind::Pnp || k == ActKind::SurpriseRemoval || k == ActKind::FileCallback ||
+         k == ActKind::Dpc || k == ActKind::WorkItem || k == ActKind::Isr ||
+         k == ActKind::InterruptDpc || k == ActKind::InterruptSync;
 }
 
 /// True when an activity of this kind works on a request (its subject is a request index).
@@ -164,7 +172,19 @@ enum class EnvKind : uint8_t {
   QueueDone,
   Close,       ///< the application closes a file handle: cleanup, flush, close (index: file)
   QueueReady,  ///< a manual queue's ready-notify callback is due (index: queue)
+  // Execution contexts (kmdf_contexts.cpp)
+  Interrupt,     ///< the device raises an interrupt (index: the `interrupt` env line)
+  InterruptDpc,  ///< a queued EvtInterruptDpc runs (index: interrupt)
 };
+
+/// Timer, DPC and work-item record layout (bytes): its state, and the activity waiting in
+/// WdfTimerStop(Wait) / WdfDpcCancel(Wait) / WdfWorkItemFlush for it (slot + 1).
+enum DeferredField : uint32_t { kDState = 0, kDWaiter = 1 };
+/// kDState values: a timer disarmed, armed or fired (one-shot); a DPC or work item idle or queued.
+enum DeferredState : uint8_t { kDIdle = 0, kDArmed = 1, kDFired = 2 };
+/// Interrupt record layout (bytes): the activity holding its spin lock (slot + 1), whether its
+/// EvtInterruptDpc is queued.
+enum InterruptField : uint32_t { kILock = 0, kIDpcQueued = 1 };
 
 constexpr uint8_t kNoQueue = 0xFF;
 
@@ -204,6 +224,7 @@ class Kmdf final : public ModuleBase {
   std::optional<Finding> end_state(EndPhase phase) override;
   std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
   bool wait_over(uint32_t a) override;
+  std::optional<Outcome> check_call(ApiCall& call) override;
   std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
   std::string lane(uint32_t a, std::string_view unit) const override;
   void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;
@@ -223,10 +244,10 @@ class Kmdf final : public ModuleBase {
   std::vector<std::vector<uint32_t>> arrive_reqs_;  ///< per env item: its requests
   std::vector<uint32_t> stop_items_;                ///< env items that are `stop`, in order
   std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
-  int32_t timer_device_ = -1;                       ///< sync device timers belong to
   uint32_t nreq_ = 0;
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
-  Region requests_, queues_, devices_, timers_, power_, files_;
+  Region requests_, queues_, devices_, timers_, power_, files_, interrupts_, irq_lines_;
+  std::vector<uint32_t> irq_line_of_;    ///< per env item: its index in irq_lines_ (interrupts)
   std::vector<uint32_t> file_device_;    ///< per file handle: the device it was opened on
   bool ready_notify_used_ = false;       ///< some code calls WdfIoQueueReadyNotify
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
@@ -280,8 +301,15 @@ class Kmdf final : public ModuleBase {
   // ---- activities ----
   uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
   /// The device whose automatic serialization a callback of `kind` on `subject` takes (-1:
-  /// none, before the device's sync_device setting is applied).
+  /// none, before the device's scope is applied).
   int32_t callback_device(ActKind kind, uint32_t subject) const;
+  /// The synchronization lock a callback of `kind` on `subject` takes before it runs: a device
+  /// d (0..D-1), a queue q (D + q), or -1 (kmdf_contexts.cpp).
+  int32_t sync_lock(ActKind kind, uint32_t subject) const;
+  /// The lock of a queue's callbacks under its device's scope (device or queue), or -1.
+  int32_t queue_sync_lock(uint32_t q) const;
+  /// The byte holding the owner (slot + 1) of synchronization lock `l`.
+  uint8_t& sync_holder(int32_t l) const;
   /// Takes request r out of queue q for the driver (a retrieve call); returns its handle.
   int32_t retrieve(uint32_t q, uint32_t r);
   int32_t device_of_queue(uint32_t q) const { return static_cast<int32_t>(spec_.queues[q].device); }
@@ -344,6 +372,8 @@ class Kmdf final : public ModuleBase {
   /// The stop/purge of queue q has nothing left to wait for.
   bool queue_wait_done(uint32_t q, QueueWait w) const;
   RunResult env_queue_done(uint32_t q);
+  /// A synchronous stop/purge/drain that `a` waits in is over (Module::wait_over for queues).
+  bool queue_wait_over(uint32_t a);
 
   // ---- environment (kmdf_env.cpp) ----
   RunResult env_arrive(uint32_t item);
@@ -384,6 +414,26 @@ class Kmdf final : public ModuleBase {
   /// A callback of kind `kind` working on `subject` is running.
   bool running(ActKind kind, uint32_t subject) const;
   uint8_t& file_state(uint32_t f) const { return s_[files_.at(f)]; }
+
+  // ---- execution contexts (kmdf_contexts.cpp) ----
+  uint8_t* deferred(uint32_t t) const { return s_ + timers_.at(t); }
+  uint8_t* interrupt(uint32_t i) const { return s_ + interrupts_.at(i); }
+  void layout_contexts(Layout& layout);
+  RunResult env_interrupt(uint32_t item);
+  RunResult env_interrupt_dpc(uint32_t i);
+  Outcome api_contexts(ApiCall& call);
+  /// WdfTimerStop / WdfDpcCancel with Wait = TRUE: waits for the DPC-level callbacks.
+  Outcome wait_for_dpcs(ApiCall& call, uint32_t t);
+  /// A DPC-level callback (timer, DPC, EvtInterruptDpc) other than `self` is running.
+  bool dpcs_running(uint32_t self) const;
+  /// An activity waiting for timer/DPC/work item `t` may go on.
+  bool deferred_wait_over(uint32_t t) const;
+  /// The activity that runs at DISPATCH_LEVEL or above, and why ("" when it may be PASSIVE).
+  std::string raised_irql(uint32_t a, bool& dirql) const;
+  /// The activity holds a spin lock (a `lock` or an interrupt's); its name, else "".
+  std::string spin_lock_held(uint32_t a) const;
+  /// Releases the interrupt locks the finishing activity holds.
+  void release_interrupt_locks(uint32_t a);
 
   // ---- reductions (kmdf_reduce.cpp) ----
   int32_t rename_handle(int32_t h, const std::vector<uint8_t>& new_of) const;

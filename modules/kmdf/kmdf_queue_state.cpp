@@ -51,7 +51,7 @@ RunResult Kmdf::env_queue_done(uint32_t q) {
   return RunResult::Done;
 }
 
-bool Kmdf::wait_over(uint32_t a) {
+bool Kmdf::queue_wait_over(uint32_t a) {
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     uint8_t* qp = queue(q);
     if (qp[kQSyncWaiter] != a + 1) continue;

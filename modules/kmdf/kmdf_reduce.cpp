@@ -219,10 +219,15 @@ void Kmdf::rename_requests() {
 }
 
 void Kmdf::rename_slots(const std::array<uint8_t, 256>& new_of) {
+  const auto rename = [&new_of](uint8_t& ref) {
+    if (ref != 0 && ref != kOrphanOwner) ref = static_cast<uint8_t>(new_of[ref - 1u] + 1u);
+  };
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
-    uint8_t& w = queue(q)[kQSyncWaiter];
-    if (w != 0) w = static_cast<uint8_t>(new_of[w - 1u] + 1u);
+    rename(queue(q)[kQSyncWaiter]);
+    rename(queue(q)[kQSyncHolder]);
   }
+  for (uint32_t t = 0; t < spec_.timers.size(); ++t) rename(deferred(t)[kDWaiter]);
+  for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) rename(interrupt(i)[kILock]);
   for (std::size_t d = 0; d < spec_.devices.size(); ++d) {
     uint8_t& ref = device(static_cast<uint32_t>(d))[1];
     if (ref != 0 && ref != kOrphanOwner) ref = static_cast<uint8_t>(new_of[ref - 1u] + 1u);

@@ -84,10 +84,26 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
   return std::nullopt;
 }
 
-std::optional<Finding> Kmdf::stuck(uint32_t a, const Instr& /*in*/, std::string& why) {
+std::optional<Finding> Kmdf::stuck(uint32_t a, const Instr& in, std::string& why) {
   const uint8_t* p = act(a);
   if ((p[kAFlags] & (kStarted | kNeedsSync)) == kNeedsSync) {
     why = "waits for the device's automatic synchronization lock";
+  }
+  for (uint32_t t = 0; t < spec_.timers.size() && (p[kAFlags] & kModuleWait) != 0; ++t) {
+    if (deferred(t)[kDWaiter] != a + 1) continue;
+    why = spec_.timers[t].kind == ast::DeferredKind::WorkItem
+              ? fmt::format("waits for work item {} to finish", spec_.timers[t].name)
+              : fmt::format(
+                    "waits for the queued and running DPCs (timer and DPC callbacks) "
+                    "to return");
+  }
+  if (in.op == Op::Api &&
+      (in.api() == ApiId::WdfInterruptAcquireLock || in.api() == ApiId::WdfInterruptSynchronize)) {
+    const auto i = static_cast<uint32_t>(reg(a, c_.unit_of(a).args[in.args_begin]));
+    if (i < spec_.interrupts.size() && interrupt(i)[kILock] != 0) {
+      why = fmt::format("waits for the lock of interrupt {} held by {}", spec_.interrupts[i].name,
+                        c_.owner_text(interrupt(i)[kILock]));
+    }
   }
   for (uint32_t q = 0; q < spec_.queues.size() && (p[kAFlags] & kModuleWait) != 0; ++q) {
     if (queue(q)[kQSyncWaiter] != a + 1) continue;
@@ -115,7 +131,13 @@ std::optional<std::string> Kmdf::type_text(int32_t v, TypeKind t) const {
     case TypeKind::Target:
       return static_cast<std::size_t>(v) < spec_.targets.size() ? spec_.targets[v].name : "?";
     case TypeKind::Timer:
+    case TypeKind::Dpc:
+    case TypeKind::WorkItem:
       return static_cast<std::size_t>(v) < spec_.timers.size() ? spec_.timers[v].name : "?";
+    case TypeKind::Interrupt:
+      return static_cast<std::size_t>(v) < spec_.interrupts.size() ? spec_.interrupts[v].name : "?";
+    case TypeKind::WaitLock:
+      return static_cast<std::size_t>(v) < spec_.locks.size() ? spec_.locks[v].name : "?";
     case TypeKind::File:
       if (v == 0) return "NULL";
       return v > 0 && static_cast<std::size_t>(v) <= spec_.files.size() ? spec_.files[v - 1] : "?";
@@ -146,13 +168,24 @@ std::string Kmdf::place_text(uint32_t r) const {
 
 void Kmdf::objects(ViewPhase phase, std::vector<ObjectView>& out) const {
   if (phase == ViewPhase::AfterSync) {
-    for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
-      uint8_t st = s_[timers_.at(static_cast<uint32_t>(t))];
-      out.push_back({spec_.timers[t].name,
-                     "timer",
-                     {{"state", st == 1   ? "armed"
-                                : st == 2 ? "fired"
-                                          : "idle"}}});
+    constexpr std::array<const char*, 3> kKinds = {"timer", "dpc", "workitem"};
+    for (uint32_t t = 0; t < spec_.timers.size(); ++t) {
+      const ast::TimerDecl& td = spec_.timers[t];
+      const uint8_t st = deferred(t)[kDState];
+      const bool timer = td.kind == ast::DeferredKind::Timer;
+      ObjectView o{td.name, kKinds.at(static_cast<std::size_t>(td.kind)), {}};
+      o.fields.emplace_back("state", st == kDArmed   ? (timer ? "armed" : "queued")
+                                     : st == kDFired ? "fired"
+                                                     : "idle");
+      if (deferred(t)[kDWaiter] != 0)
+        o.fields.emplace_back("waiter", lane_of(deferred(t)[kDWaiter] - 1u));
+      out.push_back(std::move(o));
+    }
+    for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) {
+      ObjectView o{spec_.interrupts[i].name, "interrupt", {}};
+      o.fields.emplace_back("lock", c_.owner_text(interrupt(i)[kILock]));
+      o.fields.emplace_back("dpc", interrupt(i)[kIDpcQueued] != 0 ? "queued" : "idle");
+      out.push_back(std::move(o));
     }
     return;
   }
