@@ -407,6 +407,8 @@ TypeKind Sema::check_api_call(Expr& e, ApiId id) {
           roles_.push_back(RoleUse{a.sym.index, Role::Cancel, a.range});
         } else if (queue_callback) {
           roles_.push_back(RoleUse{a.sym.index, Role::QueueState, a.range});
+        } else if (id == ApiId::WdfInterruptSynchronize) {
+          roles_.push_back(RoleUse{a.sym.index, Role::InterruptSync, a.range});
         }
         break;
       }

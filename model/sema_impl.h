@@ -76,6 +76,7 @@ enum class Role : uint8_t {
   MiniportCancelSend,
   DeviceCallback,  ///< EvtDeviceSurpriseRemoval, EvtDeviceSelfManagedIo*
   FileCallback,    ///< EvtFileCleanup, EvtFileClose
+  InterruptSync,   ///< WdfInterruptSynchronize's EvtInterruptSynchronize (may return a bool)
 };
 
 enum class PClass : uint8_t { Request, Nbl, Number, File };
@@ -89,7 +90,7 @@ struct RoleInfo {
 };
 
 inline const RoleInfo& role_info(Role r) {
-  static const std::array<RoleInfo, 22> kRoles = {{
+  static const std::array<RoleInfo, 23> kRoles = {{
       {"EvtIoDefault", "(request [, int])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoRead", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
       {"EvtIoWrite", "(request [, int length])", {PClass::Request, PClass::Number}, 1, 2},
@@ -120,6 +121,7 @@ inline const RoleInfo& role_info(Role r) {
       {"MiniportCancelSend", "(int cancel_id)", {PClass::Number, PClass::Number}, 1, 1},
       {"a device callback", "()", {PClass::Number, PClass::Number}, 0, 0},
       {"a file object callback", "(file)", {PClass::File, PClass::File}, 1, 1},
+      {"EvtInterruptSynchronize", "()", {PClass::Number, PClass::Number}, 0, 0},
   }};
   return kRoles.at(static_cast<std::size_t>(r));
 }

@@ -307,6 +307,10 @@ bool Kmdf::closed_component(uint32_t r, std::vector<uint32_t>& actors) {
     for (std::size_t l = 0; l < spec_.locks.size(); ++l) {
       if (c_.lock_owner(static_cast<uint32_t>(l)) == a + 1) return false;
     }
+    // An interrupt's lock decides whether its ISR may start and at which IRQL a call is made.
+    for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) {
+      if (interrupt(i)[kILock] == a + 1) return false;
+    }
     actors.push_back(a);
   }
   if (handle_escapes(r)) return false;

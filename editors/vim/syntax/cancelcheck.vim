@@ -5,10 +5,12 @@ endif
 
 syn keyword ccDeclaration spec const device queue target request lock event timer global symbolic
 syn keyword ccDeclaration context filter miniport conversation environment option fn thread
+syn keyword ccDeclaration protocol dpc workitem interrupt waitlock
 syn keyword ccStatement if else while for break continue return atomic
 syn keyword ccEnvironment arrive cancel stop send cancel_send cancel_id any suspend purge
 syn keyword ccOption sequential parallel manual power_managed sync_device cancelable uncancelable
 syn keyword ccOption pending late may_fail completes automatic partner_may_not_answer
+syn keyword ccOption sync_queue passive periodic parent unsynchronized synchronized
 syn keyword ccType bool int status nbl task vcb list
 syn keyword ccBoolean TRUE FALSE NULL
 syn match ccApi "\<\(Wdf\a\+\|Ke\u\a\+\|Ndis\a\+\|NDIS_[SG]ET_NET_BUFFER_LIST_CANCEL_ID\|NET_BUFFER_LIST_\(SET_\)\=NEXT_NBL\|WinAsyncAPPC\|WinAPPC\a\+\|GetMessage\|vcb_\(alloc\|free\|primary_rc\)\|Interlocked\a\+\|NT_SUCCESS\)\ze\s*("
