@@ -79,4 +79,14 @@ BENCHMARK_CAPTURE(explore_family, lock_contention_buggy, "lock_contention_buggy.
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
+BENCHMARK_CAPTURE(explore_family, interrupt_completion, "interrupt_completion.spec")
+    ->ArgsProduct({{2}, {0, 1, 4, 5}})
+    ->ArgsProduct({{3}, {0, 4, 5}})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(explore_family, interrupt_completion_buggy, "interrupt_completion_buggy.spec")
+    ->ArgsProduct({{2, 3}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
 BENCHMARK_MAIN();

@@ -186,6 +186,8 @@ TEST(GoldenScaled, ReductionsKeepTheVerdictWithSeveralRequests) {
       {"bench/specs/independent_requests_buggy.spec", {{"N", 3}}},
       {"bench/specs/lock_contention.spec", {{"N", 3}}},
       {"bench/specs/lock_contention_buggy.spec", {{"N", 3}}},
+      {"bench/specs/interrupt_completion.spec", {{"N", 2}}},
+      {"bench/specs/interrupt_completion_buggy.spec", {{"N", 2}}},
       {"specs/seeds/000_cancel_sent_from_timer.spec", {{"READS", 2}}},
       {"specs/seeds/000_cancel_sent_from_timer_fixed.spec", {{"READS", 2}}},
   };
