@@ -1,5 +1,6 @@
 #include "app/lsp.h"
 
+#include <array>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -131,9 +132,16 @@ std::vector<Declared> declarations(const ast::Spec& s) {
   add(s.queues, "queue", kSymbolObject);
   add(s.targets, "target", kSymbolObject);
   add(s.requests, "request", kSymbolVariable);
-  add(s.locks, "lock", kSymbolObject);
+  for (const ast::SimpleDecl& l : s.locks) {
+    out.push_back(Declared{l.name, l.wait ? "waitlock" : "lock", kSymbolObject, l.range});
+  }
   add(s.events, "event", kSymbolEvent);
-  add(s.timers, "timer", kSymbolObject);
+  for (const ast::TimerDecl& t : s.timers) {
+    constexpr std::array<const char*, 3> kWords = {"timer", "dpc", "workitem"};
+    out.push_back(
+        Declared{t.name, kWords.at(static_cast<std::size_t>(t.kind)), kSymbolObject, t.range});
+  }
+  add(s.interrupts, "interrupt", kSymbolObject);
   add(s.globals, "global", kSymbolVariable);
   add(s.context, "context field", kSymbolVariable);
   add(s.fns, "fn", kSymbolFunction);
