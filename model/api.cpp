@@ -101,6 +101,41 @@ bool waits_for_queue(ApiId id) {
          id == ApiId::WdfIoQueueDrainSynchronously;
 }
 
+MayWait may_wait(ApiId id) {
+  if (waits_for_queue(id)) return MayWait::Always;
+  switch (id) {
+    case ApiId::KeWaitForSingleObject:
+    case ApiId::WdfWorkItemFlush:
+      return MayWait::Always;
+    case ApiId::WdfTimerStop:
+    case ApiId::WdfDpcCancel:
+      return MayWait::IfSecondTrue;
+    case ApiId::WdfWaitLockAcquire:
+      return MayWait::UnlessZeroSecond;
+    default:
+      return MayWait::Never;
+  }
+}
+
+bool call_may_wait(ApiId id, std::size_t nargs, int64_t second) {
+  switch (may_wait(id)) {
+    case MayWait::Always:
+      return true;
+    case MayWait::IfSecondTrue:
+      return nargs >= 2 && second != 0;
+    case MayWait::UnlessZeroSecond:
+      return nargs < 2 || second != 0;
+    case MayWait::Never:
+      break;
+  }
+  return false;
+}
+
+bool allowed_at_dirql(ApiId id) {
+  return id == ApiId::WdfInterruptQueueDpcForIsr || id == ApiId::WdfInterruptAcquireLock ||
+         id == ApiId::WdfInterruptReleaseLock;
+}
+
 bool stops_or_purges_queue(ApiId id) {
   return waits_for_queue(id) || id == ApiId::WdfIoQueueStop || id == ApiId::WdfIoQueuePurge ||
          id == ApiId::WdfIoQueueStopAndPurge || id == ApiId::WdfIoQueueDrain;

@@ -50,6 +50,21 @@ std::optional<ApiId> find_api(std::string_view name);
 bool stops_or_purges_queue(ApiId id);
 /// The synchronous forms of those calls: the caller waits until the queue is idle.
 bool waits_for_queue(ApiId id);
+/// Whether a call may wait, which its documentation allows only at PASSIVE_LEVEL (rule CR017,
+/// docs/semantics/kmdf.md "Execution contexts").
+enum class MayWait : uint8_t {
+  Never,
+  Always,           ///< KeWaitForSingleObject, WdfWorkItemFlush, WdfIoQueue*Synchronously
+  IfSecondTrue,     ///< WdfTimerStop / WdfDpcCancel with Wait = TRUE
+  UnlessZeroSecond  ///< WdfWaitLockAcquire: without a timeout or with a nonzero one
+};
+/// The call's waiting class.
+MayWait may_wait(ApiId id);
+/// True when the call waits, given its argument count and its second argument.
+bool call_may_wait(ApiId id, std::size_t nargs, int64_t second);
+/// The KMDF calls allowed at DIRQL (in EvtInterruptIsr, under an interrupt's lock): the
+/// interrupt object's own; every other KMDF call of the model needs IRQL <= DISPATCH_LEVEL.
+bool allowed_at_dirql(ApiId id);
 /// APPC verbs that relate to the transaction program, not to a conversation (TP_STARTED,
 /// TP_ENDED, RECEIVE_ALLOCATE): WinAsyncAPPC may issue them without one
 /// (docs/semantics/appc.md).

@@ -344,35 +344,14 @@ void RefMachine::check_irql(ApiId id, const std::vector<Val>& args) {
               fmt::format("{} is called where {} {}", api_name(id), cur().key, why));
   };
   if (dirql) {
-    if (id != ApiId::WdfInterruptQueueDpcForIsr && id != ApiId::WdfInterruptReleaseLock &&
-        id != ApiId::WdfInterruptAcquireLock)
-      wrong();
+    if (!allowed_at_dirql(id)) wrong();
     return;
   }
-  bool waits = false;
-  switch (id) {
-    case ApiId::KeWaitForSingleObject:
-    case ApiId::WdfWorkItemFlush:
-    case ApiId::WdfIoQueueStopSynchronously:
-    case ApiId::WdfIoQueuePurgeSynchronously:
-    case ApiId::WdfIoQueueStopAndPurgeSynchronously:
-    case ApiId::WdfIoQueueDrainSynchronously:
-      waits = true;
-      break;
-    case ApiId::WdfWaitLockAcquire:
-      waits = args.size() < 2 || args[1].i != 0;
-      break;
-    case ApiId::WdfTimerStop:
-    case ApiId::WdfDpcCancel:
-      waits = args.size() >= 2 && args[1].i != 0;
-      break;
-    case ApiId::WdfRequestSend:
-      if (!spin_lock_of(cur()).empty()) wrong();
-      return;
-    default:
-      return;
+  if (id == ApiId::WdfRequestSend) {
+    if (!spin_lock_of(cur()).empty()) wrong();
+    return;
   }
-  if (!waits) return;
+  if (!call_may_wait(id, args.size(), args.size() >= 2 ? args[1].i : 0)) return;
   if (id == ApiId::WdfTimerStop || id == ApiId::WdfDpcCancel || id == ApiId::WdfWorkItemFlush) {
     const auto t = static_cast<std::size_t>(args[0].i);
     if (cur().role == role_of(spec_->timers[t].kind) && cur().object == static_cast<int>(t))

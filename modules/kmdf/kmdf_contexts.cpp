@@ -394,50 +394,26 @@ std::optional<Outcome> Kmdf::check_call(ApiCall& call) {
     return Outcome::Violation;
   };
   if (dirql) {
-    // At DIRQL only the interrupt object's own calls are allowed (every other KMDF call is
-    // documented for IRQL <= DISPATCH_LEVEL).
-    if (id != ApiId::WdfInterruptQueueDpcForIsr && id != ApiId::WdfInterruptReleaseLock &&
-        id != ApiId::WdfInterruptAcquireLock) {
+    // At DIRQL only the interrupt object's own calls are allowed.
+    if (!allowed_at_dirql(id))
       return wrong(fmt::format("{} is called at DIRQL: {}", info.name, why));
+    return std::nullopt;
+  }
+  if (id == ApiId::WdfRequestSend) {
+    if (std::string l = spin_lock_held(a); !l.empty()) {
+      return wrong(
+          fmt::format("WdfRequestSend is called while {} holds {} "
+                      "(SDV ReqSendWhileSpinlock)",
+                      lane_of(a), l));
     }
     return std::nullopt;
   }
-  bool waits = false;
-  switch (id) {
-    case ApiId::KeWaitForSingleObject:
-    case ApiId::WdfWorkItemFlush:
-    case ApiId::WdfIoQueueStopSynchronously:
-    case ApiId::WdfIoQueuePurgeSynchronously:
-    case ApiId::WdfIoQueueStopAndPurgeSynchronously:
-    case ApiId::WdfIoQueueDrainSynchronously:
-      waits = true;
-      break;
-    case ApiId::WdfWaitLockAcquire:
-      waits = in.nargs < 2 || call.arg[1] != 0;  // a zero timeout may be tried at DISPATCH
-      break;
-    case ApiId::WdfTimerStop:
-    case ApiId::WdfDpcCancel:
-      waits = in.nargs >= 2 && call.arg[1] != 0;
-      break;
-    case ApiId::WdfRequestSend:
-      if (std::string l = spin_lock_held(a); !l.empty()) {
-        return wrong(
-            fmt::format("WdfRequestSend is called while {} holds {} "
-                        "(SDV ReqSendWhileSpinlock)",
-                        lane_of(a), l));
-      }
-      break;
-    default:
-      break;
-  }
-  if (!waits) return std::nullopt;
+  if (!call_may_wait(id, in.nargs, call.arg[1])) return std::nullopt;
   // WdfTimerStop(Wait) from the timer's own callback is a deadlock before it is an IRQL error.
-  if ((id == ApiId::WdfTimerStop || id == ApiId::WdfDpcCancel || id == ApiId::WdfWorkItemFlush)) {
+  if (id == ApiId::WdfTimerStop || id == ApiId::WdfDpcCancel || id == ApiId::WdfWorkItemFlush) {
     const uint8_t* p = act(a);
     const auto t = static_cast<uint32_t>(call.arg[0]);
-    if (static_cast<ActKind>(p[kAKind]) == (id == ApiId::WdfWorkItemFlush
-                                                ? ActKind::WorkItem
-                                                : deferred_kind(spec_.timers[t].kind)) &&
+    if (static_cast<ActKind>(p[kAKind]) == deferred_kind(spec_.timers[t].kind) &&
         p[kASubject] == t + 1) {
       return std::nullopt;  // wait_for_dpcs reports the deadlock
     }

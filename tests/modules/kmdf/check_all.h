@@ -51,4 +51,14 @@ inline bool found(const Checked& c, RuleId rule, const std::string& words) {
   return false;
 }
 
+/// True when some finding exists and every finding is of `rule` (each replayed).
+inline bool only(const Checked& c, RuleId rule) {
+  if (c.result.violations.empty()) return false;
+  for (const Violation& v : c.result.violations) {
+    EXPECT_TRUE(v.replayed) << v.message;
+    if (v.rule != rule) return false;
+  }
+  return true;
+}
+
 }  // namespace cc::test

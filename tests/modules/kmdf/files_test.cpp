@@ -17,15 +17,7 @@ using test::check_all;
 using test::Checked;
 using test::findings;
 using test::found;
-
-bool only(const Checked& c, RuleId rule) {
-  if (c.result.violations.empty()) return false;
-  for (const Violation& v : c.result.violations) {
-    EXPECT_TRUE(v.replayed) << v.message;
-    if (v.rule != rule) return false;
-  }
-  return true;
-}
+using test::only;
 
 // An untyped request on a queue with two typed callbacks may be either type: both run.
 TEST(KmdfTypes, AnUntypedRequestMayReachEitherTypedCallback) {
