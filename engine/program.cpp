@@ -276,12 +276,6 @@ class Lowerer {
         emit(in);
         return d;
       }
-      case ApiId::WdfRequestCreate:
-        fail(
-            "WdfRequestCreate is only supported in a `request NAME = WdfRequestCreate(target);` "
-            "declaration",
-            e.range);
-        return constant(0, e.range);
       default:
         break;
     }
@@ -420,8 +414,13 @@ class Lowerer {
       }
       case ast::StmtKind::Return: {
         if (frames_.size() == 1) {
-          if (s.value) expr(*s.value);
-          emit({.op = Op::Return, .src = s.range});
+          // A callback's value (EvtUsbTargetPipeReadersFailed's BOOLEAN) reaches the module.
+          if (s.value) {
+            Reg v = expr(*s.value);
+            emit({.op = Op::Return, .sub = 1, .a = v, .src = s.range});
+          } else {
+            emit({.op = Op::Return, .src = s.range});
+          }
           break;
         }
         if (s.value) {
@@ -537,6 +536,7 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
           succ(in.target);
           break;
         case Op::Return:
+          if (in.sub != 0) set(use, in.a.value);
           break;
         default:
           succ(pc + 1);

@@ -43,9 +43,11 @@ std::string Kmdf::build() {
     if (it->kind == ast::EnvKind::Arrive && it->file != ast::kNone)
       file_device_[it->file] = spec_.queues[it->object].device;
   }
+  created_first_ = static_cast<uint32_t>(reqs_.size());
   for (const ast::CreatedRequestDecl& c : spec_.requests) {
     reqs_.push_back({.created = true, .target = c.target, .name = c.name});
   }
+  if (std::string why = build_targets(); !why.empty()) return why;
   nreq_ = static_cast<uint32_t>(reqs_.size());
   if (nreq_ > 200) return "more than 200 requests";
   for (const std::vector<uint32_t>& cls : arrive_reqs_) symmetric_ = symmetric_ || cls.size() > 1;
@@ -67,6 +69,7 @@ uint64_t Kmdf::activities() const {
   // EvtDeviceSurpriseRemoval; per file handle one file callback (EvtFileClose waits for the
   // cleanup); per manual queue one ready notification when the code registers one.
   uint64_t n = spec_.timers.size() + 4ULL * nreq_ + 1;
+  for (uint32_t t : reader_of_) n += t != ast::kNone ? 1 : 0;  // one reader callback at a time
   for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
     for (const char* h : {"EvtDeviceSelfManagedIoSuspend", "EvtDeviceSelfManagedIoRestart",
                           "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup"}) {
@@ -96,13 +99,15 @@ uint64_t Kmdf::activities() const {
 }
 
 void Kmdf::layout(Layout& layout) {
-  requests_ =
-      layout.add("kmdf.requests", kRCtx + 4 * static_cast<uint32_t>(spec_.context.size()), nreq_);
+  ext_at_ = kRCtx + 4 * static_cast<uint32_t>(spec_.context.size());
+  requests_ = layout.add("kmdf.requests", ext_at_ + (ext_ ? uint32_t{kXSize} : 0U), nreq_);
   queues_ = layout.add("kmdf.queues", kQItems + nreq_, static_cast<uint32_t>(spec_.queues.size()));
   devices_ = layout.add("kmdf.devices", 2, static_cast<uint32_t>(spec_.devices.size()));
   timers_ = layout.add("kmdf.timers", 1, static_cast<uint32_t>(spec_.timers.size()));
   power_ = layout.add("kmdf.power", 4, 1);  // Power, stop lines started, purge, Stage
   files_ = layout.add("kmdf.files", 1, static_cast<uint32_t>(spec_.files.size()));  // FileState
+  if (ext_)
+    targets_ = layout.add("kmdf.targets", kTSize, static_cast<uint32_t>(spec_.targets.size()));
 }
 
 void Kmdf::env_actors(std::vector<EnvActor>& out) const {
@@ -132,6 +137,10 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
   for (uint32_t f = 0; f < spec_.files.size(); ++f) add(EnvKind::Close, f);
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     if (spec_.queues[q].dispatch == ast::Dispatch::Manual) add(EnvKind::QueueReady, q);
+  }
+  for (uint32_t r = 0; r < nreq_ && timeouts_; ++r) add(EnvKind::Timeout, r);
+  for (uint32_t t = 0; t < reader_of_.size(); ++t) {
+    if (reader_of_[t] != ast::kNone) add(EnvKind::ReaderFailed, t);
   }
 }
 
@@ -174,10 +183,11 @@ int Kmdf::symbolic_param(ApiId api) const {
 void Kmdf::initial_state() {
   for (uint32_t r = 0; r < nreq_; ++r) {
     req(r)[kRSrcQueue] = kNoQueue;
-    if (reqs_[r].created) {
+    if (reqs_[r].created && !reqs_[r].pool) {  // pool slots exist once WdfRequestCreate runs
       set_place(r, Place::Driver);
       req(r)[kRRefs] = 1;
     }
+
     for (std::size_t f = 0; f < spec_.context.size(); ++f) {
       const ast::VarDecl& fd = spec_.context[f];
       auto init = static_cast<int32_t>(fd.init_value);
@@ -186,6 +196,9 @@ void Kmdf::initial_state() {
   }
   for (std::size_t t = 0; t < spec_.timers.size(); ++t) {
     s_[timers_.at(static_cast<uint32_t>(t))] = spec_.timers[t].manual ? 0 : 1;
+  }
+  for (uint32_t r : reader_of_) {
+    if (r != ast::kNone) set_flag(r, kReader);  // a continuous reader's: the framework owns it
   }
 }
 
@@ -288,6 +301,9 @@ Outcome Kmdf::on_finish(uint32_t a, const Instr& in) {
     }
   }
   if (kind == ActKind::Resume && subject != kNoSlot) drop_ref(subject);  // the framework's hold
+  if (kind == ActKind::ReadComplete || kind == ActKind::ReadersFailed) {
+    reader_callback_done(a, kind, subject, in);
+  }
   if (kind != ActKind::Stop || subject == kNoSlot) return Outcome::Finished;
   const std::string lane = lane_of(a);
   bool handled = has(subject, kStopHandled);
@@ -326,7 +342,7 @@ int32_t Kmdf::pin(int32_t h) const {
 }
 
 std::optional<int32_t> Kmdf::created_ref(int32_t imm) const {
-  auto r = static_cast<uint32_t>(nreq_ - spec_.requests.size()) + static_cast<uint32_t>(imm);
+  auto r = created_first_ + static_cast<uint32_t>(imm);
   return static_cast<int32_t>((r + 1) | (kCurrentEpoch << 16));
 }
 

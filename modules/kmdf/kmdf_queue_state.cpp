@@ -52,6 +52,7 @@ RunResult Kmdf::env_queue_done(uint32_t q) {
 }
 
 bool Kmdf::wait_over(uint32_t a) {
+  if (target_wait_over(a)) return true;
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     uint8_t* qp = queue(q);
     if (qp[kQSyncWaiter] != a + 1) continue;
