@@ -251,7 +251,7 @@ inline constexpr std::array<std::pair<std::string_view, Role>, 2> kMiniportHandl
     {"MiniportCancelSend", Role::MiniportCancelSend},
 }};
 
-inline constexpr std::array<std::pair<std::string_view, Role>, 9> kDeviceHandlers = {{
+inline constexpr std::array<std::pair<std::string_view, Role>, 10> kDeviceHandlers = {{
     {"EvtDeviceSurpriseRemoval", Role::DeviceCallback},
     {"EvtDeviceSelfManagedIoSuspend", Role::DeviceCallback},
     {"EvtDeviceSelfManagedIoRestart", Role::DeviceCallback},
@@ -259,6 +259,7 @@ inline constexpr std::array<std::pair<std::string_view, Role>, 9> kDeviceHandler
     {"EvtDeviceSelfManagedIoCleanup", Role::DeviceCallback},
     {"EvtFileCleanup", Role::FileCallback},
     {"EvtFileClose", Role::FileCallback},
+    {"EvtDevicePrepareHardware", Role::DeviceCallback},
     {"EvtDeviceD0Entry", Role::PowerCallback},
     {"EvtDeviceD0Exit", Role::PowerCallback},
 }};

@@ -67,6 +67,15 @@ void RefMachine::init_kmdf(const ast::Spec& spec) {
   }
   list_capacity_ = reqs_.size();
   file_state_.assign(spec.files.size(), 0);
+  // The device starts with EvtDeviceD0Entry(WdfPowerDeviceD3Final); power-managed queues wait.
+  // EvtDevicePrepareHardware, when bound, comes before it.
+  if (start_device_callbacks(Role::Pnp, "EvtDevicePrepareHardware")) {
+    power_ = PowerPhase::Entering;
+  } else if (start_device_callbacks(Role::Pnp, "EvtDeviceD0Entry",
+                                    {Val{named("WdfPowerDeviceD3Final")}})) {
+    power_ = PowerPhase::Entering;
+    entry_called_ = true;
+  }
 }
 
 int RefMachine::sync_device_of_queue(int q) const {

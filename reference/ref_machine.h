@@ -334,7 +334,8 @@ enum class PowerPhase : uint8_t {
   Off,
   Resuming,
   Removed,
-  Purging
+  Purging,
+  Entering  ///< the device's first EvtDeviceD0Entry runs
 };
 
 /// What an activity is: a thread, a timer or one of the callbacks the frameworks start.
@@ -531,6 +532,7 @@ class RefMachine {
   std::vector<int> arrived_;           ///< per environment item: requests arrived so far
   std::vector<int> first_req_;         ///< per environment item: index of its first request
   PowerPhase power_ = PowerPhase::On;  ///< the device's power phase
+  bool entry_called_ = false;          ///< Entering: the first EvtDeviceD0Entry was called
   std::size_t stop_line_ = 0;          ///< `stop` lines started so far
   bool purge_ = false;                 ///< the transition in progress is a removal
   int stage_ = 0;                ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
@@ -811,7 +813,7 @@ class RefMachine {
   /// Removal's purge of the next group of queues.
   void power_purge_stage();
   /// Starts device callback `handler` on every device that binds it; false when none does.
-  bool start_device_callbacks(Role role, const char* handler);
+  bool start_device_callbacks(Role role, const char* handler, std::vector<Val> args = {});
   /// A device callback the power path waits for is running.
   bool pnp_busy() const;
   // file objects and ready notification (ref_kmdf_files.cpp)

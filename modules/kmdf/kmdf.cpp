@@ -72,7 +72,8 @@ uint64_t Kmdf::activities() const {
   for (uint32_t t : reader_of_) n += t != ast::kNone ? 1 : 0;  // one reader callback at a time
   for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
     for (const char* h : {"EvtDeviceSelfManagedIoSuspend", "EvtDeviceSelfManagedIoRestart",
-                          "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup"}) {
+                          "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup",
+                          "EvtDeviceD0Entry", "EvtDeviceD0Exit", "EvtDevicePrepareHardware"}) {
       if (device_handler(d, h) != ast::kNone) {
         ++n;
         break;
@@ -128,10 +129,13 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
     if (!reqs_[r].created && cancel_queue_[reqs_[r].queue]) add(EnvKind::Cancel, r);
   }
   for (uint32_t r = 0; r < nreq_; ++r) add(EnvKind::Target, r);
-  if (!stop_items_.empty()) {
-    add(EnvKind::Stop, 0);
-    add(EnvKind::Power, 0);
+  bool d0entry = false;
+  for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+    d0entry = d0entry || device_handler(d, "EvtDeviceD0Entry") != ast::kNone ||
+              device_handler(d, "EvtDevicePrepareHardware") != ast::kNone;
   }
+  if (!stop_items_.empty()) add(EnvKind::Stop, 0);
+  if (!stop_items_.empty() || d0entry) add(EnvKind::Power, 0);  // the first D0Entry's end
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) add(EnvKind::Timer, t);
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) add(EnvKind::QueueDone, q);
   for (uint32_t f = 0; f < spec_.files.size(); ++f) add(EnvKind::Close, f);
@@ -199,6 +203,15 @@ void Kmdf::initial_state() {
   }
   for (uint32_t r : reader_of_) {
     if (r != ast::kNone) set_flag(r, kReader);  // a continuous reader's: the framework owns it
+  }
+  // The device starts with EvtDeviceD0Entry(WdfPowerDeviceD3Final); its power-managed queues
+  // dispatch once it has returned (docs/semantics/kmdf.md "Power and removal").
+  // EvtDevicePrepareHardware first, when bound (the D0Entry waits for it: env_power).
+  if (spawn_device_callbacks(ActKind::Pnp, "EvtDevicePrepareHardware")) {
+    set_phase(Power::Entering);
+  } else if (spawn_device_callbacks(ActKind::Pnp, "EvtDeviceD0Entry", k::WdfPowerDeviceD3Final)) {
+    set_phase(Power::Entering);
+    power_byte(kPPurge) = 1;  // during Entering: EvtDeviceD0Entry was called
   }
 }
 

@@ -99,7 +99,8 @@ enum class Power : uint8_t {
   Off,        ///< low power: power-managed queues hold new requests
   Resuming,   ///< EvtIoResume is being called, one request at a time
   Removed,    ///< after the removal purge: nothing more happens
-  Purging,    ///< removal: the purge of the other queues waits for EvtDeviceSelfManagedIoFlush
+  Purging,    ///< removal: the next purge waits for EvtDeviceSelfManagedIoFlush / EvtDeviceD0Exit
+  Entering,   ///< the device's first EvtDeviceD0Entry runs: power-managed queues wait for it
 };
 
 /// Which queues a power transition acts on, in removal order.
@@ -423,8 +424,10 @@ class Kmdf final : public ModuleBase {
   void start_purge_stage(Stage next);
   /// The function bound to device callback `h` on device d, ast::kNone when none.
   uint32_t device_handler(uint32_t d, std::string_view h) const;
-  /// Starts device callback `h` on every device that binds it; false when none does.
-  bool spawn_device_callbacks(ActKind kind, std::string_view h);
+  /// Starts device callback `h` on every device that binds it, with `state` (a
+  /// WDF_POWER_DEVICE_STATE, EvtDeviceD0Entry/D0Exit) as its parameter when >= 0; false when
+  /// no device binds it.
+  bool spawn_device_callbacks(ActKind kind, std::string_view h, int32_t state = -1);
   /// A device callback the power path waits for is running.
   bool pnp_busy() const;
 
