@@ -510,11 +510,21 @@ TEST(Sema, CallbackSignaturesByRole) {
   Diagnostic comp = one_error(
       "queue q : parallel { EvtIoRead = R; }\n"
       "fn R(request r) { WdfRequestSetCompletionRoutine(r, R); }");
-  EXPECT_EQ(comp.message,
-            "'R' does not fit a completion routine, which takes (request, status); 'R' takes "
-            "(request r)");
+  EXPECT_EQ(
+      comp.message,
+      "'R' does not fit a completion routine, which takes (request, status [, request context]); "
+      "'R' takes "
+      "(request r)");
   EXPECT_EQ(comp.range.begin.line, 2U);
-  EXPECT_EQ(comp.range.begin.col, 53U);
+  EXPECT_EQ(comp.range.begin.col, 53U);  // EvtUsbTargetPipeReadersFailed answers TRUE (restart) or
+                                         // FALSE: it must return a bool.
+  Diagnostic failed = one_error(
+      "target p : cancelable;\n"
+      "thread T { WdfUsbTargetPipeConfigContinuousReader(p, C, F); }\n"
+      "fn C() { }\nfn F(status s) { }");
+  EXPECT_EQ(failed.message,
+            "'F' is used as EvtUsbTargetPipeReadersFailed, so it must return a bool (TRUE "
+            "restarts the reader)");
 }
 
 TEST(Sema, NdisRolesPauseLinesAndTpVerbs) {
