@@ -276,12 +276,6 @@ class Lowerer {
         emit(in);
         return d;
       }
-      case ApiId::WdfRequestCreate:
-        fail(
-            "WdfRequestCreate is only supported in a `request NAME = WdfRequestCreate(target);` "
-            "declaration",
-            e.range);
-        return constant(0, e.range);
       default:
         break;
     }

@@ -47,7 +47,7 @@ enum class Op : uint8_t {
   ListRemove,     ///< r[a] = remove(loc, r[b])
   ListEmpty,      ///< r[a] = empty(loc)
   ListGet,        ///< r[a] = loc[r[b]] or NULL, r[c] = (r[b] < count)
-  Return,         ///< the activity finishes
+  Return,         ///< the activity finishes (sub 1: with the value in register a)
   Symbolic,       ///< r[a] = a fresh symbolic value of imm bits (`symbolic int<imm> x;`)
 };
 

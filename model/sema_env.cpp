@@ -225,6 +225,15 @@ void Sema::check_roles() {
              fmt::format("'{}' does not fit {}, which takes {}; '{}' takes {}", f.name, ri.use,
                          ri.signature, f.name, actual_signature(f)));
       report(DiagId::NoteDeclaredHere, f.range, fmt::format("'{}' is declared here", f.name));
+    } else if (ri.returns_bool) {
+      if (f.return_type == TypeKind::Void ||
+          (f.return_type != TypeKind::Error && !is_num(f.return_type))) {
+        report(DiagId::CallbackSignature, u.at,
+               fmt::format("'{}' is used as {}, so it must return a bool (TRUE restarts the "
+                           "reader)",
+                           f.name, ri.use));
+        report(DiagId::NoteDeclaredHere, f.range, fmt::format("'{}' is declared here", f.name));
+      }
     } else if (f.return_type != TypeKind::Void && f.return_type != TypeKind::Error &&
                (u.role != Role::InterruptSync || !is_num(f.return_type))) {
       report(DiagId::CallbackSignature, u.at,

@@ -402,6 +402,9 @@ TypeKind Sema::check_api_call(Expr& e, ApiId id) {
         }
         if (id == ApiId::WdfRequestSetCompletionRoutine) {
           roles_.push_back(RoleUse{a.sym.index, Role::Completion, a.range});
+        } else if (id == ApiId::WdfUsbTargetPipeConfigContinuousReader) {
+          roles_.push_back(
+              RoleUse{a.sym.index, i == 1 ? Role::ReadComplete : Role::ReadersFailed, a.range});
         } else if (id == ApiId::WdfRequestMarkCancelable ||
                    id == ApiId::WdfRequestMarkCancelableEx) {
           roles_.push_back(RoleUse{a.sym.index, Role::Cancel, a.range});

@@ -67,6 +67,15 @@ void RefMachine::init_kmdf(const ast::Spec& spec) {
   }
   list_capacity_ = reqs_.size();
   file_state_.assign(spec.files.size(), 0);
+  // The device starts with EvtDeviceD0Entry(WdfPowerDeviceD3Final); power-managed queues wait.
+  // EvtDevicePrepareHardware, when bound, comes before it.
+  if (start_device_callbacks(Role::Pnp, "EvtDevicePrepareHardware")) {
+    power_ = PowerPhase::Entering;
+  } else if (start_device_callbacks(Role::Pnp, "EvtDeviceD0Entry",
+                                    {Val{named("WdfPowerDeviceD3Final")}})) {
+    power_ = PowerPhase::Entering;
+    entry_called_ = true;
+  }
 }
 
 int RefMachine::sync_device_of_queue(int q) const {
@@ -120,51 +129,6 @@ void RefMachine::complete_request(int r, int32_t st) {
   q.target_cancelable = false;
   if (q.stop_pending) q.stop_handled = true;
   release_ref(r);
-}
-
-void RefMachine::target_completes(int r, int32_t st) {
-  Req& q = reqs_[static_cast<std::size_t>(r)];
-  q.place = Place::Driver;
-  q.target = -1;
-  q.target_cancelable = false;
-  q.status = st;
-  if (q.send_and_forget) {
-    complete_request(r, st);  // the framework completes it upward
-    return;
-  }
-  if (q.completion_fn >= 0) {
-    const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(q.completion_fn)];
-    start_activity(fmt::format("{}[{}]", fn.name, q.name), fn, Role::Completion, r,
-                   {Val{0, r, q.epoch}, Val{st}}, -1);
-  }
-}
-
-/// A cancel reaching a request the driver owns or has at a target: the originator's starts
-/// the cancel routine of a cancelable request; at a target it completes the request when the
-/// target can be cancelled; otherwise it only sets the sticky cancel flag.
-void RefMachine::cancel_reaches(int r, bool originator) {
-  // The originator's IoCancelIrp sets the IRP's Cancel bit; WdfRequestCancelSentRequest sets
-  // the framework's cancelled state and, while the request is out, cancels the IRP too.
-  Req& q = reqs_[static_cast<std::size_t>(r)];
-  q.cancel_aimed = true;
-  if (!originator) q.fx_canceled = true;
-  if (originator || q.at_target()) q.cancel_flag = true;
-  switch (q.place) {
-    case Place::Driver:
-      if (originator && q.cancel_fn >= 0 && !q.cancel_held) start_cancel_routine(r, q.cancel_fn);
-      break;
-    case Place::TargetPending:
-      break;  // the lower driver has set no cancel routine yet
-    case Place::TargetHeld:
-      if (q.target_cancelable) {
-        target_completes(r, K().cancelled);
-      } else {
-        q.cancel_flag = true;
-      }
-      break;
-    default:
-      break;
-  }
 }
 
 void RefMachine::cancel_on_queue(int r) {
@@ -261,6 +225,12 @@ Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::WdfRequestSend:
     case ApiId::WdfRequestSendAndForget:
     case ApiId::WdfRequestCancelSentRequest:
+    case ApiId::WdfRequestCreate:
+    case ApiId::WdfIoTargetStart:
+    case ApiId::WdfIoTargetStop:
+    case ApiId::WdfIoTargetPurge:
+    case ApiId::WdfIoTargetGetState:
+    case ApiId::WdfUsbTargetPipeConfigContinuousReader:
       return kmdf_target_api(id, args);
     case ApiId::WdfRequestComplete:
     case ApiId::WdfRequestCompleteWithInformation:
@@ -301,62 +271,6 @@ Val RefMachine::call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args) {
     case ApiId::WdfObjectDereference:
     case ApiId::WdfObjectDelete:
       return kmdf_object_api(id, args);
-    default:
-      break;
-  }
-  not_executed(id);
-}
-
-Val RefMachine::kmdf_target_api(ApiId id, std::vector<Val>& args) {
-  switch (id) {
-    case ApiId::WdfRequestSend:
-    case ApiId::WdfRequestSendAndForget: {
-      visible();
-      record(id);
-      Req& r = check_handle(args[0], id, true);
-      if (id == ApiId::WdfRequestSendAndForget && !r.received &&
-          reading::kSendAndForgetOnlyReceived) {
-        violation(
-            RuleId::ApiMisuse,
-            fmt::format("WdfRequestSendAndForget on {}, a request created with WdfRequestCreate",
-                        r.name));
-      }
-      if (id == ApiId::WdfRequestSend && r.completion_fn < 0) {
-        violation(RuleId::ApiMisuse,
-                  fmt::format("{} sends {} without a completion routine", cur().key, r.name));
-      }
-      if (reading::kSendWhileCancelableIsMisuse && r.cancel_fn >= 0) {
-        violation(RuleId::ApiMisuse,
-                  fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
-      }
-      const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(args[1].i)];
-      if (reading::kCancelFlagCheckedBeforeMayFail && r.fx_canceled) {
-        r.status = K().cancelled;
-        return result(id, 0);
-      }
-      if (t.may_fail && choose({"send:ok", "send:fail"}) == 1) {
-        r.status = K().invalid_device_state;
-        return result(id, 0);
-      }
-      if (!reading::kCancelFlagCheckedBeforeMayFail && r.fx_canceled) {
-        r.status = K().cancelled;
-        return result(id, 0);
-      }
-      r.place = Place::TargetPending;
-      r.target = args[1].i;
-      r.target_cancelable = false;
-      r.send_and_forget = id == ApiId::WdfRequestSendAndForget;
-      return result(id, 1);
-    }
-    case ApiId::WdfRequestCancelSentRequest: {
-      visible();
-      record(id);
-      Req& r = check_handle(args[0], id, false);
-      if (r.stop_pending) r.stop_handled = true;
-      bool delivered = r.place == Place::TargetHeld && r.target_cancelable;
-      if (r.place == Place::Driver || r.at_target()) cancel_reaches(args[0].req, false);
-      return result(id, delivered ? 1 : 0);
-    }
     default:
       break;
   }
@@ -424,6 +338,7 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
       record(id);
       Req& r = check_handle(args[0], id, true);
       r.completion_fn = args[1].i;  // -1 (NULL) clears it
+      r.completion_ctx = args.size() > 2 && args[1].i >= 0 ? copy_of(args[2]) : Val{};
       return Val{};
     }
     default:
@@ -680,6 +595,7 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
       r.cancel_flag = false;
       r.fx_canceled = false;
       r.completion_fn = -1;
+      r.completion_ctx = Val{};
       r.target_cancelable = false;
       r.status = args.size() > 2 ? args[2].i : K().success;
       r.send_and_forget = false;
@@ -752,6 +668,10 @@ bool RefMachine::run_kmdf_env(const std::string& key) {
     env_cancel(*r);
   } else if (auto r2 = key_rest(key, "target ")) {
     env_target(*r2);
+  } else if (auto r3 = key_rest(key, "timeout ")) {
+    env_timeout(*r3);
+  } else if (auto t = key_rest(key, "reader ")) {
+    env_reader(*t);
   } else if (auto f = key_rest(key, "close ")) {
     env_close(*f);
   } else if (auto q3 = key_rest(key, "ready ")) {
@@ -880,53 +800,6 @@ void RefMachine::env_cancel(const std::string& rname) {
   cancel_reaches(r, true);
 }
 
-void RefMachine::env_target(const std::string& rname) {
-  int r = find_req(rname);
-  if (r < 0) throw ReplayError{fmt::format("no request named '{}'", rname)};
-  Req& q = reqs_[static_cast<std::size_t>(r)];
-  if (!q.at_target()) throw BlockedSig{fmt::format("{} is not at a target", rname)};
-  const ast::TargetDecl& t = spec_->targets[static_cast<std::size_t>(q.target)];
-  std::vector<std::string> options;
-  std::vector<int32_t> statuses;
-  if (q.place == Place::TargetPending) {
-    options.emplace_back("target:take");
-  } else {
-    if (t.behaviour == ast::TargetBehaviour::Late && !q.target_cancelable)
-      options.emplace_back("target:mark");
-    if (t.behaviour != ast::TargetBehaviour::Pending) {
-      if (t.completes_values.empty()) {
-        statuses.push_back(K().success);
-      } else {
-        for (int64_t v : t.completes_values) statuses.push_back(static_cast<int32_t>(v));
-      }
-      for (int32_t s : statuses) options.push_back("target:complete:" + status_text(s));
-      if (t.completes_symbolic) options.emplace_back("target:complete:symbolic");
-    }
-  }
-  if (options.empty())
-    throw BlockedSig{fmt::format("target {} holds {} until it is cancelled", t.name, rname)};
-  const std::string& pick = options[choose(options)];
-  if (pick == "target:take") {
-    q.place = Place::TargetHeld;
-    if (t.behaviour == ast::TargetBehaviour::Cancelable ||
-        t.behaviour == ast::TargetBehaviour::Pending) {
-      q.target_cancelable = true;
-      if (q.cancel_flag) target_completes(r, K().cancelled);
-    }
-  } else if (pick == "target:mark") {
-    q.target_cancelable = true;
-    if (q.cancel_flag) target_completes(r, K().cancelled);
-  } else if (pick == "target:complete:symbolic") {
-    std::string var = fmt::format("status({}", q.name);
-    if (q.epoch != 0) var += fmt::format("@{}", q.epoch);
-    target_completes(r, symbolic_value(var + ")", 32));
-  } else {
-    std::size_t k = static_cast<std::size_t>(&pick - options.data()) -
-                    (options.size() - statuses.size() - (t.completes_symbolic ? 1 : 0));
-    target_completes(r, statuses[k]);
-  }
-}
-
 void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
   for (std::size_t k = 0; k < spec_->environment.size(); ++k) {
     const ast::EnvItem& item = spec_->environment[k];
@@ -950,6 +823,7 @@ void RefMachine::kmdf_candidate_events(std::set<std::string>& keys) const {
     if (r.received && r.alive() && !r.originator_cancelled) keys.insert("cancel " + r.name);
     if (r.at_target()) keys.insert("target " + r.name);
   }
+  target_candidate_events(keys);
 }
 
 // ---- KMDF end states ----

@@ -50,16 +50,18 @@ bool RefMachine::power_held(int q) const {
 bool RefMachine::powered_off(int q) const {
   if (power_ == PowerPhase::Removed) return true;
   if (!spec_->queues[static_cast<std::size_t>(q)].power_managed) return false;
-  return power_ == PowerPhase::Off || power_ == PowerPhase::Purging || stage_ == 2;
+  if (power_ == PowerPhase::Purging && stage_ == 0) return false;  // waiting for EvtDeviceD0Exit
+  return power_ == PowerPhase::Off || power_ == PowerPhase::Purging ||
+         power_ == PowerPhase::Entering || stage_ == 2;
 }
 
-bool RefMachine::start_device_callbacks(Role role, const char* handler) {
+bool RefMachine::start_device_callbacks(Role role, const char* handler, std::vector<Val> args) {
   bool any = false;
   for (std::size_t d = 0; d < spec_->devices.size(); ++d) {
     for (const ast::HandlerBinding& h : spec_->devices[d].handlers) {
       if (h.handler != handler || h.fn == ast::kNone) continue;
       const ast::FnDecl& fn = spec_->fns[h.fn];
-      start_activity(fn.name, fn, role, -1, {}, -1);
+      start_activity(fn.name, fn, role, -1, args, -1);
       any = true;
     }
   }
@@ -154,8 +156,19 @@ void RefMachine::env_power() {
     case PowerPhase::Removed:
       throw BlockedSig{"no power transition is in progress"};
     case PowerPhase::Purging:
-      if (pnp_busy()) throw BlockedSig{"the removal waits for EvtDeviceSelfManagedIoFlush"};
+      if (pnp_busy())
+        throw BlockedSig{"the removal waits for EvtDeviceSelfManagedIoFlush / EvtDeviceD0Exit"};
       power_purge_stage();
+      return;
+    case PowerPhase::Entering:
+      if (pnp_busy()) throw BlockedSig{"the queues wait for EvtDeviceD0Entry to return"};
+      if (!entry_called_) {
+        entry_called_ = true;
+        if (start_device_callbacks(Role::Pnp, "EvtDeviceD0Entry",
+                                   {Val{named("WdfPowerDeviceD3Final")}}))
+          return;
+      }
+      power_ = PowerPhase::On;
       return;
     case PowerPhase::Starting:
       if (pnp_busy()) throw BlockedSig{"the power-down waits for EvtDeviceSelfManagedIoSuspend"};
@@ -200,6 +213,15 @@ void RefMachine::env_power() {
     case PowerPhase::Waiting:
       if (power_waiting()) throw BlockedSig{"the power transition waits for a notified request"};
       for (Req& q : reqs_) q.stop_notified = q.stop_acked = false;
+      // After the power-down's EvtIoStop round: EvtDeviceD0Exit, which the next step awaits.
+      if (stage_ == 0 &&
+          start_device_callbacks(
+              Role::Pnp, "EvtDeviceD0Exit",
+              {Val{named(purge_ ? "WdfPowerDeviceD3Final" : "WdfPowerDeviceD3")}}) &&
+          purge_) {
+        power_ = PowerPhase::Purging;
+        return;
+      }
       if (!purge_) {
         power_ = PowerPhase::Off;
       } else if (stage_ == 2) {
@@ -212,7 +234,9 @@ void RefMachine::env_power() {
       }
       return;
     case PowerPhase::Off:
+      if (pnp_busy()) throw BlockedSig{"the power-up waits for EvtDeviceD0Exit to return"};
       power_ = PowerPhase::Resuming;
+      start_device_callbacks(Role::Pnp, "EvtDeviceD0Entry", {Val{named("WdfPowerDeviceD3")}});
       for (Req& q : reqs_) {
         if (!q.received || q.send_and_forget || q.fx_canceled || q.queue < 0) continue;
         if (!held_by_driver(q)) continue;
@@ -221,6 +245,7 @@ void RefMachine::env_power() {
       }
       return;
     case PowerPhase::Resuming:
+      if (pnp_busy()) throw BlockedSig{"the queues wait for EvtDeviceD0Entry to return"};
       for (const Act& a : acts_) {
         if (!a.done && a.role == Role::Resume)
           throw BlockedSig{fmt::format("the framework waits for {} to return", a.key)};

@@ -85,6 +85,10 @@ constexpr bool kSendAfterReturnIsDoubleCompletion = true;
 constexpr std::size_t kFilterNblPool = 3;
 constexpr std::size_t kVcbPool = 4;
 constexpr std::size_t kTaskPool = 4;
+/// Requests WdfRequestCreate hands out in code per execution, unless the spec's constant of
+/// that name says otherwise (docs/semantics/kmdf.md "I/O targets").
+constexpr std::size_t kRequestPoolDefault = 4;
+constexpr const char* kRequestPoolConst = "KMDF_REQUEST_POOL";
 /// CR012: NdisGeneratePartialCancelId returns the model's value of "partial_id"; another
 /// driver's partial id is the model's "partial_id(other#1)". A nonzero cancel id collides when
 /// its high byte (bits 31..24) is that other id and the two partial ids differ.
@@ -231,11 +235,34 @@ struct Req {
   int file = -1;  ///< the file handle it was sent on (Spec::files index), -1 if none
   std::vector<Val> ctx;
   std::vector<std::vector<Val>> ctx_lists;
+  Val completion_ctx;          ///< WdfRequestSetCompletionRoutine's context (a request handle)
+  bool timeout_armed = false;  ///< sent with WDF_REQUEST_SEND_OPTION_TIMEOUT, deadline to come
+  bool timed_out = false;      ///< the deadline cancelled it: STATUS_CANCELLED reads as a timeout
+  bool target_queued = false;  ///< a stopped target holds it in the framework's queue
+  bool ignore_state = false;   ///< sent with WDF_REQUEST_SEND_OPTION_IGNORE_TARGET_STATE
+  bool reader = false;         ///< a continuous reader's request (the framework's)
 
   /// Held by a target (sent and not yet completed by it).
   bool at_target() const { return place == Place::TargetPending || place == Place::TargetHeld; }
   /// Arrived and not yet completed or freed.
   bool alive() const { return place == Place::Queued || place == Place::Driver || at_target(); }
+};
+
+/// A continuous reader's states (docs/semantics/kmdf.md "I/O targets").
+constexpr int kReaderNone = 0;
+constexpr int kReaderIdle = 1;         ///< configured, not submitted: WdfIoTargetStart sends it
+constexpr int kReaderActive = 2;       ///< out at the pipe, or EvtUsbTargetPipeReadComplete runs
+constexpr int kReaderDead = 3;         ///< submitted but stopped until a stop and a start
+constexpr int kReaderFailDue = 4;      ///< a read failed: EvtUsbTargetPipeReadersFailed is due
+constexpr int kReaderFailRunning = 5;  ///< EvtUsbTargetPipeReadersFailed runs
+
+/// One I/O target's state (0 started, 1 stopped, 2 purged) and its continuous reader.
+struct TargetSt {
+  int state = 0;
+  int reader = kReaderNone;
+  int read_fn = -1;     ///< EvtUsbTargetPipeReadComplete
+  int failed_fn = -1;   ///< EvtUsbTargetPipeReadersFailed
+  int reader_req = -1;  ///< the reader's request
 };
 
 /// Who holds an NBL.
@@ -308,7 +335,8 @@ enum class PowerPhase : uint8_t {
   Off,
   Resuming,
   Removed,
-  Purging
+  Purging,
+  Entering  ///< the device's first EvtDeviceD0Entry runs
 };
 
 /// What an activity is: a thread, a timer or one of the callbacks the frameworks start.
@@ -331,6 +359,8 @@ enum class Role : uint8_t {
   Isr,              ///< EvtInterruptIsr: at DIRQL, under the interrupt's lock
   InterruptDpc,     ///< EvtInterruptDpc
   InterruptSync,    ///< WdfInterruptSynchronize's callback: inline, at DIRQL, under the lock
+  ReadComplete,     ///< EvtUsbTargetPipeReadComplete
+  ReadersFailed,    ///< EvtUsbTargetPipeReadersFailed (its BOOLEAN restarts the reader)
 };
 
 /// A statement cursor: a statement list, an atomic block or a loop in progress.
@@ -374,6 +404,10 @@ struct Act {
   int object = -1;            ///< timer / DPC / work item / interrupt callbacks: their object
   int waiting_deferred = -1;  ///< in WdfTimerStop(Wait) / WdfDpcCancel(Wait) / Flush of this
   const Expr* result_site = nullptr;  ///< inline callback: the caller's call it answers
+  int waiting_send = -1;              ///< in a synchronous WdfRequestSend of this request
+  int waiting_target = -1;  ///< in WdfIoTargetStop/Purge waiting for this target's sent I/O
+  int reader_target = -1;   ///< a reader callback: its pipe's target
+  Val returned;             ///< the value the callback returned
   std::vector<Frame> frames;
 };
 
@@ -509,10 +543,13 @@ class RefMachine {
   std::vector<int> arrived_;           ///< per environment item: requests arrived so far
   std::vector<int> first_req_;         ///< per environment item: index of its first request
   PowerPhase power_ = PowerPhase::On;  ///< the device's power phase
+  bool entry_called_ = false;          ///< Entering: the first EvtDeviceD0Entry was called
   std::size_t stop_line_ = 0;          ///< `stop` lines started so far
   bool purge_ = false;                 ///< the transition in progress is a removal
   int stage_ = 0;                ///< 0 power-down, 1 purge of power-managed queues, 2 of the others
   std::vector<int> file_state_;  ///< per file handle: 0 open, 1 cleanup, 2 flushed, 3 closed
+  std::vector<TargetSt> targets_;  ///< per I/O target (grown on first use)
+  std::size_t pool_used_ = 0;      ///< requests WdfRequestCreate made in code so far
   // NDIS / APPC
   std::vector<Nbl> nbls_;               ///< the protocol's NBLs, then the filter's
   std::vector<bool> cancel_send_done_;  ///< per environment item: its cancel_send or pause ran
@@ -729,8 +766,34 @@ class RefMachine {
   // KMDF calls
   /// Routes a KMDF call to its group.
   Val call_kmdf_api(const Expr& e, ApiId id, std::vector<Val>& args);
-  /// WdfRequestSend, WdfRequestSendAndForget, WdfRequestCancelSentRequest.
+  /// WdfRequestSend, WdfRequestSendAndForget, WdfRequestCancelSentRequest, WdfRequestCreate
+  /// and the target-state calls.
   Val kmdf_target_api(ApiId id, std::vector<Val>& args);
+  // I/O targets (ref_kmdf_targets.cpp)
+  /// WdfRequestSend with its options, WdfRequestSendAndForget.
+  Val kmdf_send(ApiId id, std::vector<Val>& args);
+  /// WdfIoTargetStart/Stop/Purge/GetState, WdfUsbTargetPipeConfigContinuousReader.
+  Val kmdf_target_state_api(ApiId id, std::vector<Val>& args);
+  /// The pool size of WdfRequestCreate in code.
+  std::size_t pool_size() const;
+  /// Target t's state record.
+  TargetSt& target_st(int t);
+  /// Sends target t's continuous reader.
+  void send_reader(int t);
+  /// The framework cancels the requests sent to target t.
+  void cancel_target_io(int t);
+  /// The current activity waits until target t's sent I/O has completed.
+  void wait_for_target(int t);
+  /// Activity a's synchronous send or target stop is over (it may move).
+  bool target_wait_over(Act& a);
+  /// Target t completed its reader request r with st.
+  void reader_completes(int t, int r, int32_t st);
+  /// A reader callback returned: resubmit or stop the reader.
+  void reader_callback_returns(const Act& a);
+  void env_timeout(const std::string& rname);  ///< "timeout <request>"
+  void env_reader(const std::string& tname);   ///< "reader <target>"
+  /// Keys of the timeouts and reader work items that may move.
+  void target_candidate_events(std::set<std::string>& keys) const;
   /// WdfRequestComplete(WithInformation), WdfRequestGetStatus, WdfRequestSetCompletionRoutine.
   Val kmdf_completion_api(ApiId id, std::vector<Val>& args);
   /// WdfRequestMarkCancelable(Ex), WdfRequestUnmarkCancelable, WdfRequestIsCanceled.
@@ -786,7 +849,7 @@ class RefMachine {
   /// Removal's purge of the next group of queues.
   void power_purge_stage();
   /// Starts device callback `handler` on every device that binds it; false when none does.
-  bool start_device_callbacks(Role role, const char* handler);
+  bool start_device_callbacks(Role role, const char* handler, std::vector<Val> args = {});
   /// A device callback the power path waits for is running.
   bool pnp_busy() const;
   // file objects and ready notification (ref_kmdf_files.cpp)

@@ -116,6 +116,9 @@ void RefMachine::move_activity(Act& a) {
     }
     a.waiting_deferred = -1;
   }
+  if ((a.waiting_send >= 0 || a.waiting_target >= 0) && !target_wait_over(a)) {
+    throw BlockedSig{fmt::format("{} waits in a synchronous send or a target stop", a.key)};
+  }
   if (a.waiting_queue >= 0 && !queue_wait_over(a)) {
     throw BlockedSig{fmt::format("{} waits for queue {} to go idle", a.key,
                                  spec_->queues[static_cast<std::size_t>(a.waiting_queue)].name)};
@@ -487,6 +490,7 @@ void RefMachine::do_return(Val v) {
       if (Act* c = find_act(a.inline_caller); c != nullptr && !c->frames.empty())
         c->frames.back().memo[a.result_site] = Val{v.i};
     }
+    a.returned = v;
     finish_activity();
     return;
   }
@@ -501,6 +505,7 @@ void RefMachine::finish_activity() {
   if (a.completing_nbl >= 0) nbls_[static_cast<std::size_t>(a.completing_nbl)].in_complete = false;
   if (a.role == Role::Stop && a.req >= 0) stop_callback_returns(a);
   if (a.role == Role::Resume && a.req >= 0) release_ref(a.req);  // the framework's hold
+  if (a.role == Role::ReadComplete || a.role == Role::ReadersFailed) reader_callback_returns(a);
   if (a.holds_device) {
     device_holder_[static_cast<std::size_t>(a.device)] = -1;
     a.holds_device = false;

@@ -43,9 +43,11 @@ std::string Kmdf::build() {
     if (it->kind == ast::EnvKind::Arrive && it->file != ast::kNone)
       file_device_[it->file] = spec_.queues[it->object].device;
   }
+  created_first_ = static_cast<uint32_t>(reqs_.size());
   for (const ast::CreatedRequestDecl& c : spec_.requests) {
     reqs_.push_back({.created = true, .target = c.target, .name = c.name});
   }
+  if (std::string why = build_targets(); !why.empty()) return why;
   nreq_ = static_cast<uint32_t>(reqs_.size());
   if (nreq_ > 200) return "more than 200 requests";
   for (const std::vector<uint32_t>& cls : arrive_reqs_) symmetric_ = symmetric_ || cls.size() > 1;
@@ -68,9 +70,11 @@ uint64_t Kmdf::activities() const {
   // Timers, DPCs and work items two instances each (queued again while running), interrupts
   // an ISR, two EvtInterruptDpc instances and a WdfInterruptSynchronize callback.
   uint64_t n = 2 * spec_.timers.size() + 4 * spec_.interrupts.size() + 4ULL * nreq_ + 1;
+  for (uint32_t t : reader_of_) n += t != ast::kNone ? 1 : 0;  // one reader callback at a time
   for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
     for (const char* h : {"EvtDeviceSelfManagedIoSuspend", "EvtDeviceSelfManagedIoRestart",
-                          "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup"}) {
+                          "EvtDeviceSelfManagedIoFlush", "EvtDeviceSelfManagedIoCleanup",
+                          "EvtDeviceD0Entry", "EvtDeviceD0Exit", "EvtDevicePrepareHardware"}) {
       if (device_handler(d, h) != ast::kNone) {
         ++n;
         break;
@@ -97,13 +101,15 @@ uint64_t Kmdf::activities() const {
 }
 
 void Kmdf::layout(Layout& layout) {
-  requests_ =
-      layout.add("kmdf.requests", kRCtx + 4 * static_cast<uint32_t>(spec_.context.size()), nreq_);
+  ext_at_ = kRCtx + 4 * static_cast<uint32_t>(spec_.context.size());
+  requests_ = layout.add("kmdf.requests", ext_at_ + (ext_ ? uint32_t{kXSize} : 0U), nreq_);
   queues_ = layout.add("kmdf.queues", kQItems + nreq_, static_cast<uint32_t>(spec_.queues.size()));
   devices_ = layout.add("kmdf.devices", 2, static_cast<uint32_t>(spec_.devices.size()));
   timers_ = layout.add("kmdf.timers", 2, static_cast<uint32_t>(spec_.timers.size()));
   power_ = layout.add("kmdf.power", 4, 1);  // Power, stop lines started, purge, Stage
   files_ = layout.add("kmdf.files", 1, static_cast<uint32_t>(spec_.files.size()));  // FileState
+  if (ext_)
+    targets_ = layout.add("kmdf.targets", kTSize, static_cast<uint32_t>(spec_.targets.size()));
   layout_contexts(layout);
 }
 
@@ -125,10 +131,13 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
     if (!reqs_[r].created && cancel_queue_[reqs_[r].queue]) add(EnvKind::Cancel, r);
   }
   for (uint32_t r = 0; r < nreq_; ++r) add(EnvKind::Target, r);
-  if (!stop_items_.empty()) {
-    add(EnvKind::Stop, 0);
-    add(EnvKind::Power, 0);
+  bool d0entry = false;
+  for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+    d0entry = d0entry || device_handler(d, "EvtDeviceD0Entry") != ast::kNone ||
+              device_handler(d, "EvtDevicePrepareHardware") != ast::kNone;
   }
+  if (!stop_items_.empty()) add(EnvKind::Stop, 0);
+  if (!stop_items_.empty() || d0entry) add(EnvKind::Power, 0);  // the first D0Entry's end
   for (uint32_t t = 0; t < spec_.timers.size(); ++t) add(EnvKind::Timer, t);
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) add(EnvKind::QueueDone, q);
   for (uint32_t f = 0; f < spec_.files.size(); ++f) add(EnvKind::Close, f);
@@ -140,6 +149,10 @@ void Kmdf::env_actors(std::vector<EnvActor>& out) const {
   }
   for (uint32_t i = 0; i < spec_.interrupts.size(); ++i) {
     if (spec_.interrupts[i].dpc != ast::kNone) add(EnvKind::InterruptDpc, i);
+  }
+  for (uint32_t r = 0; r < nreq_ && timeouts_; ++r) add(EnvKind::Timeout, r);
+  for (uint32_t t = 0; t < reader_of_.size(); ++t) {
+    if (reader_of_[t] != ast::kNone) add(EnvKind::ReaderFailed, t);
   }
 }
 
@@ -182,10 +195,11 @@ int Kmdf::symbolic_param(ApiId api) const {
 void Kmdf::initial_state() {
   for (uint32_t r = 0; r < nreq_; ++r) {
     req(r)[kRSrcQueue] = kNoQueue;
-    if (reqs_[r].created) {
+    if (reqs_[r].created && !reqs_[r].pool) {  // pool slots exist once WdfRequestCreate runs
       set_place(r, Place::Driver);
       req(r)[kRRefs] = 1;
     }
+
     for (std::size_t f = 0; f < spec_.context.size(); ++f) {
       const ast::VarDecl& fd = spec_.context[f];
       auto init = static_cast<int32_t>(fd.init_value);
@@ -196,6 +210,18 @@ void Kmdf::initial_state() {
     const ast::TimerDecl& td = spec_.timers[t];
     deferred(static_cast<uint32_t>(t))[kDState] =
         td.kind == ast::DeferredKind::Timer && !td.manual ? kDArmed : kDIdle;
+  }
+  for (uint32_t r : reader_of_) {
+    if (r != ast::kNone) set_flag(r, kReader);  // a continuous reader's: the framework owns it
+  }
+  // The device starts with EvtDeviceD0Entry(WdfPowerDeviceD3Final); its power-managed queues
+  // dispatch once it has returned (docs/semantics/kmdf.md "Power and removal").
+  // EvtDevicePrepareHardware first, when bound (the D0Entry waits for it: env_power).
+  if (spawn_device_callbacks(ActKind::Pnp, "EvtDevicePrepareHardware")) {
+    set_phase(Power::Entering);
+  } else if (spawn_device_callbacks(ActKind::Pnp, "EvtDeviceD0Entry", k::WdfPowerDeviceD3Final)) {
+    set_phase(Power::Entering);
+    power_byte(kPPurge) = 1;  // during Entering: EvtDeviceD0Entry was called
   }
 }
 
@@ -311,6 +337,9 @@ Outcome Kmdf::on_finish(uint32_t a, const Instr& in) {
   }
   release_interrupt_locks(a);
   if (kind == ActKind::Resume && subject != kNoSlot) drop_ref(subject);  // the framework's hold
+  if (kind == ActKind::ReadComplete || kind == ActKind::ReadersFailed) {
+    reader_callback_done(a, kind, subject, in);
+  }
   if (kind != ActKind::Stop || subject == kNoSlot) return Outcome::Finished;
   const std::string lane = lane_of(a);
   bool handled = has(subject, kStopHandled);
@@ -349,7 +378,7 @@ int32_t Kmdf::pin(int32_t h) const {
 }
 
 std::optional<int32_t> Kmdf::created_ref(int32_t imm) const {
-  auto r = static_cast<uint32_t>(nreq_ - spec_.requests.size()) + static_cast<uint32_t>(imm);
+  auto r = created_first_ + static_cast<uint32_t>(imm);
   return static_cast<int32_t>((r + 1) | (kCurrentEpoch << 16));
 }
 

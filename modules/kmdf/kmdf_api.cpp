@@ -8,8 +8,17 @@ Outcome Kmdf::exec_api(ApiCall& call) {
   switch (call.in->api()) {
     case ApiId::WdfRequestSend:
     case ApiId::WdfRequestSendAndForget:
+      return api_send_options(call);
     case ApiId::WdfRequestCancelSentRequest:
       return api_send(call);
+    case ApiId::WdfRequestCreate:
+      return api_create(call);
+    case ApiId::WdfIoTargetStart:
+    case ApiId::WdfIoTargetStop:
+    case ApiId::WdfIoTargetPurge:
+    case ApiId::WdfIoTargetGetState:
+    case ApiId::WdfUsbTargetPipeConfigContinuousReader:
+      return api_target_state(call);
     case ApiId::WdfRequestComplete:
     case ApiId::WdfRequestCompleteWithInformation:
     case ApiId::WdfRequestGetStatus:
@@ -88,52 +97,6 @@ Outcome Kmdf::api_send(ApiCall& call) {
   const std::array<int32_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   switch (in.api()) {
-    case ApiId::WdfRequestSend:
-    case ApiId::WdfRequestSendAndForget: {
-      bool forget = in.api() == ApiId::WdfRequestSendAndForget;
-      auto r = check_handle(arg[0], name, in, false);
-      if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
-      const std::string& rn = reqs_[*r].name;
-      if (forget && reqs_[*r].created) {
-        return misuse(
-            in, fmt::format("{} on {}, a request created with WdfRequestCreate", name, rn), rn);
-      }
-      if (!forget && req(*r)[kRComplFn] == 0) {
-        return misuse(in,
-                      fmt::format("WdfRequestSend of {} without a completion routine (set it "
-                                  "again after WdfRequestReuse)",
-                                  rn),
-                      rn);
-      }
-      if (req(*r)[kRCancelFn] != 0) {
-        return misuse(in, fmt::format("{} of {} while it is marked cancelable", name, rn), rn);
-      }
-      auto t = static_cast<uint32_t>(arg[1]);
-      const ast::TargetDecl& td = spec_.targets.at(t);
-      if (has(*r, kFxCanceled)) {  // FxIoTarget::SubmitLocked reads m_Canceled only
-        set_status(*r, k::STATUS_CANCELLED);
-        if (rec_) note(fmt::format("{} is already cancelled: not sent", rn));
-        result(call, 0);
-        break;
-      }
-      if (td.may_fail && choose(2, [](uint16_t c) {
-                           return std::string(c == 1 ? "send:fail" : "send:ok");
-                         }) == 1) {
-        set_status(*r, k::STATUS_INVALID_DEVICE_STATE);
-        if (rec_) note(fmt::format("target {} fails the send", td.name));
-        result(call, 0);
-        break;
-      }
-      set_place(*r, Place::TargetPending);
-      req(*r)[kRWhere] = static_cast<uint8_t>(t);
-      set_flag(*r, kTargetCancelable, false);
-      set_flag(*r, kForget, forget);
-      set_status(*r, k::STATUS_PENDING);
-      if (rec_) note(fmt::format("gives {} to target {}", rn, td.name));
-      event(EventKind::Gives, rn);
-      result(call, 1);
-      break;
-    }
     case ApiId::WdfRequestCancelSentRequest: {
       auto r = check_handle(arg[0], name, in, true);
       if (!r) return Outcome::Violation;
@@ -244,6 +207,7 @@ Outcome Kmdf::api_complete(ApiCall& call) {
       auto r = check_handle(arg[0], name, in, false);
       if (!r || !require_owned(*r, name, in)) return Outcome::Violation;
       req(*r)[kRComplFn] = arg[1] < 0 ? 0 : static_cast<uint8_t>(arg[1] + 1);  // NULL clears
+      if (ext_) set32(rext(*r) + kXComplCtx, in.nargs > 2 && arg[1] >= 0 ? pin(arg[2]) : 0);
       break;
     }
     default:
@@ -393,6 +357,7 @@ Outcome Kmdf::api_reuse(ApiCall& call) {
       set_flag(*r, kCancelFlag | kFxCanceled, false);
       set_flag(*r, kTargetCancelable | kFired | kUnmarkCancelled, false);
       req(*r)[kRComplFn] = 0;
+      if (ext_) set32(rext(*r) + kXComplCtx, 0);
       set_status(*r, in.nargs > 2 ? arg[2] : k::STATUS_SUCCESS);  // ReuseParams->Status
       if (rec_) note(fmt::format("reuses {}", rn));
       event(EventKind::Reuses, rn);

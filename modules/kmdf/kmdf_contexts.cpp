@@ -314,6 +314,7 @@ bool Kmdf::wait_over(uint32_t a) {
     d[kDWaiter] = 0;
     return true;
   }
+  if (target_wait_over(a)) return true;  // a synchronous send, a target stop or purge
   return queue_wait_over(a);
 }
 

@@ -31,6 +31,10 @@ RunResult Kmdf::run_env(const EnvActor& e) {
       return env_interrupt(e.index);
     case EnvKind::InterruptDpc:
       return env_interrupt_dpc(e.index);
+    case EnvKind::Timeout:
+      return env_timeout(e.index);
+    case EnvKind::ReaderFailed:
+      return env_reader_failed(e.index);
   }
   return RunResult::Disabled;
 }
@@ -141,6 +145,7 @@ RunResult Kmdf::env_cancel(uint32_t r) {
 RunResult Kmdf::env_target(uint32_t r) {
   Place p = place(r);
   if (p != Place::TargetPending && p != Place::TargetDelivered) return RunResult::Disabled;
+  if (has(r, kTargetQueued)) return RunResult::Disabled;  // in a stopped target's queue
   uint32_t t = req(r)[kRWhere];
   const ast::TargetDecl& td = spec_.targets[t];
   if (rec_) {

@@ -47,6 +47,12 @@ enum ReqFlag : uint32_t {
   kCoqHeld = 1U << 19,          ///< its EvtIoCanceledOnQueue waits for that phase to end
   kResumeToCall = 1U << 20,     ///< its EvtIoResume is still to be called
   kFoundRef = 1U << 21,         ///< WdfIoQueueFindRequest found it; the driver holds that reference
+  // I/O targets (kmdf_targets.cpp)
+  kTimeoutArmed = 1U << 22,  ///< sent with WDF_REQUEST_SEND_OPTION_TIMEOUT; the deadline may come
+  kTimedOut = 1U << 23,      ///< the framework cancelled it at its deadline (STATUS_IO_TIMEOUT)
+  kTargetQueued = 1U << 24,  ///< pended in a stopped target's queue (STATUS_WDF_QUEUED)
+  kIgnoreState = 1U << 25,   ///< sent with WDF_REQUEST_SEND_OPTION_IGNORE_TARGET_STATE
+  kReader = 1U << 26,        ///< a continuous reader's request (the framework owns it)
 };
 
 /// Queue record layout (bytes): count, current request + 1 (sequential), state, the pending
@@ -94,7 +100,8 @@ enum class Power : uint8_t {
   Off,        ///< low power: power-managed queues hold new requests
   Resuming,   ///< EvtIoResume is being called, one request at a time
   Removed,    ///< after the removal purge: nothing more happens
-  Purging,    ///< removal: the purge of the other queues waits for EvtDeviceSelfManagedIoFlush
+  Purging,    ///< removal: the next purge waits for EvtDeviceSelfManagedIoFlush / EvtDeviceD0Exit
+  Entering,   ///< the device's first EvtDeviceD0Entry runs: power-managed queues wait for it
 };
 
 /// Which queues a power transition acts on, in removal order.
@@ -121,7 +128,38 @@ enum ReqField : uint32_t {
   kRStatus = 12,
   kRHeldFn = 16,  ///< the cancel routine held back while EvtIoStop calls are made (fn + 1)
   kRType = 17,    ///< its ast::IoType (Unspecified until a typed handler was presented it)
-  kRCtx = 20,
+  kRCtx = 20,     ///< the spec's context fields, then (I/O target features only) the extension
+};
+
+/// The request record's extension, after the context fields, present only when the spec uses
+/// the I/O-target features (kmdf_targets.cpp), so that other specs keep their state size.
+enum ReqExtField : uint32_t {
+  kXComplCtx = 0,    ///< the completion routine's context (a request handle, 0 = NULL)
+  kXSyncWaiter = 4,  ///< the activity blocked in its synchronous WdfRequestSend (slot + 1)
+  kXSize = 8,
+};
+
+/// An I/O target's state (WDF_IO_TARGET_STATE, FxIoTarget::m_State).
+enum class TargetState : uint8_t { Started, Stopped, Purged };
+
+/// A USB pipe's continuous reader (FxUsbPipeContinuousReader), one request per pipe.
+enum class Reader : uint8_t {
+  None,         ///< no reader configured
+  Idle,         ///< configured, not submitted (m_ReadersSubmitted FALSE): WdfIoTargetStart sends it
+  Active,       ///< its request is at the target or EvtUsbTargetPipeReadComplete runs
+  Dead,         ///< submitted but stopped (cancelled, resubmit failed, ReadersFailed FALSE)
+  FailDue,      ///< a read failed: the work item that calls EvtUsbTargetPipeReadersFailed is due
+  FailRunning,  ///< EvtUsbTargetPipeReadersFailed runs
+};
+
+/// I/O target record layout (bytes).
+enum TargetField : uint32_t {
+  kTState = 0,     ///< TargetState
+  kTWaiter = 1,    ///< the activity in WdfIoTargetStop/Purge waiting for the sent I/O (slot + 1)
+  kTReadFn = 2,    ///< EvtUsbTargetPipeReadComplete (fn + 1)
+  kTFailedFn = 3,  ///< EvtUsbTargetPipeReadersFailed (fn + 1)
+  kTReader = 4,    ///< Reader
+  kTSize = 5,
 };
 
 /// Activity kinds (who started it); 0 is the engine's spec thread.
@@ -144,6 +182,8 @@ enum class ActKind : uint8_t {
   Isr = 14,              ///< EvtInterruptIsr (subject: the interrupt); holds the interrupt lock
   InterruptDpc = 15,     ///< EvtInterruptDpc (subject: the interrupt)
   InterruptSync = 24,    ///< WdfInterruptSynchronize's callback (subject: the interrupt), inline
+  ReadComplete = 19,     ///< EvtUsbTargetPipeReadComplete (subject: the pipe's target index)
+  ReadersFailed = 22,    ///< EvtUsbTargetPipeReadersFailed (subject: the pipe's target index)
 };
 
 /// True for the activity kinds of this module.
@@ -151,7 +191,8 @@ constexpr bool is_kmdf_kind(ActKind k) {
   return k <= ActKind::Timer || k == ActKind::Resume || k == ActKind::QueueState ||
          k == ActKind::Pnp || k == ActKind::SurpriseRemoval || k == ActKind::FileCallback ||
          k == ActKind::Dpc || k == ActKind::WorkItem || k == ActKind::Isr ||
-         k == ActKind::InterruptDpc || k == ActKind::InterruptSync;
+         k == ActKind::InterruptDpc || k == ActKind::InterruptSync || k == ActKind::ReadComplete ||
+         k == ActKind::ReadersFailed;
 }
 
 /// True when an activity of this kind works on a request (its subject is a request index).
@@ -175,6 +216,9 @@ enum class EnvKind : uint8_t {
   // Execution contexts (kmdf_contexts.cpp)
   Interrupt,     ///< the device raises an interrupt (index: the `interrupt` env line)
   InterruptDpc,  ///< a queued EvtInterruptDpc runs (index: interrupt)
+  // I/O targets
+  Timeout,       ///< the deadline of a send with WDF_REQUEST_SEND_OPTION_TIMEOUT (index: request)
+  ReaderFailed,  ///< a continuous reader's work item calls EvtUsbTargetPipeReadersFailed (target)
 };
 
 /// Timer, DPC and work-item record layout (bytes): its state, and the activity waiting in
@@ -232,6 +276,7 @@ class Kmdf final : public ModuleBase {
  private:
   struct ReqInfo {
     bool created = false;
+    bool pool = false;             ///< a slot of the pool WdfRequestCreate takes from at run time
     uint32_t queue = ast::kNone;   ///< arrival queue (received)
     uint32_t target = ast::kNone;  ///< created requests: their target
     uint32_t arrive_item = ast::kNone;
@@ -246,10 +291,19 @@ class Kmdf final : public ModuleBase {
   std::vector<bool> cancel_queue_;                  ///< per queue: originator may cancel
   uint32_t nreq_ = 0;
   bool symmetric_ = false;  ///< some `arrive` line brings two or more requests
-  Region requests_, queues_, devices_, timers_, power_, files_, interrupts_, irq_lines_;
-  std::vector<uint32_t> irq_line_of_;    ///< per env item: its index in irq_lines_ (interrupts)
-  std::vector<uint32_t> file_device_;    ///< per file handle: the device it was opened on
-  bool ready_notify_used_ = false;       ///< some code calls WdfIoQueueReadyNotify
+  Region requests_, queues_, devices_, timers_, power_, files_, interrupts_, irq_lines_, targets_;
+  std::vector<uint32_t> irq_line_of_;  ///< per env item: its index in irq_lines_ (interrupts)
+  // ---- I/O targets (kmdf_targets.cpp) ----
+  bool ext_ = false;     ///< the spec uses the I/O-target features: records have the extension
+  uint32_t ext_at_ = 0;  ///< offset of the request record's extension
+  uint32_t created_first_ = 0;         ///< index of the first declared created request
+  uint32_t pool_first_ = 0;            ///< index of the first pool slot (WdfRequestCreate in code)
+  uint32_t pool_size_ = 0;             ///< pool slots (KMDF_REQUEST_POOL, default kDefaultPool)
+  std::vector<uint32_t> reader_of_;    ///< per target: its continuous reader's request, or kNone
+  bool timeouts_ = false;              ///< some code sends with options (timeout actors exist)
+  bool targets_dynamic_ = false;       ///< some code changes a target's state (no POR components)
+  std::vector<uint32_t> file_device_;  ///< per file handle: the device it was opened on
+  bool ready_notify_used_ = false;     ///< some code calls WdfIoQueueReadyNotify
   std::vector<uint32_t> env_cancel_of_;  ///< per request: actor number of its originator cancel
   std::vector<uint32_t> env_target_of_;  ///< per request: actor number of its lower driver
   bool sym_status_ = false;  ///< the status being completed is a term (a symbolic target)
@@ -400,10 +454,48 @@ class Kmdf final : public ModuleBase {
   void start_purge_stage(Stage next);
   /// The function bound to device callback `h` on device d, ast::kNone when none.
   uint32_t device_handler(uint32_t d, std::string_view h) const;
-  /// Starts device callback `h` on every device that binds it; false when none does.
-  bool spawn_device_callbacks(ActKind kind, std::string_view h);
+  /// Starts device callback `h` on every device that binds it, with `state` (a
+  /// WDF_POWER_DEVICE_STATE, EvtDeviceD0Entry/D0Exit) as its parameter when >= 0; false when
+  /// no device binds it.
+  bool spawn_device_callbacks(ActKind kind, std::string_view h, int32_t state = -1);
   /// A device callback the power path waits for is running.
   bool pnp_busy() const;
+
+  // ---- I/O targets (kmdf_targets.cpp) ----
+  /// The pool size when the spec sets no KMDF_REQUEST_POOL constant.
+  static constexpr uint32_t kDefaultPool = 4;
+  /// Reads the I/O-target features the program uses: pool slots and readers (build()).
+  std::string build_targets();
+  uint8_t* target(uint32_t t) const { return s_ + targets_.at(t); }
+  TargetState target_state(uint32_t t) const {
+    return static_cast<TargetState>(target(t)[kTState]);
+  }
+  Reader reader(uint32_t t) const { return static_cast<Reader>(target(t)[kTReader]); }
+  void set_reader(uint32_t t, Reader v) { target(t)[kTReader] = static_cast<uint8_t>(v); }
+  /// The request record's extension (ext_ only).
+  uint8_t* rext(uint32_t r) const { return req(r) + ext_at_; }
+  /// WdfRequestCreate in code: the next pool slot.
+  Outcome api_create(ApiCall& call);
+  /// WdfRequestSend (with its options) and WdfRequestSendAndForget.
+  Outcome api_send_options(ApiCall& call);
+  /// WdfIoTargetStart / Stop / Purge / GetState, WdfUsbTargetPipeConfigContinuousReader.
+  Outcome api_target_state(ApiCall& call);
+  /// Request r goes to target t (sent, or queued while t is stopped).
+  void give_to_target(uint32_t r, uint32_t t, bool queued);
+  /// The target's framework cancels every request sent to t (FxIoTarget::_CancelSentRequests).
+  void cancel_sent_io(uint32_t t);
+  /// Sends the continuous reader of target t (GotoStartState / ResubmitRepeater).
+  void submit_reader(uint32_t t);
+  /// The target completed reader request r with `status` (_FxUsbPipeRequestComplete).
+  void reader_completed(uint32_t r, int32_t status);
+  /// A reader callback of target t returned (resubmit, or the ReadersFailed answer).
+  void reader_callback_done(uint32_t a, ActKind kind, uint32_t t, const Instr& in);
+  /// Activity a waits in a synchronous send or a target stop/purge that is now over.
+  bool target_wait_over(uint32_t a);
+  RunResult env_timeout(uint32_t r);
+  RunResult env_reader_failed(uint32_t t);
+  /// What activity a waits for in a target call, for the deadlock message ("" if none).
+  std::string target_wait_text(uint32_t a) const;
 
   // ---- file objects and ready notification (kmdf_files.cpp) ----
   RunResult env_close(uint32_t f);

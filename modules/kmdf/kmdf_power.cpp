@@ -37,7 +37,8 @@ bool Kmdf::powered_off(uint32_t q) const {
   const Power ph = phase();
   if (ph == Power::Removed) return true;
   if (!spec_.queues[q].power_managed) return false;
-  if (ph == Power::Off || ph == Power::Purging) return true;
+  if (ph == Power::Off || ph == Power::Entering) return true;
+  if (ph == Power::Purging) return static_cast<Stage>(power_byte(kPStage)) != Stage::Hold;
   // During removal the power-managed queues are off again once their purge finished.
   return static_cast<Stage>(power_byte(kPStage)) == Stage::PurgeUnmanaged;
 }
@@ -185,9 +186,20 @@ void Kmdf::power_done() {
   for (uint32_t r = 0; r < nreq_; ++r) {
     set_flag(r, kStopNotified | kStopAcked, false);
   }
-  if (power_byte(kPPurge) == 0) {
+  // The queues are stopped: EvtDeviceD0Exit (FxPkgPnp's power-down, after the power-managed
+  // queues; "EvtIoStop(Suspend) ... EvtDeviceD0Exit(WdfPowerDeviceD3Final) ... EvtIoStop(Purge)").
+  const bool removal = power_byte(kPPurge) != 0;
+  const bool d0exit = st == Stage::Hold && spawn_device_callbacks(ActKind::Pnp, "EvtDeviceD0Exit",
+                                                                  removal ? k::WdfPowerDeviceD3Final
+                                                                          : k::WdfPowerDeviceD3);
+  if (d0exit) power_record("the queues are stopped: calls EvtDeviceD0Exit");
+  if (!removal) {
     power_record("the device is in low power: power-managed queues hold new requests");
     set_phase(Power::Off);
+    return;
+  }
+  if (d0exit) {  // the purge waits for EvtDeviceD0Exit
+    set_phase(Power::Purging);
     return;
   }
   if (st == Stage::PurgeUnmanaged) {
@@ -236,12 +248,13 @@ uint32_t Kmdf::device_handler(uint32_t d, std::string_view h) const {
   return ast::kNone;
 }
 
-bool Kmdf::spawn_device_callbacks(ActKind kind, std::string_view h) {
+bool Kmdf::spawn_device_callbacks(ActKind kind, std::string_view h, int32_t state) {
   bool any = false;
   for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
     const uint32_t fn = device_handler(d, h);
     if (fn == ast::kNone) continue;
-    spawn(kind, fn, kNoSlot, 0, false);
+    const uint32_t slot = spawn(kind, fn, kNoSlot, 0, false);
+    if (state >= 0 && c_.unit_of(slot).param_count >= 1) set_reg(slot, Reg{0}, state);
     any = true;
   }
   return any;
@@ -293,7 +306,32 @@ RunResult Kmdf::env_power() {
       return RunResult::Disabled;
     case Power::Purging:
       if (pnp_busy()) return RunResult::Disabled;
-      start_purge_stage(Stage::PurgeUnmanaged);
+      start_purge_stage(static_cast<Stage>(power_byte(kPStage)) == Stage::Hold
+                            ? Stage::PurgeManaged
+                            : Stage::PurgeUnmanaged);
+      return RunResult::Done;
+    case Power::Entering:
+      if (pnp_busy()) return RunResult::Disabled;  // the first EvtDeviceD0Entry still runs
+      if (power_byte(kPPurge) == 0) {  // EvtDevicePrepareHardware returned: EvtDeviceD0Entry
+        power_byte(kPPurge) = 1;
+        if (spawn_device_callbacks(ActKind::Pnp, "EvtDeviceD0Entry", k::WdfPowerDeviceD3Final)) {
+          for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+            if (device_handler(d, "EvtDeviceD0Entry") == ast::kNone) continue;
+            framework_step("power", spec_.devices[d].range,
+                           "EvtDevicePrepareHardware returned: calls EvtDeviceD0Entry");
+            break;
+          }
+          return RunResult::Done;
+        }
+      }
+      power_byte(kPPurge) = 0;
+      set_phase(Power::On);
+      for (uint32_t d = 0; d < spec_.devices.size(); ++d) {
+        if (device_handler(d, "EvtDeviceD0Entry") == ast::kNone) continue;
+        framework_step("power", spec_.devices[d].range,
+                       "EvtDeviceD0Entry returned: the power-managed queues dispatch");
+        break;
+      }
       return RunResult::Done;
     case Power::Starting:
       if (pnp_busy()) return RunResult::Disabled;  // EvtDeviceSelfManagedIoSuspend runs first
@@ -313,10 +351,14 @@ RunResult Kmdf::env_power() {
       power_done();
       return RunResult::Done;
     case Power::Off: {
-      // Power-up (FxPkgIo::ResumeProcessingForPower): EvtIoResume for each request the
-      // driver still owns and the framework has not cancelled.
+      if (pnp_busy()) return RunResult::Disabled;  // EvtDeviceD0Exit still runs
+      // Power-up (FxPkgIo::ResumeProcessingForPower): EvtDeviceD0Entry first, then EvtIoResume
+      // for each request the driver still owns and the framework has not cancelled.
       set_phase(Power::Resuming);
       power_record("device power-up: EvtIoResume for the requests the driver kept");
+      if (spawn_device_callbacks(ActKind::Pnp, "EvtDeviceD0Entry", k::WdfPowerDeviceD3)) {
+        note("calls EvtDeviceD0Entry before the queues resume");
+      }
       for (uint32_t r = 0; r < nreq_; ++r) {
         const uint8_t q = req(r)[kRSrcQueue];
         if (reqs_[r].created || has(r, kForget) || has(r, kFxCanceled) || q == kNoQueue) continue;
@@ -328,6 +370,7 @@ RunResult Kmdf::env_power() {
       return RunResult::Done;
     }
     case Power::Resuming: {
+      if (pnp_busy()) return RunResult::Disabled;  // EvtDeviceD0Entry returns first
       for (uint32_t a = 0; a < c_.nact_; ++a) {
         const uint8_t* p = act(a);
         if (p[kAUnit] != 0 && static_cast<ActKind>(p[kAKind]) == ActKind::Resume) {

@@ -57,6 +57,7 @@ void Kmdf::request_keys() {
         std::memset(req_keys_[r].data() + kRCtx + 4 * f, 0, 4);
       }
     }
+    if (ext_) std::memset(req_keys_[r].data() + ext_at_ + kXComplCtx, 0, 4);
   }
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
     const uint8_t* p = queue(q);
@@ -174,6 +175,7 @@ void Kmdf::rename_requests() {
       uint8_t* w = req(r) + kRCtx + 4 * f;
       set32(w, rename_handle(get32(w), req_new_of_));
     }
+    if (ext_) set32(rext(r) + kXComplCtx, rename_handle(get32(rext(r) + kXComplCtx), req_new_of_));
   }
   // Queue entries (their order is kept) and a sequential queue's current request.
   for (uint32_t q = 0; q < spec_.queues.size(); ++q) {
@@ -232,6 +234,14 @@ void Kmdf::rename_slots(const std::array<uint8_t, 256>& new_of) {
     uint8_t& ref = device(static_cast<uint32_t>(d))[1];
     if (ref != 0 && ref != kOrphanOwner) ref = static_cast<uint8_t>(new_of[ref - 1u] + 1u);
   }
+  for (uint32_t r = 0; ext_ && r < nreq_; ++r) {
+    uint8_t& w = rext(r)[kXSyncWaiter];
+    if (w != 0) w = static_cast<uint8_t>(new_of[w - 1u] + 1u);
+  }
+  for (uint32_t t = 0; ext_ && t < spec_.targets.size(); ++t) {
+    uint8_t& w = target(t)[kTWaiter];
+    if (w != 0) w = static_cast<uint8_t>(new_of[w - 1u] + 1u);
+  }
 }
 
 bool Kmdf::handle_escapes(uint32_t r) const {
@@ -254,6 +264,10 @@ bool Kmdf::handle_escapes(uint32_t r) const {
       // Its own context may name only itself: the component never sees another request.
       if (o == r ? (v != 0 && !holds(v)) : holds(v)) return true;
     }
+  }
+  for (uint32_t o = 0; ext_ && o < nreq_; ++o) {  // completion-routine contexts
+    const int32_t v = get32(rext(o) + kXComplCtx);
+    if (o == r ? (v != 0 && !holds(v)) : holds(v)) return true;
   }
   // Registers: activities outside the component must not hold it, those inside must hold
   // nothing else.
@@ -280,6 +294,9 @@ bool Kmdf::handle_escapes(uint32_t r) const {
 
 bool Kmdf::closed_component(uint32_t r, std::vector<uint32_t>& actors) {
   if (reqs_[r].created) return false;
+  // A target's state (WdfIoTargetStop/Start/Purge, a reader) is shared by every request sent
+  // to it, and a synchronous sender waits outside the component.
+  if (targets_dynamic_ || (ext_ && rext(r)[kXSyncWaiter] != 0)) return false;
   const Place pl = place(r);
   if (pl == Place::NotArrived || pl == Place::Queued) return false;  // the queue is shared
   // Completing the current request of a sequential queue lets the next one be dispatched.
@@ -316,6 +333,8 @@ bool Kmdf::closed_component(uint32_t r, std::vector<uint32_t>& actors) {
   if (handle_escapes(r)) return false;
   if (env_cancel_of_[r] != UINT32_MAX) actors.push_back(env_cancel_of_[r]);
   if (env_target_of_[r] != UINT32_MAX) actors.push_back(env_target_of_[r]);
+  if (timeouts_)
+    actors.push_back(c_.env_actor_number(*this, static_cast<uint8_t>(EnvKind::Timeout), r));
   return true;
 }
 

@@ -172,6 +172,17 @@ void Kmdf::cancel_queued(uint32_t r) {
 void Kmdf::target_complete(uint32_t r, int32_t status) {
   uint8_t* p = req(r);
   set_flag(r, kTargetCancelable, false);
+  // FxIoTarget::RequestCompletionRoutine: a request the timer cancelled completes with
+  // STATUS_IO_TIMEOUT instead of STATUS_CANCELLED.
+  if (has(r, kTimedOut) && status == k::STATUS_CANCELLED && !status_symbolic()) {
+    status = k::STATUS_IO_TIMEOUT;
+  }
+  set_flag(r, kTimeoutArmed | kTimedOut | kTargetQueued | kIgnoreState, false);
+  if (has(r, kReader)) {
+    set32(p + kRStatus, status);
+    reader_completed(r, status);
+    return;
+  }
   set32(p + kRStatus, status);
   if (sym()) set_tag(p + kRStatus, status_symbolic());
   const std::string& tname = spec_.targets[p[kRWhere]].name;
@@ -191,6 +202,10 @@ void Kmdf::target_complete(uint32_t r, int32_t status) {
     if (status_symbolic() && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 2) {
       set_tag(reg_ptr(slot, Reg{1}), true);
     }
+    // WdfRequestSetCompletionRoutine's context reaches the routine's third parameter.
+    if (ext_ && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 3) {
+      set_reg(slot, Reg{2}, get32(rext(r) + kXComplCtx));
+    }
   }
 }
 
@@ -199,7 +214,9 @@ void Kmdf::target_complete(uint32_t r, int32_t status) {
 bool Kmdf::cancel_at_target(uint32_t r) {
   set_flag(r, kCancelFlag);
   set_flag(r, kCancelAimed);
-  if (place(r) == Place::TargetDelivered && has(r, kTargetCancelable)) {
+  // A request a stopped target queued sits in the framework's cancel-safe queue: the cancel
+  // completes it at once (FxIoTarget::_RequestCancelled, STATUS_CANCELLED).
+  if ((place(r) == Place::TargetDelivered && has(r, kTargetCancelable)) || has(r, kTargetQueued)) {
     target_complete(r, k::STATUS_CANCELLED);
     return true;
   }

@@ -7,7 +7,11 @@ namespace cc::kmdf {
 std::optional<Finding> Kmdf::end_state(EndPhase phase) {
   auto handler_loc = [&](uint32_t r) {
     if (reqs_[r].created) {
-      return spec_.requests[r - (nreq_ - spec_.requests.size())].range.begin;
+      if (r >= created_first_ && r - created_first_ < spec_.requests.size()) {
+        return spec_.requests[r - created_first_].range.begin;
+      }
+      return reqs_[r].target != ast::kNone ? spec_.targets[reqs_[r].target].range.begin
+                                           : SourceLoc{};
     }
     uint8_t q = req(r)[kRSrcQueue];
     if (q == kNoQueue)
@@ -104,6 +108,9 @@ std::optional<Finding> Kmdf::stuck(uint32_t a, const Instr& in, std::string& why
       why = fmt::format("waits for the lock of interrupt {} held by {}", spec_.interrupts[i].name,
                         c_.owner_text(interrupt(i)[kILock]));
     }
+  }
+  if ((p[kAFlags] & kModuleWait) != 0) {
+    if (std::string w = target_wait_text(a); !w.empty()) why = std::move(w);
   }
   for (uint32_t q = 0; q < spec_.queues.size() && (p[kAFlags] & kModuleWait) != 0; ++q) {
     if (queue(q)[kQSyncWaiter] != a + 1) continue;
@@ -206,6 +213,15 @@ void Kmdf::objects(ViewPhase phase, std::vector<ObjectView>& out) const {
       o.fields.emplace_back(spec_.context[f].name,
                             slot_text(p + kRCtx + 4 * f, spec_.context[f].type));
     }
+    out.push_back(std::move(o));
+  }
+  for (uint32_t t = 0; ext_ && t < spec_.targets.size(); ++t) {
+    static constexpr std::array<const char*, 3> kStates = {"started", "stopped", "purged"};
+    static constexpr std::array<const char*, 6> kReaders = {
+        "none", "idle", "reading", "stopped", "failed (work item due)", "ReadersFailed runs"};
+    ObjectView o{spec_.targets[t].name, "target", {{"state", kStates.at(target(t)[kTState])}}};
+    if (reader(t) != Reader::None)
+      o.fields.emplace_back("reader", kReaders.at(target(t)[kTReader]));
     out.push_back(std::move(o));
   }
 }

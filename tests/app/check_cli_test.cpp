@@ -145,6 +145,19 @@ TEST(CheckCli, ModelLimitIsIncompleteWithAReason) {
   EXPECT_NE(r.out.find("arrive count 250 is outside"), std::string::npos) << r.out;
 }
 
+// WdfRequestCreate in code takes requests from a pool of KMDF_REQUEST_POOL: two writes need
+// two, so a pool of one makes the check incomplete, naming the limit, never a pass.
+TEST(CheckCli, RequestPoolExhaustedIsIncompleteNamingTheLimit) {
+  const std::string spec = "specs/conformance/kmdf/kmdf_target_create_in_code_and_delete.spec";
+  auto small = run_tool("check " + spec + " -D KMDF_REQUEST_POOL=1 --no-color");
+  EXPECT_EQ(small.exit_code, 4) << small.out;
+  EXPECT_NE(small.out.find("WdfRequestCreate was called more than 1 times"), std::string::npos)
+      << small.out;
+  EXPECT_NE(small.out.find("KMDF_REQUEST_POOL"), std::string::npos) << small.out;
+  auto enough = run_tool("check " + spec + " --no-color");
+  EXPECT_EQ(enough.exit_code, 0) << enough.out;
+}
+
 TEST(CheckCli, NdisAndAppcSeedsAreChecked) {
   auto r = run_tool(
       "check specs/seeds/001_ndis_filter_cancel_send.spec specs/seeds/002_appc_cancel_async.spec "

@@ -92,7 +92,7 @@ def main():
     # Hover: an API (signature and what the model does), a rule id in a comment, a callback.
     hover = request("textDocument/hover", at(5, 10))
     value = hover["contents"]["value"]
-    if "bool WdfRequestSend(request, target)" not in value or "KMDF" not in value:
+    if "bool WdfRequestSend(request, target, [int])" not in value or "KMDF" not in value:
         fail("hover on WdfRequestSend: %r" % value)
     hover = request("textDocument/hover", at(5, 84))
     if "CR001 double-completion" not in hover["contents"]["value"]:

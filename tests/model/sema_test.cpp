@@ -506,15 +506,26 @@ TEST(Sema, CallbackSignaturesByRole) {
   EXPECT_EQ(d.range.begin.col, 34U);
   Diagnostic ret = one_error("timer t = T; fn T() { return 1; }");
   EXPECT_EQ(ret.message,
-            "'T' is used as a timer function, so it must not return a value (it returns 'int')");
+            "'T' is used as a timer, DPC, work item or interrupt callback, so it must not return a "
+            "value (it returns 'int')");
   Diagnostic comp = one_error(
       "queue q : parallel { EvtIoRead = R; }\n"
       "fn R(request r) { WdfRequestSetCompletionRoutine(r, R); }");
-  EXPECT_EQ(comp.message,
-            "'R' does not fit a completion routine, which takes (request, status); 'R' takes "
-            "(request r)");
+  EXPECT_EQ(
+      comp.message,
+      "'R' does not fit a completion routine, which takes (request, status [, request context]); "
+      "'R' takes "
+      "(request r)");
   EXPECT_EQ(comp.range.begin.line, 2U);
-  EXPECT_EQ(comp.range.begin.col, 53U);
+  EXPECT_EQ(comp.range.begin.col, 53U);  // EvtUsbTargetPipeReadersFailed answers TRUE (restart) or
+                                         // FALSE: it must return a bool.
+  Diagnostic failed = one_error(
+      "target p : cancelable;\n"
+      "thread T { WdfUsbTargetPipeConfigContinuousReader(p, C, F); }\n"
+      "fn C() { }\nfn F(status s) { }");
+  EXPECT_EQ(failed.message,
+            "'F' is used as EvtUsbTargetPipeReadersFailed, so it must return a bool (TRUE "
+            "restarts the reader)");
 }
 
 TEST(Sema, NdisRolesPauseLinesAndTpVerbs) {

@@ -15,7 +15,7 @@ syn keyword ccType bool int status nbl task vcb list
 syn keyword ccBoolean TRUE FALSE NULL
 syn match ccApi "\<\(Wdf\a\+\|Ke\u\a\+\|Ndis\a\+\|NDIS_[SG]ET_NET_BUFFER_LIST_CANCEL_ID\|NET_BUFFER_LIST_\(SET_\)\=NEXT_NBL\|WinAsyncAPPC\|WinAPPC\a\+\|GetMessage\|vcb_\(alloc\|free\|primary_rc\)\|Interlocked\a\+\|NT_SUCCESS\)\ze\s*("
 syn match ccBuiltin "\<\(push\|pop\|remove\|empty\|assert\|assume\)\ze\s*("
-syn match ccConstant "\<\(STATUS_\|NDIS_STATUS_\|AP_\|WAPPC\|WdfRequestStopAction\|WDF_REQUEST_\)[A-Za-z0-9_]*\>"
+syn match ccConstant "\<\(STATUS_\|NDIS_STATUS_\|AP_\|WAPPC\|WdfRequestStopAction\|WDF_REQUEST_\|WdfPowerDevice\|WdfIoTarget\(Started\|Stopped\|Purged\|CancelSentIo\|WaitForSentIoToComplete\|LeaveSentIoPending\|PurgeIo\)\|WDF_NO_SEND_OPTIONS\)[A-Za-z0-9_]*\>"
 syn match ccNumber "\<\(0[xX]\x\+\|\d\+\)\>"
 syn region ccString start=+"+ skip=+\\.+ end=+"+ oneline
 syn match ccComment "//.*$"
