@@ -104,6 +104,9 @@ struct RunResult {
 /// digits of XXH64 (seed 0), the value `xxhsum -H64` prints.
 std::string spec_content_hash(std::string_view bytes);
 
+/// "checked" / "off" / "not checked".
+std::string_view liveness_name(LivenessRun l);
+
 /// "pass" / "violation" / "incomplete" / "error".
 std::string_view verdict_name(Verdict v);
 
