@@ -86,7 +86,15 @@ struct Graph {
   Csr edges;                   ///< every concrete edge between them
   std::vector<uint8_t> flags;  ///< nodes x actors: enabled bit and fairness
   uint32_t actors = 0;
-  uint8_t flag(uint32_t v, uint32_t a) const { return flags[std::size_t(v) * actors + a]; }
+  /// The starvation analysis: what need not happen but stays possible happens eventually
+  /// (an activity that waits for an arrival that could still come is idle, not starved).
+  bool optional_weak = false;
+  uint8_t flag(uint32_t v, uint32_t a) const {
+    const uint8_t f = flags[std::size_t(v) * actors + a];
+    return optional_weak && fairness_of(f) == Fairness::None
+               ? flags_of((f & kEnabled) != 0, Fairness::Weak)
+               : f;
+  }
   uint64_t bytes() const {
     return states.memory_bytes() + edges.to.capacity() * 8 + edges.begin.capacity() * 4 +
            flags.capacity();
@@ -593,6 +601,7 @@ bool Liveness::analyse(uint32_t c, bool lost_cancel_only) {
   bool lost_cancel = false;  // reported for this SCC: its objects are not also CR005
   for (const Predicate& p : preds) {
     if (lost_cancel && p.rule == RuleId::NeverCompleted) continue;
+    g.optional_weak = p.still.has_value();
     Csr h;
     for (uint32_t v = 0; v < n; ++v) {
       for (uint32_t e = g.edges.begin[v]; e < g.edges.begin[v + 1]; ++e) {

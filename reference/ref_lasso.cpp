@@ -8,6 +8,56 @@
 #include "reference/ref_machine.h"
 
 namespace cc {
+namespace {
+
+/// Marks the locals `e` reads or writes.
+void mark_locals(const Expr& e, std::vector<uint8_t>& used) {
+  if ((e.kind == ExprKind::Name || e.kind == ExprKind::AddrOf) &&
+      e.sym.kind == SymbolKind::Local && e.sym.index < used.size()) {
+    used[e.sym.index] = 1;
+  }
+  for (const ast::ExprPtr& a : e.args) {
+    if (a) mark_locals(*a, used);
+  }
+}
+
+/// Marks the locals statement `s` (and everything inside it) reads or writes.
+void mark_locals(const Stmt& s, std::vector<uint8_t>& used) {
+  for (const Expr* e : {s.cond.get(), s.target.get(), s.value.get()}) {
+    if (e != nullptr) mark_locals(*e, used);
+  }
+  if ((s.kind == StmtKind::ForIn || s.kind == StmtKind::VarDecl) && s.slot < used.size()) {
+    used[s.slot] = 1;
+  }
+  for (const ast::StmtPtr& b : s.body) {
+    if (b) mark_locals(*b, used);
+  }
+  if (s.then_stmt) mark_locals(*s.then_stmt, used);
+  if (s.else_stmt) mark_locals(*s.else_stmt, used);
+}
+
+/// Clears the locals of `f` that the rest of its function can no longer read: the value of
+/// a dead variable means nothing (the explorer does not keep it either).
+void clear_dead_locals(Frame& f) {
+  if (f.fn == nullptr) return;
+  std::vector<uint8_t> used(f.locals.size(), 0);
+  for (const Ctl& c : f.ctl) {
+    if (c.kind == Ctl::While || c.kind == Ctl::ForIn) {
+      if (c.loop != nullptr) mark_locals(*c.loop, used);
+      continue;
+    }
+    for (std::size_t i = c.idx; i < c.n; ++i) {
+      if (c.stmts[i]) mark_locals(*c.stmts[i], used);
+    }
+  }
+  for (std::size_t k = 0; k < f.locals.size(); ++k) {
+    if (used[k] != 0) continue;
+    f.locals[k] = Val{};
+    if (k < f.lists.size()) f.lists[k].clear();
+  }
+}
+
+}  // namespace
 
 RefMachine RefMachine::normalized() const {
   RefMachine c = *this;
@@ -46,6 +96,7 @@ RefMachine RefMachine::normalized() const {
   for (std::vector<Val>& l : c.global_lists_) relative_all(l);
   for (Act& a : c.acts_) {
     for (Frame& f : a.frames) {
+      clear_dead_locals(f);
       relative_all(f.locals);
       for (std::vector<Val>& l : f.lists) relative_all(l);
       for (auto& [expr, v] : f.memo) relative(v);
