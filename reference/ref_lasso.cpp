@@ -12,8 +12,8 @@ namespace {
 
 /// Marks the locals `e` reads or writes.
 void mark_locals(const Expr& e, std::vector<uint8_t>& used) {
-  if ((e.kind == ExprKind::Name || e.kind == ExprKind::AddrOf) &&
-      e.sym.kind == SymbolKind::Local && e.sym.index < used.size()) {
+  if ((e.kind == ExprKind::Name || e.kind == ExprKind::AddrOf) && e.sym.kind == SymbolKind::Local &&
+      e.sym.index < used.size()) {
     used[e.sym.index] = 1;
   }
   for (const ast::ExprPtr& a : e.args) {

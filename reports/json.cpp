@@ -346,7 +346,8 @@ Stats stats_from_json(const json& j, const std::string& where) {
   if (j.contains("packed_state_bytes")) st.packed_bytes = get_u32(j, where, "packed_state_bytes");
   if (j.contains("reduced_expansions"))
     st.reduced = get_uint(j, where, "reduced_expansions", UINT64_MAX);
-  if (j.contains("cyclic_states")) st.cyclic_states = get_uint(j, where, "cyclic_states", UINT64_MAX);
+  if (j.contains("cyclic_states"))
+    st.cyclic_states = get_uint(j, where, "cyclic_states", UINT64_MAX);
   if (j.contains("cycle_analysis_states"))
     st.concrete_states = get_uint(j, where, "cycle_analysis_states", UINT64_MAX);
   return st;
@@ -400,8 +401,8 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
       }
     }
     if (!known) {
-      schema_error(where + "/liveness", "unknown value \"" + snippet(l) +
-                                            "\" (expected checked, off or not checked)");
+      schema_error(where + "/liveness",
+                   "unknown value \"" + snippet(l) + "\" (expected checked, off or not checked)");
     }
   }
   if (j.contains("liveness_note")) s.liveness_note = get_string(j, where, "liveness_note");
@@ -477,10 +478,9 @@ RunResult run_result_from_json(const nlohmann::json& document) {
   const json& version = field(document, "", "version");
   if (!version.is_number_integer() || version.get<int64_t>() < kJsonSchemaOldestVersion ||
       version.get<int64_t>() > kJsonSchemaVersion) {
-    schema_error("/version", "this build reads versions " +
-                                 std::to_string(kJsonSchemaOldestVersion) + " to " +
-                                 std::to_string(kJsonSchemaVersion) + ", found " +
-                                 describe_value(version));
+    schema_error("/version",
+                 "this build reads versions " + std::to_string(kJsonSchemaOldestVersion) + " to " +
+                     std::to_string(kJsonSchemaVersion) + ", found " + describe_value(version));
   }
   RunResult run;
   run.tool_version = get_string(document, "", "tool_version");

@@ -37,8 +37,8 @@ class GraphSystem : public TransitionSystem {
     int32_t to;
   };
   std::vector<Edge> edges;
-  std::set<int32_t> pending_at;  ///< nodes where "obj" is pending (CR005)
-  std::set<int32_t> blocked_at;  ///< nodes where actor 0 is an activity waiting (CR014)
+  std::set<int32_t> pending_at;       ///< nodes where "obj" is pending (CR005)
+  std::set<int32_t> blocked_at;       ///< nodes where actor 0 is an activity waiting (CR014)
   std::map<uint16_t, Fairness> fair;  ///< per actor (default Weak)
   uint16_t nactors = 4;
 
@@ -81,8 +81,8 @@ class GraphSystem : public TransitionSystem {
   }
   void pending(std::span<const uint8_t> state, std::vector<Finding>& out) override {
     if (pending_at.contains(load(state))) {
-      out.push_back(Finding{RuleId::NeverCompleted, SourceLoc{FileId{0}, 7, 1}, "obj pending",
-                            "obj"});
+      out.push_back(
+          Finding{RuleId::NeverCompleted, SourceLoc{FileId{0}, 7, 1}, "obj pending", "obj"});
     }
   }
   std::optional<Finding> starving(std::span<const uint8_t> state, uint32_t actor) override {
@@ -116,7 +116,8 @@ CheckOptions options() {
 /// The node each step of a trace reaches.
 std::vector<int32_t> nodes_of(const Violation& v) {
   std::vector<int32_t> out;
-  for (const TraceStep& s : v.trace) out.push_back(std::stoi(s.action.substr(s.action.find('>') + 1)));
+  for (const TraceStep& s : v.trace)
+    out.push_back(std::stoi(s.action.substr(s.action.find('>') + 1)));
   return out;
 }
 
@@ -242,8 +243,8 @@ struct Loaded {
 };
 
 std::unique_ptr<Loaded> load(const std::string& text) {
-  const std::filesystem::path p = std::filesystem::temp_directory_path() /
-                                  ("cc_live_" + std::to_string(::getpid()) + ".spec");
+  const std::filesystem::path p =
+      std::filesystem::temp_directory_path() / ("cc_live_" + std::to_string(::getpid()) + ".spec");
   std::ofstream(p) << text;
   auto l = std::make_unique<Loaded>();
   Diagnostics diags;
