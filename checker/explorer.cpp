@@ -343,6 +343,24 @@ class Explorer final : public SuccessorSink {
   std::vector<TraceStep> concretize(const std::vector<std::vector<uint8_t>>& canon,
                                     const std::vector<uint8_t>* violating, Finding& finding);
   std::string stop_reason() const;
+  /// Records an edge for the liveness pass; a log that cannot grow stops the search at the
+  /// memory limit, and one that grew leaves the store less room.
+  void record_edge(StateId from, StateId to) {
+    const bool grows = edges_.grows(from);
+    if (grows && max_bytes_ != 0) {
+      // The log may take what the store and the other structures leave now.
+      edges_.set_max_bytes(std::max<uint64_t>(
+          1, max_bytes_ - std::min(max_bytes_, memory_bytes() - edges_.bytes())));
+    }
+    if (!edges_.add(from, to)) {
+      stop_ = Stop::MemoryLimit;
+      return;
+    }
+    if (grows) {
+      peak_bytes_ = std::max(peak_bytes_, memory_bytes());
+      update_store_budget();
+    }
+  }
   /// The liveness pass over the finished search's graph (docs/liveness.md), into `out`.
   void run_liveness(SpecResult& out);
 
@@ -466,7 +484,7 @@ void Explorer::flush() {
     const std::span<const uint8_t> state(batch_states_.data() + i * n, batch_sizes_[i]);
     const StateStore::InsertResult r =
         store_.insert_hashed(state, batch_hashes_[i], batch_parents_[i], batch_labels_[i]);
-    if (record_edges_ && r.id.valid()) edges_.add(batch_parents_[i], r.id);
+    if (record_edges_ && r.id.valid()) record_edge(batch_parents_[i], r.id);
     switch (r.status) {
       case StateStore::Status::Inserted:
         max_depth_ = std::max(max_depth_, current_depth_ + 1);
@@ -683,12 +701,12 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
       }
       if (count_only_) continue;
       if (e.known) {
-        edges_.add(current_, StateId{e.index});
+        record_edge(current_, StateId{e.index});
         continue;
       }
       const std::span<const uint8_t> state(c.states.data() + e.index, e.size);
       const StateStore::InsertResult r = store_.insert_hashed(state, e.hash, current_, e.label);
-      if (record_edges_ && r.id.valid()) edges_.add(current_, r.id);
+      if (record_edges_ && r.id.valid()) record_edge(current_, r.id);
       if (r.status == StateStore::Status::Inserted) {
         max_depth_ = std::max(max_depth_, depth + 1);
       } else if (r.status == StateStore::Status::StateLimit) {
@@ -1042,7 +1060,11 @@ void Explorer::run_liveness(SpecResult& out) {
     return;
   }
   LivenessBudget budget;
-  budget.max_states = opts_.max_states;
+  // --max-states bounds the states held: the stored ones and the cycle analysis's together.
+  budget.max_states =
+      opts_.max_states == 0
+          ? 0
+          : std::max<uint64_t>(1, opts_.max_states - std::min(opts_.max_states, store_.size()));
   budget.max_bytes = max_bytes_ == 0 ? 0 : max_bytes_ - std::min(max_bytes_, memory_bytes());
   budget.stop = [this]() -> std::string {
     return limit_reached(0) ? stop_reason() + ", in the cycle analysis" : std::string();

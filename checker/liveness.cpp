@@ -32,21 +32,34 @@
 
 namespace cc {
 
-void EdgeLog::add(StateId from, StateId to) {
-  if (from.value != last_) {
-    last_ = from.value;
-    if (begin_.size() <= from.value) {
-      begin_.resize(std::size_t(from.value) + 1, kNone);
-      count_.resize(std::size_t(from.value) + 1, 0);
-    }
-    begin_[from.value] = static_cast<uint32_t>(targets_.size());
-  }
+bool EdgeLog::room(std::vector<uint32_t>& v, std::size_t size, std::size_t copies) {
+  if (size <= v.capacity()) return true;
+  const std::size_t capacity = std::max<std::size_t>({size, 2 * v.capacity(), 1024});
+  // While the vector moves, its old and new arrays coexist (and `copies` of them grow at once).
+  if (max_bytes_ != 0 && bytes() + copies * capacity * 4 > max_bytes_) return false;
+  v.reserve(capacity);
+  return true;
+}
+
+bool EdgeLog::add(StateId from, StateId to) {
   if (targets_.size() >= kNone - 1) {
     overflow_ = true;
-    return;
+    return true;
+  }
+  if (!room(targets_, targets_.size() + 1, 1)) return false;
+  if (from.value != last_) {
+    const std::size_t need = std::size_t(from.value) + 1;
+    if (begin_.size() < need) {
+      if (!room(begin_, need, 2) || !room(count_, need, 1)) return false;
+      begin_.resize(need, kNone);
+      count_.resize(need, 0);
+    }
+    last_ = from.value;
+    begin_[from.value] = static_cast<uint32_t>(targets_.size());
   }
   targets_.push_back(to.value);
   ++count_[from.value];
+  return true;
 }
 
 namespace {
@@ -250,6 +263,9 @@ bool Liveness::explore_concrete(uint32_t c, Graph& g) {
     for (uint32_t a = 0; a < g.actors; ++a)
       g.flags[row + a] = flags_of(false, ts_.fairness(state, a));
     for (const CollectSink::Entry& e : sink.out) {
+      if (e.label.actor >= g.actors) {
+        throw std::logic_error("liveness: a label names an actor past TransitionSystem::actors()");
+      }
       if (ts_.discarded(e.state)) continue;  // an assume() failed: no execution goes there
       g.flags[row + e.label.actor] |= kEnabled;
       if (e.finding && checked(e.finding->rule)) continue;  // a violation, not an edge
@@ -621,6 +637,9 @@ bool Liveness::analyse(uint32_t c, bool lost_cancel_only) {
 }
 
 LivenessResult Liveness::run() {
+  // A system that names no actors has no fairness to check and nothing pending (the hooks'
+  // defaults): there is nothing to look for.
+  if (ts_.actors() == 0) return std::move(out_);
   if (edges_.overflow()) {
     out_.incomplete_reason = "liveness: more than 2^32 transitions";
     return std::move(out_);

@@ -22,8 +22,16 @@ namespace cc {
 /// the stored successors its expansion delivered (a reduced expansion's only). Flat arrays.
 class EdgeLog {
  public:
-  /// Records the edge `from` -> `to`; all edges of one state are recorded one after another.
-  void add(StateId from, StateId to);
+  /// Records the edge `from` -> `to` (all edges of one state one after another); false, with
+  /// nothing recorded, when growing the log would take it past its byte budget.
+  bool add(StateId from, StateId to);
+  /// Bounds the bytes the log may hold while it grows (old and new arrays together); 0 = none.
+  void set_max_bytes(uint64_t bytes) { max_bytes_ = bytes; }
+  /// True when recording an edge from `from` now would grow an array (set the budget first).
+  bool grows(StateId from) const {
+    return targets_.size() == targets_.capacity() ||
+           (from.value >= begin_.size() && from.value >= begin_.capacity());
+  }
   /// The recorded successors of state `s` (empty when it was not expanded).
   std::span<const uint32_t> out(uint32_t s) const {
     if (s >= begin_.size() || begin_[s] == kNone) return {};
@@ -43,6 +51,9 @@ class EdgeLog {
   std::vector<uint32_t> count_;  ///< per state: its edges
   uint32_t last_ = kNone;        ///< the state whose edges are being recorded
   bool overflow_ = false;
+  uint64_t max_bytes_ = 0;
+  /// Makes room for one more element in `v` (doubling); false past the byte budget.
+  bool room(std::vector<uint32_t>& v, std::size_t size, std::size_t copies);
 };
 
 /// What the liveness pass may use and when it must stop.
