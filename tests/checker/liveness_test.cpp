@@ -174,6 +174,21 @@ TEST(Liveness, TheStemIsAShortestOne) {
   EXPECT_EQ(nodes_of(v), (std::vector<int32_t>{5, 3, 4, 3}));
 }
 
+// --max-states bounds the stored states and the cycle analysis's together: a limit reached in
+// the analysis is an incomplete verdict, never a pass.
+TEST(Liveness, ALimitInTheCycleAnalysisIsIncomplete) {
+  GraphSystem g;
+  g.edges = {{0, 1, 1}, {1, 1, 2}, {2, 1, 3}, {0, 2, 5}, {5, 2, 3}, {3, 1, 4}, {4, 1, 3}};
+  g.pending_at = {3, 4};
+  CheckOptions o = options();
+  o.max_states = 6;  // exactly the stored states: no room for the cycle's concrete states
+  const SpecResult r = explore(g, o);
+  EXPECT_EQ(r.verdict, Verdict::Incomplete);
+  EXPECT_EQ(r.incomplete_reason.rfind("liveness: state limit", 0), 0U) << r.incomplete_reason;
+  o.max_states = 8;
+  EXPECT_EQ(explore(g, o).verdict, Verdict::Violation);
+}
+
 // The cycle closes: the state after its last step is the one before its first.
 TEST(Liveness, TheCycleReturnsToWhereItBegan) {
   GraphSystem g;
