@@ -34,7 +34,7 @@ namespace cc {
 
 bool EdgeLog::room(std::vector<uint32_t>& v, std::size_t size, std::size_t copies) {
   if (size <= v.capacity()) return true;
-  const std::size_t capacity = std::max<std::size_t>({size, 2 * v.capacity(), 1024});
+  const auto capacity = std::max<std::size_t>({size, 2 * v.capacity(), 1024});
   // While the vector moves, its old and new arrays coexist (and `copies` of them grow at once).
   if (max_bytes_ != 0 && bytes() + copies * capacity * 4 > max_bytes_) return false;
   v.reserve(capacity);
@@ -156,11 +156,11 @@ class Liveness {
   /// Step 4: the lasso through the fair SCC `fair`; false when the predicate does not hold
   /// for one object throughout.
   bool report(const Graph& g, const Csr& h, const Predicate& p, const std::vector<uint32_t>& fair);
-  std::vector<uint32_t> cycle_through(const Graph& g, const Csr& h,
-                                      const std::vector<uint32_t>& fair,
-                                      std::vector<uint32_t>& edge_ids);
-  void check_fair(const Graph& g, const Csr& h, const std::vector<uint32_t>& nodes,
-                  const std::vector<uint32_t>& edge_ids) const;
+  static std::vector<uint32_t> cycle_through(const Graph& g, const Csr& h,
+                                             const std::vector<uint32_t>& fair,
+                                             std::vector<uint32_t>& edge_ids);
+  static void check_fair(const Graph& g, const Csr& h, const std::vector<uint32_t>& nodes,
+                         const std::vector<uint32_t>& edge_ids);
   void unpack_node(const Graph& g, uint32_t v, std::vector<uint8_t>& out) const {
     out.resize(ts_.state_size());
     ts_.unpack(g.states.state(StateId{v}), out);
@@ -186,7 +186,6 @@ class Liveness {
   // The stem of the SCC being analysed: its steps and the concrete state it reaches.
   std::vector<TraceStep> stem_;
   std::map<std::tuple<RuleId, uint32_t, uint32_t, uint32_t>, bool> keys_;
-  uint64_t polls_ = 0;
 };
 
 bool Liveness::stopped() {
@@ -475,7 +474,7 @@ std::vector<uint32_t> Liveness::cycle_through(const Graph& g, const Csr& h,
 }
 
 void Liveness::check_fair(const Graph& g, const Csr& h, const std::vector<uint32_t>& nodes,
-                          const std::vector<uint32_t>& edge_ids) const {
+                          const std::vector<uint32_t>& edge_ids) {
   if (edge_ids.empty() || h.to[edge_ids.back()] != nodes.front()) {
     throw std::logic_error("liveness: the cycle does not return to the state where it began");
   }
