@@ -163,6 +163,10 @@ void add_check_options(CLI::App& cmd, CheckCommandOptions& o) {
          "Symmetry reduction: states that differ only in which callback slot an activity occupies "
          "are one state")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--liveness", o.liveness,
+                 "After a complete search, look for fair cycles in which a request, NBL or verb "
+                 "stays pending or an activity stays blocked (CR003, CR005, CR014; default on)")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--max-states", o.max_states, "Stop (incomplete) after this many states")
       ->check(whole_number(std::numeric_limits<uint64_t>::max(), "a state count", "the default"));
   cmd.add_option("--max-memory", o.max_memory_mb,
@@ -242,6 +246,7 @@ bool make_check_options(const CheckCommandOptions& o, CheckOptions& copts,
   copts.threads = o.threads;
   copts.hash_compaction = o.hash_compaction;
   copts.por = on_off(o.por);
+  copts.liveness = on_off(o.liveness);
   copts.symmetry = on_off(o.symmetry);
   copts.progress = !o.no_progress && (o.progress || isatty(STDERR_FILENO) != 0);
   copts.interrupt = &g_interrupted;

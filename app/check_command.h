@@ -37,6 +37,7 @@ struct CheckCommandOptions {
   bool hash_compaction = false;  ///< --hash-compaction
   std::string por = "on";
   std::string symmetry = "on";
+  std::string liveness = "on";  ///< --liveness on/off
   unsigned threads = 1;
   unsigned long long max_states = 0;     ///< 0 = default
   unsigned long long max_memory_mb = 0;  ///< 0 = default

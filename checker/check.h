@@ -37,6 +37,9 @@ struct CheckOptions {
   bool hash_compaction = false;
   bool por = true;
   bool symmetry = true;
+  /// After a complete search, look for fair cycles in which an object stays pending or an
+  /// activity stays blocked (CR003, CR005, CR014: docs/liveness.md).
+  bool liveness = true;
   std::vector<RuleId> rules;                     ///< rules to check; empty = all
   bool progress = false;                         ///< progress line on stderr
   const std::atomic<bool>* interrupt = nullptr;  ///< set by Ctrl-C: stop and report

@@ -16,7 +16,9 @@
 #include <tuple>
 #include <vector>
 
+#include "checker/concretize.h"
 #include "checker/hash_set.h"
+#include "checker/liveness.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
 #include "checker/state_store.h"
@@ -161,6 +163,7 @@ struct ChunkOut {
     uint32_t index;  ///< offset into states (a packed state) or index into findings
     uint32_t size;   ///< bytes of the packed state
     bool finding;
+    bool known;  ///< already stored: `index` is its id (an edge for the liveness pass)
     uint64_t hash;
   };
   std::vector<uint32_t> delivered;  ///< per expanded state: successors delivered
@@ -202,11 +205,12 @@ struct ChunkOut {
 class ChunkSink final : public SuccessorSink {
  public:
   ChunkSink(const TransitionSystem& ts, const StateStore& store,
-            const std::array<bool, kRuleCount>& rules, bool count_only)
+            const std::array<bool, kRuleCount>& rules, bool count_only, bool edges)
       : ts_(ts),
         store_(store),
         rules_(rules),
         count_only_(count_only),
+        edges_(edges),
         packed_(store.state_size()) {}
   void start(ChunkOut* out) { out_ = out; }
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
@@ -218,14 +222,18 @@ class ChunkSink final : public SuccessorSink {
                   const Finding* finding) {
     ++out_->delivered.back();
     if (finding != nullptr && rules_[static_cast<std::size_t>(finding->rule)]) {
-      out_->succs.push_back({label, static_cast<uint32_t>(out_->findings.size()), 0, true, 0});
+      out_->succs.push_back(
+          {label, static_cast<uint32_t>(out_->findings.size()), 0, true, false, 0});
       out_->findings.push_back(*finding);
       return;
     }
     if (count_only_) return;
-    if (store_.find_hashed(packed, hash).valid()) return;
+    if (const StateId known = store_.find_hashed(packed, hash); known.valid()) {
+      if (edges_) out_->succs.push_back({label, known.value, 0, false, true, 0});
+      return;
+    }
     out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size()),
-                           static_cast<uint32_t>(packed.size()), false, hash});
+                           static_cast<uint32_t>(packed.size()), false, false, hash});
     out_->states.insert(out_->states.end(), packed.begin(), packed.end());
   }
 
@@ -234,6 +242,7 @@ class ChunkSink final : public SuccessorSink {
   const StateStore& store_;
   const std::array<bool, kRuleCount>& rules_;
   const bool count_only_;
+  const bool edges_;  ///< keep the successors already stored (edges for the liveness pass)
   ChunkOut* out_ = nullptr;
   std::vector<uint8_t> packed_;
 };
@@ -306,7 +315,7 @@ class Explorer final : public SuccessorSink {
     for (const ChunkOut& c : chunks_) chunks += c.bytes();
     return stack_.capacity() * sizeof(DfsEntry) + children_.capacity() * sizeof(StateId) +
            batch_states_.capacity() + chunks + cstack_.capacity() + cchildren_.capacity() +
-           path_.capacity() * sizeof(Label);
+           path_.capacity() * sizeof(Label) + edges_.bytes();
   }
   uint64_t memory_bytes() const {
     return (compact_ ? visited_.memory_bytes() : store_.memory_bytes()) + other_bytes();
@@ -334,6 +343,26 @@ class Explorer final : public SuccessorSink {
   std::vector<TraceStep> concretize(const std::vector<std::vector<uint8_t>>& canon,
                                     const std::vector<uint8_t>* violating, Finding& finding);
   std::string stop_reason() const;
+  /// Records an edge for the liveness pass; a log that cannot grow stops the search at the
+  /// memory limit, and one that grew leaves the store less room.
+  void record_edge(StateId from, StateId to) {
+    const bool grows = edges_.grows(from);
+    if (grows && max_bytes_ != 0) {
+      // The log may take what the store and the other structures leave now.
+      edges_.set_max_bytes(std::max<uint64_t>(
+          1, max_bytes_ - std::min(max_bytes_, memory_bytes() - edges_.bytes())));
+    }
+    if (!edges_.add(from, to)) {
+      stop_ = Stop::MemoryLimit;
+      return;
+    }
+    if (grows) {
+      peak_bytes_ = std::max(peak_bytes_, memory_bytes());
+      update_store_budget();
+    }
+  }
+  /// The liveness pass over the finished search's graph (docs/liveness.md), into `out`.
+  void run_liveness(SpecResult& out);
 
   struct DfsEntry {
     StateId id;
@@ -348,6 +377,9 @@ class Explorer final : public SuccessorSink {
   StateStore store_;
   const bool dfs_;
   const bool compact_;
+  /// The search records its edges for the liveness pass (not with hash compaction).
+  const bool record_edges_ = opts_.liveness && !compact_;
+  EdgeLog edges_;
   HashSet visited_;  ///< hash compaction: the visited states' hashes
   // Hash compaction: the DFS stack and the new successors of the current state as records
   // [label][depth][state bytes], and the labels from the initial state to the current one.
@@ -384,6 +416,7 @@ class Explorer final : public SuccessorSink {
   ReducedSink reduced_sink_{compact_ ? nullptr : &ts_};
   uint32_t max_depth_ = 0;
   uint64_t peak_bytes_ = 0;
+  uint64_t liveness_peak_ = 0;  ///< the store and the liveness pass's structures together
   std::vector<Pending> found_;  ///< in order of discovery
 
   // Parallel BFS.
@@ -451,6 +484,7 @@ void Explorer::flush() {
     const std::span<const uint8_t> state(batch_states_.data() + i * n, batch_sizes_[i]);
     const StateStore::InsertResult r =
         store_.insert_hashed(state, batch_hashes_[i], batch_parents_[i], batch_labels_[i]);
+    if (record_edges_ && r.id.valid()) record_edge(batch_parents_[i], r.id);
     switch (r.status) {
       case StateStore::Status::Inserted:
         max_depth_ = std::max(max_depth_, current_depth_ + 1);
@@ -604,7 +638,7 @@ void Explorer::expand_slice(uint64_t first, uint64_t last) {
   if (chunks_.size() < nchunks) chunks_.resize(nchunks);
   std::atomic<uint64_t> next{0};
   const auto work = [&](TransitionSystem& ts) {
-    ChunkSink sink(ts, store_, rules_, count_only_);
+    ChunkSink sink(ts, store_, rules_, count_only_, record_edges_);
     ReducedSink reduced(&ts);
     std::vector<uint8_t> full(store_.state_size());
     const auto seen = [&](std::span<const uint8_t> packed, uint64_t hash) {
@@ -666,8 +700,13 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
         continue;
       }
       if (count_only_) continue;
+      if (e.known) {
+        record_edge(current_, StateId{e.index});
+        continue;
+      }
       const std::span<const uint8_t> state(c.states.data() + e.index, e.size);
       const StateStore::InsertResult r = store_.insert_hashed(state, e.hash, current_, e.label);
+      if (record_edges_ && r.id.valid()) record_edge(current_, r.id);
       if (r.status == StateStore::Status::Inserted) {
         max_depth_ = std::max(max_depth_, depth + 1);
       } else if (r.status == StateStore::Status::StateLimit) {
@@ -850,26 +889,6 @@ std::string Explorer::stop_reason() const {
   return {};
 }
 
-namespace {
-
-/// Collects a state's successors (for turning a canonical path into a concrete one).
-class CollectSink final : public SuccessorSink {
- public:
-  struct Entry {
-    Label label;
-    std::vector<uint8_t> state;
-    std::optional<Finding> finding;
-  };
-  std::vector<Entry> out;
-  void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
-    out.push_back({label,
-                   {state.begin(), state.end()},
-                   finding != nullptr ? std::optional<Finding>(*finding) : std::nullopt});
-  }
-};
-
-}  // namespace
-
 Violation Explorer::build(const Pending& p) {
   const std::size_t n = store_.state_size();
   std::vector<uint8_t> packed(n);
@@ -938,59 +957,27 @@ Violation Explorer::build(const Pending& p) {
 std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_t>>& canon,
                                             const std::vector<uint8_t>* violating,
                                             Finding& finding) {
-  struct Restore {
-    TransitionSystem& ts;
-    const CheckOptions& o;
-    ~Restore() { ts.set_reductions(o.por, o.symmetry); }
-  } restore{ts_, opts_};
-  ts_.set_reductions(false, false);
-  const std::size_t n = store_.state_size();
+  ConcreteMode mode(ts_, opts_);
   std::vector<TraceStep> trace;
-  std::vector<uint8_t> cur = canon.front();  // the initial state is not canonicalised
-  std::vector<uint8_t> after(n);
+  std::vector<uint8_t> cur;
+  concrete_path(ts_, mode, canon, rules_, trace, cur);
+  std::vector<uint8_t> after(store_.state_size());
   std::vector<uint8_t> tmp;
-  const auto reaches = [&](const std::vector<uint8_t>& raw, const std::vector<uint8_t>& target) {
-    tmp = raw;
-    ts_.set_reductions(opts_.por, opts_.symmetry);  // the form the search stored
-    ts_.canonicalize(tmp);
-    ts_.set_reductions(false, false);
-    return tmp == target;
-  };
-  const auto step = [&](Label label, const std::vector<uint8_t>& raw) {
-    trace.push_back(ts_.describe(cur, label, after));
-    if (after != raw) {
-      throw std::logic_error("trace concretization: describe() disagrees with successors()");
-    }
-    cur = after;
-  };
-  for (std::size_t i = 1; i < canon.size(); ++i) {
-    CollectSink sink;
-    ts_.successors(cur, sink);
-    const CollectSink::Entry* pick = nullptr;
-    for (const CollectSink::Entry& e : sink.out) {
-      if ((!e.finding || !checked(e.finding->rule)) && reaches(e.state, canon[i])) {
-        pick = &e;
-        break;
-      }
-    }
-    if (pick == nullptr) {
-      throw std::logic_error("trace concretization: no concrete step reaches state " +
-                             std::to_string(i) + " of the path");
-    }
-    step(pick->label, pick->state);
-  }
   if (violating != nullptr) {
     CollectSink sink;
     ts_.successors(cur, sink);
     for (const CollectSink::Entry& e : sink.out) {
       // The location too: two activities' violating steps can leave the same state (a step
       // stops at its violating call), and only the one the search found is the violation.
-      if (e.finding && e.finding->rule == finding.rule && e.finding->loc == finding.loc &&
-          reaches(e.state, *violating)) {
-        step(e.label, e.state);
-        finding = *e.finding;
-        return trace;
+      if (!e.finding || e.finding->rule != finding.rule || e.finding->loc != finding.loc) continue;
+      mode.stored_form(e.state, tmp);
+      if (tmp != *violating) continue;
+      trace.push_back(ts_.describe(cur, e.label, after));
+      if (after != e.state) {
+        throw std::logic_error("trace concretization: describe() disagrees with successors()");
       }
+      finding = *e.finding;
+      return trace;
     }
     throw std::logic_error("trace concretization: the violating step has no concrete match");
   }
@@ -1034,6 +1021,7 @@ SpecResult Explorer::run() {
   out.violations.reserve(found_.size());
   for (const Pending& p : found_) out.violations.push_back(build(p));
   out.incomplete_reason = stop_reason();
+  run_liveness(out);
   if (!out.violations.empty()) {
     out.verdict = Verdict::Violation;
   } else if (!out.incomplete_reason.empty()) {
@@ -1054,8 +1042,40 @@ SpecResult Explorer::run() {
   out.stats.peak_memory_bytes =
       std::max({peak_bytes_, memory_bytes(),
                 compact_ ? visited_.peak_memory_bytes() : store_.peak_memory_bytes()});
+  out.stats.peak_memory_bytes = std::max(out.stats.peak_memory_bytes, liveness_peak_);
   out.stats.seconds = seconds_between(start_, Clock::now());
   return out;
+}
+
+void Explorer::run_liveness(SpecResult& out) {
+  if (!opts_.liveness) return;
+  out.liveness = LivenessRun::NotChecked;
+  if (compact_) {
+    out.liveness_note = "hash compaction keeps no graph to look for cycles in";
+    return;
+  }
+  if (stop_ != Stop::None) {
+    out.liveness_note = stop_ == Stop::Violation ? "the search stopped at its first violation"
+                                                 : "the search did not finish";
+    return;
+  }
+  LivenessBudget budget;
+  // --max-states bounds the states held: the stored ones and the cycle analysis's together.
+  budget.max_states =
+      opts_.max_states == 0
+          ? 0
+          : std::max<uint64_t>(1, opts_.max_states - std::min(opts_.max_states, store_.size()));
+  budget.max_bytes = max_bytes_ == 0 ? 0 : max_bytes_ - std::min(max_bytes_, memory_bytes());
+  budget.stop = [this]() -> std::string {
+    return limit_reached(0) ? stop_reason() + ", in the cycle analysis" : std::string();
+  };
+  LivenessResult l = check_liveness(ts_, opts_, store_, edges_, rules_, budget);
+  out.liveness = LivenessRun::Checked;
+  out.stats.cyclic_states = l.cyclic_states;
+  out.stats.concrete_states = l.concrete_states;
+  liveness_peak_ = memory_bytes() + l.peak_bytes;
+  for (Violation& v : l.violations) out.violations.push_back(std::move(v));
+  out.incomplete_reason = l.incomplete_reason;
 }
 
 }  // namespace

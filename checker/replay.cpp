@@ -122,10 +122,17 @@ class Replayer {
     std::size_t i = 0;
     std::size_t k = 0;
     std::size_t n = 0;
+    std::optional<RefExecutor> loop_begin;  // a lasso: the state where its cycle begins
     for (;;) {
       std::optional<ReplayResult> outcome;
-      if (i == v_.trace.size()) {
-        outcome = at_end(ex);
+      if (v_.loop_start && i >= v_.loop_start->value && k == 0) {
+        if (i == v_.loop_start->value) loop_begin = ex;
+        outcome = in_cycle(ex, i);
+      }
+      if (outcome) {
+        // the lasso's predicate fails: judged below like any failure
+      } else if (i == v_.trace.size()) {
+        outcome = v_.loop_start ? cycle_end(ex, loop_begin) : at_end(ex);
       } else {
         const TraceStep& s = v_.trace[i];
         if (k == 0) n = ex.instances(s.event);
@@ -225,6 +232,70 @@ class Replayer {
                   executor_view(s.event, r));
     }
     return std::nullopt;
+  }
+
+  /// A lasso's state `ex` before step i of its cycle (or after the last step): what stays
+  /// pending is pending, the activity that stays blocked is there and step i is not its own.
+  std::optional<ReplayResult> in_cycle(const RefExecutor& ex, std::size_t i) const {
+    const auto broken = [&](const std::string& what) {
+      ReplayResult r;
+      r.status = ReplayStatus::Mismatch;
+      r.step = static_cast<uint32_t>(i + 1);
+      r.message = fmt::format("lasso, step {} of {}: {}\n  reference executor state:\n{}", i + 1,
+                              v_.trace.size(), what, ex.describe_state());
+      return r;
+    };
+    if (v_.stays_blocked) {
+      if (ex.instances(v_.stays) == 0 || ex.enabled_events().empty()) {
+        return broken(fmt::format("{} is not there to stay blocked", printable(v_.stays)));
+      }
+      if (i < v_.trace.size() && v_.trace[i].event == v_.stays) {
+        return broken(
+            fmt::format("{}, which should stay blocked, moves in the cycle", printable(v_.stays)));
+      }
+      return std::nullopt;
+    }
+    const std::vector<RefPending> pending = ex.pending_objects();
+    const auto it = std::find_if(pending.begin(), pending.end(),
+                                 [&](const RefPending& p) { return p.name == v_.stays; });
+    if (it == pending.end()) {
+      return broken(fmt::format("{} is not pending here", printable(v_.stays)));
+    }
+    if (it->cancelled != (v_.rule == RuleId::LostCancel)) {
+      return broken(fmt::format("{} was {}cancelled, so the rule is not {}", printable(v_.stays),
+                                it->cancelled ? "" : "not ", rule_text(v_.rule)));
+    }
+    return std::nullopt;
+  }
+
+  /// After a lasso's last step: the cycle must have returned to the state where it began.
+  ReplayResult cycle_end(const RefExecutor& ex, const std::optional<RefExecutor>& begin) const {
+    ReplayResult r;
+    const std::size_t n = v_.trace.size();
+    if (!begin || v_.loop_start->value >= n) {
+      r.status = ReplayStatus::Misfit;
+      r.message = fmt::format("the lasso's cycle starts at step {}, past its last step ({})",
+                              v_.loop_start->value + 1, n);
+      return r;
+    }
+    if (!ex.same_state(*begin)) {
+      r.status = ReplayStatus::Mismatch;
+      std::ostringstream o;
+      o << fmt::format("the cycle (steps {} to {}) does not return to the state where it began\n",
+                       v_.loop_start->value + 1, n);
+      o << "  reference executor state where the cycle begins:\n" << begin->describe_state();
+      o << "  reference executor state after the cycle:\n" << ex.describe_state();
+      r.message = o.str();
+      return r;
+    }
+    r.status = ReplayStatus::Reproduced;
+    r.rule = v_.rule;
+    r.message = fmt::format(
+        "{} reproduced as a lasso: steps {} to {} return to the state where they began, with {} "
+        "{} throughout",
+        rule_text(v_.rule), v_.loop_start->value + 1, n, printable(v_.stays),
+        v_.stays_blocked ? "blocked" : "pending");
+    return r;
   }
 
   ReplayResult at_end(const RefExecutor& ex) {

@@ -9,6 +9,18 @@
 
 namespace cc {
 
+std::string_view liveness_name(LivenessRun l) {
+  switch (l) {
+    case LivenessRun::Checked:
+      return "checked";
+    case LivenessRun::Off:
+      return "off";
+    case LivenessRun::NotChecked:
+      return "not checked";
+  }
+  return "off";
+}
+
 std::string_view verdict_name(Verdict v) {
   switch (v) {
     case Verdict::Pass:

@@ -30,8 +30,13 @@ struct Violation {
   std::vector<TraceStep> trace;
   std::optional<StepIndex> violating_step;  ///< none for end-state violations
   std::vector<StepIndex> racing_steps;      ///< the steps to highlight (usually two)
-  bool replayed = false;                    ///< confirmed by the reference executor
-  bool accepted = false;  ///< matched an entry of the baseline (reports/baseline.h)
+  /// A lasso (liveness, docs/liveness.md): the steps from here on form a cycle that returns
+  /// to the state before this step and repeats for ever; none for a finite trace.
+  std::optional<StepIndex> loop_start;
+  std::string stays;           ///< lasso: the object that stays pending, or the blocked lane
+  bool stays_blocked = false;  ///< lasso: `stays` is an activity that stays blocked (CR014)
+  bool replayed = false;       ///< confirmed by the reference executor
+  bool accepted = false;       ///< matched an entry of the baseline (reports/baseline.h)
 };
 
 /// The outcome of checking one spec.
@@ -58,10 +63,19 @@ struct Stats {
   bool hash_compaction = false;
   /// States whose expansion partial-order reduction limited to a persistent set.
   uint64_t reduced = 0;
+  uint64_t cyclic_states = 0;    ///< liveness: stored states on a cycle (non-trivial SCCs)
+  uint64_t concrete_states = 0;  ///< liveness: concrete states of the cycle analysis
 };
 
 /// Upper bound on the probability that hash compaction hid a state: states^2 / 2^65.
 double omission_probability(const Stats& st);
+
+/// Whether the liveness pass (docs/liveness.md) looked at a spec.
+enum class LivenessRun : uint8_t {
+  Checked,     ///< the pass ran to its end (or found its violations)
+  Off,         ///< --liveness off
+  NotChecked,  ///< it could not run: SpecResult::liveness_note says why
+};
 
 /// Result for one spec file.
 struct SpecResult {
@@ -70,7 +84,9 @@ struct SpecResult {
   Verdict verdict = Verdict::Pass;
   std::vector<Violation> violations;
   Stats stats;
-  std::string incomplete_reason;      ///< "state limit 1000000 reached", "interrupted", ...
+  std::string incomplete_reason;  ///< "state limit 1000000 reached", "interrupted", ...
+  LivenessRun liveness = LivenessRun::Off;
+  std::string liveness_note;          ///< why the liveness pass did not run (NotChecked)
   std::string error;                  ///< rendered diagnostics or internal error text
   std::vector<RuleId> checked_rules;  ///< rules the search checked, in id order; empty = all
   /// spec_content_hash of the spec file as checked; empty when unknown (an older document, a
@@ -87,6 +103,9 @@ struct RunResult {
 /// The content hash of a spec file's bytes as written in results: "xxh64:" and the 16 hex
 /// digits of XXH64 (seed 0), the value `xxhsum -H64` prints.
 std::string spec_content_hash(std::string_view bytes);
+
+/// "checked" / "off" / "not checked".
+std::string_view liveness_name(LivenessRun l);
 
 /// "pass" / "violation" / "incomplete" / "error".
 std::string_view verdict_name(Verdict v);

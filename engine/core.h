@@ -191,6 +191,10 @@ class Core final : public TransitionSystem {
   bool symbolic() const override { return sym_; }
   void set_decider(SymDecider* decider) override { decider_ = decider; }
   std::string undecided() const override { return undecided_; }
+  uint32_t actors() const override { return static_cast<uint32_t>(nact_ + env_.size()); }
+  Fairness fairness(std::span<const uint8_t> state, uint32_t actor) override;
+  void pending(std::span<const uint8_t> state, std::vector<Finding>& out) override;
+  std::optional<Finding> starving(std::span<const uint8_t> state, uint32_t actor) override;
 
   // ---- the static description (read by modules) ----
   const ast::Spec& spec_;
@@ -325,6 +329,11 @@ class Core final : public TransitionSystem {
   /// and every slot reference (lock owners, waits, module references) is renamed.
   void canonicalize_slots();
   TraceStep to_step(const Record& rec, Label label);
+  /// The visible instruction activity `a` of the current state is at (or waits in).
+  const Instr& stuck_at(uint32_t a) const;
+  /// What activity `a`, at `in`, waits for in words ("waits for lock l held by ..."), or ""
+  /// when `in` is no lock or event wait; `for_ever`: worded for a cycle, not an end state.
+  std::string wait_text(uint32_t a, const Instr& in, bool for_ever) const;
   std::vector<ObjectView> objects() const;
 
   // ---- interpreter (engine/interp.cpp, engine/exec.cpp) ----

@@ -124,7 +124,7 @@ Explanation Core::explain(const Finding& finding, std::span<const TraceStep> tra
     }
   }
   const bool at_step = finding.rule != RuleId::NeverCompleted &&
-                       finding.rule != RuleId::LostCancel &&
+                       finding.rule != RuleId::LostCancel && finding.rule != RuleId::Starvation &&
                        !(finding.rule == RuleId::Deadlock && finding.waits);
   if (at_step) {
     e.racing_steps = {last};

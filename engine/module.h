@@ -150,6 +150,18 @@ class Module {
     return false;
   }
 
+  // ---- liveness (docs/liveness.md) ----
+  /// How environment actor `e` must be scheduled in an infinite execution: Weak for what the
+  /// model says happens eventually (the default), None for what need not happen.
+  virtual Fairness fairness(const EnvActor& e) const {
+    (void)e;
+    return Fairness::Weak;
+  }
+  /// Appends a finding (CR005, or CR003 when a cancel was aimed at it) for every object of the
+  /// module that is pending now and must not stay so for ever (a received request, an NBL, a
+  /// verb).
+  virtual void pending(std::vector<Finding>& out) const { (void)out; }
+
   // ---- end states and words ----
   /// The module's end-state check for `phase`, or nullopt.
   virtual std::optional<Finding> end_state(EndPhase phase) {

@@ -278,6 +278,43 @@ void Core::unpack(std::span<const uint8_t> packed, std::span<uint8_t> state) con
 
 // ======================================================================= end states
 
+const Instr& Core::stuck_at(uint32_t a) const {
+  const uint8_t* p = act(a);
+  const CodeUnit& u = prog_.units[p[kAUnit] - 1];
+  // The visible instruction it is stuck at (a first step may start with local code); an
+  // activity waiting for an inline cancel routine is stuck at the call that started it.
+  uint32_t pc = get16(p + kAPc);
+  if (p[kAWait] != 0 || (p[kAFlags] & kModuleWait) != 0) {
+    while (pc > 0 && u.code[pc - 1].op != Op::Api) --pc;
+    if (pc > 0) --pc;
+  }
+  for (int hops = 0; hops < 10000 && pc < u.code.size() && !u.visible(pc); ++hops) {
+    const Instr& j = u.code[pc];
+    if (j.op == Op::Return) break;
+    pc = j.op == Op::Jump ? j.target : pc + 1;
+  }
+  return u.code[std::min<std::size_t>(pc, u.code.size() - 1)];
+}
+
+std::string Core::wait_text(uint32_t a, const Instr& in, bool for_ever) const {
+  if (in.op != Op::Api) return {};
+  const uint8_t* p = act(a);
+  const CodeUnit& u = unit_of(a);
+  const ApiId api = in.api();
+  if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock ||
+      api == ApiId::WdfWaitLockAcquire) {
+    auto l = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
+    return fmt::format("waits for lock {} held by {}", spec_.locks[l].name,
+                       owner_text(lock_owner(l)));
+  }
+  if (api == ApiId::KeWaitForSingleObject) {
+    auto ev = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
+    return fmt::format("waits for event {} that is never set{}", spec_.events[ev].name,
+                       for_ever ? " while it waits" : "");
+  }
+  return {};
+}
+
 std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
   if (state[infeasible_at_] != 0) return std::nullopt;
   std::memcpy(scratch_.data(), state.data(), size_);
@@ -288,20 +325,7 @@ std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
   for (uint32_t a = 0; a < nact_ && !f; ++a) {
     const uint8_t* p = act(a);
     if (p[kAUnit] == 0) continue;
-    const CodeUnit& u = prog_.units[p[kAUnit] - 1];
-    // The visible instruction it is stuck at (a first step may start with local code); an
-    // activity waiting for an inline cancel routine is stuck at the call that started it.
-    uint32_t pc = get16(p + kAPc);
-    if (p[kAWait] != 0 || (p[kAFlags] & kModuleWait) != 0) {
-      while (pc > 0 && u.code[pc - 1].op != Op::Api) --pc;
-      if (pc > 0) --pc;
-    }
-    for (int hops = 0; hops < 10000 && pc < u.code.size() && !u.visible(pc); ++hops) {
-      const Instr& j = u.code[pc];
-      if (j.op == Op::Return) break;
-      pc = j.op == Op::Jump ? j.target : pc + 1;
-    }
-    const Instr& in = u.code[std::min<std::size_t>(pc, u.code.size() - 1)];
+    const Instr& in = stuck_at(a);
     std::string why;
     if (p[kAWait] != 0) {
       why = fmt::format("waits for {} to return", lane_of(p[kAWait] - 1u));
@@ -311,18 +335,7 @@ std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
       }
       if (f) break;
     }
-    if (why.empty() && in.op == Op::Api) {
-      ApiId api = in.api();
-      if (api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock ||
-          api == ApiId::WdfWaitLockAcquire) {
-        uint32_t l = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
-        why = fmt::format("waits for lock {} held by {}", spec_.locks[l].name,
-                          owner_text(lock_owner(l)));
-      } else if (api == ApiId::KeWaitForSingleObject) {
-        uint32_t ev = static_cast<uint32_t>(get32(p + kARegs + 4 * u.args[in.args_begin].value));
-        why = fmt::format("waits for event {} that is never set", spec_.events[ev].name);
-      }
-    }
+    if (why.empty()) why = wait_text(a, in, false);
     if (why.empty()) why = "is blocked";
     f = Finding{RuleId::Deadlock, in.src.begin, fmt::format("deadlock: {} {}", lane_of(a), why),
                 lane_of(a), true};
@@ -332,6 +345,64 @@ std::optional<Finding> Core::end_state(std::span<const uint8_t> state) {
   for (std::size_t i = 0; i < modules_.size() && !f; ++i) {
     f = modules_[i]->end_state(EndPhase::Final);
   }
+  s_ = nullptr;
+  return f;
+}
+
+// ======================================================================= liveness
+
+Fairness Core::fairness(std::span<const uint8_t> state, uint32_t actor) {
+  if (actor >= nact_) {
+    const EnvActor& e = env_.at(actor - nact_);
+    return modules_[e.module]->fairness(e);
+  }
+  const uint8_t* p = state.data() + acts_.at(actor);
+  if (p[kAUnit] == 0 || p[kAWait] != 0) return Fairness::Weak;
+  // Waiting for the framework's synchronization lock, a spin lock or an event: strong.
+  if ((p[kAFlags] & (kStarted | kNeedsSync)) == kNeedsSync) return Fairness::Strong;
+  // A call that returns when its module says so (a synchronous stop, WdfTimerStop(Wait),
+  // WdfWorkItemFlush, a synchronous send) waits like a lock: strong.
+  if ((p[kAFlags] & kModuleWait) != 0) return Fairness::Strong;
+  s_ = const_cast<uint8_t*>(state.data());  // read only
+  const Instr& in = stuck_at(actor);
+  s_ = nullptr;
+  if (in.op != Op::Api) return Fairness::Weak;
+  const ApiId api = in.api();
+  return api == ApiId::WdfSpinLockAcquire || api == ApiId::NdisAcquireSpinLock ||
+                 api == ApiId::KeWaitForSingleObject || api == ApiId::WdfWaitLockAcquire ||
+                 api == ApiId::WdfInterruptAcquireLock || api == ApiId::WdfInterruptSynchronize
+             ? Fairness::Strong
+             : Fairness::Weak;
+}
+
+void Core::pending(std::span<const uint8_t> state, std::vector<Finding>& out) {
+  if (state[infeasible_at_] != 0) return;
+  s_ = const_cast<uint8_t*>(state.data());  // read only
+  for (const std::unique_ptr<Module>& m : modules_) m->pending(out);
+  s_ = nullptr;
+}
+
+std::optional<Finding> Core::starving(std::span<const uint8_t> state, uint32_t actor) {
+  if (actor >= nact_ || state[acts_.at(actor) + kAUnit] == 0) return std::nullopt;
+  std::memcpy(scratch_.data(), state.data(), size_);
+  s_ = scratch_.data();
+  const uint8_t* p = act(actor);
+  const Instr& in = stuck_at(actor);
+  std::string why;
+  if (p[kAWait] != 0) {
+    why = fmt::format("waits for {} to return", lane_of(p[kAWait] - 1u));
+  } else {
+    for (std::size_t i = 0; i < modules_.size() && why.empty(); ++i) {
+      std::optional<Finding> f = modules_[i]->stuck(actor, in, why);
+      if (f && why.empty()) why = "waits for a completion message";
+    }
+  }
+  if (why.empty()) why = wait_text(actor, in, true);
+  if (why.empty()) why = "is blocked";
+  Finding f{RuleId::Starvation, in.src.begin,
+            fmt::format("starvation: {} {}, while the rest of the system runs for ever",
+                        lane_of(actor), why),
+            lane_of(actor), true};
   s_ = nullptr;
   return f;
 }

@@ -39,6 +39,11 @@ struct Finding {
   bool waits = false;
 };
 
+/// How an actor must be scheduled in an infinite execution (docs/liveness.md): None (it
+/// need not ever move: an arrival, a cancel, a stop), Weak (continuously able to move ⇒ it
+/// moves) or Strong (able to move again and again ⇒ it moves: lock and event waits).
+enum class Fairness : uint8_t { None, Weak, Strong };
+
 /// The race in words, computed from a whole trace.
 struct Explanation {
   std::string headline;                ///< names the racing steps
@@ -117,6 +122,26 @@ class TransitionSystem {
   /// An independent copy that another search thread may use concurrently with this one
   /// (same states, same successors); nullptr = the search stays on one thread.
   virtual std::unique_ptr<TransitionSystem> clone() const { return nullptr; }
+
+  // ---- liveness (docs/liveness.md); defaults: no actors, nothing pending ----
+  /// Number of actors (Label::actor values run from 0 to actors() - 1).
+  virtual uint32_t actors() const { return 0; }
+  /// The fairness actor `actor` has in `state`.
+  virtual Fairness fairness(std::span<const uint8_t> state, uint32_t actor) {
+    (void)state, (void)actor;
+    return Fairness::Weak;
+  }
+  /// Appends one finding (CR005, or CR003 when a cancel was aimed at it) for every object
+  /// pending in `state` that would violate its rule if it stayed pending for ever.
+  virtual void pending(std::span<const uint8_t> state, std::vector<Finding>& out) {
+    (void)state, (void)out;
+  }
+  /// The CR014 finding for `actor` if it never moved again while `state` repeats for ever:
+  /// its lane and what it waits for; nullopt when `actor` is no activity of `state`.
+  virtual std::optional<Finding> starving(std::span<const uint8_t> state, uint32_t actor) {
+    (void)state, (void)actor;
+    return std::nullopt;
+  }
 
   // ---- symbolic data (docs/symbolic.md, "Execution"); defaults for concrete systems ----
   /// True when states carry symbolic data: the caller must attach a decider before exploring.

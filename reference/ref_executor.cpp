@@ -145,4 +145,12 @@ std::string RefExecutor::describe_state() const {
   return m_->describe();
 }
 
+bool RefExecutor::same_state(const RefExecutor& other) const {
+  return m_->same_state(*other.m_);
+}
+
+std::vector<RefPending> RefExecutor::pending_objects() const {
+  return m_->pending_objects();
+}
+
 }  // namespace cc

@@ -56,6 +56,12 @@ struct RefEndFinding {
   std::string message;
 };
 
+/// An object that is pending: a received request, an NBL the protocol sent, a verb.
+struct RefPending {
+  std::string name;        ///< "req#1", "nbl#2", "task#1"
+  bool cancelled = false;  ///< a cancel was aimed at it
+};
+
 class RefMachine;  // the state and the interpreter (ref_executor.cpp)
 
 /// Concrete values of symbolic variables by name (a trace's model, docs/symbolic.md).
@@ -100,6 +106,11 @@ class RefExecutor {
   std::optional<RefEndFinding> end_state_violation() const;
   /// The objects and activities in words, for divergence reports.
   std::string describe_state() const;
+  /// True when this state equals `other`'s up to the numbering of activities and the count
+  /// of request reuses: a lasso's cycle returned to the state where it began.
+  bool same_state(const RefExecutor& other) const;
+  /// The received requests, protocol NBLs and verbs pending now (a lasso's predicate).
+  std::vector<RefPending> pending_objects() const;
 
  private:
   std::unique_ptr<RefMachine> m_;

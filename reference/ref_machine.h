@@ -180,6 +180,7 @@ struct Val {
   int32_t i = 0;
   int32_t req = -1;
   uint32_t epoch = 0;
+  friend bool operator==(const Val&, const Val&) = default;
 };
 
 /// Where a request is: who owns it now.
@@ -246,6 +247,7 @@ struct Req {
   bool at_target() const { return place == Place::TargetPending || place == Place::TargetHeld; }
   /// Arrived and not yet completed or freed.
   bool alive() const { return place == Place::Queued || place == Place::Driver || at_target(); }
+  friend bool operator==(const Req&, const Req&) = default;
 };
 
 /// A continuous reader's states (docs/semantics/kmdf.md "I/O targets").
@@ -263,6 +265,7 @@ struct TargetSt {
   int read_fn = -1;     ///< EvtUsbTargetPipeReadComplete
   int failed_fn = -1;   ///< EvtUsbTargetPipeReadersFailed
   int reader_req = -1;  ///< the reader's request
+  friend bool operator==(const TargetSt&, const TargetSt&) = default;
 };
 
 /// Who holds an NBL.
@@ -287,6 +290,7 @@ struct Nbl {
   int next = -1;                ///< the next NBL of its chain (index), -1 none
   int send_head = -1;           ///< the head of the chain it was handed to the driver in
   int miniport = -1;
+  friend bool operator==(const Nbl&, const Nbl&) = default;
 };
 
 /// The state of an APPC verb control block.
@@ -296,6 +300,7 @@ struct Vcb {
   VcbSt state = VcbSt::Allocated;
   int task = -1;  ///< the verb most recently issued with it
   int32_t rc = 0;
+  friend bool operator==(const Vcb&, const Vcb&) = default;
 };
 
 /// The state of an APPC asynchronous verb.
@@ -308,6 +313,7 @@ struct Task {
   int32_t verb = 0;
   bool silent = false;
   int32_t rc = 0;
+  friend bool operator==(const Task&, const Task&) = default;
 };
 
 /// One KMDF queue: the requests waiting in it.
@@ -323,6 +329,7 @@ struct QueueSt {
   int sync_waiter = -1;            ///< the activity in a synchronous stop/purge of it
   int ready_fn = -1;               ///< the EvtIoQueueState of WdfIoQueueReadyNotify
   bool transition = false;         ///< went from empty to not empty: a notification is due
+  friend bool operator==(const QueueSt&, const QueueSt&) = default;
 };
 
 /// The device's power and removal phase (docs/semantics/kmdf.md "Power and removal").
@@ -372,6 +379,7 @@ struct Ctl {
   std::size_t idx = 0;
   const Stmt* loop = nullptr;
   int32_t for_index = 0;
+  friend bool operator==(const Ctl&, const Ctl&) = default;
 };
 
 /// One function an activity is in (its callback or an inlined helper).
@@ -382,6 +390,7 @@ struct Frame {
   std::vector<Ctl> ctl;
   std::map<const Expr*, Val> memo;
   const Expr* call_site = nullptr;  ///< in the caller frame (inlined helpers)
+  friend bool operator==(const Frame&, const Frame&) = default;
 };
 
 /// An activity: a thread or a callback instance, with its resumable cursor.
@@ -409,6 +418,7 @@ struct Act {
   int reader_target = -1;   ///< a reader callback: its pipe's target
   Val returned;             ///< the value the callback returned
   std::vector<Frame> frames;
+  friend bool operator==(const Act&, const Act&) = default;
 };
 
 /// What one step did: the calls made, the choices consumed and the violation, if any.
@@ -508,6 +518,11 @@ class RefMachine {
   std::optional<RefEndFinding> end_check() const;
   /// The objects and activities in words.
   std::string describe() const;
+  /// True when the two states are equal up to the numbering of activities and the count of
+  /// reuses (a lasso's cycle returns to the state where it began; ref_lasso.cpp).
+  bool same_state(const RefMachine& other) const;
+  /// The received requests, protocol NBLs and verbs that are pending now.
+  std::vector<RefPending> pending_objects() const;
 
  private:
   // ---- static info ----
@@ -867,6 +882,9 @@ class RefMachine {
   std::optional<RefEndFinding> kmdf_end_lost_cancel() const;
   /// End state, last: a pending request that was cancelled, then one never completed.
   std::optional<RefEndFinding> kmdf_end_pending() const;
+  /// A copy without finished activities, the live ones numbered 1, 2, ... in order of their
+  /// key and request, and request handles' epochs counted back from their request's.
+  RefMachine normalized() const;
   /// The requests in words.
   void describe_kmdf(std::ostringstream& o) const;
 

@@ -400,7 +400,7 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
   std::vector<Lane> lanes = lanes_of(v);
   std::map<uint32_t, std::size_t> lane_index;
   for (std::size_t i = 0; i < lanes.size(); ++i) lane_index[lanes[i].activity] = i;
-  const bool end_state = !v.violating_step.has_value();
+  const bool end_state = !v.violating_step.has_value() && !v.loop_start;
 
   std::vector<std::size_t> race_order;  // racing steps in trace order, for RACE 1 / RACE 2 labels
   for (StepIndex s : v.racing_steps) {
@@ -434,7 +434,9 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
       "<div class=\"rulebar\"><span class=\"rule-id\">{}</span><span class=\"rule-name\">{}</span>"
       "<span class=\"chip\">{}</span>{}{}{}</div>\n",
       esc(rule.id), esc(rule.name), esc(rule.brief),
-      end_state ? "<span class=\"chip warn\">end-state violation</span>" : "",
+      end_state      ? "<span class=\"chip warn\">end-state violation</span>"
+      : v.loop_start ? "<span class=\"chip warn loop\">\u21bb a cycle that repeats for ever</span>"
+                     : "",
       v.replayed ? "<span class=\"chip ok\">\u2713 replayed by the reference executor</span>"
                  : "<span class=\"chip warn\">not replayed</span>",
       v.accepted ? "<span class=\"chip warn\">accepted in the baseline</span>" : "");
@@ -453,6 +455,13 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
     out += fmt::format("<p class=\"message\">{}</p>\n", esc(v.message));
   }
   if (!where.empty()) out += fmt::format("<p class=\"where\">{}</p>\n", where);
+  if (v.loop_start) {
+    out += fmt::format(
+        "<p class=\"loopnote\">\u21bb Steps {} to {} repeat for ever: after step {} the state is "
+        "again the one before step {}. <strong>{}</strong> stays {} throughout.</p>\n",
+        v.loop_start->value + 1, v.trace.size(), v.trace.size(), v.loop_start->value + 1,
+        esc(v.stays), v.stays_blocked ? "blocked" : "pending");
+  }
   if (!race_order.empty()) {
     out += "<div class=\"racers\">";
     for (std::size_t k = 0; k < race_order.size(); ++k) {
@@ -490,10 +499,14 @@ std::string render_html_trace(const RunResult& run, std::size_t spec_index,
     std::string cls = "step";
     if (racing || violating) cls += " racing";
     if (violating) cls += " violating";
+    const bool in_loop = v.loop_start && i >= v.loop_start->value;
+    if (in_loop) cls += " loop";
+    if (in_loop && i == v.loop_start->value) cls += " loop-start";
     out += fmt::format(
         "<tr class=\"{}\" id=\"step-{}\" data-step=\"{}\" aria-selected=\"false\"><td "
-        "class=\"num\">{}</td>",
-        cls, i + 1, i, i + 1);
+        "class=\"num\"{}>{}{}</td>",
+        cls, i + 1, i, i + 1, in_loop ? " title=\"in the cycle: repeats for ever\"" : "",
+        in_loop && i == v.loop_start->value ? "\u21bb " : "");
     std::size_t lane = lane_index[s.activity];
     for (std::size_t l = 0; l < lanes.size(); ++l) {
       std::string_view place = l == 0 ? "first" : l + 1 == lanes.size() ? "last" : "mid";

@@ -69,6 +69,10 @@ td.lane.first .card { left: 0; }
 .card .src code { font-size: 11.5px; color: #374151; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .card .flag { position: absolute; top: -8px; right: 8px; background: var(--race); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 10.5px; font-weight: 700; letter-spacing: .03em; }
 tr.step.racing td { background-color: var(--race-bg); }
+tr.step.loop td.num { box-shadow: inset 3px 0 0 #7c3aed; color: #6d28d9; }
+tr.step.loop-start td { border-top: 2px dashed #7c3aed; }
+.loopnote { color: #5b21b6; }
+.chip.loop { color: #5b21b6; border-color: #c4b5fd; }
 tr.step.racing td.num { color: var(--race); }
 tr.step.racing .card { border-color: #fca5a5; border-left-color: var(--race); box-shadow: 0 0 0 2px rgba(220,38,38,.18); }
 tr.step.selected td { background-color: var(--sel-bg); }

@@ -98,16 +98,22 @@ json violation_to_json(const Violation& v) {
   for (const TraceStep& s : v.trace) trace.push_back(step_to_json(s));
   json racing = json::array();
   for (StepIndex i : v.racing_steps) racing.push_back(i.value);
-  return json{{"rule", rule.id},
-              {"rule_name", rule.name},
-              {"message", str(v.message)},
-              {"headline", str(v.headline)},
-              {"loc", loc_to_json(v.loc)},
-              {"violating_step", v.violating_step ? json(v.violating_step->value) : json(nullptr)},
-              {"racing_steps", racing},
-              {"replayed", v.replayed},
-              {"accepted", v.accepted},
-              {"trace", trace}};
+  json out{{"rule", rule.id},
+           {"rule_name", rule.name},
+           {"message", str(v.message)},
+           {"headline", str(v.headline)},
+           {"loc", loc_to_json(v.loc)},
+           {"violating_step", v.violating_step ? json(v.violating_step->value) : json(nullptr)},
+           {"racing_steps", racing},
+           {"replayed", v.replayed},
+           {"accepted", v.accepted},
+           {"trace", trace}};
+  if (v.loop_start) {
+    out["loop"] = json{{"start_step", v.loop_start->value},
+                       {"stays", str(v.stays)},
+                       {"stays_blocked", v.stays_blocked}};
+  }
+  return out;
 }
 
 json stats_to_json(const Stats& st, const JsonOptions& o) {
@@ -119,6 +125,8 @@ json stats_to_json(const Stats& st, const JsonOptions& o) {
     out["omission_probability"] = omission_probability(st);
   }
   if (st.reduced != 0) out["reduced_expansions"] = st.reduced;
+  if (st.cyclic_states != 0) out["cyclic_states"] = st.cyclic_states;
+  if (st.concrete_states != 0) out["cycle_analysis_states"] = st.concrete_states;
   if (st.packed_bytes != 0) out["packed_state_bytes"] = st.packed_bytes;
   if (o.timings) {
     out["peak_memory_bytes"] = st.peak_memory_bytes;
@@ -309,6 +317,15 @@ Violation violation_from_json(const json& j, const std::string& where) {
   }
   v.replayed = get_bool(j, where, "replayed");
   v.accepted = j.contains("accepted") ? get_bool(j, where, "accepted") : false;
+  if (j.contains("loop")) {
+    const std::string at = where + "/loop";
+    const json& loop = object_at(j["loop"], at);
+    const uint32_t start = get_u32(loop, at, "start_step");
+    if (start >= v.trace.size()) schema_error(at + "/start_step", "step index beyond the trace");
+    v.loop_start = StepIndex{start};
+    v.stays = get_string(loop, at, "stays");
+    v.stays_blocked = get_bool(loop, at, "stays_blocked");
+  }
   return v;
 }
 
@@ -329,6 +346,10 @@ Stats stats_from_json(const json& j, const std::string& where) {
   if (j.contains("packed_state_bytes")) st.packed_bytes = get_u32(j, where, "packed_state_bytes");
   if (j.contains("reduced_expansions"))
     st.reduced = get_uint(j, where, "reduced_expansions", UINT64_MAX);
+  if (j.contains("cyclic_states"))
+    st.cyclic_states = get_uint(j, where, "cyclic_states", UINT64_MAX);
+  if (j.contains("cycle_analysis_states"))
+    st.concrete_states = get_uint(j, where, "cycle_analysis_states", UINT64_MAX);
   return st;
 }
 
@@ -370,6 +391,21 @@ SpecResult spec_from_json(const json& j, const std::string& where) {
   }
   s.stats = stats_from_json(field(j, where, "stats"), where + "/stats");
   s.incomplete_reason = get_string(j, where, "incomplete_reason");
+  if (j.contains("liveness")) {
+    const std::string l = get_string(j, where, "liveness");
+    bool known = false;
+    for (const LivenessRun r : {LivenessRun::Checked, LivenessRun::Off, LivenessRun::NotChecked}) {
+      if (liveness_name(r) == l) {
+        s.liveness = r;
+        known = true;
+      }
+    }
+    if (!known) {
+      schema_error(where + "/liveness",
+                   "unknown value \"" + snippet(l) + "\" (expected checked, off or not checked)");
+    }
+  }
+  if (j.contains("liveness_note")) s.liveness_note = get_string(j, where, "liveness_note");
   s.error = get_string(j, where, "error");
   const json& violations = array_at(field(j, where, "violations"), where + "/violations");
   for (std::size_t i = 0; i < violations.size(); ++i) {
@@ -417,8 +453,10 @@ nlohmann::json to_json(const RunResult& run, const JsonOptions& options) {
               {"checked_rules", checked},
               {"stats", stats_to_json(s.stats, options)},
               {"incomplete_reason", str(s.incomplete_reason)},
+              {"liveness", liveness_name(s.liveness)},
               {"error", str(s.error)},
               {"violations", violations}};
+    if (!s.liveness_note.empty()) spec["liveness_note"] = str(s.liveness_note);
     // A path that is not UTF-8 is written lossy (U+FFFD) in `path`, exactly in `path_bytes`.
     if (sanitize_utf8(s.path) != s.path) spec["path_bytes"] = hex_bytes(s.path);
     if (!s.spec_hash.empty()) spec["spec_hash"] = str(s.spec_hash);
@@ -438,9 +476,11 @@ RunResult run_result_from_json(const nlohmann::json& document) {
                                 snippet(schema) + "\"");
   }
   const json& version = field(document, "", "version");
-  if (!version.is_number_integer() || version.get<int64_t>() != kJsonSchemaVersion) {
-    schema_error("/version", "this build reads version " + std::to_string(kJsonSchemaVersion) +
-                                 ", found " + describe_value(version));
+  if (!version.is_number_integer() || version.get<int64_t>() < kJsonSchemaOldestVersion ||
+      version.get<int64_t>() > kJsonSchemaVersion) {
+    schema_error("/version",
+                 "this build reads versions " + std::to_string(kJsonSchemaOldestVersion) + " to " +
+                     std::to_string(kJsonSchemaVersion) + ", found " + describe_value(version));
   }
   RunResult run;
   run.tool_version = get_string(document, "", "tool_version");

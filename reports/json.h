@@ -15,7 +15,9 @@ namespace cc::reports {
 /// The schema name written to and required in every document.
 inline constexpr std::string_view kJsonSchemaName = "cancelcheck-result";
 /// The schema version this build writes and reads.
-inline constexpr int kJsonSchemaVersion = 1;
+inline constexpr int kJsonSchemaVersion = 2;
+/// The oldest version a reader accepts (version 1 has no lassos and no liveness fields).
+inline constexpr int kJsonSchemaOldestVersion = 1;
 
 /// parse_run_result rejects a document nested deeper than this (arrays and objects; a
 /// cancelcheck document is at most 8 deep).

@@ -121,9 +121,11 @@ ordered_json thread_flow_location(const SpecResult& spec, const Violation& v, st
   const TraceStep& s = v.trace[i];
   bool racing = is_racing(v, i);
   bool violating = v.violating_step && v.violating_step->value == i;
+  const bool in_loop = v.loop_start && i >= v.loop_start->value;
   std::string text = step_text(s, i);
   if (racing) text += " [racing step]";
   if (violating) text += " [violation]";
+  if (v.loop_start && i == v.loop_start->value) text += " [the loop begins: repeats for ever]";
   ordered_json location{{"message", text_message(text)}};
   if (s.loc.line > 0) location["physicalLocation"] = physical_location(s.loc, spec.path, root);
   ordered_json tfl{{"location", location},
@@ -143,6 +145,7 @@ ordered_json thread_flow_location(const SpecResult& spec, const Violation& v, st
                           {"actor", kActorNames[static_cast<std::size_t>(s.actor)]},
                           {"choice", s.choice}};
   if (!s.result.empty()) properties["result"] = str(s.result);
+  if (in_loop) properties["loop"] = true;  // a lasso's cycle (docs/liveness.md)
   // The replay protocol (docs/replay.md): who moved, the outcomes taken, the API calls made.
   if (!s.event.empty()) properties["event"] = str(s.event);
   if (!s.choices.empty()) {
@@ -202,10 +205,14 @@ ordered_json result_for(const SpecResult& spec, const Violation& v, const Source
     ordered_json locations = ordered_json::array();
     for (std::size_t i = 0; i < v.trace.size(); ++i)
       locations.push_back(thread_flow_location(spec, v, i, root));
+    const std::string flow_text =
+        v.loop_start ? "The interleaving that leads to the violation, step by step: steps " +
+                           std::to_string(v.loop_start->value + 1) + " to " +
+                           std::to_string(v.trace.size()) + " repeat for ever, and " + v.stays +
+                           (v.stays_blocked ? " stays blocked" : " stays pending") + " throughout."
+                     : std::string("The interleaving that leads to the violation, step by step.");
     ordered_json thread_flow{
-        {"id", "schedule"},
-        {"message", text_message("The interleaving that leads to the violation, step by step.")},
-        {"locations", locations}};
+        {"id", "schedule"}, {"message", text_message(flow_text)}, {"locations", locations}};
     ordered_json code_flow{{"threadFlows", ordered_json::array({thread_flow})}};
     if (!v.headline.empty()) code_flow["message"] = text_message(v.headline);
     result["codeFlows"] = ordered_json::array({code_flow});
@@ -220,6 +227,10 @@ ordered_json result_for(const SpecResult& spec, const Violation& v, const Source
       ordered_json{{"ruleName", rule.name},  {"spec", str(root.stable_path(spec.path))},
                    {"replayed", v.replayed}, {"endState", !v.violating_step.has_value()},
                    {"racingSteps", racing},  {"traceLength", v.trace.size()}};
+  if (v.loop_start) {
+    result["properties"]["loopStart"] = v.loop_start->value + 1;
+    result["properties"][v.stays_blocked ? "staysBlocked" : "staysPending"] = str(v.stays);
+  }
   return result;
 }
 

@@ -181,9 +181,21 @@ std::string render_text_violation(const Violation& v, const TextOptions& o) {
       name_width = std::max(name_width, width(clean(s.activity_name)));
     name_width = std::min(name_width, kMaxActivityWidth);
     std::size_t number_width = std::to_string(v.trace.size()).size();
-    for (std::size_t i = 0; i < v.trace.size(); ++i)
+    for (std::size_t i = 0; i < v.trace.size(); ++i) {
+      if (v.loop_start && v.loop_start->value == i) {
+        out += fmt::format("  {} {}\n", term::paint(o.color, Color::Magenta, "loop:"),
+                           "the steps below repeat for ever");
+      }
       out += step_line(v, i, name_width, number_width, o);
-    if (!v.violating_step) {
+    }
+    if (v.loop_start) {
+      out += fmt::format(
+          "  {} {}\n", term::paint(o.color, Color::Magenta, "end:"),
+          fmt::format("after step {} the state is again the one before step {}: steps {} to {} "
+                      "repeat for ever, and {} stays {} throughout",
+                      v.trace.size(), v.loop_start->value + 1, v.loop_start->value + 1,
+                      v.trace.size(), clean(v.stays), v.stays_blocked ? "blocked" : "pending"));
+    } else if (!v.violating_step) {
       out +=
           fmt::format("  {} {}\n", term::paint(o.color, Color::Magenta, "end:"),
                       fmt::format("no step breaks the rule by itself; the state after step {} does",
@@ -219,6 +231,11 @@ std::string render_text_spec(const SpecResult& spec, const TextOptions& o) {
                   "probabilistic: hash compaction, a state may have been missed with "
                   "probability up to {:.1e}",
                   omission_probability(spec.stats));
+  }
+  if (spec.liveness == LivenessRun::NotChecked && spec.verdict == Verdict::Pass) {
+    // A pass without the liveness pass says so: it covers safety only.
+    detail += (detail.empty() ? "" : "; ") +
+              fmt::format("liveness not checked: {}", clean(spec.liveness_note));
   }
   std::string line = fmt::format("{}: {}", term::bold(o.color, clean(spec.path)),
                                  term::paint(o.color, color, verdict));

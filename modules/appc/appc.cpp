@@ -88,6 +88,8 @@ class Appc final : public ModuleBase {
   }
   RunResult run_env(const EnvActor& e) override;
   std::optional<Finding> end_state(EndPhase phase) override;
+  Fairness fairness(const EnvActor& e) const override;
+  void pending(std::vector<Finding>& out) const override;
   std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
   std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
   void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;
@@ -401,6 +403,24 @@ RunResult Appc::run_env(const EnvActor& e) {
 }
 
 // ======================================================================= end states, words
+
+// Fairness of the environment actors (docs/liveness.md, docs/semantics/appc.md "Fairness"):
+// the partner moves on every outstanding verb eventually (answering it, or, where the spec
+// allows, deciding never to answer).
+Fairness Appc::fairness(const EnvActor& e) const {
+  (void)e;  // one kind of actor: the partner of a verb (index: the task)
+  return Fairness::Weak;
+}
+
+void Appc::pending(std::vector<Finding>& out) const {
+  for (uint32_t t = 0; t < ntask_; ++t) {
+    if (task_state(t) != TaskState::Outstanding) continue;
+    out.push_back(
+        {RuleId::NeverCompleted, conv_range(task(t)[kTConv]).begin,
+         fmt::format("{} is never completed: it stays outstanding for ever", task_name(t)),
+         task_name(t)});
+  }
+}
 
 std::optional<Finding> Appc::end_state(EndPhase phase) {
   if (phase != EndPhase::Late) return std::nullopt;

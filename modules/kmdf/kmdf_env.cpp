@@ -39,6 +39,31 @@ RunResult Kmdf::run_env(const EnvActor& e) {
   return RunResult::Disabled;
 }
 
+// Fairness of the environment actors (docs/liveness.md, docs/semantics/kmdf.md "Fairness"):
+// what the framework, a lower driver or a timer does eventually is weakly fair; what the
+// outside world may or may not do (an arrival, a cancel, a stop, a close) is not.
+Fairness Kmdf::fairness(const EnvActor& e) const {
+  switch (static_cast<EnvKind>(e.kind)) {
+    case EnvKind::Arrive:
+    case EnvKind::Cancel:
+    case EnvKind::Stop:
+    case EnvKind::Close:
+    case EnvKind::Interrupt:  // the device need not interrupt
+      return Fairness::None;
+    case EnvKind::Dispatch:      // the framework presents a queued request
+    case EnvKind::Target:        // the lower driver completes what it was sent
+    case EnvKind::Timer:         // an armed timer fires, a queued DPC or work item runs
+    case EnvKind::InterruptDpc:  // a queued EvtInterruptDpc runs
+    case EnvKind::Timeout:       // a send's deadline passes
+    case EnvKind::ReaderFailed:  // the reader's work item calls EvtUsbTargetPipeReadersFailed
+    case EnvKind::Power:         // a started power-down or removal goes on
+    case EnvKind::QueueDone:     // a queue's stop/purge/drain callback is called
+    case EnvKind::QueueReady:    // a manual queue's ready-notify callback is called
+      return Fairness::Weak;
+  }
+  return Fairness::Weak;
+}
+
 RunResult Kmdf::env_arrive(uint32_t item) {
   const ast::EnvItem& it = spec_.environment[item];
   for (uint32_t r : arrive_reqs_[item]) {

@@ -266,6 +266,8 @@ class Kmdf final : public ModuleBase {
   uint32_t components() const override { return nreq_; }
   bool closed_component(uint32_t r, std::vector<uint32_t>& actors) override;
   std::optional<Finding> end_state(EndPhase phase) override;
+  Fairness fairness(const EnvActor& e) const override;
+  void pending(std::vector<Finding>& out) const override;
   std::optional<Finding> stuck(uint32_t a, const Instr& in, std::string& why) override;
   bool wait_over(uint32_t a) override;
   std::optional<Outcome> check_call(ApiCall& call) override;
@@ -373,6 +375,10 @@ class Kmdf final : public ModuleBase {
   uint32_t io_handler_fns(uint32_t q, ast::IoType type, IoHandlers& out) const;
   uint32_t queue_handler(uint32_t q, std::string_view h) const;
   std::string place_text(uint32_t r) const;
+  /// Where a request's rule findings point: its handler, else its queue (created: its line).
+  SourceLoc handler_loc(uint32_t r) const;
+  /// True for a received request not completed yet (queued, with the driver, at a target).
+  bool received_pending(uint32_t r) const;
 
   // ---- requests (kmdf_requests.cpp) ----
   std::optional<uint32_t> check_handle(int32_t h, std::string_view api, const Instr& in,

@@ -4,40 +4,60 @@
 
 namespace cc::kmdf {
 
+SourceLoc Kmdf::handler_loc(uint32_t r) const {
+  if (reqs_[r].created) {
+    if (r >= created_first_ && r - created_first_ < spec_.requests.size()) {
+      return spec_.requests[r - created_first_].range.begin;
+    }
+    return reqs_[r].target != ast::kNone ? spec_.targets[reqs_[r].target].range.begin : SourceLoc{};
+  }
+  uint8_t q = req(r)[kRSrcQueue];
+  if (q == kNoQueue)
+    q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
+  if (q != kNoQueue) {
+    IoHandlers hs;
+    if (io_handler_fns(q, ast::IoType::Unspecified, hs) > 0) {
+      return spec_.fns[hs.fns[0]].range.begin;
+    }
+    return spec_.queues[q].range.begin;
+  }
+  return SourceLoc{};
+}
+
+bool Kmdf::received_pending(uint32_t r) const {
+  if (reqs_[r].created) return false;
+  const Place p = place(r);
+  return p == Place::Queued || p == Place::Driver || p == Place::TargetPending ||
+         p == Place::TargetDelivered;
+}
+
+void Kmdf::pending(std::vector<Finding>& out) const {
+  for (uint32_t r = 0; r < nreq_; ++r) {
+    if (!received_pending(r)) continue;
+    if (has(r, kCancelAimed)) {
+      out.push_back({RuleId::LostCancel, handler_loc(r),
+                     fmt::format("{} stays pending for ever although it was cancelled ({}): the "
+                                 "cancel is never honoured",
+                                 reqs_[r].name, place_text(r)),
+                     reqs_[r].name});
+    } else {
+      out.push_back({RuleId::NeverCompleted, handler_loc(r),
+                     fmt::format("{} is never completed: it stays pending for ever ({})",
+                                 reqs_[r].name, place_text(r)),
+                     reqs_[r].name});
+    }
+  }
+}
+
 std::optional<Finding> Kmdf::end_state(EndPhase phase) {
-  auto handler_loc = [&](uint32_t r) {
-    if (reqs_[r].created) {
-      if (r >= created_first_ && r - created_first_ < spec_.requests.size()) {
-        return spec_.requests[r - created_first_].range.begin;
-      }
-      return reqs_[r].target != ast::kNone ? spec_.targets[reqs_[r].target].range.begin
-                                           : SourceLoc{};
-    }
-    uint8_t q = req(r)[kRSrcQueue];
-    if (q == kNoQueue)
-      q = static_cast<uint8_t>(reqs_[r].queue == ast::kNone ? kNoQueue : reqs_[r].queue);
-    if (q != kNoQueue) {
-      IoHandlers hs;
-      if (io_handler_fns(q, ast::IoType::Unspecified, hs) > 0) {
-        return spec_.fns[hs.fns[0]].range.begin;
-      }
-      return spec_.queues[q].range.begin;
-    }
-    return SourceLoc{};
-  };
-  auto pending = [&](uint32_t r) {
-    if (reqs_[r].created) return false;
-    Place p = place(r);
-    return p == Place::Queued || p == Place::Driver || p == Place::TargetPending ||
-           p == Place::TargetDelivered;
-  };
   auto at_target = [&](uint32_t r) {
     return place(r) == Place::TargetPending || place(r) == Place::TargetDelivered;
   };
   if (phase == EndPhase::Early) {
     // A cancel that Reuse wiped or MarkCancelableEx reported and the driver ignored.
     for (uint32_t r = 0; r < nreq_; ++r) {
-      if ((pending(r) || at_target(r)) && has(r, kCancelAimed) && has(r, kWiped | kExIgnored)) {
+      if ((received_pending(r) || at_target(r)) && has(r, kCancelAimed) &&
+          has(r, kWiped | kExIgnored)) {
         return Finding{
             RuleId::LostCancel, handler_loc(r),
             fmt::format("{} is still pending at the end: its cancel was lost ({})", reqs_[r].name,
@@ -57,7 +77,8 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
     // driver completes every request it owns). A request the framework cancelled gets no
     // EvtIoStop; if it stays pending, its cancel was lost (below).
     for (uint32_t r = 0; r < nreq_; ++r) {
-      if (!has(r, kStopNotified) || has(r, kStopAcked) || has(r, kFxCanceled) || !pending(r))
+      if (!has(r, kStopNotified) || has(r, kStopAcked) || has(r, kFxCanceled) ||
+          !received_pending(r))
         continue;
       const uint8_t q = req(r)[kRSrcQueue];
       const bool has_stop = q != kNoQueue && queue_handler(q, "EvtIoStop") != ast::kNone;
@@ -73,7 +94,7 @@ std::optional<Finding> Kmdf::end_state(EndPhase phase) {
     }
   }
   for (uint32_t r = 0; r < nreq_; ++r) {
-    if (!pending(r)) continue;
+    if (!received_pending(r)) continue;
     if (has(r, kCancelAimed)) {
       return Finding{RuleId::LostCancel, handler_loc(r),
                      fmt::format("{} is still pending at the end although it was cancelled (the "

@@ -424,12 +424,52 @@ uint32_t Ndis::outstanding_nbl(uint32_t f) const {
 
 // ======================================================================= end states, words
 
+// Fairness of the environment actors (docs/liveness.md, docs/semantics/ndis.md "Fairness"):
+// a miniport completes what it was sent eventually; the protocol's sends and cancels and the
+// pauses and restarts of a filter need not happen.
+Fairness Ndis::fairness(const EnvActor& e) const {
+  switch (e.kind) {
+    case kMiniport:
+      return Fairness::Weak;
+    case kProtocolSend:
+    case kProtocolCancel:
+    case kPause:
+    case kRestart:
+      return Fairness::None;
+    default:
+      return Fairness::Weak;
+  }
+}
+
+bool Ndis::held_below_or_by_filter(uint32_t n) const {
+  if (!nbls_[n].from_protocol) return false;
+  const NblOwner o = owner(n);
+  return o == NblOwner::Filter || o == NblOwner::Below;
+}
+
+void Ndis::pending(std::vector<Finding>& out) const {
+  for (uint32_t n = 0; n < nnbl_; ++n) {
+    if (!held_below_or_by_filter(n)) continue;
+    const SourceLoc at = spec_.filters[nbls_[n].filter].range.begin;
+    if ((nbl(n)[kNFlags] & kNblCancelAimed) != 0) {
+      out.push_back({RuleId::LostCancel, at,
+                     fmt::format("{} stays {} for ever although the protocol cancelled its id {}",
+                                 nbls_[n].name, nbl_place(n), nbl_id_text(n)),
+                     nbls_[n].name});
+    } else {
+      out.push_back({RuleId::NeverCompleted, at,
+                     fmt::format("{} is never returned to the protocol: it stays {} for ever",
+                                 nbls_[n].name, nbl_place(n)),
+                     nbls_[n].name});
+    }
+  }
+}
+
 std::optional<Finding> Ndis::end_state(EndPhase phase) {
   if (phase != EndPhase::Late) return std::nullopt;
   for (uint32_t n = 0; n < nnbl_; ++n) {
-    if (!nbls_[n].from_protocol) continue;
-    NblOwner o = owner(n);
-    if (o != NblOwner::Filter && o != NblOwner::Below) continue;
+    if (!held_below_or_by_filter(n)) continue;
+    const NblOwner o = owner(n);
     SourceLoc at = spec_.filters[nbls_[n].filter].range.begin;
     if ((nbl(n)[kNFlags] & kNblCancelAimed) != 0) {
       return Finding{RuleId::LostCancel, at,

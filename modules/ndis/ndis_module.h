@@ -96,6 +96,10 @@ class Ndis final : public ModuleBase {
   }
   Outcome on_finish(uint32_t a, const Instr& in) override;
   std::optional<Finding> end_state(EndPhase phase) override;
+  Fairness fairness(const EnvActor& e) const override;
+  void pending(std::vector<Finding>& out) const override;
+  /// True for an NBL the protocol sent that the filter or the miniport below still holds.
+  bool held_below_or_by_filter(uint32_t n) const;
   std::optional<std::string> type_text(int32_t v, TypeKind t) const override;
   std::string lane(uint32_t a, std::string_view unit) const override;
   void objects(ViewPhase phase, std::vector<ObjectView>& out) const override;

@@ -125,7 +125,7 @@ TEST_F(ReportsRealRun, ExitsOneAndWritesAllFourReports) {
 TEST_F(ReportsRealRun, JsonHasEverySpecAndReplayableSteps) {
   json doc = load_json("r.json");
   EXPECT_EQ(doc["schema"], "cancelcheck-result");
-  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["version"], 2);
   std::size_t spec_files = 0;
   for (const auto& e : fs::recursive_directory_iterator(fs::path(CC_SOURCE_DIR) / "specs")) {
     spec_files += e.path().extension() == ".spec" ? 1 : 0;

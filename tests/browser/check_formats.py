@@ -83,7 +83,7 @@ def main():
 
     with open(os.path.join(args.out, "result.json"), encoding="utf-8") as f:
         result = json.load(f)
-    if result.get("schema") != "cancelcheck-result" or result.get("version") != 1:
+    if result.get("schema") != "cancelcheck-result" or result.get("version") != 2:
         fail("JSON result has the wrong schema header")
 
     print("SARIF valid against %s; JUnit well-formed; JSON header ok" % os.path.basename(args.schema))

@@ -151,7 +151,7 @@ def main():
             fail("corpus: %s was not written" % name)
     with open(os.path.join(d, "r.json"), encoding="utf-8") as f:
         result = json.load(f)
-    if result.get("schema") != "cancelcheck-result" or result.get("version") != 1:
+    if result.get("schema") != "cancelcheck-result" or result.get("version") != 2:
         fail("corpus: JSON result has the wrong schema header")
     specs = result["specs"]
     violations = [(s["path"], v) for s in specs for v in s["violations"]]

@@ -9,15 +9,14 @@
 namespace cc {
 namespace {
 
-// Ids are dense and in order, except CR014, which is kept for the liveness rule `starvation`
-// (docs/decisions.md).
+// Ids are dense and in order.
 TEST(RuleCatalogue, IdsAreDenseAndUnique) {
-  ASSERT_EQ(all_rules().size(), 16U);
+  ASSERT_EQ(all_rules().size(), 17U);
   std::set<std::string_view> ids;
   for (std::size_t i = 0; i < all_rules().size(); ++i) {
     const RuleInfo& r = all_rules()[i];
     EXPECT_EQ(static_cast<std::size_t>(r.rule), i);
-    const std::size_t n = i < 13 ? i + 1 : i + 2;
+    const std::size_t n = i + 1;
     EXPECT_EQ(r.id, std::string("CR0") + (n < 10 ? "0" : "") + std::to_string(n));
     EXPECT_FALSE(r.name.empty());
     EXPECT_FALSE(r.brief.empty());
@@ -35,7 +34,8 @@ TEST(RuleCatalogue, LookupByIdNameAndAlias) {
   EXPECT_EQ(find_rule("NdisFilterTimedPauseComplete"), RuleId::PauseCompletion);
   EXPECT_EQ(find_rule("send-while-paused"), RuleId::SendWhilePaused);
   EXPECT_EQ(find_rule("CR016"), RuleId::SendWhilePaused);
-  EXPECT_FALSE(find_rule("CR014").has_value());  // kept for starvation
+  EXPECT_EQ(find_rule("CR014"), RuleId::Starvation);
+  EXPECT_EQ(find_rule("starvation"), RuleId::Starvation);
   EXPECT_EQ(find_rule("CR017"), RuleId::WrongIrql);
   EXPECT_EQ(find_rule("ReqSendWhileSpinlock"), RuleId::WrongIrql);
   EXPECT_FALSE(find_rule("CR018").has_value());

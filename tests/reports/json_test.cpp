@@ -71,10 +71,45 @@ TEST(JsonReport, RoundTripIsExact) {
   EXPECT_EQ(render_json(back), text);
 }
 
+TEST(JsonReport, LassosAndLivenessRoundTrip) {
+  RunResult run = test::sample_run();
+  Violation& v = run.specs[0].violations[0];
+  v.loop_start = StepIndex{3};
+  v.stays = "req#1";
+  v.stays_blocked = false;
+  run.specs[0].liveness = LivenessRun::Checked;
+  run.specs[0].stats.cyclic_states = 12;
+  run.specs[0].stats.concrete_states = 20;
+  run.specs[1].liveness = LivenessRun::NotChecked;
+  run.specs[1].liveness_note = "hash compaction keeps no graph to look for cycles in";
+  nlohmann::json j = to_json(run);
+  EXPECT_EQ(j["specs"][0]["violations"][0]["loop"]["start_step"], 3);
+  EXPECT_EQ(j["specs"][0]["violations"][0]["loop"]["stays"], "req#1");
+  EXPECT_FALSE(j["specs"][0]["violations"].back().contains("loop") &&
+               run.specs[0].violations.size() > 1);
+  const RunResult back = parse_run_result(render_json(run));
+  const Violation& w = back.specs[0].violations[0];
+  ASSERT_TRUE(w.loop_start.has_value());
+  EXPECT_EQ(w.loop_start->value, 3U);
+  EXPECT_EQ(w.stays, "req#1");
+  EXPECT_FALSE(w.stays_blocked);
+  EXPECT_EQ(back.specs[0].liveness, LivenessRun::Checked);
+  EXPECT_EQ(back.specs[0].stats.cyclic_states, 12U);
+  EXPECT_EQ(back.specs[0].stats.concrete_states, 20U);
+  EXPECT_EQ(back.specs[1].liveness, LivenessRun::NotChecked);
+  EXPECT_EQ(back.specs[1].liveness_note, run.specs[1].liveness_note);
+  // A loop start past the trace is a schema error; a version 1 document still reads.
+  j["specs"][0]["violations"][0]["loop"]["start_step"] = 1000;
+  EXPECT_THROW(run_result_from_json(j), JsonSchemaError);
+  j["specs"][0]["violations"][0].erase("loop");
+  j["version"] = 1;
+  EXPECT_NO_THROW(run_result_from_json(j));
+}
+
 TEST(JsonReport, VersionedSchemaHeader) {
   nlohmann::json j = to_json(test::sample_run());
   EXPECT_EQ(j["schema"], "cancelcheck-result");
-  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["version"], 2);
   const auto& v = j["specs"][0]["violations"][0];
   EXPECT_EQ(v["rule"], "CR001");
   EXPECT_EQ(v["rule_name"], "double-completion");
@@ -115,8 +150,10 @@ TEST(JsonReport, SchemaMismatchesAreClearErrors) {
   j["schema"] = "something-else";
   expect_schema_error(j, "/schema");
   j = good;
-  j["version"] = 2;
-  expect_schema_error(j, "reads version 1, found 2");
+  j["version"] = 3;
+  expect_schema_error(j, "reads versions 1 to 2, found 3");
+  j["version"] = 0;
+  expect_schema_error(j, "reads versions 1 to 2, found 0");
   j = good;
   j["specs"][0]["violations"][0]["trace"][4].erase("activity_name");
   expect_schema_error(j, "/specs/0/violations/0/trace/4: missing required field \"activity_name\"");
