@@ -297,8 +297,9 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
         violation(RuleId::CompleteWhileCancelable,
                   fmt::format("{} completed while still marked cancelable", r.name));
       const Act* routine = find_act(r.cancel_routine_act);
+      // A cancel routine held back by a power transition (cancel_held) has not run either.
       if (r.unmark_cancelled && cur_ != r.cancel_routine_act &&
-          (!reading::kCr007OnlyBeforeCancelRoutineRuns ||
+          (!reading::kCr007OnlyBeforeCancelRoutineRuns || r.cancel_held ||
            (routine != nullptr && !routine->started))) {
         violation(
             RuleId::CompleteAfterUnmarkCancelled,
