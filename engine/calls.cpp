@@ -60,60 +60,34 @@ std::optional<Outcome> Core::exec_sync(ApiCall& call) {
   const Instr& in = *call.in;
   switch (in.api()) {
     case ApiId::WdfSpinLockAcquire:
-    case ApiId::NdisAcquireSpinLock: {
+    case ApiId::NdisAcquireSpinLock:
+    case ApiId::WdfWaitLockAcquire: {
+      // A wait lock with a timeout argument gives STATUS_TIMEOUT when held (waiting and then
+      // acquiring is the same call run later); a spin lock or no timeout waits.
+      const bool wait_lock = in.api() == ApiId::WdfWaitLockAcquire;
       auto l = static_cast<uint32_t>(call.arg[0]);
       uint8_t& owner = lock_owner(l);
       if (owner == a + 1) {
-        violation(
-            RuleId::Deadlock, in.src,
-            fmt::format("{} acquires lock {} it already holds", lane_of(a), spec_.locks[l].name));
+        violation(RuleId::Deadlock, in.src,
+                  fmt::format("{} acquires {}lock {} it already holds", lane_of(a),
+                              wait_lock ? "wait " : "", spec_.locks[l].name));
         return Outcome::Violation;
       }
-      if (owner != 0) return Outcome::Blocked;
-      owner = static_cast<uint8_t>(a + 1);
+      if (owner != 0 && !(wait_lock && in.nargs >= 2)) return Outcome::Blocked;
+      if (owner == 0) owner = static_cast<uint8_t>(a + 1);
+      if (wait_lock) api_result(call, owner == a + 1 ? k::STATUS_SUCCESS : k::STATUS_TIMEOUT);
       return Outcome::Continue;
     }
     case ApiId::WdfSpinLockRelease:
-    case ApiId::NdisReleaseSpinLock: {
+    case ApiId::NdisReleaseSpinLock:
+    case ApiId::WdfWaitLockRelease: {
       auto l = static_cast<uint32_t>(call.arg[0]);
       uint8_t& owner = lock_owner(l);
       if (owner != a + 1) {
         violation(
             RuleId::ApiMisuse, in.src,
-            fmt::format("{} releases lock {} it does not hold", lane_of(a), spec_.locks[l].name));
-        return Outcome::Violation;
-      }
-      owner = 0;
-      return Outcome::Continue;
-    }
-    case ApiId::WdfWaitLockAcquire: {
-      // WdfWaitLockAcquire: waits while another holds the lock; with a timeout argument the
-      // wait may end with STATUS_TIMEOUT instead (the engine lets the call wait by running it
-      // later, so a held lock gives STATUS_TIMEOUT now).
-      auto l = static_cast<uint32_t>(call.arg[0]);
-      uint8_t& owner = lock_owner(l);
-      if (owner == a + 1) {
-        violation(RuleId::Deadlock, in.src,
-                  fmt::format("{} acquires wait lock {} it already holds", lane_of(a),
-                              spec_.locks[l].name));
-        return Outcome::Violation;
-      }
-      if (owner != 0) {
-        if (in.nargs < 2) return Outcome::Blocked;
-        api_result(call, k::STATUS_TIMEOUT);
-        return Outcome::Continue;
-      }
-      owner = static_cast<uint8_t>(a + 1);
-      api_result(call, k::STATUS_SUCCESS);
-      return Outcome::Continue;
-    }
-    case ApiId::WdfWaitLockRelease: {
-      auto l = static_cast<uint32_t>(call.arg[0]);
-      uint8_t& owner = lock_owner(l);
-      if (owner != a + 1) {
-        violation(RuleId::ApiMisuse, in.src,
-                  fmt::format("{} releases wait lock {} it does not hold", lane_of(a),
-                              spec_.locks[l].name));
+            fmt::format("{} releases {}lock {} it does not hold", lane_of(a),
+                        in.api() == ApiId::WdfWaitLockRelease ? "wait " : "", spec_.locks[l].name));
         return Outcome::Violation;
       }
       owner = 0;

@@ -28,6 +28,10 @@ Role role_of(ast::DeferredKind k) {
 
 }  // namespace
 
+bool RefMachine::own_callback(const Act& a, std::size_t t) const {
+  return a.role == role_of(spec_->timers[t].kind) && a.object == static_cast<int>(t);
+}
+
 void RefMachine::init_contexts(const ast::Spec& spec) {
   deferred_state_.assign(spec.timers.size(), 0);
   for (std::size_t t = 0; t < spec.timers.size(); ++t) {
@@ -179,8 +183,7 @@ Val RefMachine::call_context_api(const Expr& e, ApiId id, std::vector<Val>& args
   const auto x = static_cast<std::size_t>(args[0].i);
   const bool wait = args.size() >= 2 && args[1].i != 0;
   const auto wait_for = [&]() {
-    const ast::TimerDecl& td = spec_->timers[x];
-    if (cur().role == role_of(td.kind) && cur().object == static_cast<int>(x)) {
+    if (own_callback(cur(), x)) {
       violation(RuleId::Deadlock, fmt::format("{} waits in {} for its own callback to return",
                                               cur().key, api_name(id)));
     }
@@ -353,8 +356,7 @@ void RefMachine::check_irql(ApiId id, const std::vector<Val>& args) {
   }
   if (!call_may_wait(id, args.size(), args.size() >= 2 ? args[1].i : 0)) return;
   if (id == ApiId::WdfTimerStop || id == ApiId::WdfDpcCancel || id == ApiId::WdfWorkItemFlush) {
-    const auto t = static_cast<std::size_t>(args[0].i);
-    if (cur().role == role_of(spec_->timers[t].kind) && cur().object == static_cast<int>(t))
+    if (own_callback(cur(), static_cast<std::size_t>(args[0].i)))
       return;  // its own callback: the call reports the deadlock
   }
   wrong();

@@ -739,6 +739,8 @@ class RefMachine {
   std::string raised_irql(const Act& a, bool& dirql) const;
   /// The spin lock (or interrupt lock) activity `a` holds, in words, or "".
   std::string spin_lock_of(const Act& a) const;
+  /// Activity `a` is the callback of timer / DPC / work item `t`.
+  bool own_callback(const Act& a, std::size_t t) const;
   /// A DPC-level callback other than `self` is queued or running (KeFlushQueuedDpcs).
   bool dpcs_pending(int self) const;
   /// Activity `a`'s WdfTimerStop/WdfDpcCancel(Wait)/WdfWorkItemFlush may return.

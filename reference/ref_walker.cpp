@@ -197,30 +197,38 @@ bool RefMachine::run_env(const std::string& key) {
 Val RefMachine::call_sync_api(ApiId id, std::vector<Val>& args) {
   switch (id) {
     case ApiId::WdfSpinLockAcquire:
-    case ApiId::NdisAcquireSpinLock: {
+    case ApiId::NdisAcquireSpinLock:
+    case ApiId::WdfWaitLockAcquire: {
+      // A wait lock with a timeout argument gives STATUS_TIMEOUT when another holds it.
+      const bool wait_lock = id == ApiId::WdfWaitLockAcquire;
+      const bool timeout = wait_lock && args.size() >= 2;
       auto L = static_cast<std::size_t>(args[0].i);
       gate_prepare();
       int holder = lock_holder_[L];
-      if (holder != -1 && holder != cur_) {
+      if (holder != -1 && holder != cur_ && !timeout) {
         throw BlockedSig{fmt::format("lock {} is held", spec_->locks[L].name)};
       }
       gate_consume();
       record(id);
       if (holder == cur_) {
-        violation(RuleId::Deadlock, fmt::format("{} acquires lock {} it already holds", cur().key,
-                                                spec_->locks[L].name));
+        violation(RuleId::Deadlock, fmt::format("{} acquires {}lock {} it already holds", cur().key,
+                                                wait_lock ? "wait " : "", spec_->locks[L].name));
       }
+      if (holder != -1) return result(id, K().timeout);
       lock_holder_[L] = cur_;
-      return Val{};
+      return wait_lock ? result(id, K().success) : Val{};
     }
     case ApiId::WdfSpinLockRelease:
-    case ApiId::NdisReleaseSpinLock: {
+    case ApiId::NdisReleaseSpinLock:
+    case ApiId::WdfWaitLockRelease: {
       auto L = static_cast<std::size_t>(args[0].i);
       visible();
       record(id);
       if (lock_holder_[L] != cur_) {
-        violation(RuleId::ApiMisuse, fmt::format("{} releases lock {} it does not hold", cur().key,
-                                                 spec_->locks[L].name));
+        violation(
+            RuleId::ApiMisuse,
+            fmt::format("{} releases {}lock {} it does not hold", cur().key,
+                        id == ApiId::WdfWaitLockRelease ? "wait " : "", spec_->locks[L].name));
       }
       lock_holder_[L] = -1;
       return Val{};
@@ -240,36 +248,6 @@ Val RefMachine::call_sync_api(ApiId id, std::vector<Val>& args) {
       gate_consume();
       record(id);
       return Val{};
-    case ApiId::WdfWaitLockAcquire: {
-      // Waits while another holds it; with a timeout argument a held lock gives STATUS_TIMEOUT.
-      auto L = static_cast<std::size_t>(args[0].i);
-      const bool timeout = args.size() >= 2;
-      gate_prepare();
-      int holder = lock_holder_[L];
-      if (holder != -1 && holder != cur_ && !timeout) {
-        throw BlockedSig{fmt::format("wait lock {} is held", spec_->locks[L].name)};
-      }
-      gate_consume();
-      record(id);
-      if (holder == cur_) {
-        violation(RuleId::Deadlock, fmt::format("{} acquires wait lock {} it already holds",
-                                                cur().key, spec_->locks[L].name));
-      }
-      if (holder != -1) return result(id, K().timeout);
-      lock_holder_[L] = cur_;
-      return result(id, K().success);
-    }
-    case ApiId::WdfWaitLockRelease: {
-      auto L = static_cast<std::size_t>(args[0].i);
-      visible();
-      record(id);
-      if (lock_holder_[L] != cur_) {
-        violation(RuleId::ApiMisuse, fmt::format("{} releases wait lock {} it does not hold",
-                                                 cur().key, spec_->locks[L].name));
-      }
-      lock_holder_[L] = -1;
-      return Val{};
-    }
     default:
       break;
   }

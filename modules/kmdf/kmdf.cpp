@@ -254,38 +254,6 @@ uint32_t Kmdf::queue_handler(uint32_t q, std::string_view h) const {
 
 // ======================================================================= activities
 
-int32_t Kmdf::callback_device(ActKind kind, uint32_t subject) const {
-  switch (kind) {
-    case ActKind::Timer:
-    case ActKind::Dpc:
-    case ActKind::WorkItem:
-      return spec_.timers[subject].serialized
-                 ? static_cast<int32_t>(spec_.timers[subject].parent.device)
-                 : -1;
-    case ActKind::InterruptDpc:
-      return spec_.interrupts[subject].serialized
-                 ? static_cast<int32_t>(spec_.interrupts[subject].parent.device)
-                 : -1;
-    case ActKind::Isr:
-    case ActKind::InterruptSync:
-      return -1;
-    case ActKind::FileCallback:
-      return static_cast<int32_t>(file_device_[subject]);
-    case ActKind::QueueState:  // a ready notification has its queue as subject
-      return subject != kNoSlot ? device_of_queue(subject) : -1;
-    case ActKind::Completion:
-    case ActKind::Thread:
-      return -1;
-    default:
-      break;
-  }
-  // PnP callbacks are not serialised with the I/O callbacks; request callbacks take the
-  // device of the queue the request came from.
-  if (!subject_is_request(kind) || subject == kNoSlot) return -1;
-  const uint8_t q = req(subject)[kRSrcQueue];
-  return q != kNoQueue ? device_of_queue(q) : -1;
-}
-
 uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1) {
   const uint32_t slot = c_.occupy(static_cast<uint8_t>(kind), fn, subject);
   uint8_t* p = act(slot);

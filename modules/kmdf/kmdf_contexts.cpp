@@ -41,9 +41,12 @@ void Kmdf::layout_contexts(Layout& layout) {
 int32_t Kmdf::queue_sync_lock(uint32_t q) const {
   const uint32_t d = spec_.queues[q].device;
   if (d >= spec_.devices.size()) return -1;
-  if (spec_.devices[d].sync_device) return static_cast<int32_t>(d);
   if (spec_.devices[d].sync_queue) return static_cast<int32_t>(spec_.devices.size() + q);
-  return -1;
+  return device_sync_lock(d);
+}
+
+int32_t Kmdf::device_sync_lock(uint32_t d) const {
+  return d < spec_.devices.size() && spec_.devices[d].sync_device ? static_cast<int32_t>(d) : -1;
 }
 
 int32_t Kmdf::sync_lock(ActKind kind, uint32_t subject) const {
@@ -55,28 +58,28 @@ int32_t Kmdf::sync_lock(ActKind kind, uint32_t subject) const {
       // AutomaticSerialization with the parent: a queue's lock under either scope; a device's
       // lock only under device scope (a device with queue scope has no lock of its own).
       const ast::TimerDecl& t = spec_.timers[subject];
-      if (!t.serialized || t.parent.device == ast::kNone) return -1;
-      if (t.parent.queue != ast::kNone) return queue_sync_lock(t.parent.queue);
-      return spec_.devices[t.parent.device].sync_device ? static_cast<int32_t>(t.parent.device)
-                                                        : -1;
+      if (!t.serialized) return -1;
+      return t.parent.queue != ast::kNone ? queue_sync_lock(t.parent.queue)
+                                          : device_sync_lock(t.parent.device);
     }
-    case ActKind::InterruptDpc: {
-      const ast::InterruptDecl& i = spec_.interrupts[subject];
-      if (!i.serialized || i.parent.device == ast::kNone) return -1;
-      return spec_.devices[i.parent.device].sync_device ? static_cast<int32_t>(i.parent.device)
-                                                        : -1;
-    }
-    case ActKind::QueueState:
+    case ActKind::InterruptDpc:
+      return spec_.interrupts[subject].serialized
+                 ? device_sync_lock(spec_.interrupts[subject].parent.device)
+                 : -1;
+    case ActKind::QueueState:  // a queue's stop/purge/drain or ready notification
       return queue_sync_lock(subject);
+    case ActKind::FileCallback:
+      return device_sync_lock(file_device_[subject]);
+    case ActKind::Completion:  // completion routines are never serialized
+      return -1;
     default:
       break;
   }
-  if (subject_is_request(kind) && kind != ActKind::Completion) {
-    const uint8_t q = req(subject)[kRSrcQueue];
-    return q != kNoQueue ? queue_sync_lock(q) : -1;
-  }
-  const int32_t dev = callback_device(kind, subject);
-  return dev >= 0 && spec_.devices[static_cast<std::size_t>(dev)].sync_device ? dev : -1;
+  // Request callbacks take the lock of the queue the request came from; PnP callbacks, ISRs,
+  // reader callbacks and threads none.
+  if (!subject_is_request(kind)) return -1;
+  const uint8_t q = req(subject)[kRSrcQueue];
+  return q != kNoQueue ? queue_sync_lock(q) : -1;
 }
 
 uint8_t& Kmdf::sync_holder(int32_t l) const {
@@ -190,10 +193,15 @@ bool Kmdf::deferred_wait_over(uint32_t t) const {
   return !dpcs_running(waiter);
 }
 
+bool Kmdf::own_callback(uint32_t a, uint32_t t) const {
+  const uint8_t* p = act(a);
+  return static_cast<ActKind>(p[kAKind]) == deferred_kind(spec_.timers[t].kind) &&
+         p[kASubject] == t + 1;
+}
+
 Outcome Kmdf::wait_for_dpcs(ApiCall& call, uint32_t t) {
-  const uint8_t* p = act(call.act);
   const ast::TimerDecl& td = spec_.timers[t];
-  if (static_cast<ActKind>(p[kAKind]) == deferred_kind(td.kind) && p[kASubject] == t + 1) {
+  if (own_callback(call.act, t)) {
     violation(RuleId::Deadlock, call.in->src,
               fmt::format("{} waits in {} for its own callback to return", lane_of(call.act),
                           api_info(call.in->api()).name),
@@ -412,10 +420,7 @@ std::optional<Outcome> Kmdf::check_call(ApiCall& call) {
   if (!call_may_wait(id, in.nargs, call.arg[1])) return std::nullopt;
   // WdfTimerStop(Wait) from the timer's own callback is a deadlock before it is an IRQL error.
   if (id == ApiId::WdfTimerStop || id == ApiId::WdfDpcCancel || id == ApiId::WdfWorkItemFlush) {
-    const uint8_t* p = act(a);
-    const auto t = static_cast<uint32_t>(call.arg[0]);
-    if (static_cast<ActKind>(p[kAKind]) == deferred_kind(spec_.timers[t].kind) &&
-        p[kASubject] == t + 1) {
+    if (own_callback(a, static_cast<uint32_t>(call.arg[0]))) {
       return std::nullopt;  // wait_for_dpcs reports the deadlock
     }
   }

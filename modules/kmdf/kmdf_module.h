@@ -356,9 +356,8 @@ class Kmdf final : public ModuleBase {
 
   // ---- activities ----
   uint32_t spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, bool has_arg1);
-  /// The device whose automatic serialization a callback of `kind` on `subject` takes (-1:
-  /// none, before the device's scope is applied).
-  int32_t callback_device(ActKind kind, uint32_t subject) const;
+  /// The lock of device d when its scope is the device (`sync_device`), else -1.
+  int32_t device_sync_lock(uint32_t d) const;
   /// The synchronization lock a callback of `kind` on `subject` takes before it runs: a device
   /// d (0..D-1), a queue q (D + q), or -1 (kmdf_contexts.cpp).
   int32_t sync_lock(ActKind kind, uint32_t subject) const;
@@ -520,6 +519,8 @@ class Kmdf final : public ModuleBase {
   RunResult env_interrupt(uint32_t item);
   RunResult env_interrupt_dpc(uint32_t i);
   Outcome api_contexts(ApiCall& call);
+  /// Activity `a` is the callback of timer / DPC / work item `t` (waiting for it deadlocks).
+  bool own_callback(uint32_t a, uint32_t t) const;
   /// WdfTimerStop / WdfDpcCancel with Wait = TRUE: waits for the DPC-level callbacks.
   Outcome wait_for_dpcs(ApiCall& call, uint32_t t);
   /// A DPC-level callback (timer, DPC, EvtInterruptDpc) other than `self` is running.
