@@ -1,5 +1,6 @@
 #include "app/check_command.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "app/cli.h"
 #include "app/report_outputs.h"
 #include "app/spec_files.h"
+#include "checker/mpi_comm.h"
 #include "checker/process_memory.h"
 
 namespace cc {
@@ -270,6 +272,14 @@ std::string limit_reached_while_loading(const CheckOptions& copts, Clock::time_p
   return {};
 }
 
+/// Rank 0's `text` on every rank (collective): where ranks could decide differently (clocks,
+/// signals), rank 0 decides for all, so that they run the same collectives.
+std::string from_rank0(Comm& comm, const std::string& text) {
+  std::vector<uint8_t> bytes(text.begin(), text.end());
+  comm.broadcast(bytes, Rank{0});
+  return {bytes.begin(), bytes.end()};
+}
+
 /// What one spec's check adds to the exit code.
 struct SpecOutcome {
   bool spec_error = false;
@@ -295,6 +305,7 @@ SpecResult check_one(const std::string& path, const Defines& defines, CheckOptio
     return result;
   }
   std::string limit = limit_reached_while_loading(copts, *copts.started);
+  if (copts.comm != nullptr) limit = from_rank0(*copts.comm, limit);  // all ranks go on, or none
   if (!limit.empty()) {
     result.title = spec->title;
     result.verdict = Verdict::Incomplete;
@@ -338,7 +349,66 @@ bool split_defines(const std::vector<std::string>& files, const Defines& defines
 
 }  // namespace
 
-int run_check(const CheckCommandOptions& o) {
+namespace {
+
+/// The options of a distributed run's rank: rank 0 reports; the others write nothing (their
+/// output goes to /dev/null) and show no progress. An option the distributed search does not
+/// take is a usage error (false, printed by rank 0).
+bool rank_options(const Comm& comm, CheckCommandOptions& o) {
+  const bool root = comm.rank().value == 0;
+  std::string refused;
+  if (o.search == "dfs") refused = "--search dfs";
+  if (o.hash_compaction) refused = "--hash-compaction";
+  if (o.threads > 1) refused = "--threads " + std::to_string(o.threads);
+  if (!refused.empty() && comm.size() > 1) {
+    if (root) {
+      std::cerr << fmt::format(
+          "cancelcheck: error: {} does not run distributed: under mpirun every rank searches "
+          "breadth-first on one thread with exact state storage (docs/distributed.md)\n",
+          refused);
+    }
+    return false;
+  }
+  if (!root) {
+    o.out_dir.clear();
+    o.json_path.clear();
+    o.sarif_path.clear();
+    o.junit_path.clear();
+    o.html_dir.clear();
+    o.write_baseline_path.clear();
+    o.quiet = true;
+    o.progress = false;
+    o.no_progress = true;
+    std::fflush(nullptr);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::close(null);
+    }
+  }
+  return true;
+}
+
+int run_check_here(const CheckCommandOptions& o, Comm* comm);
+
+}  // namespace
+
+int run_check(const CheckCommandOptions& given) {
+  if (!launched_as_rank()) return run_check_here(given, nullptr);
+  const std::unique_ptr<Comm> comm = start_rank();
+  CheckCommandOptions o = given;
+  int code = static_cast<int>(ExitCode::SpecError);
+  if (rank_options(*comm, o)) code = run_check_here(o, comm.get());
+  // Every rank ends with rank 0's exit code (mpirun passes on the first non-zero one).
+  std::vector<uint8_t> agreed{static_cast<uint8_t>(code)};
+  comm->broadcast(agreed, Rank{0});
+  return agreed[0];
+}
+
+namespace {
+
+int run_check_here(const CheckCommandOptions& o, Comm* comm) {
   // Installed first: a CI cancellation at any point still ends in written reports.
   StopSignalScope signals;
   constexpr int kSpecError = static_cast<int>(ExitCode::SpecError);
@@ -347,6 +417,7 @@ int run_check(const CheckCommandOptions& o) {
   CheckOptions copts;
   std::vector<RuleId> fail_on;
   if (!make_check_options(o, copts, fail_on)) return kSpecError;
+  copts.comm = comm;
 
   // An unreadable folder or file is reported and skipped; the walk and the run go on, and
   // the exit code is 2 at the end.
@@ -362,6 +433,7 @@ int run_check(const CheckCommandOptions& o) {
   // Every output is checked before the (possibly long) search.
   ReportPaths paths = resolve_report_paths(o);
   std::string problem = prepare_report_outputs(paths, o, files);
+  if (comm != nullptr) problem = from_rank0(*comm, problem);  // rank 0 writes the reports
   if (!problem.empty()) {
     std::cerr << "cancelcheck: error: " << problem << "\n";
     return kSpecError;
@@ -398,7 +470,9 @@ int run_check(const CheckCommandOptions& o) {
   }
   for (std::size_t fi = 0; fi < files.size(); ++fi) {
     SpecResult result;
-    if (g_interrupted) {
+    bool interrupted = g_interrupted;
+    if (comm != nullptr) interrupted = !from_rank0(*comm, interrupted ? "1" : "").empty();
+    if (interrupted) {
       result.path = files[fi];
       result.verdict = Verdict::Incomplete;
       result.incomplete_reason = "interrupted before this spec was checked";
@@ -440,5 +514,7 @@ int run_check(const CheckCommandOptions& o) {
   if (gate.incomplete > 0) return static_cast<int>(ExitCode::Incomplete);
   return static_cast<int>(ExitCode::Ok);
 }
+
+}  // namespace
 
 }  // namespace cc

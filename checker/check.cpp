@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "checker/distributed.h"
 #include "checker/explorer.h"
 #include "checker/replay.h"
 #include "checker/z3_adapter.h"
@@ -115,17 +116,21 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
     }
     search.time_limit_s = opts.time_limit_s - spent;
   }
+  const bool distributed = opts.comm != nullptr && opts.comm->size() > 1;
   try {
-    r = explore(*ts, search);
+    r = distributed ? explore_distributed(*ts, search, *opts.comm) : explore(*ts, search);
     restate_time_limit(r.incomplete_reason, search.time_limit_s, opts.time_limit_s);
   } catch (const ModelLimit& e) {
     r = SpecResult{};
     r.verdict = Verdict::Incomplete;
     r.incomplete_reason = std::string("model limit: ") + e.what();
   }
+  bool undecided_anywhere = false;
   if (solver) {
     solver->add_to(r.stats);
     std::string why = ts->undecided();
+    if (distributed) why = first_across_ranks(*opts.comm, why);
+    undecided_anywhere = !why.empty();
     if (!why.empty() && r.verdict == Verdict::Pass) {
       r.verdict = Verdict::Incomplete;
       r.incomplete_reason = "the solver could not decide a path (" + why + ")";
@@ -138,7 +143,7 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
   // independent reference executor; a disagreement is an internal error.
   // After an undecided solver answer a trace may lack its model (or follow a branch kept on
   // Unknown): such a counterexample is reported unreplayed, not as an internal error.
-  const bool model_may_be_missing = ts->symbolic() && !ts->undecided().empty();
+  const bool model_may_be_missing = ts->symbolic() && undecided_anywhere;
   for (Violation& v : r.violations) {
     const ReplayResult rr = replay_violation(spec, sm, v, opts.rules);
     if (rr.status == ReplayStatus::Reproduced) {

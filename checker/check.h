@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "checker/comm.h"
 #include "checker/result.h"
 #include "model/ast.h"
 #include "model/rules.h"
@@ -45,6 +46,9 @@ struct CheckOptions {
   const std::atomic<bool>* interrupt = nullptr;  ///< set by Ctrl-C: stop and report
   uint32_t z3_timeout_ms = 10'000;  ///< per Z3 call (specs with symbolic data); 0 = none
   uint32_t z3_rlimit = 0;           ///< Z3 resource limit per call (deterministic); 0 = none
+  /// The ranks of a distributed search (docs/distributed.md); null or one rank = this process
+  /// searches alone. Every rank checks the same specs with the same options.
+  Comm* comm = nullptr;
 };
 
 /// Explores a checked spec and returns its verdict, statistics and shortest traces.

@@ -16,12 +16,12 @@
 #include <tuple>
 #include <vector>
 
-#include "checker/concretize.h"
 #include "checker/hash_set.h"
 #include "checker/liveness.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
 #include "checker/state_store.h"
+#include "checker/trace_build.h"
 
 namespace cc {
 
@@ -336,12 +336,6 @@ class Explorer final : public SuccessorSink {
   bool checked(RuleId r) const { return rules_[static_cast<std::size_t>(r)]; }
   void record(StateId at, std::optional<Label> label, const Finding& f, uint32_t length);
   Violation build(const Pending& p);
-  /// The concrete execution (symmetry off) through the symmetry classes of `canon` (the
-  /// path's states as the search stored them), ending in the violating successor whose
-  /// canonical form is `*violating`, or in an end state when it is null. Replaces `finding`
-  /// by the concrete one (same rule, concrete names).
-  std::vector<TraceStep> concretize(const std::vector<std::vector<uint8_t>>& canon,
-                                    const std::vector<uint8_t>* violating, Finding& finding);
   std::string stop_reason() const;
   /// Records an edge for the liveness pass; a log that cannot grow stops the search at the
   /// memory limit, and one that grew leaves the store less room.
@@ -890,103 +884,22 @@ std::string Explorer::stop_reason() const {
 }
 
 Violation Explorer::build(const Pending& p) {
-  const std::size_t n = store_.state_size();
-  std::vector<uint8_t> packed(n);
-  const auto same = [&](const std::vector<uint8_t>& a, std::span<const uint8_t> stored) {
-    if (a.size() != n) return false;
-    const std::size_t len = ts_.pack(a, packed.data());
-    return len == stored.size() &&
-           (len == 0 || std::memcmp(packed.data(), stored.data(), len) == 0);
-  };
-  std::vector<uint8_t> before(n);
-  std::vector<uint8_t> after(n);
-  ts_.initial_state(before);
-  Violation v;
-  std::vector<std::vector<uint8_t>> path_states{before};  // the states the search saw
+  StoredPath path;
   if (compact_) {
-    // No stored states: the path's labels re-applied from the initial state.
-    v.trace.reserve(p.path.size() + (p.label ? 1 : 0));
-    for (const Label l : p.path) {
-      after.resize(n);
-      v.trace.push_back(ts_.describe(before, l, after));
-      std::swap(before, after);
-      path_states.push_back(before);
-    }
+    path.labels = p.path;
   } else {
-    std::vector<StateId> path;
-    for (StateId s = p.state; s.valid(); s = store_.parent(s)) path.push_back(s);
-    std::reverse(path.begin(), path.end());
-    if (!same(before, store_.state(path.front()))) {
-      throw std::logic_error("trace reconstruction: the initial state changed between calls");
-    }
-    v.trace.reserve(path.size() - 1 + (p.label ? 1 : 0));
-    for (std::size_t i = 1; i < path.size(); ++i) {
-      after.resize(n);
-      v.trace.push_back(ts_.describe(before, store_.label(path[i]), after));
-      if (!same(after, store_.state(path[i]))) {
-        throw std::logic_error("trace reconstruction: step " + std::to_string(i - 1) +
-                               " does not reach the stored state (describe() disagrees with "
-                               "successors())");
-      }
-      std::swap(before, after);
-      path_states.push_back(before);
+    std::vector<StateId> ids;
+    for (StateId s = p.state; s.valid(); s = store_.parent(s)) ids.push_back(s);
+    std::reverse(ids.begin(), ids.end());
+    path.labels.reserve(ids.size() - 1);
+    path.packed.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i != 0) path.labels.push_back(store_.label(ids[i]));
+      const std::span<const uint8_t> st = store_.state(ids[i]);
+      path.packed.emplace_back(st.begin(), st.end());
     }
   }
-  if (p.label) {
-    after.resize(n);
-    v.trace.push_back(ts_.describe(before, *p.label, after));
-    v.violating_step = StepIndex{static_cast<uint32_t>(v.trace.size() - 1)};
-  }
-  Finding finding = p.finding;
-  if (opts_.symmetry || opts_.por) {  // the stored states may be canonical
-    // The search saw canonical states, whose object numbering may change from one step to the
-    // next; the trace shown (and replayed) is a concrete execution through the same classes.
-    v.trace = concretize(path_states, p.label ? &after : nullptr, finding);
-  }
-
-  const Explanation ex = ts_.explain(finding, v.trace);
-  v.rule = finding.rule;
-  v.message = finding.message;
-  v.headline = ex.headline;
-  v.loc = ts_.result_loc(finding.loc);
-  v.racing_steps.reserve(ex.racing_steps.size());
-  for (const uint32_t s : ex.racing_steps) v.racing_steps.push_back(StepIndex{s});
-  return v;
-}
-
-std::vector<TraceStep> Explorer::concretize(const std::vector<std::vector<uint8_t>>& canon,
-                                            const std::vector<uint8_t>* violating,
-                                            Finding& finding) {
-  ConcreteMode mode(ts_, opts_);
-  std::vector<TraceStep> trace;
-  std::vector<uint8_t> cur;
-  concrete_path(ts_, mode, canon, rules_, trace, cur);
-  std::vector<uint8_t> after(store_.state_size());
-  std::vector<uint8_t> tmp;
-  if (violating != nullptr) {
-    CollectSink sink;
-    ts_.successors(cur, sink);
-    for (const CollectSink::Entry& e : sink.out) {
-      // The location too: two activities' violating steps can leave the same state (a step
-      // stops at its violating call), and only the one the search found is the violation.
-      if (!e.finding || e.finding->rule != finding.rule || e.finding->loc != finding.loc) continue;
-      mode.stored_form(e.state, tmp);
-      if (tmp != *violating) continue;
-      trace.push_back(ts_.describe(cur, e.label, after));
-      if (after != e.state) {
-        throw std::logic_error("trace concretization: describe() disagrees with successors()");
-      }
-      finding = *e.finding;
-      return trace;
-    }
-    throw std::logic_error("trace concretization: the violating step has no concrete match");
-  }
-  std::optional<Finding> end = ts_.end_state(cur);
-  if (!end || end->rule != finding.rule) {
-    throw std::logic_error("trace concretization: the concrete end state does not violate");
-  }
-  finding = *end;
-  return trace;
+  return build_violation(ts_, opts_, rules_, path, p.label, p.finding);
 }
 
 SpecResult Explorer::run() {

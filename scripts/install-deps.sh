@@ -3,7 +3,7 @@
 set -euo pipefail
 want=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libz3-dev libcli11-dev libgtest-dev nlohmann-json3-dev libfmt-dev libxxhash-dev
-      libbenchmark-dev)
+      libbenchmark-dev libopenmpi-dev openmpi-bin)
 if [[ "${1:-}" == "--test" ]]; then
   want+=(chromium python3 python3-jsonschema libxml2-utils groff-base python3-yaml git python3-pylsp-jsonrpc vim)
 fi
