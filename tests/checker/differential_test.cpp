@@ -34,14 +34,18 @@
 #include <fmt/ranges.h>
 
 #include "app/spec_files.h"
-#include "checker/z3_adapter.h"
 #include "engine/transition.h"
 #include "model/frontend.h"
 #include "modules/registry.h"
 #include "reference/ref_executor.h"
+#include "tests/checker/differential_symbolic.h"
 
 namespace cc {
 namespace {
+
+using difftest::calls_agree;
+using difftest::model_of;
+using difftest::TestDecider;
 
 constexpr uint32_t kDefaultSeed = 20261123;
 constexpr int kDefaultSchedulesPerSpec = 150;
@@ -586,29 +590,6 @@ struct Totals {
   long ambiguous = 0;  ///< steps whose key named two activities
 };
 
-/// The explorer's view of Z3 for symbolic feature specs (as checker/check.cpp's).
-class TestDecider final : public SymDecider {
- public:
-  SymDecision check(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.check(pool, pc));
-  }
-  SymDecision solve(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.solve(pool, pc));
-  }
-
- private:
-  static SymDecision convert(SatAnswer a) {
-    SymDecision d;
-    d.kind = a.kind == SatKind::Sat     ? SymSat::Sat
-             : a.kind == SatKind::Unsat ? SymSat::Unsat
-                                        : SymSat::Unknown;
-    d.reason = std::move(a.reason);
-    d.model = std::move(a.model);
-    return d;
-  }
-  SymSolver solver_;
-};
-
 /// A loaded spec that both implementations execute.
 struct Subject {
   SourceManager sm;
@@ -616,20 +597,6 @@ struct Subject {
   std::unique_ptr<TransitionSystem> ts;
   std::unique_ptr<TestDecider> decider;  ///< a symbolic feature spec's (else null)
 };
-
-/// The step's API calls agree; an explorer entry "Name=?" (a symbolic result) matches the
-/// executor's "Name=<int>" (from the model), as in checker/replay.cpp.
-bool calls_agree(const std::vector<std::string>& ex, const std::vector<std::string>& ref) {
-  if (ex.size() != ref.size()) return false;
-  for (std::size_t i = 0; i < ex.size(); ++i) {
-    const std::string& t = ex[i];
-    if (t.size() > 2 && t.ends_with("=?") ? !ref[i].starts_with(t.substr(0, t.size() - 1))
-                                          : t != ref[i]) {
-      return false;
-    }
-  }
-  return true;
-}
 
 /// Loads `path`; nullptr when one of the implementations does not execute it (or, with
 /// must_load, an error text in `error`).
@@ -802,19 +769,6 @@ std::string failure(const std::string& path, const std::string& where,
     o << fmt::format("  {:3} {}\n", k + 1, schedule[k]);
   o << what << "\nreference executor state:\n" << ref.describe_state();
   return o.str();
-}
-
-/// The model a step's trace carries, by variable name (as checker/replay.cpp reads it).
-SymbolicValues model_of(const TraceStep& step) {
-  SymbolicValues out;
-  for (const auto& [name, text] : step.symbolic_values) {
-    try {
-      out[name] = std::stoull(text, nullptr, 0);
-    } catch (const std::exception&) {
-      // not a number: the variable keeps its default
-    }
-  }
-  return out;
 }
 
 /// Random schedules of a symbolic spec: each is chosen in the explorer, then replayed in an
