@@ -95,6 +95,20 @@ const ApiInfo& api_info(ApiId id) {
   return kApis.at(static_cast<std::size_t>(id));
 }
 
+ApiCaller api_caller(ApiId id) {
+  switch (id) {
+#define CC_API(name, ...)
+#define CC_API_CALLER(name, caller) \
+  case ApiId::name:                 \
+    return ApiCaller::caller;
+#include "model/api.def"
+#undef CC_API_CALLER
+#undef CC_API
+    default:
+      return ApiCaller::Any;
+  }
+}
+
 bool waits_for_queue(ApiId id) {
   return id == ApiId::WdfIoQueueStopSynchronously || id == ApiId::WdfIoQueuePurgeSynchronously ||
          id == ApiId::WdfIoQueueStopAndPurgeSynchronously ||

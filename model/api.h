@@ -28,6 +28,14 @@ enum class ApiFootprint : uint8_t {
   Shared,              ///< objects other activities or requests can reach
 };
 
+/// Which NDIS driver role may make a call (CC_API_CALLER in model/api.def).
+enum class ApiCaller : uint8_t {
+  Any,       ///< every driver (no CC_API_CALLER row)
+  Filter,    ///< only a filter driver's code (NdisF…)
+  Protocol,  ///< only a protocol driver's code (NdisSend…, NdisCancelSend…)
+  Miniport,  ///< only a miniport driver's code (NdisM…)
+};
+
 /// One row of the API table.
 struct ApiInfo {
   ApiId id;
@@ -45,6 +53,8 @@ std::span<const ApiInfo> all_apis();
 const ApiInfo& api_info(ApiId id);
 /// Exact-name lookup.
 std::optional<ApiId> find_api(std::string_view name);
+/// The driver role a call belongs to (model/api.def, CC_API_CALLER).
+ApiCaller api_caller(ApiId id);
 /// WdfIoQueueStop / Purge / StopAndPurge / Drain or their synchronous forms: a call whose end
 /// depends on the requests of the queue (docs/semantics/kmdf.md "Queue states").
 bool stops_or_purges_queue(ApiId id);

@@ -465,8 +465,71 @@ TypeKind Sema::check_api_call(Expr& e, ApiId id) {
   }
   if (id == ApiId::NdisGeneratePartialCancelId) e.symbolic = true;
   if (id == ApiId::WinAsyncAPPC && n == 2 && e.args[1]) check_tp_verb(*e.args[1]);
+  check_driver_role(e, info);
   if (info.result == TypeKind::ListElem) return elem_known ? elem : TypeKind::Error;
   return info.result;
+}
+
+namespace {
+ast::NdisRole role_of(ApiCaller c) {
+  switch (c) {
+    case ApiCaller::Protocol:
+      return ast::NdisRole::Protocol;
+    case ApiCaller::Miniport:
+      return ast::NdisRole::Miniport;
+    default:
+      return ast::NdisRole::Filter;
+  }
+}
+
+std::string_view role_name(ast::NdisRole r) {
+  switch (r) {
+    case ast::NdisRole::Protocol:
+      return "protocol";
+    case ast::NdisRole::Miniport:
+      return "miniport";
+    case ast::NdisRole::Filter:
+      break;
+  }
+  return "filter";
+}
+}  // namespace
+
+void Sema::check_driver_role(const Expr& e, const ApiInfo& info) {
+  const ApiCaller caller = api_caller(info.id);
+  if (caller == ApiCaller::Any) return;
+  const ast::NdisRole needed = role_of(caller);
+  std::vector<ast::NdisRole> declared;
+  for (const ast::FilterDecl& f : spec_.filters) {
+    if (f.role == needed) return;
+    if (std::find(declared.begin(), declared.end(), f.role) == declared.end())
+      declared.push_back(f.role);
+  }
+  // The hint: the call of the same signature that a declared role makes (from the catalogue).
+  std::string hint;
+  for (const ApiInfo& other : all_apis()) {
+    const ApiCaller oc = api_caller(other.id);
+    if (oc == ApiCaller::Any || other.params.size() != info.params.size() ||
+        !std::equal(other.params.begin(), other.params.end(), info.params.begin()) ||
+        std::find(declared.begin(), declared.end(), role_of(oc)) == declared.end()) {
+      continue;
+    }
+    hint = fmt::format("a {} driver calls '{}'", role_name(role_of(oc)), other.name);
+    break;
+  }
+  std::string have = "no NDIS driver";
+  if (!declared.empty()) {
+    have.clear();
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      have += fmt::format("{}{} {}", i == 0 ? "" : (i + 1 == declared.size() ? " and " : ", "),
+                          a_or_an(role_name(declared[i])), role_name(declared[i]));
+    }
+    have += declared.size() == 1 ? " driver" : " drivers";
+  }
+  report(DiagId::WrongDriverRole, e.range,
+         fmt::format("'{}' is called only by a {} driver, but this spec declares {}", info.name,
+                     role_name(needed), have),
+         std::move(hint));
 }
 
 }  // namespace cc::sema_detail

@@ -594,6 +594,9 @@ class Sema {
 
   /// WinAsyncAPPC without a conversation: only a transaction-program verb may omit it.
   void check_tp_verb(const Expr& verb);
+  /// An NDIS call of one driver role (CC_API_CALLER in model/api.def) in a spec that declares
+  /// no driver of that role: DiagId::WrongDriverRole.
+  void check_driver_role(const Expr& e, const ApiInfo& info);
 
   TypeKind check_api_call(Expr& e, ApiId id);
 

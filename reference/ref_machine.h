@@ -78,6 +78,9 @@ constexpr bool kNoPartialIdCollidesAlways = true;
 /// A cancel reaching a `cancelable` miniport aborts a send only if the miniport still has it
 /// queued; one already on the wire completes normally ("miniport:queued" / "miniport:sent").
 constexpr bool kCancelableMiniportAbortsQueuedOnly = true;
+/// The miniport may return an NBL together with the NBLs its chain links to (below at the same
+/// miniport, same completion status) in one call ("miniport:alone" / "miniport:chain").
+constexpr bool kMiniportReturnsChains = true;
 /// NdisFSendNetBufferLists of an NBL already returned upward: it completes by two paths
 /// (double completion), not a plain use after the hand-over.
 constexpr bool kSendAfterReturnIsDoubleCompletion = true;
@@ -289,6 +292,7 @@ struct Nbl {
   bool in_complete = false;     ///< its ...SendNetBufferListsComplete call has not returned yet
   int next = -1;                ///< the next NBL of its chain (index), -1 none
   int send_head = -1;           ///< the head of the chain it was handed to the driver in
+  int complete_head = -1;       ///< the head of the chain the miniport returned it in
   int miniport = -1;
   friend bool operator==(const Nbl&, const Nbl&) = default;
 };

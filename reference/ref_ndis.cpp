@@ -158,17 +158,38 @@ void RefMachine::env_miniport(const std::string& nname) {
     const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(b.miniport)];
     if (m.pending && !b.aborted)
       throw BlockedSig{fmt::format("miniport {} holds {} until it is cancelled", m.name, nname)};
-    int32_t st = named(b.aborted ? "NDIS_STATUS_SEND_ABORTED" : "NDIS_STATUS_SUCCESS");
-    b.owner = NblOwner::Filter;
-    b.aborted = false;
-    b.next = -1;  // the miniport returns it alone
-    ++b.uses;
-    if (const ast::FnDecl* fn = role_fn(b.filter, "complete")) {
+    const bool aborted = b.aborted;
+    int32_t st = named(aborted ? "NDIS_STATUS_SEND_ABORTED" : "NDIS_STATUS_SUCCESS");
+    // The rest of its chain that the miniport may return with it.
+    std::vector<std::size_t> chain{k};
+    for (int nx = b.next; reading::kMiniportReturnsChains && nx >= 0;) {
+      const auto i = static_cast<std::size_t>(nx);
+      const Nbl& c = nbls_[i];
+      if (std::find(chain.begin(), chain.end(), i) != chain.end() || c.owner != NblOwner::Below ||
+          c.miniport != b.miniport || c.aborted != aborted)
+        break;
+      chain.push_back(i);
+      nx = c.next;
+    }
+    if (chain.size() > 1 && choose({"miniport:alone", "miniport:chain"}) == 0) chain.resize(1);
+    const ast::FnDecl* fn = role_fn(b.filter, "complete");
+    for (std::size_t i : chain) {
+      Nbl& c = nbls_[i];
+      c.owner = NblOwner::Filter;
+      c.aborted = false;
+      if (i == chain.back()) c.next = -1;  // the chain it comes back in ends here
+      ++c.uses;
+      c.complete_head = static_cast<int>(k);
+      c.in_complete = fn != nullptr;
+    }
+    if (fn != nullptr) {
       const int id =
           start_activity(fmt::format("{}[{}]", fn->name, b.name), *fn, Role::FilterCallback, -1,
                          {Val{static_cast<int32_t>(k + 1)}, Val{st}}, -1);
       acts_.back().completing_nbl = static_cast<int>(k);
-      b.in_complete = id > 0;
+      if (id <= 0) {
+        for (std::size_t i : chain) nbls_[i].in_complete = false;
+      }
     }
     return;
   }

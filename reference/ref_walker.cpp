@@ -480,7 +480,11 @@ void RefMachine::finish_activity() {
   a.frames.clear();
   if (a.restarts_filter >= 0) pause_state_[static_cast<std::size_t>(a.restarts_filter)] = 0;
   if (a.sending_nbl >= 0) ndis_send_returned(a.sending_nbl);
-  if (a.completing_nbl >= 0) nbls_[static_cast<std::size_t>(a.completing_nbl)].in_complete = false;
+  if (a.completing_nbl >= 0) {
+    for (Nbl& b : nbls_) {
+      if (b.complete_head == a.completing_nbl) b.in_complete = false;
+    }
+  }
   if (a.role == Role::Stop && a.req >= 0) stop_callback_returns(a);
   if (a.role == Role::Resume && a.req >= 0) release_ref(a.req);  // the framework's hold
   if (a.role == Role::ReadComplete || a.role == Role::ReadersFailed) reader_callback_returns(a);

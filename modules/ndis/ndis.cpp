@@ -11,6 +11,13 @@
 namespace cc {
 namespace ndis {
 
+namespace {
+/// Reading: a miniport may return several NBLs of a chain it was sent in one
+/// NdisMSendNetBufferListsComplete call, linked as they were sent ("a pointer to a linked list
+/// of NET_BUFFER_LIST structures"); both that and returning the NBL alone are explored.
+constexpr bool kMiniportCompletesChains = true;
+}  // namespace
+
 std::string_view role_noun(ast::NdisRole r) {
   switch (r) {
     case ast::NdisRole::Filter:
@@ -172,8 +179,12 @@ Outcome Ndis::on_finish(uint32_t a, const Instr& /*in*/) {
       }
     }
   }
-  if (p[kAKind] == kFilterSendComplete && p[kASubject] != 0) {
-    nbl(p[kASubject] - 1u)[kNFlags] &= static_cast<uint8_t>(~kNblInComplete);
+  if (p[kAKind] == kFilterSendComplete && p[kASubject] != 0) {  // the whole chain is back
+    for (uint32_t n = 0; n < nnbl_; ++n) {
+      if (nbl(n)[kNCompleteHead] == p[kASubject]) {
+        nbl(n)[kNFlags] &= static_cast<uint8_t>(~kNblInComplete);
+      }
+    }
   }
   if (p[kAKind] == kFilterRestart) {  // FilterRestart returned: the module runs
     const uint32_t f = spec_.environment[p[kASubject] - 1u].object;
@@ -316,37 +327,62 @@ RunResult Ndis::env_cancel_send(uint32_t item) {
   return RunResult::Done;
 }
 
+std::vector<uint32_t> Ndis::completion_chain(uint32_t n, bool aborted) const {
+  std::vector<uint32_t> out{n};
+  if (!kMiniportCompletesChains) return out;
+  const uint8_t mp = nbl(n)[kNMiniport];
+  for (uint32_t next = nbl(n)[kNNext]; next != 0; next = nbl(next - 1u)[kNNext]) {
+    const uint32_t m = next - 1u;
+    if (std::find(out.begin(), out.end(), m) != out.end() || owner(m) != NblOwner::Below ||
+        nbl(m)[kNMiniport] != mp || ((nbl(m)[kNFlags] & kNblAborted) != 0) != aborted) {
+      break;
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
 RunResult Ndis::env_miniport(uint32_t n) {
   if (owner(n) != NblOwner::Below) return RunResult::Disabled;
-  uint8_t* p = nbl(n);
-  const ast::MiniportDecl& md = spec_.miniports[p[kNMiniport]];
-  bool aborted = (p[kNFlags] & kNblAborted) != 0;
+  const ast::MiniportDecl& md = spec_.miniports[nbl(n)[kNMiniport]];
+  bool aborted = (nbl(n)[kNFlags] & kNblAborted) != 0;
   if (md.pending && !aborted) return RunResult::Disabled;  // held until cancelled
   int32_t st = aborted ? k::NDIS_STATUS_SEND_ABORTED : k::NDIS_STATUS_SUCCESS;
+  // The miniport returns it alone, or with the rest of its chain in one call.
+  std::vector<uint32_t> batch = completion_chain(n, aborted);
+  if (batch.size() > 1 && choose(2, [](uint16_t c) {
+                            return std::string(c == 1 ? "miniport:chain" : "miniport:alone");
+                          }) == 0) {
+    batch.resize(1);
+  }
+  std::string names;
+  for (uint32_t m : batch) names += (names.empty() ? "" : ", ") + nbls_[m].name;
   if (rec_) {
     rec_->lane = fmt::format("miniport {}", md.name);
     rec_->event = fmt::format("miniport {}", nbls_[n].name);
     rec_->actor = ActorKind::Target;
     rec_->first_src(md.range);
     rec_->actions.push_back(
-        fmt::format("completes {} with {}", nbls_[n].name, render(st, TypeKind::Status)));
+        fmt::format("completes {} with {}", names, render(st, TypeKind::Status)));
     rec_->results.emplace_back();
   }
-  event(EventKind::Completes, nbls_[n].name);
-  set_owner(n, NblOwner::Filter);
-  p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
-  p[kNNext] = 0;  // the miniport returns it alone
-  ++p[kNEpoch];
-  set32(p + kNStatus, st);
+  const uint32_t fn = handler(nbls_[n].filter, Callback::SendComplete);
+  for (uint32_t m : batch) {
+    uint8_t* p = nbl(m);
+    event(EventKind::Completes, nbls_[m].name);
+    set_owner(m, NblOwner::Filter);
+    p[kNFlags] &= static_cast<uint8_t>(~kNblAborted);
+    if (m == batch.back()) p[kNNext] = 0;  // the chain it comes back in ends here
+    ++p[kNEpoch];
+    set32(p + kNStatus, st);
+    p[kNCompleteHead] = static_cast<uint8_t>(n + 1);
+    if (fn != ast::kNone) p[kNFlags] |= kNblInComplete;
+  }
   if (rec_) {
-    note(fmt::format("returns {} to the {}", nbls_[n].name,
-                     role_noun(spec_.filters[nbls_[n].filter].role)));
+    note(
+        fmt::format("returns {} to the {}", names, role_noun(spec_.filters[nbls_[n].filter].role)));
   }
-  uint32_t fn = handler(nbls_[n].filter, Callback::SendComplete);
-  if (fn != ast::kNone) {
-    p[kNFlags] |= kNblInComplete;
-    spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
-  }
+  if (fn != ast::kNone) spawn(kFilterSendComplete, fn, n, static_cast<int32_t>(n + 1), st);
   return RunResult::Done;
 }
 

@@ -27,22 +27,25 @@ constexpr bool kSendAfterReturnIsDoubleCompletion = true;
 /// Reading: a `cancelable` miniport aborts only the sends it still has queued when the cancel
 /// reaches it; one it already handed to its hardware completes normally (both explored).
 constexpr bool kCancelableMiniportAbortsQueuedOnly = true;
+/// Reading: a cancel compared with an NBL whose id (or whose cancel id argument) is symbolic
+/// splits on `id == cancel id` like a branch: both sides are explored where the path condition
+/// allows them (Z3 decides), each side conjoined to it.
+constexpr bool kSymbolicCancelIdSplits = true;
 
-/// The role whose call `api` is, for the NBL calls that differ by role.
+/// The role whose call `api` is, for the NBL calls that differ by role (CC_API_CALLER in
+/// model/api.def).
 std::optional<ast::NdisRole> role_of_call(ApiId api) {
-  switch (api) {
-    case ApiId::NdisFSendNetBufferLists:
-    case ApiId::NdisFSendNetBufferListsComplete:
-    case ApiId::NdisFCancelSendNetBufferLists:
+  switch (api_caller(api)) {
+    case ApiCaller::Filter:
       return ast::NdisRole::Filter;
-    case ApiId::NdisSendNetBufferLists:
-    case ApiId::NdisCancelSendNetBufferLists:
+    case ApiCaller::Protocol:
       return ast::NdisRole::Protocol;
-    case ApiId::NdisMSendNetBufferListsComplete:
+    case ApiCaller::Miniport:
       return ast::NdisRole::Miniport;
-    default:
-      return std::nullopt;
+    case ApiCaller::Any:
+      break;
   }
+  return std::nullopt;
 }
 }  // namespace
 
@@ -297,18 +300,40 @@ Outcome Ndis::api_chain(ApiCall& call) {
   return Outcome::Continue;
 }
 
+/// NdisFCancelSendNetBufferLists / NdisCancelSendNetBufferLists: aborts the NBLs with that
+/// id the miniport still has queued. A symbolic id (the cancel's or an NBL's) splits the step
+/// on `id == cancel id` like a branch (kSymbolicCancelIdSplits).
 Outcome Ndis::api_cancel(ApiCall& call) {
   const Instr& in = *call.in;
-  std::string_view name = api_info(in.api()).name;
   const ast::MiniportDecl& md = spec_.miniports[call.arg[0]];
+  const bool sym_cancel = c_.sym_arg_.valid();
+  const SymTermId cancel_id = sym_cancel ? c_.sym_arg_ : SymTermId{};
+  const std::string id_shown =
+      sym_cancel ? sym_to_string(pool_, cancel_id, 200) : fmt::format("{}", call.arg[1]);
   std::string hit;
   for (uint32_t n = 0; n < nnbl_; ++n) {
-    if (sym() && owner(n) == NblOwner::Below && tagged(nbl(n) + kNCancelId)) {
-      throw ModelLimit(
-          fmt::format("{} compared with the symbolic cancel id of {}", name, nbls_[n].name));
-    }
     if (owner(n) != NblOwner::Below || nbl(n)[kNMiniport] != call.arg[0] ||
-        get32(nbl(n) + kNCancelId) != call.arg[1] || !(md.cancelable || md.pending)) {
+        !(md.cancelable || md.pending)) {
+      continue;
+    }
+    const bool sym_nbl = sym() && tagged(nbl(n) + kNCancelId);
+    if (sym_cancel || sym_nbl) {
+      if (!kSymbolicCancelIdSplits) {
+        throw ModelLimit(fmt::format("{} compared with a symbolic cancel id of {}",
+                                     api_info(in.api()).name, nbls_[n].name));
+      }
+      const SymTermId own = term_at(nbl(n) + kNCancelId);
+      const SymTermId same =
+          pool_.mk_eq(own, sym_cancel ? cancel_id : pool_.int_const(call.arg[1]));
+      std::optional<bool> match;
+      if (std::optional<uint64_t> v = pool_.const_value(same)) {
+        match = *v != 0;
+      } else {
+        match = sym_split(same, pool_.mk_not(same));
+        if (!match) return Outcome::Infeasible;
+      }
+      if (!*match) continue;
+    } else if (get32(nbl(n) + kNCancelId) != call.arg[1]) {
       continue;
     }
     // A pending miniport holds every send queued; a cancelable one may have sent it already.
@@ -325,7 +350,7 @@ Outcome Ndis::api_cancel(ApiCall& call) {
   }
   if (rec_)
     note(fmt::format(
-        "passes the cancel of id {} down to {}{}", call.arg[1], md.name,
+        "passes the cancel of id {} down to {}{}", id_shown, md.name,
         hit.empty() ? std::string(": nothing pending with that id") : ": it aborts " + hit));
   return Outcome::Continue;
 }

@@ -33,7 +33,8 @@ enum NblField : uint32_t {
   kNSendHead = 7,     ///< the head + 1 of the chain it was handed to the driver in
   kNCancelId = 8,
   kNStatus = 12,
-  kNblStride = 16,
+  kNCompleteHead = 16,  ///< the head + 1 of the chain the miniport completed it in
+  kNblStride = 20,
 };
 enum NblFlag : uint8_t {
   kNblAborted = 1,        ///< a cancel for its id reached the miniport while it was queued there
@@ -91,8 +92,15 @@ class Ndis final : public ModuleBase {
     return std::nullopt;
   }
   int symbolic_param(ApiId api) const override {
-    // The cancel id may be a term (CR012).
-    return api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID ? 1 : -1;
+    // The cancel id may be a term (CR012); a cancel by a term id splits on the match.
+    switch (api) {
+      case ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID:
+      case ApiId::NdisFCancelSendNetBufferLists:
+      case ApiId::NdisCancelSendNetBufferLists:
+        return 1;
+      default:
+        return -1;
+    }
   }
   Outcome on_finish(uint32_t a, const Instr& in) override;
   std::optional<Finding> end_state(EndPhase phase) override;
@@ -136,6 +144,10 @@ class Ndis final : public ModuleBase {
   RunResult env_send(uint32_t item);
   RunResult env_cancel_send(uint32_t item);
   RunResult env_miniport(uint32_t n);
+  /// The NBLs the miniport may complete together with `n` in one call: `n` and the NBLs its
+  /// chain links to in order, as long as each is below at the same miniport and comes back
+  /// with the same status (kMiniportCompletesChains).
+  std::vector<uint32_t> completion_chain(uint32_t n, bool aborted) const;
   RunResult env_pause(uint32_t item, bool restart);
   /// NDIS restarts filter `f` (Restarting until its FilterRestart returns, if it has one).
   void restarting(uint32_t f, bool has_callback);

@@ -6,6 +6,10 @@
 //   - random schedules from the initial state (seed CC_DIFF_SEED, printed on failure;
 //     CC_DIFF_SCHEDULES schedules per spec, ten times as many for the feature specs);
 //   - breadth-first over the explorer's states, up to CC_DIFF_STATES states per spec.
+// A symbolic feature spec (tests/data/differential/) runs random schedules only: the explorer
+// forks on path conditions where the executor runs one model, so each schedule is replayed in
+// an executor given the model of its last path condition (it implies every earlier one), step
+// by step (calls and violations) and at its end state.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -34,9 +38,14 @@
 #include "model/frontend.h"
 #include "modules/registry.h"
 #include "reference/ref_executor.h"
+#include "tests/checker/differential_symbolic.h"
 
 namespace cc {
 namespace {
+
+using difftest::calls_agree;
+using difftest::model_of;
+using difftest::TestDecider;
 
 constexpr uint32_t kDefaultSeed = 20261123;
 constexpr int kDefaultSchedulesPerSpec = 150;
@@ -586,6 +595,7 @@ struct Subject {
   SourceManager sm;
   std::unique_ptr<ast::Spec> spec;
   std::unique_ptr<TransitionSystem> ts;
+  std::unique_ptr<TestDecider> decider;  ///< a symbolic feature spec's (else null)
 };
 
 /// Loads `path`; nullptr when one of the implementations does not execute it (or, with
@@ -609,8 +619,14 @@ std::unique_ptr<Subject> load_subject(const std::string& path, bool must_load, s
     s->ts = nullptr;
   }
   // Symbolic specs fork on path conditions where the reference executor runs one concrete
-  // model: they are compared through the replay of their counterexamples instead.
-  if (!s->ts || s->ts->symbolic() || !RefExecutor::unsupported_reason(*s->spec).empty()) {
+  // model: corpus ones are compared through the replay of their counterexamples instead,
+  // feature ones schedule by schedule with each schedule's model (run_random_symbolic).
+  if (s->ts && s->ts->symbolic() && must_load) {
+    s->decider = std::make_unique<TestDecider>();
+    s->ts->set_decider(s->decider.get());
+  }
+  if (!s->ts || (s->ts->symbolic() && !s->decider) ||
+      !RefExecutor::unsupported_reason(*s->spec).empty()) {
     if (must_load) error = path + " is not executed by both implementations";
     return nullptr;
   }
@@ -696,7 +712,7 @@ std::string follow(const Moves& m, std::size_t k, std::vector<RefExecutor>& refs
             first_error = "the reference executor cannot take the explorer's step: " + r.error;
           continue;
         }
-        if (r.calls != step.calls || r.violation != er) {
+        if (!calls_agree(step.calls, r.calls) || r.violation != er) {
           if (first_error.empty()) {
             first_error = fmt::format(
                 "the step differs:\n  explorer:  calls [{}] violation {} {}\n  reference: calls "
@@ -755,9 +771,57 @@ std::string failure(const std::string& path, const std::string& where,
   return o.str();
 }
 
+/// Random schedules of a symbolic spec: each is chosen in the explorer, then replayed in an
+/// executor given the model of its last step; "" or the first disagreement.
+std::string run_random_symbolic(Subject& sub, const std::string& path, std::mt19937& rng,
+                                int schedules, Totals& totals) {
+  TransitionSystem& ts = *sub.ts;
+  for (int n = 0; n < schedules; ++n) {
+    ++totals.schedules;
+    std::vector<uint8_t> state(ts.state_size());
+    ts.initial_state(state);
+    std::vector<std::pair<Moves, std::size_t>> taken;
+    std::vector<std::string> schedule;
+    SymbolicValues values;
+    Moves last;
+    bool at_end = false;  ///< the schedule reached a state without moves
+    for (int depth = 0; depth < kMaxDepth; ++depth) {
+      last = explorer_moves(ts, state);
+      if (last.moves.empty()) {
+        at_end = true;
+        break;
+      }
+      const std::size_t pick =
+          std::uniform_int_distribution<std::size_t>(0, last.moves.size() - 1)(rng);
+      schedule.push_back(step_text(last.steps[pick]));
+      if (!last.steps[pick].symbolic_values.empty()) values = model_of(last.steps[pick]);
+      const bool found = last.moves[pick].finding.has_value();
+      if (!found) state = last.afters[pick];
+      taken.emplace_back(std::move(last), pick);
+      last = Moves{};
+      if (found) break;
+    }
+    std::vector<RefExecutor> refs{RefExecutor(*sub.spec, sub.sm, values)};
+    const std::string where = fmt::format("schedule {} (model {})", n, fmt::join(values, ", "));
+    for (std::size_t k = 0; k < taken.size(); ++k) {
+      std::vector<RefExecutor> before = refs;
+      if (std::string d = follow(taken[k].first, taken[k].second, refs, totals); !d.empty()) {
+        schedule.resize(k + 1);
+        return failure(path, where, schedule, d, before.front());
+      }
+    }
+    if (at_end) {
+      if (std::string d = compare_any(ts, state, last, refs, totals); !d.empty())
+        return failure(path, where, schedule, d, refs.front());
+    }
+  }
+  return "";
+}
+
 /// Random schedules of one spec; "" or the first disagreement.
 std::string run_random(Subject& sub, const std::string& path, std::mt19937& rng, int schedules,
                        Totals& totals) {
+  if (sub.decider) return run_random_symbolic(sub, path, rng, schedules, totals);
   TransitionSystem& ts = *sub.ts;
   const RefExecutor fresh(*sub.spec, sub.sm);
   for (int n = 0; n < schedules; ++n) {
@@ -899,7 +963,7 @@ TEST(Differential, ExplorerAgreesWithReferenceExecutorOnEveryStateOfSmallSpaces)
     std::string error;
     auto sub = load_subject(path, is_feature(path, temp_files), error);
     EXPECT_EQ(error, "");
-    if (!sub) continue;
+    if (!sub || sub->decider) continue;  // symbolic: random schedules only
     ++totals.specs;
     bool complete = false;
     EXPECT_EQ(run_exhaustive(*sub, path, cap, totals, complete), "");

@@ -273,6 +273,33 @@ TEST(Symbolic, CancelIdCollisionNamesTheOtherDriversPartialIdAndReplays) {
   EXPECT_GT(fixed->result.stats.z3_queries, 0U);
 }
 
+// NdisCancelSendNetBufferLists by a term id splits on the match (docs/semantics/ndis.md "Cancel
+// by a symbolic id"): the trace assumes it, its model makes it so, and replay follows the model.
+TEST(Symbolic, CancelBySymbolicIdSplitsOnTheMatchAndReplays) {
+  auto c = check_file(CC_SOURCE_DIR "/tests/data/reliability/symbolic_cancel_by_id.spec");
+  ASSERT_EQ(c->result.verdict, Verdict::Violation) << c->result.incomplete_reason;
+  const Violation& v = c->result.violations.at(0);
+  EXPECT_EQ(v.rule, RuleId::Assertion);
+  EXPECT_TRUE(v.replayed);
+  EXPECT_EQ(model_text(v), "which = 2\npartial_id = 0 (0x00)\n");
+  bool assumed = false;
+  for (const TraceStep& s : v.trace) {
+    assumed |= s.note.find("assuming (partial_id << 24 | 2) == (partial_id << 24 | which)") !=
+               std::string::npos;
+  }
+  EXPECT_TRUE(assumed);
+  // With a model where the id names the first send, the executor aborts that one instead.
+  Violation other = v;
+  other.trace.back().symbolic_values = {{"which", "1"}, {"partial_id", "0"}};
+  EXPECT_NE(replay_violation(*c->spec, c->sm, other).status, ReplayStatus::Reproduced);
+
+  // The ndisprot pair now has the sample's cancel path and is still decided.
+  auto bad = check_file(corpus("ndis/cr012_ndisprot_truncated_partial_id.spec"));
+  EXPECT_EQ(bad->result.verdict, Verdict::Violation);
+  auto fixed = check_file(corpus("ndis/cr012_ndisprot_truncated_partial_id_fixed.spec"));
+  EXPECT_EQ(fixed->result.verdict, Verdict::Pass) << fixed->result.incomplete_reason;
+}
+
 TEST(Symbolic, NdisSpecsWithoutPartialCancelIdsMakeNoZ3Call) {
   for (const char* rel :
        {"ndis/cr001_unlink_without_lock.spec", "ndis/cr003_cancel_not_propagated.spec",

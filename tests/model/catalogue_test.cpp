@@ -62,6 +62,24 @@ TEST(ApiTable, SignaturesMatchTheDesign) {
   for (const ApiInfo& a : all_apis()) EXPECT_LE(a.min_args, a.params.size()) << a.name;
 }
 
+// Callers (CC_API_CALLER in model/api.def): only NDIS calls belong to one driver role, and the
+// NdisF / NdisM / protocol send and cancel calls each name theirs.
+TEST(ApiTable, DriverRoleCallsNameTheirRole) {
+  std::size_t with_role = 0;
+  for (const ApiInfo& a : all_apis()) {
+    if (api_caller(a.id) == ApiCaller::Any) continue;
+    ++with_role;
+    EXPECT_EQ(a.domain, ApiDomain::Ndis) << a.name;
+  }
+  EXPECT_EQ(with_role, 7U);
+  EXPECT_EQ(api_caller(ApiId::NdisFSendNetBufferLists), ApiCaller::Filter);
+  EXPECT_EQ(api_caller(ApiId::NdisFPauseComplete), ApiCaller::Filter);
+  EXPECT_EQ(api_caller(ApiId::NdisCancelSendNetBufferLists), ApiCaller::Protocol);
+  EXPECT_EQ(api_caller(ApiId::NdisMSendNetBufferListsComplete), ApiCaller::Miniport);
+  EXPECT_EQ(api_caller(ApiId::NdisAllocateNetBufferList), ApiCaller::Any);
+  EXPECT_EQ(api_caller(ApiId::WdfRequestComplete), ApiCaller::Any);
+}
+
 // Footprints (model/api.def): a call marked as touching only its own request takes that
 // request first, is a KMDF call, and the calls that move a request between queues, create or
 // delete one, or touch any other object are Shared (a wrong footprint hides interleavings).

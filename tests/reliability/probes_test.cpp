@@ -151,6 +151,7 @@ TEST(ReliabilityProbes, ExecutorsAgreeOnGetStatusShiftsAtomicWaitsAndRequeue) {
       {"appc_dl.spec", RuleId::Deadlock},      // atomic GetMessage after its own verb
       {"stopack_requeue_at_target.spec", RuleId::UseAfterFree},  // requeue of a sent request
       {"symbolic_stale_cancel_id.spec", RuleId::StaleCancelId},  // id nonzero in the model
+      {"symbolic_cancel_by_id.spec", RuleId::Assertion},         // the cancel's id names nbl#2
   };
   for (const Case& c : cases) {
     for (const Mode& m : {kModes[0], kModes[3]}) {
