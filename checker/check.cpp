@@ -1,6 +1,7 @@
 #include "checker/check.h"
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <map>
 
@@ -105,8 +106,15 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
   ts->set_reductions(opts.por, opts.symmetry);
   CheckOptions search = opts;
   if (opts.time_limit_s > 0) {
-    const double spent =
+    double spent =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (opts.comm != nullptr && opts.comm->size() > 1) {
+      // Rank 0's clock decides for every rank: they must all search, or none.
+      std::vector<uint8_t> bytes(sizeof spent);
+      std::memcpy(bytes.data(), &spent, sizeof spent);
+      opts.comm->broadcast(bytes, Rank{0});
+      std::memcpy(&spent, bytes.data(), sizeof spent);
+    }
     if (spent >= opts.time_limit_s) {
       r.title = spec.title;
       r.verdict = Verdict::Incomplete;
@@ -116,7 +124,18 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
     }
     search.time_limit_s = opts.time_limit_s - spent;
   }
-  const bool distributed = opts.comm != nullptr && opts.comm->size() > 1;
+  // Symbolic terms live in a per-process pool (engine/sym.h) and states refer to them by id,
+  // so a spec with symbolic data is searched by rank 0 alone (docs/distributed.md); the other
+  // ranks wait for the next spec.
+  const bool ranks = opts.comm != nullptr && opts.comm->size() > 1;
+  const bool distributed = ranks && !ts->symbolic();
+  if (ranks && ts->symbolic()) {
+    search.comm = nullptr;
+    if (opts.comm->rank().value != 0) {
+      r.title = spec.title;
+      return r;
+    }
+  }
   try {
     r = distributed ? explore_distributed(*ts, search, *opts.comm) : explore(*ts, search);
     restate_time_limit(r.incomplete_reason, search.time_limit_s, opts.time_limit_s);

@@ -27,29 +27,23 @@ def run(cmd, env):
                           env=env, timeout=3000)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cancelcheck", required=True)
-    ap.add_argument("-np", type=int, default=3)
-    ap.add_argument("-D", action="append", default=[])
-    ap.add_argument("--opt", action="append", default=[], help="extra check option, a=b form")
-    ap.add_argument("paths", nargs="+")
-    a = ap.parse_args()
+def compare(cancelcheck, np, paths, defines=(), opts=()):
+    """Runs both and compares; returns the number of differences (0 = identical)."""
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_btl="self,tcp,vader", OMPI_MCA_rmaps_base_oversubscribe="1")
     extra = []
-    for o in a.opt:
+    for o in opts:
         extra += o.split("=", 1)
-    for d in a.D:
+    for d in defines:
         extra += ["-D", d]
     with tempfile.TemporaryDirectory() as tmp:
         one, many = os.path.join(tmp, "one.json"), os.path.join(tmp, "many.json")
-        base = [a.cancelcheck, "check", *a.paths, "--liveness", "off", "-q", "--no-progress",
+        base = [cancelcheck, "check", *paths, "--liveness", "off", "-q", "--no-progress",
                 "--no-color", "--time-limit", "600", *extra]
         p1 = run(base + ["--json", one], env)
-        pk = run(["mpirun", "--oversubscribe", "-np", str(a.np)] + base + ["--json", many], env)
+        pk = run(["mpirun", "--oversubscribe", "-np", str(np)] + base + ["--json", many], env)
         if p1.returncode != pk.returncode:
-            print(f"exit codes differ: one process {p1.returncode}, {a.np} ranks {pk.returncode}")
+            print(f"exit codes differ: one process {p1.returncode}, {np} ranks {pk.returncode}")
             print(pk.stderr.decode(errors="replace")[-3000:])
             return 1
         d1, dk = scrub(json.load(open(one))), scrub(json.load(open(many)))
@@ -72,9 +66,21 @@ def main():
     if json.dumps(rest, sort_keys=True) != json.dumps(rest_k, sort_keys=True):
         bad += 1
         print("the documents differ outside the specs")
-    print(f"{len(s1)} specs, {a.np} ranks: {len(s1) - bad if bad <= len(s1) else 0} identical, "
-          f"{bad} differ (exit {p1.returncode})")
-    return 1 if bad else 0
+    print(f"{' '.join(os.path.relpath(p, ROOT) for p in paths)} {' '.join(extra)}: {len(s1)} "
+          f"specs, {np} ranks: {max(0, len(s1) - bad)} identical, {bad} differ "
+          f"(exit {p1.returncode})")
+    return bad
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cancelcheck", required=True)
+    ap.add_argument("-np", type=int, default=3)
+    ap.add_argument("-D", action="append", default=[])
+    ap.add_argument("--opt", action="append", default=[], help="extra check option, a=b form")
+    ap.add_argument("paths", nargs="+")
+    a = ap.parse_args()
+    return 1 if compare(a.cancelcheck, a.np, a.paths, a.D, a.opt) else 0
 
 
 if __name__ == "__main__":
