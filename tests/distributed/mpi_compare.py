@@ -30,7 +30,8 @@ def run(cmd, env):
 def compare(cancelcheck, np, paths, defines=(), opts=()):
     """Runs both and compares; returns the number of differences (0 = identical)."""
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_btl="self,tcp,vader", OMPI_MCA_rmaps_base_oversubscribe="1")
+               OMPI_MCA_btl_vader_single_copy_mechanism="none",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
     extra = []
     for o in opts:
         extra += o.split("=", 1)

@@ -63,7 +63,8 @@ def main():
     a = ap.parse_args()
     global EXE
     EXE = os.path.basename(a.cancelcheck)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_btl_vader_single_copy_mechanism="none")
     spec = os.path.join(ROOT, "bench", "specs", "independent_requests.spec")
     cmd = ["mpirun", "--oversubscribe", "-np", "3", a.cancelcheck, "check", spec, "-D", "N=9",
            "--por", "off", "--symmetry", "off", "--liveness", "off", "--no-progress", "-q"]
