@@ -1,8 +1,8 @@
 #include "checker/check.h"
 
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -25,30 +25,6 @@ void number_lanes(Violation& v) {
     s.activity = it->second;
   }
 }
-
-/// The semantics' view of the Z3 adapter (engine/sym_decider.h).
-class SolverDecider final : public SymDecider {
- public:
-  explicit SolverDecider(SymSolver& solver) : solver_(solver) {}
-  SymDecision check(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.check(pool, pc));
-  }
-  SymDecision solve(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.solve(pool, pc));
-  }
-
- private:
-  static SymDecision convert(SatAnswer a) {
-    SymDecision d;
-    d.kind = a.kind == SatKind::Sat     ? SymSat::Sat
-             : a.kind == SatKind::Unsat ? SymSat::Unsat
-                                        : SymSat::Unknown;
-    d.reason = std::move(a.reason);
-    d.model = std::move(a.model);
-    return d;
-  }
-  SymSolver& solver_;
-};
 
 /// A trace shows one model: the last step's (its path condition implies every earlier one's),
 /// so earlier steps' values are dropped.

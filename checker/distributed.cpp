@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "checker/limits.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
 #include "checker/state_store.h"
@@ -48,7 +49,9 @@ struct Ref {
   uint32_t id = UINT32_MAX;
   bool valid() const { return rank != UINT32_MAX; }
   uint64_t bits() const { return (uint64_t{rank} << 32) | id; }
-  static Ref from(uint64_t b) { return Ref{static_cast<uint32_t>(b >> 32), static_cast<uint32_t>(b)}; }
+  static Ref from(uint64_t b) {
+    return Ref{static_cast<uint32_t>(b >> 32), static_cast<uint32_t>(b)};
+  }
 };
 
 /// Appends plain values and byte runs to a message.
@@ -192,8 +195,8 @@ class Distributed final : public SuccessorSink {
   /// The level's findings, in key order on every rank, through the explorer's record() rules.
   void decide_level();
   void record(const Pending& p);
-  void count_level();     ///< adds the level's counts up to the stop point
-  void next_frontier();   ///< the states stored in this level, ranked globally
+  void count_level();    ///< adds the level's counts up to the stop point
+  void next_frontier();  ///< the states stored in this level, ranked globally
   void fetch_paths(std::vector<StoredPath>& paths);
   bool limits_hit(std::array<uint64_t, kFlagCount>& flags);
   std::string stop_reason() const;
@@ -259,8 +262,8 @@ class Distributed final : public SuccessorSink {
   std::map<std::tuple<RuleId, uint32_t, uint32_t, uint32_t>, std::size_t> by_key_;
   bool count_only_ = false;
   bool stop_now_ = false;
-  uint64_t store_limit_key_ = UINT64_MAX;   ///< states with a smaller key count
-  uint64_t parent_limit_ = UINT64_MAX;      ///< transitions of parents up to this index count
+  uint64_t store_limit_key_ = UINT64_MAX;  ///< states with a smaller key count
+  uint64_t parent_limit_ = UINT64_MAX;     ///< transitions of parents up to this index count
   Stop stop_ = Stop::None;
   uint64_t states_ = 0;
   uint64_t transitions_ = 0;
@@ -731,21 +734,15 @@ void Distributed::fetch_paths(std::vector<StoredPath>& paths) {
 }
 
 std::string Distributed::stop_reason() const {
-  const std::string after = " after " + std::to_string(states_) +
-                            (states_ == 1 ? " state" : " states") + " (depth " +
-                            std::to_string(max_depth_) + ")";
-  char buf[32];
   switch (stop_) {
     case Stop::StateLimit:
-      return "state limit " + std::to_string(opts_.max_states) + " reached" + after;
+      return limit_reason(LimitHit::States, opts_, states_, max_depth_);
     case Stop::MemoryLimit:
-      return "memory limit " + std::to_string(opts_.max_memory_mb) + " MB reached" + after +
-             " on one of the ranks";
+      return limit_reason(LimitHit::Memory, opts_, states_, max_depth_, " on one of the ranks");
     case Stop::TimeLimit:
-      std::snprintf(buf, sizeof buf, "%g", opts_.time_limit_s);
-      return std::string("time limit ") + buf + " s reached" + after;
+      return limit_reason(LimitHit::Time, opts_, states_, max_depth_);
     case Stop::Interrupted:
-      return "interrupted" + after;
+      return limit_reason(LimitHit::Interrupt, opts_, states_, max_depth_);
     case Stop::None:
     case Stop::Violation:
       break;
@@ -808,9 +805,9 @@ SpecResult Distributed::run() {
   out.stats.reduced = reduced_;
   out.stats.max_depth = max_depth_;
   out.stats.state_bytes = static_cast<uint32_t>(ts_.state_size());
-  out.stats.packed_bytes =
-      states_ == 0 ? out.stats.state_bytes
-                   : static_cast<uint32_t>((counted_bytes_ + states_ - 1) / states_);
+  out.stats.packed_bytes = states_ == 0
+                               ? out.stats.state_bytes
+                               : static_cast<uint32_t>((counted_bytes_ + states_ - 1) / states_);
   out.stats.peak_memory_bytes = peak[0];
   out.stats.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   return out;

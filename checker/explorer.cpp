@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "checker/hash_set.h"
+#include "checker/limits.h"
 #include "checker/liveness.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
@@ -66,12 +67,6 @@ uint64_t search_budget(uint64_t limit, bool whole_process, uint64_t resident_at_
   if (limit == 0 || !whole_process) return limit;
   const uint64_t taken = resident_at_start + reserve_for(limit);
   return taken >= limit ? 1 : limit - taken;
-}
-
-std::string format_limit_double(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
 }
 
 /// Holds the successors of a persistent set until the cycle proviso has been checked. With
@@ -862,20 +857,17 @@ void Explorer::run_compact_dfs() {
 
 std::string Explorer::stop_reason() const {
   const uint64_t n = stored();
-  const std::string after = " after " + std::to_string(n) + (n == 1 ? " state" : " states") +
-                            " (depth " + std::to_string(max_depth_) + ")";
   switch (stop_) {
     case Stop::StateLimit:
-      if (opts_.max_states == 0 || stored() < opts_.max_states) {
-        return "state id space (32-bit) exhausted" + after;
-      }
-      return "state limit " + std::to_string(opts_.max_states) + " reached" + after;
+      return limit_reason(
+          opts_.max_states == 0 || n < opts_.max_states ? LimitHit::StateIds : LimitHit::States,
+          opts_, n, max_depth_);
     case Stop::MemoryLimit:
-      return "memory limit " + std::to_string(opts_.max_memory_mb) + " MB reached" + after;
+      return limit_reason(LimitHit::Memory, opts_, n, max_depth_);
     case Stop::TimeLimit:
-      return "time limit " + format_limit_double(opts_.time_limit_s) + " s reached" + after;
+      return limit_reason(LimitHit::Time, opts_, n, max_depth_);
     case Stop::Interrupted:
-      return "interrupted" + after;
+      return limit_reason(LimitHit::Interrupt, opts_, n, max_depth_);
     case Stop::None:
     case Stop::Violation:
       break;

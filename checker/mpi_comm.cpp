@@ -8,16 +8,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
-#include <thread>
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace cc {
 
@@ -119,9 +119,9 @@ class MpiComm final : public Comm {
     long long n = static_cast<long long>(mine.size());
     std::vector<long long> counts(size_);
     MPI_Request req;
-    check(MPI_Iallgather(&n, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD,
-                         &req),
-          "MPI_Iallgather");
+    check(
+        MPI_Iallgather(&n, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, MPI_COMM_WORLD, &req),
+        "MPI_Iallgather");
     wait(req, "MPI_Iallgather");
     std::vector<int> rc(size_), rd(size_);
     std::size_t total = 0;

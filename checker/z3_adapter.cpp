@@ -347,4 +347,26 @@ void SymSolver::add_to(Stats& s) const {
   s.z3_seconds += stats_.seconds;
 }
 
+namespace {
+
+SymDecision decision(SatAnswer a) {
+  SymDecision d;
+  d.kind = a.kind == SatKind::Sat     ? SymSat::Sat
+           : a.kind == SatKind::Unsat ? SymSat::Unsat
+                                      : SymSat::Unknown;
+  d.reason = std::move(a.reason);
+  d.model = std::move(a.model);
+  return d;
+}
+
+}  // namespace
+
+SymDecision SolverDecider::check(const SymPool& pool, const PathCondition& pc) {
+  return decision(solver_.check(pool, pc));
+}
+
+SymDecision SolverDecider::solve(const SymPool& pool, const PathCondition& pc) {
+  return decision(solver_.solve(pool, pc));
+}
+
 }  // namespace cc

@@ -12,6 +12,7 @@
 #include "checker/result.h"
 #include "checker/sym_cache.h"
 #include "engine/sym.h"
+#include "engine/sym_decider.h"
 
 namespace cc {
 
@@ -110,6 +111,19 @@ class SymSolver {
   std::shared_ptr<SymCache> cache_;
   SolverStats stats_;
   std::unique_ptr<Impl> impl_;
+};
+
+/// The semantics' view of the Z3 adapter (engine/sym_decider.h): check() and solve() of
+/// `solver`, whose answers become SymDecisions.
+class SolverDecider final : public SymDecider {
+ public:
+  /// Decides with `solver`, which must outlive the decider.
+  explicit SolverDecider(SymSolver& solver) : solver_(solver) {}
+  SymDecision check(const SymPool& pool, const PathCondition& pc) override;
+  SymDecision solve(const SymPool& pool, const PathCondition& pc) override;
+
+ private:
+  SymSolver& solver_;
 };
 
 }  // namespace cc

@@ -15,27 +15,20 @@
 
 namespace cc::difftest {
 
-/// The explorer's view of Z3 for symbolic feature specs (as checker/check.cpp's).
+/// The explorer's view of Z3 for symbolic feature specs (checker/check.cpp's decider, with a
+/// solver of its own).
 class TestDecider final : public SymDecider {
  public:
   SymDecision check(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.check(pool, pc));
+    return decider_.check(pool, pc);
   }
   SymDecision solve(const SymPool& pool, const PathCondition& pc) override {
-    return convert(solver_.solve(pool, pc));
+    return decider_.solve(pool, pc);
   }
 
  private:
-  static SymDecision convert(SatAnswer a) {
-    SymDecision d;
-    d.kind = a.kind == SatKind::Sat     ? SymSat::Sat
-             : a.kind == SatKind::Unsat ? SymSat::Unsat
-                                        : SymSat::Unknown;
-    d.reason = std::move(a.reason);
-    d.model = std::move(a.model);
-    return d;
-  }
   SymSolver solver_;
+  SolverDecider decider_{solver_};
 };
 
 /// The step's API calls agree; an explorer entry "Name=?" (a symbolic result) matches the

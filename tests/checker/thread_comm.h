@@ -18,8 +18,11 @@ namespace cc::testing_comm {
 /// What the ranks of one ThreadComm group share.
 struct Hub {
   explicit Hub(uint32_t ranks)
-      : ranks(ranks), barrier(ranks), mail(ranks, std::vector<std::vector<uint8_t>>(ranks)),
-        blobs(ranks), values(ranks) {}
+      : ranks(ranks),
+        barrier(ranks),
+        mail(ranks, std::vector<std::vector<uint8_t>>(ranks)),
+        blobs(ranks),
+        values(ranks) {}
   uint32_t ranks;
   std::barrier<> barrier;
   std::vector<std::vector<std::vector<uint8_t>>> mail;  ///< [from][to]
