@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -256,6 +257,17 @@ class Distributed final : public SuccessorSink {
 
   std::vector<std::vector<uint8_t>> out_;
   std::vector<std::vector<uint8_t>> in_;
+  /// A received successor not stored yet: the least key seen for it in this slice.
+  struct Cand {
+    uint64_t key;
+    uint64_t parent;
+    Label label;
+    uint64_t hash;
+    const uint8_t* bytes;
+    uint32_t size;
+  };
+  std::vector<Cand> cands_;
+  std::vector<uint32_t> table_;
 
   // Decisions (the same on every rank).
   std::vector<Pending> found_;
@@ -464,19 +476,15 @@ void Distributed::expand_slice(std::size_t i, std::size_t j) {
 }
 
 void Distributed::store_received() {
-  struct Cand {
-    uint64_t key;
-    uint64_t parent;
-    Label label;
-    uint64_t hash;
-    const uint8_t* bytes;
-    uint32_t size;
-  };
-  std::vector<Cand> cands;
-  std::vector<uint32_t> table;  // open addressing over cands (index + 1)
-  std::size_t mask = 0;
+  std::vector<Cand>& cands = cands_;      // kept between slices: no fresh pages to fault in
+  std::vector<uint32_t>& table = table_;  // open addressing over cands (index + 1)
+  cands.clear();
+  // Each record takes at least 28 bytes: room for all of them at load 1/2, no growth.
+  std::size_t bytes = 0;
+  for (const auto& b : in_) bytes += b.size();
+  std::size_t mask = std::bit_ceil(std::max<std::size_t>(32, bytes / 28)) - 1;
   const auto grow = [&] {
-    const std::size_t cap = std::max<std::size_t>(64, (mask + 1) * 2);
+    const std::size_t cap = (mask + 1) * 2;
     table.assign(cap, 0);
     mask = cap - 1;
     for (std::size_t c = 0; c < cands.size(); ++c) {

@@ -32,8 +32,8 @@ void check(int rc, const char* what) {
   throw std::runtime_error(std::string("MPI: ") + what + " failed: " + std::string(text, len));
 }
 
-/// Waits for a non-blocking collective: polls, then sleeps between polls (up to half a
-/// millisecond), so that a rank waiting for a slower one leaves its core to others (mpirun
+/// Waits for a non-blocking collective: polls, then sleeps between polls (up to 0.1 ms), so that a
+/// rank waiting for a slower one leaves its core to others (mpirun
 /// --oversubscribe, or the search's own threads) instead of spinning in the MPI library.
 void wait(MPI_Request& req, const char* what) {
   std::chrono::microseconds nap{10};
@@ -43,7 +43,7 @@ void wait(MPI_Request& req, const char* what) {
     if (done != 0) return;
     if (polls < 32) continue;
     std::this_thread::sleep_for(nap);
-    nap = std::min(nap * 2, std::chrono::microseconds{500});
+    nap = std::min(nap * 2, std::chrono::microseconds{100});
   }
 }
 
@@ -82,7 +82,8 @@ class MpiComm final : public Comm {
           "MPI_Ialltoall");
     wait(req, "MPI_Ialltoall");
     std::vector<int> sc(size_), sd(size_), rc(size_), rd(size_);
-    std::vector<uint8_t> sbuf;
+    std::vector<uint8_t>& sbuf = sbuf_;  // kept between calls: no fresh pages to fault in
+    sbuf.clear();
     std::size_t stotal = 0;
     std::size_t rtotal = 0;
     for (uint32_t r = 0; r < size_; ++r) {
@@ -95,7 +96,8 @@ class MpiComm final : public Comm {
     }
     sbuf.reserve(stotal);
     for (const auto& b : send) sbuf.insert(sbuf.end(), b.begin(), b.end());
-    std::vector<uint8_t> rbuf(rtotal);
+    std::vector<uint8_t>& rbuf = rbuf_;
+    if (rbuf.size() < rtotal) rbuf.resize(rtotal);
     check(MPI_Ialltoallv(sbuf.data(), sc.data(), sd.data(), MPI_BYTE, rbuf.data(), rc.data(),
                          rd.data(), MPI_BYTE, MPI_COMM_WORLD, &req),
           "MPI_Ialltoallv");
@@ -130,7 +132,8 @@ class MpiComm final : public Comm {
       rd[r] = as_int(total);
       total += static_cast<std::size_t>(counts[r]);
     }
-    std::vector<uint8_t> buf(total);
+    std::vector<uint8_t>& buf = rbuf_;
+    if (buf.size() < total) buf.resize(total);
     check(MPI_Iallgatherv(mine.data(), as_int(mine.size()), MPI_BYTE, buf.data(), rc.data(),
                           rd.data(), MPI_BYTE, MPI_COMM_WORLD, &req),
           "MPI_Iallgatherv");
@@ -156,6 +159,8 @@ class MpiComm final : public Comm {
  private:
   uint32_t rank_ = 0;
   uint32_t size_ = 1;
+  std::vector<uint8_t> sbuf_;  ///< the exchange's send buffer, reused
+  std::vector<uint8_t> rbuf_;  ///< the exchange's receive buffer, reused
 };
 
 /// The launcher's rank of this process (for the supervisor's message), or "?".
