@@ -120,12 +120,12 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
     r.verdict = Verdict::Incomplete;
     r.incomplete_reason = std::string("model limit: ") + e.what();
   }
-  bool undecided_anywhere = false;
+  bool undecided = false;
   if (solver) {
     solver->add_to(r.stats);
-    std::string why = ts->undecided();
-    if (distributed) why = first_across_ranks(*opts.comm, why);
-    undecided_anywhere = !why.empty();
+    // (A spec with a solver is symbolic, hence searched by one process: rank 0.)
+    const std::string why = ts->undecided();
+    undecided = !why.empty();
     if (!why.empty() && r.verdict == Verdict::Pass) {
       r.verdict = Verdict::Incomplete;
       r.incomplete_reason = "the solver could not decide a path (" + why + ")";
@@ -138,7 +138,7 @@ SpecResult check_and_confirm(const ast::Spec& spec, const SourceManager& sm,
   // independent reference executor; a disagreement is an internal error.
   // After an undecided solver answer a trace may lack its model (or follow a branch kept on
   // Unknown): such a counterexample is reported unreplayed, not as an internal error.
-  const bool model_may_be_missing = ts->symbolic() && undecided_anywhere;
+  const bool model_may_be_missing = ts->symbolic() && undecided;
   for (Violation& v : r.violations) {
     const ReplayResult rr = replay_violation(spec, sm, v, opts.rules);
     if (rr.status == ReplayStatus::Reproduced) {

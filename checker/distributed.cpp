@@ -823,15 +823,6 @@ SpecResult Distributed::run() {
 
 }  // namespace
 
-std::string first_across_ranks(Comm& comm, const std::string& text) {
-  std::vector<std::vector<uint8_t>> all;
-  comm.allgatherv({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, all);
-  for (const auto& b : all) {
-    if (!b.empty()) return {b.begin(), b.end()};
-  }
-  return {};
-}
-
 SpecResult explore_distributed(TransitionSystem& ts, const CheckOptions& opts, Comm& comm) {
   Distributed d(ts, opts, comm);
   return d.run();

@@ -5,8 +5,6 @@
 // one process. Details: docs/distributed.md.
 #pragma once
 
-#include <string>
-
 #include "checker/check.h"
 #include "checker/comm.h"
 #include "checker/result.h"
@@ -21,9 +19,6 @@ namespace cc {
 /// checked (the result says so). An exception of the transition system on any rank is thrown
 /// on every rank (ModelLimit as ModelLimit, anything else as std::runtime_error).
 SpecResult explore_distributed(TransitionSystem& ts, const CheckOptions& opts, Comm& comm);
-
-/// The first non-empty `text` over the ranks in rank order (collective), on every rank.
-std::string first_across_ranks(Comm& comm, const std::string& text);
 
 /// The rank that owns a state with this hash among `ranks` ranks.
 uint32_t owner_of(uint64_t hash, uint32_t ranks);
