@@ -151,7 +151,7 @@ struct Pending {
 enum class Stop : uint8_t { None, StateLimit, MemoryLimit, TimeLimit, Interrupted, Violation };
 
 /// Per-slice flags, combined with Max over the ranks.
-enum Flag : std::size_t { kMemory, kInterrupt, kTime, kError, kEndFound, kFlagCount };
+enum Flag : std::size_t { FlagMemory, FlagInterrupt, FlagTime, FlagError, FlagEndFound, FlagCount };
 
 class Distributed final : public SuccessorSink {
  public:
@@ -199,7 +199,7 @@ class Distributed final : public SuccessorSink {
   void count_level();    ///< adds the level's counts up to the stop point
   void next_frontier();  ///< the states stored in this level, ranked globally
   void fetch_paths(std::vector<StoredPath>& paths);
-  bool limits_hit(std::array<uint64_t, kFlagCount>& flags);
+  bool limits_hit(std::array<uint64_t, FlagCount>& flags);
   std::string stop_reason() const;
   uint64_t memory_bytes() const {
     uint64_t buffers = 0;
@@ -327,30 +327,30 @@ void Distributed::start() {
   counted_bytes_ = packed.size();
 }
 
-bool Distributed::limits_hit(std::array<uint64_t, kFlagCount>& flags) {
+bool Distributed::limits_hit(std::array<uint64_t, FlagCount>& flags) {
   const uint64_t mem = memory_bytes();
   peak_ = std::max(peak_, mem);
-  if (max_bytes_ != 0 && mem > max_bytes_) flags[kMemory] = 1;
+  if (max_bytes_ != 0 && mem > max_bytes_) flags[FlagMemory] = 1;
   if (opts_.limit_process_memory && max_bytes_ != 0 && process_resident_bytes() > max_bytes_) {
-    flags[kMemory] = 1;
+    flags[FlagMemory] = 1;
   }
   if (opts_.interrupt != nullptr && opts_.interrupt->load(std::memory_order_relaxed)) {
-    flags[kInterrupt] = 1;
+    flags[FlagInterrupt] = 1;
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  if (me_ == 0 && opts_.time_limit_s > 0 && elapsed >= opts_.time_limit_s) flags[kTime] = 1;
-  if (failed_) flags[kError] = 1;
+  if (me_ == 0 && opts_.time_limit_s > 0 && elapsed >= opts_.time_limit_s) flags[FlagTime] = 1;
+  if (failed_) flags[FlagError] = 1;
   comm_.allreduce(flags, ReduceOp::Max);
   std::array<uint64_t, 2> sums{store_.size(), mem};
   comm_.allreduce(sums, ReduceOp::Sum);
   if (progress_) {
     progress_->update({elapsed, sums[0], depth_ + 1, level_width_, sums[1]});
   }
-  if (flags[kMemory] != 0) {
+  if (flags[FlagMemory] != 0) {
     stop_ = Stop::MemoryLimit;
-  } else if (flags[kInterrupt] != 0) {
+  } else if (flags[FlagInterrupt] != 0) {
     stop_ = Stop::Interrupted;
-  } else if (flags[kTime] != 0) {
+  } else if (flags[FlagTime] != 0) {
     stop_ = Stop::TimeLimit;
   } else if (opts_.max_states != 0 && sums[0] > opts_.max_states) {
     stop_ = Stop::StateLimit;
@@ -552,15 +552,15 @@ bool Distributed::expand_level() {
     expand_slice(i, j);
     store_received();
     i = j;
-    std::array<uint64_t, kFlagCount> flags{};
-    if (stop_ == Stop::MemoryLimit) flags[kMemory] = 1;
+    std::array<uint64_t, FlagCount> flags{};
+    if (stop_ == Stop::MemoryLimit) flags[FlagMemory] = 1;
     for (const Found& f : found_here_) {
-      if (f.kind == Found::Kind::End && !opts_.all) flags[kEndFound] = 1;
+      if (f.kind == Found::Kind::End && !opts_.all) flags[FlagEndFound] = 1;
     }
     if (limits_hit(flags)) return false;
     // An error or (first violation only) an end-state finding ends the level: every later
     // slice's keys are larger, so nothing there can come first.
-    if (flags[kError] != 0 || flags[kEndFound] != 0) break;
+    if (flags[FlagError] != 0 || flags[FlagEndFound] != 0) break;
   }
   return true;
 }

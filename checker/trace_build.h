@@ -23,12 +23,12 @@ struct StoredPath {
   std::vector<std::vector<uint8_t>> packed;
 };
 
-/// The reported violation for `finding`, reached by `path` and, for a transition finding, the
-/// violating transition `violating` from the path's last state (none: an end-state finding
-/// about that state). `rules` are the checked rules. Throws std::logic_error when the
+/// The reported violation for the search's finding `found`, reached by `path` and, for a transition
+/// finding, the violating transition `violating` from the path's last state (none: an end-state
+/// finding about that state). `rules` are the checked rules. Throws std::logic_error when the
 /// re-described trace does not reach the stored states (describe() disagrees with successors()).
 Violation build_violation(TransitionSystem& ts, const CheckOptions& opts,
                           const std::array<bool, kRuleCount>& rules, const StoredPath& path,
-                          std::optional<Label> violating, const Finding& finding);
+                          std::optional<Label> violating, const Finding& found);
 
 }  // namespace cc
