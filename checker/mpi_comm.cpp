@@ -173,15 +173,22 @@ std::string launcher_rank() {
 
 pid_t g_child = 0;
 
+extern "C" void kill_child(int /*sig*/) {
+  if (g_child > 0) kill(g_child, SIGKILL);
+}
+
+/// A stop request reaches the search process, which stops and reports as usual; one that has
+/// not ended 5 s later (its peers gone, say) is killed.
 extern "C" void forward_signal(int sig) {
   if (g_child > 0) kill(g_child, sig);
+  alarm(5);
 }
 
 /// The supervisor: waits for the search process and ends with its status; a search process
 /// killed by a signal is a broken run (exit 3).
 [[noreturn]] void supervise(pid_t child) {
   g_child = child;
-  // A stop request reaches the search process, which stops and reports as usual.
+  std::signal(SIGALRM, kill_child);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, forward_signal);
   int status = 0;
   while (waitpid(child, &status, 0) < 0) {
