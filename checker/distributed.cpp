@@ -17,6 +17,7 @@
 #include "checker/limits.h"
 #include "checker/process_memory.h"
 #include "checker/progress.h"
+#include "checker/reduced_sink.h"
 #include "checker/state_store.h"
 #include "checker/trace_build.h"
 #include "engine/semantics.h"
@@ -43,6 +44,10 @@ constexpr uint64_t kMaxSucc = uint64_t{1} << kSuccBits;
 /// Frontier states per rank in one slice (a slice is expanded, exchanged and stored before
 /// the next; it bounds the buffered successors).
 constexpr uint64_t kSliceStatesPerRank = 2048;
+
+/// Bytes of a successor record before the state: key, parent id, label, hash, size.
+constexpr std::size_t kRecordHeader = 8 + 4 + 4 + 8 + 4;
+static_assert(sizeof(Label) == 4);
 
 /// A stored state anywhere: its rank and its id in that rank's store.
 struct Ref {
@@ -201,12 +206,17 @@ class Distributed final : public SuccessorSink {
   void fetch_paths(std::vector<StoredPath>& paths);
   bool limits_hit(std::array<uint64_t, FlagCount>& flags);
   std::string stop_reason() const;
+  uint64_t reduced_bytes() const {
+    uint64_t n = 0;
+    for (const ReducedSink& r : red_) n += r.bytes();
+    return n;
+  }
   uint64_t memory_bytes() const {
     uint64_t buffers = 0;
     for (const auto& b : out_) buffers += b.capacity();
     for (const auto& b : in_) buffers += b.capacity();
     return store_.memory_bytes() + parent_.capacity() * 8 + new_keys_.capacity() * 8 +
-           gidx_.capacity() * 8 + delivered_.capacity() * 4 + buffers + red_bytes_.capacity();
+           gidx_.capacity() * 8 + delivered_.capacity() * 4 + buffers + reduced_bytes();
   }
 
   TransitionSystem& ts_;
@@ -241,19 +251,10 @@ class Distributed final : public SuccessorSink {
   std::vector<uint8_t> packed_;
   bool failed_ = false;  ///< an expansion on this rank threw: expand no more
 
-  // Partial-order reduction of a slice: the persistent sets, and whether the proviso holds.
-  struct RedEntry {
-    Label label;
-    uint32_t offset;
-    uint32_t size;
-    uint64_t hash;
-    int32_t finding;
-  };
-  std::vector<uint8_t> red_bytes_;
-  std::vector<RedEntry> red_entries_;
-  std::vector<Finding> red_findings_;
-  std::vector<uint32_t> red_end_;  ///< per slice state: end of its entries
-  std::vector<uint8_t> red_ok_;    ///< per slice state: 1 = take the persistent set
+  // Partial-order reduction of a slice: per state, its persistent set (packed and hashed as
+  // the store takes them) and whether it is taken (1: it exists and the proviso holds).
+  std::vector<ReducedSink> red_;
+  std::vector<uint8_t> red_ok_;
 
   std::vector<std::vector<uint8_t>> out_;
   std::vector<std::vector<uint8_t>> in_;
@@ -300,13 +301,22 @@ void Distributed::deliver(Label label, std::span<const uint8_t> packed, uint64_t
     found_here_.push_back(std::move(x));
     return;
   }
-  Writer w(out_[owner_of(hash, ranks_)]);
-  w.put(key);
-  w.put(cur_id_);
-  w.put(label);
-  w.put(hash);
-  w.put(static_cast<uint32_t>(packed.size()));
-  w.bytes(packed);
+  // One record, [key][parent id][label][hash][size][bytes] (store_received() reads it), written
+  // with one resize: this runs once per transition.
+  std::vector<uint8_t>& out = out_[owner_of(hash, ranks_)];
+  const auto size = static_cast<uint32_t>(packed.size());
+  std::size_t at = out.size();
+  out.resize(at + kRecordHeader + size);
+  const auto put = [&](const void* p, std::size_t n) {
+    std::memcpy(out.data() + at, p, n);
+    at += n;
+  };
+  put(&key, 8);
+  put(&cur_id_, 4);
+  put(&label, 4);
+  put(&hash, 8);
+  put(&size, 4);
+  if (size != 0) put(packed.data(), size);
 }
 
 void Distributed::start() {
@@ -359,52 +369,29 @@ bool Distributed::limits_hit(std::array<uint64_t, FlagCount>& flags) {
 }
 
 void Distributed::reduce_slice(std::size_t i, std::size_t j) {
-  red_bytes_.clear();
-  red_entries_.clear();
-  red_findings_.clear();
-  red_end_.assign(j - i, 0);
+  while (red_.size() < j - i) red_.emplace_back(&ts_);
   red_ok_.assign(j - i, 0);
   for (auto& b : out_) b.clear();
   std::vector<std::vector<uint32_t>> asked(ranks_);  // per rank: the slice state of each query
-  class Collect final : public SuccessorSink {
-   public:
-    explicit Collect(Distributed& d) : d_(d) {}
-    void on_successor(Label label, std::span<const uint8_t> state, const Finding* f) override {
-      const std::size_t at = d_.red_bytes_.size();
-      d_.red_bytes_.resize(at + state.size());
-      const std::size_t size = d_.ts_.pack(state, d_.red_bytes_.data() + at);
-      d_.red_bytes_.resize(at + size);
-      d_.red_entries_.push_back(
-          {label, static_cast<uint32_t>(at), static_cast<uint32_t>(size),
-           hash_state({d_.red_bytes_.data() + at, size}),
-           f != nullptr ? static_cast<int32_t>(d_.red_findings_.size()) : -1});
-      if (f != nullptr) d_.red_findings_.push_back(*f);
-    }
-
-   private:
-    Distributed& d_;
-  } collect(*this);
   for (std::size_t k = i; k < j && !failed_; ++k) {
-    const std::size_t begin = red_entries_.size();
+    ReducedSink& red = red_[k - i];
+    red.clear();
     try {
       ts_.unpack(store_.state(StateId{static_cast<uint32_t>(level_begin_ + k)}), full_);
-      red_ok_[k - i] = ts_.persistent_successors(full_, collect) ? 1 : 0;
+      red_ok_[k - i] = ts_.persistent_successors(full_, red) ? 1 : 0;
     } catch (...) {
-      red_entries_.resize(begin);  // the full expansion meets the error again
-      red_ok_[k - i] = 0;
+      red_ok_[k - i] = 0;  // the full expansion meets the error again
     }
-    if (red_ok_[k - i] == 0) red_entries_.resize(begin);
-    red_end_[k - i] = static_cast<uint32_t>(red_entries_.size());
-    for (std::size_t e = begin; e < red_entries_.size(); ++e) {
-      const RedEntry& x = red_entries_[e];
-      if (x.finding >= 0) continue;
-      const uint32_t dest = owner_of(x.hash, ranks_);
+    if (red_ok_[k - i] == 0) continue;
+    red.for_each([&](Label, std::span<const uint8_t> packed, uint64_t hash, const Finding* f) {
+      if (f != nullptr) return;  // findings are never stored: the proviso skips them
+      const uint32_t dest = owner_of(hash, ranks_);
       Writer w(out_[dest]);
-      w.put(x.hash);
-      w.put(x.size);
-      w.bytes({red_bytes_.data() + x.offset, x.size});
+      w.put(hash);
+      w.put(static_cast<uint32_t>(packed.size()));
+      w.bytes(packed);
       asked[dest].push_back(static_cast<uint32_t>(k - i));
-    }
+    });
   }
   comm_.alltoallv(out_, in_);
   // Answer: 1 when the state is stored at the current depth or shallower.
@@ -441,12 +428,8 @@ void Distributed::expand_slice(std::size_t i, std::size_t j) {
       bool reduced = false;
       if (opts_.por && red_ok_[k - i] != 0) {
         reduced = true;
-        const uint32_t begin = k == i ? 0 : red_end_[k - i - 1];
-        for (uint32_t e = begin; e < red_end_[k - i]; ++e) {
-          const RedEntry& x = red_entries_[e];
-          deliver(x.label, {red_bytes_.data() + x.offset, x.size}, x.hash,
-                  x.finding >= 0 ? &red_findings_[static_cast<std::size_t>(x.finding)] : nullptr);
-        }
+        red_[k - i].for_each([this](Label l, std::span<const uint8_t> packed, uint64_t hash,
+                                    const Finding* f) { deliver(l, packed, hash, f); });
       } else {
         ts_.successors(state, *this);
       }
@@ -479,10 +462,10 @@ void Distributed::store_received() {
   std::vector<Cand>& cands = cands_;      // kept between slices: no fresh pages to fault in
   std::vector<uint32_t>& table = table_;  // open addressing over cands (index + 1)
   cands.clear();
-  // Each record takes at least 28 bytes: room for all of them at load 1/2, no growth.
+  // Room for every record at load 1/2, no growth.
   std::size_t bytes = 0;
   for (const auto& b : in_) bytes += b.size();
-  std::size_t mask = std::bit_ceil(std::max<std::size_t>(32, bytes / 28)) - 1;
+  std::size_t mask = std::bit_ceil(std::max<std::size_t>(32, bytes / kRecordHeader)) - 1;
   const auto grow = [&] {
     const std::size_t cap = (mask + 1) * 2;
     table.assign(cap, 0);
