@@ -318,10 +318,11 @@ ValidityAnswer SymSolver::check_valid(SymPool& pool, const PathCondition& pc, Sy
 }
 
 CollisionAnswer SymSolver::check_cancel_id_collision(SymPool& pool, const PathCondition& pc,
-                                                     SymTermId cancel_id,
+                                                     SymTermId cancel_id, unsigned width,
                                                      std::span<const SymTermId> own,
                                                      std::span<const SymTermId> others) {
-  const CancelIdCollisionTerms terms = cancel_id_collision_terms(pool, cancel_id, own, others);
+  const CancelIdCollisionTerms terms =
+      cancel_id_collision_terms(pool, cancel_id, width, own, others);
   PathCondition q = pc;
   q.add(pool, terms.distinct);
   q.add(pool, terms.collision);

@@ -91,10 +91,12 @@ class SymSolver {
   SatAnswer find_violation(SymPool& pool, const PathCondition& pc, SymTermId e);
   /// Does `e` (Bool) hold for every assignment satisfying `pc`?
   ValidityAnswer check_valid(SymPool& pool, const PathCondition& pc, SymTermId e);
-  /// CR012: can the high byte of `cancel_id` (32-bit) equal another driver's partial id, given
-  /// `pc` and that all partial ids (`own` of this driver, `others`; 8-bit) are distinct?
+  /// CR012: can the high byte of `cancel_id` (a 64-bit uintptr term at pointer width `width`)
+  /// equal another driver's partial id, given `pc` and that all partial ids (`own` of this
+  /// driver, `others`; 8-bit) are distinct?
   CollisionAnswer check_cancel_id_collision(SymPool& pool, const PathCondition& pc,
-                                            SymTermId cancel_id, std::span<const SymTermId> own,
+                                            SymTermId cancel_id, unsigned width,
+                                            std::span<const SymTermId> own,
                                             std::span<const SymTermId> others);
   /// Statistics so far.
   const SolverStats& stats() const { return stats_; }

@@ -13,7 +13,12 @@ Outcome Core::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
   call.act = a;
   call.unit = &u;
   call.in = &in;
-  for (uint8_t i = 0; i < in.nargs && i < call.arg.size(); ++i) call.arg[i] = reg(a, argr[i]);
+  for (uint8_t i = 0; i < in.nargs && i < call.arg.size(); ++i) {
+    // A uintptr argument in full, unless it is symbolic (then its first word is the term).
+    const bool wide_arg =
+        u.reg_types[argr[i].value] == TypeKind::Ptr && !tagged(reg_ptr(a, argr[i]));
+    call.arg[i] = wide_arg ? static_cast<int64_t>(wide(a, argr[i])) : reg(a, argr[i]);
+  }
   Module* m = module_for(info.domain);
   if (rec_) {
     std::string text = std::string(info.name) + "(";
@@ -49,7 +54,12 @@ Outcome Core::exec_api(uint32_t a, const CodeUnit& u, const Instr& in) {
   }
   if (*o != Outcome::Continue) return *o;
   if (in.a.value < u.reg_types.size() && info.result != TypeKind::Void) {
-    set_reg(a, in.a, call.ret);
+    if (info.result == TypeKind::Ptr && !sym_result_) {
+      set_wide(a, in.a, static_cast<uint64_t>(call.ret));
+    } else {  // one word; a symbolic uintptr's term id, its second word cleared
+      set_reg(a, in.a, static_cast<int32_t>(call.ret));
+      if (info.result == TypeKind::Ptr) set_reg(a, Reg{static_cast<uint16_t>(in.a.value + 1)}, 0);
+    }
   }
   if (sym_result_) set_tag(reg_ptr(a, in.a), std::exchange(sym_result_, false));
   return Outcome::Continue;

@@ -45,7 +45,7 @@ std::string Core::build() {
     uint32_t goff = 0;
     for (const ast::VarDecl& g : spec_.globals) {
       global_off_.push_back(goff);
-      goff += 4 * (is_list(g.type) ? 1 + prog_.list_capacity : 1);
+      goff += 4 * (is_list(g.type) ? 1 + prog_.list_capacity : g.type == TypeKind::Ptr ? 2 : 1);
     }
     globals_ = layout.add("engine.globals", goff, 1, 4);
     acts_ = layout.add("engine.activities", kARegs + 4 * prog_.max_regs, nact_, 4);
@@ -53,6 +53,7 @@ std::string Core::build() {
     size_ = layout.size();
     if (pass == 1 && !layout.consistent()) throw std::logic_error("overlapping state regions");
   }
+  ptr_mask_ = pointer_mask(spec_.pointer_width);
   if (std::string why = build_symbolic(); !why.empty()) return why;
   if (size_ > (1U << 20)) return "the state of this spec would exceed 1 MiB";
 
@@ -106,6 +107,9 @@ void Core::initial_state(std::span<uint8_t> out) {
     const ast::VarDecl& gd = spec_.globals[g];
     if (gd.symbolic) {
       put_term(global(static_cast<uint32_t>(g)), sym_var(gd.name, gd.width));
+    } else if (gd.type == TypeKind::Ptr) {
+      const int64_t v = convert_number(gd.init_value, TypeKind::Ptr, spec_.pointer_width);
+      std::memcpy(global(static_cast<uint32_t>(g)), &v, 8);
     } else if (!is_list(gd.type)) {
       set32(global(static_cast<uint32_t>(g)), static_cast<int32_t>(gd.init_value));
     }
@@ -156,21 +160,39 @@ std::string Core::owner_text(uint8_t owner) const {
 
 // ======================================================================= words
 
-void Core::api_result(ApiCall& call, int32_t v) {
-  call.ret = v;
+void Core::api_result(ApiCall& call, int64_t v) {
+  const ApiInfo& info = api_info(call.in->api());
+  call.ret = convert_number(v, info.result == TypeKind::Ptr ? TypeKind::Ptr : TypeKind::Int,
+                            spec_.pointer_width);
   if (rec_) {
-    const ApiInfo& info = api_info(call.in->api());
-    rec_->results[call.rec_at] = render(v, info.result);
-    rec_->calls.back() = fmt::format("{}={}", info.name, v);
+    rec_->results[call.rec_at] = render(call.ret, info.result);
+    // A uintptr result as an unsigned number, any other as a signed 32-bit one.
+    rec_->calls.back() = fmt::format("{}={}", info.name, call.ret);
   }
 }
 
-std::string Core::render(int32_t v, TypeKind t) const {
-  if (sym_render_.valid() && static_cast<uint32_t>(v) == sym_render_.value &&
-      (t == TypeKind::Status || t == TypeKind::Int)) {
+void Core::set_param(uint32_t a, uint32_t i, int64_t v) {
+  const CodeUnit& u = unit_of(a);
+  if (i >= u.param_count || i >= u.param_regs.size()) return;
+  const Reg r = u.param_regs[i];
+  if (u.reg_types[r.value] == TypeKind::Ptr) {
+    set_wide(a, r, static_cast<uint64_t>(v));
+  } else {
+    set_reg(a, r, static_cast<int32_t>(v));
+  }
+}
+
+std::string Core::render(int64_t v, TypeKind t) const {
+  if (sym_render_.valid() && static_cast<uint64_t>(v) == sym_render_.value &&
+      (t == TypeKind::Status || t == TypeKind::Int || t == TypeKind::Ptr)) {
     return sym_to_string(pool_, sym_render_);
   }
   switch (t) {
+    case TypeKind::Ptr: {  // small values in decimal, others with every digit of the width
+      const uint64_t u = static_cast<uint64_t>(v) & ptr_mask_;
+      if (u < 0x10000) return std::to_string(u);
+      return fmt::format("0x{:0{}X}", u, spec_.pointer_width / 4);
+    }
     case TypeKind::Bool:
       return v ? "TRUE" : "FALSE";
     case TypeKind::Status: {
@@ -197,6 +219,11 @@ std::string Core::render(int32_t v, TypeKind t) const {
 
 std::string Core::slot_text(const uint8_t* p, TypeKind t) const {
   if (tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
+  if (t == TypeKind::Ptr) {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    return render(v, t);
+  }
   return render(get32(p), t);
 }
 

@@ -221,6 +221,28 @@ class Core final : public TransitionSystem {
     if (sym_) set_tag(act(a) + kARegs + 4U * r.value, false);
   }
   uint8_t* reg_ptr(uint32_t a, Reg r) const { return act(a) + kARegs + 4U * r.value; }
+  /// The uintptr in the register pair at `r` (its low word first).
+  uint64_t wide(uint32_t a, Reg r) const {
+    uint64_t v;
+    std::memcpy(&v, reg_ptr(a, r), 8);
+    return v;
+  }
+  /// Sets the register pair at `r` to uintptr `v`, keeping its low `pointer_width` bits.
+  void set_wide(uint32_t a, Reg r, uint64_t v) {
+    v &= ptr_mask_;
+    std::memcpy(reg_ptr(a, r), &v, 8);
+    if (sym_) {
+      set_tag(reg_ptr(a, r), false);
+      set_tag(reg_ptr(a, r) + 4, false);
+    }
+  }
+  /// Sets parameter `i` of activity `a`'s function, if it has one, to the number `v`
+  /// converted to the parameter's type (a uintptr or one word).
+  void set_param(uint32_t a, uint32_t i, int64_t v);
+  /// Sets parameter `i`, if any, to a symbolic int term (sign-extended for a uintptr).
+  void set_param_term(uint32_t a, uint32_t i, SymTermId t);
+  /// Bits a uintptr keeps: the spec's pointer width.
+  uint64_t ptr_mask_ = ~uint64_t{0};
   const CodeUnit& unit_of(uint32_t a) const { return prog_.units[act(a)[kAUnit] - 1u]; }
   /// Takes a free slot for `fn` as an activity of `kind` about `subject` (kNoSlot = none).
   uint32_t occupy(uint8_t kind, uint32_t fn, uint32_t subject);
@@ -252,9 +274,9 @@ class Core final : public TransitionSystem {
     if (!finding_) finding_ = Finding{rule, src.begin, std::move(msg), std::move(object)};
   }
   /// Sets an API call's result and, when recording, its text and `calls` entry.
-  void api_result(ApiCall& call, int32_t v);
+  void api_result(ApiCall& call, int64_t v);
   /// The trace words for value `v` of type `t` (the modules' types through their hooks).
-  std::string render(int32_t v, TypeKind t) const;
+  std::string render(int64_t v, TypeKind t) const;
   /// The words of a state word of type `t` (a term when it is symbolic).
   std::string slot_text(const uint8_t* p, TypeKind t) const;
 
@@ -280,6 +302,10 @@ class Core final : public TransitionSystem {
   }
   SymTermId term_at(const uint8_t* p);
   void put_term(uint8_t* p, SymTermId t);
+  /// The 64-bit term of a uintptr word pair (its value as a constant when concrete).
+  SymTermId wide_term_at(const uint8_t* p);
+  /// Stores a 64-bit term into a uintptr word pair (masked to the pointer width).
+  void put_wide_term(uint8_t* p, SymTermId t);
   SymTermId sym_var(const std::string& name, unsigned width);
   /// The boolean a symbolic int word stands for (a branch's condition).
   SymTermId cond_of(SymTermId t);
@@ -357,6 +383,10 @@ class Core final : public TransitionSystem {
   std::optional<Outcome> exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in);
   /// The term of `x op y` (a comparison gives a boolean term).
   SymTermId sym_binary(ast::BinaryOp op, SymTermId x, SymTermId y);
+  /// The term of `x op y` on uintptr terms (unsigned comparisons, logical shift).
+  SymTermId sym_binary_wide(ast::BinaryOp op, SymTermId x, SymTermId y);
+  /// Runs a wide instruction or a conversion with a symbolic operand; false when none is.
+  bool exec_symbolic_wide(uint32_t a, const Instr& in);
   std::vector<std::pair<std::string, std::string>> symbolic_values();
 
   // ---- partial-order reduction (engine/por.cpp) ----

@@ -1,5 +1,7 @@
 // The interpreter of the spec language: one activity runs from its program counter to its
 // next visible step (docs/spec-language.md, "Granularity").
+#include <optional>
+
 #include "engine/core.h"
 
 namespace cc {
@@ -7,35 +9,35 @@ namespace {
 
 constexpr uint32_t kLocalBudget = 1'000'000;
 
-/// r = x op y on 32-bit words (shifts as SMT-LIB does them: a count >= 32 gives 0 or the
-/// sign fill). `handles`: == and != compare object identity, whatever the epoch.
-uint32_t binary(ast::BinaryOp op, int32_t x, int32_t y, bool handles) {
-  auto ux = static_cast<uint32_t>(x);
-  auto uy = static_cast<uint32_t>(y);
+/// The operators that wrap the same way at every width (+ - * & | ^), on unsigned words.
+template <typename U>
+std::optional<U> wrapping(ast::BinaryOp op, U x, U y) {
   switch (op) {
     case ast::BinaryOp::Add:
-      return ux + uy;
+      return x + y;
     case ast::BinaryOp::Sub:
-      return ux - uy;
+      return x - y;
     case ast::BinaryOp::Mul:
-      return ux * uy;
+      return x * y;
     case ast::BinaryOp::BitAnd:
-      return ux & uy;
+      return x & y;
     case ast::BinaryOp::BitOr:
-      return ux | uy;
+      return x | y;
     case ast::BinaryOp::BitXor:
-      return ux ^ uy;
-    case ast::BinaryOp::Shl:
-      return uy >= 32 ? 0 : ux << uy;
-    case ast::BinaryOp::Shr:
-      return uy >= 32 ? (x < 0 ? ~0U : 0U) : static_cast<uint32_t>(x >> uy);
+      return x ^ y;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// The comparisons and logical operators (0 or 1), in T's signedness.
+template <typename T>
+uint32_t truth(ast::BinaryOp op, T x, T y) {
+  switch (op) {
     case ast::BinaryOp::Eq:
+      return x == y;
     case ast::BinaryOp::Ne:
-      if (handles) {  // handles: the same object whatever the epoch it was read at
-        x &= 0xFFFF;
-        y &= 0xFFFF;
-      }
-      return (x == y) == (op == ast::BinaryOp::Eq);
+      return x != y;
     case ast::BinaryOp::Lt:
       return x < y;
     case ast::BinaryOp::Le:
@@ -48,8 +50,40 @@ uint32_t binary(ast::BinaryOp op, int32_t x, int32_t y, bool handles) {
       return x != 0 && y != 0;
     case ast::BinaryOp::LogOr:
       return x != 0 || y != 0;
+    default:
+      return 0;
   }
-  return 0;
+}
+
+/// r = x op y on 32-bit words (shifts as SMT-LIB does them: a count >= 32 gives 0 or the
+/// sign fill). `handles`: == and != compare object identity, whatever the epoch.
+uint32_t binary(ast::BinaryOp op, int32_t x, int32_t y, bool handles) {
+  const auto ux = static_cast<uint32_t>(x);
+  const auto uy = static_cast<uint32_t>(y);
+  if (std::optional<uint32_t> r = wrapping(op, ux, uy)) return *r;
+  if (op == ast::BinaryOp::Shl) return uy >= 32 ? 0 : ux << uy;
+  if (op == ast::BinaryOp::Shr) {
+    return uy >= 32 ? (x < 0 ? ~0U : 0U) : static_cast<uint32_t>(x >> uy);
+  }
+  if (handles && (op == ast::BinaryOp::Eq || op == ast::BinaryOp::Ne)) {
+    x &= 0xFFFF;  // handles: the same object whatever the epoch it was read at
+    y &= 0xFFFF;
+  }
+  return truth(op, x, y);
+}
+
+/// r = x op y on uintptr values (docs/spec-language.md, "Pointer-sized integers"): unsigned,
+/// shifts within the pointer width; the caller masks the result. Comparisons give 0 or 1.
+uint64_t binary_wide(ast::BinaryOp op, uint64_t x, uint64_t y, unsigned width) {
+  if (std::optional<uint64_t> r = wrapping(op, x, y)) return *r;
+  if (op == ast::BinaryOp::Shl) return y >= width ? 0 : x << y;
+  if (op == ast::BinaryOp::Shr) return y >= width ? 0 : x >> y;
+  return truth(op, x, y);
+}
+
+/// True for the operators whose result is a truth value (one word, never wide).
+bool is_comparison(ast::BinaryOp op) {
+  return op >= ast::BinaryOp::Eq;
 }
 
 uint32_t unary(ast::UnaryOp op, uint32_t v) {
@@ -183,9 +217,24 @@ Outcome Core::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
     case Op::Symbolic:  // handled by exec_symbolic (the spec is symbolic)
       throw std::logic_error("symbolic declaration in a concrete system");
     case Op::Const:
-      set_reg(a, in.a, in.imm);
+      if (in.wide) {
+        set_wide(a, in.a, static_cast<uint64_t>(in.imm));
+      } else {
+        set_reg(a, in.a, static_cast<int32_t>(in.imm));
+      }
+      break;
+    case Op::Convert:
+      if (static_cast<Conversion>(in.sub) == Conversion::Widen) {
+        set_wide(a, in.a, static_cast<uint64_t>(static_cast<int64_t>(reg(a, in.b))));
+      } else {
+        set_reg(a, in.a, static_cast<int32_t>(static_cast<uint32_t>(wide(a, in.b))));
+      }
       break;
     case Op::Move: {
+      if (in.wide) {
+        set_wide(a, in.a, wide(a, in.b));
+        break;
+      }
       int32_t v = reg(a, in.b);
       if (u.reg_types[in.a.value] == TypeKind::Request && !u.reg_names[in.a.value].empty()) {
         v = pin(v);
@@ -198,17 +247,34 @@ Outcome Core::exec(uint32_t a, const CodeUnit& u, const Instr& in) {
       break;
     case Op::CreatedRef: {
       std::optional<int32_t> v;
-      for (std::size_t i = 0; i < modules_.size() && !v; ++i) v = modules_[i]->created_ref(in.imm);
+      for (std::size_t i = 0; i < modules_.size() && !v; ++i) {
+        v = modules_[i]->created_ref(static_cast<int32_t>(in.imm));
+      }
       if (!v) throw std::logic_error("a reference to a declared object no module keeps");
       set_reg(a, in.a, *v);
       break;
     }
     case Op::Unary:
+      if (in.wide) {  // - and ~ of a uintptr (! is lowered to a comparison)
+        const uint64_t x = wide(a, in.b);
+        set_wide(a, in.a, static_cast<ast::UnaryOp>(in.sub) == ast::UnaryOp::Neg ? 0 - x : ~x);
+        break;
+      }
       set_reg(a, in.a,
               static_cast<int32_t>(
                   unary(static_cast<ast::UnaryOp>(in.sub), static_cast<uint32_t>(reg(a, in.b)))));
       break;
     case Op::Binary:
+      if (in.wide) {
+        const auto op = static_cast<ast::BinaryOp>(in.sub);
+        const uint64_t r = binary_wide(op, wide(a, in.b), wide(a, in.c), spec_.pointer_width);
+        if (is_comparison(op)) {
+          set_reg(a, in.a, static_cast<int32_t>(r));
+        } else {
+          set_wide(a, in.a, r);
+        }
+        break;
+      }
       set_reg(a, in.a,
               static_cast<int32_t>(binary(static_cast<ast::BinaryOp>(in.sub), reg(a, in.b),
                                           reg(a, in.c), in.imm == 1)));
@@ -286,6 +352,26 @@ Outcome Core::exec_memory(uint32_t a, const CodeUnit& /*u*/, const Instr& in) {
   TypeKind t = in.loc.kind == LocKind::Global  ? spec_.globals[in.loc.index].type
                : in.loc.kind == LocKind::Field ? spec_.context[in.loc.index].type
                                                : TypeKind::Int;
+  if (in.wide) {  // a uintptr global: two words, a symbolic one keeps its term in the first
+    auto* bytes = reinterpret_cast<uint8_t*>(p);
+    uint8_t* from = in.op == Op::Load ? bytes : reg_ptr(a, in.b);
+    uint8_t* to = in.op == Op::Load ? reg_ptr(a, in.a) : bytes;
+    std::memcpy(to, from, 8);
+    if (sym_) {
+      set_tag(to, tagged(from));
+      set_tag(to + 4, false);
+    }
+    if (rec_ && in.loc.shared()) {
+      if (in.op == Op::Load) {
+        rec_->actions.push_back(fmt::format("read {}", what));
+        rec_->results.push_back(slot_text(bytes, TypeKind::Ptr));
+      } else {
+        rec_->actions.push_back(fmt::format("{} = {}", what, slot_text(bytes, TypeKind::Ptr)));
+        rec_->results.emplace_back();
+      }
+    }
+    return Outcome::Continue;
+  }
   if (in.op == Op::Load) {
     int32_t v;
     std::memcpy(&v, p, 4);

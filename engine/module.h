@@ -40,8 +40,8 @@ struct ApiCall {
   uint32_t act = 0;                ///< the calling activity's slot
   const CodeUnit* unit = nullptr;  ///< its code
   const Instr* in = nullptr;       ///< the Api instruction
-  std::array<int32_t, 4> arg{};    ///< argument values (handles, numbers)
-  int32_t ret = 0;                 ///< the result the handler sets (see Core::api_result)
+  std::array<int64_t, 4> arg{};    ///< argument values (handles, numbers; a uintptr in full)
+  int64_t ret = 0;                 ///< the result the handler sets (see Core::api_result)
   std::size_t rec_at = 0;          ///< index of the call in the step's actions (recording)
 };
 
@@ -96,7 +96,7 @@ class Module {
   virtual RunResult run_env(const EnvActor& e) = 0;
   /// The argument text a trace shows for parameter `i` of `api`, when the module writes it
   /// differently from the type's rendering; nullopt otherwise.
-  virtual std::optional<std::string> arg_text(ApiId api, uint32_t i, int32_t v) const {
+  virtual std::optional<std::string> arg_text(ApiId api, uint32_t i, int64_t v) const {
     (void)api, (void)i, (void)v;
     return std::nullopt;
   }

@@ -13,6 +13,9 @@ constexpr uint32_t kMaxRegs = 4096;
 bool is_list(TypeKind t) {
   return t == TypeKind::ListRequest || t == TypeKind::ListNbl;
 }
+bool is_number(TypeKind t) {
+  return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status;
+}
 bool is_handle(TypeKind t) {
   return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task || t == TypeKind::Vcb;
 }
@@ -53,7 +56,7 @@ class Lowerer {
 
   Reg new_reg(TypeKind t, std::string name = {}) {
     auto first = static_cast<uint32_t>(unit_.reg_types.size());
-    uint32_t width = is_list(t) ? 1 + cap_ : 1;
+    uint32_t width = is_list(t) ? 1 + cap_ : t == TypeKind::Ptr ? 2 : 1;
     if (first + width > kMaxRegs) {
       fail("function needs too many registers", unit_.range);
       return Reg{0};
@@ -74,14 +77,48 @@ class Lowerer {
 
   Reg constant(int64_t v, SourceRange r, TypeKind t = TypeKind::Int) {
     Reg d = new_reg(t);
-    emit({.op = Op::Const, .a = d, .imm = static_cast<int32_t>(v), .src = r});
+    const bool wide = t == TypeKind::Ptr;
+    emit({.op = Op::Const,
+          .wide = wide,
+          .a = d,
+          .imm = wide ? convert_number(v, t, spec_.pointer_width) : v,
+          .src = r});
     return d;
+  }
+
+  TypeKind type_of(Reg r) const { return unit_.reg_types.at(r.value); }
+
+  /// The value of `v` converted to type `to` as C converts numbers (docs/spec-language.md,
+  /// "Pointer-sized integers"): a register pair for a uintptr, one word otherwise.
+  Reg convert(Reg v, TypeKind to, SourceRange r) {
+    const TypeKind from = type_of(v);
+    if ((from == TypeKind::Ptr) == (to == TypeKind::Ptr)) return v;
+    if (to != TypeKind::Ptr && !is_number(to)) return v;
+    if (from != TypeKind::Ptr && !is_number(from)) return v;
+    Reg d = new_reg(to == TypeKind::Ptr ? TypeKind::Ptr : TypeKind::Int);
+    emit({.op = Op::Convert,
+          .sub = static_cast<uint8_t>(to == TypeKind::Ptr ? Conversion::Widen : Conversion::Narrow),
+          .a = d,
+          .b = v,
+          .src = r});
+    return d;
+  }
+
+  /// Moves `v` into register `d` (of its declared type), converting the number.
+  void move_to(Reg d, Reg v, SourceRange r) {
+    v = convert(v, type_of(d), r);
+    emit({.op = Op::Move, .wide = type_of(d) == TypeKind::Ptr, .a = d, .b = v, .src = r});
   }
 
   void enter(const ast::FnDecl& fn) {
     Frame f;
     f.fn = &fn;
     for (const ast::LocalVar& lv : fn.locals) f.locals.push_back(new_reg(lv.type, lv.name));
+    if (frames_.empty()) {
+      for (uint32_t i = 0; i < fn.param_count && i < f.locals.size(); ++i) {
+        unit_.param_regs.push_back(f.locals[i]);
+      }
+    }
     frames_.push_back(std::move(f));
   }
 
@@ -108,10 +145,12 @@ class Lowerer {
 
   // ---- expressions ----
   Reg to_bool(Reg v, SourceRange r) {
-    Reg zero = constant(0, r);
+    const bool wide = type_of(v) == TypeKind::Ptr;
+    Reg zero = constant(0, r, wide ? TypeKind::Ptr : TypeKind::Int);
     Reg d = new_reg(TypeKind::Bool);
     emit({.op = Op::Binary,
           .sub = static_cast<uint8_t>(ast::BinaryOp::Ne),
+          .wide = wide,
           .a = d,
           .b = v,
           .c = zero,
@@ -138,8 +177,24 @@ class Lowerer {
         return call(e);
       case ast::ExprKind::Unary: {
         Reg v = expr(*e.args.at(0));
+        const bool wide = type_of(v) == TypeKind::Ptr;
+        if (wide && e.uop == ast::UnaryOp::Not) {  // !x of a uintptr: x == 0
+          Reg nz = to_bool(v, e.range);
+          Reg d = new_reg(TypeKind::Bool);
+          emit({.op = Op::Unary,
+                .sub = static_cast<uint8_t>(e.uop),
+                .a = d,
+                .b = nz,
+                .src = e.range});
+          return d;
+        }
         Reg d = new_reg(e.type);
-        emit({.op = Op::Unary, .sub = static_cast<uint8_t>(e.uop), .a = d, .b = v, .src = e.range});
+        emit({.op = Op::Unary,
+              .sub = static_cast<uint8_t>(e.uop),
+              .wide = wide,
+              .a = d,
+              .b = v,
+              .src = e.range});
         return d;
       }
       case ast::ExprKind::Binary:
@@ -164,6 +219,7 @@ class Lowerer {
         }
         Reg d = new_reg(e.type);
         emit({.op = Op::Load,
+              .wide = e.type == TypeKind::Ptr,
               .a = d,
               .loc = {.kind = LocKind::Global, .index = e.sym.index},
               .src = e.range});
@@ -203,11 +259,23 @@ class Lowerer {
     }
     Reg l = expr(*e.args.at(0));
     Reg r = expr(*e.args.at(1));
+    // C's conversions: a shift is done in its left operand's type, anything else in uintptr
+    // when either operand is one.
+    const bool shift = e.bop == ast::BinaryOp::Shl || e.bop == ast::BinaryOp::Shr;
+    const bool wide = shift ? type_of(l) == TypeKind::Ptr
+                            : type_of(l) == TypeKind::Ptr || type_of(r) == TypeKind::Ptr;
+    if (wide) {
+      l = convert(l, TypeKind::Ptr, e.range);
+      r = convert(r, TypeKind::Ptr, e.range);
+    } else if (shift) {
+      r = convert(r, TypeKind::Int, e.range);
+    }
     Reg d = new_reg(e.type);
     // Handles compare by object identity (imm = 1), whatever epoch they were read at.
     bool handles = is_handle(e.args[0]->type) || is_handle(e.args[1]->type);
     emit({.op = Op::Binary,
           .sub = static_cast<uint8_t>(e.bop),
+          .wide = wide,
           .a = d,
           .b = l,
           .c = r,
@@ -225,7 +293,7 @@ class Lowerer {
     ApiId api = *e.api;
     switch (api) {
       case ApiId::NT_SUCCESS: {
-        Reg v = expr(*e.args.at(0));
+        Reg v = convert(expr(*e.args.at(0)), TypeKind::Int, e.range);
         Reg d = new_reg(TypeKind::Bool);
         emit({.op = Op::NtSuccess, .a = d, .b = v, .src = e.range});
         return d;
@@ -233,6 +301,7 @@ class Lowerer {
       case ApiId::assert:
       case ApiId::assume: {
         Reg v = expr(*e.args.at(0));
+        if (type_of(v) == TypeKind::Ptr) v = to_bool(v, e.range);
         emit({.op = api == ApiId::assert ? Op::Assert : Op::Assume, .a = v, .src = e.range});
         return constant(0, e.range, TypeKind::Void);
       }
@@ -265,7 +334,9 @@ class Lowerer {
       case ApiId::InterlockedCompareExchange: {
         Loc l = lvalue(*e.args.at(0));
         std::vector<Reg> args;
-        for (std::size_t i = 1; i < e.args.size(); ++i) args.push_back(expr(*e.args[i]));
+        for (std::size_t i = 1; i < e.args.size(); ++i) {
+          args.push_back(convert(expr(*e.args[i]), TypeKind::Int, e.range));
+        }
         Reg d = new_reg(TypeKind::Int);
         Instr in{.op = Op::Interlocked,
                  .sub = static_cast<uint8_t>(api),
@@ -288,7 +359,7 @@ class Lowerer {
         out = lvalue(*e.args[i]);
         args.push_back(constant(0, e.range));
       } else {
-        args.push_back(expr(*e.args[i]));
+        args.push_back(convert(expr(*e.args[i]), pt, e.range));
       }
     }
     Reg d = new_reg(info.result == TypeKind::Void ? TypeKind::Void : info.result);
@@ -315,13 +386,17 @@ class Lowerer {
     for (const auto& a : e.args) args.push_back(expr(*a));
     enter(callee);
     for (std::size_t i = 0; i < args.size() && i < callee.param_count; ++i) {
-      emit({.op = Op::Move, .a = frame().locals[i], .b = args[i], .src = e.range});
+      move_to(frame().locals[i], args[i], e.range);
     }
     for (std::size_t i = callee.param_count; i < callee.locals.size(); ++i) {
       clear_local(frame().locals[i], callee.locals[i].type, e.range);
     }
     Reg ret = new_reg(callee.return_type == TypeKind::Void ? TypeKind::Int : callee.return_type);
-    emit({.op = Op::Const, .a = ret, .imm = 0, .src = e.range});
+    emit({.op = Op::Const,
+          .wide = type_of(ret) == TypeKind::Ptr,
+          .a = ret,
+          .imm = 0,
+          .src = e.range});
     frame().ret = ret;
     std::vector<LoopCtx> saved_loops;
     saved_loops.swap(loops_);
@@ -333,7 +408,7 @@ class Lowerer {
   }
 
   void clear_local(Reg r, TypeKind t, SourceRange src) {
-    uint32_t width = is_list(t) ? 1 + cap_ : 1;
+    uint32_t width = is_list(t) ? 1 + cap_ : t == TypeKind::Ptr ? 2 : 1;
     for (uint32_t i = 0; i < width; ++i) {
       emit({.op = Op::Const, .a = Reg{static_cast<uint16_t>(r.value + i)}, .imm = 0, .src = src});
     }
@@ -355,8 +430,7 @@ class Lowerer {
       case ast::StmtKind::VarDecl: {
         Reg r = frame().locals.at(s.slot);
         if (s.value) {
-          Reg v = expr(*s.value);
-          emit({.op = Op::Move, .a = r, .b = v, .src = s.range});
+          move_to(r, expr(*s.value), s.range);
         } else {
           clear_local(r, s.decl_type, s.range);
         }
@@ -417,17 +491,14 @@ class Lowerer {
           // A callback's value goes to the call that waits for it (an inline callback such
           // as EvtInterruptSynchronize); imm = 1 marks a Return that carries one in `a`.
           if (s.value) {
-            Reg v = expr(*s.value);
+            Reg v = convert(expr(*s.value), TypeKind::Int, s.range);
             emit({.op = Op::Return, .a = v, .imm = 1, .src = s.range});
           } else {
             emit({.op = Op::Return, .src = s.range});
           }
           break;
         }
-        if (s.value) {
-          Reg v = expr(*s.value);
-          emit({.op = Op::Move, .a = frame().ret, .b = v, .src = s.range});
-        }
+        if (s.value) move_to(frame().ret, expr(*s.value), s.range);
         for (uint32_t i = 0; i < frame().atomic_depth; ++i) {
           emit({.op = Op::AtomicEnd, .src = s.range});
         }
@@ -444,6 +515,7 @@ class Lowerer {
   uint32_t cond_jump(const ast::Expr& c, SourceRange r) {
     if (c.kind == ast::ExprKind::Nondet) return emit({.op = Op::Nondet, .src = c.range});
     Reg v = expr(c);
+    if (type_of(v) == TypeKind::Ptr) v = to_bool(v, r);
     return emit({.op = Op::JumpIfZero, .a = v, .src = r});
   }
 
@@ -462,9 +534,10 @@ class Lowerer {
     Loc l = lvalue(t);
     Reg v = expr(*s.value);
     if (l.kind == LocKind::Reg) {
-      emit({.op = Op::Move, .a = Reg{static_cast<uint16_t>(l.index)}, .b = v, .src = s.range});
+      move_to(Reg{static_cast<uint16_t>(l.index)}, v, s.range);
     } else if (l.kind != LocKind::None) {
-      emit({.op = Op::Store, .b = v, .loc = l, .src = s.range});
+      v = convert(v, t.type, s.range);
+      emit({.op = Op::Store, .wide = t.type == TypeKind::Ptr, .b = v, .loc = l, .src = s.range});
     }
   }
 
@@ -551,6 +624,7 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
         case Op::Move:
         case Op::Unary:
         case Op::NtSuccess:
+        case Op::Convert:
           set(use, in.b.value);
           set(def, in.a.value);
           break;
@@ -610,6 +684,14 @@ void compute_liveness(CodeUnit& u, uint32_t cap) {
           changed = true;
         }
       }
+    }
+  }
+  // A uintptr's second word lives and dies with its first.
+  for (uint32_t r = 0; r + 1 < u.reg_types.size(); ++r) {
+    if (u.reg_types[r] != TypeKind::Ptr) continue;
+    for (uint32_t pc = 0; pc < n; ++pc) {
+      uint64_t* row = &u.live[static_cast<std::size_t>(pc) * u.live_words];
+      if (((row[r / 64] >> (r % 64)) & 1U) != 0) row[(r + 1) / 64] |= uint64_t{1} << ((r + 1) % 64);
     }
   }
 }

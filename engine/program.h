@@ -49,6 +49,8 @@ enum class Op : uint8_t {
   ListGet,        ///< r[a] = loc[r[b]] or NULL, r[c] = (r[b] < count)
   Return,         ///< the activity finishes (sub 1: with the value in register a)
   Symbolic,       ///< r[a] = a fresh symbolic value of imm bits (`symbolic int<imm> x;`)
+  Convert,  ///< sub 0: uintptr r[a] = int r[b] (sign-extended, masked); 1: int r[a] = low 32 of
+            ///< r[b]
 };
 
 /// Where a Load/Store/list/Interlocked operand lives.
@@ -68,12 +70,18 @@ struct Loc {
   bool shared() const { return kind == LocKind::Global || kind == LocKind::Field; }
 };
 
+/// Convert's sub: which way a number changes width.
+enum class Conversion : uint8_t { Widen, Narrow };
+
 /// One instruction.
 struct Instr {
   Op op = Op::Const;
   uint8_t sub = 0;  ///< UnaryOp / BinaryOp / ApiId
+  /// Const/Move/Unary/Binary/Load/Store: the operands are `uintptr` register pairs (a
+  /// comparison's result is still one word).
+  bool wide = false;
   Reg a, b, c;
-  int32_t imm = 0;          ///< Const value; CreatedRef request index
+  int64_t imm = 0;          ///< Const value; CreatedRef request index
   uint32_t target = 0;      ///< jump target
   Loc loc;                  ///< Load/Store/Api out-parameter/Interlocked/list operand
   uint32_t args_begin = 0;  ///< Api/Interlocked: first argument in CodeUnit::args
@@ -107,6 +115,7 @@ struct CodeUnit {
   std::vector<Instr> code;
   std::vector<Reg> args;               ///< argument registers of Api/Interlocked instructions
   std::vector<TypeKind> reg_types;     ///< static type of each register (Request for handles)
+  std::vector<Reg> param_regs;         ///< the register of each parameter (a uintptr takes two)
   std::vector<std::string> reg_names;  ///< spec names ("" for temporaries)
   uint32_t param_count = 0;
   SourceRange range;

@@ -77,6 +77,8 @@ inline constexpr std::size_t kSymOpCount = static_cast<std::size_t>(SymOp::Extra
 
 /// Width of the spec language's `int` (and `status`).
 inline constexpr unsigned kIntWidth = 32;
+/// Width of a `uintptr` term (at pointer width 32 its high half is kept 0).
+inline constexpr unsigned kPtrTermWidth = 64;
 /// Largest bit-vector width a term may have.
 inline constexpr unsigned kMaxSymWidth = 64;
 

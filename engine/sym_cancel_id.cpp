@@ -6,14 +6,15 @@
 
 namespace cc {
 
-SymTermId cancel_id_high_byte(SymPool& pool, SymTermId cancel_id) {
-  if (pool.is_bool(cancel_id) || pool.width(cancel_id) != kIntWidth) {
-    throw SymError("a cancel id must be a 32-bit int term");
+SymTermId cancel_id_high_byte(SymPool& pool, SymTermId cancel_id, unsigned width) {
+  if (pool.is_bool(cancel_id) || pool.width(cancel_id) != kPtrTermWidth) {
+    throw SymError("a cancel id must be a 64-bit uintptr term");
   }
-  return pool.extract(cancel_id, kIntWidth - 1, kPartialCancelIdShift);
+  if (width != 32 && width != 64) throw SymError("the pointer width must be 32 or 64");
+  return pool.extract(cancel_id, width - 1, width - kPartialCancelIdWidth);
 }
 
-CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel_id,
+CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel_id, unsigned width,
                                                  std::span<const SymTermId> own,
                                                  std::span<const SymTermId> others) {
   std::vector<SymTermId> all(own.begin(), own.end());
@@ -32,7 +33,7 @@ CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel
       out.distinct = pool.mk_and(out.distinct, pool.mk_ne(all[i], all[j]));
     }
   }
-  const SymTermId high = cancel_id_high_byte(pool, cancel_id);
+  const SymTermId high = cancel_id_high_byte(pool, cancel_id, width);
   out.collision = pool.bool_const(false);
   for (const SymTermId other : others) {
     const SymTermId hit = pool.mk_eq(high, other);

@@ -10,8 +10,6 @@ namespace cc {
 
 /// Width of a partial cancel id (the UCHAR returned by NdisGeneratePartialCancelId).
 inline constexpr unsigned kPartialCancelIdWidth = 8;
-/// Bit position of the partial id inside a 32-bit cancel id (the high byte).
-inline constexpr unsigned kPartialCancelIdShift = kIntWidth - kPartialCancelIdWidth;
 
 /// The two halves of a CR012 query: "distinct ∧ collision" satisfiable (under the path
 /// condition) means the cancel id can equal an id of another driver.
@@ -21,13 +19,14 @@ struct CancelIdCollisionTerms {
   std::vector<SymTermId> per_driver;  ///< per other driver: high byte == its partial id
 };
 
-/// Bits [31:24] of a 32-bit cancel id (an `int` term).
-SymTermId cancel_id_high_byte(SymPool& pool, SymTermId cancel_id);
+/// The high byte of a cancel id at pointer width `width` (32 or 64): bits [width-1 :
+/// width-8] of the id's 64-bit (uintptr) term.
+SymTermId cancel_id_high_byte(SymPool& pool, SymTermId cancel_id, unsigned width);
 
-/// Builds the CR012 query for `cancel_id` (32-bit). `own` are this driver's 8-bit partial id
-/// terms (usually one variable), `others` the other drivers' 8-bit partial id variables.
-/// Throws SymError on wrong widths.
-CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel_id,
+/// Builds the CR012 query for `cancel_id` (a 64-bit uintptr term at pointer width `width`).
+/// `own` are this driver's 8-bit partial id terms (usually one variable), `others` the other
+/// drivers' 8-bit partial id variables. Throws SymError on wrong widths.
+CancelIdCollisionTerms cancel_id_collision_terms(SymPool& pool, SymTermId cancel_id, unsigned width,
                                                  std::span<const SymTermId> own,
                                                  std::span<const SymTermId> others);
 

@@ -191,6 +191,97 @@ SymTermId Core::sym_binary(ast::BinaryOp op, SymTermId x, SymTermId y) {
   return r;
 }
 
+void Core::set_param_term(uint32_t a, uint32_t i, SymTermId t) {
+  const CodeUnit& u = unit_of(a);
+  if (i >= u.param_count || i >= u.param_regs.size()) return;
+  const Reg r = u.param_regs[i];
+  if (u.reg_types[r.value] == TypeKind::Ptr) {
+    put_wide_term(reg_ptr(a, r),
+                  pool_.sext(pool_.is_bool(t) ? pool_.bool_to_int(t) : t, kPtrTermWidth));
+  } else {
+    put_term(reg_ptr(a, r), t);
+  }
+}
+
+SymTermId Core::wide_term_at(const uint8_t* p) {
+  if (tagged(p)) return SymTermId{static_cast<uint32_t>(get32(p))};
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return pool_.bv_const(v, kPtrTermWidth);
+}
+
+void Core::put_wide_term(uint8_t* p, SymTermId t) {
+  if (spec_.pointer_width < kPtrTermWidth) {  // keep the low pointer_width bits
+    t = pool_.zext(pool_.extract(t, spec_.pointer_width - 1, 0), kPtrTermWidth);
+  }
+  if (std::optional<uint64_t> v = pool_.const_value(t)) {
+    std::memcpy(p, &*v, 8);
+    set_tag(p, false);
+  } else {
+    set32(p, static_cast<int32_t>(t.value));
+    set32(p + 4, 0);
+    set_tag(p, true);
+  }
+  set_tag(p + 4, false);
+}
+
+SymTermId Core::sym_binary_wide(ast::BinaryOp op, SymTermId x, SymTermId y) {
+  switch (op) {  // unsigned where it differs from int (docs/spec-language.md)
+    case ast::BinaryOp::Shr:
+      return pool_.bv_lshr(x, y);
+    case ast::BinaryOp::Lt:
+      return pool_.ult(x, y);
+    case ast::BinaryOp::Le:
+      return pool_.ule(x, y);
+    case ast::BinaryOp::Gt:
+      return pool_.ult(y, x);
+    case ast::BinaryOp::Ge:
+      return pool_.ule(y, x);
+    default:
+      return sym_binary(op, x, y);
+  }
+}
+
+bool Core::exec_symbolic_wide(uint32_t a, const Instr& in) {
+  auto is_sym = [&](Reg r) { return tagged(reg_ptr(a, r)); };
+  auto wterm = [&](Reg r) { return wide_term_at(reg_ptr(a, r)); };
+  switch (in.op) {
+    case Op::Convert:
+      if (!is_sym(in.b)) return false;
+      if (static_cast<Conversion>(in.sub) == Conversion::Widen) {
+        put_wide_term(reg_ptr(a, in.a), pool_.sext(term_at(reg_ptr(a, in.b)), kPtrTermWidth));
+      } else {
+        put_term(reg_ptr(a, in.a), pool_.extract(wterm(in.b), kIntWidth - 1, 0));
+      }
+      return true;
+    case Op::Move:
+      if (!is_sym(in.b)) return false;
+      put_wide_term(reg_ptr(a, in.a), wterm(in.b));
+      return true;
+    case Op::Unary: {
+      if (!is_sym(in.b)) return false;
+      const SymTermId x = wterm(in.b);
+      put_wide_term(reg_ptr(a, in.a), static_cast<ast::UnaryOp>(in.sub) == ast::UnaryOp::Neg
+                                          ? pool_.bv_neg(x)
+                                          : pool_.bv_not(x));
+      return true;
+    }
+    case Op::Binary: {
+      if (!is_sym(in.b) && !is_sym(in.c)) return false;
+      const SymTermId r =
+          sym_binary_wide(static_cast<ast::BinaryOp>(in.sub), wterm(in.b), wterm(in.c));
+      if (pool_.is_bool(r)) {
+        put_term(reg_ptr(a, in.a), r);
+      } else {
+        put_wide_term(reg_ptr(a, in.a), r);
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 std::optional<Outcome> Core::exec_symbolic(uint32_t a, const CodeUnit& u, const Instr& in) {
   const uint16_t pc = get16(act(a) + kAPc);
   auto next = [&] {
@@ -199,6 +290,10 @@ std::optional<Outcome> Core::exec_symbolic(uint32_t a, const CodeUnit& u, const 
   };
   auto is_sym = [&](Reg r) { return tagged(reg_ptr(a, r)); };
   auto term = [&](Reg r) { return term_at(reg_ptr(a, r)); };
+  if (in.wide || in.op == Op::Convert) {
+    if (exec_symbolic_wide(a, in)) return next();
+    return std::nullopt;
+  }
   switch (in.op) {
     case Op::Symbolic: {
       std::string name = fmt::format("{}.{}", lane_of(a), u.reg_names[in.a.value]);

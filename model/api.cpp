@@ -35,6 +35,7 @@ namespace {
 #define WorkItem TypeKind::WorkItem
 #define Interrupt TypeKind::Interrupt
 #define WaitLock TypeKind::WaitLock
+#define Ptr TypeKind::Ptr
 #include "model/api.def"
 #undef CC_API
 #undef Request
@@ -63,6 +64,7 @@ namespace {
 #undef WorkItem
 #undef Interrupt
 #undef WaitLock
+#undef Ptr
 
 // kParams_X[0] is a Void placeholder so that zero-parameter APIs have a non-empty array.
 const std::array kApis = {

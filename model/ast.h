@@ -107,6 +107,7 @@ struct Expr {
   UnaryOp uop = UnaryOp::Not;
   BinaryOp bop = BinaryOp::Add;
   std::vector<ExprPtr> args;  ///< operands / call arguments / member base
+  bool wide = false;          ///< IntLit wider than 32 bits: a `uintptr` literal
 
   // ---- filled in by sema ----
   TypeKind type = TypeKind::Error;  ///< the expression's type
@@ -399,6 +400,8 @@ struct Spec {
   /// `option sdv_strict;`: SDV rules read literally (EvtIoStop must act on its request before
   /// it returns), stricter than the documentation (docs/semantics/kmdf.md).
   bool sdv_strict = false;
+  /// `option pointer_width N;` (32 or 64): the width of `uintptr` values and NDIS cancel ids.
+  unsigned pointer_width = kDefaultPointerWidth;
   SourceRange title_range;
   std::vector<ConstDecl> consts;
   std::vector<DeviceDecl> devices;

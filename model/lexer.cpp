@@ -228,8 +228,11 @@ class Lexer {
         unsigned char d = peek();
         uint64_t v = is_digit(d) ? d - '0' : (d | 0x20) - 'a' + 10;
         if (!overflow) {
-          value = value * 16 + v;
-          if (value > 0xFFFFFFFFULL) overflow = true;
+          if (value > (~uint64_t{0} >> 4)) {
+            overflow = true;
+          } else {
+            value = value * 16 + v;
+          }
         }
         ++digits;
         advance();
@@ -241,9 +244,9 @@ class Lexer {
     } else {
       bool leading_zero = peek() == '0' && is_digit(peek(1));
       while (!at_end() && is_digit(peek())) {
-        if (!overflow) {
-          value = value * 10 + (peek() - '0');
-          if (value > 0xFFFFFFFFULL) overflow = true;
+        if (!overflow && (__builtin_mul_overflow(value, uint64_t{10}, &value) ||
+                          __builtin_add_overflow(value, uint64_t(peek() - '0'), &value))) {
+          overflow = true;
         }
         advance();
       }
@@ -273,12 +276,14 @@ class Lexer {
       std::string shown(t.text.substr(0, 40));
       if (t.text.size() > 40) shown += "...";
       report(DiagId::IntegerTooLarge, start, t.length,
-             fmt::format("integer literal '{}' does not fit in 32 bits", shown));
+             fmt::format("integer literal '{}' does not fit in 64 bits", shown));
     }
-    // The 32-bit pattern as a signed int: 0xFFFFFFFF is -1, like the NTSTATUS constants.
-    t.value = overflow || !ok
-                  ? 0
-                  : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(value)));
+    // Up to 32 bits: the pattern as a signed int (0xFFFFFFFF is -1, like the NTSTATUS
+    // constants). Wider: a pointer-sized literal (type uintptr), its 64-bit pattern.
+    t.wide = ok && !overflow && value > 0xFFFFFFFFULL;
+    t.value = overflow || !ok ? 0
+              : t.wide        ? static_cast<int64_t>(value)
+                       : static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(value)));
     return true;
   }
 

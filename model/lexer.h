@@ -57,6 +57,7 @@ struct Token {
   SourceLoc loc;
   uint32_t length = 0;  ///< bytes (0 for Eof)
   int64_t value = 0;    ///< Int: the value as a 32-bit two's-complement int, sign-extended
+  bool wide = false;    ///< Int: wider than 32 bits; `value` is its 64-bit pattern (uintptr)
   /// The token's source range.
   SourceRange range() const { return SourceRange{loc, length == 0 ? 1 : length}; }
 };

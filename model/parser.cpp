@@ -363,7 +363,21 @@ void Parser::option_decl() {
   advance();
   if (accept_word("sdv_strict")) {
     spec_->sdv_strict = true;
-  } else if (!unknown_keyword("option", {"sdv_strict"})) {
+  } else if (accept_word("pointer_width")) {
+    if (!at(Tok::Int)) {
+      error(DiagId::ExpectedToken, cur().range(),
+            fmt::format("expected the pointer width in bits (32 or 64), found {}", found()));
+      return;
+    }
+    const Token& w = advance();
+    if (w.value != 32 && w.value != 64) {
+      error(DiagId::InvalidWidth, w.range(),
+            fmt::format("the pointer width must be 32 or 64 bits, found {}", w.text.substr(0, 20)));
+      panic_ = false;
+    } else {
+      spec_->pointer_width = static_cast<unsigned>(w.value);
+    }
+  } else if (!unknown_keyword("option", {"sdv_strict", "pointer_width"})) {
     return;
   }
   expect(Tok::Semi, "after the option");

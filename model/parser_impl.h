@@ -25,8 +25,8 @@ constexpr std::array<std::string_view, 24> kTopKeywords = {
     "fn",     "thread",   "filter", "miniport", "conversation", "environment",
     "option", "protocol", "dpc",    "workitem", "interrupt",    "waitlock"};
 
-constexpr std::array<std::string_view, 8> kValueTypeWords = {"bool", "int",  "status", "request",
-                                                             "nbl",  "task", "vcb",    "file"};
+constexpr std::array<std::string_view, 9> kValueTypeWords = {
+    "bool", "int", "uintptr", "status", "request", "nbl", "task", "vcb", "file"};
 
 inline bool is_top_keyword(std::string_view w) {
   return std::find(kTopKeywords.begin(), kTopKeywords.end(), w) != kTopKeywords.end();
@@ -40,6 +40,7 @@ inline bool is_type_word(std::string_view w) {
 inline TypeKind scalar_type(std::string_view w) {
   if (w == "bool") return TypeKind::Bool;
   if (w == "int") return TypeKind::Int;
+  if (w == "uintptr") return TypeKind::Ptr;
   if (w == "status") return TypeKind::Status;
   if (w == "request") return TypeKind::Request;
   if (w == "nbl") return TypeKind::Nbl;
@@ -220,6 +221,7 @@ class Parser {
   ExprPtr postfix();
 
   ExprPtr primary();
+  ExprPtr sizeof_expr();
 
   const SourceManager& sm_;
   FileId file_;

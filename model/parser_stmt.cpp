@@ -357,6 +357,32 @@ ExprPtr Parser::postfix() {
   return e;
 }
 
+// `sizeof(T)`: a call of the builtin `sizeof` whose one argument names the type (a type word
+// such as `uintptr` included); sema folds it (only the pointer-sized types have a size here).
+ExprPtr Parser::sizeof_expr() {
+  SourceLoc begin = cur().loc;
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::Call;
+  e->name = "sizeof";
+  advance();  // sizeof
+  advance();  // (
+  if (!at(Tok::Ident)) {
+    error(DiagId::ExpectedToken, cur().range(),
+          fmt::format("expected a type name after 'sizeof(', found {}", found()));
+    return e;
+  }
+  auto arg = std::make_unique<Expr>();
+  arg->kind = ExprKind::Name;
+  arg->name = std::string(cur().text);
+  arg->range = cur().range();
+  advance();
+  e->args.push_back(std::move(arg));
+  if (!expect(Tok::RParen, "after the type name of 'sizeof'")) return e;
+  e->range = span_from(begin);
+  last_height_ = 2;
+  return e;
+}
+
 ExprPtr Parser::primary() {
   const Token& t = cur();
   SourceLoc begin = t.loc;
@@ -367,6 +393,7 @@ ExprPtr Parser::primary() {
       e->kind = ExprKind::IntLit;
       e->int_value = t.value;
       e->range = t.range();
+      e->wide = t.wide;
       advance();
       return e;
     }
@@ -392,6 +419,7 @@ ExprPtr Parser::primary() {
         advance();
         return e;
       }
+      if (t.text == "sizeof" && peek().kind == Tok::LParen) return sizeof_expr();
       if (is_reserved_word(t.text)) {
         error(DiagId::ExpectedExpression, t.range(),
               fmt::format("expected an expression, found '{}'", t.text));

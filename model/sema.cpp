@@ -3,6 +3,8 @@
 // role, and fills every "sema" field of the AST. Never trusts the AST to be complete: a
 // spec with syntax errors is checked too (to report more), so null children are skipped.
 // This file: declarations, constants and objects; the rest is in sema_env/stmt/expr.cpp.
+#include <optional>
+
 #include "model/sema_impl.h"
 
 namespace cc::sema_detail {
@@ -117,6 +119,12 @@ void Sema::declare_all() {
   for (uint32_t i = 0; i < spec_.context.size(); ++i) {
     const VarDecl& f = spec_.context[i];
     if (f.name.empty()) continue;
+    if (f.type == TypeKind::Ptr) {
+      report(DiagId::InvalidVariableType, f.range,
+             fmt::format("context field '{}' cannot be 'uintptr': context fields are 32-bit words",
+                         f.name),
+             "keep the pointer-sized value in a global or a local");
+    }
     auto [it, inserted] = fields_.emplace(f.name, i);
     if (!inserted) {
       report(DiagId::DuplicateDeclaration, f.range,
@@ -204,9 +212,61 @@ void Sema::resolve_const(uint32_t i) {
   const_state_[i] = 2;
 }
 
+namespace {
+
+/// Folds the operators that wrap alike at every width (+ - * & | ^) on unsigned words.
+template <typename U>
+std::optional<U> fold_wrapping(BinaryOp op, U x, U y) {
+  switch (op) {
+    case BinaryOp::Add:
+      return x + y;
+    case BinaryOp::Sub:
+      return x - y;
+    case BinaryOp::Mul:
+      return x * y;
+    case BinaryOp::BitAnd:
+      return x & y;
+    case BinaryOp::BitOr:
+      return x | y;
+    case BinaryOp::BitXor:
+      return x ^ y;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Folds a comparison or logical operator (0 or 1) in T's signedness.
+template <typename T>
+int64_t fold_truth(BinaryOp op, T x, T y) {
+  switch (op) {
+    case BinaryOp::Eq:
+      return x == y;
+    case BinaryOp::Ne:
+      return x != y;
+    case BinaryOp::Lt:
+      return x < y;
+    case BinaryOp::Le:
+      return x <= y;
+    case BinaryOp::Gt:
+      return x > y;
+    case BinaryOp::Ge:
+      return x >= y;
+    case BinaryOp::LogAnd:
+      return x != 0 && y != 0;
+    case BinaryOp::LogOr:
+      return x != 0 || y != 0;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
 bool Sema::fold(const Expr& e, int64_t& out, const std::string& context) {
   switch (e.kind) {
     case ExprKind::IntLit:
+      out = e.wide ? convert_number(e.int_value, TypeKind::Ptr, spec_.pointer_width) : e.int_value;
+      return true;
     case ExprKind::BoolLit:
       out = e.int_value;
       return true;
@@ -232,10 +292,11 @@ bool Sema::fold(const Expr& e, int64_t& out, const std::string& context) {
           out = a == 0 ? 1 : 0;
           break;
         case UnaryOp::Neg:
-          out = wrap32(-a);
+          out = convert_number(static_cast<int64_t>(0 - static_cast<uint64_t>(a)), e.type,
+                               spec_.pointer_width);
           break;
         case UnaryOp::BitNot:
-          out = wrap32(~a);
+          out = convert_number(~a, e.type, spec_.pointer_width);
           break;
       }
       return true;
@@ -245,62 +306,26 @@ bool Sema::fold(const Expr& e, int64_t& out, const std::string& context) {
       int64_t a = 0;
       int64_t b = 0;
       if (!fold(*e.args[0], a, context) || !fold(*e.args[1], b, context)) return false;
-      uint32_t ua = static_cast<uint32_t>(a);
-      uint32_t ub = static_cast<uint32_t>(b);
-      switch (e.bop) {
-        case BinaryOp::Add:
-          out = wrap32(static_cast<int64_t>(ua + ub));
-          break;
-        case BinaryOp::Sub:
-          out = wrap32(static_cast<int64_t>(ua - ub));
-          break;
-        case BinaryOp::Mul:
-          out = wrap32(static_cast<int64_t>(ua * ub));
-          break;
-        case BinaryOp::BitAnd:
-          out = wrap32(ua & ub);
-          break;
-        case BinaryOp::BitOr:
-          out = wrap32(ua | ub);
-          break;
-        case BinaryOp::BitXor:
-          out = wrap32(ua ^ ub);
-          break;
-        case BinaryOp::Shl:
-        case BinaryOp::Shr:
-          if (b < 0 || b > 31) {
-            report(DiagId::ConstantOutOfRange, e.args[1]->range,
-                   fmt::format("shift count {} is out of range (0 to 31)", b));
-            return false;
-          }
-          out = e.bop == BinaryOp::Shl ? wrap32(static_cast<int64_t>(ua << b))
-                                       : static_cast<int64_t>(static_cast<int32_t>(ua) >> b);
-          break;
-        case BinaryOp::Eq:
-          out = a == b;
-          break;
-        case BinaryOp::Ne:
-          out = a != b;
-          break;
-        case BinaryOp::Lt:
-          out = a < b;
-          break;
-        case BinaryOp::Le:
-          out = a <= b;
-          break;
-        case BinaryOp::Gt:
-          out = a > b;
-          break;
-        case BinaryOp::Ge:
-          out = a >= b;
-          break;
-        case BinaryOp::LogAnd:
-          out = (a != 0) && (b != 0);
-          break;
-        case BinaryOp::LogOr:
-          out = (a != 0) || (b != 0);
-          break;
+      if (e.args[0]->type == TypeKind::Ptr || e.args[1]->type == TypeKind::Ptr) {
+        return fold_pointer_sized(e, a, b, out);
       }
+      const auto ua = static_cast<uint32_t>(a);
+      const auto ub = static_cast<uint32_t>(b);
+      if (std::optional<uint32_t> r = fold_wrapping(e.bop, ua, ub)) {
+        out = wrap32(*r);
+        return true;
+      }
+      if (e.bop == BinaryOp::Shl || e.bop == BinaryOp::Shr) {
+        if (b < 0 || b > 31) {
+          report(DiagId::ConstantOutOfRange, e.args[1]->range,
+                 fmt::format("shift count {} is out of range (0 to 31)", b));
+          return false;
+        }
+        out = e.bop == BinaryOp::Shl ? wrap32(static_cast<int64_t>(ua << b))
+                                     : static_cast<int64_t>(static_cast<int32_t>(ua) >> b);
+        return true;
+      }
+      out = fold_truth(e.bop, a, b);
       return true;
     }
     case ExprKind::Call:
@@ -313,6 +338,39 @@ bool Sema::fold(const Expr& e, int64_t& out, const std::string& context) {
       return false;
   }
   return false;
+}
+
+// Pointer-sized folding (docs/spec-language.md, "Pointer-sized integers"): the operands
+// converted to the operation's type, unsigned arithmetic at the pointer width.
+bool Sema::fold_pointer_sized(const Expr& e, int64_t a, int64_t b, int64_t& out) {
+  const unsigned w = spec_.pointer_width;
+  const bool shift = e.bop == BinaryOp::Shl || e.bop == BinaryOp::Shr;
+  const TypeKind op_type = shift ? e.args[0]->type : TypeKind::Ptr;
+  const auto ua = static_cast<uint64_t>(convert_number(a, op_type, w));
+  const auto ub = static_cast<uint64_t>(convert_number(b, shift ? TypeKind::Ptr : op_type, w));
+  auto num = [&](uint64_t v) { return convert_number(static_cast<int64_t>(v), e.type, w); };
+  if (std::optional<uint64_t> r = fold_wrapping(e.bop, ua, ub)) {
+    out = num(*r);
+    return true;
+  }
+  if (!shift) {
+    out = fold_truth(e.bop, ua, ub);
+    return true;
+  }
+  const unsigned bits = op_type == TypeKind::Ptr ? w : 32;
+  if (ub >= bits) {
+    report(DiagId::ConstantOutOfRange, e.args[1]->range,
+           fmt::format("shift count {} is out of range (0 to {})", ub, bits - 1));
+    return false;
+  }
+  if (op_type != TypeKind::Ptr) {  // an int shifted by a pointer-sized count
+    const auto x = static_cast<uint32_t>(ua);
+    out = e.bop == BinaryOp::Shl ? wrap32(static_cast<int64_t>(x << ub))
+                                 : static_cast<int64_t>(static_cast<int32_t>(x) >> ub);
+  } else {
+    out = num(e.bop == BinaryOp::Shl ? ua << ub : ua >> ub);
+  }
+  return true;
 }
 
 bool Sema::const_number(Expr* e, int64_t& out, const std::string& context, TypeKind expected) {

@@ -123,7 +123,7 @@ void Sema::check_environment() {
     if (item.cancel_id) {
       int64_t v = 0;
       if (const_number(item.cancel_id.get(), v, "the cancel id", TypeKind::Int)) {
-        item.cancel_id_value = v;
+        item.cancel_id_value = convert_number(v, TypeKind::Ptr, spec_.pointer_width);
       }
     }
   }

@@ -15,7 +15,7 @@ TypeKind Sema::check_expr(Expr& e, TypeKind expected) {
 TypeKind Sema::check_expr_inner(Expr& e, TypeKind expected) {
   switch (e.kind) {
     case ExprKind::IntLit:
-      return TypeKind::Int;
+      return e.wide ? TypeKind::Ptr : TypeKind::Int;
     case ExprKind::BoolLit:
       return TypeKind::Bool;
     case ExprKind::Nondet:
@@ -200,7 +200,8 @@ TypeKind Sema::check_unary(Expr& e) {
                                                  : std::string());
     return TypeKind::Error;
   }
-  return e.uop == UnaryOp::Not ? TypeKind::Bool : TypeKind::Int;
+  if (e.uop == UnaryOp::Not) return TypeKind::Bool;
+  return t == TypeKind::Ptr ? TypeKind::Ptr : TypeKind::Int;
 }
 
 TypeKind Sema::check_binary(Expr& e) {
@@ -258,8 +259,11 @@ TypeKind Sema::check_binary(Expr& e) {
     case BinaryOp::LogAnd:
     case BinaryOp::LogOr:
       return TypeKind::Bool;
-    default:
-      return TypeKind::Int;
+    case BinaryOp::Shl:
+    case BinaryOp::Shr:  // C: the type of the (promoted) left operand
+      return lt == TypeKind::Ptr ? TypeKind::Ptr : TypeKind::Int;
+    default:  // C's usual arithmetic conversions: an int meets a uintptr as a uintptr
+      return lt == TypeKind::Ptr || rt == TypeKind::Ptr ? TypeKind::Ptr : TypeKind::Int;
   }
 }
 
@@ -269,7 +273,28 @@ void Sema::check_args_loosely(Expr& e) {
   }
 }
 
+TypeKind Sema::check_sizeof(Expr& e) {
+  const Expr* arg = e.args.empty() ? nullptr : e.args[0].get();
+  const bool pointer_sized =
+      arg != nullptr && (arg->name == "PVOID" || arg->name == "ULONG_PTR" ||
+                         arg->name == "uintptr" || arg->name == "SIZE_T" || arg->name == "HANDLE");
+  if (!pointer_sized) {
+    report(DiagId::InvalidOperands, arg != nullptr ? arg->range : e.range,
+           fmt::format("sizeof({}): only pointer-sized types have a size here (PVOID, ULONG_PTR, "
+                       "SIZE_T, HANDLE, uintptr)",
+                       arg != nullptr ? arg->name.substr(0, 40) : std::string()));
+    return TypeKind::Error;
+  }
+  // Folded here: the call becomes the literal of the pointer width in bytes.
+  e.kind = ExprKind::IntLit;
+  e.int_value = spec_.pointer_width / 8;
+  e.args.clear();
+  e.name.clear();
+  return TypeKind::Int;
+}
+
 TypeKind Sema::check_call(Expr& e) {
+  if (e.name == "sizeof") return check_sizeof(e);
   SourceRange callee{e.range.begin, static_cast<uint32_t>(std::max<std::size_t>(e.name.size(), 1))};
   if (lookup_local(e.name)) {
     report(DiagId::NotCallable, callee,
@@ -376,6 +401,7 @@ TypeKind Sema::check_api_call(Expr& e, ApiId id) {
       }
       case TypeKind::Bool:
       case TypeKind::Int:
+      case TypeKind::Ptr:
       case TypeKind::Status: {
         TypeKind at = value_of(a, check_expr(a, p));
         if (at != TypeKind::Error && !is_num(at)) {

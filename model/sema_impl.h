@@ -20,7 +20,7 @@ namespace cc::sema_detail {
 using namespace ast;
 
 inline bool is_num(TypeKind t) {
-  return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status;
+  return t == TypeKind::Bool || t == TypeKind::Int || t == TypeKind::Status || t == TypeKind::Ptr;
 }
 inline bool is_handle(TypeKind t) {
   return t == TypeKind::Request || t == TypeKind::Nbl || t == TypeKind::Task ||
@@ -175,7 +175,7 @@ inline const RoleInfo& role_info(Role r) {
        2,
        false},
       {"FilterCancelSendNetBufferLists",
-       "(int cancel_id)",
+       "(uintptr cancel_id)",
        {PClass::Number, PClass::Number, PClass::Number},
        1,
        1,
@@ -195,7 +195,7 @@ inline const RoleInfo& role_info(Role r) {
        1,
        false},
       {"MiniportCancelSend",
-       "(int cancel_id)",
+       "(uintptr cancel_id)",
        {PClass::Number, PClass::Number, PClass::Number},
        1,
        1,
@@ -408,6 +408,8 @@ class Sema {
 
   /// Folds a constant expression (already type-checked). Reports the first non-constant part.
   bool fold(const Expr& e, int64_t& out, const std::string& context);
+  bool fold_pointer_sized(const Expr& e, int64_t a, int64_t b, int64_t& out);
+  TypeKind check_sizeof(Expr& e);
 
   /// Checks an expression that must fold to a constant of a number type.
   bool const_number(Expr* e, int64_t& out, const std::string& context, TypeKind expected);

@@ -66,6 +66,8 @@ std::string_view type_name(TypeKind t) {
       return "interrupt";
     case TypeKind::WaitLock:
       return "waitlock";
+    case TypeKind::Ptr:
+      return "uintptr";
   }
   return "?";
 }
@@ -74,6 +76,7 @@ bool is_value_type(TypeKind t) {
   switch (t) {
     case TypeKind::Bool:
     case TypeKind::Int:
+    case TypeKind::Ptr:
     case TypeKind::Status:
     case TypeKind::Request:
     case TypeKind::Nbl:
@@ -86,6 +89,14 @@ bool is_value_type(TypeKind t) {
     default:
       return false;
   }
+}
+
+int64_t convert_number(int64_t v, TypeKind to, unsigned pointer_width) {
+  const auto bits = static_cast<uint64_t>(v);
+  if (to == TypeKind::Ptr) {
+    return static_cast<int64_t>(bits & pointer_mask(pointer_width));
+  }
+  return static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(bits)));
 }
 
 }  // namespace cc

@@ -115,7 +115,7 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
     }
     case ApiId::WinAsyncAPPC: {
       Vcb& v = vcb_arg(args[0], id);
-      int32_t verb = args[1].i;
+      auto verb = static_cast<int32_t>(args[1].i);
       auto named_is = [&](int32_t x, std::initializer_list<const char*> names) {
         for (const char* n : names) {
           if (named(n) == x) return true;
@@ -123,7 +123,7 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
         return false;
       };
       // A verb of the transaction program (not of a conversation) may name none.
-      const int conv = args.size() >= 3 ? args[2].i : -1;
+      const int conv = args.size() >= 3 ? static_cast<int>(args[2].i) : -1;
       if (conv < 0 && !named_is(verb, {"TP_STARTED", "TP_ENDED", "RECEIVE_ALLOCATE"}))
         violation(RuleId::ApiMisuse, "WinAsyncAPPC of a conversation verb names no conversation");
       int32_t fail = 0;  // reading::kVerbFailsThroughItsMessage
@@ -140,7 +140,7 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
       if (tasks_.size() >= reading::kTaskPool)
         throw RefUnsupported("WinAsyncAPPC beyond the verb pool");
       Task tk;
-      tk.vcb = args[0].i - 1;
+      tk.vcb = static_cast<int>(args[0].i) - 1;
       tk.conv = conv;
       tk.verb = verb;
       tasks_.push_back(tk);
@@ -150,7 +150,7 @@ Val RefMachine::call_appc_api(ApiId id, std::vector<Val>& args) {
       return result(id, static_cast<int32_t>(tasks_.size()));
     }
     case ApiId::WinAPPCCancelAsyncRequest: {
-      int32_t t = args[0].i;
+      auto t = static_cast<int32_t>(args[0].i);
       if (t <= 0 || static_cast<std::size_t>(t) > tasks_.size())
         return result(id, named("WAPPCINVALID"));
       Task& tk = tasks_[static_cast<std::size_t>(t - 1)];

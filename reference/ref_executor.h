@@ -34,7 +34,7 @@ class RefUnsupported : public std::runtime_error {
 struct RefStep {
   bool ok = false;                   ///< false: the step cannot be taken (see `error`)
   std::string error;                 ///< why the event cannot move / a choice does not apply
-  std::vector<std::string> calls;    ///< "Name" or "Name=<int>" (docs/replay.md)
+  std::vector<std::string> calls;    ///< "Name" / "Name=<int>" (docs/replay.md; uintptr unsigned)
   std::vector<std::string> choices;  ///< the choice tokens the step consumed
   std::optional<RuleId> violation;   ///< the rule the step violates, if any
   std::string violation_message;

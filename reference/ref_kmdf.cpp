@@ -306,7 +306,7 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
             fmt::format("{} completed after WdfRequestUnmarkCancelable returned STATUS_CANCELLED",
                         r.name));
       }
-      complete_request(args[0].req, args[1].i);
+      complete_request(args[0].req, static_cast<int32_t>(args[1].i));
       return Val{};
     }
     case ApiId::WdfRequestGetStatus: {
@@ -338,7 +338,7 @@ Val RefMachine::kmdf_completion_api(ApiId id, std::vector<Val>& args) {
       visible();
       record(id);
       Req& r = check_handle(args[0], id, true);
-      r.completion_fn = args[1].i;  // -1 (NULL) clears it
+      r.completion_fn = static_cast<int>(args[1].i);  // -1 (NULL) clears it
       r.completion_ctx = args.size() > 2 && args[1].i >= 0 ? copy_of(args[2]) : Val{};
       return Val{};
     }
@@ -382,7 +382,7 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
         const bool holds_lock =
             r.queue >= 0 && cur().holds_device && cur().device == sync_device_of_queue(r.queue);
         if (own_queue || holds_lock) {
-          start_cancel_routine(args[0].req, args[1].i);
+          start_cancel_routine(args[0].req, static_cast<int>(args[1].i));
           return Val{};
         }
         const ast::FnDecl& fn = spec_->fns[static_cast<std::size_t>(args[1].i)];
@@ -398,7 +398,7 @@ Val RefMachine::kmdf_cancel_api(ApiId id, std::vector<Val>& args) {
         end_step_after_ = true;
         return Val{};
       }
-      r.cancel_fn = args[1].i;
+      r.cancel_fn = static_cast<int>(args[1].i);
       r.cancel_routine_started = false;
       r.unmark_cancelled = false;
       return ex ? result(id, K().success) : Val{};
@@ -447,7 +447,7 @@ Val RefMachine::kmdf_queue_api(const Expr& e, ApiId id, std::vector<Val>& args) 
             RuleId::ApiMisuse,
             fmt::format("{} of {} while it is marked cancelable (unmark it first)", name, r.name));
       }
-      int target_q = id == ApiId::WdfRequestRequeue ? r.queue : args[1].i;
+      int target_q = id == ApiId::WdfRequestRequeue ? r.queue : static_cast<int>(args[1].i);
       if (id == ApiId::WdfRequestRequeue && cur().role == Role::CanceledOnQueue &&
           cur().req == args[0].req) {
         violation(RuleId::ApiMisuse,
@@ -586,7 +586,7 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
       if (r.place == Place::Queued)
         violation(RuleId::UseAfterFree,
                   fmt::format("WdfRequestReuse of {}, which is queued", r.name));
-      int32_t flags = args.size() > 1 ? args[1].i : 0;
+      int32_t flags = args.size() > 1 ? static_cast<int32_t>(args[1].i) : 0;
       // Documented: STATUS_WDF_REQUEST_INVALID_STATE for an IRP supplied to a request not
       // from WdfRequestCreateFromIrp (a spec cannot supply one).
       if ((flags & K().reuse_new_irp) != 0) return result(id, K().invalid_state);
@@ -598,7 +598,7 @@ Val RefMachine::kmdf_object_api(ApiId id, std::vector<Val>& args) {
       r.completion_fn = -1;
       r.completion_ctx = Val{};
       r.target_cancelable = false;
-      r.status = args.size() > 2 ? args[2].i : K().success;
+      r.status = args.size() > 2 ? static_cast<int32_t>(args[2].i) : K().success;
       r.send_and_forget = false;
       r.cancel_routine_started = false;
       r.unmark_cancelled = false;

@@ -120,7 +120,7 @@ Val RefMachine::kmdf_file_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   const ast::QueueDecl& decl = spec_->queues[q];
   const bool manual = decl.dispatch == ast::Dispatch::Manual;
   if (id == ApiId::WdfIoQueueReadyNotify) {
-    const int fn = args[1].i;
+    const int fn = static_cast<int>(args[1].i);
     if (!manual) return result(id, K().invalid_device_request);
     if (fn >= 0) {
       if (qs.ready_fn >= 0) return result(id, K().invalid_device_request);
@@ -141,7 +141,7 @@ Val RefMachine::kmdf_file_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   };
   if (decl.dispatch == ast::Dispatch::Parallel) return fail(K().invalid_device_state);
   if (powered_off(static_cast<int>(q)) || !qs.dispatching) return fail(K().wdf_paused);
-  const int file = args[1].i;
+  const int file = static_cast<int>(args[1].i);
   for (auto it = qs.items.begin(); it != qs.items.end(); ++it) {
     const int r = *it;
     Req& rr = reqs_[static_cast<std::size_t>(r)];

@@ -77,7 +77,7 @@ void RefMachine::env_queue_done(const std::string& qname) {
 Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
   visible();
   record(id);
-  const int q = args[0].i;
+  const int q = static_cast<int>(args[0].i);
   QueueSt& qs = queues_[static_cast<std::size_t>(q)];
   const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q)];
   if (id == ApiId::WdfIoQueueGetState) {
@@ -102,7 +102,7 @@ Val RefMachine::kmdf_queue_state_api(ApiId id, std::vector<Val>& args) {
                                              api_name(id), decl.name));
   }
   const bool sync = waits_for_queue(id);
-  const int fn = sync || args.size() < 2 ? -1 : args[1].i;
+  const int fn = sync || args.size() < 2 ? -1 : static_cast<int>(args[1].i);
   if ((sync || fn >= 0) && (qs.callback_fn >= 0 || qs.sync_waiter >= 0)) {
     violation(RuleId::ApiMisuse,
               fmt::format("{} on queue {} while another stop or purge of it is pending",
@@ -164,7 +164,7 @@ Val RefMachine::kmdf_find_api(const Expr& e, ApiId id, std::vector<Val>& args) {
   LRef out = lvalue(out_arg.kind == ExprKind::AddrOf ? *out_arg.args[0] : out_arg);
   visible();
   record(id);
-  const int q = args[0].i;
+  const int q = static_cast<int>(args[0].i);
   QueueSt& qs = queues_[static_cast<std::size_t>(q)];
   const ast::QueueDecl& decl = spec_->queues[static_cast<std::size_t>(q)];
   int found = -1;

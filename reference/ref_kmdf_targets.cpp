@@ -137,7 +137,7 @@ Val RefMachine::kmdf_send(ApiId id, std::vector<Val>& args) {
   const int32_t kTimeout = named("WDF_REQUEST_SEND_OPTION_TIMEOUT");
   const int32_t kIgnore = named("WDF_REQUEST_SEND_OPTION_IGNORE_TARGET_STATE");
   const int32_t opts = id == ApiId::WdfRequestSendAndForget ? kForget
-                       : args.size() > 2                    ? args[2].i
+                       : args.size() > 2                    ? static_cast<int32_t>(args[2].i)
                                                             : 0;
   const bool forget = (opts & kForget) != 0;
   const bool sync = (opts & kSync) != 0;
@@ -159,7 +159,7 @@ Val RefMachine::kmdf_send(ApiId id, std::vector<Val>& args) {
     violation(RuleId::ApiMisuse,
               fmt::format("{} sends {} while it is marked cancelable", cur().key, r.name));
   }
-  const int t = args[1].i;
+  const int t = static_cast<int>(args[1].i);
   const ast::TargetDecl& td = spec_->targets[static_cast<std::size_t>(t)];
   if (r.fx_canceled) {
     r.status = K().cancelled;
@@ -307,7 +307,7 @@ void RefMachine::cancel_target_io(int t) {
 Val RefMachine::kmdf_target_state_api(ApiId id, std::vector<Val>& args) {
   visible();
   record(id);
-  const int t = args[0].i;
+  const int t = static_cast<int>(args[0].i);
   TargetSt& ts = target_st(t);
   const std::string& tn = spec_->targets[static_cast<std::size_t>(t)].name;
   switch (id) {
@@ -317,8 +317,8 @@ Val RefMachine::kmdf_target_state_api(ApiId id, std::vector<Val>& args) {
                                         : named("WdfIoTargetPurged"));
     case ApiId::WdfUsbTargetPipeConfigContinuousReader: {
       if (ts.reader != kReaderNone) return result(id, K().invalid_device_state);
-      ts.read_fn = args[1].i;
-      ts.failed_fn = args[2].i;
+      ts.read_fn = static_cast<int>(args[1].i);
+      ts.failed_fn = static_cast<int>(args[2].i);
       ts.reader = kReaderIdle;
       Req q;
       q.name = tn + "#reader";
@@ -339,7 +339,7 @@ Val RefMachine::kmdf_target_state_api(ApiId id, std::vector<Val>& args) {
       if (ts.reader == kReaderIdle) send_reader(t);
       return result(id, K().success);
     case ApiId::WdfIoTargetPurge: {
-      const int32_t action = args[1].i;
+      const auto action = static_cast<int32_t>(args[1].i);
       if (action != named("WdfIoTargetPurgeIoAndWait") && action != named("WdfIoTargetPurgeIo"))
         violation(RuleId::ApiMisuse,
                   fmt::format("WdfIoTargetPurge of {} with an unknown action", tn));
@@ -357,7 +357,7 @@ Val RefMachine::kmdf_target_state_api(ApiId id, std::vector<Val>& args) {
       break;
   }
   if (id != ApiId::WdfIoTargetStop) not_executed(id);
-  const int32_t action = args[1].i;
+  const auto action = static_cast<int32_t>(args[1].i);
   const bool cancel_action = action == named("WdfIoTargetCancelSentIo");
   if (!cancel_action && action != named("WdfIoTargetLeaveSentIoPending") &&
       action != named("WdfIoTargetWaitForSentIoToComplete"))

@@ -20,9 +20,10 @@
 //
 // Files: ref_walker.cpp (the interpreter, scheduling, synchronisation objects, the end-state
 // check's order), ref_kmdf.cpp, ref_ndis.cpp and ref_appc.cpp (each framework's API calls,
-// environment events and end-state checks), ref_executor.cpp (the public API of
-// ref_executor.h). RefMachine::call_api routes a call by the Domain column of model/api.def, so
-// an API is added with one case in its framework's call_*_api.
+// environment events and end-state checks), ref_values.cpp (the arithmetic on int and uintptr
+// values), ref_executor.cpp (the public API of ref_executor.h). RefMachine::call_api routes a call
+// by the Domain column of model/api.def, so an API is added with one case in its framework's
+// call_*_api.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +44,7 @@
 #include "model/api.h"
 #include "model/ast.h"
 #include "reference/ref_executor.h"
+#include "reference/ref_values.h"
 
 namespace cc {
 namespace refexec {
@@ -94,11 +96,15 @@ constexpr std::size_t kRequestPoolDefault = 4;
 constexpr const char* kRequestPoolConst = "KMDF_REQUEST_POOL";
 /// CR012: NdisGeneratePartialCancelId returns the model's value of "partial_id"; another
 /// driver's partial id is the model's "partial_id(other#1)". A nonzero cancel id collides when
-/// its high byte (bits 31..24) is that other id and the two partial ids differ.
+/// its high byte (bits pointer_width-1 .. pointer_width-8, partial_id_shift()) is that other id
+/// and the two partial ids differ.
 constexpr const char* kOwnPartialId = "partial_id";
 constexpr const char* kOtherPartialId = "partial_id(other#1)";
 constexpr uint32_t kPartialIdBits = 8;
-constexpr uint32_t kPartialIdShift = 24;
+/// Where a cancel id of a spec with pointer width `pointer_width` carries the partial id.
+constexpr uint32_t partial_id_shift(unsigned pointer_width) {
+  return pointer_width - kPartialIdBits;
+}
 /// APPC (docs/semantics/appc.md): WinAPPCCancelAsyncRequest on a verb that has completed returns
 /// WAPPCALREADY whether or not its message was received; with the SNA quirk constant set it
 /// may return WAPPCINVALID instead (both explored).
@@ -177,10 +183,12 @@ struct ReplayError {
 /// variable, field or list remembers the epoch it was copied at.
 constexpr uint32_t kCurrentEpoch = UINT32_MAX;
 
-/// A value: integers, booleans and statuses in `i`; request handles as (req, epoch), req -1 =
-/// NULL; declared objects and fns as their index in `i`.
+/// A value: numbers (int, bool, status, uintptr) in `i`, normalized to their static type
+/// (ref_values.h: 32-bit ones sign-extended, uintptr masked to the pointer width); request
+/// handles as (req, epoch), req -1 = NULL; declared objects, fns, NBLs, tasks and VCBs as their
+/// (small) index or number in `i`.
 struct Val {
-  int32_t i = 0;
+  int64_t i = 0;
   int32_t req = -1;
   uint32_t epoch = 0;
   friend bool operator==(const Val&, const Val&) = default;
@@ -280,9 +288,9 @@ struct Nbl {
   bool from_protocol = true;
   int filter = 0;
   int send_item = -1;
-  int32_t protocol_id = 0;
+  int64_t protocol_id = 0;  ///< its send line's cancel id (uintptr, masked to the width)
   NblOwner owner = NblOwner::Above;
-  int32_t cancel_id = 0;
+  int64_t cancel_id = 0;        ///< uintptr, masked to the pointer width
   int uses = 0;                 ///< completions by the miniport so far
   int id_use = 0;               ///< `uses` when the cancel id was last set
   bool aborted = false;         ///< a cancel for its id reached the miniport while it was below
@@ -687,10 +695,19 @@ class RefMachine {
   }
   /// Records an API call in the step's outcome.
   void record(ApiId id) { out_->calls.push_back(api_name(id)); }
-  /// The call's result `v`, recorded as "Name=<v>" when the API returns a value.
-  Val result(ApiId id, int32_t v) {
-    if (api_info(id).result != TypeKind::Void) out_->calls.back() += "=" + std::to_string(v);
+  /// The call's result `v` converted to the API's result type, recorded as "Name=<v>" when the
+  /// API returns a value (a uintptr result in unsigned decimal).
+  Val result(ApiId id, int64_t v) {
+    const TypeKind t = api_info(id).result;
+    v = to_type(v, t, spec_->pointer_width);
+    if (t != TypeKind::Void) out_->calls.back() += "=" + value_text(v, t);
     return Val{v};
+  }
+  /// `v` converted to type `t` as C converts numbers (assignments, arguments, returns);
+  /// handles and objects unchanged.
+  Val convert(Val v, TypeKind t) const {
+    v.i = to_type(v.i, t, spec_->pointer_width);
+    return v;
   }
   /// An API the reference executor does not execute.
   [[noreturn]] void not_executed(ApiId id) const {

@@ -28,7 +28,7 @@ void RefMachine::init_ndis(const ast::Spec& spec) {
       b.name = fmt::format("nbl#{}", nbls_.size() + 1);
       b.filter = static_cast<int>(item.object);
       b.send_item = static_cast<int>(k);
-      b.protocol_id = static_cast<int32_t>(item.cancel_id_value);
+      b.protocol_id = item.cancel_id_value;  // a uintptr, masked to the width by sema
       b.cancel_id = b.protocol_id;
       nbls_.push_back(std::move(b));
     }
@@ -142,8 +142,10 @@ void RefMachine::env_cancel_send(const std::string& rest) {
       }
     }
     if (const ast::FnDecl* fn = role_fn(static_cast<int>(it.object), "cancel")) {
+      // The id converts to the callback's parameter: a uintptr, or an int that keeps its low
+      // 32 bits when the spec declares it so.
       start_activity(fmt::format("{}[cancel_id {}]", fn->name, it.cancel_id_value), *fn,
-                     Role::FilterCallback, -1, {Val{static_cast<int32_t>(it.cancel_id_value)}}, -1);
+                     Role::FilterCallback, -1, {Val{it.cancel_id_value}}, -1);
     }
     return;
   }
@@ -319,8 +321,8 @@ void RefMachine::check_send_below(const Nbl& b, ApiId id) {
     violation(RuleId::SendWhilePaused,
               fmt::format("{} sent below while its filter is paused", b.name));
   if (!b.from_protocol && b.cancel_id != 0 && b.id_use != b.uses) {
-    violation(RuleId::StaleCancelId,
-              fmt::format("{} re-sent with cancel id {} from an earlier use", b.name, b.cancel_id));
+    violation(RuleId::StaleCancelId, fmt::format("{} re-sent with cancel id {} from an earlier use",
+                                                 b.name, static_cast<uint64_t>(b.cancel_id)));
   }
 }
 
@@ -359,13 +361,14 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) check_send_below(*b, id);
       for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) {
         b->owner = NblOwner::Below;
-        b->miniport = args[1].i;
+        b->miniport = static_cast<int>(args[1].i);
         b->aborted = false;
       }
       return Val{};
     case ApiId::NdisFSendNetBufferListsComplete:
     case ApiId::NdisMSendNetBufferListsComplete:
-      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) check_complete_up(*b, id, args[1].i);
+      for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id))
+        check_complete_up(*b, id, static_cast<int32_t>(args[1].i));
       for (Nbl* b : ndis_chain(nbl_arg(args[0], id), id)) {
         b->owner = NblOwner::ReturnedUp;
         b->next = -1;
@@ -380,7 +383,7 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       if (args[1].i != 0) {
         Nbl& m = nbl_arg(args[1], id);
         if (m.owner != NblOwner::Filter) not_owned(m);
-        link = args[1].i - 1;
+        link = static_cast<int>(args[1].i) - 1;
         for (int k = link, steps = 0; k >= 0 && steps <= static_cast<int>(nbls_.size()); ++steps) {
           if (&nbls_[static_cast<std::size_t>(k)] == &b)
             violation(RuleId::ApiMisuse, fmt::format("linking {} makes its chain loop", b.name));
@@ -395,6 +398,7 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       const ast::MiniportDecl& m = spec_->miniports[static_cast<std::size_t>(args[0].i)];
       if (m.cancelable || m.pending) {
         for (Nbl& b : nbls_) {
+          // The whole pointer-sized id is compared (args[1] is a uintptr: call_api converted it).
           if (b.owner != NblOwner::Below || b.miniport != args[0].i || b.cancel_id != args[1].i)
             continue;
           if (!m.pending && reading::kCancelableMiniportAbortsQueuedOnly &&
@@ -425,21 +429,23 @@ Val RefMachine::call_ndis_api(ApiId id, std::vector<Val>& args) {
       Nbl& b = nbl_arg(args[0], id);
       if (b.owner != NblOwner::Filter) not_owned(b);
       if (id == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) return result(id, b.cancel_id);
-      const int32_t own = symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits);
-      const int32_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
+      const int64_t own = symbolic_value(reading::kOwnPartialId, reading::kPartialIdBits);
+      const int64_t other = symbolic_value(reading::kOtherPartialId, reading::kPartialIdBits);
+      // The id is a uintptr (masked to the pointer width); its high byte carries a partial id.
+      const auto cid = static_cast<uint64_t>(args[1].i);
       const auto high =
-          static_cast<int32_t>(static_cast<uint32_t>(args[1].i) >> reading::kPartialIdShift);
-      if (args[1].i != 0 && !partial_id_generated_ && reading::kNoPartialIdCollidesAlways) {
+          static_cast<int64_t>(cid >> reading::partial_id_shift(spec_->pointer_width));
+      if (cid != 0 && !partial_id_generated_ && reading::kNoPartialIdCollidesAlways) {
         violation(RuleId::CancelIdCollision,
                   fmt::format("{} gets cancel id {:#x}, but the driver has no partial cancel id "
                               "(NdisGeneratePartialCancelId was not called)",
-                              b.name, static_cast<uint32_t>(args[1].i)));
+                              b.name, cid));
       }
-      if (args[1].i != 0 && own != other && high == other) {
+      if (cid != 0 && own != other && high == other) {
         violation(RuleId::CancelIdCollision,
                   fmt::format("{} gets cancel id {:#x}, whose high byte is another driver's "
                               "partial id {:#x}",
-                              b.name, static_cast<uint32_t>(args[1].i), other));
+                              b.name, cid, other));
       }
       b.cancel_id = args[1].i;
       b.id_use = b.uses;
@@ -495,8 +501,8 @@ void RefMachine::describe_ndis(std::ostringstream& o) const {
   static const char* owners[] = {"above", "filter", "below", "returned up", "freed"};
   for (const Nbl& b : nbls_) {
     o << fmt::format("  {}: {} id={} uses={} id_use={}{}{}\n", b.name,
-                     owners[static_cast<int>(b.owner)], b.cancel_id, b.uses, b.id_use,
-                     b.aborted ? " aborted" : "", b.cancelled ? " cancelled" : "");
+                     owners[static_cast<int>(b.owner)], static_cast<uint64_t>(b.cancel_id), b.uses,
+                     b.id_use, b.aborted ? " aborted" : "", b.cancelled ? " cancelled" : "");
   }
 }
 

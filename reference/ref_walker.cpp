@@ -65,7 +65,7 @@ RefMachine::RefMachine(const ast::Spec& spec, const SourceManager& sm, const Sym
     if (v.symbolic) {
       globals_[g].i = symbolic_value(v.name, v.width);
     } else if (v.type != TypeKind::Request) {
-      globals_[g].i = static_cast<int32_t>(v.init_value);
+      globals_[g].i = to_type(v.init_value, v.type, spec.pointer_width);
     }
   }
 
@@ -91,7 +91,7 @@ int RefMachine::start_activity(const std::string& key, const ast::FnDecl& fn, Ro
   f.locals.resize(fn.locals.size());
   f.lists.resize(fn.locals.size());
   for (std::size_t k = 0; k < args.size() && k < fn.param_count && k < f.locals.size(); ++k) {
-    f.locals[k] = args[k];
+    f.locals[k] = convert(args[k], fn.locals[k].type);  // an int or uintptr cancel_id, ...
   }
   Ctl c;
   if (fn.body) {
@@ -368,7 +368,7 @@ void RefMachine::exec_stmt(std::size_t ci) {
       push_ctl(Ctl::Atomic, s.body.data(), s.body.size());
       return;
     case StmtKind::VarDecl: {
-      Val v = s.value ? copy_of(eval(*s.value)) : Val{};
+      Val v = s.value ? convert(copy_of(eval(*s.value)), frame().fn->locals[s.slot].type) : Val{};
       advance();
       frame().locals[s.slot] = v;
       frame().lists[s.slot].clear();
@@ -386,12 +386,12 @@ void RefMachine::exec_stmt(std::size_t ci) {
       Val v = copy_of(eval(*s.value));
       if (t.kind == ExprKind::Name && t.sym.kind == SymbolKind::Local) {
         advance();
-        frame().locals[t.sym.index] = v;
+        frame().locals[t.sym.index] = convert(v, frame().fn->locals[t.sym.index].type);
         return;
       }
       if (t.kind == ExprKind::Name && t.sym.kind == SymbolKind::Global) {
         visible();
-        globals_[t.sym.index] = v;
+        globals_[t.sym.index] = convert(v, spec_->globals[t.sym.index].type);
         advance();
         return;
       }
@@ -399,7 +399,8 @@ void RefMachine::exec_stmt(std::size_t ci) {
         Val base = eval(*t.args[0]);
         visible();
         check_context(base, fmt::format("write of ->{}", t.name));
-        reqs_[static_cast<std::size_t>(base.req)].ctx[t.field] = v;
+        reqs_[static_cast<std::size_t>(base.req)].ctx[t.field] =
+            convert(v, spec_->context[t.field].type);
         advance();
         return;
       }
@@ -461,6 +462,7 @@ void RefMachine::exec_stmt(std::size_t ci) {
 void RefMachine::do_return(Val v) {
   Act& a = cur();
   const Expr* site = a.frames.back().call_site;
+  v = convert(v, a.frames.back().fn->return_type);  // a helper's result converts to its type
   a.frames.pop_back();
   if (a.frames.empty()) {
     // An inline callback's value answers the call that waits for it.
@@ -520,10 +522,15 @@ Val RefMachine::eval(const Expr& e) {
 }
 
 Val RefMachine::eval_uncached(const Expr& e) {
+  // A literal or constant: a number of its type; a verb (or other object constant) wraps.
+  auto constant = [&]() {
+    return Val{is_number_type(e.type) ? to_type(e.int_value, e.type, spec_->pointer_width)
+                                      : wrap(e.int_value)};
+  };
   switch (e.kind) {
     case ExprKind::IntLit:
     case ExprKind::BoolLit:
-      return Val{wrap(e.int_value)};
+      return constant();
     case ExprKind::Null:
       // A NULL function (no completion routine, no queue callback) is no function index.
       return e.type == TypeKind::Fn ? Val{-1} : Val{};
@@ -543,7 +550,7 @@ Val RefMachine::eval_uncached(const Expr& e) {
           return globals_[e.sym.index];
         case SymbolKind::Const:
         case SymbolKind::BuiltinConst:
-          return Val{wrap(e.int_value)};
+          return constant();
         case SymbolKind::CreatedRequest: {
           int r = created_base_ + static_cast<int>(e.sym.index);
           return Val{0, r, kCurrentEpoch};
@@ -563,15 +570,8 @@ Val RefMachine::eval_uncached(const Expr& e) {
       return eval_call(e);
     case ExprKind::Unary: {
       Val v = eval(*e.args[0]);
-      switch (e.uop) {
-        case ast::UnaryOp::Not:
-          return Val{truthy(*e.args[0], v) ? 0 : 1};
-        case ast::UnaryOp::Neg:
-          return Val{wrap(-static_cast<int64_t>(v.i))};
-        case ast::UnaryOp::BitNot:
-          return Val{~v.i};
-      }
-      return v;
+      if (e.uop == ast::UnaryOp::Not) return Val{truthy(*e.args[0], v) ? 0 : 1};
+      return Val{unary_value(e.uop, v.i, e.type, spec_->pointer_width)};
     }
     case ExprKind::Binary: {
       const Expr& l = *e.args[0];
@@ -590,43 +590,8 @@ Val RefMachine::eval_uncached(const Expr& e) {
                   (!reading::kHandleEqualityComparesEpoch || a.req < 0 || a.epoch == b.epoch);
         return Val{(e.bop == ast::BinaryOp::Eq) == eq ? 1 : 0};
       }
-      int64_t x = a.i;
-      int64_t y = b.i;
-      switch (e.bop) {
-        case ast::BinaryOp::Add:
-          return Val{wrap(x + y)};
-        case ast::BinaryOp::Sub:
-          return Val{wrap(x - y)};
-        case ast::BinaryOp::Mul:
-          return Val{wrap(x * y)};
-        case ast::BinaryOp::BitAnd:
-          return Val{a.i & b.i};
-        case ast::BinaryOp::BitOr:
-          return Val{a.i | b.i};
-        case ast::BinaryOp::BitXor:
-          return Val{a.i ^ b.i};
-        case ast::BinaryOp::Shl:  // the count is unsigned; 32 or more shifts everything out
-          return Val{static_cast<uint32_t>(b.i) >= 32
-                         ? 0
-                         : wrap(static_cast<int64_t>(static_cast<uint32_t>(a.i) << b.i))};
-        case ast::BinaryOp::Shr:  // arithmetic; 32 or more leaves the sign fill
-          return Val{static_cast<uint32_t>(b.i) >= 32 ? (a.i < 0 ? -1 : 0) : a.i >> b.i};
-        case ast::BinaryOp::Eq:
-          return Val{x == y ? 1 : 0};
-        case ast::BinaryOp::Ne:
-          return Val{x != y ? 1 : 0};
-        case ast::BinaryOp::Lt:
-          return Val{x < y ? 1 : 0};
-        case ast::BinaryOp::Le:
-          return Val{x <= y ? 1 : 0};
-        case ast::BinaryOp::Gt:
-          return Val{x > y ? 1 : 0};
-        case ast::BinaryOp::Ge:
-          return Val{x >= y ? 1 : 0};
-        default:
-          break;
-      }
-      throw RefUnsupported("unknown binary operator");
+      // Numbers: int at 32 bits, uintptr at the pointer width (ref_values.cpp).
+      return Val{binary_value(e.bop, a.i, l.type, b.i, r.type, e.type, spec_->pointer_width)};
     }
     case ExprKind::AddrOf:
       throw RefUnsupported("'&' outside an API argument");
@@ -734,7 +699,8 @@ Val RefMachine::eval_call(const Expr& e) {
     f.fn = &fn;
     f.locals.resize(fn.locals.size());
     f.lists.resize(fn.locals.size());
-    for (std::size_t k = 0; k < args.size() && k < f.locals.size(); ++k) f.locals[k] = args[k];
+    for (std::size_t k = 0; k < args.size() && k < f.locals.size(); ++k)
+      f.locals[k] = convert(args[k], fn.locals[k].type);
     Ctl c;
     if (fn.body) {
       c.stmts = fn.body->body.data();
@@ -749,8 +715,12 @@ Val RefMachine::eval_call(const Expr& e) {
   const ApiInfo& info = api_info(*e.api);
   if (info.domain == ApiDomain::Builtin) return call_builtin(e, *e.api);
   std::vector<Val> args;
-  for (const ast::ExprPtr& a : e.args)
-    args.push_back(a->kind == ExprKind::AddrOf ? Val{} : eval(*a));
+  for (std::size_t k = 0; k < e.args.size(); ++k) {
+    const Expr& a = *e.args[k];
+    Val v = a.kind == ExprKind::AddrOf ? Val{} : eval(a);
+    // Each argument converts to its parameter's type (a cancel id to uintptr, a status to int).
+    args.push_back(k < info.params.size() ? convert(v, info.params[k]) : v);
+  }
   return call_api(e, *e.api, args);
 }
 
@@ -821,11 +791,12 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
       const Expr& var = target.kind == ExprKind::AddrOf ? *target.args[0] : target;
       LRef ref = lvalue(var);
       std::vector<Val> rest;
-      for (std::size_t k = 1; k < e.args.size(); ++k) rest.push_back(eval(*e.args[k]));
+      for (std::size_t k = 1; k < e.args.size(); ++k)
+        rest.push_back(convert(eval(*e.args[k]), TypeKind::Int));
       if (ref.kind != LRef::Local) visible();
       if (ref.kind == LRef::Context)
         check_context(ref.handle, fmt::format("{} on ->{}", api_name(id), var.name));
-      int32_t old = load(ref).i;
+      const auto old = static_cast<int32_t>(load(ref).i);
       int32_t nv = old;
       int32_t result = old;
       if (id == ApiId::InterlockedIncrement) {
@@ -835,15 +806,15 @@ Val RefMachine::call_builtin(const Expr& e, ApiId id) {
         nv = wrap(static_cast<int64_t>(old) - 1);
         result = nv;
       } else if (id == ApiId::InterlockedOr) {
-        nv = old | rest.at(0).i;
+        nv = old | static_cast<int32_t>(rest.at(0).i);
       } else if (old == rest.at(1).i) {
-        nv = rest.at(0).i;
+        nv = static_cast<int32_t>(rest.at(0).i);
       }
       store(ref, Val{nv});
       return Val{result};
     }
     case ApiId::NT_SUCCESS:
-      return Val{eval(*e.args[0]).i >= 0 ? 1 : 0};
+      return Val{convert(eval(*e.args[0]), TypeKind::Status).i >= 0 ? 1 : 0};
     case ApiId::assert: {
       Val v = eval(*e.args[0]);
       if (!truthy(*e.args[0], v))
@@ -911,7 +882,7 @@ std::string RefMachine::describe() const {
     } else if (v.type == TypeKind::ListRequest) {
       o << fmt::format("  {} = list of {}\n", v.name, global_lists_[g].size());
     } else {
-      o << fmt::format("  {} = {}\n", v.name, globals_[g].i);
+      o << fmt::format("  {} = {}\n", v.name, value_text(globals_[g].i, v.type));
     }
   }
   describe_ndis(o);

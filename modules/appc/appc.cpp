@@ -167,7 +167,7 @@ Outcome Appc::exec_api(ApiCall& call) {
 
 Outcome Appc::api_vcb(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
   switch (in.api()) {
     case ApiId::vcb_alloc: {

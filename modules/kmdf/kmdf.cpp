@@ -260,11 +260,11 @@ uint32_t Kmdf::spawn(ActKind kind, uint32_t fn, uint32_t subject, int32_t arg1, 
   if (sync_lock(kind, subject) >= 0) p[kAFlags] |= kNeedsSync;
   const CodeUnit& u = c_.unit_of(slot);
   if (kind == ActKind::FileCallback) {
-    if (u.param_count >= 1) set_reg(slot, Reg{0}, static_cast<int32_t>(subject + 1));
+    c_.set_param(slot, 0, static_cast<int32_t>(subject + 1));
   } else if (subject != kNoSlot && u.param_count >= 1 && subject_is_request(kind)) {
-    set_reg(slot, Reg{0}, handle(subject));
+    c_.set_param(slot, 0, handle(subject));
   }
-  if (has_arg1 && u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
+  if (has_arg1) c_.set_param(slot, 1, arg1);
   if (recording()) note(fmt::format("starts {}", lane_of(slot)));
   return slot;
 }

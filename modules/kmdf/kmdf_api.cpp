@@ -94,7 +94,7 @@ Outcome Kmdf::api_get_io_queue(ApiCall& call) {
 
 Outcome Kmdf::api_send(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   switch (in.api()) {
     case ApiId::WdfRequestCancelSentRequest: {
@@ -126,7 +126,7 @@ Outcome Kmdf::api_send(ApiCall& call) {
 
 Outcome Kmdf::api_complete(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   const auto act_kind = static_cast<ActKind>(act(call.act)[kAKind]);
   const uint32_t act_subject = act(call.act)[kASubject] ? act(call.act)[kASubject] - 1u : kNoSlot;
@@ -218,7 +218,7 @@ Outcome Kmdf::api_complete(ApiCall& call) {
 
 Outcome Kmdf::api_cancelable(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   const uint32_t a = call.act;
   switch (in.api()) {
@@ -326,7 +326,7 @@ Outcome Kmdf::api_cancelable(ApiCall& call) {
 
 Outcome Kmdf::api_reuse(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   const uint32_t a = call.act;
   const CodeUnit& u = *call.unit;

@@ -6,7 +6,7 @@ namespace cc::kmdf {
 
 Outcome Kmdf::api_queue(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   const uint32_t a = call.act;
   const auto act_kind = static_cast<ActKind>(act(call.act)[kAKind]);
@@ -160,7 +160,7 @@ Outcome Kmdf::api_queue(ApiCall& call) {
 
 Outcome Kmdf::api_object(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   switch (in.api()) {
     case ApiId::WdfObjectReference: {

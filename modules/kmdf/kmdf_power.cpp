@@ -254,7 +254,7 @@ bool Kmdf::spawn_device_callbacks(ActKind kind, std::string_view h, int32_t stat
     const uint32_t fn = device_handler(d, h);
     if (fn == ast::kNone) continue;
     const uint32_t slot = spawn(kind, fn, kNoSlot, 0, false);
-    if (state >= 0 && c_.unit_of(slot).param_count >= 1) set_reg(slot, Reg{0}, state);
+    if (state >= 0) c_.set_param(slot, 0, state);
     any = true;
   }
   return any;

@@ -199,13 +199,9 @@ void Kmdf::target_complete(uint32_t r, int32_t status) {
                      render(status, TypeKind::Status)));
   if (p[kRComplFn] != 0) {
     uint32_t slot = spawn(ActKind::Completion, p[kRComplFn] - 1u, r, status, true);
-    if (status_symbolic() && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 2) {
-      set_tag(reg_ptr(slot, Reg{1}), true);
-    }
+    if (status_symbolic()) c_.set_param_term(slot, 1, SymTermId{static_cast<uint32_t>(status)});
     // WdfRequestSetCompletionRoutine's context reaches the routine's third parameter.
-    if (ext_ && prog_.units[act(slot)[kAUnit] - 1u].param_count >= 3) {
-      set_reg(slot, Reg{2}, get32(rext(r) + kXComplCtx));
-    }
+    if (ext_) c_.set_param(slot, 2, get32(rext(r) + kXComplCtx));
   }
 }
 

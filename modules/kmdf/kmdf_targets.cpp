@@ -99,7 +99,7 @@ void Kmdf::give_to_target(uint32_t r, uint32_t t, bool queued) {
 
 Outcome Kmdf::api_send_options(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   const std::string name(api_info(in.api()).name);
   const bool forget_api = in.api() == ApiId::WdfRequestSendAndForget;
   const int32_t opts = forget_api     ? k::WDF_REQUEST_SEND_OPTION_SEND_AND_FORGET
@@ -404,7 +404,7 @@ RunResult Kmdf::env_reader_failed(uint32_t t) {
                  fmt::format("the reader's work item calls EvtUsbTargetPipeReadersFailed"));
   set_reader(t, Reader::FailRunning);
   const uint32_t slot = spawn(ActKind::ReadersFailed, target(t)[kTFailedFn] - 1u, t, 0, false);
-  if (c_.unit_of(slot).param_count >= 1) set_reg(slot, Reg{0}, get32(req(r) + kRStatus));
+  c_.set_param(slot, 0, get32(req(r) + kRStatus));
   return RunResult::Done;
 }
 

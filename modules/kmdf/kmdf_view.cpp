@@ -286,7 +286,7 @@ void Kmdf::symbolic_stop_flags(uint32_t slot, uint32_t r, SymTermId action) {
   if (u.param_count < 2) return;
   // The cancelable bit is the framework's own knowledge of the request: concrete.
   int32_t bit = req(r)[kRCancelFn] != 0 ? k::WdfRequestStopRequestCancelable : 0;
-  put_term(reg_ptr(slot, Reg{1}), pool_.bv_or(action, pool_.int_const(bit)));
+  c_.set_param_term(slot, 1, pool_.bv_or(action, pool_.int_const(bit)));
 }
 
 }  // namespace cc::kmdf

@@ -30,9 +30,9 @@ std::string_view role_noun(ast::NdisRole r) {
   return "driver";
 }
 
-std::string id_text(int32_t id) {
-  if (id >= 0 && id < 0x10000) return std::to_string(id);
-  return fmt::format("0x{:08X}", static_cast<uint32_t>(id));
+std::string id_text(uint64_t id, unsigned width) {
+  if (id < 0x10000) return std::to_string(id);
+  return fmt::format("0x{:0{}X}", id, width / 4);
 }
 
 std::string Ndis::build() {
@@ -47,7 +47,7 @@ std::string Ndis::build() {
                        .from_protocol = true,
                        .filter = it.object,
                        .send_item = i,
-                       .protocol_id = static_cast<int32_t>(it.cancel_id_value)});
+                       .protocol_id = static_cast<uint64_t>(it.cancel_id_value)});
     }
   }
   // NBLs the driver may allocate: a fixed pool when the program allocates any.
@@ -128,7 +128,7 @@ bool Ndis::symbolic() const {
 void Ndis::initial_state() {
   for (uint32_t n = 0; n < nnbl_; ++n) {
     set_owner(n, nbls_[n].from_protocol ? NblOwner::Above : NblOwner::Unallocated);
-    set32(nbl(n) + kNCancelId, nbls_[n].protocol_id);
+    set_cancel_id(n, nbls_[n].protocol_id);
   }
 }
 
@@ -162,11 +162,10 @@ uint32_t Ndis::handler(uint32_t f, Callback cb) const {
   return ast::kNone;
 }
 
-void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1) {
+void Ndis::spawn(uint8_t kind, uint32_t fn, uint32_t subject, int64_t arg0, int64_t arg1) {
   const uint32_t slot = c_.occupy(kind, fn, subject);
-  const CodeUnit& u = c_.unit_of(slot);
-  if (u.param_count >= 1) set_reg(slot, Reg{0}, arg0);
-  if (u.param_count >= 2) set_reg(slot, Reg{1}, arg1);
+  c_.set_param(slot, 0, arg0);
+  c_.set_param(slot, 1, arg1);
   if (recording()) note(fmt::format("starts {}", lane_of(slot)));
 }
 
@@ -228,7 +227,8 @@ bool Ndis::cancel_send_enabled(uint32_t item) const {
   bool any = false, outstanding = false;
   for (uint32_t n = 0; n < nnbl_; ++n) {
     const NblInfo& ni = nbls_[n];
-    if (!ni.from_protocol || ni.filter != it.object || ni.protocol_id != it.cancel_id_value) {
+    if (!ni.from_protocol || ni.filter != it.object ||
+        ni.protocol_id != static_cast<uint64_t>(it.cancel_id_value)) {
       continue;
     }
     any = true;
@@ -274,7 +274,7 @@ RunResult Ndis::env_send(uint32_t item) {
     rec_->first_src(it.range);
     rec_->actions.push_back(fmt::format(
         "sends {}{} (cancel id {}) to {} {}", handed.size() > 1 ? "the chain " : "", names,
-        id_text(nbls_[head].protocol_id), role_noun(spec_.filters[it.object].role), fname));
+        shown_id(nbls_[head].protocol_id), role_noun(spec_.filters[it.object].role), fname));
     rec_->results.emplace_back();
   }
   const uint32_t fn = handler(it.object, Callback::Send);
@@ -307,13 +307,14 @@ RunResult Ndis::env_cancel_send(uint32_t item) {
     rec_->actor = ActorKind::Originator;
     rec_->first_src(it.range);
     rec_->actions.push_back(fmt::format("cancels the sends with cancel id {} at {} {}",
-                                        id_text(static_cast<int32_t>(it.cancel_id_value)),
+                                        shown_id(static_cast<uint64_t>(it.cancel_id_value)),
                                         role_noun(spec_.filters[it.object].role), fname));
     rec_->results.emplace_back();
   }
   for (uint32_t n = 0; n < nnbl_; ++n) {
     const NblInfo& ni = nbls_[n];
-    if (ni.from_protocol && ni.filter == it.object && ni.protocol_id == it.cancel_id_value &&
+    if (ni.from_protocol && ni.filter == it.object &&
+        ni.protocol_id == static_cast<uint64_t>(it.cancel_id_value) &&
         owner(n) != NblOwner::ReturnedUp) {
       nbl(n)[kNFlags] |= kNblCancelAimed;
       if (rec_) note(fmt::format("cancels {}", ni.name));
@@ -322,7 +323,7 @@ RunResult Ndis::env_cancel_send(uint32_t item) {
   }
   uint32_t fn = handler(it.object, Callback::Cancel);
   if (fn != ast::kNone) {
-    spawn(kFilterCancel, fn, item, static_cast<int32_t>(it.cancel_id_value), 0);
+    spawn(kFilterCancel, fn, item, it.cancel_id_value, 0);
   }
   return RunResult::Done;
 }

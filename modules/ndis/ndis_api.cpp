@@ -156,10 +156,11 @@ Outcome Ndis::check_send(uint32_t n, std::string_view api, const Instr& in) {
               nn);
     return Outcome::Violation;
   }
-  bool id_set = get32(p + kNCancelId) != 0;
+  bool id_set = cancel_id(n) != 0;
   if (id_set && tagged(p + kNCancelId) && !nbls_[n].from_protocol && p[kNIdEpoch] != p[kNEpoch]) {
     // A symbolic id is set only where it is nonzero: the trace's model must say so too.
-    const SymTermId set = cond_of(term_at(p + kNCancelId));
+    const SymTermId id = c_.wide_term_at(p + kNCancelId);
+    const SymTermId set = pool_.mk_ne(id, pool_.bv_const(0, kPtrTermWidth));
     const std::optional<bool> nonzero = sym_split(set, pool_.mk_not(set));
     if (!nonzero) return Outcome::Infeasible;
     id_set = *nonzero;
@@ -307,9 +308,10 @@ Outcome Ndis::api_cancel(ApiCall& call) {
   const Instr& in = *call.in;
   const ast::MiniportDecl& md = spec_.miniports[call.arg[0]];
   const bool sym_cancel = c_.sym_arg_.valid();
-  const SymTermId cancel_id = sym_cancel ? c_.sym_arg_ : SymTermId{};
+  const SymTermId sym_id = sym_cancel ? c_.sym_arg_ : SymTermId{};
+  const auto concrete_id = static_cast<uint64_t>(call.arg[1]);
   const std::string id_shown =
-      sym_cancel ? sym_to_string(pool_, cancel_id, 200) : fmt::format("{}", call.arg[1]);
+      sym_cancel ? sym_to_string(pool_, sym_id, 200) : shown_id(concrete_id);
   std::string hit;
   for (uint32_t n = 0; n < nnbl_; ++n) {
     if (owner(n) != NblOwner::Below || nbl(n)[kNMiniport] != call.arg[0] ||
@@ -322,9 +324,9 @@ Outcome Ndis::api_cancel(ApiCall& call) {
         throw ModelLimit(fmt::format("{} compared with a symbolic cancel id of {}",
                                      api_info(in.api()).name, nbls_[n].name));
       }
-      const SymTermId own = term_at(nbl(n) + kNCancelId);
+      const SymTermId own = c_.wide_term_at(nbl(n) + kNCancelId);
       const SymTermId same =
-          pool_.mk_eq(own, sym_cancel ? cancel_id : pool_.int_const(call.arg[1]));
+          pool_.mk_eq(own, sym_cancel ? sym_id : pool_.bv_const(concrete_id, kPtrTermWidth));
       std::optional<bool> match;
       if (std::optional<uint64_t> v = pool_.const_value(same)) {
         match = *v != 0;
@@ -333,7 +335,7 @@ Outcome Ndis::api_cancel(ApiCall& call) {
         if (!match) return Outcome::Infeasible;
       }
       if (!*match) continue;
-    } else if (get32(nbl(n) + kNCancelId) != call.arg[1]) {
+    } else if (cancel_id(n) != concrete_id) {
       continue;
     }
     // A pending miniport holds every send queued; a cancelable one may have sent it already.
@@ -357,7 +359,7 @@ Outcome Ndis::api_cancel(ApiCall& call) {
 
 Outcome Ndis::api_cancel_id(ApiCall& call) {
   const Instr& in = *call.in;
-  const std::array<int32_t, 4>& arg = call.arg;
+  const std::array<int64_t, 4>& arg = call.arg;
   std::string_view name = api_info(in.api()).name;
   if (in.api() == ApiId::NdisGeneratePartialCancelId) {
     // Always symbolic: a spec that calls it is a symbolic spec (build_symbolic).
@@ -376,32 +378,34 @@ Outcome Ndis::api_cancel_id(ApiCall& call) {
   uint8_t* p = nbl(*n);
   if (in.api() == ApiId::NDIS_GET_NET_BUFFER_LIST_CANCEL_ID) {
     if (sym() && tagged(p + kNCancelId)) {  // a symbolic id: the result is the term
-      call.ret = get32(p + kNCancelId);
+      call.ret = get32(p + kNCancelId);     // its term id (the second word is 0)
       c_.sym_result_ = true;
       if (rec_) {
         rec_->results[call.rec_at] = nbl_id_text(*n);
         rec_->calls.back() = fmt::format("{}=?", name);
       }
     } else {
-      result(call, get32(p + kNCancelId));
+      result(call, static_cast<int64_t>(cancel_id(*n)));
     }
     return Outcome::Continue;
   }
   if (sym()) {
-    const SymTermId id = c_.sym_arg_.valid() ? c_.sym_arg_ : pool_.int_const(arg[1]);
+    const SymTermId id = c_.sym_arg_.valid()
+                             ? c_.sym_arg_
+                             : pool_.bv_const(static_cast<uint64_t>(arg[1]), kPtrTermWidth);
     if (Outcome o = check_cancel_id_collision(*n, id, in); o != Outcome::Continue) return o;
-    put_term(p + kNCancelId, id);
+    c_.put_wide_term(p + kNCancelId, id);
   } else {
     if (arg[1] != 0 && kNoPartialIdCollidesAlways) {
       violation(RuleId::CancelIdCollision, in.src,
                 fmt::format("the cancel id {} set on {} can collide with another driver's: this "
                             "driver never obtained a partial cancel id "
                             "(NdisGeneratePartialCancelId), so no high byte is its own",
-                            id_text(arg[1]), nbls_[*n].name),
+                            shown_id(static_cast<uint64_t>(arg[1])), nbls_[*n].name),
                 nbls_[*n].name);
       return Outcome::Violation;
     }
-    set32(p + kNCancelId, arg[1]);
+    set_cancel_id(*n, static_cast<uint64_t>(arg[1]));
   }
   p[kNIdEpoch] = p[kNEpoch];
   if (rec_) note(fmt::format("sets the cancel id of {} to {}", nbls_[*n].name, nbl_id_text(*n)));
@@ -472,7 +476,8 @@ Outcome Ndis::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& i
   for (uint32_t k = 1; k <= kOtherPartialIds; ++k) {
     others.push_back(c_.raw_var(fmt::format("partial_id(other#{})", k), kPartialCancelIdWidth));
   }
-  const CancelIdCollisionTerms terms = cancel_id_collision_terms(pool_, id, own, others);
+  const CancelIdCollisionTerms terms =
+      cancel_id_collision_terms(pool_, id, spec_.pointer_width, own, others);
   PathCondition bad = path_condition();
   bad.add(pool_, terms.distinct);
   bad.add(pool_, terms.collision);
@@ -492,9 +497,7 @@ Outcome Ndis::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& i
             fmt::format("the cancel id {} set on {} can collide with another driver's: its high "
                         "byte need not be this driver's partial cancel id "
                         "(NdisGeneratePartialCancelId)",
-                        v ? id_text(static_cast<int32_t>(static_cast<uint32_t>(*v)))
-                          : sym_to_string(pool_, id, 200),
-                        nbls_[n].name),
+                        v ? shown_id(*v) : sym_to_string(pool_, id, 200), nbls_[n].name),
             nbls_[n].name);
   return Outcome::Violation;
 }
@@ -502,7 +505,7 @@ Outcome Ndis::check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& i
 std::string Ndis::nbl_id_text(uint32_t n) const {
   const uint8_t* p = nbl(n) + kNCancelId;
   if (sym() && tagged(p)) return sym_to_string(pool_, SymTermId{static_cast<uint32_t>(get32(p))});
-  return id_text(get32(p));
+  return shown_id(cancel_id(n));
 }
 
 }  // namespace cc::ndis

@@ -31,10 +31,10 @@ enum NblField : uint32_t {
   kNMiniport = 5,     ///< Below: the miniport holding it
   kNNext = 6,         ///< the next NBL of its chain + 1 (0: none)
   kNSendHead = 7,     ///< the head + 1 of the chain it was handed to the driver in
-  kNCancelId = 8,
-  kNStatus = 12,
-  kNCompleteHead = 16,  ///< the head + 1 of the chain the miniport completed it in
-  kNblStride = 20,
+  kNCancelId = 8,     ///< 8 bytes: a uintptr (a symbolic id keeps its term in the first word)
+  kNStatus = 16,
+  kNCompleteHead = 20,  ///< the head + 1 of the chain the miniport completed it in
+  kNblStride = 24,
 };
 enum NblFlag : uint8_t {
   kNblAborted = 1,        ///< a cancel for its id reached the miniport while it was queued there
@@ -69,8 +69,9 @@ constexpr uint8_t kRestart = 4;         ///< index: pause line
 /// The callback a driver declaration binds for one job.
 enum class Callback : uint8_t { Send, SendComplete, Cancel, Pause, Restart };
 
-/// A cancel id as a driver writes it: small ids in decimal, ids with a high byte in hex.
-std::string id_text(int32_t id);
+/// A cancel id as a driver writes it: small ids in decimal, others in hex with every digit of
+/// the pointer width (`width` bits), so that the high byte shows.
+std::string id_text(uint64_t id, unsigned width);
 /// "filter", "protocol driver" or "miniport driver".
 std::string_view role_noun(ast::NdisRole r);
 
@@ -87,8 +88,10 @@ class Ndis final : public ModuleBase {
   void initial_state() override;
   Outcome exec_api(ApiCall& call) override;
   RunResult run_env(const EnvActor& e) override;
-  std::optional<std::string> arg_text(ApiId api, uint32_t i, int32_t v) const override {
-    if (api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID && i == 1) return id_text(v);
+  std::optional<std::string> arg_text(ApiId api, uint32_t i, int64_t v) const override {
+    if (api == ApiId::NDIS_SET_NET_BUFFER_LIST_CANCEL_ID && i == 1) {
+      return id_text(static_cast<uint64_t>(v), spec_.pointer_width);
+    }
     return std::nullopt;
   }
   int symbolic_param(ApiId api) const override {
@@ -118,7 +121,7 @@ class Ndis final : public ModuleBase {
     bool from_protocol = false;
     uint32_t filter = 0;              ///< the driver declaration it belongs to
     uint32_t send_item = ast::kNone;  ///< the send line that hands it over
-    int32_t protocol_id = 0;          ///< the cancel id the protocol set
+    uint64_t protocol_id = 0;         ///< the cancel id the protocol set
   };
   std::vector<NblInfo> nbls_;
   uint32_t nnbl_ = 0;
@@ -138,7 +141,7 @@ class Ndis final : public ModuleBase {
   uint32_t handler(uint32_t f, Callback cb) const;
   /// The declaration that owns the NBLs the spec's driver allocates.
   uint32_t originator() const;
-  void spawn(uint8_t kind, uint32_t fn, uint32_t subject, int32_t arg0, int32_t arg1);
+  void spawn(uint8_t kind, uint32_t fn, uint32_t subject, int64_t arg0, int64_t arg1);
   bool send_enabled(uint32_t item) const;
   bool cancel_send_enabled(uint32_t item) const;
   RunResult env_send(uint32_t item);
@@ -181,6 +184,22 @@ class Ndis final : public ModuleBase {
   Outcome check_cancel_id_collision(uint32_t n, SymTermId id, const Instr& in);
   /// The cancel id of NBL `n` as traces show it (a term when symbolic).
   std::string nbl_id_text(uint32_t n) const;
+  /// The concrete cancel id of NBL n (meaningless when it is symbolic: see tagged()).
+  uint64_t cancel_id(uint32_t n) const {
+    uint64_t v;
+    std::memcpy(&v, nbl(n) + kNCancelId, 8);
+    return v;
+  }
+  /// Sets NBL n's cancel id to a concrete value.
+  void set_cancel_id(uint32_t n, uint64_t v) {
+    std::memcpy(nbl(n) + kNCancelId, &v, 8);
+    if (sym()) {
+      set_tag(nbl(n) + kNCancelId, false);
+      set_tag(nbl(n) + kNCancelId + 4, false);
+    }
+  }
+  /// The id a cancel of `id_text` shows in traces (the id's term when it is symbolic).
+  std::string shown_id(uint64_t id) const { return id_text(id, spec_.pointer_width); }
 };
 
 }  // namespace cc::ndis

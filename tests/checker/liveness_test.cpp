@@ -23,6 +23,7 @@
 #include "checker/explorer.h"
 #include "checker/replay.h"
 #include "model/frontend.h"
+#include "tests/loaded_spec.h"
 
 namespace cc {
 namespace {
@@ -252,23 +253,10 @@ TEST(Liveness, HashCompactionSaysLivenessWasNotChecked) {
 
 // ---- replay of a real spec's lasso ----
 
-struct Loaded {
-  SourceManager sm;
-  std::unique_ptr<ast::Spec> spec;
-};
+using testing::Loaded;
 
 std::unique_ptr<Loaded> load(const std::string& text) {
-  const std::filesystem::path p =
-      std::filesystem::temp_directory_path() / ("cc_live_" + std::to_string(::getpid()) + ".spec");
-  std::ofstream(p) << text;
-  auto l = std::make_unique<Loaded>();
-  Diagnostics diags;
-  l->spec = load_spec(l->sm, p.string(), {}, diags);
-  std::ostringstream d;
-  diags.print(d, l->sm);
-  EXPECT_TRUE(l->spec != nullptr && !diags.has_errors()) << d.str();
-  std::filesystem::remove(p);
-  return l;
+  return testing::load(text, "cc_live");
 }
 
 constexpr const char* kTimerStarves = R"(spec "periodic timer, stop path waits for ever";

@@ -284,8 +284,9 @@ TEST(Symbolic, CancelBySymbolicIdSplitsOnTheMatchAndReplays) {
   EXPECT_EQ(model_text(v), "which = 2\npartial_id = 0 (0x00)\n");
   bool assumed = false;
   for (const TraceStep& s : v.trace) {
-    assumed |= s.note.find("assuming (partial_id << 24 | 2) == (partial_id << 24 | which)") !=
-               std::string::npos;
+    assumed |= s.note.find(
+                   "assuming (sext64(partial_id) << 56 | 2) == (sext64(partial_id) << 56 "
+                   "| sext64(which))") != std::string::npos;
   }
   EXPECT_TRUE(assumed);
   // With a model where the id names the first send, the executor aborts that one instead.

@@ -198,7 +198,8 @@ TEST(SemanticsSymbolic, CancelIdCollisionQueryGoesThroughTheDecider) {
   const SymTermId own = pool.var(SymVarId{1}, "own", 8);
   const SymTermId other = pool.var(SymVarId{2}, "other", 8);
   auto ask = [&](SymTermId id) {
-    CancelIdCollisionTerms t = cancel_id_collision_terms(pool, id, {&own, 1}, {&other, 1});
+    CancelIdCollisionTerms t =
+        cancel_id_collision_terms(pool, pool.zext(id, kPtrTermWidth), 32, {&own, 1}, {&other, 1});
     PathCondition pc;
     pc.add(pool, t.distinct);
     pc.add(pool, t.collision);
@@ -211,10 +212,11 @@ TEST(SemanticsSymbolic, CancelIdCollisionQueryGoesThroughTheDecider) {
 }
 
 /// A filter that asks for its partial cancel id and sets `id_expr` as its NBL's cancel id.
-std::string cancel_id_spec(const std::string& id_expr) {
-  return "filter f { FilterSendNetBufferListsComplete = OnDone; }\n"
+std::string cancel_id_spec(const std::string& id_expr, const std::string& option = "") {
+  return option +
+         "filter f { FilterSendNetBufferListsComplete = OnDone; }\n"
          "miniport nic : cancelable;\n"
-         "global int partial = 0;\n"
+         "global uintptr partial = 0;\n"
          "thread T {\n"
          "  partial = NdisGeneratePartialCancelId();\n"
          "  nbl n = NdisAllocateNetBufferList();\n"
@@ -231,17 +233,35 @@ TEST(SemanticsSymbolic, ConstantHighByteCancelIdIsACollision) {
   BruteDecider d;
   SourceManager sm;
   std::unique_ptr<ast::Spec> spec;
-  Explored r = explore_all(cancel_id_spec("(0x5A << 24) | 1"), &d, sm, spec);
+  Explored r = explore_all(cancel_id_spec("0x5A00000000000001"), &d, sm, spec);
   ASSERT_TRUE(r.ts);
   EXPECT_TRUE(r.ts->symbolic()) << "NdisGeneratePartialCancelId makes the spec symbolic";
   ASSERT_EQ(r.findings.size(), 1U);
   EXPECT_EQ(r.findings[0].rule, RuleId::CancelIdCollision);
-  EXPECT_NE(r.findings[0].message.find("0x5A000001"), std::string::npos) << r.findings[0].message;
+  EXPECT_NE(r.findings[0].message.find("0x5A00000000000001"), std::string::npos)
+      << r.findings[0].message;
   EXPECT_GT(d.calls, 0);
 }
 
+// Cancel ids are pointer-sized (docs/spec-language.md, "Pointer-sized integers"): the partial
+// id belongs in bits 63..56 at the default width, 31..24 at `option pointer_width 32;`.
+TEST(SemanticsSymbolic, PartialIdBelowThePointersHighByteCollides) {
+  for (const char* id : {"(partial << 24) | 1", "NdisGeneratePartialCancelId() << 24"}) {
+    BruteDecider d;
+    SourceManager sm;
+    std::unique_ptr<ast::Spec> spec;
+    Explored r = explore_all(cancel_id_spec(id), &d, sm, spec);
+    ASSERT_TRUE(r.ts);
+    ASSERT_EQ(r.findings.size(), 1U) << id;
+    EXPECT_EQ(r.findings[0].rule, RuleId::CancelIdCollision) << id;
+    Explored r32 = explore_all(cancel_id_spec(id, "option pointer_width 32;\n"), &d, sm, spec);
+    EXPECT_TRUE(r32.findings.empty()) << id << ": " << r32.findings.at(0).message;
+  }
+}
+
 TEST(SemanticsSymbolic, CancelIdFromThePartialIdNeverCollides) {
-  for (const char* id : {"(partial << 24) | 1", "(NdisGeneratePartialCancelId() << 24) | 7", "0"}) {
+  for (const char* id : {"(partial << 56) | 1", "(partial << ((sizeof(PVOID) - 1) * 8)) | 7",
+                         "partial << 56 | 0xFFFFFFFFFFFFFF", "0"}) {
     BruteDecider d;
     SourceManager sm;
     std::unique_ptr<ast::Spec> spec;

@@ -667,9 +667,10 @@ TEST(Semantics, NdisStepsNameNblsAndShowOwnerAndCancelId) {
       first_path(filter_spec(kDown, kPassUp, "", "", "send f x 1 cancel_id 0x5A000001;"), 4);
   ASSERT_EQ(steps.size(), 4U);
   EXPECT_EQ(steps[0].event, "send f");
-  EXPECT_EQ(steps[0].action, "sends nbl#1 (cancel id 0x5A000001) to filter f");
+  // A cancel id shows every digit of the pointer width (64 bits here): its high byte is 0.
+  EXPECT_EQ(steps[0].action, "sends nbl#1 (cancel id 0x000000005A000001) to filter f");
   EXPECT_EQ(field(steps[0], "nbl#1", "owner"), "owned by the filter");
-  EXPECT_EQ(field(steps[0], "nbl#1", "cancel id"), "0x5A000001");
+  EXPECT_EQ(field(steps[0], "nbl#1", "cancel id"), "0x000000005A000001");
   EXPECT_EQ(steps[1].event, "OnSend[nbl#1]");
   EXPECT_EQ(steps[1].calls, std::vector<std::string>{"NdisFSendNetBufferLists"});
   EXPECT_EQ(field(steps[1], "nbl#1", "owner"), "sent below to miniport m");

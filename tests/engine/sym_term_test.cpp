@@ -295,7 +295,8 @@ TEST(SymCancelId, CollisionTermsShape) {
   const SymTermId id = p.bv_or(p.bv_shl(p.to_int(own), p.int_const(24)), p.int_const(5));
   const std::vector<SymTermId> own_ids{own};
   const std::vector<SymTermId> others{o1, o2};
-  const CancelIdCollisionTerms t = cancel_id_collision_terms(p, id, own_ids, others);
+  const CancelIdCollisionTerms t =
+      cancel_id_collision_terms(p, p.zext(id, kPtrTermWidth), 32, own_ids, others);
   EXPECT_EQ(t.per_driver.size(), 2U);
   Assignment a;
   a.set(SymVarId{1}, 1);
@@ -307,8 +308,14 @@ TEST(SymCancelId, CollisionTermsShape) {
   EXPECT_EQ(sym_evaluate(p, t.distinct, a), 1U);
   EXPECT_EQ(sym_evaluate(p, t.collision, a), 0U);
   const std::vector<SymTermId> bad{p.int_const(1)};
-  EXPECT_THROW(cancel_id_collision_terms(p, id, own_ids, bad), SymError);
-  EXPECT_THROW(cancel_id_high_byte(p, own), SymError);
+  EXPECT_THROW(cancel_id_collision_terms(p, p.zext(id, kPtrTermWidth), 32, own_ids, bad), SymError);
+  EXPECT_THROW(cancel_id_high_byte(p, own, 64), SymError);
+  EXPECT_THROW(cancel_id_high_byte(p, id, 64), SymError);  // a 32-bit term is no uintptr
+  EXPECT_THROW(cancel_id_high_byte(p, p.zext(id, kPtrTermWidth), 48), SymError);
+  // The high byte sits at the top of the pointer width.
+  const SymTermId wide = p.bv_const(0x1200000034000000ULL, kPtrTermWidth);
+  EXPECT_EQ(p.const_value(cancel_id_high_byte(p, wide, 64)), 0x12U);
+  EXPECT_EQ(p.const_value(cancel_id_high_byte(p, wide, 32)), 0x34U);
 }
 
 }  // namespace

@@ -106,14 +106,28 @@ TEST(Lexer, HugeIntegerIsAnErrorNotUndefinedBehaviour) {
   const Diagnostic& d = l->diags.all()[0];
   EXPECT_EQ(d.id, DiagId::IntegerTooLarge);
   EXPECT_EQ(d.range.begin.col, 5U);
-  EXPECT_NE(d.message.find("does not fit in 32 bits"), std::string::npos);
-  auto h = lex_text("0x100000000 0xFFFFFFFFFFFFFFFFFFFF");
-  EXPECT_EQ(h->diags.error_count(), 2U);
+  EXPECT_NE(d.message.find("does not fit in 64 bits"), std::string::npos);
+  auto h = lex_text("0x10000000000000000 18446744073709551616 0xFFFFFFFFFFFFFFFFFFFF");
+  EXPECT_EQ(h->diags.error_count(), 3U);
   for (const Token& t : h->toks) {
     if (t.kind == Tok::Int) {
       EXPECT_EQ(t.value, 0);
+      EXPECT_FALSE(t.wide);
     }
   }
+}
+
+// Beyond 32 bits a literal is pointer-sized (uintptr): its full 64-bit pattern, marked wide.
+TEST(Lexer, WideIntegersKeepTheirSixtyFourBits) {
+  auto l = lex_text("0xFFFFFFFF 0x100000000 0xFFFFFFFFFFFFFFFF 18446744073709551615 4294967296");
+  EXPECT_TRUE(l->diags.all().empty());
+  std::vector<std::pair<int64_t, bool>> got;
+  for (const Token& t : l->toks) {
+    if (t.kind == Tok::Int) got.emplace_back(t.value, t.wide);
+  }
+  EXPECT_EQ(
+      got, (std::vector<std::pair<int64_t, bool>>{
+               {-1, false}, {0x100000000LL, true}, {-1, true}, {-1, true}, {0x100000000LL, true}}));
 }
 
 TEST(Lexer, MalformedNumbers) {

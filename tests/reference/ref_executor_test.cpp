@@ -12,30 +12,15 @@
 
 #include "model/frontend.h"
 #include "reference/ref_executor.h"
+#include "tests/loaded_spec.h"
 
 namespace cc {
 namespace {
 
-/// A spec loaded from text, kept alive with its SourceManager.
-struct Loaded {
-  SourceManager sm;
-  std::unique_ptr<ast::Spec> spec;
-};
+using testing::Loaded;
 
 std::unique_ptr<Loaded> load(const std::string& text) {
-  static int counter = 0;
-  const std::filesystem::path p =
-      std::filesystem::temp_directory_path() /
-      ("cc_ref_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".spec");
-  std::ofstream(p) << text;
-  auto l = std::make_unique<Loaded>();
-  Diagnostics diags;
-  l->spec = load_spec(l->sm, p.string(), {}, diags);
-  std::ostringstream d;
-  diags.print(d, l->sm);
-  EXPECT_TRUE(l->spec != nullptr && !diags.has_errors()) << d.str();
-  std::filesystem::remove(p);
-  return l;
+  return testing::load(text, "cc_ref");
 }
 
 /// Takes one step that must be possible and returns it.
