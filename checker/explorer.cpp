@@ -12,10 +12,10 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "checker/chunk_pipeline.h"
 #include "checker/hash_set.h"
 #include "checker/limits.h"
 #include "checker/liveness.h"
@@ -115,10 +115,12 @@ struct ChunkOut {
   /// would (never when it stopped earlier), and no exception leaves a worker thread.
   std::exception_ptr error;
   std::size_t error_state = 0;
+  uint64_t fresh = 0;  ///< new-looking states (what the merge may insert)
 
   void clear() {
     error = nullptr;
     error_state = 0;
+    fresh = 0;
     reduced.clear();
     delivered.clear();
     succ_end.clear();
@@ -135,8 +137,9 @@ struct ChunkOut {
   }
 };
 
-/// The sink of one worker: filters out successors already stored (read-only lookups; nobody
-/// inserts while workers run) and keeps the rest, in delivery order.
+/// The sink of one worker: filters out successors already stored (lookups that may run while
+/// the merging thread inserts: a state inserted meanwhile is found or not, and the merge
+/// finds it either way) and keeps the rest, in delivery order.
 class ChunkSink final : public SuccessorSink {
  public:
   ChunkSink(const TransitionSystem& ts, const StateStore& store,
@@ -147,7 +150,11 @@ class ChunkSink final : public SuccessorSink {
         count_only_(count_only),
         edges_(edges),
         packed_(store.state_size()) {}
-  void start(ChunkOut* out) { out_ = out; }
+  void start(ChunkOut* out) {
+    out_ = out;
+    first_pending_ = out->succs.size();
+    pending_ = 0;
+  }
   void on_successor(Label label, std::span<const uint8_t> state, const Finding* finding) override {
     const std::span<const uint8_t> packed(packed_.data(), ts_.pack(state, packed_.data()));
     add_packed(label, packed, store_.hash(packed), finding);
@@ -163,13 +170,42 @@ class ChunkSink final : public SuccessorSink {
       return;
     }
     if (count_only_) return;
-    if (const StateId known = store_.find_hashed(packed, hash); known.valid()) {
-      if (edges_) out_->succs.push_back({label, known.value, 0, false, true, 0});
-      return;
-    }
+    // A candidate: looked up with the next few, their table slots fetched meanwhile.
+    store_.prefetch_slot(hash);
     out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size()),
                            static_cast<uint32_t>(packed.size()), false, false, hash});
     out_->states.insert(out_->states.end(), packed.begin(), packed.end());
+    if (++pending_ == kLookAhead) flush();
+  }
+  /// Looks the candidates up: the states already stored are dropped (or kept as edges), the
+  /// others stay, in delivery order. Called after each expanded state too.
+  void flush() {
+    if (pending_ == 0) return;
+    std::vector<ChunkOut::Succ>& v = out_->succs;
+    std::vector<uint8_t>& bytes = out_->states;
+    std::size_t w = first_pending_;
+    std::size_t wb = SIZE_MAX;  // where the kept candidates' bytes go
+    for (std::size_t r = first_pending_; r < v.size(); ++r) {
+      ChunkOut::Succ e = v[r];
+      if (!e.finding) {
+        if (wb == SIZE_MAX) wb = e.index;
+        const std::span<const uint8_t> packed(bytes.data() + e.index, e.size);
+        if (const StateId known = store_.find_hashed(packed, e.hash); known.valid()) {
+          if (!edges_) continue;
+          e = {e.label, known.value, 0, false, true, 0};
+        } else {
+          ++out_->fresh;
+          if (e.index != wb && e.size != 0) std::memmove(bytes.data() + wb, packed.data(), e.size);
+          e.index = static_cast<uint32_t>(wb);
+          wb += e.size;
+        }
+      }
+      v[w++] = e;
+    }
+    v.resize(w);
+    if (wb != SIZE_MAX) bytes.resize(wb);
+    first_pending_ = w;
+    pending_ = 0;
   }
 
  private:
@@ -178,7 +214,10 @@ class ChunkSink final : public SuccessorSink {
   const std::array<bool, kRuleCount>& rules_;
   const bool count_only_;
   const bool edges_;  ///< keep the successors already stored (edges for the liveness pass)
+  static constexpr unsigned kLookAhead = 16;  ///< candidates looked up together
   ChunkOut* out_ = nullptr;
+  std::size_t first_pending_ = 0;  ///< the first entry of succs not looked up yet
+  unsigned pending_ = 0;           ///< candidates not looked up yet
   std::vector<uint8_t> packed_;
 };
 
@@ -233,8 +272,17 @@ class Explorer final : public SuccessorSink {
   }
   /// Level-synchronous BFS over opts.threads threads, with the one-thread search's results.
   void run_parallel_bfs();
-  /// Expands frontier states [first, last) into chunks_ on all threads.
-  void expand_slice(uint64_t first, uint64_t last);
+  /// What one thread of the parallel BFS expands with.
+  struct Worker {
+    Worker(TransitionSystem& t, ChunkSink s) : ts(t), sink(std::move(s)), reduced(&t) {}
+    TransitionSystem& ts;
+    ChunkSink sink;
+    ReducedSink reduced;
+    std::vector<uint8_t> full;  ///< the state being expanded, unpacked
+  };
+  /// Expands chunk `chunk` of the current level (frontier states from level_first_) into
+  /// its buffer slot.
+  void expand_chunk(Worker& w, uint64_t chunk);
   /// Stores one chunk's results as the one-thread search would have, in frontier order.
   void merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth);
   void run_dfs();
@@ -247,7 +295,7 @@ class Explorer final : public SuccessorSink {
   /// Bytes of the search's structures besides the store.
   uint64_t other_bytes() const {
     uint64_t chunks = 0;
-    for (const ChunkOut& c : chunks_) chunks += c.bytes();
+    for (const uint64_t b : chunk_bytes_) chunks += b;
     return stack_.capacity() * sizeof(DfsEntry) + children_.capacity() * sizeof(StateId) +
            batch_states_.capacity() + chunks + cstack_.capacity() + cchildren_.capacity() +
            path_.capacity() * sizeof(Label) + edges_.bytes();
@@ -350,8 +398,12 @@ class Explorer final : public SuccessorSink {
 
   // Parallel BFS.
   std::vector<std::unique_ptr<TransitionSystem>> clones_;  ///< one per extra thread
-  std::vector<ChunkOut> chunks_;  ///< the current slice's chunks, in frontier order
-  uint64_t last_slice_new_ = 0;   ///< states the last slice stored (prefault estimate)
+  std::vector<ChunkOut> chunks_;  ///< buffer slots of the chunks in flight (chunk % window)
+  /// Per slot: the bytes its buffers held when last merged (what the memory bound counts;
+  /// read only by the merging thread, while helpers may be filling the slots).
+  std::vector<uint64_t> chunk_bytes_;
+  uint64_t level_first_ = 0;  ///< parallel BFS: the current level's first state
+  uint64_t level_end_ = 0;    ///< and the state after its last
   std::map<ViolationKey, std::size_t> by_key_;
 
   Clock::time_point start_;
@@ -557,63 +609,45 @@ void Explorer::run_bfs() {
   flush();
 }
 
-// Frontier states per chunk (the unit a worker takes) and chunks per slice (what is expanded
-// before the main thread stores the results; bounds the buffered successors).
+// Frontier states per chunk (the unit a thread takes) and chunks expanded ahead of the merge
+// at most (bounds the buffered successors).
 constexpr uint64_t kChunkStates = 256;
-constexpr uint64_t kSliceChunks = 32;
+constexpr unsigned kWindowChunks = 32;
+// The merge fetches the table slot of the candidate this many entries ahead.
+constexpr uint32_t kMergeAhead = 8;
 
-void Explorer::expand_slice(uint64_t first, uint64_t last) {
-  const uint64_t nchunks = (last - first + kChunkStates - 1) / kChunkStates;
-  if (chunks_.size() < nchunks) chunks_.resize(nchunks);
-  std::atomic<uint64_t> next{0};
-  const auto work = [&](TransitionSystem& ts) {
-    ChunkSink sink(ts, store_, rules_, count_only_, record_edges_);
-    ReducedSink reduced(&ts);
-    std::vector<uint8_t> full(store_.state_size());
-    const auto seen = [&](std::span<const uint8_t> packed, uint64_t hash) {
-      const StateId id = store_.find_hashed(packed, hash);
-      return id.valid() && id.value < proviso_floor_;
-    };
-    const auto take = [&](Label l, std::span<const uint8_t> packed, uint64_t hash,
-                          const Finding* f) { sink.add_packed(l, packed, hash, f); };
-    for (uint64_t c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
-      ChunkOut& out = chunks_[c];
-      out.clear();
-      sink.start(&out);
-      const uint64_t end = std::min(last, first + (c + 1) * kChunkStates);
-      for (uint64_t i = first + c * kChunkStates; i < end; ++i) {
-        try {
-          ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), full);
-          const std::span<const uint8_t> state = full;
-          out.delivered.push_back(0);
-          const bool red = expand_state(ts, opts_.por, state, sink, reduced, seen, take);
-          out.reduced.push_back(red ? 1 : 0);
-          out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
-          out.end_findings.emplace_back();
-          if (out.delivered.back() == 0) out.end_findings.back() = ts.end_state(state);
-        } catch (...) {
-          out.error = std::current_exception();
-          out.error_state = static_cast<std::size_t>(i - (first + c * kChunkStates));
-          out.delivered.resize(out.error_state + 1);  // the merge reaches the failed state
-          break;
-        }
-      }
-    }
+void Explorer::expand_chunk(Worker& w, uint64_t chunk) {
+  ChunkOut& out = chunks_[chunk % chunks_.size()];
+  out.clear();
+  w.sink.start(&out);
+  const auto seen = [&](std::span<const uint8_t> packed, uint64_t hash) {
+    const StateId id = store_.find_hashed(packed, hash);
+    return id.valid() && id.value < proviso_floor_;
   };
-  // Small slices are not worth a thread.
-  const std::size_t helpers = nchunks < 2 ? 0 : std::min<std::size_t>(clones_.size(), nchunks - 1);
-  std::vector<std::thread> threads;
-  threads.reserve(helpers);
-  for (std::size_t t = 0; t < helpers; ++t) {
-    threads.emplace_back([&, t] {
-      // The first helper takes the page faults of the memory the insertions will need
-      // (about as many new states as the last slice stored) before it expands its share.
-      if (t == 0) store_.prefault(last_slice_new_ + last_slice_new_ / 2);
-      work(*clones_[t]);
-    });
+  const auto take = [&](Label l, std::span<const uint8_t> packed, uint64_t hash, const Finding* f) {
+    w.sink.add_packed(l, packed, hash, f);
+  };
+  const uint64_t first = level_first_ + chunk * kChunkStates;
+  const uint64_t end = std::min(level_end_, first + kChunkStates);
+  w.full.resize(store_.state_size());
+  for (uint64_t i = first; i < end; ++i) {
+    try {
+      w.ts.unpack(store_.state(StateId{static_cast<uint32_t>(i)}), w.full);
+      const std::span<const uint8_t> state = w.full;
+      out.delivered.push_back(0);
+      const bool red = expand_state(w.ts, opts_.por, state, w.sink, w.reduced, seen, take);
+      w.sink.flush();
+      out.reduced.push_back(red ? 1 : 0);
+      out.succ_end.push_back(static_cast<uint32_t>(out.succs.size()));
+      out.end_findings.emplace_back();
+      if (out.delivered.back() == 0) out.end_findings.back() = w.ts.end_state(state);
+    } catch (...) {
+      out.error = std::current_exception();
+      out.error_state = static_cast<std::size_t>(i - first);
+      out.delivered.resize(out.error_state + 1);  // the merge reaches the failed state
+      break;
+    }
   }
-  work(ts_);
-  for (std::thread& t : threads) t.join();
 }
 
 void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
@@ -624,6 +658,10 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
     current_ = StateId{static_cast<uint32_t>(first + k)};
     for (uint32_t j = begin; j < c.succ_end[k] && stop_ == Stop::None; ++j) {
       const ChunkOut::Succ& e = c.succs[j];
+      if (j + kMergeAhead < c.succs.size()) {
+        const ChunkOut::Succ& ahead = c.succs[j + kMergeAhead];
+        if (!ahead.finding && !ahead.known) store_.prefetch_slot(ahead.hash);
+      }
       if (e.finding) {
         record(current_, e.label, c.findings[e.index], depth + 1);
         continue;
@@ -654,31 +692,60 @@ void Explorer::merge_chunk(const ChunkOut& c, uint64_t first, uint32_t depth) {
   }
 }
 
+// The levels are run one after the other; within a level, the calling thread merges chunk
+// after chunk in frontier order while the helpers (and the calling thread, when the next
+// chunk is not ready) expand the chunks ahead. The merge inserts while helpers look states
+// up: the store publishes each state with its table slot, and what would move memory that
+// lookups read (a table growth, a longer block index) is done with the helpers held back.
 void Explorer::run_parallel_bfs() {
-  uint64_t head = 0;
-  uint64_t level_end = store_.size();
+  std::vector<std::unique_ptr<Worker>> workers;
+  workers.push_back(
+      std::make_unique<Worker>(ts_, ChunkSink(ts_, store_, rules_, count_only_, record_edges_)));
+  for (const std::unique_ptr<TransitionSystem>& c : clones_) {
+    workers.push_back(
+        std::make_unique<Worker>(*c, ChunkSink(*c, store_, rules_, count_only_, record_edges_)));
+  }
+  chunks_.resize(kWindowChunks);
+  chunk_bytes_.assign(kWindowChunks, 0);
+  ChunkPipeline pipe(static_cast<unsigned>(clones_.size()), kWindowChunks,
+                     [&](unsigned w, uint64_t chunk) { expand_chunk(*workers[w], chunk); });
+  level_first_ = 0;
+  level_end_ = store_.size();
+  proviso_floor_ = level_end_;
   uint32_t depth = 0;
-  proviso_floor_ = level_end;
+  bool filling = false;  // a helper puts the stored states into the next, grown table
   while (stop_ == Stop::None) {
-    if (head == level_end) {
-      if (count_only_) break;                 // the level of the first violation is finished
-      if (store_.size() == level_end) break;  // no next level: complete
-      ++depth;
-      level_end = store_.size();
-      proviso_floor_ = level_end;
-    }
-    if (limit_reached(store_.size() - head)) break;
-    const uint64_t last = std::min(level_end, head + kChunkStates * kSliceChunks);
-    expand_slice(head, last);
-    update_store_budget();
-    const uint64_t nchunks = (last - head + kChunkStates - 1) / kChunkStates;
-    const uint64_t before = store_.size();
-    for (uint64_t c = 0; c < nchunks && stop_ == Stop::None; ++c) {
-      merge_chunk(chunks_[c], head + c * kChunkStates, depth);
-    }
-    last_slice_new_ = store_.size() - before;
-    peak_bytes_ = std::max(peak_bytes_, memory_bytes());
-    head = last;
+    const uint64_t nchunks = (level_end_ - level_first_ + kChunkStates - 1) / kChunkStates;
+    pipe.run_level(nchunks, [&](uint64_t c) {
+      const uint64_t first = level_first_ + c * kChunkStates;
+      if (limit_reached(store_.size() - first)) return false;
+      const std::size_t slot = c % chunks_.size();
+      const ChunkOut& out = chunks_[slot];
+      chunk_bytes_[slot] = out.bytes();
+      update_store_budget();
+      // The table's growth rehashes every state: start it an eighth of the states ahead, on
+      // a helper, so that only the states stored meanwhile are left for the growth itself.
+      if (!filling && store_.prepare_growth(store_.size() / 8 + out.fresh)) {
+        filling = true;
+        pipe.post([this] { store_.fill_grown_table(); });
+      }
+      if (store_.may_move(out.fresh)) {
+        if (filling) pipe.wait_job();
+        filling = false;
+        pipe.exclusive([&] { merge_chunk(out, first, depth); });
+      } else {
+        merge_chunk(out, first, depth);
+      }
+      peak_bytes_ = std::max(peak_bytes_, memory_bytes());
+      return stop_ == Stop::None;
+    });
+    if (stop_ != Stop::None) break;
+    if (count_only_) break;                  // the level of the first violation is finished
+    if (store_.size() == level_end_) break;  // no next level: complete
+    ++depth;
+    level_first_ = level_end_;
+    level_end_ = store_.size();
+    proviso_floor_ = level_end_;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
@@ -92,74 +93,73 @@ StateStore::StateStore(std::size_t state_size, uint64_t max_states, uint64_t max
 StateStore::~StateStore() {
   release(table_, capacity_ * sizeof(uint32_t));
   for (const Chunk& c : chunks_) release(c.data, c.bytes);
-  for (const Chunk& c : spare_chunks_) release(c.data, c.bytes);
   for (const Chunk& c : byte_chunks_) release(c.data, c.bytes);
-  for (const Chunk& c : spare_byte_chunks_) release(c.data, c.bytes);
   release(spare_table_, spare_capacity_ * sizeof(uint32_t));
 }
 
-namespace {
-/// Writes every page once (they are zero already: this only takes the faults now).
-void touch(uint8_t* p, std::size_t bytes) {
-  for (std::size_t i = 0; i < bytes; i += 4096) {
-    reinterpret_cast<volatile uint8_t*>(p)[i] = 0;
-  }
+bool StateStore::may_move(uint64_t states) const {
+  if (states == 0) return false;
+  if (size_ + states > grow_at_) return true;
+  // add_chunk() appends a chunk's blocks to blocks_ and block_base_ when a state needs a
+  // block beyond them: only that may reallocate the block index.
+  const uint64_t last_block = (size_ + states - 1) >> block_shift_;
+  uint64_t blocks = blocks_.size();
+  if (last_block < blocks) return false;
+  while (blocks <= last_block) blocks += next_chunk(blocks).second;
+  return blocks > blocks_.capacity() || blocks > block_base_.capacity();
 }
-}  // namespace
 
-void StateStore::prefault(uint64_t states) {
-  const uint64_t limit = max_bytes_ == 0 ? UINT64_MAX : max_bytes_;
-  // The table the next insertions would grow into.
-  if (spare_table_ == nullptr && size_ + states > grow_at_ && capacity_ * 2 <= kMaxCapacity) {
-    uint64_t capacity = capacity_ * 2;
-    while (grow_threshold(capacity) < size_ + states && capacity * 2 <= kMaxCapacity) capacity *= 2;
-    const std::size_t bytes = capacity * sizeof(uint32_t);
-    // grow() will hold the old and the new table at once: keep that within the bound.
-    if (memory_bytes() + bytes + capacity_ * sizeof(uint32_t) <= limit) {
-      spare_table_ = reinterpret_cast<uint32_t*>(allocate(bytes, true));
-      spare_capacity_ = capacity;
-      touch(reinterpret_cast<uint8_t*>(spare_table_), bytes);
-      spare_bytes_ += bytes;
+bool StateStore::prepare_growth(uint64_t lookahead) {
+  if (spare_table_ != nullptr || size_ + lookahead <= grow_at_) return false;
+  const uint64_t capacity = capacity_ * 2;
+  if (capacity > kMaxCapacity) return false;
+  const std::size_t bytes = capacity * sizeof(uint32_t);
+  // Well within the bound only: near it, the growth happens when one thread would do it.
+  if (max_bytes_ != 0 && memory_bytes() + 2 * bytes + capacity_ * sizeof(uint32_t) > max_bytes_) {
+    return false;
+  }
+  spare_table_ = reinterpret_cast<uint32_t*>(allocate(bytes, true));
+  spare_capacity_ = capacity;
+  spare_bytes_ += bytes;
+  spare_filled_ = 0;
+  spare_target_ = size_;
+  note_memory(memory_bytes());
+  return true;
+}
+
+void StateStore::fill_grown_table() {
+  rehash_into(spare_table_, spare_capacity_, 0, spare_target_);
+  spare_filled_ = spare_target_;
+}
+
+void StateStore::rehash_into(uint32_t* table, uint64_t capacity, uint64_t first,
+                             uint64_t last) const {
+  // Every state in id order (deterministic table contents), hashing a batch and prefetching
+  // its slots before placing it.
+  const uint64_t mask = capacity - 1;
+  const uint32_t id_mask = capacity >= kMaxCapacity ? UINT32_MAX : static_cast<uint32_t>(mask);
+  uint64_t hashes[kRehashBatch];
+  for (uint64_t batch = first; batch < last; batch += kRehashBatch) {
+    const unsigned n = static_cast<unsigned>(std::min<uint64_t>(kRehashBatch, last - batch));
+    for (unsigned j = 0; j < n; ++j) {
+      hashes[j] = hash(state(StateId{static_cast<uint32_t>(batch + j)}));
+      __builtin_prefetch(&table[hashes[j] & mask]);
+    }
+    for (unsigned j = 0; j < n; ++j) {
+      uint64_t i = hashes[j] & mask;
+      while (table[i] != 0) i = (i + 1) & mask;
+      const uint32_t tag = static_cast<uint32_t>(hashes[j] >> 32) & ~id_mask;
+      table[i] = tag | static_cast<uint32_t>(batch + j + 1);
     }
   }
-  // Arena chunks for the states that do not fit the blocks there are.
-  uint64_t room = uint64_t(blocks_.size()) * block_states() - size_;
-  std::size_t blocks = blocks_.size();
-  for (const Chunk& c : spare_chunks_) {
-    room += c.bytes / block_bytes_ * block_states();
-    blocks += c.bytes / block_bytes_;
-  }
-  while (room < states) {
-    const auto [bytes, nblocks] = next_chunk(blocks);
-    if (memory_bytes() + bytes > limit) break;
-    uint8_t* data = allocate(bytes, false);
-    touch(data, bytes);
-    spare_chunks_.push_back(Chunk{data, bytes});
-    spare_bytes_ += bytes;
-    room += nblocks * block_states();
-    blocks += nblocks;
-  }
-  // Byte chunks for their states, at the mean length so far.
-  const uint64_t mean = size_ == 0 ? state_size_ : (state_bytes_ + size_ - 1) / size_;
-  uint64_t free_bytes = static_cast<uint64_t>(bytes_end_ - bytes_next_);
-  for (const Chunk& c : spare_byte_chunks_) free_bytes += c.bytes;
-  while (free_bytes < states * mean) {
-    const std::size_t bytes = kBigChunkBytes;
-    if (memory_bytes() + bytes > limit) break;
-    uint8_t* data = allocate(bytes, false);
-    touch(data, bytes);
-    spare_byte_chunks_.push_back(Chunk{data, bytes});
-    spare_bytes_ += bytes;
-    free_bytes += bytes;
-  }
-  note_memory(memory_bytes());
 }
 
 StateId StateStore::find_hashed(std::span<const uint8_t> state, uint64_t h) const {
   const uint64_t mask = capacity_ - 1;
   const uint32_t tag = static_cast<uint32_t>(h >> 32) & ~id_mask_;
   for (uint64_t i = h & mask;; i = (i + 1) & mask) {
-    const uint32_t slot = table_[i];
+    // Acquire: a slot filled by a concurrent insertion comes with its state's bytes.
+    const uint32_t slot = std::atomic_ref<uint32_t>(table_[i]).load(std::memory_order_acquire);
     if (slot == 0) return StateId::none();
     if ((slot & ~id_mask_) != tag) continue;
     const StateId id{(slot & id_mask_) - 1};
@@ -168,17 +168,19 @@ StateId StateStore::find_hashed(std::span<const uint8_t> state, uint64_t h) cons
 }
 
 bool StateStore::grow() {
-  // A prefaulted table may be more than twice as large: it was sized for what was coming.
+  // A table prepared ahead (prepare_growth()) is used and counted already (spare_bytes_).
   const uint64_t capacity = spare_table_ != nullptr ? spare_capacity_ : capacity_ * 2;
   if (capacity > kMaxCapacity) return false;
   const std::size_t bytes = capacity * sizeof(uint32_t);
-  // A prefaulted table is counted already (in spare_bytes_).
   const uint64_t during = memory_bytes() + (spare_table_ != nullptr ? 0 : bytes);
   if (max_bytes_ != 0 && during > max_bytes_) return false;
   uint32_t* table = spare_table_;
+  uint64_t filled = 0;  // states in the new table already
   if (table != nullptr) {
     spare_table_ = nullptr;
     spare_bytes_ -= bytes;
+    filled = spare_filled_;
+    spare_filled_ = 0;
   } else {
     table = reinterpret_cast<uint32_t*>(allocate(bytes, true));
   }
@@ -189,23 +191,7 @@ bool StateStore::grow() {
   grow_at_ = std::min(grow_threshold(capacity_), kMaxIds);
   id_mask_ = capacity_ >= kMaxCapacity ? UINT32_MAX : static_cast<uint32_t>(capacity_ - 1);
 
-  // Re-insert every state in id order (deterministic table contents), hashing a batch and
-  // prefetching its slots before placing it.
-  const uint64_t mask = capacity_ - 1;
-  uint64_t hashes[kRehashBatch];
-  for (uint64_t first = 0; first < size_; first += kRehashBatch) {
-    const unsigned n = static_cast<unsigned>(std::min<uint64_t>(kRehashBatch, size_ - first));
-    for (unsigned j = 0; j < n; ++j) {
-      hashes[j] = hash(state(StateId{static_cast<uint32_t>(first + j)}));
-      prefetch_slot(hashes[j]);
-    }
-    for (unsigned j = 0; j < n; ++j) {
-      uint64_t i = hashes[j] & mask;
-      while (table_[i] != 0) i = (i + 1) & mask;
-      const uint32_t tag = static_cast<uint32_t>(hashes[j] >> 32) & ~id_mask_;
-      table_[i] = tag | static_cast<uint32_t>(first + j + 1);
-    }
-  }
+  rehash_into(table_, capacity_, filled, size_);
   return true;
 }
 
@@ -220,18 +206,6 @@ std::pair<std::size_t, std::size_t> StateStore::next_chunk(std::size_t blocks_no
 }
 
 bool StateStore::add_chunk() {
-  if (!spare_chunks_.empty()) {
-    const Chunk c = spare_chunks_.front();
-    spare_chunks_.erase(spare_chunks_.begin());
-    spare_bytes_ -= c.bytes;
-    chunks_.push_back(c);
-    for (std::size_t b = 0; b < c.bytes / block_bytes_; ++b) {
-      blocks_.push_back(c.data + b * block_bytes_);
-    }
-    arena_bytes_ += c.bytes;
-    note_memory(memory_bytes());
-    return true;
-  }
   auto [bytes, blocks] = next_chunk(blocks_.size());
   if (max_bytes_ != 0 && memory_bytes() + bytes > max_bytes_) {
     blocks = 1;  // close to the limit: one block if it still fits
@@ -249,21 +223,14 @@ bool StateStore::add_chunk() {
 bool StateStore::reserve_bytes(std::size_t bytes, std::size_t block_used) {
   if (static_cast<std::size_t>(bytes_end_ - bytes_next_) >= bytes) return true;
   const std::size_t need = block_used + bytes;
-  Chunk c{nullptr, 0};
-  if (!spare_byte_chunks_.empty() && spare_byte_chunks_.front().bytes >= need) {
-    c = spare_byte_chunks_.front();
-    spare_byte_chunks_.erase(spare_byte_chunks_.begin());
-    spare_bytes_ -= c.bytes;
-  } else {
-    // Chunks double with the arena (small runs stay small) up to kBigChunkBytes.
-    std::size_t size = std::clamp<std::size_t>(bytes_arena_, kMinByteChunk, kBigChunkBytes);
-    while (size < need) size *= 2;
-    if (max_bytes_ != 0 && memory_bytes() + size > max_bytes_) {
-      size = (need + 4095) / 4096 * 4096;  // close to the limit: just what is needed
-      if (memory_bytes() + size > max_bytes_) return false;
-    }
-    c = Chunk{allocate(size, false), size};
+  // Chunks double with the arena (small runs stay small) up to kBigChunkBytes.
+  std::size_t size = std::clamp<std::size_t>(bytes_arena_, kMinByteChunk, kBigChunkBytes);
+  while (size < need) size *= 2;
+  if (max_bytes_ != 0 && memory_bytes() + size > max_bytes_) {
+    size = (need + 4095) / 4096 * 4096;  // close to the limit: just what is needed
+    if (memory_bytes() + size > max_bytes_) return false;
   }
+  const Chunk c{allocate(size, false), size};
   byte_chunks_.push_back(c);
   bytes_arena_ += c.bytes;
   // The current block's states so far move along, so that its states stay back to back (the
@@ -271,7 +238,7 @@ bool StateStore::reserve_bytes(std::size_t bytes, std::size_t block_used) {
   const std::size_t b = size_ >> block_shift_;
   if (block_used != 0) {
     std::memcpy(c.data, block_base_[b], block_used);
-    block_base_[b] = c.data;
+    std::atomic_ref<uint8_t*>(block_base_[b]).store(c.data, std::memory_order_release);
   }
   bytes_next_ = c.data + block_used;
   bytes_end_ = c.data + c.bytes;
@@ -327,7 +294,8 @@ StateStore::InsertResult StateStore::insert_hashed(std::span<const uint8_t> stat
   std::memcpy(base + labels_offset_ + k * sizeof(Label), &label, sizeof(Label));
   std::memcpy(base + ends_offset_ + k * sizeof(uint32_t), &end, sizeof(uint32_t));
   state_bytes_ += state.size();
-  table_[i] = tag | (id.value + 1);
+  // Release: a concurrent find_hashed() that sees the slot sees the state's bytes too.
+  std::atomic_ref<uint32_t>(table_[i]).store(tag | (id.value + 1), std::memory_order_release);
   ++size_;
   return {id, Status::Inserted};
 }

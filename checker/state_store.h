@@ -9,6 +9,7 @@
 // and bytes per state: docs/explorer.md.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -71,8 +72,14 @@ class StateStore {
   /// The id of a stored state, or none().
   StateId find(std::span<const uint8_t> state) const { return find_hashed(state, hash(state)); }
   /// find() with the state's hash() computed by the caller. Safe to call from several
-  /// threads while nobody inserts.
+  /// threads, also while one thread inserts, provided that no insertion moves memory
+  /// (may_move()): a state is published with its table slot, so a concurrent insertion is
+  /// found or not, and never half.
   StateId find_hashed(std::span<const uint8_t> state, uint64_t hash) const;
+  /// True when `states` more insertions might move memory that find_hashed() and state()
+  /// read (a table growth, a longer block index): such insertions must not run concurrently
+  /// with them.
+  bool may_move(uint64_t states) const;
 
   /// The hash the store uses for `state`.
   uint64_t hash(std::span<const uint8_t> state) const {
@@ -86,7 +93,10 @@ class StateStore {
     const uint8_t* b = block(id);
     const std::size_t k = id.value & block_mask_;
     const uint32_t begin = k == 0 ? 0 : end_offset(b, k - 1);
-    return {block_base_[id.value >> block_shift_] + begin, end_offset(b, k) - begin};
+    // An insertion may move the block's bytes meanwhile; the old copy stays valid.
+    const uint8_t* base = std::atomic_ref<uint8_t*>(block_base_[id.value >> block_shift_])
+                              .load(std::memory_order_acquire);
+    return {base + begin, end_offset(b, k) - begin};
   }
   /// The state `id` was first reached from (none() for the first state).
   StateId parent(StateId id) const {
@@ -117,12 +127,15 @@ class StateStore {
            blocks_.capacity() * 2 * sizeof(void*) +
            (chunks_.capacity() + byte_chunks_.capacity()) * sizeof(Chunk) + spare_bytes_;
   }
-  /// Allocates now the arena chunks and the grown table that `states` more insertions would
-  /// need, and touches their pages, so that the page faults (zeroing) happen here — on
-  /// another thread while the search expands states — instead of during insertion. Only
-  /// touches memory not in use yet, so find_hashed() and state() may run concurrently; never
-  /// concurrently with insert(). Respects the memory bound.
-  void prefault(uint64_t states);
+
+  /// Starts a table growth ahead of need: when fewer than `lookahead` insertions are left
+  /// before the table must grow (and the memory bound leaves ample room), allocates the grown
+  /// table and returns true: fill_grown_table() should then run, on any thread, before the
+  /// growth (which then only adds the states inserted meanwhile).
+  bool prepare_growth(uint64_t lookahead);
+  /// Puts the states stored when prepare_growth() returned true into the grown table. Reads
+  /// like find_hashed() does, so it may run while one thread inserts (without moving memory).
+  void fill_grown_table();
 
   /// Changes the memory bound (0 = unbounded); the store does not shrink to meet it.
   void set_max_bytes(uint64_t max_bytes) { max_bytes_ = max_bytes; }
@@ -151,7 +164,9 @@ class StateStore {
   bool reserve_bytes(std::size_t bytes, std::size_t block_used);
   static uint8_t* allocate(std::size_t bytes, bool zero);
   static void release(void* p, std::size_t bytes);
-  bool grow();       ///< doubles the table; false when a limit forbids it
+  bool grow();  ///< doubles the table; false when a limit forbids it
+  /// Inserts states [first, last) into `table` (`capacity` slots), in id order.
+  void rehash_into(uint32_t* table, uint64_t capacity, uint64_t first, uint64_t last) const;
   bool add_chunk();  ///< more arena blocks; false when the memory limit forbids it
   /// Bytes and blocks of the next arena chunk (the growth policy of add_chunk()).
   std::pair<std::size_t, std::size_t> next_chunk(std::size_t blocks_now) const;
@@ -177,9 +192,10 @@ class StateStore {
   std::vector<uint8_t*> blocks_;
   std::vector<Chunk> chunks_;
   uint64_t arena_bytes_ = 0;
-  std::vector<uint8_t*> block_base_;  ///< per block: where its states' bytes begin
-  std::vector<Chunk> byte_chunks_;    ///< the state bytes' allocations
-  uint8_t* bytes_next_ = nullptr;     ///< first free byte of the last byte chunk
+  /// Per block: where its states' bytes begin (mutable: read through std::atomic_ref).
+  mutable std::vector<uint8_t*> block_base_;
+  std::vector<Chunk> byte_chunks_;  ///< the state bytes' allocations
+  uint8_t* bytes_next_ = nullptr;   ///< first free byte of the last byte chunk
   uint8_t* bytes_end_ = nullptr;
   uint64_t bytes_arena_ = 0;  ///< bytes of byte_chunks_
   uint64_t state_bytes_ = 0;  ///< bytes of the stored states
@@ -195,12 +211,14 @@ class StateStore {
   uint64_t size_ = 0;
   uint64_t peak_bytes_ = 0;
 
-  // prefault(): chunks and a doubled table allocated and touched ahead of use.
-  std::vector<Chunk> spare_chunks_;       ///< used by add_chunk() first, in order
-  std::vector<Chunk> spare_byte_chunks_;  ///< used by reserve_bytes() first, in order
-  uint32_t* spare_table_ = nullptr;       ///< spare_capacity_ slots (>= 2 x capacity_), all zero
+  // prepare_growth(): the doubled table allocated ahead of the growth.
+  uint32_t* spare_table_ = nullptr;  ///< spare_capacity_ slots (2 x capacity_)
   uint64_t spare_capacity_ = 0;
-  uint64_t spare_bytes_ = 0;
+  /// States [0, spare_filled_) are in the spare table already (fill_grown_table()); the
+  /// others are zero.
+  uint64_t spare_filled_ = 0;
+  uint64_t spare_target_ = 0;  ///< what fill_grown_table() puts in
+  uint64_t spare_bytes_ = 0;   ///< bytes of the spare table
 };
 
 }  // namespace cc

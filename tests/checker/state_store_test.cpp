@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <shared_mutex>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "checker/state_store.h"
@@ -98,32 +101,99 @@ TEST(StateStore, GrowsAndKeepsEveryStateAndItsId) {
   EXPECT_EQ(store.state(StateId{0}).data(), where);
 }
 
-// prefault() allocates ahead what the next insertions need: they then allocate nothing, and
-// the store holds exactly what it would have held without it.
-TEST(StateStore, PrefaultPreparesTheNextInsertions) {
-  StateStore plain(sizeof(uint64_t));
-  StateStore ahead(sizeof(uint64_t));
-  uint64_t next = 0;
-  for (int round = 0; round < 6; ++round) {
-    const uint64_t n = 20'000ULL << round;
-    ahead.prefault(n);
-    const uint64_t prepared = ahead.memory_bytes();
-    EXPECT_GE(prepared, plain.memory_bytes());
-    for (uint64_t i = 0; i < n; ++i, ++next) {
-      plain.insert(bytes(next), StateId::none(), Label{});
-      ahead.insert(bytes(next), StateId::none(), Label{});
+// One thread inserts while another looks states up (the parallel BFS's merge and its
+// helpers): only insertions that may_move() are kept apart from the lookups. A lookup finds
+// a state with its right id or not at all, never a wrong or half-written one, and variable
+// lengths make blocks move their bytes to new chunks meanwhile.
+TEST(StateStore, LookupsRunWhileOneThreadInserts) {
+  constexpr uint64_t kStates = 300'000;
+  StateStore store(24);
+  std::shared_mutex moving;
+  std::atomic<uint64_t> published{0};
+  std::atomic<bool> done{false};
+  const auto state_of = [](uint64_t i, std::array<uint64_t, 3>& buf) {
+    buf = {i * 0x9E3779B97F4A7C15ULL, i, ~i};
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf.data()), 8 + 8 * (i % 3));
+  };
+  std::thread reader([&] {
+    std::array<uint64_t, 3> buf{};
+    uint64_t wrong = 0;
+    uint64_t found = 0;
+    for (uint64_t round = 0; !done.load() || round < 2; ++round) {
+      const uint64_t upto = published.load();
+      std::shared_lock lock(moving);
+      for (uint64_t k = 0; k < 2000; ++k) {
+        const uint64_t i = (round * 7919 + k * 104729) % (upto + 1000);
+        const StateId id = store.find(state_of(i, buf));
+        if (id.valid()) {
+          ++found;
+          if (id.value != i) ++wrong;
+        } else if (i < upto) {
+          ++wrong;  // published before this round began: must be found
+        }
+      }
     }
-    // Only the old table was released; nothing new was allocated.
-    EXPECT_LE(ahead.memory_bytes(), prepared) << "an insertion allocated after prefault()";
-    EXPECT_GE(ahead.capacity(), plain.capacity());
+    EXPECT_EQ(wrong, 0U);
+    EXPECT_GT(found, 0U);
+  });
+  std::array<uint64_t, 3> buf{};
+  for (uint64_t i = 0; i < kStates; ++i) {
+    StateStore::InsertResult r;
+    if (store.may_move(1)) {
+      std::unique_lock lock(moving);
+      r = store.insert(state_of(i, buf), StateId::none(), Label{});
+    } else {
+      r = store.insert(state_of(i, buf), StateId::none(), Label{});
+    }
+    ASSERT_EQ(r.status, StateStore::Status::Inserted);
+    ASSERT_EQ(r.id.value, i);
+    published.store(i + 1);
   }
-  for (uint64_t i = 0; i < next; i += 997) {
-    EXPECT_EQ(value(ahead.state(ahead.find(bytes(i)))), i);
+  done.store(true);
+  reader.join();
+}
+
+// A growth prepared ahead (the table filled on another thread while insertions go on) gives
+// the same store as a growth done at once: every state found with its id, and the table
+// grows when it would have.
+TEST(StateStore, GrowthPreparedAheadKeepsEveryState) {
+  constexpr uint64_t kStates = 200'000;
+  StateStore plain(8);
+  StateStore ahead(8);
+  std::thread filler;
+  uint64_t prepared = 0;
+  for (uint64_t i = 0; i < kStates; ++i) {
+    if (!filler.joinable() && ahead.prepare_growth(ahead.size() / 8 + 1)) {
+      ++prepared;
+      filler = std::thread([&] { ahead.fill_grown_table(); });
+    }
+    if (ahead.may_move(1) && filler.joinable()) filler.join();
+    const uint64_t v = i * 0x9E3779B97F4A7C15ULL;
+    ASSERT_EQ(plain.insert(bytes(v), StateId::none(), Label{}).id.value, i);
+    ASSERT_EQ(ahead.insert(bytes(v), StateId::none(), Label{}).id.value, i);
+    ASSERT_EQ(plain.capacity(), ahead.capacity()) << "grew at another time, state " << i;
   }
-  // The memory bound holds: nothing is prepared past it.
-  StateStore bounded(sizeof(uint64_t), 0, 1 << 20);
-  bounded.prefault(10'000'000);
-  EXPECT_LE(bounded.memory_bytes(), uint64_t{1} << 20);
+  if (filler.joinable()) filler.join();
+  EXPECT_GE(prepared, 5U);
+  // Near the memory bound nothing is prepared (the growth happens when one thread would do
+  // it), and what is prepared stays within the bound.
+  constexpr uint64_t kBound = 256 << 10;
+  StateStore bounded(8, 0, kBound);
+  for (uint64_t i = 0;; ++i) {
+    if (bounded.prepare_growth(UINT32_MAX)) {
+      EXPECT_LE(bounded.memory_bytes(), kBound);
+    }
+    if (bounded.insert(bytes(i), StateId::none(), Label{}).status != StateStore::Status::Inserted) {
+      break;
+    }
+  }
+  EXPECT_GT(bounded.size(), 5000U);
+  EXPECT_LE(bounded.peak_memory_bytes(), kBound);
+  for (uint64_t i = 0; i < kStates; ++i) {
+    const uint64_t v = i * 0x9E3779B97F4A7C15ULL;
+    ASSERT_EQ(ahead.find(bytes(v)).value, i);
+    ASSERT_EQ(ahead.insert(bytes(v), StateId::none(), Label{}).status, StateStore::Status::Found);
+  }
 }
 
 TEST(StateStore, FullHashCollisionsStillDeduplicate) {
