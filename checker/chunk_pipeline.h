@@ -44,8 +44,6 @@ class ChunkPipeline {
   /// Waits for the posted job to end (runs it on this thread if no helper took it yet) and
   /// rethrows what it threw.
   void wait_job();
-  /// Buffer slots (the window).
-  unsigned window() const { return window_; }
 
  private:
   struct alignas(64) Slot {

@@ -172,6 +172,7 @@ class ChunkSink final : public SuccessorSink {
     if (count_only_) return;
     // A candidate: looked up with the next few, their table slots fetched meanwhile.
     store_.prefetch_slot(hash);
+    if (pending_ == 0) pending_bytes_ = out_->states.size();
     out_->succs.push_back({label, static_cast<uint32_t>(out_->states.size()),
                            static_cast<uint32_t>(packed.size()), false, false, hash});
     out_->states.insert(out_->states.end(), packed.begin(), packed.end());
@@ -184,11 +185,10 @@ class ChunkSink final : public SuccessorSink {
     std::vector<ChunkOut::Succ>& v = out_->succs;
     std::vector<uint8_t>& bytes = out_->states;
     std::size_t w = first_pending_;
-    std::size_t wb = SIZE_MAX;  // where the kept candidates' bytes go
+    std::size_t wb = pending_bytes_;  // where the kept candidates' bytes go
     for (std::size_t r = first_pending_; r < v.size(); ++r) {
       ChunkOut::Succ e = v[r];
       if (!e.finding) {
-        if (wb == SIZE_MAX) wb = e.index;
         const std::span<const uint8_t> packed(bytes.data() + e.index, e.size);
         if (const StateId known = store_.find_hashed(packed, e.hash); known.valid()) {
           if (!edges_) continue;
@@ -203,7 +203,7 @@ class ChunkSink final : public SuccessorSink {
       v[w++] = e;
     }
     v.resize(w);
-    if (wb != SIZE_MAX) bytes.resize(wb);
+    bytes.resize(wb);
     first_pending_ = w;
     pending_ = 0;
   }
@@ -218,6 +218,7 @@ class ChunkSink final : public SuccessorSink {
   ChunkOut* out_ = nullptr;
   std::size_t first_pending_ = 0;  ///< the first entry of succs not looked up yet
   unsigned pending_ = 0;           ///< candidates not looked up yet
+  std::size_t pending_bytes_ = 0;  ///< where their bytes begin in the chunk's states
   std::vector<uint8_t> packed_;
 };
 
@@ -713,7 +714,6 @@ void Explorer::run_parallel_bfs() {
   level_end_ = store_.size();
   proviso_floor_ = level_end_;
   uint32_t depth = 0;
-  bool filling = false;  // a helper puts the stored states into the next, grown table
   while (stop_ == Stop::None) {
     const uint64_t nchunks = (level_end_ - level_first_ + kChunkStates - 1) / kChunkStates;
     pipe.run_level(nchunks, [&](uint64_t c) {
@@ -724,14 +724,13 @@ void Explorer::run_parallel_bfs() {
       chunk_bytes_[slot] = out.bytes();
       update_store_budget();
       // The table's growth rehashes every state: start it an eighth of the states ahead, on
-      // a helper, so that only the states stored meanwhile are left for the growth itself.
-      if (!filling && store_.prepare_growth(store_.size() / 8 + out.fresh)) {
-        filling = true;
+      // a helper, so that only the states stored meanwhile are left for the growth itself
+      // (prepare_growth() declines while a grown table is pending).
+      if (store_.prepare_growth(store_.size() / 8 + out.fresh)) {
         pipe.post([this] { store_.fill_grown_table(); });
       }
       if (store_.may_move(out.fresh)) {
-        if (filling) pipe.wait_job();
-        filling = false;
+        pipe.wait_job();  // the fill reads what the growth moves
         pipe.exclusive([&] { merge_chunk(out, first, depth); });
       } else {
         merge_chunk(out, first, depth);
